@@ -1,0 +1,197 @@
+"""The plain data every framework importer parses to, and its validation.
+
+A :class:`FrameworkDoc` mirrors the native framework file of PRODUCT.md, so
+the native importer validates a file by building one, and every other
+importer builds one from its own layout. Validation errors carry a location:
+a path of keys (``skills[0].levels[2].descriptors[1]``) that the native
+importer turns into a line number where it knows one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+
+
+@dataclass
+class FrameworkFileError(Exception):
+    """A framework file that cannot be imported: which file, where in it, and what is wrong."""
+
+    file: str
+    location: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.location}" if self.location else self.file
+        return f"{where}: {self.message}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FrameworkInfo(_Strict):
+    code: Code
+    name: Text
+    version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    publisher: Text | None = None
+    description: Text | None = None
+    status: Annotated[str, StringConstraints(pattern=r"^(draft|published|retired)$")] = "published"
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        # `version: 9` in YAML is a number; a version is a label.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+
+class LevelInfo(_Strict):
+    number: Annotated[int, Field(ge=0, le=99, strict=True)]
+    name: Text
+    description: Text | None = None
+
+
+class SkillLevelInfo(_Strict):
+    level: Annotated[int, Field(ge=0, le=99, strict=True)]
+    defined: bool = True
+    note: Text | None = None
+    descriptors: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _descriptors_only_when_defined(self) -> SkillLevelInfo:
+        if not self.defined and self.descriptors:
+            raise ValueError(f"level {self.level} is not defined (defined: false) but has descriptors")
+        return self
+
+
+class SkillInfo(_Strict):
+    code: Code
+    name: Text
+    category: Text | None = None
+    subcategory: Text | None = None
+    url: Text | None = None
+    description: Text | None = None
+    guidance_intro: Text | None = None
+    guidance: list[Text] = Field(default_factory=list)
+    levels: list[SkillLevelInfo] = Field(default_factory=list)
+
+    @field_validator("guidance", mode="before")
+    @classmethod
+    def _guidance_as_list(cls, value: Any) -> Any:
+        # A single paragraph of guidance is accepted as a list of one.
+        return [value] if isinstance(value, str) else value
+
+
+class FrameworkDoc(_Strict):
+    framework: FrameworkInfo
+    levels: list[LevelInfo] = Field(min_length=1)
+    skills: list[SkillInfo] = Field(default_factory=list)
+
+    def check(self) -> list[tuple[tuple, str]]:
+        """Rules across entries that field validation cannot see: (path, message) each."""
+        problems: list[tuple[tuple, str]] = []
+        numbers: dict[int, int] = {}
+        for i, level in enumerate(self.levels):
+            if level.number in numbers:
+                problems.append((("levels", i, "number"), f"level {level.number} is listed twice (also levels[{numbers[level.number]}])"))
+            numbers.setdefault(level.number, i)
+        codes: dict[str, int] = {}
+        for s, skill in enumerate(self.skills):
+            key = skill.code.upper()
+            if key in codes:
+                problems.append((("skills", s, "code"), f"duplicate skill code {skill.code!r} (also skills[{codes[key]}])"))
+            codes.setdefault(key, s)
+            seen: dict[int, int] = {}
+            for j, skill_level in enumerate(skill.levels):
+                path = ("skills", s, "levels", j, "level")
+                if skill_level.level not in numbers:
+                    known = ", ".join(str(n) for n in sorted(numbers))
+                    problems.append((path, f"level {skill_level.level} is not one of the framework's levels ({known})"))
+                if skill_level.level in seen:
+                    problems.append((path, f"level {skill_level.level} of skill {skill.code} is listed twice"))
+                seen.setdefault(skill_level.level, j)
+                if skill_level.defined and not skill_level.descriptors:
+                    problems.append((("skills", s, "levels", j, "descriptors"), f"level {skill_level.level} of skill {skill.code} is defined but has no descriptors"))
+        return problems
+
+    def to_native(self) -> dict:
+        """The native file as plain data, in the order PRODUCT.md gives, without empty keys."""
+        return _prune(self.model_dump(mode="json"))
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None or item == [] and key in {"guidance", "descriptors"}:
+                continue
+            out[key] = _prune(item)
+        return out
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def format_path(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def build(data: Any, file: str, locate=None) -> FrameworkDoc:
+    """Validate plain data as a framework document, raising FrameworkFileError at the first problem.
+
+    ``locate(path) -> str | None`` turns a path of keys into a line reference.
+    """
+
+    def where(path: tuple) -> str:
+        text = format_path(path) or "top level"
+        line = locate(path) if locate else None
+        return f"line {line} ({text})" if line else text
+
+    if not isinstance(data, dict):
+        raise FrameworkFileError(file, None, "expected a mapping with the keys framework, levels and skills")
+    try:
+        doc = FrameworkDoc.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = tuple(first["loc"])
+        raise FrameworkFileError(file, where(path), _message(first)) from None
+    problems = doc.check()
+    if problems:
+        path, message = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+        raise FrameworkFileError(file, where(path), message + more)
+    return doc
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    key = loc[-1] if loc else ""
+    if kind == "missing":
+        return f"missing required field {key!r}"
+    if kind == "extra_forbidden":
+        return f"unknown key {key!r}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_pattern_mismatch" and key == "code":
+        return "a code is letters, digits, '.', '_' or '-', starting with a letter or digit"
+    if kind == "string_pattern_mismatch" and key == "status":
+        return "status is one of draft, published, retired"
+    if kind == "too_short" and key == "levels":
+        return "a framework needs at least one level"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return message[0].lower() + message[1:] if message else kind

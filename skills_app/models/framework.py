@@ -1,0 +1,121 @@
+"""Frameworks: levels, skills, per-skill levels and their ordered descriptors."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skills_app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+FRAMEWORK_STATUSES = ("draft", "published", "retired")
+
+
+class Framework(db.Model):
+    __tablename__ = "framework"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    levels: Mapped[list[FrameworkLevel]] = relationship(
+        back_populates="framework", order_by="FrameworkLevel.number", cascade="all, delete-orphan"
+    )
+    skills: Mapped[list[Skill]] = relationship(
+        back_populates="framework", order_by="Skill.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.version}"
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.code} {self.version}>"
+
+
+class FrameworkLevel(db.Model):
+    __tablename__ = "framework_level"
+    __table_args__ = (UniqueConstraint("framework_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    framework: Mapped[Framework] = relationship(back_populates="levels")
+
+
+class Skill(db.Model):
+    __tablename__ = "skill"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(200))
+    subcategory: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    guidance_intro: Mapped[str | None] = mapped_column(Text)
+    # Guidance notes, an ordered list of strings.
+    guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    framework: Mapped[Framework] = relationship(back_populates="skills")
+    levels: Mapped[list[SkillLevel]] = relationship(
+        back_populates="skill", order_by="SkillLevel.level", cascade="all, delete-orphan"
+    )
+
+    def level(self, number: int) -> SkillLevel | None:
+        return next((sl for sl in self.levels if sl.level == number), None)
+
+    @property
+    def defined_levels(self) -> list[int]:
+        return [sl.level for sl in self.levels if sl.defined]
+
+    def __repr__(self) -> str:
+        return f"<Skill {self.code}>"
+
+
+class SkillLevel(db.Model):
+    """A skill at one level of its framework: defined (with descriptors) or not (with a note)."""
+
+    __tablename__ = "skill_level"
+    __table_args__ = (UniqueConstraint("skill_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)
+    defined: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    skill: Mapped[Skill] = relationship(back_populates="levels")
+    descriptors: Mapped[list[Descriptor]] = relationship(
+        back_populates="skill_level", order_by="Descriptor.position", cascade="all, delete-orphan"
+    )
+
+
+class Descriptor(db.Model):
+    __tablename__ = "descriptor"
+    __table_args__ = (UniqueConstraint("skill_level_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skill_level_id: Mapped[int] = mapped_column(ForeignKey("skill_level.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    skill_level: Mapped[SkillLevel] = relationship(back_populates="descriptors")

@@ -1,0 +1,100 @@
+"""People (one account each), org units in a tree, application roles."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skills_app.extensions import db
+from skills_app.models.framework import utcnow
+
+ROLES = ("employee", "manager", "hr", "learning", "admin")
+ROLE_LABELS = {
+    "employee": "Employee",
+    "manager": "Line manager",
+    "hr": "HR",
+    "learning": "Learning team",
+    "admin": "Administrator",
+}
+
+
+class OrgUnit(db.Model):
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The full path, "Group/IT/Service Desk": unique, and a prefix match finds descendants.
+    path: Mapped[str] = mapped_column(String(1000), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent", order_by="OrgUnit.name")
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.path}>"
+
+
+class Person(UserMixin, db.Model):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    employee_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped on deactivation and password change: every session that carries an
+    # older value is signed out.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id", ondelete="SET NULL"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    manager: Mapped[Person | None] = relationship(remote_side=[id], back_populates="reports")
+    reports: Mapped[list[Person]] = relationship(back_populates="manager", order_by="Person.name")
+    role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def roles(self) -> set[str]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def set_roles(self, roles) -> None:
+        wanted = set(roles)
+        for row in list(self.role_rows):
+            if row.role not in wanted:
+                self.role_rows.remove(row)
+        have = self.roles
+        for role in sorted(wanted - have):
+            self.role_rows.append(PersonRole(role=role))
+
+    def __repr__(self) -> str:
+        return f"<Person {self.email}>"
+
+
+class PersonRole(db.Model):
+    __tablename__ = "person_role"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))

@@ -1,0 +1,156 @@
+"""Who may do what: every permission in one place.
+
+``can(actor, permission, obj=None)`` answers yes or no; ``require(...)``
+raises :class:`NotAllowed` (403) or, for things the actor may not even know
+exist, :class:`NotFound` (404). Views, API handlers and services all ask here;
+no other module decides access.
+
+Actors are :class:`Person` rows, the anonymous user, or :data:`SYSTEM` (the
+command line, run by whoever operates the server).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from skills_app.errors import NotAllowed, NotFound
+
+
+class SystemActor:
+    """The operator at the command line: may do everything, recorded as 'system'."""
+
+    is_system = True
+    is_authenticated = True
+    is_active = True
+    label = "system (command line)"
+    id = None
+    roles = frozenset({"employee", "manager", "hr", "learning", "admin"})
+
+    def has_role(self, *roles: str) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "<SYSTEM>"
+
+
+SYSTEM = SystemActor()
+
+MAX_MANAGER_DEPTH = 64
+
+
+def _person(actor):
+    """The signed-in, active person behind an actor, else None."""
+    from skills_app.models import Person
+
+    if isinstance(actor, Person) and actor.active:
+        return actor
+    return None
+
+
+def _is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
+def _has(actor, *roles: str) -> bool:
+    if _is_system(actor):
+        return True
+    person = _person(actor)
+    return bool(person and person.has_role(*roles))
+
+
+def manages(manager, person) -> bool:
+    """True when ``manager`` is ``person``'s line manager, directly or further up."""
+    seen = set()
+    current = person.manager
+    depth = 0
+    while current is not None and depth < MAX_MANAGER_DEPTH and current.id not in seen:
+        if current.id == manager.id:
+            return True
+        seen.add(current.id)
+        current = current.manager
+        depth += 1
+    return False
+
+
+def sees_everyone(actor) -> bool:
+    """HR, learning and administrators (and the command line) see every person."""
+    return _has(actor, "hr", "learning", "admin")
+
+
+def _signed_in(actor, obj=None) -> bool:
+    return _is_system(actor) or _person(actor) is not None
+
+
+def _view_person(actor, person) -> bool:
+    """See a person's profile and skills record."""
+    if _has(actor, "hr", "learning", "admin"):
+        return True
+    me = _person(actor)
+    if me is None or person is None:
+        return False
+    return me.id == person.id or manages(me, person)
+
+
+def _view_person_skills(actor, person) -> bool:
+    """A person's skills, assessments and gaps: not the administrator's business."""
+    if _has(actor, "hr", "learning"):
+        return True
+    me = _person(actor)
+    if me is None or person is None:
+        return False
+    return me.id == person.id or manages(me, person)
+
+
+def _role(*roles: str) -> Callable:
+    def check(actor, obj=None) -> bool:
+        return _has(actor, *roles)
+
+    check.__doc__ = f"holders of: {', '.join(roles)}"
+    return check
+
+
+def _browse_people(actor, obj=None) -> bool:
+    """The people directory: those who look after others."""
+    if _has(actor, "hr", "learning", "admin"):
+        return True
+    me = _person(actor)
+    return bool(me and (me.has_role("manager") or me.reports))
+
+
+def _edit_account(actor, person) -> bool:
+    """Roles, password resets, activation: admins, never on their own roles' loss of admin."""
+    return _has(actor, "admin")
+
+
+RULES: dict[str, Callable] = {
+    "view_frameworks": _signed_in,
+    "manage_frameworks": _role("hr", "admin"),
+    "browse_people": _browse_people,
+    "view_person": _view_person,
+    "view_person_skills": _view_person_skills,
+    "manage_accounts": _role("admin"),
+    "edit_account": _edit_account,
+    "manage_org_units": _role("hr", "admin"),
+    "import_people": _role("hr", "admin"),
+    "view_audit": _role("hr", "admin"),
+    "change_own_password": lambda actor, obj=None: _person(actor) is not None,
+}
+
+# Permissions about a particular thing whose existence is itself private:
+# refusing them says "not found", not "forbidden".
+HIDDEN = {"view_person", "view_person_skills"}
+
+
+def can(actor, permission: str, obj=None) -> bool:
+    try:
+        rule = RULES[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}") from None
+    return bool(rule(actor, obj))
+
+
+def require(actor, permission: str, obj=None) -> None:
+    if can(actor, permission, obj):
+        return
+    if permission in HIDDEN:
+        raise NotFound("not found")
+    raise NotAllowed("you do not have permission to do this")

@@ -1,0 +1,3 @@
+"""The domain: the only code that writes. Each public function takes the
+acting user first, asks the policy, flushes (never commits) and records audit
+events."""

@@ -1,0 +1,221 @@
+"""Accounts: sign-in, passwords, roles, activation, and a person's details."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import ROLES, OrgUnit, Person
+from skills_app.services import audit
+
+MIN_PASSWORD = 10
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _method() -> str:
+    return current_app.config.get("PASSWORD_METHOD", "scrypt")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=_method())
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
+    if len(password) > 1024:
+        raise InvalidInput("That password is too long.")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def by_email(email: str) -> Person | None:
+    return db.session.scalar(select(Person).where(Person.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> Person | None:
+    """The active person with this email and password, else None.
+
+    An unknown email costs the same hash check as a wrong password, so the
+    answer and its timing do not tell whether an account exists.
+    """
+    person = by_email(email)
+    if person is None or not person.password_hash:
+        method = _method()
+        if method not in _DUMMY_HASH:
+            _DUMMY_HASH[method] = generate_password_hash("not a real password", method=method)
+        check_password_hash(_DUMMY_HASH[method], password)
+        return None
+    if not check_password_hash(person.password_hash, password):
+        return None
+    return person if person.active else None
+
+
+def record_sign_in(person: Person) -> None:
+    audit.record(person, "account.signed_in", person, summary=f"{person.email} signed in")
+
+
+def change_own_password(actor: Person, current: str, new: str) -> None:
+    policy.require(actor, "change_own_password")
+    if not actor.password_hash or not check_password_hash(actor.password_hash, current):
+        raise InvalidInput("The current password is not right.", details={"current": "The current password is not right."})
+    check_password_rules(new)
+    actor.password_hash = hash_password(new)
+    actor.session_version += 1
+    audit.record(actor, "account.password_changed", actor, summary=f"{actor.email} changed their password")
+    db.session.flush()
+
+
+def reset_password(actor, person: Person, new: str) -> None:
+    policy.require(actor, "edit_account", person)
+    check_password_rules(new)
+    person.password_hash = hash_password(new)
+    person.session_version += 1
+    audit.record(actor, "account.password_reset", person, summary=f"password of {person.email} reset")
+    db.session.flush()
+
+
+def _check_roles(roles) -> list[str]:
+    roles = sorted({r.strip().lower() for r in roles if r and r.strip()})
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"unknown role {unknown[0]!r}; the roles are {', '.join(ROLES)}")
+    return roles
+
+
+def create_person(
+    actor,
+    *,
+    email: str,
+    name: str,
+    roles=("employee",),
+    password: str | None = None,
+    manager: Person | None = None,
+    org_unit: OrgUnit | None = None,
+    job_title: str | None = None,
+    employee_number: str | None = None,
+) -> Person:
+    policy.require(actor, "manage_accounts")
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise InvalidInput(f"{email!r} is not an email address")
+    if not (name or "").strip():
+        raise InvalidInput("a name is needed")
+    if by_email(email) is not None:
+        raise Conflict(f"there is already an account for {email}")
+    if employee_number and db.session.scalar(select(Person).where(Person.employee_number == employee_number)):
+        raise Conflict(f"employee number {employee_number} is already someone else's")
+    person = Person(email=email, name=name.strip(), job_title=job_title, employee_number=employee_number or None,
+                    manager=manager, org_unit=org_unit, active=True, session_version=1)
+    person.set_roles(_check_roles(roles) or ["employee"])
+    if password is not None:
+        check_password_rules(password)
+        person.password_hash = hash_password(password)
+    db.session.add(person)
+    db.session.flush()
+    audit.record(actor, "person.created", person, summary=f"account created for {email}", data={"roles": sorted(person.roles)})
+    return person
+
+
+def set_roles(actor, person: Person, roles) -> None:
+    policy.require(actor, "edit_account", person)
+    roles = _check_roles(roles)
+    if not roles:
+        raise InvalidInput("a person needs at least one role (employee)")
+    if "admin" not in roles and "admin" in person.roles and _active_admins_besides(person) == 0:
+        raise InvalidInput("this is the last active administrator; make someone else an administrator first")
+    before = sorted(person.roles)
+    person.set_roles(roles)
+    db.session.flush()
+    if before != roles:
+        audit.record(actor, "person.roles_changed", person, summary=f"roles of {person.email}: {', '.join(before)} → {', '.join(roles)}", data={"from": before, "to": roles})
+
+
+def _active_admins_besides(person: Person) -> int:
+    from skills_app.models import PersonRole
+
+    stmt = (
+        select(func.count()).select_from(Person).join(PersonRole)
+        .where(PersonRole.role == "admin", Person.active.is_(True), Person.id != person.id)
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def set_active(actor, person: Person, active: bool) -> None:
+    policy.require(actor, "edit_account", person)
+    if person.active == active:
+        return
+    if not active and "admin" in person.roles and _active_admins_besides(person) == 0:
+        raise InvalidInput("this is the last active administrator; make someone else an administrator first")
+    if not active and isinstance(actor, Person) and actor.id == person.id:
+        raise InvalidInput("you cannot deactivate your own account")
+    person.active = active
+    # Every session and token of a deactivated person stops working at once.
+    person.session_version += 1
+    db.session.flush()
+    action = "person.activated" if active else "person.deactivated"
+    audit.record(actor, action, person, summary=f"{person.email} {'re-activated' if active else 'deactivated'}")
+
+
+def would_cycle(person: Person, manager: Person | None) -> bool:
+    current, steps = manager, 0
+    while current is not None and steps < policy.MAX_MANAGER_DEPTH + 1:
+        if current.id == person.id:
+            return True
+        current, steps = current.manager, steps + 1
+    return False
+
+
+def update_details(actor, person: Person, *, name: str, email: str, job_title: str | None,
+                   employee_number: str | None, manager: Person | None, org_unit: OrgUnit | None) -> None:
+    policy.require(actor, "edit_account", person)
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise InvalidInput(f"{email!r} is not an email address", details={"email": "Enter an email address."})
+    other = by_email(email)
+    if other is not None and other.id != person.id:
+        raise Conflict(f"{email} is already someone else's account", details={"email": "Already in use."})
+    if employee_number:
+        holder = db.session.scalar(select(Person).where(Person.employee_number == employee_number))
+        if holder is not None and holder.id != person.id:
+            raise Conflict(f"employee number {employee_number} is already someone else's")
+    if manager is not None and would_cycle(person, manager):
+        raise InvalidInput(f"{manager.name} cannot be {person.name}'s manager: that would make a loop of managers")
+    changes = {}
+    for field, value in (("name", name.strip()), ("email", email), ("job_title", job_title or None),
+                         ("employee_number", employee_number or None)):
+        if getattr(person, field) != value:
+            changes[field] = [getattr(person, field), value]
+            setattr(person, field, value)
+    if person.manager_id != (manager.id if manager else None):
+        changes["manager"] = [person.manager.email if person.manager else None, manager.email if manager else None]
+        person.manager = manager
+    if person.org_unit_id != (org_unit.id if org_unit else None):
+        changes["org_unit"] = [person.org_unit.path if person.org_unit else None, org_unit.path if org_unit else None]
+        person.org_unit = org_unit
+    db.session.flush()
+    if changes:
+        audit.record(actor, "person.updated", person, summary=f"details of {person.email} changed: {', '.join(changes)}", data=changes)
+
+
+def active_people() -> list[Person]:
+    return list(db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name, Person.id)))
+
+
+def get_person(actor, person_id: int, permission: str = "view_person") -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("no such person")
+    policy.require(actor, permission, person)
+    return person
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,47 @@
+"""Recording audit events. Called by the services after each change."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from skills_app.extensions import db
+from skills_app.models import AuditEvent, Person
+from skills_app.policy import SYSTEM
+
+
+def _entity_type(entity) -> str:
+    return getattr(entity, "__tablename__", type(entity).__name__.lower())
+
+
+def record(actor, action: str, entity=None, *, summary: str, data: dict | None = None) -> AuditEvent:
+    person = actor if isinstance(actor, Person) else None
+    event = AuditEvent(
+        actor=person,
+        actor_label=f"{person.name} <{person.email}>" if person else getattr(actor, "label", SYSTEM.label),
+        action=action,
+        entity_type=_entity_type(entity) if entity is not None else "system",
+        entity_id=getattr(entity, "id", None),
+        summary=summary,
+        data=data or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def for_entity(entity) -> list[AuditEvent]:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def trail(actor, *, action: str | None = None, page: int = 1, per_page: int = 50):
+    """The audit trail, newest first, optionally for actions starting with ``action``."""
+    from skills_app import policy
+
+    policy.require(actor, "view_audit")
+    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,268 @@
+"""Frameworks: import (create, no-op, merge or replace), look-up and export.
+
+Functions here flush and never commit: the caller (a request or a command)
+commits once, so a failure anywhere leaves the database as it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.importers.document import FrameworkDoc
+from skills_app.models import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.services import audit
+
+
+@dataclass
+class ImportResult:
+    framework: Framework
+    outcome: str  # created | unchanged | added | replaced
+    message: str
+
+
+def _load_options():
+    return (
+        selectinload(Framework.levels),
+        selectinload(Framework.skills).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
+    )
+
+
+def find(code: str, version: str | None = None) -> Framework | None:
+    """The framework with this code (case-insensitive) at this version, or its newest version."""
+    stmt = select(Framework).where(func.upper(Framework.code) == code.upper()).options(*_load_options())
+    if version is not None:
+        return db.session.scalar(stmt.where(Framework.version == str(version)))
+    candidates = db.session.scalars(stmt).all()
+    return max(candidates, key=lambda f: _version_key(f.version), default=None)
+
+
+def _version_key(version: str) -> tuple:
+    parts = []
+    for piece in version.replace("-", ".").split("."):
+        parts.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece))
+    return tuple(parts)
+
+
+def get(actor, code: str, version: str | None = None) -> Framework:
+    policy.require(actor, "view_frameworks")
+    framework = find(code, version)
+    if framework is None:
+        what = f"{code} version {version}" if version else code
+        raise NotFound(f"no framework {what}")
+    return framework
+
+
+def list_all(actor) -> list[Framework]:
+    policy.require(actor, "view_frameworks")
+    stmt = select(Framework).options(selectinload(Framework.skills)).order_by(func.upper(Framework.code))
+    return sorted(db.session.scalars(stmt).all(), key=lambda f: (f.code.upper(), _version_key(f.version)))
+
+
+def skill_counts() -> dict[int, int]:
+    rows = db.session.execute(select(Skill.framework_id, func.count()).group_by(Skill.framework_id))
+    return {framework_id: count for framework_id, count in rows}
+
+
+# -- export ----------------------------------------------------------------
+
+def to_doc(framework: Framework) -> FrameworkDoc:
+    data = {
+        "framework": {
+            "code": framework.code,
+            "name": framework.name,
+            "version": framework.version,
+            "publisher": framework.publisher,
+            "description": framework.description,
+            "status": framework.status,
+        },
+        "levels": [
+            {"number": level.number, "name": level.name, "description": level.description}
+            for level in framework.levels
+        ],
+        "skills": [_skill_data(skill) for skill in framework.skills],
+    }
+    return FrameworkDoc.model_validate(data)
+
+
+def _skill_data(skill: Skill) -> dict:
+    return {
+        "code": skill.code,
+        "name": skill.name,
+        "category": skill.category,
+        "subcategory": skill.subcategory,
+        "url": skill.url,
+        "description": skill.description,
+        "guidance_intro": skill.guidance_intro,
+        "guidance": list(skill.guidance or []),
+        "levels": [
+            {
+                "level": sl.level,
+                "defined": sl.defined,
+                "note": sl.note,
+                "descriptors": [d.text for d in sl.descriptors],
+            }
+            for sl in skill.levels
+        ],
+    }
+
+
+def export(actor, code: str, version: str | None = None) -> dict:
+    """The framework as the native file's plain data (what `frameworks export` prints)."""
+    return to_doc(get(actor, code, version)).to_native()
+
+
+# -- import ----------------------------------------------------------------
+
+def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool = False, source: str | None = None) -> ImportResult:
+    """Write one parsed framework document.
+
+    A full document (native file) is the whole framework version: a new one is
+    created, an identical one is a no-op, a different one is refused unless
+    ``replace``. A partial document (a skill page in plain text) contributes
+    its skills to the framework version, creating the version if need be.
+    """
+    policy.require(actor, "manage_frameworks")
+    info = doc.framework
+    existing = find(info.code, info.version)
+    label = f"{info.code} {info.version}"
+    if existing is None:
+        framework = Framework(code=info.code, version=info.version)
+        db.session.add(framework)
+        _apply(framework, doc, partial=False)
+        db.session.flush()
+        audit.record(actor, "framework.imported", framework, summary=f"imported {label}", data={"source": source, "skills": len(doc.skills)})
+        return ImportResult(framework, "created", f"created {label} with {_count(len(doc.skills), 'skill')}")
+
+    if partial:
+        return _merge(actor, existing, doc, replace=replace, source=source)
+
+    if to_doc(existing).to_native() == doc.to_native():
+        return ImportResult(existing, "unchanged", f"{label} is already loaded and identical: nothing to do")
+    if not replace:
+        raise Conflict(f"{label} is already loaded with different content; use --replace to overwrite it, or give the file a new version")
+    _apply(existing, doc, partial=False)
+    db.session.flush()
+    audit.record(actor, "framework.replaced", existing, summary=f"replaced {label}", data={"source": source})
+    return ImportResult(existing, "replaced", f"replaced {label} ({_count(len(doc.skills), 'skill')})")
+
+
+def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, source: str | None) -> ImportResult:
+    label = f"{framework.code} {framework.version}"
+    numbers = {level.number for level in framework.levels}
+    by_code = {skill.code.upper(): skill for skill in framework.skills}
+    added, changed, same = [], [], []
+    for info in doc.skills:
+        for sl in info.levels:
+            if sl.level not in numbers:
+                raise InvalidInput(f"skill {info.code}: level {sl.level} is not one of {label}'s levels")
+        current = by_code.get(info.code.upper())
+        if current is None:
+            added.append(info)
+        elif _skill_data_clean(current) == info.model_dump(mode="json"):
+            same.append(info)
+        else:
+            changed.append(info)
+    if changed and not replace:
+        codes = ", ".join(s.code for s in changed)
+        raise Conflict(f"{label} already has skill {codes} with different content; use --replace to overwrite it")
+    if not added and not changed:
+        return ImportResult(framework, "unchanged", f"{label} already has {', '.join(s.code for s in same)}, identical: nothing to do")
+    position = max((s.position for s in framework.skills), default=-1) + 1
+    for info in added:
+        skill = Skill(code=info.code, position=position)
+        position += 1
+        framework.skills.append(skill)
+        _apply_skill(skill, info)
+    for info in changed:
+        _apply_skill(by_code[info.code.upper()], info)
+    db.session.flush()
+    parts = []
+    if added:
+        parts.append(f"added {', '.join(s.code for s in added)}")
+    if changed:
+        parts.append(f"replaced {', '.join(s.code for s in changed)}")
+    summary = f"{label}: {'; '.join(parts)}"
+    audit.record(actor, "framework.skills_merged", framework, summary=summary, data={"source": source, "added": [s.code for s in added], "replaced": [s.code for s in changed]})
+    return ImportResult(framework, "replaced" if changed else "added", summary)
+
+
+def _skill_data_clean(skill: Skill) -> dict:
+    from skills_app.importers.document import SkillInfo
+
+    return SkillInfo.model_validate(_skill_data(skill)).model_dump(mode="json")
+
+
+def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
+    info = doc.framework
+    framework.name = info.name
+    framework.publisher = info.publisher
+    framework.description = info.description
+    framework.status = info.status
+
+    levels = {level.number: level for level in framework.levels}
+    wanted = {level.number for level in doc.levels}
+    for level in list(framework.levels):
+        if level.number not in wanted:
+            framework.levels.remove(level)
+    for level_info in doc.levels:
+        level = levels.get(level_info.number)
+        if level is None:
+            level = FrameworkLevel(number=level_info.number)
+            framework.levels.append(level)
+        level.name = level_info.name
+        level.description = level_info.description
+
+    skills = {skill.code.upper(): skill for skill in framework.skills}
+    wanted_codes = {s.code.upper() for s in doc.skills}
+    for skill in list(framework.skills):
+        if skill.code.upper() not in wanted_codes:
+            framework.skills.remove(skill)
+    for position, skill_info in enumerate(doc.skills):
+        skill = skills.get(skill_info.code.upper())
+        if skill is None:
+            skill = Skill(code=skill_info.code)
+            framework.skills.append(skill)
+        skill.position = position
+        _apply_skill(skill, skill_info)
+
+
+def _apply_skill(skill: Skill, info) -> None:
+    skill.code = info.code
+    skill.name = info.name
+    skill.category = info.category
+    skill.subcategory = info.subcategory
+    skill.url = info.url
+    skill.description = info.description
+    skill.guidance_intro = info.guidance_intro
+    skill.guidance = list(info.guidance)
+
+    current = {sl.level: sl for sl in skill.levels}
+    wanted = {sl.level for sl in info.levels}
+    for sl in list(skill.levels):
+        if sl.level not in wanted:
+            skill.levels.remove(sl)
+    for level_info in info.levels:
+        sl = current.get(level_info.level)
+        if sl is None:
+            sl = SkillLevel(level=level_info.level)
+            skill.levels.append(sl)
+        sl.defined = level_info.defined
+        sl.note = level_info.note
+        # Descriptors keep their identity by position, so evidence attached to
+        # them survives a reworded descriptor.
+        for descriptor in sl.descriptors[len(level_info.descriptors):]:
+            sl.descriptors.remove(descriptor)
+        for position, text in enumerate(level_info.descriptors):
+            if position < len(sl.descriptors):
+                sl.descriptors[position].text = text
+            else:
+                sl.descriptors.append(Descriptor(position=position, text=text))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

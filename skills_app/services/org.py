@@ -1,0 +1,153 @@
+"""Org units (a tree, addressed by path) and who the actor may see."""
+from __future__ import annotations
+
+from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import OrgUnit, Person
+from skills_app.services import audit
+
+SEPARATOR = "/"
+
+
+def clean_path(path: str) -> str:
+    parts = [p.strip() for p in (path or "").split(SEPARATOR)]
+    if not path or any(not p for p in parts):
+        raise InvalidInput(f"{path!r} is not an org unit path such as 'Group/IT/Service Desk'")
+    return SEPARATOR.join(parts)
+
+
+def by_path(path: str) -> OrgUnit | None:
+    return db.session.scalar(select(OrgUnit).where(OrgUnit.path == path))
+
+
+def _ensure_path(path: str, cache: dict[str, OrgUnit] | None = None) -> tuple[OrgUnit, list[OrgUnit]]:
+    """The unit at this path, creating it and its missing ancestors. Returns (unit, created)."""
+    path = clean_path(path)
+    created: list[OrgUnit] = []
+    parent: OrgUnit | None = None
+    so_far: list[str] = []
+    for part in path.split(SEPARATOR):
+        so_far.append(part)
+        key = SEPARATOR.join(so_far)
+        unit = cache.get(key) if cache is not None else None
+        if unit is None:
+            unit = by_path(key)
+        if unit is None:
+            unit = OrgUnit(name=part, path=key, parent=parent)
+            db.session.add(unit)
+            created.append(unit)
+        if cache is not None:
+            cache[key] = unit
+        parent = unit
+    return parent, created
+
+
+def ensure_path(actor, path: str, cache: dict[str, OrgUnit] | None = None) -> OrgUnit:
+    policy.require(actor, "manage_org_units")
+    unit, created = _ensure_path(path, cache)
+    if created:
+        db.session.flush()
+        for new in created:
+            audit.record(actor, "org_unit.created", new, summary=f"org unit {new.path} created")
+    return unit
+
+
+def all_units() -> list[OrgUnit]:
+    return list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.path)))
+
+
+def get_unit(actor, unit_id: int) -> OrgUnit:
+    policy.require(actor, "manage_org_units")
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound("no such org unit")
+    return unit
+
+
+def rename_or_move(actor, unit: OrgUnit, *, name: str, parent: OrgUnit | None) -> None:
+    """Rename a unit or move it under another; the paths below it follow."""
+    policy.require(actor, "manage_org_units")
+    name = (name or "").strip()
+    if not name or SEPARATOR in name:
+        raise InvalidInput(f"a unit's name is needed, without '{SEPARATOR}'")
+    if parent is not None and (parent.id == unit.id or parent.path.startswith(unit.path + SEPARATOR)):
+        raise InvalidInput(f"{unit.path} cannot move under itself")
+    new_path = f"{parent.path}{SEPARATOR}{name}" if parent else name
+    if new_path == unit.path:
+        return
+    if by_path(new_path) is not None:
+        raise Conflict(f"there is already an org unit {new_path}")
+    old_path = unit.path
+    descendants = db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(old_path + SEPARATOR, autoescape=True)))
+    for child in descendants:
+        child.path = new_path + child.path[len(old_path):]
+    unit.name, unit.parent, unit.path = name, parent, new_path
+    db.session.flush()
+    audit.record(actor, "org_unit.changed", unit, summary=f"org unit {old_path} is now {new_path}", data={"from": old_path, "to": new_path})
+
+
+def delete_unit(actor, unit: OrgUnit) -> None:
+    policy.require(actor, "manage_org_units")
+    if unit.children:
+        raise InvalidInput(f"{unit.path} has units below it; move or delete them first")
+    members = db.session.scalar(select(func.count()).select_from(Person).where(Person.org_unit_id == unit.id))
+    if members:
+        raise InvalidInput(f"{unit.path} still has {members} people; move them first")
+    audit.record(actor, "org_unit.deleted", unit, summary=f"org unit {unit.path} deleted")
+    db.session.delete(unit)
+    db.session.flush()
+
+
+def unit_and_descendants(unit: OrgUnit):
+    """A condition on OrgUnit: this unit or any below it."""
+    return or_(OrgUnit.id == unit.id, OrgUnit.path.startswith(unit.path + SEPARATOR, autoescape=True))
+
+
+def reports_cte(manager_id: int):
+    """Everyone below a manager, directly or indirectly, as a recursive CTE of person ids."""
+    base = select(Person.id.label("id"), literal(1).label("depth")).where(Person.manager_id == manager_id)
+    tree = base.cte("reports", recursive=True)
+    below = aliased(Person)
+    tree = tree.union_all(
+        select(below.id, tree.c.depth + 1).where(below.manager_id == tree.c.id, tree.c.depth < policy.MAX_MANAGER_DEPTH)
+    )
+    return tree
+
+
+def visible_people(actor) -> Select:
+    """A select of the people this actor may see in the directory."""
+    stmt = select(Person)
+    if policy.sees_everyone(actor):
+        return stmt
+    if actor is None or not getattr(actor, "id", None):
+        return stmt.where(literal(False))
+    tree = reports_cte(actor.id)
+    return stmt.where(or_(Person.id == actor.id, Person.id.in_(select(tree.c.id))))
+
+
+def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, include_inactive: bool = False,
+              page: int = 1, per_page: int = 50):
+    policy.require(actor, "browse_people")
+    stmt = visible_people(actor).options(selectinload(Person.org_unit), selectinload(Person.manager))
+    if q:
+        term = q.strip().lower()
+        stmt = stmt.where(or_(*(
+            func.lower(func.coalesce(column, "")).contains(term, autoescape=True)
+            for column in (Person.name, Person.email, Person.job_title, Person.employee_number)
+        )))
+    if unit is not None:
+        stmt = stmt.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(unit_and_descendants(unit))
+    if not include_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    stmt = stmt.order_by(Person.name, Person.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def member_counts() -> dict[int | None, int]:
+    """Active people per org unit id."""
+    stmt = select(Person.org_unit_id, func.count()).where(Person.active.is_(True)).group_by(Person.org_unit_id)
+    return dict(db.session.execute(stmt).all())

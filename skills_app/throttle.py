@@ -1,0 +1,103 @@
+"""Counting failures in a sliding window: failed sign-ins per account and per
+address. Counters live in memory, or in Redis when ``REDIS_URL`` is set, so
+that several app servers count together."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from flask import current_app
+
+LIMIT = 5
+WINDOW_SECONDS = 15 * 60
+
+
+class MemoryCounter:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float, window: int) -> deque[float]:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        return hits
+
+    def hit(self, key: str, window: int) -> None:
+        now = time.time()
+        with self._lock:
+            self._trim(key, now, window).append(now)
+
+    def count(self, key: str, window: int) -> tuple[int, float]:
+        """Hits in the window, and the seconds until the oldest leaves it."""
+        now = time.time()
+        with self._lock:
+            hits = self._trim(key, now, window)
+            return len(hits), (hits[0] + window - now) if hits else 0.0
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+
+class RedisCounter:
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def hit(self, key: str, window: int) -> None:
+        now = time.time()
+        name = f"skills_app:throttle:{key}"
+        pipe = self._redis.pipeline()
+        pipe.zadd(name, {f"{now}:{id(pipe)}": now})
+        pipe.zremrangebyscore(name, 0, now - window)
+        pipe.expire(name, window)
+        pipe.execute()
+
+    def count(self, key: str, window: int) -> tuple[int, float]:
+        now = time.time()
+        name = f"skills_app:throttle:{key}"
+        self._redis.zremrangebyscore(name, 0, now - window)
+        oldest = self._redis.zrange(name, 0, 0, withscores=True)
+        n = self._redis.zcard(name)
+        return n, (oldest[0][1] + window - now) if oldest else 0.0
+
+    def reset(self, key: str) -> None:
+        self._redis.delete(f"skills_app:throttle:{key}")
+
+
+def counter():
+    app = current_app._get_current_object()
+    store = app.extensions.get("skills_app.throttle")
+    if store is None:
+        url = app.config.get("REDIS_URL")
+        store = RedisCounter(url) if url else MemoryCounter()
+        app.extensions["skills_app.throttle"] = store
+    return store
+
+
+def sign_in_keys(email: str, address: str | None) -> list[str]:
+    return [f"login:account:{email.strip().lower()}", f"login:address:{address or 'unknown'}"]
+
+
+def blocked_for(keys: list[str]) -> float:
+    """Seconds to wait before another try is accepted, 0 when not blocked."""
+    store = counter()
+    wait = 0.0
+    for key in keys:
+        n, until = store.count(key, WINDOW_SECONDS)
+        if n >= LIMIT:
+            wait = max(wait, until)
+    return wait
+
+
+def record_failure(keys: list[str]) -> None:
+    store = counter()
+    for key in keys:
+        store.hit(key, WINDOW_SECONDS)
+
+
+def clear(key: str) -> None:
+    counter().reset(key)

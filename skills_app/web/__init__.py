@@ -1,0 +1,63 @@
+"""The web app: thin blueprints per area, error pages, security headers."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from skills_app import policy
+from skills_app.extensions import db, login_manager
+from skills_app.models.people import ROLE_LABELS
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register(app: Flask) -> None:
+    from skills_app.web import admin, auth, errors, frameworks, main, people
+
+    for module in (auth, main, frameworks, people, admin):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from skills_app.models import Person
+
+        person_id, _, version = user_id.partition(":")
+        if not person_id.isdigit():
+            return None
+        person = db.session.get(Person, int(person_id))
+        # A deactivated person, or a session from before a password change or
+        # deactivation, is signed out.
+        if person is None or not person.active or str(person.session_version) != version:
+            return None
+        return person
+
+    @app.context_processor
+    def inject():
+        return {
+            "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
+            "ROLE_LABELS": ROLE_LABELS,
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()

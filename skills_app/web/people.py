@@ -1,0 +1,35 @@
+"""The people directory and a person's page."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from skills_app import policy
+from skills_app.extensions import db
+from skills_app.models import OrgUnit
+from skills_app.services import accounts, org
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+@bp.get("")
+def directory():
+    policy.require(current_user, "browse_people")
+    unit_id = request.args.get("unit", type=int)
+    unit = db.session.get(OrgUnit, unit_id) if unit_id else None
+    page = org.directory(current_user, q=request.args.get("q"), unit=unit,
+                         include_inactive=bool(request.args.get("inactive")) and policy.can(current_user, "manage_accounts"),
+                         page=request.args.get("page", 1, type=int))
+    return render_template("people/directory.html", page=page, units=org.all_units(), unit=unit, q=request.args.get("q", ""))
+
+
+@bp.get("/<int:person_id>")
+def show(person_id: int):
+    person = accounts.get_person(current_user, person_id)
+    return render_template("people/show.html", person=person)
