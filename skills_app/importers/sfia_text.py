@@ -143,7 +143,9 @@ def parse(
 
     # The title: the line naming the skill and its code.
     title_index, name, code = _find_title(items, headings[0][0], prefixed, skill_code, file)
-    sfia = bool(prefixed) or any(DEFINED_AT.match(it.text) for it in items) or bool(TITLE_TRAILING_CODE.match(items[title_index].text)) and not TITLE_PAREN.match(items[title_index].text)
+    # SFIA's pages head each level "<skill>: Level N" and list the defined levels;
+    # an in-house document heads them "Level N (Name)" and names its own levels.
+    sfia = bool(prefixed) or any(DEFINED_AT.match(it.text) for it in items if not it.bullet)
 
     preamble = [it.text for it in items[:title_index] if not it.bullet]
 
