@@ -11,6 +11,7 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from skills_app import throttle
+from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.services import accounts
 
@@ -95,10 +96,18 @@ def logout():
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        accounts.change_own_password(current_user, form.current.data, form.new.data)
+        try:
+            accounts.change_own_password(current_user, form.current.data, form.new.data)
+        except InvalidInput as exc:
+            db.session.rollback()
+            field = form.current if "current" in exc.details else form.new
+            field.errors = [*field.errors, exc.message]
+            return render_template("auth/password.html", form=form), 400
         db.session.commit()
         # The session version changed: sign in again on this session only.
-        login_user(current_user)
+        # (The person itself, not the current_user proxy: Flask-Login keeps
+        # what it is given as the current user, and a proxy to itself recurses.)
+        login_user(current_user._get_current_object())
         flash("Your password is changed. Other sessions have been signed out.", "success")
         return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form), (400 if form.errors else 200)
