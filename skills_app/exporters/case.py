@@ -1,0 +1,251 @@
+"""Any framework as a 1EdTech CASE 1.1 package (JSON), valid against
+skills_app/schemas/case-v1p1.json. docs/formats.md gives the mapping.
+
+Every identifier is a name-based UUID (uuid5) of the framework's code and
+version and the thing's place in it (skill code, level number, descriptor
+position), so exporting the same framework twice gives the same identifiers,
+and a re-exported skill keeps its identifier across versions' exports only
+where its code and level do. URIs are ``urn:uuid:<identifier>`` unless a
+``base_uri`` is given (``<base_uri>/<kind>/<identifier>``).
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+
+from skills_app.importers.document import FrameworkDoc
+
+# The namespace of every identifier this exporter makes (a fixed, random UUID).
+NAMESPACE = uuid.UUID("6b1f3c52-8f0e-4d7a-9a63-2f5d1c0e7b94")
+ADOPTION_STATUS = {"draft": "Draft", "published": "Adopted", "retired": "Deprecated"}
+ITEM_TYPES = {
+    "Category": "A group of skills.",
+    "Subcategory": "A group of skills within a category.",
+    "Skill": "A skill, assessed at the framework's levels.",
+    "Skill Level": "What a skill looks like at one level; its descriptors are its children.",
+    "Descriptor": "One statement that describes a skill at a level.",
+    "Skill Level Not Defined": "A level at which the skill is not defined; the reason in its notes.",
+}
+
+
+def export(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str | None = None) -> str:
+    return json.dumps(package(doc, changed=changed, base_uri=base_uri), ensure_ascii=False, indent=2) + "\n"
+
+
+def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str | None = None) -> dict:
+    info = doc.framework
+    key = f"{info.code}|{info.version}"
+    stamp = changed or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    stamp = (stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)).replace(microsecond=0)
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def ident(*parts) -> str:
+        return str(uuid.uuid5(NAMESPACE, "|".join([key, *map(str, parts)])))
+
+    def uri(kind: str, identifier: str) -> str:
+        return f"{base_uri.rstrip('/')}/{kind}/{identifier}" if base_uri else f"urn:uuid:{identifier}"
+
+    def link(kind: str, identifier: str, title: str) -> dict:
+        return {"title": title, "identifier": identifier, "uri": uri(kind, identifier)}
+
+    doc_id = ident("document")
+    document = {
+        "identifier": doc_id,
+        "uri": uri("CFDocuments", doc_id),
+        "frameworkType": "Skills framework",
+        "caseVersion": "1.1",
+        "creator": info.publisher or info.name,
+        "title": info.name,
+        "lastChangeDateTime": when,
+    }
+    if info.publisher:
+        document["publisher"] = info.publisher
+    if info.description:
+        document["description"] = info.description
+    document["version"] = info.version
+    document["adoptionStatus"] = ADOPTION_STATUS[info.status]
+    document["extensions"] = {"skillsApp": {"code": info.code}}
+    doc_link = link("CFDocuments", doc_id, info.name)
+
+    types = {name: ident("itemtype", name) for name in ITEM_TYPES}
+    used_types: list[str] = []
+    items: list[dict] = []
+    associations: list[dict] = []
+    sequence: dict[str, int] = {}
+
+    def add_item(identifier: str, kind: str, statement: str, **fields) -> dict:
+        item = {"identifier": identifier, "uri": uri("CFItems", identifier), "fullStatement": statement}
+        item.update({k: v for k, v in fields.items() if v not in (None, "", [])})
+        item["CFItemType"] = kind
+        item["CFItemTypeURI"] = link("CFItemTypes", types[kind], kind)
+        item["lastChangeDateTime"] = when
+        if kind not in used_types:
+            used_types.append(kind)
+        items.append(item)
+        return item
+
+    def associate(kind: str, origin: dict, destination: dict, dest_kind: str = "CFItems", number: int | None = None) -> None:
+        dest_id = destination["identifier"]
+        if number is None:
+            sequence[dest_id] = sequence.get(dest_id, 0) + 1
+            number = sequence[dest_id]
+        identifier = ident("association", kind, origin["identifier"], dest_id)
+        associations.append({
+            "identifier": identifier,
+            "associationType": kind,
+            "sequenceNumber": number,
+            "uri": uri("CFAssociations", identifier),
+            "originNodeURI": link("CFItems", origin["identifier"], _title(origin)),
+            "destinationNodeURI": {**link(dest_kind, dest_id, destination.get("title") or _title(destination))},
+            "lastChangeDateTime": when,
+        })
+
+    level_names = {level.number: level.name for level in doc.levels}
+    categories: dict[str, dict] = {}
+    subcategories: dict[tuple, dict] = {}
+    rubrics: list[dict] = [_levels_rubric(doc, ident, uri, when)]
+    for skill in doc.skills:
+        container: dict = {"identifier": doc_id, "title": info.name}
+        container_kind = "CFDocuments"
+        if skill.category:
+            category = categories.get(skill.category)
+            if category is None:
+                category = categories[skill.category] = add_item(ident("category", skill.category), "Category", skill.category)
+                associate("isChildOf", category, container, container_kind)
+            container, container_kind = category, "CFItems"
+            if skill.subcategory:
+                sub_key = (skill.category, skill.subcategory)
+                sub = subcategories.get(sub_key)
+                if sub is None:
+                    sub = subcategories[sub_key] = add_item(ident("subcategory", *sub_key), "Subcategory", skill.subcategory)
+                    associate("isChildOf", sub, category)
+                container = sub
+        skill_id = ident("skill", skill.code)
+        extensions = {"skillsApp": {"url": skill.url}} if skill.url else None
+        skill_item = add_item(
+            skill_id, "Skill", skill.description or skill.name,
+            abbreviatedStatement=skill.name, humanCodingScheme=skill.code,
+            notes=_guidance_notes(skill.guidance_intro, skill.guidance), extensions=extensions,
+        )
+        associate("isChildOf", skill_item, container, container_kind)
+        for sl in skill.levels:
+            level_name = level_names.get(sl.level, f"Level {sl.level}")
+            if sl.defined:
+                level_item = add_item(
+                    ident("skilllevel", skill.code, sl.level), "Skill Level",
+                    f"{skill.name} at level {sl.level} ({level_name})",
+                    abbreviatedStatement=f"{skill.name}: level {sl.level}",
+                    humanCodingScheme=f"{skill.code}.{sl.level}", listEnumeration=str(sl.level),
+                )
+                associate("hasSkillLevel", skill_item, level_item, number=sl.level)
+                associate("isChildOf", level_item, skill_item)
+                for position, text in enumerate(sl.descriptors, start=1):
+                    descriptor = add_item(
+                        ident("descriptor", skill.code, sl.level, position), "Descriptor", text,
+                        humanCodingScheme=f"{skill.code}.{sl.level}.{position}", listEnumeration=str(position),
+                    )
+                    associate("isChildOf", descriptor, level_item, number=position)
+            else:
+                undefined = add_item(
+                    ident("undefinedlevel", skill.code, sl.level), "Skill Level Not Defined",
+                    f"{skill.name} is not defined at level {sl.level} ({level_name}).",
+                    humanCodingScheme=f"{skill.code}.{sl.level}", listEnumeration=str(sl.level), notes=sl.note,
+                )
+                associate("isChildOf", undefined, skill_item)
+        rubrics.append(_skill_rubric(skill, skill_item, level_names, ident, uri, link, when))
+
+    definitions = {
+        "CFItemTypes": [
+            {
+                "identifier": types[name],
+                "uri": uri("CFItemTypes", types[name]),
+                "title": name,
+                "description": ITEM_TYPES[name],
+                "hierarchyCode": name.lower().replace(" ", "-"),
+                "typeCode": name.replace(" ", ""),
+                "lastChangeDateTime": when,
+            }
+            for name in used_types
+        ]
+    }
+    return {
+        "CFDocument": document,
+        "CFItems": items,
+        "CFAssociations": associations,
+        "CFDefinitions": definitions,
+        "CFRubrics": rubrics,
+    }
+
+
+def _title(item: dict) -> str:
+    return item.get("abbreviatedStatement") or item.get("title") or item["fullStatement"]
+
+
+def _guidance_notes(intro: str | None, guidance: list[str]) -> str | None:
+    parts = [intro] if intro else []
+    if guidance:
+        parts.append("\n".join("- " + g.replace("\n", "\n  ") for g in guidance))
+    return "\n\n".join(parts) or None
+
+
+def _levels_rubric(doc: FrameworkDoc, ident, uri, when: str) -> dict:
+    rubric_id = ident("rubric", "levels")
+    criterion_id = ident("criterion", "levels")
+    levels = []
+    for position, level in enumerate(doc.levels):
+        level_id = ident("criterionlevel", "levels", level.number)
+        entry = {"identifier": level_id, "uri": uri("CFRubricCriterionLevels", level_id)}
+        if level.description:
+            entry["description"] = level.description
+        entry.update({"quality": level.name, "score": level.number, "position": position,
+                      "rubricCriterionId": criterion_id, "lastChangeDateTime": when})
+        levels.append(entry)
+    return {
+        "identifier": rubric_id,
+        "uri": uri("CFRubrics", rubric_id),
+        "title": f"{doc.framework.name}: levels",
+        "description": "The framework's levels: each criterion level is one (score = level number, quality = its name).",
+        "lastChangeDateTime": when,
+        "CFRubricCriteria": [{
+            "identifier": criterion_id,
+            "uri": uri("CFRubricCriteria", criterion_id),
+            "category": "Levels",
+            "position": 0,
+            "rubricId": rubric_id,
+            "lastChangeDateTime": when,
+            "CFRubricCriterionLevels": levels,
+        }],
+    }
+
+
+def _skill_rubric(skill, skill_item: dict, level_names: dict, ident, uri, link, when: str) -> dict:
+    rubric_id = ident("rubric", skill.code)
+    criterion_id = ident("criterion", skill.code)
+    levels = []
+    for position, sl in enumerate(skill.levels):
+        level_id = ident("criterionlevel", skill.code, sl.level)
+        entry = {"identifier": level_id, "uri": uri("CFRubricCriterionLevels", level_id)}
+        if sl.defined:
+            entry["description"] = "\n".join(f"- {d}" for d in sl.descriptors)
+        elif sl.note:
+            entry["feedback"] = sl.note
+        entry.update({"quality": level_names.get(sl.level, f"Level {sl.level}"), "score": sl.level, "position": position,
+                      "rubricCriterionId": criterion_id, "lastChangeDateTime": when})
+        levels.append(entry)
+    return {
+        "identifier": rubric_id,
+        "uri": uri("CFRubrics", rubric_id),
+        "title": f"{skill.code} {skill.name}",
+        "lastChangeDateTime": when,
+        "CFRubricCriteria": [{
+            "identifier": criterion_id,
+            "uri": uri("CFRubricCriteria", criterion_id),
+            "category": skill.name,
+            "CFItemURI": link("CFItems", skill_item["identifier"], skill.name),
+            "position": 0,
+            "rubricId": rubric_id,
+            "lastChangeDateTime": when,
+            "CFRubricCriterionLevels": levels,
+        }],
+    }

@@ -1,0 +1,110 @@
+"""Any framework as a Moodle competency framework CSV (what Moodle's
+tool_lpimportcsv imports, laid out as Moodle's own export writes it).
+
+The framework row carries the code (ID number), the name (short name), the
+levels as the scale ("Follow,Assist,...": every level proficient, the first
+the default) and the taxonomy "skill,level". Each skill is a competency at
+the top of the tree; each defined level of it is a child competency
+("SLMO-L3") whose description lists the descriptors. What Moodle has no field
+for (version, publisher, status, category, URL, guidance, the levels at which
+a skill is not defined, the framework levels' descriptions) goes into the
+descriptions as headed HTML lists that read well in Moodle and read back
+exactly. docs/formats.md gives the mapping.
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+
+from skills_app.importers.document import FrameworkDoc
+
+HEADER = [
+    "Parent ID number", "ID number", "Short name", "Description", "Description format", "Scale values",
+    "Scale configuration", "Rule type (optional)", "Rule outcome (optional)", "Rule config (optional)",
+    "Cross-referenced competency ID numbers", "Exported ID (optional)", "Is framework", "Taxonomy",
+]
+FORMAT_HTML = 1
+SHORTNAME_MAX = 100  # Moodle keeps the first 100 characters of a short name
+
+
+def export(doc: FrameworkDoc, **_context) -> str:
+    info = doc.framework
+    scale = [level.name.replace(",", " /") for level in doc.levels]
+    config = [{"scaleid": "0"}] + [
+        {"id": i, "scaledefault": 1 if i == 1 else 0, "proficient": 1} for i in range(1, len(scale) + 1)
+    ]
+    details = [("Version", info.version), ("Publisher", info.publisher), ("Status", info.status)]
+    framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc)
+    rows = [HEADER, [
+        "", info.code, info.name[:SHORTNAME_MAX], framework_html, FORMAT_HTML, ",".join(scale),
+        json.dumps(config, separators=(",", ":")), "", "", "", "", "", True, "skill,level",
+    ]]
+    exported = 0
+    level_names = {level.number: level.name for level in doc.levels}
+    for skill in doc.skills:
+        exported += 1
+        html = _paragraphs(skill.description)
+        if skill.guidance_intro or skill.guidance:
+            html += "<h4>Guidance notes</h4>" + _paragraphs(skill.guidance_intro) + _list(skill.guidance)
+        html += _details("Details", [("Category", skill.category), ("Subcategory", skill.subcategory), ("URL", skill.url)])
+        undefined = [(f"Level {sl.level}", sl.note or "") for sl in skill.levels if not sl.defined]
+        if undefined:
+            html += "<h4>Not defined at</h4><dl>" + "".join(f"<dt>{escape(t)}</dt><dd>{_inline(d)}</dd>" for t, d in undefined) + "</dl>"
+        rows.append(["", skill.code, skill.name[:SHORTNAME_MAX], html, FORMAT_HTML, "", "", "", 0, "null", "", exported, False, ""])
+        for sl in skill.levels:
+            if not sl.defined:
+                continue
+            exported += 1
+            name = f"{skill.name}: level {sl.level} ({level_names.get(sl.level, sl.level)})"
+            rows.append([skill.code, f"{skill.code}-L{sl.level}", _shorten(name), _list(sl.descriptors), FORMAT_HTML,
+                         "", "", "", 0, "null", "", exported, False, ""])
+    return "".join(_csv_line(row) for row in rows)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SHORTNAME_MAX else text[: SHORTNAME_MAX - 1].rstrip() + "…"
+
+
+def _inline(text: str | None) -> str:
+    return escape(text or "", quote=False).replace("\n", "<br>")
+
+
+def _paragraphs(text: str | None) -> str:
+    if not text:
+        return ""
+    return "".join(f"<p>{_inline(p)}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+def _details(heading: str, pairs: list[tuple[str, str | None]]) -> str:
+    pairs = [(k, v) for k, v in pairs if v]
+    if not pairs:
+        return ""
+    return f"<h4>{heading}</h4><dl>" + "".join(f"<dt>{k}</dt><dd>{_inline(v)}</dd>" for k, v in pairs) + "</dl>"
+
+
+def _levels(doc: FrameworkDoc) -> str:
+    entries = "".join(
+        f"<dt>Level {level.number}: {_inline(level.name)}</dt><dd>{_inline(level.description)}</dd>" for level in doc.levels
+    )
+    return f"<h4>Levels</h4><dl>{entries}</dl>"
+
+
+def _csv_line(row: list) -> str:
+    """One line as PHP's fputcsv writes it (Moodle's csv_export_writer): a field is quoted when it holds
+    a space, a comma, a quote, a backslash or a line break; booleans are 1 and empty."""
+    out = []
+    for value in row:
+        if value is True:
+            text = "1"
+        elif value is False or value is None:
+            text = ""
+        else:
+            text = str(value)
+        if any(c in text for c in ' ,"\n\r\t\\'):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    return ",".join(out) + "\n"

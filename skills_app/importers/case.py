@@ -1,0 +1,380 @@
+"""1EdTech CASE packages (1.0 and 1.1): a CFPackage as JSON.
+
+docs/formats.md gives the mapping in full; in short, what this reads:
+
+* ``CFDocument`` is the framework (title, version, publisher or creator,
+  description, adoptionStatus). Its code is ``extensions.skillsApp.code``
+  (what our export writes), else ``--framework``, else made from the title.
+* Skills are the items typed "Skill", the origins of ``hasSkillLevel``
+  associations and the items a rubric criterion points at; a package with none
+  of these (a plain standards tree) takes its leaf items as skills.
+* A skill's levels are its ``hasSkillLevel`` destinations (one item a level,
+  its number in ``listEnumeration``, else the end of ``humanCodingScheme``, else
+  "level N" in its statement); the level's descriptors are the items that are
+  ``isChildOf`` it, in ``sequenceNumber`` order, else its full statement.
+  Items typed "Skill Level Not Defined" that are children of the skill are
+  levels at which it is not defined (the note in ``notes``). Without those, the
+  skill's rubric criterion gives its levels (a criterion level a level:
+  ``score`` its number, ``description`` its descriptors as a bulleted list;
+  no description means not defined).
+* The framework levels are the rubric whose one criterion points at no item
+  (our export writes it), else every criterion level seen (score, quality),
+  else "Level N" for each level number seen, else one level, "Competent",
+  at which each skill is defined by its own statement.
+* Categories: the item the skill is a child of, and that item's parent, when
+  they are not the document: the topmost is the category, the nearest the
+  subcategory. Associations of any other type are ignored.
+
+Errors give the path of keys (``CFItems[3].fullStatement``) and its line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+from skills_app.importers.document import FrameworkDoc, FrameworkFileError, format_path
+from skills_app.importers.native import _locator
+from skills_app.importers.tabular import as_code, build_at
+
+STATUS_FROM_ADOPTION = {"draft": "draft", "private draft": "draft", "adopted": "published", "implemented": "published",
+                        "deprecated": "retired", "retired": "retired"}
+NOT_DEFINED_TYPE = "skill level not defined"
+
+
+class _Package:
+    def __init__(self, data: dict, file: str, locate, prefix: tuple):
+        self.data = data
+        self.file = file
+        self.locate = locate
+        self.prefix = prefix
+
+    def where(self, *path) -> str:
+        full = self.prefix + tuple(path)
+        text = format_path(full) or "top level"
+        line = self.locate(full)
+        return f"line {line} ({text})" if line else text
+
+    def fail(self, path: tuple, message: str):
+        raise FrameworkFileError(self.file, self.where(*path), message)
+
+    def text(self, obj: dict, key: str, path: tuple, required: bool = False) -> str | None:
+        value = obj.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(path + (key,), f"missing required field {key!r}" if value is None else f"{key} must not be empty")
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.fail(path + (key,), f"{key} must be text")
+        return str(value).strip()
+
+    def array(self, key: str) -> list:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail((key,), f"{key} must be a list")
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                self.fail((key, i), "expected an object")
+        return value
+
+
+def parse(text: str, file: str, *, framework_code: str | None = None, version: str | None = None) -> FrameworkDoc:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FrameworkFileError(file, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    locate = _locator(text)
+    prefix: tuple = ()
+    if isinstance(data, dict) and isinstance(data.get("CFPackage"), dict):
+        data, prefix = data["CFPackage"], ("CFPackage",)
+    if not isinstance(data, dict) or not isinstance(data.get("CFDocument"), dict):
+        raise FrameworkFileError(file, None, "not a CASE package: expected an object with a CFDocument")
+    pkg = _Package(data, file, locate, prefix)
+    return _read(pkg, framework_code, version)
+
+
+def _read(pkg: _Package, framework_code: str | None, version: str | None) -> FrameworkDoc:
+    document = pkg.data["CFDocument"]
+    doc_id = pkg.text(document, "identifier", ("CFDocument",), required=True)
+    title = pkg.text(document, "title", ("CFDocument",), required=True)
+    ours = _extension(document)
+
+    items: dict[str, dict] = {}
+    item_paths: dict[str, tuple] = {}
+    order: dict[str, int] = {}
+    for i, item in enumerate(pkg.array("CFItems")):
+        identifier = pkg.text(item, "identifier", ("CFItems", i), required=True)
+        pkg.text(item, "fullStatement", ("CFItems", i), required=True)
+        if identifier in items:
+            pkg.fail(("CFItems", i, "identifier"), f"identifier {identifier} is used twice")
+        items[identifier] = item
+        item_paths[identifier] = ("CFItems", i)
+        order[identifier] = i
+
+    children: dict[str, list[tuple]] = defaultdict(list)
+    parent: dict[str, str] = {}
+    skill_levels: dict[str, list[tuple]] = defaultdict(list)
+    for i, assoc in enumerate(pkg.array("CFAssociations")):
+        path = ("CFAssociations", i)
+        kind = pkg.text(assoc, "associationType", path, required=True)
+        if kind not in {"isChildOf", "hasSkillLevel"}:
+            continue  # other relations (isRelatedTo, exactMatchOf, ...) say nothing about the framework's shape
+        origin = _node(pkg, assoc, "originNodeURI", path)
+        destination = _node(pkg, assoc, "destinationNodeURI", path)
+        sequence = assoc.get("sequenceNumber")
+        key = (sequence if isinstance(sequence, (int, float)) else float("inf"), i)
+        if kind == "isChildOf":
+            if origin not in items:
+                continue  # a link to something outside this package
+            if destination != doc_id and destination not in items:
+                continue
+            children[destination].append((key, origin))
+            parent.setdefault(origin, destination)
+        else:
+            if origin not in items:
+                pkg.fail(path + ("originNodeURI", "identifier"), f"hasSkillLevel from {origin}, which is not an item of this package")
+            if destination not in items:
+                pkg.fail(path + ("destinationNodeURI", "identifier"), f"hasSkillLevel to {destination}, which is not an item of this package")
+            skill_levels[origin].append((key, destination))
+    for lists in (children, skill_levels):
+        for value in lists.values():
+            value.sort()
+
+    rubric_levels, criteria_for = _rubrics(pkg, items)
+
+    # Which items are skills.
+    def item_type(identifier: str) -> str:
+        return (items[identifier].get("CFItemType") or "").strip().lower()
+
+    level_items = {dest for dests in skill_levels.values() for _, dest in dests}
+    skills = [i for i in items if item_type(i) in {"skill", "competency"} and i not in level_items]
+    skills += [i for i in skill_levels if i not in skills]
+    skills += [i for i in criteria_for if i not in skills]
+    if not skills:
+        skills = [i for i in items if not children.get(i) and i not in level_items]
+    skills.sort(key=lambda i: _tree_order(i, parent, children, doc_id, order))
+
+    # The framework levels.
+    if rubric_levels:
+        levels = rubric_levels
+    else:
+        seen: dict[int, str] = {}
+        for criterion_levels in criteria_for.values():
+            for number, name, _ in criterion_levels:
+                seen.setdefault(number, name or f"Level {number}")
+        for dests in skill_levels.values():
+            for _, dest in dests:
+                number = _level_number(items[dest])
+                if number is not None:
+                    seen.setdefault(number, f"Level {number}")
+        levels = [{"number": n, "name": seen[n]} for n in sorted(seen)]
+    single = not levels
+    if single:
+        levels = [{"number": 1, "name": "Competent"}]
+
+    skill_data = []
+    skill_paths = []
+    codes_seen: set[str] = set()
+    for identifier in skills:
+        item = items[identifier]
+        path = item_paths[identifier]
+        statement = item["fullStatement"].strip()
+        label = (item.get("abbreviatedStatement") or "").strip()
+        code = (item.get("humanCodingScheme") or "").strip() or label or statement
+        code = as_code(code) or identifier[:8]
+        if code.upper() in codes_seen:
+            code = f"{code[:31]}-{identifier[:8]}"
+        codes_seen.add(code.upper())
+        name = label or statement
+        entry = {
+            "code": code,
+            "name": name[:200],
+            "description": statement if label and statement != label else None,
+        }
+        ancestors = _ancestors(identifier, parent, doc_id)
+        if ancestors:
+            entry["category"] = _title(items[ancestors[0]])
+            if len(ancestors) > 1:
+                entry["subcategory"] = _title(items[ancestors[-1]])
+        intro, guidance = _guidance(item.get("notes"))
+        entry["guidance_intro"] = intro
+        entry["guidance"] = guidance
+        url = _extension(item).get("url")
+        if isinstance(url, str) and url.strip():
+            entry["url"] = url.strip()
+        entry["levels"] = _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single)
+        skill_data.append(entry)
+        skill_paths.append(path)
+
+    info = {
+        "code": framework_code or ours.get("code") or as_code(title.upper()) or "CASE",
+        "name": title,
+        "version": version or pkg.text(document, "version", ("CFDocument",)) or "1",
+        "publisher": pkg.text(document, "publisher", ("CFDocument",)) or (None if ours else pkg.text(document, "creator", ("CFDocument",))),
+        "description": pkg.text(document, "description", ("CFDocument",)),
+        "status": STATUS_FROM_ADOPTION.get((document.get("adoptionStatus") or "").strip().lower(), "published"),
+    }
+
+    def place(path: tuple) -> str:
+        if path[:1] == ("skills",) and len(path) > 1 and isinstance(path[1], int) and path[1] < len(skill_paths):
+            return pkg.where(*skill_paths[path[1]])
+        if path[:1] == ("framework",):
+            return pkg.where("CFDocument")
+        return pkg.where("CFRubrics") if path[:1] == ("levels",) else pkg.where()
+
+    return build_at({"framework": info, "levels": levels, "skills": skill_data}, pkg.file, place)
+
+
+def _extension(obj: dict) -> dict:
+    ext = obj.get("extensions")
+    if isinstance(ext, dict) and isinstance(ext.get("skillsApp"), dict):
+        return ext["skillsApp"]
+    return {}
+
+
+def _node(pkg: _Package, assoc: dict, key: str, path: tuple) -> str:
+    node = assoc.get(key)
+    if not isinstance(node, dict):
+        pkg.fail(path + (key,), f"missing required field {key!r}")
+    identifier = node.get("identifier")
+    if not isinstance(identifier, str) or not identifier.strip():
+        uri = node.get("uri")
+        if isinstance(uri, str) and (m := re.search(r"([0-9a-fA-F-]{36})/?$", uri)):
+            return m.group(1).lower()
+        pkg.fail(path + (key, "identifier"), "missing required field 'identifier'")
+    return identifier.strip()
+
+
+def _title(item: dict) -> str:
+    return ((item.get("abbreviatedStatement") or "").strip() or item["fullStatement"].strip())[:200]
+
+
+def _ancestors(identifier: str, parent: dict[str, str], doc_id: str) -> list[str]:
+    chain = []
+    current = parent.get(identifier)
+    while current and current != doc_id and current not in chain:
+        chain.append(current)
+        current = parent.get(current)
+    return list(reversed(chain))
+
+
+def _tree_order(identifier: str, parent, children, doc_id: str, order: dict[str, int]) -> tuple:
+    """Sort key: the item's position in a depth-first walk of the isChildOf tree, then file order."""
+    key = []
+    current = identifier
+    seen = set()
+    while current in parent and current not in seen:
+        seen.add(current)
+        up = parent[current]
+        siblings = [c for _, c in children.get(up, [])]
+        key.append(siblings.index(current) if current in siblings else 0)
+        current = up
+    return tuple(reversed(key)) + (order.get(identifier, 0),)
+
+
+def _level_number(item: dict) -> int | None:
+    for value in (item.get("listEnumeration"), item.get("humanCodingScheme")):
+        if isinstance(value, str) and (m := re.search(r"(\d{1,2})$", value.strip())):
+            return int(m.group(1))
+    m = re.search(r"\blevel\s*(\d{1,2})\b", f"{item.get('abbreviatedStatement') or ''} {item.get('fullStatement')}", re.IGNORECASE)
+    return int(m.group(1)) if m else None
+
+
+def _guidance(notes) -> tuple[str | None, list[str]]:
+    """Notes as guidance: paragraphs before the first '- ' bullet are the intro, the bullets the notes."""
+    if not isinstance(notes, str) or not notes.strip():
+        return None, []
+    intro: list[str] = []
+    items: list[str] = []
+    for block in re.split(r"\n\s*\n", notes.replace("\r\n", "\n").strip()):
+        lines = block.split("\n")
+        if lines[0].startswith(("- ", "* ", "• ")):
+            for line in lines:
+                if line.startswith(("- ", "* ", "• ")):
+                    items.append(line[2:].strip())
+                elif items:
+                    items[-1] = f"{items[-1]}\n{line.strip()}"
+        elif items:
+            items.append(block.strip())
+        else:
+            intro.append(block.strip())
+    return ("\n\n".join(intro) or None), items
+
+
+def _bullets(text: str) -> list[str]:
+    """A criterion level's description as descriptors: its '- ' bullets, else its paragraphs."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    bullets = [line[2:].strip() for line in lines if line.startswith(("- ", "* ", "• "))]
+    if bullets:
+        return bullets
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _rubrics(pkg: _Package, items: dict) -> tuple[list[dict], dict[str, list]]:
+    """(framework levels from a rubric whose criterion points at no item, {item id: [(number, name, description)]})."""
+    framework_levels: list[dict] = []
+    per_item: dict[str, list] = {}
+    for r, rubric in enumerate(pkg.array("CFRubrics")):
+        criteria = rubric.get("CFRubricCriteria") or []
+        if not isinstance(criteria, list):
+            pkg.fail(("CFRubrics", r, "CFRubricCriteria"), "CFRubricCriteria must be a list")
+        for c, criterion in enumerate(criteria):
+            path = ("CFRubrics", r, "CFRubricCriteria", c)
+            if not isinstance(criterion, dict):
+                pkg.fail(path, "expected an object")
+            levels = []
+            for l, level in enumerate(criterion.get("CFRubricCriterionLevels") or []):
+                lpath = path + ("CFRubricCriterionLevels", l)
+                if not isinstance(level, dict):
+                    pkg.fail(lpath, "expected an object")
+                score = level.get("score")
+                position = level.get("position")
+                number = score if isinstance(score, (int, float)) and not isinstance(score, bool) else position
+                if not isinstance(number, (int, float)) or isinstance(number, bool) or number != int(number) or not 0 <= number <= 99:
+                    pkg.fail(lpath + ("score",), "a criterion level needs a whole-number score (the level number) from 0 to 99")
+                levels.append((int(number), (level.get("quality") or "").strip() or None,
+                               (level.get("description") or "").strip() or None))
+            link = criterion.get("CFItemURI")
+            target = link.get("identifier") if isinstance(link, dict) else None
+            if target and target in items:
+                per_item[target] = levels
+            elif not target and not framework_levels:
+                framework_levels = [
+                    {"number": n, "name": name or f"Level {n}", "description": description}
+                    for n, name, description in sorted(levels, key=lambda x: x[0])
+                ]
+    return framework_levels, per_item
+
+
+def _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single) -> list[dict]:
+    out: dict[int, dict] = {}
+    for _, dest in skill_levels.get(identifier, []):
+        level_item = items[dest]
+        number = _level_number(level_item)
+        if number is None:
+            pkg.fail(item_paths[dest] + ("listEnumeration",), "cannot tell which level this skill level is: give its number in listEnumeration")
+        descriptors = [items[c]["fullStatement"].strip() for _, c in children.get(dest, [])]
+        if not descriptors:
+            descriptors = [line.strip() for line in level_item["fullStatement"].split("\n") if line.strip()]
+        out[number] = {"level": number, "defined": True, "descriptors": descriptors}
+    for _, child in children.get(identifier, []):
+        child_item = items[child]
+        if (child_item.get("CFItemType") or "").strip().lower() == NOT_DEFINED_TYPE:
+            number = _level_number(child_item)
+            if number is None:
+                pkg.fail(item_paths[child] + ("listEnumeration",), "cannot tell which level this is: give its number in listEnumeration")
+            entry: dict = {"level": number, "defined": False}
+            if isinstance(child_item.get("notes"), str) and child_item["notes"].strip():
+                entry["note"] = child_item["notes"].strip()
+            out.setdefault(number, entry)
+    if not out and identifier in criteria_for:
+        for number, _, description in criteria_for[identifier]:
+            if description:
+                out[number] = {"level": number, "defined": True, "descriptors": _bullets(description)}
+            else:
+                out[number] = {"level": number, "defined": False}
+    if not out and single:
+        out[1] = {"level": 1, "defined": True, "descriptors": [items[identifier]["fullStatement"].strip()]}
+    return [out[n] for n in sorted(out)]

@@ -1,0 +1,418 @@
+"""Moodle competency frameworks as CSV: the format of Moodle's tool_lpimportcsv.
+
+The header (columns found by name, case and punctuation aside; Moodle's older
+spellings such as "Parent id number", "Shortname" and "Cross referenced
+competency id numbers" too)::
+
+    Parent ID number, ID number, Short name, Description, Description format,
+    Scale values, Scale configuration, Rule type (optional),
+    Rule outcome (optional), Rule config (optional),
+    Cross-referenced competency ID numbers, Exported ID (optional),
+    Is framework, Taxonomy
+
+One row, with "Is framework" set, is the framework: its ID number the
+framework code, its short name the name, its scale ("Not yet competent,
+Competent") and its taxonomy (one word a depth: "domain,competency"). Every
+other row is a competency whose parent is the row with its "Parent ID number"
+(none: a child of the framework). docs/formats.md gives the mapping in full:
+
+* **A tree with a "level" depth** (our export writes "skill,level"): the
+  competencies one depth above it are skills, those at it are the skills'
+  levels (number from the ID number's end, "SLMO-L3", or "Level 3" in the
+  short name), whose descriptors are the list items (else paragraphs) of
+  their description, or their own child competencies. Depths above the skills
+  are the category and subcategory.
+* **Any other tree** (as Moodle users build them): every leaf competency is a
+  skill, its top ancestor the category and its parent the subcategory; the
+  levels are the framework scale's values, and each skill is defined at every
+  proficient value with its description (else its short name) as the one
+  descriptor, and not defined at the others.
+
+Descriptions in HTML (format 1) are read as text: paragraphs and list items
+are blocks, ``<br>`` a line break, other whitespace collapses to one space.
+Our export adds a details list (version, publisher, category, URL, guidance,
+levels not defined, the framework's levels) that reads back exactly.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+from skills_app.importers.document import FrameworkDoc, FrameworkFileError
+from skills_app.importers.tabular import CODE_PATTERN, Row, as_code, build_at, column, csv_rows, header_key
+
+HEADERS = {
+    "parent": ("parentidnumber", "parentid"),
+    "idnumber": ("idnumber", "id"),
+    "shortname": ("shortname", "name"),
+    "description": ("description",),
+    "format": ("descriptionformat",),
+    "scalevalues": ("scalevalues", "scale"),
+    "scaleconfig": ("scaleconfiguration",),
+    "ruletype": ("ruletype",),
+    "ruleoutcome": ("ruleoutcome",),
+    "ruleconfig": ("ruleconfig",),
+    "related": ("crossreferencedcompetencyidnumbers", "relatedidnumbers", "relatedcompetencies"),
+    "exportid": ("exportedid", "exportid"),
+    "isframework": ("isframework",),
+    "taxonomy": ("taxonomy", "taxonomies"),
+}
+REQUIRED = ("parent", "idnumber", "shortname", "isframework")
+LABELS = {"parent": "Parent ID number", "idnumber": "ID number", "shortname": "Short name", "isframework": "Is framework",
+          "description": "Description", "scalevalues": "Scale values"}
+FORMAT_HTML = "1"
+DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels"}
+
+
+def looks_like(head: str) -> bool:
+    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    keys = {header_key(c) for c in re.split(r"[,;\t]", first)}
+    return "isframework" in keys and bool(keys & {"parentidnumber", "parentid"})
+
+
+# -- HTML to text ------------------------------------------------------------------
+
+BLOCK_TAGS = {"p", "li", "dt", "dd", "div", "blockquote", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre"}
+
+
+class _Blocks(HTMLParser):
+    """HTML as a list of (tag, text) blocks: paragraphs, list items, headings, terms and definitions."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self.tag: str | None = None
+        self.parts: list[str] = []
+
+    def _flush(self):
+        if self.tag is not None or self.parts:
+            lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(self.parts).split("\n\x00")]
+            text = "\n".join(line for line in lines if line) if len(lines) > 1 else lines[0]
+            if text or self.tag in {"dd", "dt"}:
+                self.blocks.append((self.tag or "p", text))
+        self.tag, self.parts = None, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK_TAGS:
+            self._flush()
+            self.tag = tag
+        elif tag == "br":
+            self.parts.append("\n\x00")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def html_blocks(html: str) -> list[tuple[str, str]]:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def text_blocks(description: str, fmt: str) -> list[tuple[str, str]]:
+    if fmt == FORMAT_HTML or re.search(r"<(p|br|ul|li|div)\b", description, re.IGNORECASE):
+        return html_blocks(description)
+    return [("p", re.sub(r"[ \t]+", " ", p).strip()) for p in re.split(r"\n\s*\n", description) if p.strip()]
+
+
+def read_sections(blocks: list[tuple[str, str]]) -> dict:
+    """Blocks split at our headings: {'text': [...], 'guidance': [...], 'details': {...}, 'not defined': [...], 'levels': [...]}."""
+    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": []}
+    section = "text"
+    term: str | None = None
+    for tag, text in blocks:
+        if tag in {"h1", "h2", "h3", "h4", "h5", "h6"} and text.lower() in DETAIL_HEADINGS:
+            section = text.lower()
+            continue
+        if section == "text":
+            out["text"].append((tag, text))
+        elif section == "guidance notes":
+            out["guidance"].append((tag, text))
+        elif tag == "dt":
+            term = text
+            if section == "details":
+                out["details"][text.lower()] = ""
+            else:
+                out[section].append([text, ""])
+        elif tag == "dd" and term is not None:
+            if section == "details":
+                out["details"][term.lower()] = text
+            else:
+                out[section][-1][1] = text
+    return out
+
+
+# -- parsing -------------------------------------------------------------------------
+
+class _Node:
+    def __init__(self, row: Row, cells: dict[str, str]):
+        self.row = row
+        self.cells = cells
+        self.children: list[_Node] = []
+        self.depth = 0
+
+    def __getattr__(self, name):
+        cells = self.__dict__.get("cells", {})
+        if name in cells:
+            return cells[name]
+        raise AttributeError(name)
+
+
+def parse(text: str, file: str, *, framework_code=None, framework_name=None, version=None, publisher=None) -> FrameworkDoc:
+    rows = [r for r in csv_rows(text, file) if not r.empty]
+    if not rows:
+        raise FrameworkFileError(file, None, "the file is empty")
+    header = rows[0]
+    keys = [header_key(c) for c in header.cells]
+    cols = {field: column(keys, *names) for field, names in HEADERS.items()}
+    for field in REQUIRED:
+        if cols[field] is None:
+            raise FrameworkFileError(file, header.place, f"no {LABELS[field]!r} column: is this a Moodle competency framework CSV?")
+    names = header.cells
+
+    def at(node_or_row, field: str) -> str:
+        row = node_or_row.row if isinstance(node_or_row, _Node) else node_or_row
+        return f"{row.place}, column {names[cols[field]]!r}" if cols.get(field) is not None else row.place
+
+    framework: _Node | None = None
+    nodes: dict[str, _Node] = {}
+    order: list[_Node] = []
+    for row in rows[1:]:
+        cells = {field: row.get(index) for field, index in cols.items()}
+        node = _Node(row, cells)
+        if _truthy(cells["isframework"]):
+            if framework is not None:
+                raise FrameworkFileError(file, at(row, "isframework"), f"a second framework row (the first is at {framework.row.place}); a file holds one framework")
+            framework = node
+            continue
+        if not cells["idnumber"]:
+            raise FrameworkFileError(file, at(row, "idnumber"), "the competency's ID number is empty")
+        if not cells["shortname"]:
+            raise FrameworkFileError(file, at(row, "shortname"), "the competency's short name is empty")
+        if cells["idnumber"] in nodes:
+            raise FrameworkFileError(file, at(row, "idnumber"), f"ID number {cells['idnumber']!r} is used twice (also at {nodes[cells['idnumber']].row.place})")
+        nodes[cells["idnumber"]] = node
+        order.append(node)
+    if framework is None:
+        raise FrameworkFileError(file, None, "no framework row: one row must have 'Is framework' set to 1")
+    if not framework.idnumber and not framework_code:
+        raise FrameworkFileError(file, at(framework, "idnumber"), "the framework's ID number is empty")
+    if not framework.shortname and not framework_name:
+        raise FrameworkFileError(file, at(framework, "shortname"), "the framework's short name is empty")
+
+    roots: list[_Node] = []
+    for node in order:
+        if not node.parent:
+            roots.append(node)
+        elif node.parent in nodes:
+            nodes[node.parent].children.append(node)
+        else:
+            raise FrameworkFileError(file, at(node, "parent"), f"no competency has the ID number {node.parent!r}")
+    reached = 0
+    stack = [(n, 1) for n in roots]
+    while stack:
+        node, depth = stack.pop()
+        node.depth = depth
+        reached += 1
+        stack.extend((c, depth + 1) for c in node.children)
+    if reached != len(order):
+        lost = next(n for n in order if n.depth == 0)
+        raise FrameworkFileError(file, at(lost, "parent"), "this competency's parents form a loop: it is not connected to the framework")
+
+    taxonomy = [t.strip().lower() for t in (framework.cells.get("taxonomy") or "").split(",")]
+    fw_sections = read_sections(text_blocks(framework.description, framework.cells.get("format", "")))
+    details = fw_sections["details"]
+    info = {
+        "code": framework_code or as_code(framework.idnumber),
+        "name": framework_name or framework.shortname,
+        "version": version or details.get("version") or "1",
+        "publisher": publisher or details.get("publisher") or None,
+        "description": "\n\n".join(t for _, t in fw_sections["text"]) or None,
+        "status": details.get("status") or "published",
+    }
+    if not CODE_PATTERN.match(info["code"] or "-"):
+        raise FrameworkFileError(file, at(framework, "idnumber"), f"cannot make a framework code of {framework.idnumber!r}")
+
+    skill_places: list[_Node] = []
+    if "level" in taxonomy and taxonomy.index("level") >= 1:
+        levels, level_place = _declared_levels(fw_sections, framework, file, at)
+        skills = _leveled(taxonomy.index("level") + 1, roots, file, at, skill_places)
+        if not levels:
+            numbers = sorted({sl["level"] for s in skills for sl in s["levels"]})
+            scale = _scale(framework, file, at)[0]
+            levels = [{"number": n, "name": scale[n - 1] if 0 < n <= len(scale) else f"Level {n}"} for n in numbers]
+    else:
+        scale, proficient = _scale(framework, file, at)
+        levels = [{"number": i, "name": name} for i, name in enumerate(scale, start=1)]
+        level_place = at(framework, "scalevalues")
+        skills = _leaves(roots, proficient, len(scale), skill_places)
+
+    def place(path: tuple) -> str | None:
+        if path[:1] == ("skills",) and len(path) > 1 and isinstance(path[1], int) and path[1] < len(skill_places):
+            node = skill_places[path[1]]
+            field = {"code": "idnumber", "name": "shortname"}.get(path[2] if len(path) > 2 else "", "description")
+            return at(node, field)
+        if path[:1] == ("levels",):
+            return level_place
+        return at(framework, "idnumber")
+
+    return build_at({"framework": info, "levels": levels, "skills": skills}, file, place)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() not in {"", "0", "false", "no", "n"}
+
+
+def _scale(framework: _Node, file: str, at) -> tuple[list[str], set[int]]:
+    values = [v.strip() for v in framework.cells.get("scalevalues", "").split(",") if v.strip()]
+    if not values:
+        raise FrameworkFileError(file, at(framework, "scalevalues"), "the framework has no scale values (such as 'Not yet competent,Competent')")
+    proficient: set[int] = set()
+    raw = framework.cells.get("scaleconfig", "")
+    if raw:
+        try:
+            config = json.loads(raw)
+        except ValueError:
+            raise FrameworkFileError(file, at(framework, "scaleconfig"), "the scale configuration is not valid JSON") from None
+        if isinstance(config, list):
+            for entry in config[1:]:
+                if isinstance(entry, dict) and str(entry.get("proficient", "0")) not in {"0", "", "False", "false"}:
+                    try:
+                        proficient.add(int(entry.get("id")))
+                    except (TypeError, ValueError):
+                        pass
+    if not proficient:
+        proficient = {len(values)}  # Moodle's default: the top value is proficient
+    return values, proficient
+
+
+def _declared_levels(sections: dict, framework: _Node, file: str, at) -> tuple[list[dict], str]:
+    levels = []
+    for term, definition in sections["levels"]:
+        m = re.match(r"level\s+(\d{1,2})\s*:\s*(.*)$", term, re.IGNORECASE)
+        if not m:
+            raise FrameworkFileError(file, at(framework, "description"), f"cannot read the level {term!r} (expected 'Level 3: Apply')")
+        levels.append({"number": int(m.group(1)), "name": m.group(2).strip(), "description": definition or None})
+    return levels, at(framework, "description")
+
+
+def _skill_entry(node: _Node, file: str, at) -> dict:
+    sections = read_sections(text_blocks(node.description, node.cells.get("format", "")))
+    intro: list[str] = []
+    guidance: list[str] = []
+    for tag, text in sections["guidance"]:
+        if tag == "li" or guidance:
+            guidance.append(text)
+        else:
+            intro.append(text)
+    details = sections["details"]
+    code = node.idnumber if CODE_PATTERN.match(node.idnumber) and len(node.idnumber) <= 40 else as_code(node.idnumber)
+    if not code:
+        raise FrameworkFileError(file, at(node, "idnumber"), f"cannot make a skill code of {node.idnumber!r}")
+    entry = {
+        "code": code,
+        "name": node.shortname,
+        "category": details.get("category") or None,
+        "subcategory": details.get("subcategory") or None,
+        "url": details.get("url") or None,
+        "description": "\n\n".join(t for _, t in sections["text"]) or None,
+        "guidance_intro": "\n\n".join(intro) or None,
+        "guidance": guidance,
+        "levels": [],
+    }
+    for term, note in sections["not defined at"]:
+        m = re.match(r"level\s+(\d{1,2})$", term, re.IGNORECASE)
+        if not m:
+            raise FrameworkFileError(file, at(node, "description"), f"cannot read the level {term!r} (expected 'Level 1')")
+        level = {"level": int(m.group(1)), "defined": False}
+        if note:
+            level["note"] = note
+        entry["levels"].append(level)
+    return entry
+
+
+def _category(entry: dict, ancestors: list[_Node]) -> None:
+    if ancestors and not entry["category"]:
+        entry["category"] = ancestors[0].shortname
+        if len(ancestors) > 1 and not entry["subcategory"]:
+            entry["subcategory"] = ancestors[-1].shortname
+
+
+def _leveled(level_depth: int, roots: list[_Node], file: str, at, places: list[_Node]) -> list[dict]:
+    skills = []
+
+    def walk(node: _Node, ancestors: list[_Node]):
+        if node.depth == level_depth - 1:
+            entry = _skill_entry(node, file, at)
+            _category(entry, ancestors)
+            for child in node.children:
+                number = _level_number(child)
+                if number is None:
+                    raise FrameworkFileError(file, at(child, "idnumber"), "cannot tell which level this is: end the ID number with L and the level ('SLMO-L3') or name it 'Level 3'")
+                if child.children:
+                    descriptors = [c.shortname if not c.description else _one_text(c) for c in child.children]
+                else:
+                    blocks = text_blocks(child.description, child.cells.get("format", ""))
+                    items = [t for tag, t in blocks if tag == "li"]
+                    descriptors = items or [t for _, t in blocks]
+                entry["levels"].append({"level": number, "defined": True, "descriptors": descriptors})
+            entry["levels"].sort(key=lambda sl: sl["level"])
+            skills.append(entry)
+            places.append(node)
+        elif node.depth < level_depth - 1:
+            for child in node.children:
+                walk(child, ancestors + [node])
+
+    for root in roots:
+        walk(root, [])
+    return skills
+
+
+def _one_text(node: _Node) -> str:
+    return "\n".join(t for _, t in text_blocks(node.description, node.cells.get("format", ""))) or node.shortname
+
+
+def _leaves(roots: list[_Node], proficient: set[int], scale_size: int, places: list[_Node]) -> list[dict]:
+    skills = []
+
+    def walk(node: _Node, ancestors: list[_Node]):
+        if node.children:
+            for child in node.children:
+                walk(child, ancestors + [node])
+            return
+        code = node.idnumber if CODE_PATTERN.match(node.idnumber) and len(node.idnumber) <= 40 else as_code(node.idnumber)
+        entry = {"code": code, "name": node.shortname, "category": None, "subcategory": None, "levels": []}
+        _category(entry, ancestors)
+        statement = _one_text(node)
+        for number in range(1, scale_size + 1):
+            if number in proficient:
+                entry["levels"].append({"level": number, "defined": True, "descriptors": [statement]})
+            else:
+                entry["levels"].append({"level": number, "defined": False})
+        skills.append(entry)
+        places.append(node)
+
+    for root in roots:
+        walk(root, [])
+    return skills
+
+
+def _level_number(node: _Node) -> int | None:
+    m = re.search(r"(?:^|[^0-9])L?(\d{1,2})$", node.idnumber, re.IGNORECASE)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"\blevel\s*(\d{1,2})\b", node.shortname, re.IGNORECASE)
+    return int(m.group(1)) if m else None
