@@ -1,0 +1,150 @@
+"""Assessments: a person's claim to a level of one skill of one framework
+version, rated descriptor by descriptor, backed by evidence and decided by a
+reviewer; and the in-app notifications that tell people about them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skills_app.extensions import db
+from skills_app.models.framework import Descriptor, Framework, Skill, utcnow
+from skills_app.models.people import Person
+
+STATUSES = ("draft", "submitted", "validated", "returned", "rejected")
+OPEN_STATUSES = ("draft", "submitted", "returned")
+STATUS_LABELS = {
+    "draft": "Draft",
+    "submitted": "Awaiting review",
+    "validated": "Validated",
+    "returned": "Returned for more evidence",
+    "rejected": "Rejected",
+}
+RATINGS = ("met", "partly", "not_yet")
+RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_yet": "Not yet"}
+VERDICTS = ("accepted", "not_accepted")
+VERDICT_LABELS = {"accepted": "Accepted", "not_accepted": "Not accepted"}
+EVIDENCE_KINDS = ("text", "link", "file")
+
+
+evidence_descriptor = Table(
+    "evidence_descriptor",
+    db.metadata,
+    Column("evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True),
+    Column("descriptor_id", ForeignKey("descriptor.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessment"
+    __table_args__ = (Index("ix_assessment_person_skill", "person_id", "skill_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="RESTRICT"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
+    claimed_level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Optimistic locking: every UPDATE checks and bumps it; a stale writer fails.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    validated_level: Mapped[int | None] = mapped_column(Integer)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_id])
+    framework: Mapped[Framework] = relationship()
+    skill: Mapped[Skill] = relationship()
+    ratings: Mapped[list[DescriptorRating]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="assessment", order_by="Evidence.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def rating_for(self, descriptor_id: int) -> DescriptorRating | None:
+        return next((r for r in self.ratings if r.descriptor_id == descriptor_id), None)
+
+    def evidence_for(self, descriptor_id: int) -> list[Evidence]:
+        return [e for e in self.evidence if any(d.id == descriptor_id for d in e.descriptors)]
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} {self.status}>"
+
+
+class DescriptorRating(db.Model):
+    """The person's self rating of one descriptor, and the reviewer's verdict on it."""
+
+    __tablename__ = "descriptor_rating"
+    __table_args__ = (UniqueConstraint("assessment_id", "descriptor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    descriptor_id: Mapped[int] = mapped_column(ForeignKey("descriptor.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[str | None] = mapped_column(String(20))
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    verdict_comment: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="ratings")
+    descriptor: Mapped[Descriptor] = relationship()
+
+
+class Evidence(db.Model):
+    """A piece of evidence: a text, a link, or a file kept by the evidence store."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
+    created_by: Mapped[Person | None] = relationship()
+    descriptors: Mapped[list[Descriptor]] = relationship(secondary=evidence_descriptor, order_by="Descriptor.id")
+
+    @property
+    def label(self) -> str:
+        if self.kind == "file":
+            return self.original_name or "file"
+        if self.kind == "link":
+            return self.url or "link"
+        return (self.text or "")[:60]
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_person_unread", "person_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    person: Mapped[Person] = relationship()

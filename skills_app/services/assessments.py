@@ -1,0 +1,574 @@
+"""Assessments: the one domain API for self-assessment and validation.
+
+The state machine::
+
+    draft ──submit──▶ submitted ──decide──▶ validated | returned | rejected
+                          ▲                              │
+                          └──────────submit──────────────┘ (returned)
+
+The person edits (claims a level, rates descriptors, adds evidence) while the
+assessment is a draft or returned, and submits it; their direct line manager,
+or HR, decides a submitted one; nobody decides their own. Every transition is
+an audit event. A person's current level in a skill is their latest validated,
+unexpired assessment (:func:`current_levels`); nothing else writes a level.
+
+Functions take the acting user first, ask the policy, flush and never commit.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
+from skills_app.extensions import db
+from skills_app.models import AuditEvent, Descriptor, Evidence, Framework, Person, Skill, SkillLevel
+from skills_app.models.assessment import (
+    OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, DescriptorRating,
+)
+from skills_app.models.framework import utcnow
+from skills_app.services import audit, evidence_store, notifications
+
+EDITABLE = ("draft", "returned")
+MAX_TEXT = 10_000
+MAX_URL = 2000
+# outcome -> the status it leads to
+OUTCOMES = {"approve": "validated", "return": "returned", "reject": "rejected"}
+
+
+# -- helpers -----------------------------------------------------------------
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; they are all UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _label(assessment: Assessment) -> str:
+    return f"{assessment.skill.code} {assessment.skill.name} ({assessment.framework.label})"
+
+
+def _check_version(assessment: Assessment, version) -> None:
+    if version is None:
+        return
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise InvalidInput("The form's version is not a number.") from None
+    if version != assessment.version:
+        raise Conflict(
+            "This assessment changed while you were looking at it (someone else may have acted on it). "
+            "Nothing was saved; here is the current version."
+        )
+
+
+def _flush() -> None:
+    """Flush; a row changed by someone else since it was read is a Conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(
+            "This assessment changed while you were looking at it (someone else may have acted on it). "
+            "Nothing was saved; here is the current version."
+        ) from None
+
+
+def _touch(assessment: Assessment) -> None:
+    """Changes to ratings and evidence bump the assessment's version too."""
+    assessment.updated_at = utcnow()
+
+
+def _transition(actor, assessment: Assessment, to: str, *, comment: str | None = None, data: dict | None = None) -> None:
+    before = assessment.status
+    assessment.status = to
+    _touch(assessment)
+    _flush()
+    audit.record(
+        actor, f"assessment.{to}", assessment,
+        summary=f"{_label(assessment)} of {assessment.person.name}: {STATUS_LABELS[before].lower()} → {STATUS_LABELS[to].lower()}"
+        + (f" — {comment}" if comment else ""),
+        data={"from": before, "to": to, "comment": comment, **(data or {})},
+    )
+
+
+def _require_state(assessment: Assessment, *states: str, doing: str) -> None:
+    if assessment.status not in states:
+        allowed = " or ".join(STATUS_LABELS[s].lower() for s in states)
+        raise InvalidState(
+            f"You cannot {doing} an assessment that is {STATUS_LABELS[assessment.status].lower()}; only one that is {allowed}."
+        )
+
+
+# -- reading -----------------------------------------------------------------
+
+def _load_options():
+    return (
+        selectinload(Assessment.ratings),
+        selectinload(Assessment.evidence).selectinload(Evidence.descriptors),
+        selectinload(Assessment.skill).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
+    )
+
+
+def get(actor, assessment_id: int, permission: str = "view_assessment") -> Assessment:
+    assessment = db.session.scalar(select(Assessment).where(Assessment.id == assessment_id).options(*_load_options()))
+    if assessment is None:
+        raise NotFound("no such assessment")
+    policy.require(actor, "view_assessment", assessment)
+    if permission != "view_assessment":
+        policy.require(actor, permission, assessment)
+    return assessment
+
+
+def skill_for_start(actor, skill_id: int | None) -> Skill:
+    policy.require(actor, "view_frameworks")
+    skill = db.session.get(Skill, skill_id) if skill_id else None
+    if skill is None:
+        raise NotFound("no such skill")
+    return skill
+
+
+def skill_choices(actor) -> list[tuple[int, str]]:
+    """Every skill of every framework version, for the 'assess a skill' form."""
+    policy.require(actor, "view_frameworks")
+    rows = db.session.execute(
+        select(Skill.id, Skill.code, Skill.name, Framework.code, Framework.version)
+        .join(Framework).order_by(Framework.code, Framework.version, Skill.position, Skill.code)
+    )
+    return [(sid, f"{fcode} {fversion} · {code} {name}") for sid, code, name, fcode, fversion in rows]
+
+
+def levels_in_view(assessment: Assessment) -> list[SkillLevel]:
+    """The defined levels of the skill up to the claimed one, highest first."""
+    return sorted(
+        (sl for sl in assessment.skill.levels if sl.defined and sl.level <= assessment.claimed_level),
+        key=lambda sl: -sl.level,
+    )
+
+
+def descriptors_in_view(assessment: Assessment) -> list[Descriptor]:
+    return [d for sl in levels_in_view(assessment) for d in sl.descriptors]
+
+
+def claimed_descriptors(assessment: Assessment) -> list[Descriptor]:
+    level = assessment.skill.level(assessment.claimed_level)
+    return list(level.descriptors) if level else []
+
+
+def missing_evidence(assessment: Assessment) -> list[Descriptor]:
+    """Descriptors of the claimed level that no evidence is attached to."""
+    covered = {d.id for e in assessment.evidence for d in e.descriptors}
+    return [d for d in claimed_descriptors(assessment) if d.id not in covered]
+
+
+def history(actor, assessment: Assessment) -> list[AuditEvent]:
+    policy.require(actor, "view_assessment", assessment)
+    return audit.for_entity(assessment)
+
+
+def for_person(actor, person: Person) -> list[Assessment]:
+    """Every assessment of a person, newest first, with what explains each."""
+    policy.require(actor, "view_person_skills", person)
+    stmt = (
+        select(Assessment).where(Assessment.person_id == person.id)
+        .options(*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer))
+        .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def current_levels(person_ids) -> dict[tuple[int, int], CurrentLevel]:
+    """Each person's current level per skill: their latest validated, unexpired
+    assessment, computed set-wise. Keys are (person_id, skill_id)."""
+    person_ids = list(person_ids)
+    if not person_ids:
+        return {}
+    ranked = (
+        select(
+            Assessment.id, Assessment.person_id, Assessment.skill_id, Assessment.validated_level,
+            Assessment.valid_until, Assessment.decided_at,
+            func.row_number().over(
+                partition_by=(Assessment.person_id, Assessment.skill_id),
+                order_by=(Assessment.decided_at.desc(), Assessment.id.desc()),
+            ).label("rank"),
+        )
+        .where(
+            Assessment.person_id.in_(person_ids),
+            Assessment.status == "validated",
+            or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(select(ranked).where(ranked.c.rank == 1))
+    return {
+        (r.person_id, r.skill_id): CurrentLevel(r.validated_level, aware(r.valid_until), aware(r.decided_at), r.id)
+        for r in rows
+    }
+
+
+@dataclass
+class CurrentLevel:
+    level: int
+    valid_until: datetime | None
+    decided_at: datetime | None
+    assessment_id: int
+
+
+@dataclass
+class SkillRow:
+    skill: Skill
+    framework: Framework
+    required_level: int | None = None
+    current: CurrentLevel | None = None
+    latest: Assessment | None = None
+    expired: Assessment | None = None
+    assessments: list[Assessment] = field(default_factory=list)
+    gap_status: str | None = None
+    via: str | None = None
+    via_level: int | None = None
+    required_by: list[str] = field(default_factory=list)
+
+    @property
+    def gap(self) -> int | None:
+        if self.required_level is None:
+            return None
+        level = self.current.level if self.current else self.via_level
+        return None if level is None else max(self.required_level - level, 0)
+
+    @property
+    def self_level(self) -> int | None:
+        return self.latest.claimed_level if self.latest else None
+
+    @property
+    def status(self) -> str:
+        if self.latest and self.latest.is_open:
+            return self.latest.status_label
+        if self.current:
+            return "Validated"
+        if self.expired:
+            return "Expired"
+        if self.latest:
+            return self.latest.status_label
+        return "Not assessed"
+
+
+def skill_rows(actor, person: Person) -> list[SkillRow]:
+    """My skills: every skill the person has assessed, with required (none until
+    job roles exist), current and self-assessed level, status and validity."""
+    assessments = for_person(actor, person)
+    current = current_levels([person.id])
+    now = utcnow()
+    rows: dict[int, SkillRow] = {}
+    for a in sorted(assessments, key=lambda a: (aware(a.created_at), a.id)):
+        row = rows.setdefault(a.skill_id, SkillRow(skill=a.skill, framework=a.framework))
+        row.assessments.insert(0, a)
+        row.latest = a
+        if a.status == "validated" and a.valid_until and aware(a.valid_until) <= now:
+            row.expired = a
+    # The skills the person's job roles and services require, from the gap engine:
+    # the highest level any of them asks, and whether a crosswalk meets it.
+    from skills_app.reports import gaps
+
+    required = gaps.frame(actor, gaps.Filters(person_id=person.id))
+    if len(required):
+        missing = {int(i) for i in required["skill_id"]} - set(rows)
+        if missing:
+            stmt = select(Skill).options(selectinload(Skill.framework)).where(Skill.id.in_(missing))
+            for skill in db.session.scalars(stmt):
+                rows[skill.id] = SkillRow(skill=skill, framework=skill.framework)
+        columns = ["skill_id", "required_level", "status", "via", "current_level", "job_role", "service"]
+        for rec in gaps.rows(required.sort_values("required_level"), columns):
+            row = rows[rec["skill_id"]]
+            row.required_level = rec["required_level"]
+            row.gap_status = rec["status"]
+            row.via, row.via_level = rec["via"], rec["current_level"]
+            row.required_by.append(rec["job_role"] or f"{rec['service']} (service)")
+    for skill_id, row in rows.items():
+        row.current = current.get((person.id, skill_id))
+    return sorted(rows.values(), key=lambda r: (r.required_level is None, r.framework.code, r.framework.version, r.skill.code))
+
+
+def review_queue(actor) -> list[Assessment]:
+    """Submitted assessments the actor may decide: direct reports' (and everyone's, for HR)."""
+    policy.require(actor, "review_queue")
+    stmt = _queue_stmt(actor).options(
+        selectinload(Assessment.person), selectinload(Assessment.skill), selectinload(Assessment.framework)
+    ).order_by(Assessment.submitted_at, Assessment.id)
+    return [a for a in db.session.scalars(stmt) if policy.can(actor, "decide_assessment", a)]
+
+
+def _queue_stmt(actor):
+    stmt = select(Assessment).join(Person, Assessment.person_id == Person.id).where(
+        Assessment.status == "submitted", Assessment.person_id != actor.id
+    )
+    if not actor.has_role("hr"):
+        stmt = stmt.where(Person.manager_id == actor.id)
+    return stmt
+
+
+def queue_count(actor) -> int:
+    if not policy.can(actor, "review_queue"):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_queue_stmt(actor).subquery())) or 0
+
+
+# -- the person's actions ----------------------------------------------------------
+
+def _check_level(skill: Skill, level) -> int:
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise InvalidInput("Choose the level to claim.") from None
+    if level not in skill.defined_levels:
+        levels = ", ".join(str(n) for n in skill.defined_levels) or "none"
+        raise InvalidInput(f"{skill.code} is not defined at level {level}; the levels it defines are {levels}.")
+    return level
+
+
+def open_assessment(person: Person, skill: Skill) -> Assessment | None:
+    stmt = select(Assessment).where(
+        Assessment.person_id == person.id, Assessment.skill_id == skill.id,
+        Assessment.framework_id == skill.framework_id, Assessment.status.in_(OPEN_STATUSES),
+    )
+    return db.session.scalar(stmt)
+
+
+def start(actor, skill: Skill, claimed_level) -> Assessment:
+    """A new draft self-assessment of one skill by the actor."""
+    policy.require(actor, "start_assessment", actor)
+    level = _check_level(skill, claimed_level)
+    existing = open_assessment(actor, skill)
+    if existing is not None:
+        raise Conflict(
+            f"You already have an open assessment of {skill.code} ({existing.status_label.lower()}); carry on with that one.",
+            details={"assessment_id": existing.id},
+        )
+    assessment = Assessment(person=actor, framework_id=skill.framework_id, skill=skill, claimed_level=level, status="draft")
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record(actor, "assessment.started", assessment,
+                 summary=f"{actor.name} started a self-assessment of {_label(assessment)} at level {level}",
+                 data={"from": None, "to": "draft", "claimed_level": level})
+    return assessment
+
+
+def save_draft(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], version=None) -> None:
+    """Claim a level and rate descriptors (while a draft or returned)."""
+    policy.require(actor, "edit_assessment", assessment)
+    _check_version(assessment, version)
+    _require_state(assessment, *EDITABLE, doing="edit")
+    level = _check_level(assessment.skill, claimed_level)
+    changes = {}
+    if level != assessment.claimed_level:
+        changes["claimed_level"] = [assessment.claimed_level, level]
+        assessment.claimed_level = level
+    in_view = {d.id for d in descriptors_in_view(assessment)}
+    for descriptor_id, value in ratings.items():
+        if descriptor_id not in in_view or not value:
+            continue
+        if value not in RATINGS:
+            raise InvalidInput(f"{value!r} is not a rating; use one of {', '.join(RATINGS)}.")
+        row = assessment.rating_for(descriptor_id)
+        if row is None:
+            assessment.ratings.append(DescriptorRating(descriptor_id=descriptor_id, rating=value))
+        elif row.rating != value:
+            row.rating = value
+    _touch(assessment)
+    _flush()
+    audit.record(actor, "assessment.saved", assessment, summary=f"draft of {_label(assessment)} saved",
+                 data={"changes": changes, "ratings": len(ratings)})
+
+
+def _clean_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 32 or c in "<>\"" for c in url):
+        raise InvalidInput("A link must be a web address starting with http:// or https://.")
+    if len(url) > MAX_URL:
+        raise InvalidInput(f"A link can have at most {MAX_URL} characters.")
+    return url
+
+
+def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | None = None, url: str | None = None,
+                 filename: str | None = None, stream=None) -> Evidence:
+    """Evidence (a file, a link, or a text; a file or link may carry a note) for one or more descriptors."""
+    policy.require(actor, "edit_assessment", assessment)
+    _require_state(assessment, *EDITABLE, doing="add evidence to")
+    in_view = {d.id: d for d in descriptors_in_view(assessment)}
+    try:
+        wanted = {int(i) for i in descriptor_ids or []}
+    except (TypeError, ValueError):
+        raise InvalidInput("Choose the descriptors this evidence supports.") from None
+    if not wanted:
+        raise InvalidInput("Choose at least one descriptor this evidence supports.")
+    if not wanted <= in_view.keys():
+        raise InvalidInput("That descriptor is not part of this assessment.")
+    text = (text or "").strip() or None
+    if text and len(text) > MAX_TEXT:
+        raise InvalidInput(f"A description can have at most {MAX_TEXT} characters.")
+    evidence = Evidence(text=text, created_by=actor if isinstance(actor, Person) else None,
+                        descriptors=[in_view[i] for i in sorted(wanted)])
+    if stream is not None and filename:
+        stored = evidence_store.store(filename, stream)
+        evidence.kind = "file"
+        evidence.stored_name, evidence.original_name = stored.stored_name, stored.original_name
+        evidence.content_type, evidence.size, evidence.sha256 = stored.content_type, stored.size, stored.sha256
+    elif url and url.strip():
+        evidence.kind, evidence.url = "link", _clean_url(url)
+    elif text:
+        evidence.kind = "text"
+    else:
+        raise InvalidInput("Give your evidence: describe it, link to it, or attach a file.")
+    assessment.evidence.append(evidence)
+    _touch(assessment)
+    _flush()
+    audit.record(actor, "assessment.evidence_added", assessment,
+                 summary=f"{evidence.kind} evidence added to {_label(assessment)}: {evidence.label}",
+                 data={"evidence_id": evidence.id, "kind": evidence.kind, "descriptor_ids": sorted(wanted),
+                       "sha256": evidence.sha256})
+    return evidence
+
+
+def remove_evidence(actor, assessment: Assessment, evidence_id: int) -> None:
+    policy.require(actor, "edit_assessment", assessment)
+    _require_state(assessment, *EDITABLE, doing="remove evidence from")
+    evidence = next((e for e in assessment.evidence if e.id == evidence_id), None)
+    if evidence is None:
+        raise NotFound("no such evidence")
+    assessment.evidence.remove(evidence)
+    _touch(assessment)
+    _flush()
+    audit.record(actor, "assessment.evidence_removed", assessment,
+                 summary=f"{evidence.kind} evidence removed from {_label(assessment)}: {evidence.label}",
+                 data={"evidence_id": evidence_id, "kind": evidence.kind, "stored_name": evidence.stored_name})
+
+
+def evidence_file(actor, evidence_id: int) -> tuple[Evidence, bytes]:
+    """A file and its record, for someone who may see the assessment."""
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.kind != "file":
+        raise NotFound("no such file")
+    policy.require(actor, "view_assessment", evidence.assessment)
+    return evidence, evidence_store.storage().read(evidence.stored_name)
+
+
+def submit(actor, assessment: Assessment, version=None) -> None:
+    policy.require(actor, "edit_assessment", assessment)
+    _check_version(assessment, version)
+    _require_state(assessment, *EDITABLE, doing="submit")
+    missing = missing_evidence(assessment)
+    if missing and assessment.framework.evidence_required:
+        raise InvalidInput(
+            f"{assessment.framework.label} needs evidence for every descriptor of the level you claim; "
+            f"{len(missing)} of level {assessment.claimed_level} have none yet."
+        )
+    assessment.submitted_at = utcnow()
+    assessment.reviewer = None
+    _transition(actor, assessment, "submitted", data={"claimed_level": assessment.claimed_level,
+                                                     "without_evidence": [d.id for d in missing]})
+    manager = assessment.person.manager
+    if manager is not None and manager.active:
+        notifications.notify(manager, f"{assessment.person.name} submitted a self-assessment of {_label(assessment)} "
+                                      f"at level {assessment.claimed_level} for your review.", f"/reviews/{assessment.id}")
+
+
+# -- the reviewer's decision ---------------------------------------------------------
+
+def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None, comment: str | None = None,
+           verdicts: dict[int, tuple[str | None, str | None]] | None = None, version=None) -> None:
+    """Approve (at the claimed level or another, with a reason), return (with a
+    comment) or reject (with a reason) a submitted assessment."""
+    policy.require(actor, "view_assessment", assessment)
+    if isinstance(actor, Person) and assessment.person_id == actor.id:
+        raise NotAllowed("Nobody reviews their own assessment.")
+    policy.require(actor, "decide_assessment", assessment)
+    _check_version(assessment, version)
+    _require_state(assessment, "submitted", doing="decide")
+    if outcome not in OUTCOMES:
+        raise InvalidInput("Choose an outcome: approve, return or reject.")
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > MAX_TEXT:
+        raise InvalidInput(f"A comment can have at most {MAX_TEXT} characters.")
+    level = None
+    if outcome == "approve":
+        level = assessment.claimed_level if validated_level in (None, "") else _check_level(assessment.skill, validated_level)
+        if level != assessment.claimed_level and not comment:
+            raise InvalidInput(f"Give a reason for approving at level {level} rather than the claimed level {assessment.claimed_level}.",
+                               details={"comment": "A reason is required."})
+    elif outcome == "return" and not comment:
+        raise InvalidInput("Say what more evidence is needed: a comment is required to return an assessment.",
+                           details={"comment": "A comment is required."})
+    elif outcome == "reject" and not comment:
+        raise InvalidInput("Give a reason for rejecting the assessment.", details={"comment": "A reason is required."})
+
+    in_view = {d.id for d in descriptors_in_view(assessment)}
+    for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
+        if descriptor_id not in in_view or not (verdict or verdict_comment):
+            continue
+        if verdict and verdict not in VERDICTS:
+            raise InvalidInput(f"{verdict!r} is not a verdict; use one of {', '.join(VERDICTS)}.")
+        row = assessment.rating_for(descriptor_id)
+        if row is None:
+            row = DescriptorRating(descriptor_id=descriptor_id)
+            assessment.ratings.append(row)
+        row.verdict = verdict or None
+        row.verdict_comment = (verdict_comment or "").strip()[:MAX_TEXT] or None
+
+    now = utcnow()
+    assessment.reviewer = actor if isinstance(actor, Person) else None
+    assessment.decided_at = now
+    assessment.decision_comment = comment
+    if outcome == "approve":
+        assessment.validated_level = level
+        assessment.valid_until = add_months(now, assessment.framework.validity_months or 24)
+    else:
+        assessment.validated_level = None
+        assessment.valid_until = None
+    to = OUTCOMES[outcome]
+    _transition(actor, assessment, to, comment=comment,
+                data={"claimed_level": assessment.claimed_level, "validated_level": level,
+                      "valid_until": assessment.valid_until.date().isoformat() if assessment.valid_until else None})
+    who = actor.name if isinstance(actor, Person) else "The system"
+    if outcome == "approve":
+        message = f"{who} validated your {_label(assessment)} at level {level}" + (
+            f" (you claimed {assessment.claimed_level}): {comment}" if level != assessment.claimed_level else ".")
+    elif outcome == "return":
+        message = f"{who} returned your {_label(assessment)} for more evidence: {comment}"
+    else:
+        message = f"{who} rejected your {_label(assessment)}: {comment}"
+    notifications.notify(assessment.person, message, f"/assessments/{assessment.id}")
+
+
+# -- framework settings --------------------------------------------------------------
+
+def update_framework_settings(actor, framework: Framework, *, evidence_required: bool, validity_months) -> None:
+    policy.require(actor, "manage_frameworks")
+    try:
+        months = int(validity_months)
+    except (TypeError, ValueError):
+        raise InvalidInput("The validity is a whole number of months.") from None
+    if not 1 <= months <= 240:
+        raise InvalidInput("The validity is between 1 and 240 months.")
+    before = {"evidence_required": framework.evidence_required, "validity_months": framework.validity_months}
+    framework.evidence_required = bool(evidence_required)
+    framework.validity_months = months
+    db.session.flush()
+    after = {"evidence_required": framework.evidence_required, "validity_months": framework.validity_months}
+    if before != after:
+        audit.record(actor, "framework.settings_changed", framework,
+                     summary=f"assessment settings of {framework.label}: evidence required {'yes' if framework.evidence_required else 'no'}, "
+                             f"valid for {months} months", data={"from": before, "to": after})

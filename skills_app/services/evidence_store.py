@@ -1,0 +1,188 @@
+"""Evidence files: checked, named and kept behind a small storage interface.
+
+An upload is accepted only when its extension is on the allowlist *and* its
+content is what the extension says (magic bytes, or valid UTF-8 text for text
+files, or the right parts inside an Office/OpenDocument zip). It is kept under
+a random name, never the uploader's; its size and SHA-256 are recorded.
+
+Storage today is a local directory (``UPLOAD_DIR``, outside the static
+folder); another backend only needs ``save``, ``read`` and ``delete``.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+
+from skills_app.errors import InvalidInput, NotFound
+
+PDF, PNG, JPEG, GIF = "application/pdf", "image/png", "image/jpeg", "image/gif"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+
+# extension -> content type
+ALLOWED = {
+    ".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".gif": GIF,
+    ".txt": "text/plain", ".csv": "text/csv", ".md": "text/markdown",
+    ".docx": DOCX, ".xlsx": XLSX, ".pptx": PPTX, ".odt": ODT,
+}
+ALLOWED_TEXT = "PDF, PNG, JPEG, GIF, plain text, CSV, Markdown, Word (.docx), Excel (.xlsx), PowerPoint (.pptx) or OpenDocument text (.odt)"
+
+_OOXML_MAIN = {
+    DOCX: "wordprocessingml.document.main+xml",
+    XLSX: "spreadsheetml.sheet.main+xml",
+    PPTX: "presentationml.presentation.main+xml",
+}
+_MAX_PART = 2 * 1024 * 1024
+
+
+class Storage(Protocol):
+    def save(self, name: str, data: bytes) -> None: ...
+    def read(self, name: str) -> bytes: ...
+    def delete(self, name: str) -> None: ...
+
+
+class LocalStorage:
+    """Files in one directory, by their random stored names."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _path(self, name: str) -> Path:
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise NotFound("no such file")
+        return self.root / name
+
+    def save(self, name: str, data: bytes) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self._path(name)
+        # O_EXCL: never overwrite; 0600: only the app reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self._path(name).read_bytes()
+        except FileNotFoundError:
+            raise NotFound("the file of this evidence is missing") from None
+
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
+
+def storage() -> Storage:
+    return LocalStorage(current_app.config["UPLOAD_DIR"])
+
+
+@dataclass
+class StoredFile:
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("MAX_UPLOAD_MB", 10)) * 1024 * 1024
+
+
+def clean_name(filename: str | None) -> str:
+    """The last part of an uploaded name: no directories, no control characters."""
+    name = (filename or "").replace("\\", "/").split("/")[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C").strip()
+    name = name.lstrip(".").strip()
+    if not name:
+        raise InvalidInput("The file has no name.")
+    if len(name) > 200:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 200 - len(ext)] + ext
+    return name
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _zip_part(data: bytes, part: str) -> bytes | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(part)
+            if info.file_size > _MAX_PART:
+                return None
+            return archive.read(info)
+    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError, OSError, NotImplementedError):
+        return None
+
+
+def content_matches(data: bytes, content_type: str) -> bool:
+    """Is this content really of this type?"""
+    if content_type == PDF:
+        return data.startswith(b"%PDF-")
+    if content_type == PNG:
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == JPEG:
+        return data.startswith(b"\xff\xd8\xff")
+    if content_type == GIF:
+        return data[:6] in (b"GIF87a", b"GIF89a")
+    if content_type.startswith("text/"):
+        return _is_text(data)
+    if content_type in _OOXML_MAIN:
+        if not data.startswith(b"PK\x03\x04"):
+            return False
+        types = _zip_part(data, "[Content_Types].xml")
+        return types is not None and _OOXML_MAIN[content_type].encode() in types
+    if content_type == ODT:
+        return data.startswith(b"PK\x03\x04") and (_zip_part(data, "mimetype") or b"").strip() == ODT.encode()
+    return False
+
+
+def read_capped(stream: BinaryIO) -> bytes:
+    limit = max_bytes()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"The file is too big: the limit is {limit // (1024 * 1024)} MB.")
+    return data
+
+
+def check(filename: str | None, data: bytes) -> tuple[str, str]:
+    """(clean name, content type) of an acceptable upload, else InvalidInput."""
+    name = clean_name(filename)
+    if not data:
+        raise InvalidInput("The file is empty.")
+    if len(data) > max_bytes():
+        raise InvalidInput(f"The file is too big: the limit is {max_bytes() // (1024 * 1024)} MB.")
+    ext = os.path.splitext(name)[1].lower()
+    content_type = ALLOWED.get(ext)
+    if content_type is None:
+        raise InvalidInput(f"{name}: files of this type are not accepted. Upload {ALLOWED_TEXT}.")
+    if not content_matches(data, content_type):
+        raise InvalidInput(f"{name}: the content is not a {ext[1:].upper()} file, whatever its name says. Upload {ALLOWED_TEXT}.")
+    return name, content_type
+
+
+def store(filename: str | None, stream: BinaryIO) -> StoredFile:
+    """Check an upload and keep it; returns what the database records."""
+    data = read_capped(stream)
+    name, content_type = check(filename, data)
+    stored_name = secrets.token_hex(16) + os.path.splitext(name)[1].lower()
+    storage().save(stored_name, data)
+    return StoredFile(stored_name=stored_name, original_name=name, content_type=content_type, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest())
