@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import text
 
 from skills_app import create_app
@@ -114,7 +115,16 @@ def _fresh_database(request):
     _clean(app)
     ctx = app.app_context()
     ctx.push()
+
+    # The test client reuses the app context the test pushed, so without this
+    # ``g`` (where Flask-Login caches the signed-in user and Flask-WTF the CSRF
+    # token) would carry over from one request, and one client, to the next.
+    def clear_g(sender, **extra):
+        vars(g._get_current_object()).clear()
+
+    request_started.connect(clear_g, app, weak=False)
     yield
+    request_started.disconnect(clear_g, app)
     db.session.remove()
     ctx.pop()
 

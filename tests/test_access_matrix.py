@@ -1,0 +1,383 @@
+"""Who may reach which page: every route of the app × every kind of caller.
+
+The matrix below is the specification. Each route (endpoint and method) has a
+row that says, for each kind of caller, what the answer is. A route that the
+app has and the matrix does not fails ``test_every_route_is_in_the_matrix``:
+adding a route means deciding, here, who may use it.
+
+The callers all stand in relation to one person, the *subject*:
+
+    Dana Director (manager)                      Olga Other (manager)
+      └── Manny Manager (manager)                  └── Otto (employee)
+            ├── Sasha Subject (employee)
+            └── Pat Peer (employee)
+    Hana HR (hr), Lars Learning (learning), Ada Admin (admin)
+
+``indirect`` is the manager's manager; ``other_manager`` manages another team
+under the same director. Paths with ``<person_id>`` use the subject, with
+``<unit_id>`` the subject's org unit, and ``<code>``/``<skill_code>`` the
+seed frameworks (SFIA, SLMO).
+
+What a caller may not see is refused (403 or 404, or a redirect to sign in),
+never shown: refusals must not carry the subject's name or email, and pages
+that list people show the subject only to those who may see them. A refused
+request, and every GET, leaves the database as it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from skills_app.extensions import db
+
+CALLERS = ("anonymous", "self", "peer", "manager", "indirect", "other_manager", "hr", "learning", "admin")
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    # True: the subject's name and email are on the page; False: they are not.
+    shows_subject: bool | str | None = None
+    # For redirects: the path the Location header must point to.
+    location: str | None = None
+
+    def __repr__(self) -> str:  # readable in pytest's failure output
+        extra = {True: " showing the subject", "name": " naming the subject", False: " not showing the subject", None: ""}[self.shows_subject]
+        where = f" to {self.location}" if self.location else ""
+        return f"{self.status}{where}{extra}"
+
+
+OK = Expect(200)
+SHOWN = Expect(200, shows_subject=True)
+# The subject's name (not their email) is on the page.
+NAMED = Expect(200, shows_subject="name")
+NOT_SHOWN = Expect(200, shows_subject=False)
+REDIRECT = Expect(302)
+TO_DASHBOARD = Expect(302, location="/")
+LOGIN = Expect(302, location="/login")
+BAD_FORM = Expect(400)
+FORBIDDEN = Expect(403)
+NOT_FOUND = Expect(404)
+
+
+def row(**cells: Expect) -> dict[str, Expect]:
+    """One line of the matrix; every caller must be given."""
+    missing = set(CALLERS) - set(cells)
+    unknown = set(cells) - set(CALLERS)
+    assert not missing and not unknown, f"matrix row: missing callers {missing or '{}'}, unknown {unknown or '{}'}"
+    return cells
+
+
+def everyone_signed_in(expect: Expect, anonymous: Expect = LOGIN) -> dict[str, Expect]:
+    return row(anonymous=anonymous, **{c: expect for c in CALLERS if c != "anonymous"})
+
+
+def only(allowed: Expect, *who: str) -> dict[str, Expect]:
+    """Signed-in callers other than ``who`` are forbidden; anonymous callers are sent to sign in."""
+    return row(anonymous=LOGIN, **{c: (allowed if c in who else FORBIDDEN) for c in CALLERS if c != "anonymous"})
+
+
+# Every method a route accepts has a row (GET, and POST for the routes that
+# take forms, not only the POST-only ones): a refused write matters as much as
+# a refused read.
+# POSTs are sent with an empty form: enough to show who gets past the access
+# check (an allowed caller then gets the form back with errors, 400, or the
+# action's redirect), without the test depending on form details.
+MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
+    "auth.login": {
+        "GET": everyone_signed_in(TO_DASHBOARD, anonymous=OK),
+        "POST": everyone_signed_in(TO_DASHBOARD, anonymous=BAD_FORM),
+    },
+    "auth.logout": {
+        "POST": everyone_signed_in(LOGIN),
+    },
+    "auth.change_password": {
+        "GET": everyone_signed_in(OK),
+        "POST": everyone_signed_in(BAD_FORM),
+    },
+    "main.dashboard": {
+        "GET": everyone_signed_in(OK),
+    },
+    "main.healthz": {
+        "GET": everyone_signed_in(OK, anonymous=OK),
+    },
+    "frameworks.index": {"GET": everyone_signed_in(OK)},
+    "frameworks.show": {"GET": everyone_signed_in(OK)},
+    "frameworks.skill": {"GET": everyone_signed_in(OK)},
+    "people.directory": {
+        "GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=SHOWN, indirect=SHOWN,
+                   other_manager=NOT_SHOWN, hr=SHOWN, learning=SHOWN, admin=SHOWN),
+    },
+    "people.show": {
+        "GET": row(anonymous=LOGIN, self=SHOWN, peer=NOT_FOUND, manager=SHOWN, indirect=SHOWN,
+                   other_manager=NOT_FOUND, hr=SHOWN, learning=SHOWN, admin=SHOWN),
+    },
+    "admin.people": {"GET": only(SHOWN, "admin")},
+    "admin.new_person": {
+        "GET": only(OK, "admin"),
+        "POST": only(BAD_FORM, "admin"),
+    },
+    "admin.edit_person": {
+        "GET": only(SHOWN, "admin"),
+        "POST": only(BAD_FORM, "admin"),
+    },
+    "admin.reset_password": {"POST": only(REDIRECT, "admin")},
+    "admin.set_active": {"POST": only(REDIRECT, "admin")},
+    "admin.org_units": {
+        "GET": only(OK, "hr", "admin"),
+        "POST": only(BAD_FORM, "hr", "admin"),
+    },
+    "admin.edit_org_unit": {
+        "GET": only(OK, "hr", "admin"),
+        "POST": only(BAD_FORM, "hr", "admin"),
+    },
+    "admin.delete_org_unit": {"POST": only(REDIRECT, "hr", "admin")},
+    "admin.audit_trail": {"GET": only(OK, "hr", "admin")},
+
+    # Self-assessment and review. The subject has one SLMO assessment, submitted,
+    # with a file as evidence; the person acts on their own, their direct line
+    # manager (or HR) decides, and no one else learns it exists.
+    "assessments.my_skills": {"GET": everyone_signed_in(OK)},
+    # Without ?skill_id= there is nothing to start: 404 for everyone signed in.
+    "assessments.new": {"GET": everyone_signed_in(NOT_FOUND), "POST": everyone_signed_in(NOT_FOUND)},
+    "assessments.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
+                                    other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    "assessments.evidence_file": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
+                                             other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    **{endpoint: {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                              other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)}
+       for endpoint in ("assessments.save_draft", "assessments.add_evidence", "assessments.remove_evidence", "assessments.submit")},
+    "reviews.queue": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NOT_SHOWN,
+                                 other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
+    "reviews.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
+                                other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    "reviews.decide": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=REDIRECT, indirect=FORBIDDEN,
+                                   other_manager=NOT_FOUND, hr=REDIRECT, learning=FORBIDDEN, admin=NOT_FOUND)},
+    "notifications.index": {"GET": everyone_signed_in(OK)},
+    "notifications.mark_read": {"POST": everyone_signed_in(REDIRECT)},
+    "frameworks.settings": {"POST": only(REDIRECT, "hr", "admin")},
+
+    # Reports: HR and the learning team; the team matrix: those who manage people.
+    **{endpoint: {"GET": only(OK, "hr", "learning")}
+       for endpoint in ("reports.gap_report", "reports.gap_export", "reports.service_coverage", "reports.training_needs")},
+    "reports.team_matrix": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NAMED,
+                                       other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
+
+    # Requirements: everyone may read what roles and services need; HR and admins change them.
+    "requirements.index": {"GET": everyone_signed_in(OK)},
+    "requirements.create_role": {"POST": only(REDIRECT, "hr", "admin")},
+    "requirements.create_service": {"POST": only(REDIRECT, "hr", "admin")},
+    "requirements.role": {"GET": everyone_signed_in(OK), "POST": only(OK, "hr", "admin")},
+    "requirements.service": {"GET": everyone_signed_in(OK), "POST": only(OK, "hr", "admin")},
+    "requirements.remove_role_requirement": {"POST": only(REDIRECT, "hr", "admin")},
+    "requirements.remove_service_requirement": {"POST": only(REDIRECT, "hr", "admin")},
+    "requirements.assignments": {"GET": only(NAMED, "hr", "admin"), "POST": only(REDIRECT, "hr", "admin")},
+    "requirements.crosswalk_list": {"GET": everyone_signed_in(OK)},
+    "requirements.crosswalk_export": {"GET": everyone_signed_in(OK)},
+
+    # Learning: the catalogue is for everyone to read; the learning team and HR
+    # manage it and the plans. A plan is seen by its participants and their managers.
+    "learning.catalogue": {"GET": everyone_signed_in(OK), "POST": only(BAD_FORM, "hr", "learning")},
+    "learning.delete_resource": {"POST": only(REDIRECT, "hr", "learning")},
+    "learning.plans": {"GET": only(OK, "hr", "learning")},
+    # Without ?skill_id= there is no cohort: 404 for those allowed to plan.
+    "learning.new_plan": {"GET": only(NOT_FOUND, "hr", "learning"), "POST": only(NOT_FOUND, "hr", "learning")},
+    "learning.plan": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
+                                 other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    "learning.set_enrolment": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=REDIRECT, indirect=REDIRECT,
+                                           other_manager=NOT_FOUND, hr=REDIRECT, learning=REDIRECT, admin=NOT_FOUND)},
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+CASES = [
+    pytest.param(endpoint, method, caller, id=f"{endpoint}-{method}-{caller}")
+    for endpoint, methods in MATRIX.items()
+    for method, cells in methods.items()
+    for caller in CALLERS
+]
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - IGNORED_METHODS
+    }
+
+
+def test_every_route_is_in_the_matrix(app):
+    in_matrix = {(endpoint, method) for endpoint, methods in MATRIX.items() for method in methods}
+    missing = sorted(app_routes(app) - in_matrix)
+    assert not missing, f"routes with no row in the access matrix (add them to MATRIX): {missing}"
+
+
+def test_the_matrix_has_no_rows_for_routes_that_do_not_exist(app):
+    in_matrix = {(endpoint, method) for endpoint, methods in MATRIX.items() for method in methods}
+    stale = sorted(in_matrix - app_routes(app))
+    assert not stale, f"MATRIX rows for routes the app does not have: {stale}"
+
+
+@pytest.fixture
+def org(make_person):
+    director = make_person("Dana Director", roles=("employee", "manager"), unit="Group/IT")
+    manager = make_person("Manny Manager", roles=("employee", "manager"), manager=director, unit="Group/IT/Service Desk")
+    subject = make_person("Sasha Subject", manager=manager, unit="Group/IT/Service Desk", job_title="Service Desk Analyst")
+    peer = make_person("Pat Peer", manager=manager, unit="Group/IT/Service Desk")
+    other_manager = make_person("Olga Other", roles=("employee", "manager"), manager=director, unit="Group/IT/Infrastructure")
+    make_person("Otto Otherreport", manager=other_manager, unit="Group/IT/Infrastructure")
+    return {
+        "anonymous": None,
+        "self": subject,
+        "peer": peer,
+        "manager": manager,
+        "indirect": director,
+        "other_manager": other_manager,
+        "hr": make_person("Hana HR", roles=("employee", "hr"), unit="Group/People"),
+        "learning": make_person("Lars Learning", roles=("employee", "learning"), unit="Group/People"),
+        "admin": make_person("Ada Admin", roles=("employee", "admin"), unit="Group/IT"),
+    }
+
+
+@pytest.fixture
+def things(org, load_seed_frameworks):
+    """Something behind every id in a URL: the subject's submitted SLMO assessment with a
+    file as evidence, a job role and a service with a requirement each, a crosswalk, a
+    learning resource, and a training plan the subject is enrolled in."""
+    import io
+
+    from skills_app.policy import SYSTEM
+    from skills_app.services import assessments, crosswalks, learning, requirements
+
+    frameworks = load_seed_frameworks()
+    slmo, slm = frameworks["SFIA"].skills[0], frameworks["SLM"].skills[0]
+    subject = org["self"]
+    assessment = assessments.start(subject, slmo, 3)
+    descriptor = assessments.claimed_descriptors(assessment)[0]
+    evidence = assessments.add_evidence(subject, assessment, descriptor_ids=[descriptor.id], filename="report.txt",
+                                        stream=io.BytesIO(b"Monthly SLA report, written by me."))
+    assessments.submit(subject, assessment)
+    role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    role_req = requirements.set_role_requirement(SYSTEM, role, slmo, min_level=3, essential=True)
+    service = requirements.save_service(SYSTEM, None, name="Payroll", description=None)
+    service_req = requirements.set_service_requirement(SYSTEM, service, slmo, min_level=3, headcount=2)
+    requirements.assign(SYSTEM, subject, job_roles=[role], services=[service])
+    doc = crosswalks.parse({"crosswalk": {"name": "x", "from": {"framework": "SLM"}, "to": {"framework": "SFIA"}},
+                            "skills": [{"from": "SLM", "to": "SLMO", "levels": {2: 2, 3: 3}}]}, "x.yaml")
+    crosswalk, _ = crosswalks.import_doc(SYSTEM, doc, "x.yaml")
+    resource = learning.save_resource(SYSTEM, None, title="Course", kind="course", provider=None, url=None, duration_hours=None,
+                                      description=None, skill=slmo, target_level=3)
+    plan = learning.create_plan(SYSTEM, name="Plan", skill=slmo, target_level=3, resource=resource, starts_on=None, ends_on=None,
+                                people=[subject])
+    db.session.commit()
+    return {
+        "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
+        "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
+        "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
+    }
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table, as committed."""
+    db.session.rollback()
+    return {
+        table.name: sorted(tuple(r) for r in db.session.execute(select(table)).all())
+        for table in db.metadata.sorted_tables
+    }
+
+
+def path_for(app, endpoint: str, subject, load_seed_frameworks, things: dict | None = None) -> str:
+    things = things or {}
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {}
+    for argument in rule.arguments:
+        if argument == "person_id":
+            values[argument] = subject.id
+        elif argument == "unit_id":
+            values[argument] = subject.org_unit_id
+        elif argument == "code":
+            load_seed_frameworks()
+            values[argument] = "SFIA"
+        elif argument == "skill_code":
+            values[argument] = "SLMO"
+        elif argument == "requirement_id" and "service" in endpoint:
+            values[argument] = things["service_requirement_id"]
+        elif argument in things:
+            values[argument] = things[argument]
+        else:
+            pytest.fail(f"{endpoint}: no test value for the URL argument <{argument}>; add one to path_for()")
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+@pytest.mark.parametrize("endpoint, method, caller", CASES)
+def test_access(app, client, auth, org, things, load_seed_frameworks, endpoint, method, caller):
+    expected = MATRIX[endpoint][method][caller]
+    subject = org["self"]
+    name, email = subject.name, subject.email
+    path = path_for(app, endpoint, subject, load_seed_frameworks, things)
+
+    if org[caller] is not None:
+        assert auth.login(org[caller]).status_code == 302, f"{caller} could not sign in"
+    before = database_state()
+
+    response = client.open(path, method=method, data={} if method == "POST" else None)
+    body = response.get_data(as_text=True)
+
+    assert response.status_code == expected.status, f"{method} {path} as {caller}: expected {expected!r}, got {response.status_code}"
+    if expected.location is not None:
+        assert urlsplit(response.location).path == expected.location
+    if expected.shows_subject is True:
+        assert name in body and email in body
+    if expected.shows_subject == "name":
+        assert name in body
+    if expected.shows_subject is False:
+        assert name not in body and email not in body
+
+    refused = expected.status in (403, 404) or (expected is LOGIN and caller == "anonymous")
+    if refused:
+        # The layout names the signed-in person, so the subject sees their own
+        # name on any page; nobody else may see it on a refusal.
+        if caller != "self":
+            assert name not in body
+        assert email not in body
+    if method == "GET" or refused or expected.status == 400:
+        assert database_state() == before, f"{method} {path} as {caller} changed the database"
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, methods in MATRIX.items() if "GET" not in methods))
+@pytest.mark.parametrize("caller", ["anonymous", "admin"])
+def test_post_only_routes_refuse_get(app, client, auth, org, things, load_seed_frameworks, endpoint, caller):
+    path = path_for(app, endpoint, org["self"], load_seed_frameworks, things)
+    from werkzeug.exceptions import MethodNotAllowed
+
+    try:
+        other, _ = app.url_map.bind("localhost").match(path, method="GET")
+    except MethodNotAllowed:
+        other = None
+    if other is not None:
+        # The same address answers GET with another page (the review page and its
+        # decision form): that page has its own row.
+        assert "GET" in MATRIX[other]
+        return
+    if org[caller] is not None:
+        auth.login(org[caller])
+    before = database_state()
+    assert client.get(path).status_code == 405
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("caller", ["peer", "other_manager"])
+def test_a_hidden_person_looks_the_same_as_no_person(client, auth, org, caller):
+    """Refusing a person one may not see must not tell them the person exists."""
+    auth.login(org[caller])
+    missing_id = max(p.id for p in org.values() if p is not None) + 1000
+    nobody = client.get(f"/people/{missing_id}")
+    hidden = client.get(f"/people/{org['self'].id}")
+    assert nobody.status_code == hidden.status_code == 404
+    assert hidden.get_data(as_text=True) == nobody.get_data(as_text=True)
