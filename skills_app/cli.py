@@ -16,8 +16,8 @@ from flask.cli import AppGroup, FlaskGroup
 from skills_app import policy
 from skills_app.errors import DomainError
 from skills_app.extensions import db
-from skills_app.importers import FrameworkFileError, formats, parse_file
-from skills_app.importers.native import dump_json, dump_yaml
+from skills_app.importers import FILE_SUFFIXES, FORMATS, FrameworkFileError, formats, load_file
+from skills_app.exporters import EXPORTERS, export, export_formats
 from skills_app.policy import SYSTEM
 from skills_app.services import frameworks as framework_service
 
@@ -37,15 +37,19 @@ frameworks_cli = AppGroup("frameworks", help="Import, list and export skills fra
 
 @frameworks_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(formats()), help="The files' format (detected when not given).")
+@click.option("--format", "fmt", type=click.Choice(formats()),
+              help="The files' format (detected when not given): " + "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()) + ".")
 @click.option("--replace", is_flag=True, help="Overwrite a framework version (or skill) that is loaded with different content.")
-@click.option("--framework", "framework_code", help="Plain text only: the code of the framework the skill belongs to.")
-@click.option("--name", "framework_name", help="Plain text only: the framework's name, when it is created.")
-@click.option("--version", help="Plain text only: the framework version the skill belongs to.")
-@click.option("--publisher", help="Plain text only: the framework's publisher, when it is created.")
+@click.option("--framework", "framework_code", help="Plain text, SFIA sheet, CASE, Moodle CSV: the framework's code.")
+@click.option("--name", "framework_name", help="Plain text, SFIA sheet, Moodle CSV: the framework's name, when it is created.")
+@click.option("--version", help="Plain text, SFIA sheet, CASE, Moodle CSV: the framework version.")
+@click.option("--publisher", help="Plain text, SFIA sheet, Moodle CSV: the framework's publisher, when it is created.")
 @click.option("--skill-code", help="Plain text only: the skill's code, when its title does not give one.")
+@click.option("--levels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="SFIA sheet only: a CSV (or XLSX) of the levels of responsibility to use.")
 def import_frameworks(paths, fmt, replace, **options):
-    """Import framework files: native YAML or JSON, or SFIA-style plain text.
+    """Import framework files: native YAML or JSON, SFIA-style plain text, the
+    SFIA download (CSV or XLSX), a CASE package, or a Moodle framework CSV.
 
     A directory imports every file in it. All files are checked first; if any
     is broken nothing is written.
@@ -53,7 +57,7 @@ def import_frameworks(paths, fmt, replace, **options):
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".yaml", ".yml", ".json", ".txt"} and not p.name.startswith(".")))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES and not p.name.startswith(".")))
         else:
             files.append(path)
     if not files:
@@ -61,24 +65,17 @@ def import_frameworks(paths, fmt, replace, **options):
     parsed = []
     for file in files:
         try:
-            doc = parse_file(file, fmt, **options)
+            detected, doc = load_file(file, fmt, **options)
         except FrameworkFileError as exc:
             fail(f"Error: {exc}\nNothing was imported.")
-        detected = fmt or _detected(file)
         parsed.append((file, doc, detected))
     try:
         for file, doc, detected in parsed:
-            result = framework_service.import_doc(SYSTEM, doc, partial=(detected == "text"), replace=replace, source=str(file))
+            result = framework_service.import_doc(SYSTEM, doc, partial=FORMATS[detected].partial, replace=replace, source=str(file))
             click.echo(f"{file}: {result.message}")
         db.session.commit()
     except DomainError as exc:
         fail(f"Error: {file}: {exc.message}\nNothing was imported.")
-
-
-def _detected(file: Path) -> str:
-    from skills_app.importers import detect_format, read_text
-
-    return detect_format(str(file), read_text(file, str(file)))
 
 
 @frameworks_cli.command("list")
@@ -107,14 +104,17 @@ def list_frameworks(as_json):
 @frameworks_cli.command("export")
 @click.argument("code")
 @click.option("--version", help="The version (the newest when not given).")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(export_formats()), default="yaml", show_default=True,
+              help="; ".join(f"{e.name}: {e.help}" for e in EXPORTERS.values()) + ".")
 def export_framework(code, version, fmt):
-    """Print a framework in the native file format."""
+    """Print a framework: in the native file format (yaml, json), as a CASE 1.1
+    package, or as a Moodle competency framework CSV."""
     try:
-        data = framework_service.export(SYSTEM, code, version)
+        framework = framework_service.get(SYSTEM, code, version)
+        doc = framework_service.to_doc(framework)
     except DomainError as exc:
         fail(f"Error: {exc.message}")
-    click.echo(dump_yaml(data) if fmt == "yaml" else dump_json(data), nl=False)
+    click.echo(export(fmt, doc, changed=framework.updated_at), nl=False)
 
 
 # -- people and users ---------------------------------------------------------
@@ -239,8 +239,199 @@ def demo_load():
     click.echo(demo.sign_ins_text())
 
 
+# -- crosswalks and requirements ----------------------------------------------------
+
+crosswalks_cli = AppGroup("crosswalks", help="Crosswalks: one framework's levels mapped onto another's.")
+
+
+@crosswalks_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a crosswalk between the same two framework versions.")
+def import_crosswalks(paths, replace):
+    """Import crosswalk files (YAML or JSON; the format is in docs/crosswalks.md)."""
+    import yaml
+
+    from skills_app.services import crosswalks
+
+    try:
+        for path in paths:
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f": line {mark.line + 1}" if mark else ""
+                raise FrameworkFileError(str(path), None, f"cannot read it{where}: {getattr(exc, 'problem', exc)}") from None
+            _, message = crosswalks.import_doc(SYSTEM, crosswalks.parse(data, str(path)), str(path), replace=replace)
+            click.echo(f"{path}: {message}")
+        db.session.commit()
+    except FrameworkFileError as exc:
+        fail(f"Error: {exc}\nNothing was imported.")
+    except DomainError as exc:
+        fail(f"Error: {path}: {exc.message}\nNothing was imported.")
+
+
+@crosswalks_cli.command("list")
+def list_crosswalks():
+    """List the crosswalks."""
+    from skills_app.services import crosswalks
+
+    items = crosswalks.list_all(SYSTEM)
+    for c in items:
+        click.echo(f"{c.id}  {c.from_framework.label} → {c.to_framework.label}  {len(c.levels)} level mappings  {c.name}")
+    if not items:
+        click.echo("No crosswalks are loaded.")
+
+
+@crosswalks_cli.command("export")
+@click.argument("crosswalk_id", type=int)
+def export_crosswalk(crosswalk_id):
+    """Print a crosswalk in its file format (YAML)."""
+    from skills_app.importers.native import dump_yaml
+    from skills_app.services import crosswalks
+
+    try:
+        click.echo(dump_yaml(crosswalks.export(crosswalks.get(SYSTEM, crosswalk_id))), nl=False)
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+
+
+requirements_cli = AppGroup("requirements", help="Job roles and services with their required skill levels.")
+
+
+@requirements_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_requirements(path):
+    """Load job roles, services, their requirements and assignments from a YAML file (idempotent)."""
+    import yaml
+
+    from skills_app.services import requirements
+
+    try:
+        report = requirements.load_file(SYSTEM, yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        db.session.commit()
+    except yaml.YAMLError as exc:
+        fail(f"Error: {path}: not valid YAML: {exc}")
+    except DomainError as exc:
+        fail(f"Error: {exc.message}\nNothing was loaded.")
+    for line in report.lines:
+        click.echo(line)
+
+
+# -- reports ------------------------------------------------------------------------
+
+report_cli = AppGroup("report", help="Gap, service coverage and training-needs reports.")
+
+
+def _filter_options(fn):
+    for option in reversed([
+        click.option("--org-unit", help="An org unit path; the unit and every unit below it."),
+        click.option("--exact", is_flag=True, help="With --org-unit: only that unit, not the ones below it."),
+        click.option("--job-role", help="A job role name."),
+        click.option("--service", help="A service name."),
+        click.option("--skill", help="A skill code."),
+        click.option("--framework", help="A framework code."),
+        click.option("--status", multiple=True, help="met, below, not_assessed, expired or awaiting_review; repeat for several."),
+        click.option("--essential", is_flag=True, help="Essential requirements only."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _filters(options: dict):
+    from skills_app.reports import gaps
+
+    return gaps.Filters.from_mapping({
+        "org_unit": options.get("org_unit"), "exact": options.get("exact"), "job_role": options.get("job_role"),
+        "service": options.get("service"), "skill": options.get("skill"), "framework": options.get("framework"),
+        "status": list(options.get("status") or []), "essential": options.get("essential"),
+    })
+
+
+def _write(output: Path | None, data: str | bytes, fmt: str, rows: int) -> None:
+    if output is None:
+        if isinstance(data, bytes):
+            fail("XLSX is binary: give --output FILE.xlsx")
+        click.echo(data, nl=False)
+        return
+    output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    click.echo(f"Wrote {rows} row{'s' if rows != 1 else ''} to {output} ({fmt}).", err=True)
+
+
+@report_cli.command("gaps")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--group-by", type=click.Choice(["org_unit", "job_role", "service", "skill"]), help="Add grouped totals (JSON: groups; XLSX: a sheet).")
+@_filter_options
+def report_gaps(fmt, output, group_by, **options):
+    """One row per person × required skill: person_id, person, email, org_unit, job_role,
+    service, framework, skill, required_level, current_level, self_level, gap, status."""
+    from skills_app.reports import export, gaps
+
+    try:
+        filters = _filters(options)
+        with click.progressbar(length=2, label="Computing the gap report", file=sys.stderr) as bar:
+            df = gaps.frame(SYSTEM, filters)
+            bar.update(1)
+            if fmt == "csv":
+                data = export.to_csv(df[gaps.COLUMNS])
+            elif fmt == "json":
+                payload = {"rows": gaps.rows(df)}
+                if group_by:
+                    payload["groups"] = gaps.group_records(gaps.grouped(df, group_by))
+                data = export.to_json(payload)
+            else:
+                sheets = {"Gaps": df[gaps.COLUMNS + ["essential", "via", "valid_until"]]}
+                for grouping in ([group_by] if group_by else list(gaps.GROUPINGS)):
+                    sheets[f"By {grouping.replace('_', ' ')}"] = gaps.grouped(df, grouping)
+                data = export.to_xlsx(sheets)
+            bar.update(1)
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    _write(output, data, fmt, len(df))
+
+
+@report_cli.command("training-needs")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@_filter_options
+def report_training(fmt, output, **options):
+    """Cohorts by skill and level step (SLMO 3→4): how many, where, who, and how urgent."""
+    from skills_app.reports import export, gaps, training
+
+    try:
+        cohorts, people = training.needs(SYSTEM, _filters(options))
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    data = cohorts[training.COLUMNS]
+    if fmt == "csv":
+        body = export.to_csv(data)
+    elif fmt == "json":
+        body = export.to_json({"rows": gaps.group_records(data)})
+    else:
+        body = export.to_xlsx({"Training needs": data, "People": people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]] if len(people) else people})
+    _write(output, body, fmt, len(data))
+
+
+@report_cli.command("service-coverage")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--service", help="One service by name.")
+def report_coverage(fmt, output, service):
+    """Per service requirement: needed, qualified, shortfall, single points of failure."""
+    from skills_app.reports import coverage, export, gaps
+
+    data = coverage.service_coverage(SYSTEM, service=service)[coverage.COLUMNS]
+    if fmt == "csv":
+        body = export.to_csv(data)
+    elif fmt == "json":
+        body = export.to_json({"rows": gaps.group_records(data)})
+    else:
+        body = export.to_xlsx({"Service coverage": data})
+    _write(output, body, fmt, len(data))
+
+
 def register(app: Flask) -> None:
-    for group in (frameworks_cli, people_cli, users_cli, demo_cli):
+    for group in (frameworks_cli, people_cli, users_cli, demo_cli, crosswalks_cli, requirements_cli, report_cli):
         app.cli.add_command(group)
 
 

@@ -29,6 +29,7 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
         doc = parse_file(path)
         result = frameworks.import_doc(SYSTEM, doc, source=str(path))
         lines.append(f"{path.name}: {result.message}")
+    lines.extend(load_crosswalks(frameworks_dir / "crosswalks"))
 
     people_csv = seed_dir / "people.csv"
     if people_csv.exists():
@@ -41,10 +42,100 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
                 set_passwords += 1
         if set_passwords:
             lines.append(f"Demo password set for {set_passwords} people.")
+        lines.extend(load_requirements(seed_dir))
+        added = load_assessments()
+        if added:
+            lines.append(f"Demo assessments added: {added}.")
     return lines
+
+
+# (person, framework code, skill code, claimed level, outcome, validated level, comment)
+# outcome: draft | submitted | approve | return | reject. Sam Taylor has none: the
+# journey of the README (self-assess SLMO, submit, get it reviewed) starts there.
+DEMO_ASSESSMENTS = [
+    ("aisha.khan@acme.example", "SFIA", "SLMO", 3, "approve", 3, None),
+    ("maria.lopez@acme.example", "SFIA", "SLMO", 4, "approve", 3,
+     "Strong monitoring and reporting; negotiating service levels with customers is not yet shown."),
+    ("maria.lopez@acme.example", "SLM", "SLM", 3, "approve", 3, None),
+    ("tom.fischer@acme.example", "SFIA", "SLMO", 3, "submitted", None, None),
+    ("jack.oneill@acme.example", "SFIA", "SLMO", 3, "return", None,
+     "Please add the monthly SLA report you produced, and an example of a breach you investigated."),
+    ("chloe.martin@acme.example", "SFIA", "SLMO", 5, "reject", None,
+     "Level 5 asks for ownership of the service level management process; that is not part of the role yet."),
+    ("mia.jensen@acme.example", "SLM", "SLM", 2, "draft", None, None),
+    ("ella.nowak@acme.example", "SLM", "SLM", 3, "submitted", None, None),
+    ("ravi.patel@acme.example", "SFIA", "SLMO", 2, "approve", 2, None),
+]
+
+
+def load_assessments() -> int:
+    """Assessments in every state for the demo people who have none yet."""
+    from sqlalchemy import func, select
+
+    from skills_app.extensions import db
+    from skills_app.models import Assessment
+    from skills_app.services import assessments
+
+    added = 0
+    for email, fcode, scode, level, outcome, validated, comment in DEMO_ASSESSMENTS:
+        person = accounts.by_email(email)
+        framework = frameworks.find(fcode)
+        if person is None or framework is None:
+            continue
+        skill = next((s for s in framework.skills if s.code == scode), None)
+        has_any = db.session.scalar(select(func.count()).select_from(Assessment).where(
+            Assessment.person_id == person.id, Assessment.skill_id == (skill.id if skill else None)))
+        if skill is None or has_any:
+            continue
+        a = assessments.start(person, skill, level)
+        descriptors = assessments.descriptors_in_view(a)
+        assessments.save_draft(person, a, claimed_level=level, ratings={d.id: "met" for d in descriptors})
+        for d in assessments.claimed_descriptors(a):
+            assessments.add_evidence(person, a, descriptor_ids=[d.id],
+                                     text=f"In the last quarter I did this on the Service Desk: {d.text[:120]}")
+        added += 1
+        if outcome == "draft":
+            continue
+        assessments.submit(person, a)
+        if outcome == "submitted":
+            continue
+        verdicts = {d.id: ("accepted" if validated is None or d.skill_level.level <= validated else "not_accepted", None)
+                    for d in descriptors}
+        assessments.decide(person.manager, a, outcome=outcome, validated_level=validated, comment=comment, verdicts=verdicts)
+    return added
 
 
 def sign_ins_text() -> str:
     width = max(len(role) for role, _ in DEMO_SIGN_INS)
     rows = "\n".join(f"  {role:<{width}}  {email}" for role, email in DEMO_SIGN_INS)
     return f"Demo sign-ins (password for all: {DEMO_PASSWORD}):\n{rows}"
+
+
+def load_crosswalks(directory: Path) -> list[str]:
+    """Every crosswalk file in frameworks/crosswalks/ (identical ones are left alone)."""
+    import yaml
+
+    from skills_app.services import crosswalks
+
+    lines = []
+    for path in framework_files(directory) if directory.is_dir() else []:
+        doc = crosswalks.parse(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        _, message = crosswalks.import_doc(SYSTEM, doc, str(path))
+        lines.append(f"{path.name}: {message}")
+    return lines
+
+
+def load_requirements(seed_dir: Path) -> list[str]:
+    """The demo job roles, services and assignments, and the learning catalogue."""
+    import yaml
+
+    from skills_app.services import learning, requirements
+
+    lines = []
+    path = seed_dir / "requirements.yaml"
+    if path.exists():
+        lines.extend(requirements.load_file(SYSTEM, yaml.safe_load(path.read_text(encoding="utf-8")), str(path)).lines)
+    path = seed_dir / "learning.yaml"
+    if path.exists():
+        lines.append(learning.load_file(SYSTEM, yaml.safe_load(path.read_text(encoding="utf-8")), str(path)))
+    return lines

@@ -36,3 +36,8 @@ class InvalidState(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+# Errors a form shows beside its fields; the others (not found, not allowed)
+# are answered with their status code by the error handler.
+FORM_ERRORS = (InvalidInput, InvalidState, Conflict)

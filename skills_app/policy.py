@@ -121,6 +121,67 @@ def _edit_account(actor, person) -> bool:
     return _has(actor, "admin")
 
 
+def _view_assessment(actor, assessment) -> bool:
+    """An assessment, its evidence and history: whoever may see the person's skills."""
+    return assessment is not None and _view_person_skills(actor, assessment.person)
+
+
+def _edit_assessment(actor, assessment) -> bool:
+    """Claim, rate, add evidence, submit: the person themself (the service checks the state)."""
+    me = _person(actor)
+    return bool(me and assessment is not None and assessment.person_id == me.id)
+
+
+def _start_assessment(actor, person) -> bool:
+    """Start a self-assessment: for oneself only."""
+    me = _person(actor)
+    return bool(me and person is not None and person.id == me.id)
+
+
+def _decide_assessment(actor, assessment) -> bool:
+    """Validate, return or reject: the person's direct line manager, or HR; never one's own."""
+    if assessment is None:
+        return False
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    if me is None or assessment.person_id == me.id:
+        return False
+    return assessment.person.manager_id == me.id or me.has_role("hr")
+
+
+def _review_queue(actor, obj=None) -> bool:
+    """The review queue: line managers (by role or by having reports) and HR."""
+    me = _person(actor)
+    return bool(me and (me.has_role("manager", "hr") or me.reports))
+
+
+def _view_team_matrix(actor, obj=None) -> bool:
+    """The team matrix: those with reports (it shows only their own people), and HR."""
+    if _has(actor, "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and (me.has_role("manager") or me.reports))
+
+
+def _complete_training(actor, enrolment) -> bool:
+    """Mark a training enrolment complete: the learning team, HR, or the person's line manager."""
+    if _has(actor, "learning", "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and enrolment is not None and manages(me, enrolment.person))
+
+
+def _view_training_plan(actor, plan) -> bool:
+    """A training plan: the learning team and HR, its participants, and their line managers."""
+    if _has(actor, "learning", "hr"):
+        return True
+    me = _person(actor)
+    if me is None or plan is None:
+        return False
+    return any(e.person_id == me.id or manages(me, e.person) for e in plan.enrolments)
+
+
 RULES: dict[str, Callable] = {
     "view_frameworks": _signed_in,
     "manage_frameworks": _role("hr", "admin"),
@@ -133,11 +194,26 @@ RULES: dict[str, Callable] = {
     "import_people": _role("hr", "admin"),
     "view_audit": _role("hr", "admin"),
     "change_own_password": lambda actor, obj=None: _person(actor) is not None,
+    "view_assessment": _view_assessment,
+    "edit_assessment": _edit_assessment,
+    "start_assessment": _start_assessment,
+    "decide_assessment": _decide_assessment,
+    "review_queue": _review_queue,
+    "view_notifications": lambda actor, obj=None: _person(actor) is not None,
+    # Requirements, reports and learning
+    "manage_requirements": _role("hr", "admin"),
+    "view_requirements": _signed_in,
+    "view_gap_reports": _role("hr", "learning"),
+    "view_team_matrix": _view_team_matrix,
+    "manage_learning": _role("learning", "hr"),
+    "view_learning": _signed_in,
+    "complete_training": _complete_training,
+    "view_training_plan": _view_training_plan,
 }
 
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
-HIDDEN = {"view_person", "view_person_skills"}
+HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

@@ -1,9 +1,13 @@
 """Typed SQLAlchemy models, a module per domain area."""
+from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
 from skills_app.models.framework import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
+from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, RoleRequirement, Service, ServiceRequirement
 
 __all__ = [
-    "ROLES", "AuditEvent", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
-    "Skill", "SkillLevel",
+    "ROLES", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
+    "Skill", "SkillLevel", "JobRole", "RoleRequirement", "Service", "ServiceRequirement", "Crosswalk", "CrosswalkLevel",
+    "LearningResource", "TrainingPlan", "TrainingEnrolment",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
@@ -27,6 +27,11 @@ class Framework(db.Model):
     publisher: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="published")
+    # Assessment settings, kept in the database (not in the framework file):
+    # whether every descriptor of a claimed level needs evidence before
+    # submitting, and how long a validated level stays valid.
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    validity_months: Mapped[int] = mapped_column(Integer, default=24, server_default=text("24"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
 from skills_app.models.framework import utcnow
+
+if TYPE_CHECKING:
+    from skills_app.models.requirements import JobRole, Service
 
 ROLES = ("employee", "manager", "hr", "learning", "admin")
 ROLE_LABELS = {
@@ -62,6 +66,8 @@ class Person(UserMixin, db.Model):
     manager: Mapped[Person | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[Person]] = relationship(back_populates="manager", order_by="Person.name")
     role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    job_roles: Mapped[list[JobRole]] = relationship(secondary="person_job_role", back_populates="people", order_by="JobRole.name")
+    services: Mapped[list[Service]] = relationship(secondary="person_service", back_populates="people", order_by="Service.name")
 
     # Flask-Login
     @property

@@ -1,6 +1,7 @@
 """Accounts: sign-in, passwords, roles, activation, and a person's details."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -32,8 +33,17 @@ def check_password_rules(password: str) -> None:
         raise InvalidInput("That password is too long.")
 
 
+EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\\\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def is_email(email: str) -> bool:
+    """An address's shape: local@domain.tld. Internal domains (corp.local) are
+    fine: an HR system's addresses need not be deliverable from the internet."""
+    return len(email) <= 320 and bool(EMAIL.match(email))
 
 
 def by_email(email: str) -> Person | None:
@@ -104,7 +114,7 @@ def create_person(
 ) -> Person:
     policy.require(actor, "manage_accounts")
     email = normalise_email(email)
-    if not email or "@" not in email:
+    if not is_email(email):
         raise InvalidInput(f"{email!r} is not an email address")
     if not (name or "").strip():
         raise InvalidInput("a name is needed")
@@ -177,7 +187,7 @@ def update_details(actor, person: Person, *, name: str, email: str, job_title: s
                    employee_number: str | None, manager: Person | None, org_unit: OrgUnit | None) -> None:
     policy.require(actor, "edit_account", person)
     email = normalise_email(email)
-    if not email or "@" not in email:
+    if not is_email(email):
         raise InvalidInput(f"{email!r} is not an email address", details={"email": "Enter an email address."})
     other = by_email(email)
     if other is not None and other.id != person.id:
@@ -212,7 +222,9 @@ def active_people() -> list[Person]:
 def get_person(actor, person_id: int, permission: str = "view_person") -> Person:
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound("no such person")
+        # The same answer as policy.require gives for a person the actor may
+        # not see, so that the answer does not tell whether the person exists.
+        raise NotFound("not found")
     policy.require(actor, permission, person)
     return person
 

@@ -14,14 +14,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
-from skills_app.models import ROLES, Person
-from skills_app.services import audit, org
+from skills_app.models import ROLES, JobRole, Person, Service
+from skills_app.services import accounts, audit, org, requirements
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
@@ -69,6 +68,8 @@ class ImportReport:
     updated: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     org_units_created: list[str] = field(default_factory=list)
+    job_roles_created: list[str] = field(default_factory=list)
+    services_created: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def summary(self) -> str:
@@ -77,6 +78,9 @@ class ImportReport:
         text = f"People: {', '.join(parts)}"
         if self.org_units_created:
             text += f"; {len(self.org_units_created)} org unit{'s' if len(self.org_units_created) != 1 else ''} {verb} created"
+        for names, what in ((self.job_roles_created, "job role"), (self.services_created, "service")):
+            if names:
+                text += f"; {len(names)} {what}{'s' if len(names) != 1 else ''} {verb} created ({', '.join(names)})"
         return text + (" (dry run: nothing was written)" if self.dry_run else "")
 
 
@@ -117,12 +121,15 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
     rows: list[Row] = []
     line = 1
     while True:
+        # Where the record starts: a quote left open is found only at the end
+        # of the file, but the line to fix is the one where it was opened.
+        start = reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(reader.line_num, None, f"malformed CSV: {exc}"))
+            errors.append(RowError(start, None, f"malformed CSV: {exc}"))
             break
         line = reader.line_num
         if not any(cell.strip() for cell in record):
@@ -141,10 +148,9 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
             if not value:
                 row_errors.append(RowError(line, column, f"{column} is empty"))
         if email:
-            try:
-                email = validate_email(email, check_deliverability=False).normalized.lower()
-            except EmailNotValidError as exc:
-                row_errors.append(RowError(line, "email", f"{email!r} is not a valid email address ({exc})"))
+            email = accounts.normalise_email(email)
+            if not accounts.is_email(email):
+                row_errors.append(RowError(line, "email", f"{email!r} is not a valid email address"))
         for column, value, limit in (("employee_number", number, 64), ("name", name, 200), ("job_title", cell("job_title"), 200)):
             if value and len(value) > limit:
                 row_errors.append(RowError(line, column, f"longer than {limit} characters"))
@@ -254,6 +260,8 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
 
     report = ImportReport(dry_run=dry_run)
     unit_cache: dict = {}
+    role_cache: dict = {}
+    service_cache: dict = {}
     people: dict[str, Person] = {}
     for i, row in enumerate(rows, start=1):
         person = existing.get(row.employee_number)
@@ -270,7 +278,8 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         else:
             changes = []
             for attr, value in (("email", row.email), ("name", row.name), ("job_title", row.job_title)):
-                if getattr(person, attr) != value:
+                # A file without the job_title column leaves job titles as they are.
+                if attr in columns and getattr(person, attr) != value:
                     setattr(person, attr, value)
                     changes.append(attr)
             # A blank cell moves the person out of their unit; a file without
@@ -283,6 +292,20 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
                 changes.append("roles")
             if changes:
                 report.updated[row.employee_number] = changes
+        # Job roles and services by name; a name not known yet becomes an empty
+        # job role or service for HR to fill with requirements.
+        for column, model, attr, created_list, cache in (
+            ("job_roles", JobRole, "job_roles", report.job_roles_created, role_cache),
+            ("services", Service, "services", report.services_created, service_cache),
+        ):
+            if column not in columns:
+                continue
+            wanted, created = requirements._ensure_named(getattr(row, column), model, cache)
+            created_list.extend(created)
+            if {x.name for x in getattr(person, attr)} != {x.name for x in wanted}:
+                setattr(person, attr, wanted)
+                if row.employee_number not in report.created:
+                    report.updated.setdefault(row.employee_number, []).append(column)
         people[row.employee_number] = person
         if progress and i % 500 == 0:
             progress(500)
@@ -291,7 +314,8 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         person = people[row.employee_number]
         key = manager_of.get(row.employee_number)
         manager = None if key is None else (people[key[2:]] if key.startswith("n:") else db.session.get(Person, int(key[2:])))
-        if person.manager is not manager:
+        # A file without the manager column leaves line managers as they are.
+        if "manager" in columns and person.manager is not manager:
             if person.id is not None and row.employee_number not in report.created:
                 report.updated.setdefault(row.employee_number, []).append("manager")
             person.manager = manager
@@ -302,5 +326,6 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
     db.session.flush()
     audit.record(actor, "people.imported", None, summary=f"people import from {file}: {report.summary()}",
                  data={"file": file, "created": report.created, "updated": report.updated,
-                       "org_units_created": report.org_units_created})
+                       "org_units_created": report.org_units_created, "job_roles_created": report.job_roles_created,
+                       "services_created": report.services_created})
     return report

@@ -15,9 +15,15 @@ CSP = (
 
 
 def register(app: Flask) -> None:
-    from skills_app.web import admin, auth, errors, frameworks, main, people
+    from skills_app.web import admin, assessments, auth, errors, frameworks, main, people
 
-    for module in (auth, main, frameworks, people, admin):
+    for module in (auth, main, frameworks, people, admin, assessments):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(assessments.reviews_bp)
+    app.register_blueprint(assessments.notifications_bp)
+    from skills_app.web import learning, reports, requirements
+
+    for module in (reports, requirements, learning):
         app.register_blueprint(module.bp)
     errors.register(app)
 
@@ -42,9 +48,14 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        from skills_app.services import assessments, notifications
+
         return {
             "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
             "ROLE_LABELS": ROLE_LABELS,
+            # Called by the navigation only, so pages without it cost no query.
+            "review_count": lambda: assessments.queue_count(current_user),
+            "unread_count": lambda: notifications.unread_count(current_user),
         }
 
     @app.after_request

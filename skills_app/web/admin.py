@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, widgets
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
 from skills_app.errors import DomainError
@@ -13,7 +13,7 @@ from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person
 from skills_app.models.people import ROLE_LABELS
 from skills_app.services import accounts, audit, org
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.forms import ConfirmForm, EmailAddress
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,7 +40,7 @@ def _manager_choices(exclude: Person | None = None):
 
 class PersonForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)])
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=320)])
     employee_number = StringField("Employee number", validators=[Optional(), Length(max=64)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
     org_unit = SelectField("Org unit", choices=[], validate_choice=True)

@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
+from wtforms.validators import ValidationError
+
+
+class EmailAddress:
+    """The same rule as the services and the people import (internal domains allowed)."""
+
+    def __call__(self, form, field) -> None:
+        from skills_app.services.accounts import is_email, normalise_email
+
+        if field.data and not is_email(normalise_email(field.data)):
+            raise ValidationError("Enter an email address such as name@example.org.")
 
 
 class ConfirmForm(FlaskForm):

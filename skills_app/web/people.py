@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from skills_app import policy
 from skills_app.extensions import db
 from skills_app.models import OrgUnit
-from skills_app.services import accounts, org
+from skills_app.services import accounts, assessments, org
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -32,4 +32,5 @@ def directory():
 @bp.get("/<int:person_id>")
 def show(person_id: int):
     person = accounts.get_person(current_user, person_id)
-    return render_template("people/show.html", person=person)
+    rows = assessments.skill_rows(current_user, person) if policy.can(current_user, "view_person_skills", person) else None
+    return render_template("people/show.html", person=person, rows=rows)

@@ -1,0 +1,125 @@
+"""What the organisation needs: job roles (role profiles) and services, each
+with required skill levels; who holds which role and runs which service; and
+crosswalks that let a level in one framework count for another."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from skills_app.extensions import db
+from skills_app.models.framework import Framework, Skill, utcnow
+from skills_app.models.people import Person
+
+person_job_role = Table(
+    "person_job_role",
+    db.metadata,
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    Column("job_role_id", ForeignKey("job_role.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+person_service = Table(
+    "person_service",
+    db.metadata,
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class JobRole(db.Model):
+    """A role profile: the skills a job needs, each at a minimum level."""
+
+    __tablename__ = "job_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    requirements: Mapped[list[RoleRequirement]] = relationship(
+        back_populates="job_role", cascade="all, delete-orphan", order_by="RoleRequirement.id"
+    )
+    people: Mapped[list[Person]] = relationship(secondary=person_job_role, order_by="Person.name", back_populates="job_roles")
+
+
+class RoleRequirement(db.Model):
+    __tablename__ = "role_requirement"
+    __table_args__ = (UniqueConstraint("job_role_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
+    min_level: Mapped[int] = mapped_column(Integer)
+    essential: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    job_role: Mapped[JobRole] = relationship(back_populates="requirements")
+    skill: Mapped[Skill] = relationship()
+
+
+class Service(db.Model):
+    """A service the organisation runs ("Payroll platform"), and the skills it needs, with headcounts."""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    requirements: Mapped[list[ServiceRequirement]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="ServiceRequirement.id"
+    )
+    people: Mapped[list[Person]] = relationship(secondary=person_service, order_by="Person.name", back_populates="services")
+
+
+class ServiceRequirement(db.Model):
+    __tablename__ = "service_requirement"
+    __table_args__ = (UniqueConstraint("service_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
+    min_level: Mapped[int] = mapped_column(Integer)
+    headcount: Mapped[int] = mapped_column(Integer, default=1)
+
+    service: Mapped[Service] = relationship(back_populates="requirements")
+    skill: Mapped[Skill] = relationship()
+
+
+class Crosswalk(db.Model):
+    """A mapping of one framework's skill levels onto another's."""
+
+    __tablename__ = "crosswalk"
+    __table_args__ = (UniqueConstraint("from_framework_id", "to_framework_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    from_framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    to_framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+
+    from_framework: Mapped[Framework] = relationship(foreign_keys=[from_framework_id])
+    to_framework: Mapped[Framework] = relationship(foreign_keys=[to_framework_id])
+    levels: Mapped[list[CrosswalkLevel]] = relationship(
+        back_populates="crosswalk", cascade="all, delete-orphan",
+        order_by="(CrosswalkLevel.from_skill_id, CrosswalkLevel.to_skill_id, CrosswalkLevel.from_level)",
+    )
+
+
+class CrosswalkLevel(db.Model):
+    """Holding ``from_skill`` at ``from_level`` counts as ``to_skill`` at ``to_level``."""
+
+    __tablename__ = "crosswalk_level"
+    __table_args__ = (UniqueConstraint("crosswalk_id", "from_skill_id", "to_skill_id", "from_level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crosswalk_id: Mapped[int] = mapped_column(ForeignKey("crosswalk.id", ondelete="CASCADE"), index=True)
+    from_skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"), index=True)
+    to_skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"), index=True)
+    from_level: Mapped[int] = mapped_column(Integer)
+    to_level: Mapped[int] = mapped_column(Integer)
+
+    crosswalk: Mapped[Crosswalk] = relationship(back_populates="levels")
+    from_skill: Mapped[Skill] = relationship(foreign_keys=[from_skill_id])
+    to_skill: Mapped[Skill] = relationship(foreign_keys=[to_skill_id])

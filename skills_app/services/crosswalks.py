@@ -1,0 +1,168 @@
+"""Crosswalks: one framework's skill levels mapped onto another's.
+
+The file format (YAML or JSON), documented in docs/crosswalks.md::
+
+    crosswalk:
+      name: In-house SLM scale onto SFIA
+      from: {framework: SLM, version: "1"}
+      to: {framework: SFIA, version: "8"}
+    skills:
+      - from: SLM          # a skill of the "from" framework
+        to: SLMO           # a skill of the "to" framework
+        levels: {1: 1, 2: 2, 3: 3, 4: 5, 5: 6}   # from-level: to-level
+
+A level held in the "from" skill counts as the mapped level of the "to" skill;
+a level held in the "to" skill counts as the highest "from" level that maps at
+or below it. The gap engine uses both directions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from skills_app import policy
+from skills_app.errors import Conflict, NotFound
+from skills_app.extensions import db
+from skills_app.importers.document import FrameworkFileError, format_path
+from skills_app.models import Crosswalk, CrosswalkLevel, Framework
+from skills_app.services import audit
+from skills_app.services import frameworks as framework_service
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FrameworkRef(_Strict):
+    framework: str = Field(min_length=1)
+    version: str | None = None
+
+
+class SkillMap(_Strict):
+    from_: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+    levels: dict[int, int] = Field(min_length=1)
+
+
+class CrosswalkInfo(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = None
+    from_: FrameworkRef = Field(alias="from")
+    to: FrameworkRef
+
+
+class CrosswalkDoc(_Strict):
+    crosswalk: CrosswalkInfo
+    skills: list[SkillMap] = Field(min_length=1)
+
+
+def parse(data: Any, file: str) -> CrosswalkDoc:
+    if not isinstance(data, dict):
+        raise FrameworkFileError(file, None, "expected a mapping with the keys crosswalk and skills")
+    try:
+        return CrosswalkDoc.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple("from" if part == "from_" else part for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+        elif first["type"] == "missing":
+            message = f"missing required field {loc[-1]!r}"
+        raise FrameworkFileError(file, format_path(loc), message) from None
+
+
+def _framework(ref: FrameworkRef, file: str, where: str) -> Framework:
+    framework = framework_service.find(ref.framework, ref.version)
+    if framework is None:
+        what = f"{ref.framework} version {ref.version}" if ref.version else ref.framework
+        raise FrameworkFileError(file, where, f"no framework {what} is loaded; import it first")
+    return framework
+
+
+def import_doc(actor, doc: CrosswalkDoc, file: str, *, replace: bool = False) -> tuple[Crosswalk, str]:
+    policy.require(actor, "manage_frameworks")
+    source = _framework(doc.crosswalk.from_, file, "crosswalk.from")
+    target = _framework(doc.crosswalk.to, file, "crosswalk.to")
+    if source.id == target.id:
+        raise FrameworkFileError(file, "crosswalk.to", "a crosswalk maps one framework onto another, not onto itself")
+    rows = []
+    for i, item in enumerate(doc.skills):
+        a = next((s for s in source.skills if s.code.upper() == item.from_.upper()), None)
+        b = next((s for s in target.skills if s.code.upper() == item.to.upper()), None)
+        if a is None:
+            raise FrameworkFileError(file, f"skills[{i}].from", f"{source.label} has no skill {item.from_}")
+        if b is None:
+            raise FrameworkFileError(file, f"skills[{i}].to", f"{target.label} has no skill {item.to}")
+        from_levels = {lvl.number for lvl in source.levels}
+        to_levels = {lvl.number for lvl in target.levels}
+        last = None
+        for from_level, to_level in sorted(item.levels.items()):
+            if from_level not in from_levels:
+                raise FrameworkFileError(file, f"skills[{i}].levels.{from_level}", f"{source.label} has no level {from_level}")
+            if to_level not in to_levels:
+                raise FrameworkFileError(file, f"skills[{i}].levels.{from_level}", f"{target.label} has no level {to_level}")
+            if last is not None and to_level < last:
+                raise FrameworkFileError(file, f"skills[{i}].levels.{from_level}", "a higher level cannot map to a lower one")
+            last = to_level
+            rows.append((a, b, from_level, to_level))
+
+    existing = db.session.scalar(select(Crosswalk).where(Crosswalk.from_framework_id == source.id, Crosswalk.to_framework_id == target.id))
+    wanted = sorted((a.id, b.id, f, t) for a, b, f, t in rows)
+    if existing is not None:
+        have = sorted((lvl.from_skill_id, lvl.to_skill_id, lvl.from_level, lvl.to_level) for lvl in existing.levels)
+        if have == wanted and existing.name == doc.crosswalk.name and existing.description == doc.crosswalk.description:
+            return existing, f"crosswalk {source.label} → {target.label} is already loaded and identical: nothing to do"
+        if not replace:
+            raise Conflict(f"a crosswalk {source.label} → {target.label} is already loaded with different content; use --replace")
+        existing.levels.clear()
+        db.session.flush()
+        crosswalk = existing
+    else:
+        crosswalk = Crosswalk(from_framework=source, to_framework=target)
+        db.session.add(crosswalk)
+    crosswalk.name, crosswalk.description = doc.crosswalk.name, doc.crosswalk.description
+    for a, b, f, t in rows:
+        crosswalk.levels.append(CrosswalkLevel(from_skill=a, to_skill=b, from_level=f, to_level=t))
+    db.session.flush()
+    verb = "replaced" if existing is not None else "created"
+    audit.record(actor, f"crosswalk.{verb}", crosswalk, summary=f"crosswalk {source.label} → {target.label} {verb}",
+                 data={"file": file, "levels": len(rows)})
+    return crosswalk, f"{verb} crosswalk {source.label} → {target.label} ({len(rows)} level mappings)"
+
+
+def list_all(actor) -> list[Crosswalk]:
+    policy.require(actor, "view_frameworks")
+    stmt = select(Crosswalk).options(
+        selectinload(Crosswalk.levels).selectinload(CrosswalkLevel.from_skill),
+        selectinload(Crosswalk.levels).selectinload(CrosswalkLevel.to_skill),
+        selectinload(Crosswalk.from_framework), selectinload(Crosswalk.to_framework),
+    ).order_by(Crosswalk.id)
+    return list(db.session.scalars(stmt))
+
+
+def get(actor, crosswalk_id: int) -> Crosswalk:
+    policy.require(actor, "view_frameworks")
+    crosswalk = db.session.get(Crosswalk, crosswalk_id)
+    if crosswalk is None:
+        raise NotFound("no such crosswalk")
+    return crosswalk
+
+
+def export(crosswalk: Crosswalk) -> dict:
+    """The crosswalk as its file's plain data."""
+    skills: dict[tuple[str, str], dict[int, int]] = {}
+    for lvl in crosswalk.levels:
+        skills.setdefault((lvl.from_skill.code, lvl.to_skill.code), {})[lvl.from_level] = lvl.to_level
+    info: dict[str, Any] = {"name": crosswalk.name}
+    if crosswalk.description:
+        info["description"] = crosswalk.description
+    info["from"] = {"framework": crosswalk.from_framework.code, "version": crosswalk.from_framework.version}
+    info["to"] = {"framework": crosswalk.to_framework.code, "version": crosswalk.to_framework.version}
+    return {
+        "crosswalk": info,
+        "skills": [{"from": a, "to": b, "levels": dict(sorted(levels.items()))} for (a, b), levels in skills.items()],
+    }

@@ -1,0 +1,181 @@
+"""The learning catalogue and training plans, with enrolment and completion.
+
+Completing a training plan never changes anyone's level: it prompts the
+person to reassess, and the level changes only through a validated assessment.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from skills_app import policy
+from skills_app.errors import InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment, TrainingPlan
+from skills_app.models.framework import utcnow
+from skills_app.models.learning import RESOURCE_KINDS
+from skills_app.services import audit, notifications
+
+
+def catalogue(actor, *, skill_id: int | None = None) -> list[LearningResource]:
+    policy.require(actor, "view_learning")
+    stmt = select(LearningResource).options(selectinload(LearningResource.skill).selectinload(Skill.framework))
+    if skill_id:
+        stmt = stmt.where(LearningResource.skill_id == skill_id)
+    return list(db.session.scalars(stmt.order_by(LearningResource.skill_id, LearningResource.target_level, LearningResource.title)))
+
+
+def get_resource(actor, resource_id: int) -> LearningResource:
+    policy.require(actor, "view_learning")
+    resource = db.session.get(LearningResource, resource_id)
+    if resource is None:
+        raise NotFound("no such learning resource")
+    return resource
+
+
+def _check_url(url: str | None) -> str | None:
+    url = (url or "").strip() or None
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise InvalidInput("a link starts with http:// or https://", details={"url": "Give a web address."})
+    return url
+
+
+def save_resource(actor, resource: LearningResource | None, *, title: str, kind: str, provider: str | None, url: str | None,
+                  duration_hours: float | None, description: str | None, skill: Skill, target_level: int) -> LearningResource:
+    policy.require(actor, "manage_learning")
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("a resource needs a title")
+    if kind not in RESOURCE_KINDS:
+        raise InvalidInput(f"the kinds are {', '.join(RESOURCE_KINDS)}")
+    if target_level not in skill.defined_levels:
+        raise InvalidInput(f"{skill.code} is not defined at level {target_level}")
+    if duration_hours is not None and not (0 < duration_hours < 10000):
+        raise InvalidInput("a duration is a number of hours above 0")
+    created = resource is None
+    if created:
+        resource = LearningResource()
+        db.session.add(resource)
+    resource.title, resource.kind, resource.provider = title, kind, (provider or "").strip() or None
+    resource.url, resource.duration_hours, resource.description = _check_url(url), duration_hours, (description or "").strip() or None
+    resource.skill, resource.target_level = skill, target_level
+    db.session.flush()
+    audit.record(actor, "learning.resource_saved", resource, summary=f"learning resource {title!r} {'added' if created else 'updated'} for {skill.code} {target_level}")
+    return resource
+
+
+def delete_resource(actor, resource: LearningResource) -> None:
+    policy.require(actor, "manage_learning")
+    audit.record(actor, "learning.resource_deleted", resource, summary=f"learning resource {resource.title!r} removed")
+    db.session.delete(resource)
+    db.session.flush()
+
+
+def plans(actor) -> list[TrainingPlan]:
+    policy.require(actor, "view_learning")
+    stmt = select(TrainingPlan).options(
+        selectinload(TrainingPlan.enrolments), selectinload(TrainingPlan.skill).selectinload(Skill.framework),
+        selectinload(TrainingPlan.resource),
+    ).order_by(TrainingPlan.starts_on.desc().nulls_last(), TrainingPlan.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def get_plan(actor, plan_id: int) -> TrainingPlan:
+    policy.require(actor, "view_learning")
+    plan = db.session.get(TrainingPlan, plan_id)
+    if plan is None:
+        raise NotFound("no such training plan")
+    policy.require(actor, "view_training_plan", plan)
+    return plan
+
+
+def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: LearningResource | None,
+                starts_on: date | None, ends_on: date | None, people: list[Person]) -> TrainingPlan:
+    """A training plan for a cohort; every person in it is enrolled and told."""
+    policy.require(actor, "manage_learning")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("a training plan needs a name")
+    if target_level not in skill.defined_levels:
+        raise InvalidInput(f"{skill.code} is not defined at level {target_level}")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise InvalidInput("the plan ends before it starts")
+    if resource is not None and resource.skill_id != skill.id:
+        raise InvalidInput(f"{resource.title!r} is for another skill")
+    if not people:
+        raise InvalidInput("choose at least one person for the plan")
+    plan = TrainingPlan(name=name, skill=skill, target_level=target_level, resource=resource, starts_on=starts_on,
+                        ends_on=ends_on, created_by=actor if isinstance(actor, Person) else None)
+    db.session.add(plan)
+    for person in people:
+        plan.enrolments.append(TrainingEnrolment(person=person, status="enrolled"))
+    db.session.flush()
+    for person in people:
+        when = f" from {starts_on:%d %b %Y}" if starts_on else ""
+        notifications.notify(person, f"You are enrolled in the training plan “{name}”{when} for {skill.code} level {target_level}.",
+                             link=f"/learning/plans/{plan.id}")
+    audit.record(actor, "learning.plan_created", plan, summary=f"training plan {name!r} for {skill.code} {target_level}, {len(people)} people",
+                 data={"people": [p.id for p in people]})
+    return plan
+
+
+def set_enrolment(actor, enrolment: TrainingEnrolment, status: str) -> None:
+    """Mark an enrolment completed or withdrawn; completion asks the person to reassess."""
+    policy.require(actor, "complete_training", enrolment)
+    if status not in ("enrolled", "completed", "withdrawn"):
+        raise InvalidInput("the statuses are enrolled, completed, withdrawn")
+    if enrolment.status == status:
+        return
+    before = enrolment.status
+    enrolment.status = status
+    enrolment.completed_at = utcnow() if status == "completed" else None
+    db.session.flush()
+    plan = enrolment.plan
+    if status == "completed":
+        notifications.notify(
+            enrolment.person,
+            f"You completed “{plan.name}”. When you are ready, reassess {plan.skill.code} at level {plan.target_level} with your new evidence.",
+            link="/my/skills",
+        )
+    audit.record(actor, "learning.enrolment_changed", plan,
+                 summary=f"{enrolment.person.email} in {plan.name!r}: {before} → {status}",
+                 data={"person_id": enrolment.person_id, "from": before, "to": status})
+
+
+def get_enrolment(actor, plan: TrainingPlan, enrolment_id: int) -> TrainingEnrolment:
+    enrolment = next((e for e in plan.enrolments if e.id == enrolment_id), None)
+    if enrolment is None:
+        raise NotFound("no such enrolment")
+    return enrolment
+
+
+def load_file(actor, data: dict, source: str) -> str:
+    """Add the catalogue entries of a file (title + skill + level is the key; existing ones are kept)."""
+    from skills_app.services.requirements import _skill
+
+    policy.require(actor, "manage_learning")
+    if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
+        raise InvalidInput(f"{source}: expected a list under the key resources")
+    added = 0
+    for i, item in enumerate(data["resources"]):
+        skill = _skill(item, f"{source}: resources[{i}]")
+        level = int(item.get("level"))
+        exists = db.session.scalar(select(LearningResource.id).where(
+            LearningResource.title == item.get("title"), LearningResource.skill_id == skill.id, LearningResource.target_level == level))
+        if exists:
+            continue
+        save_resource(actor, None, title=item.get("title"), kind=item.get("kind", "course"), provider=item.get("provider"),
+                      url=item.get("url"), duration_hours=item.get("duration_hours"), description=item.get("description"),
+                      skill=skill, target_level=level)
+        added += 1
+    return f"{source}: {len(data['resources'])} learning resources" + (f", {added} added" if added else "")
+
+
+def people_by_ids(actor, ids: set[int]) -> list[Person]:
+    policy.require(actor, "manage_learning")
+    if not ids:
+        return []
+    stmt = select(Person).options(selectinload(Person.org_unit)).where(Person.id.in_(ids)).order_by(Person.name, Person.id)
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,270 @@
+"""Job roles and services with their required skill levels, who holds and
+runs them, and the requirements file that HR keeps them in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import JobRole, Person, RoleRequirement, Service, ServiceRequirement, Skill
+from skills_app.services import audit
+from skills_app.services import frameworks as framework_service
+
+
+# -- look-ups -------------------------------------------------------------------
+
+def job_roles(actor) -> list[JobRole]:
+    policy.require(actor, "view_requirements")
+    stmt = select(JobRole).options(selectinload(JobRole.requirements).selectinload(RoleRequirement.skill).selectinload(Skill.framework)).order_by(JobRole.name)
+    return list(db.session.scalars(stmt))
+
+
+def services(actor) -> list[Service]:
+    policy.require(actor, "view_requirements")
+    stmt = select(Service).options(selectinload(Service.requirements).selectinload(ServiceRequirement.skill).selectinload(Skill.framework)).order_by(Service.name)
+    return list(db.session.scalars(stmt))
+
+
+def get_job_role(actor, role_id: int) -> JobRole:
+    policy.require(actor, "view_requirements")
+    role = db.session.get(JobRole, role_id)
+    if role is None:
+        raise NotFound("no such job role")
+    return role
+
+
+def get_service(actor, service_id: int) -> Service:
+    policy.require(actor, "view_requirements")
+    service = db.session.get(Service, service_id)
+    if service is None:
+        raise NotFound("no such service")
+    return service
+
+
+def headcounts() -> tuple[dict[int, int], dict[int, int]]:
+    """People holding each job role and running each service."""
+    from skills_app.models.requirements import person_job_role, person_service
+
+    roles = dict(db.session.execute(select(person_job_role.c.job_role_id, func.count()).group_by(person_job_role.c.job_role_id)).all())
+    svcs = dict(db.session.execute(select(person_service.c.service_id, func.count()).group_by(person_service.c.service_id)).all())
+    return roles, svcs
+
+
+def skill_choices() -> list[Skill]:
+    stmt = select(Skill).options(selectinload(Skill.framework), selectinload(Skill.levels)).order_by(Skill.framework_id, Skill.position)
+    return list(db.session.scalars(stmt))
+
+
+# -- writes ---------------------------------------------------------------------
+
+def _clean_name(name: str, what: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(f"a {what} needs a name")
+    if len(name) > 200:
+        raise InvalidInput(f"a {what}'s name is at most 200 characters")
+    return name
+
+
+def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None) -> JobRole:
+    policy.require(actor, "manage_requirements")
+    name = _clean_name(name, "job role")
+    clash = db.session.scalar(select(JobRole).where(func.lower(JobRole.name) == name.lower()))
+    if clash is not None and clash is not role:
+        raise Conflict(f"there is already a job role {clash.name!r}")
+    created = role is None
+    if created:
+        role = JobRole(name=name)
+        db.session.add(role)
+    role.name, role.description = name, (description or "").strip() or None
+    db.session.flush()
+    audit.record(actor, "job_role.created" if created else "job_role.updated", role, summary=f"job role {name} {'created' if created else 'updated'}")
+    return role
+
+
+def save_service(actor, service: Service | None, *, name: str, description: str | None) -> Service:
+    policy.require(actor, "manage_requirements")
+    name = _clean_name(name, "service")
+    clash = db.session.scalar(select(Service).where(func.lower(Service.name) == name.lower()))
+    if clash is not None and clash is not service:
+        raise Conflict(f"there is already a service {clash.name!r}")
+    created = service is None
+    if created:
+        service = Service(name=name)
+        db.session.add(service)
+    service.name, service.description = name, (description or "").strip() or None
+    db.session.flush()
+    audit.record(actor, "service.created" if created else "service.updated", service, summary=f"service {name} {'created' if created else 'updated'}")
+    return service
+
+
+def _check_level(skill: Skill, level: int) -> None:
+    defined = skill.defined_levels
+    if level not in defined:
+        raise InvalidInput(f"{skill.code} is defined at level{'s' if len(defined) != 1 else ''} {', '.join(map(str, defined)) or 'none'}; {level} is not one of them")
+
+
+def set_role_requirement(actor, role: JobRole, skill: Skill, *, min_level: int, essential: bool) -> RoleRequirement:
+    policy.require(actor, "manage_requirements")
+    _check_level(skill, min_level)
+    req = next((r for r in role.requirements if r.skill_id == skill.id), None)
+    before = (req.min_level, req.essential) if req else None
+    if req is None:
+        req = RoleRequirement(skill=skill, min_level=min_level, essential=essential)
+        role.requirements.append(req)
+    req.min_level, req.essential = min_level, essential
+    db.session.flush()
+    kind = "essential" if essential else "desirable"
+    audit.record(actor, "job_role.requirement_set", role,
+                 summary=f"{role.name} needs {skill.framework.code} {skill.code} {min_level} ({kind})",
+                 data={"skill_id": skill.id, "from": before, "to": [min_level, essential]})
+    return req
+
+
+def remove_role_requirement(actor, role: JobRole, requirement_id: int) -> None:
+    policy.require(actor, "manage_requirements")
+    req = next((r for r in role.requirements if r.id == requirement_id), None)
+    if req is None:
+        raise NotFound("no such requirement on this job role")
+    role.requirements.remove(req)
+    db.session.flush()
+    audit.record(actor, "job_role.requirement_removed", role, summary=f"{role.name} no longer needs {req.skill.code}")
+
+
+def set_service_requirement(actor, service: Service, skill: Skill, *, min_level: int, headcount: int) -> ServiceRequirement:
+    policy.require(actor, "manage_requirements")
+    _check_level(skill, min_level)
+    if headcount < 1 or headcount > 10000:
+        raise InvalidInput("a headcount is a whole number from 1")
+    req = next((r for r in service.requirements if r.skill_id == skill.id), None)
+    if req is None:
+        req = ServiceRequirement(skill=skill, min_level=min_level, headcount=headcount)
+        service.requirements.append(req)
+    req.min_level, req.headcount = min_level, headcount
+    db.session.flush()
+    audit.record(actor, "service.requirement_set", service,
+                 summary=f"{service.name} needs {headcount} at {skill.framework.code} {skill.code} {min_level} or above")
+    return req
+
+
+def remove_service_requirement(actor, service: Service, requirement_id: int) -> None:
+    policy.require(actor, "manage_requirements")
+    req = next((r for r in service.requirements if r.id == requirement_id), None)
+    if req is None:
+        raise NotFound("no such requirement on this service")
+    service.requirements.remove(req)
+    db.session.flush()
+    audit.record(actor, "service.requirement_removed", service, summary=f"{service.name} no longer needs {req.skill.code}")
+
+
+def assign(actor, person: Person, *, job_roles: list[JobRole], services: list[Service]) -> None:
+    """Set the job roles a person holds and the services they run."""
+    policy.require(actor, "manage_requirements")
+    before = ([r.name for r in person.job_roles], [s.name for s in person.services])
+    person.job_roles = list(job_roles)
+    person.services = list(services)
+    after = ([r.name for r in person.job_roles], [s.name for s in person.services])
+    db.session.flush()
+    if before != after:
+        audit.record(actor, "person.assignments_changed", person,
+                     summary=f"{person.email}: job roles {', '.join(after[0]) or 'none'}; services {', '.join(after[1]) or 'none'}",
+                     data={"from": before, "to": after})
+
+
+def _ensure_named(names: list[str], model, cache: dict) -> tuple[list, list[str]]:
+    """The job roles (or services) with these names, creating missing ones; no
+    permission check (the people import has made it). Returns (rows, created names)."""
+    out, created = [], []
+    for name in names:
+        key = name.strip().lower()
+        row = cache.get(key)
+        if row is None:
+            row = db.session.scalar(select(model).where(func.lower(model.name) == key))
+        if row is None:
+            row = model(name=name.strip())
+            db.session.add(row)
+            created.append(row.name)
+        cache[key] = row
+        if row not in out:
+            out.append(row)
+    return out, created
+
+
+# -- the requirements file --------------------------------------------------------
+
+@dataclass
+class LoadReport:
+    lines: list[str] = field(default_factory=list)
+
+
+def _skill(ref: dict, where: str) -> Skill:
+    code, version, skill_code = ref.get("framework"), ref.get("version"), ref.get("skill")
+    if not code or not skill_code:
+        raise InvalidInput(f"{where}: needs framework and skill")
+    framework = framework_service.find(str(code), str(version) if version is not None else None)
+    if framework is None:
+        raise InvalidInput(f"{where}: no framework {code}{' version ' + str(version) if version else ''} is loaded")
+    skill = next((s for s in framework.skills if s.code.upper() == str(skill_code).upper()), None)
+    if skill is None:
+        raise InvalidInput(f"{where}: {framework.label} has no skill {skill_code}")
+    return skill
+
+
+def load_file(actor, data: dict, source: str) -> LoadReport:
+    """Load job roles, services and their requirements from plain data (a YAML file).
+
+    Idempotent: requirements are set, not added twice. Assignments of people
+    (by email) to roles and services are set when given.
+    """
+    policy.require(actor, "manage_requirements")
+    report = LoadReport()
+    if not isinstance(data, dict) or not set(data) <= {"job_roles", "services", "assignments"}:
+        raise InvalidInput(f"{source}: expected the keys job_roles, services and assignments")
+    roles_by_name = {r.name.lower(): r for r in db.session.scalars(select(JobRole))}
+    services_by_name = {s.name.lower(): s for s in db.session.scalars(select(Service))}
+    for i, item in enumerate(data.get("job_roles") or []):
+        where = f"{source}: job_roles[{i}]"
+        role = roles_by_name.get(str(item.get("name", "")).lower())
+        if role is None or role.description != item.get("description"):
+            role = save_job_role(actor, role, name=item.get("name"), description=item.get("description"))
+            roles_by_name[role.name.lower()] = role
+        for j, req in enumerate(item.get("requirements") or []):
+            skill = _skill(req, f"{where}.requirements[{j}]")
+            existing = next((r for r in role.requirements if r.skill_id == skill.id), None)
+            level, essential = int(req.get("level")), bool(req.get("essential", True))
+            if existing is None or (existing.min_level, existing.essential) != (level, essential):
+                set_role_requirement(actor, role, skill, min_level=level, essential=essential)
+    for i, item in enumerate(data.get("services") or []):
+        where = f"{source}: services[{i}]"
+        service = services_by_name.get(str(item.get("name", "")).lower())
+        if service is None or service.description != item.get("description"):
+            service = save_service(actor, service, name=item.get("name"), description=item.get("description"))
+            services_by_name[service.name.lower()] = service
+        for j, req in enumerate(item.get("requirements") or []):
+            skill = _skill(req, f"{where}.requirements[{j}]")
+            existing = next((r for r in service.requirements if r.skill_id == skill.id), None)
+            level, headcount = int(req.get("level")), int(req.get("headcount", 1))
+            if existing is None or (existing.min_level, existing.headcount) != (level, headcount):
+                set_service_requirement(actor, service, skill, min_level=level, headcount=headcount)
+    changed = 0
+    for i, item in enumerate(data.get("assignments") or []):
+        where = f"{source}: assignments[{i}]"
+        person = db.session.scalar(select(Person).where(Person.email == str(item.get("email", "")).lower()))
+        if person is None:
+            raise InvalidInput(f"{where}: no person with the email {item.get('email')!r}")
+        wanted_roles = [roles_by_name.get(n.lower()) for n in item.get("job_roles") or []]
+        wanted_services = [services_by_name.get(n.lower()) for n in item.get("services") or []]
+        if None in wanted_roles or None in wanted_services:
+            raise InvalidInput(f"{where}: names a job role or service that the file does not define")
+        if set(person.job_roles) != set(wanted_roles) or set(person.services) != set(wanted_services):
+            assign(actor, person, job_roles=wanted_roles, services=wanted_services)
+            changed += 1
+    report.lines.append(
+        f"{source}: {len(data.get('job_roles') or [])} job roles, {len(data.get('services') or [])} services"
+        + (f", {changed} people assigned" if changed else "")
+    )
+    return report

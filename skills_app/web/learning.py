@@ -1,0 +1,170 @@
+"""The learning catalogue and training plans."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, URLField, widgets
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from skills_app import policy
+from skills_app.errors import FORM_ERRORS, DomainError
+from skills_app.extensions import db
+from skills_app.models import Skill
+from skills_app.models.learning import RESOURCE_KINDS
+from skills_app.reports import gaps, training
+from skills_app.services import learning, requirements
+from skills_app.web.forms import ConfirmForm
+
+bp = Blueprint("learning", __name__, url_prefix="/learning")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+class ResourceForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in RESOURCE_KINDS])
+    provider = StringField("Provider", validators=[Optional(), Length(max=200)])
+    url = URLField("Link", validators=[Optional(), Length(max=2000)])
+    duration_hours = DecimalField("Duration in hours", places=1, validators=[Optional(), NumberRange(min=0.1, max=9999)])
+    skill = SelectField("Skill", choices=[], validate_choice=True)
+    target_level = IntegerField("Leads to level", validators=[DataRequired(), NumberRange(min=0, max=99)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save resource")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PlanForm(FlaskForm):
+    name = StringField("Plan name", validators=[DataRequired(), Length(max=300)])
+    resource = SelectField("Learning resource", choices=[], validate_choice=True)
+    starts_on = DateField("Starts on", validators=[Optional()])
+    ends_on = DateField("Ends on", validators=[Optional()])
+    people = CheckboxesField("Participants", choices=[], validate_choice=True)
+    submit = SubmitField("Create training plan")
+
+
+def _skill_choices():
+    return [(str(s.id), f"{s.framework.code} {s.framework.version} · {s.code} {s.name}") for s in requirements.skill_choices()]
+
+
+def _failed(exc: DomainError) -> None:
+    db.session.rollback()
+    flash(exc.message, "error")
+
+
+@bp.route("", methods=["GET", "POST"])
+def catalogue():
+    resources = learning.catalogue(current_user, skill_id=request.args.get("skill_id", type=int))
+    form = ResourceForm()
+    form.skill.choices = _skill_choices()
+    if request.method == "POST":
+        policy.require(current_user, "manage_learning")
+        if form.validate_on_submit():
+            try:
+                resource = learning.save_resource(
+                    current_user, None, title=form.title.data, kind=form.kind.data, provider=form.provider.data, url=form.url.data,
+                    duration_hours=float(form.duration_hours.data) if form.duration_hours.data is not None else None,
+                    description=form.description.data, skill=db.get_or_404(Skill, int(form.skill.data)), target_level=form.target_level.data)
+                db.session.commit()
+                flash(f"Added {resource.title} to the catalogue.", "success")
+                return redirect(url_for("learning.catalogue"))
+            except FORM_ERRORS as exc:
+                _failed(exc)
+    return render_template("learning/catalogue.html", resources=resources, form=form, confirm=ConfirmForm(),
+                           can_manage=policy.can(current_user, "manage_learning")), (400 if form.errors else 200)
+
+
+@bp.post("/resources/<int:resource_id>/delete")
+def delete_resource(resource_id: int):
+    resource = learning.get_resource(current_user, resource_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            learning.delete_resource(current_user, resource)
+            db.session.commit()
+            flash("Removed from the catalogue.", "success")
+        except FORM_ERRORS as exc:
+            _failed(exc)
+    return redirect(url_for("learning.catalogue"))
+
+
+@bp.get("/plans")
+def plans():
+    policy.require(current_user, "manage_learning")
+    return render_template("learning/plans.html", plans=learning.plans(current_user))
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+def new_plan():
+    """A training plan from a training-needs cohort: the cohort's people are ticked."""
+    policy.require(current_user, "manage_learning")
+    skill = db.get_or_404(Skill, request.args.get("skill_id", type=int) or 0)
+    to_level = request.args.get("to_level", type=int)
+    if to_level not in skill.defined_levels:
+        flash(f"Choose a level {skill.code} defines.", "error")
+        return redirect(url_for("reports.training_needs"))
+    from_arg = request.args.get("from_level", "none")
+    filters = gaps.Filters.from_mapping(request.args)
+    filters.skill, filters.framework = skill.code, skill.framework.code
+    _, need = training.needs(current_user, filters)
+    candidates = need[need["skill_id"] == skill.id] if len(need) else need
+    cohort_ids = set()
+    if len(candidates):
+        in_step = candidates["to_level"] == to_level
+        if from_arg == "none":
+            in_step &= candidates["from_level"].isna()
+        elif from_arg.isdigit():
+            in_step &= candidates["from_level"] == int(from_arg)
+        cohort_ids = {int(i) for i in candidates[in_step]["person_id"]}
+    people = learning.people_by_ids(current_user, {int(i) for i in candidates["person_id"]} if len(candidates) else set())
+    resources = [r for r in learning.catalogue(current_user, skill_id=skill.id)]
+    step = f"{skill.code} {'–' if from_arg == 'none' else from_arg}→{to_level}"
+    form = PlanForm()
+    form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})") for r in resources]
+    form.people.choices = [(str(p.id), f"{p.name} — {p.org_unit.path if p.org_unit else 'no unit'}") for p in people]
+    if request.method == "GET":
+        form.name.data = f"{step}: {skill.name}"
+        form.people.data = [str(i) for i in sorted(cohort_ids)]
+        fitting = [r for r in resources if r.target_level == to_level]
+        form.resource.data = str(fitting[0].id) if fitting else ""
+    if form.validate_on_submit():
+        try:
+            chosen = [p for p in people if str(p.id) in (form.people.data or [])]
+            resource = next((r for r in resources if str(r.id) == form.resource.data), None)
+            plan = learning.create_plan(current_user, name=form.name.data, skill=skill, target_level=to_level, resource=resource,
+                                        starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=chosen)
+            db.session.commit()
+            flash(f"Created the training plan {plan.name} with {len(chosen)} participants; they have been told.", "success")
+            return redirect(url_for("learning.plan", plan_id=plan.id))
+        except FORM_ERRORS as exc:
+            _failed(exc)
+    return render_template("learning/new_plan.html", form=form, skill=skill, to_level=to_level, step=step,
+                           cohort=len(cohort_ids)), (400 if form.errors else 200)
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    plan = learning.get_plan(current_user, plan_id)
+    return render_template("learning/plan.html", plan=plan, confirm=ConfirmForm(), can_manage=policy.can(current_user, "manage_learning"))
+
+
+@bp.post("/plans/<int:plan_id>/enrolments/<int:enrolment_id>")
+def set_enrolment(plan_id: int, enrolment_id: int):
+    plan = learning.get_plan(current_user, plan_id)
+    enrolment = learning.get_enrolment(current_user, plan, enrolment_id)
+    status = request.form.get("status", "")
+    if ConfirmForm().validate_on_submit():
+        try:
+            learning.set_enrolment(current_user, enrolment, status)
+            db.session.commit()
+            flash(f"{enrolment.person.name}: {status}." + (" They have been asked to reassess." if status == "completed" else ""), "success")
+        except FORM_ERRORS as exc:
+            _failed(exc)
+    return redirect(url_for("learning.plan", plan_id=plan.id))

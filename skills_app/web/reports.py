@@ -1,0 +1,146 @@
+"""Reports for HR and the learning team, and the team matrix for managers."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from skills_app import policy
+from skills_app.errors import InvalidInput
+from skills_app.reports import coverage, export, gaps, training
+from skills_app.services import org, requirements
+
+bp = Blueprint("reports", __name__)
+
+PER_PAGE = 50
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _filters() -> gaps.Filters:
+    return gaps.Filters.from_mapping(request.args)
+
+
+def _download(body, fmt: str, stem: str) -> Response:
+    types = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "json": "application/json"}
+    name = f"{stem}-{date.today():%Y-%m-%d}.{fmt}"
+    return Response(body, mimetype=types[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"format is one of {', '.join(EXPORT_FORMATS)}", details={"format": fmt})
+    return fmt
+
+
+def _choices():
+    return {
+        "units": org.all_units(),
+        "job_roles": requirements.job_roles(current_user),
+        "services": requirements.services(current_user),
+        "skills": requirements.skill_choices(),
+    }
+
+
+@bp.get("/reports/gaps")
+def gap_report():
+    policy.require(current_user, "view_gap_reports")
+    filters = _filters()
+    by = request.args.get("group") or None
+    view = request.args.get("view", "table")
+    total, groups = gaps.summary(current_user, filters, by=by)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = None
+    if view == "table":
+        rows = gaps.rows(gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gaps.COLUMNS + ["essential", "via"])
+    heat = None
+    if view == "heatmap-units":
+        heat = gaps.unit_heatmap(current_user, filters)
+    elif view == "heatmap":
+        heat = gaps.heatmap(gaps.frame(current_user, filters, limit=2000), "person")
+    pages = max((total["requirements"] + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template(
+        "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,
+        groups=groups, rows=rows, heat=heat, page=page, pages=pages, per_page=PER_PAGE,
+        statuses=gaps.STATUSES, status_labels=gaps.STATUS_LABELS, **_choices(),
+    )
+
+
+@bp.get("/reports/gaps/export")
+def gap_export():
+    policy.require(current_user, "view_gap_reports")
+    fmt, filters = _format(), _filters()
+    df = gaps.frame(current_user, filters)
+    if fmt == "csv":
+        return _download(export.to_csv(df[gaps.COLUMNS]), fmt, "gap-report")
+    by = request.args.get("group") or None
+    if fmt == "json":
+        payload = {"rows": gaps.rows(df)}
+        if by:
+            payload["groups"] = gaps.group_records(gaps.grouped(df, by))
+        return _download(export.to_json(payload), fmt, "gap-report")
+    sheets = {"Gaps": df[gaps.COLUMNS + ["essential", "via", "valid_until"]]}
+    for grouping in ([by] if by else list(gaps.GROUPINGS)):
+        sheets[f"By {grouping.replace('_', ' ')}"] = gaps.grouped(df, grouping)
+    return _download(export.to_xlsx(sheets), fmt, "gap-report")
+
+
+@bp.get("/reports/coverage")
+def service_coverage():
+    policy.require(current_user, "view_gap_reports")
+    table = coverage.service_coverage(current_user, service=request.args.get("service") or None)
+    fmt = request.args.get("format")
+    if fmt:
+        fmt = _format()
+        data = table[coverage.COLUMNS]
+        if fmt == "csv":
+            return _download(export.to_csv(data), fmt, "service-coverage")
+        if fmt == "json":
+            return _download(export.to_json({"rows": gaps.group_records(data)}), fmt, "service-coverage")
+        return _download(export.to_xlsx({"Service coverage": data}), fmt, "service-coverage")
+    return render_template("reports/coverage.html", table=table, services=requirements.services(current_user),
+                           service=request.args.get("service", ""))
+
+
+@bp.get("/reports/training-needs")
+def training_needs():
+    policy.require(current_user, "view_gap_reports")
+    filters = _filters()
+    cohorts, people = training.needs(current_user, filters)
+    fmt = request.args.get("format")
+    if fmt:
+        fmt = _format()
+        data = cohorts[training.COLUMNS]
+        if fmt == "csv":
+            return _download(export.to_csv(data), fmt, "training-needs")
+        if fmt == "json":
+            return _download(export.to_json({"rows": gaps.group_records(data)}), fmt, "training-needs")
+        people_sheet = people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]]
+        return _download(export.to_xlsx({"Training needs": data, "People": people_sheet}), fmt, "training-needs")
+    return render_template("reports/training.html", cohorts=cohorts, people=people, args=filters.as_args(),
+                           filters=filters, can_plan=policy.can(current_user, "manage_learning"), **_choices())
+
+
+@bp.get("/team")
+def team_matrix():
+    policy.require(current_user, "view_team_matrix")
+    from skills_app.services import assessments
+
+    df = gaps.team_frame(current_user, _filters())
+    queue = assessments.review_queue(current_user) if policy.can(current_user, "review_queue") else []
+    return render_template("reports/team.html", heat=gaps.heatmap(df, "person"), total=gaps.totals(df), queue=queue,
+                           status_labels=gaps.STATUS_LABELS)
+
+
+@bp.app_template_filter("query")
+def _query(args: dict, **changes) -> str:
+    merged = {**args, **{k: v for k, v in changes.items()}}
+    return url_for(request.endpoint, **{k: v for k, v in merged.items() if v not in (None, "", [])})

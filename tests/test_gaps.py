@@ -1,0 +1,333 @@
+"""The gap engine: one test per status, the crosswalk, filters and grouping,
+exports that read back equal to the JSON rows, and a statement count that does
+not grow with the number of people."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+from sqlalchemy import event
+
+from skills_app.extensions import db
+from skills_app.models import Assessment, Crosswalk, CrosswalkLevel
+from skills_app.policy import SYSTEM
+from skills_app.reports import coverage, export, gaps, training
+from skills_app.services import requirements
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def world(load_seed_frameworks, make_person):
+    """Two frameworks, a job role needing SLMO 4 (essential) and SLM 2 (desirable),
+    a service needing 2 people at SLMO 3."""
+    fw = load_seed_frameworks()
+    slmo, slm = fw["SFIA"].skills[0], fw["SLM"].skills[0]
+    role = requirements.save_job_role(SYSTEM, None, name="Service Level Manager", description=None)
+    requirements.set_role_requirement(SYSTEM, role, slmo, min_level=4, essential=True)
+    requirements.set_role_requirement(SYSTEM, role, slm, min_level=2, essential=False)
+    service = requirements.save_service(SYSTEM, None, name="Payroll platform", description=None)
+    requirements.set_service_requirement(SYSTEM, service, slmo, min_level=3, headcount=2)
+    db.session.commit()
+
+    def person(name, unit="Acme/IT/SMO", *, service_member=False):
+        p = make_person(name, unit=unit)
+        requirements.assign(SYSTEM, p, job_roles=[role], services=[service] if service_member else [])
+        db.session.commit()
+        return p
+
+    return {"slmo": slmo, "slm": slm, "role": role, "service": service, "person": person, "frameworks": fw}
+
+
+def assess(person, skill, status, *, claimed, validated=None, decided_days_ago=10, valid_for_days=700):
+    decided = NOW - timedelta(days=decided_days_ago)
+    a = Assessment(person_id=person.id, framework_id=skill.framework_id, skill_id=skill.id, claimed_level=claimed,
+                   status=status, validated_level=validated if status == "validated" else None,
+                   submitted_at=decided - timedelta(days=1) if status != "draft" else None,
+                   decided_at=decided if status in ("validated", "rejected", "returned") else None,
+                   valid_until=decided + timedelta(days=valid_for_days) if status == "validated" else None,
+                   created_at=decided - timedelta(days=2))
+    db.session.add(a)
+    db.session.commit()
+    return a
+
+
+def row(df, person, skill_code, *, job_role=None, service=None):
+    mine = df[(df["person_id"] == person.id) & (df["skill"] == skill_code)]
+    if job_role:
+        mine = mine[mine["job_role"] == job_role]
+    if service:
+        mine = mine[mine["service"] == service]
+    assert len(mine) == 1, mine
+    return mine.iloc[0]
+
+
+def test_met(world):
+    p = world["person"]("Met Person")
+    assess(p, world["slmo"], "validated", claimed=5, validated=5)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert (r.required_level, r.current_level, r.self_level, r.gap, r.status) == (4, 5, 5, 0, "met")
+
+
+def test_below_with_the_gap(world):
+    p = world["person"]("Below Person")
+    assess(p, world["slmo"], "validated", claimed=4, validated=2)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert (r.current_level, r.self_level, r.gap, r.status) == (2, 4, 2, "below")
+
+
+def test_not_assessed_is_not_a_silent_zero(world):
+    p = world["person"]("New Person")
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert r.status == "not_assessed"
+    assert pd.isna(r.current_level) and pd.isna(r.gap) and pd.isna(r.self_level)
+
+
+def test_expired(world):
+    p = world["person"]("Expired Person")
+    assess(p, world["slmo"], "validated", claimed=4, validated=4, decided_days_ago=800, valid_for_days=730)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert r.status == "expired"
+    assert pd.isna(r.current_level) and pd.isna(r.gap)
+
+
+def test_awaiting_review(world):
+    p = world["person"]("Waiting Person")
+    assess(p, world["slmo"], "validated", claimed=3, validated=3, decided_days_ago=100)
+    assess(p, world["slmo"], "submitted", claimed=4)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert (r.current_level, r.self_level, r.gap, r.status) == (3, 4, 1, "awaiting_review")
+
+
+def test_a_later_rejection_does_not_lower_a_validated_level(world):
+    p = world["person"]("Steady Person")
+    assess(p, world["slmo"], "validated", claimed=4, validated=4, decided_days_ago=100)
+    assess(p, world["slmo"], "rejected", claimed=6, decided_days_ago=5)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert (r.current_level, r.status, r.self_level) == (4, "met", 6)
+
+
+def test_latest_validation_wins_even_when_lower(world):
+    p = world["person"]("Reassessed Person")
+    assess(p, world["slmo"], "validated", claimed=5, validated=5, decided_days_ago=300)
+    assess(p, world["slmo"], "validated", claimed=5, validated=3, decided_days_ago=10)
+    assert row(gaps.frame(SYSTEM), p, "SLMO").current_level == 3
+
+
+def test_role_and_service_rows_are_separate(world):
+    p = world["person"]("Two Hats", service_member=True)
+    assess(p, world["slmo"], "validated", claimed=3, validated=3)
+    df = gaps.frame(SYSTEM)
+    assert row(df, p, "SLMO", job_role="Service Level Manager").status == "below"
+    assert row(df, p, "SLMO", service="Payroll platform").status == "met"
+
+
+def test_crosswalk_meets_a_requirement_in_the_other_framework(world, runner):
+    from tests.conftest import ROOT
+
+    result = runner.invoke(args=["crosswalks", "import", str(ROOT / "frameworks" / "crosswalks" / "slm-to-sfia-slmo.yaml")])
+    assert result.exit_code == 0, result.output
+    p = world["person"]("Cross Walker")
+    # SLM 4 maps onto SLMO 5: the SLMO 4 requirement is met, and the report says how.
+    assess(p, world["slm"], "validated", claimed=4, validated=4)
+    df = gaps.frame(SYSTEM)
+    r = row(df, p, "SLMO")
+    assert (r.current_level, r.status, r.via) == (5, "met", "SLM")
+    assert pd.isna(row(df, p, "SLM").via)
+    # Backwards: SLMO 4 counts as SLM 3 (the highest SLM level mapping at or below it).
+    q = world["person"]("Back Walker")
+    assess(q, world["slmo"], "validated", claimed=4, validated=4)
+    r = row(gaps.frame(SYSTEM), q, "SLM")
+    assert (r.current_level, r.status, r.via) == (3, "met", "SLMO")
+
+
+def test_a_direct_level_beats_a_lower_crosswalked_one(world):
+    crosswalk = Crosswalk(name="x", from_framework=world["frameworks"]["SLM"], to_framework=world["frameworks"]["SFIA"])
+    crosswalk.levels.append(CrosswalkLevel(from_skill=world["slm"], to_skill=world["slmo"], from_level=2, to_level=2))
+    db.session.add(crosswalk)
+    db.session.commit()
+    p = world["person"]("Both Ways")
+    assess(p, world["slm"], "validated", claimed=2, validated=2)
+    assess(p, world["slmo"], "validated", claimed=3, validated=3)
+    r = row(gaps.frame(SYSTEM), p, "SLMO")
+    assert r.current_level == 3 and pd.isna(r.via)
+
+
+def test_deactivated_people_are_left_out(world):
+    from skills_app.services import accounts
+
+    p = world["person"]("Leaver")
+    accounts.set_active(SYSTEM, p, False)
+    db.session.commit()
+    assert p.id not in set(gaps.frame(SYSTEM)["person_id"])
+
+
+def test_filters(world):
+    a = world["person"]("Alpha", unit="Acme/IT/SMO")
+    b = world["person"]("Beta", unit="Acme/IT/SMO/Team B", service_member=True)
+    c = world["person"]("Gamma", unit="Acme/HR")
+    assess(a, world["slmo"], "validated", claimed=4, validated=4)
+    people = lambda **kw: sorted(set(gaps.frame(SYSTEM, gaps.Filters(**kw))["person"]))  # noqa: E731
+    assert people(org_unit="Acme/IT/SMO") == ["Alpha", "Beta"]           # with descendants
+    assert people(org_unit="Acme/IT/SMO", org_unit_exact=True) == ["Alpha"]
+    assert people(org_unit="Acme/IT") == ["Alpha", "Beta"]
+    assert people(service="payroll platform") == ["Beta"]
+    assert people(status=["met"]) == ["Alpha"]
+    assert people(job_role="Service Level Manager", skill="SLM") == ["Alpha", "Beta", "Gamma"]
+    assert set(gaps.frame(SYSTEM, gaps.Filters(essential_only=True))["skill"]) == {"SLMO"}
+    assert set(gaps.frame(SYSTEM, gaps.Filters(framework="SLM"))["skill"]) == {"SLM"}
+    assert c.id in set(gaps.frame(SYSTEM, gaps.Filters(person_id=c.id))["person_id"])
+
+
+def test_filters_from_request_args_refuse_unknown_status():
+    from werkzeug.datastructures import MultiDict
+
+    from skills_app.errors import InvalidInput
+
+    f = gaps.Filters.from_mapping(MultiDict([("status", "met"), ("status", "below"), ("essential", "1"), ("org_unit", " Acme ")]))
+    assert (f.status, f.essential_only, f.org_unit) == (["met", "below"], True, "Acme")
+    with pytest.raises(InvalidInput):
+        gaps.Filters.from_mapping(MultiDict([("status", "nope")]))
+    with pytest.raises(InvalidInput):
+        gaps.Filters.from_mapping(MultiDict([("person_id", "1 OR 1=1")]))
+
+
+def test_grouping_totals_and_coverage(world):
+    a = world["person"]("Alpha", unit="Acme/IT/SMO")
+    world["person"]("Beta", unit="Acme/HR")
+    assess(a, world["slmo"], "validated", claimed=4, validated=4)
+    assess(a, world["slm"], "validated", claimed=2, validated=2)
+    total, table = gaps.summary(SYSTEM, by="org_unit")
+    assert total == {"requirements": 4, "people": 2, "met": 2, "below": 0, "not_assessed": 2, "expired": 0,
+                     "awaiting_review": 0, "coverage": 50.0}
+    by_unit = table.set_index("group")
+    assert by_unit.loc["Acme/IT/SMO", "coverage"] == 100.0
+    assert by_unit.loc["Acme/HR", "not_assessed"] == 2
+    # The SQL summary and the pandas grouping of the same rows agree.
+    pandas_table = gaps.grouped(gaps.frame(SYSTEM), "org_unit").set_index("group")
+    assert pandas_table[["requirements", "people", "met", "coverage"]].equals(by_unit[["requirements", "people", "met", "coverage"]])
+    _, by_skill = gaps.summary(SYSTEM, by="skill")
+    assert list(by_skill["group"]) == ["SFIA SLMO", "SLM SLM"]
+
+
+def test_exports_read_back_equal_to_the_json_rows(world):
+    a = world["person"]("Alpha")
+    world["person"]("Beta", service_member=True)
+    assess(a, world["slmo"], "validated", claimed=4, validated=3)
+    df = gaps.frame(SYSTEM)
+    expected = gaps.rows(df)
+    from_csv = pd.read_csv(io.StringIO(export.to_csv(df[gaps.COLUMNS])), dtype=object, keep_default_na=False)
+    from_xlsx = pd.read_excel(io.BytesIO(export.to_xlsx({"Gaps": df[gaps.COLUMNS]})), sheet_name="Gaps", dtype=object)
+    from_json = json.loads(export.to_json({"rows": expected}))["rows"]
+    assert from_json == expected
+
+    def normal(value):
+        if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+            return None
+        return str(int(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+    for table in (from_csv, from_xlsx):
+        got = [{k: normal(v) for k, v in rec.items()} for rec in table.to_dict(orient="records")]
+        assert got == [{k: normal(v) for k, v in rec.items()} for rec in expected]
+
+
+def test_xlsx_is_formatted(world):
+    from openpyxl import load_workbook
+
+    world["person"]("Alpha")
+    df = gaps.frame(SYSTEM)
+    book = load_workbook(io.BytesIO(export.to_xlsx({"Gaps": df[gaps.COLUMNS], "By skill": gaps.grouped(df, "skill")})))
+    assert book.sheetnames == ["Gaps", "By skill"]
+    sheet = book["Gaps"]
+    assert sheet.freeze_panes == "B2"
+    assert sheet["A1"].font.bold
+    status = [c.value for c in sheet[1]].index("status") + 1
+    assert sheet.cell(row=2, column=status).fill.fgColor.rgb.endswith("E4E6EB")  # not assessed: grey
+
+
+def test_service_coverage_and_single_point_of_failure(world):
+    a = world["person"]("Alpha", service_member=True)
+    b = world["person"]("Beta", service_member=True)
+    assess(a, world["slmo"], "validated", claimed=3, validated=3)
+    assess(b, world["slmo"], "validated", claimed=2, validated=2)
+    table = coverage.service_coverage(SYSTEM)
+    r = table.iloc[0]
+    assert (r.service, r.needed, r.qualified, r.shortfall, r.single_point_of_failure, r.qualified_people) == (
+        "Payroll platform", 2, 1, 1, True, "Alpha")
+
+
+def test_training_needs_cohorts_and_priority(world):
+    a = world["person"]("Alpha", service_member=True)
+    b = world["person"]("Beta", service_member=True)
+    world["person"]("Gamma")
+    assess(a, world["slmo"], "validated", claimed=3, validated=3)
+    assess(b, world["slmo"], "validated", claimed=3, validated=2)
+    cohorts, people = training.needs(SYSTEM)
+    steps = dict(zip(cohorts["step"], zip(cohorts["people"], cohorts["priority"])))
+    # Beta falls short of the payroll service, which is short of people: urgent,
+    # to the highest level any of Beta's requirements asks (the role's 4).
+    assert steps["SLMO 2→4"] == (1, "urgent")
+    assert steps["SLMO 3→4"] == (1, "high")        # Alpha meets the service; the role asks 4
+    assert steps["SLMO –→4"] == (1, "high")        # Gamma: not assessed
+    assert steps["SLM –→2"] == (3, "normal")       # desirable only
+    assert list(cohorts["step"])[0] == "SLMO 2→4"
+    assert set(people[people["step"] == "SLMO –→4"]["person"]) == {"Gamma"}
+
+
+def test_a_manager_sees_only_their_people(world, make_person):
+    boss = make_person("Boss", roles=("employee", "manager"))
+    mine = world["person"]("Mine")
+    mine.manager = boss
+    world["person"]("Not Mine")
+    db.session.commit()
+    assert set(gaps.frame(boss)["person"]) == {"Mine"}
+    assert set(gaps.team_frame(boss)["person"]) == {"Mine"}
+
+
+def count_statements(fn):
+    statements = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    return len(statements)
+
+
+def _grow(world, n):
+    from skills_app.models import Person
+    from skills_app.models.requirements import person_job_role, person_service
+
+    start = db.session.query(Person).count()
+    people = [Person(email=f"bulk{start + i}@example.test", name=f"Bulk {start + i}", active=True, session_version=1) for i in range(n)]
+    db.session.add_all(people)
+    db.session.flush()
+    db.session.execute(person_job_role.insert(), [{"person_id": p.id, "job_role_id": world["role"].id} for p in people])
+    db.session.execute(person_service.insert(), [{"person_id": p.id, "service_id": world["service"].id} for p in people[::3]])
+    db.session.add_all(Assessment(person_id=p.id, framework_id=world["slmo"].framework_id, skill_id=world["slmo"].id,
+                                  claimed_level=4, status="validated", validated_level=3, decided_at=NOW, valid_until=NOW + timedelta(days=100))
+                       for p in people[::2])
+    db.session.commit()
+
+
+def test_statement_count_does_not_grow_with_people(world):
+    def work():
+        gaps.frame(SYSTEM)
+        gaps.summary(SYSTEM, by="org_unit")
+        gaps.unit_heatmap(SYSTEM)
+        coverage.service_coverage(SYSTEM)
+        training.needs(SYSTEM)
+
+    _grow(world, 10)
+    small = count_statements(work)
+    _grow(world, 990)
+    large = count_statements(work)
+    assert large == small, (small, large)
+    assert len(gaps.frame(SYSTEM)) == 1000 * 2 + 334
