@@ -1,0 +1,428 @@
+"""The /api/v1 endpoints. Each handler authenticates the bearer token (in
+``before_request``), loads what the URL names through a service (which asks
+the policy: 404 for what the caller may not know exists, 403 for what they
+may see but not do), validates the body with a pydantic model, calls one
+service, and answers JSON. Successful writes are committed once, after the
+handler; any error rolls back (skills_app/web/errors.py)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from datetime import date
+
+from flask import Blueprint, Response, g, jsonify, render_template, request
+from pydantic import BaseModel, ValidationError
+
+from skills_app import throttle
+from skills_app.api import schemas
+from skills_app.errors import DomainError, InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import Assessment, Evidence, Person
+from skills_app.reports import export, gaps, training
+from skills_app.services import accounts, assessments, frameworks, org, tokens
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC = {"api.openapi", "api.docs"}
+DEFAULT_BAD_TOKEN_LIMIT = 10
+
+
+class ApiError(DomainError):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.headers = status, code, headers or {}
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "malformed_json"
+
+
+# -- authentication ------------------------------------------------------------------
+
+@bp.before_request
+def _authenticate():
+    g.api_actor = None
+    if request.endpoint in PUBLIC or request.endpoint is None:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.",
+                       {"WWW-Authenticate": 'Bearer realm="skills_app"'})
+    keys = throttle.api_token_keys(request.remote_addr)
+    from flask import current_app
+
+    limit = int(current_app.config.get("API_BAD_TOKEN_LIMIT", DEFAULT_BAD_TOKEN_LIMIT))
+    wait = throttle.blocked_for(keys, limit)
+    if wait:
+        raise ApiError(429, "too_many_requests", "Too many requests with a wrong token from this address; wait and try again.",
+                       {"Retry-After": str(max(1, math.ceil(wait)))})
+    person = tokens.authenticate(secret)
+    if person is None:
+        throttle.record_failure(keys)
+        db.session.rollback()
+        raise ApiError(401, "unauthorized", "That token is not valid: it is unknown, revoked, or its account is deactivated.",
+                       {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'})
+    db.session.commit()  # when the token was last used
+    g.api_actor = person
+    from skills_app.api import MAX_ID
+
+    if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in (request.view_args or {}).values()):
+        raise NotFound("not found")
+    return None
+
+
+@bp.after_request
+def _finish(response: Response):
+    if response.status_code < 400 and request.method != "GET":
+        db.session.commit()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    from skills_app.web.errors import error_response
+
+    response, status = error_response(exc.status, exc.code, exc.message, exc.details)
+    response.headers.update(exc.headers)
+    return response, status
+
+
+def actor() -> Person:
+    return g.api_actor
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+def _valid_unicode(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_valid_unicode(k) and _valid_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_valid_unicode(v) for v in value)
+    return True
+
+
+def _details(exc: ValidationError) -> dict:
+    out: dict[str, str] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        out.setdefault(where, error["msg"])
+    return out
+
+
+def validate(model: type[BaseModel], data):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("The request is not valid; see details.", details=_details(exc)) from None
+
+
+def body(model: type[BaseModel]):
+    """The JSON body as ``model``; an empty body counts as {}."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise MalformedJson("The body is not valid JSON.") from None
+        if not _valid_unicode(data):
+            raise MalformedJson("The body contains text that is not valid Unicode.")
+    return validate(model, data)
+
+
+def query(model: type[BaseModel], lists: tuple[str, ...] = ()):
+    """The known query parameters as ``model``; others are ignored."""
+    data = {}
+    for name in model.model_fields:
+        if name in lists:
+            values = [v for part in request.args.getlist(name) for v in part.split(",") if v]
+            if values:
+                data[name] = values
+        elif name in request.args:
+            data[name] = request.args[name]
+    return validate(model, data)
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("ascii").partition(":")
+        offset = int(number)
+        if kind != "o" or offset < 0 or offset > 10**9:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidInput("The cursor is not one this API gave.", details={"cursor": "unknown cursor"}) from None
+    return offset
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def page_of(items: list, page: schemas.Page, offset: int) -> dict:
+    """``items`` holds up to limit + 1 entries from ``offset`` on."""
+    more = len(items) > page.limit
+    return {"items": items[: page.limit], "next": _cursor(offset + page.limit) if more else None}
+
+
+def _text(value: str) -> str:
+    """A path or query value that goes to the database: never with NUL characters."""
+    if "\x00" in value:
+        raise NotFound("not found")
+    return value
+
+
+# -- shapes -----------------------------------------------------------------------------
+
+def _iso(value):
+    value = assessments.aware(value)
+    return value.isoformat() if value else None
+
+
+def person_json(person: Person) -> dict:
+    return {
+        "id": person.id, "email": person.email, "name": person.name, "manager_id": person.manager_id,
+        "employee_number": person.employee_number, "job_title": person.job_title,
+        "org_unit": person.org_unit.path if person.org_unit else None, "roles": sorted(person.roles),
+        "active": person.active,
+    }
+
+
+def evidence_json(evidence: Evidence) -> dict:
+    return {
+        "id": evidence.id, "kind": evidence.kind, "text": evidence.text, "url": evidence.url,
+        "filename": evidence.original_name, "content_type": evidence.content_type, "size": evidence.size,
+        "sha256": evidence.sha256, "descriptor_ids": [d.id for d in evidence.descriptors],
+        "created_at": _iso(evidence.created_at),
+    }
+
+
+def assessment_json(a: Assessment) -> dict:
+    descriptors = []
+    for sl in assessments.levels_in_view(a):
+        for d in sl.descriptors:
+            rating = a.rating_for(d.id)
+            descriptors.append({
+                "id": d.id, "level": sl.level, "text": d.text, "rating": rating.rating if rating else None,
+                "verdict": rating.verdict if rating else None, "verdict_comment": rating.verdict_comment if rating else None,
+            })
+    return {
+        "id": a.id, "person_id": a.person_id, "framework": a.framework.code, "framework_version": a.framework.version,
+        "skill": a.skill.code, "skill_name": a.skill.name, "claimed_level": a.claimed_level, "status": a.status,
+        "version": a.version, "validated_level": a.validated_level, "valid_until": _iso(a.valid_until),
+        "decision_comment": a.decision_comment, "reviewer_id": a.reviewer_id, "submitted_at": _iso(a.submitted_at),
+        "decided_at": _iso(a.decided_at), "created_at": _iso(a.created_at),
+        "descriptors": descriptors, "evidence": [evidence_json(e) for e in a.evidence],
+    }
+
+
+def _clean(record: dict, ints: tuple[str, ...]) -> dict:
+    for key, value in record.items():
+        if isinstance(value, float) and math.isnan(value):
+            record[key] = None
+        elif key in ints and isinstance(value, float):
+            record[key] = int(value)
+    return record
+
+
+def _reload(assessment_id: int) -> Assessment:
+    db.session.expire_all()
+    return assessments.get(actor(), assessment_id)
+
+
+# -- the document ----------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi():
+    from skills_app.api.openapi import document
+
+    return jsonify(document())
+
+
+@bp.get("/docs")
+def docs():
+    from skills_app.api.openapi import document
+
+    return render_template("api/docs.html", doc=document(), json=json)
+
+
+# -- who, what --------------------------------------------------------------------------
+
+@bp.get("/me")
+def me():
+    return jsonify(person_json(actor()))
+
+
+@bp.get("/frameworks")
+def framework_list():
+    page = query(schemas.Page)
+    offset = _offset(page.cursor)
+    counts = frameworks.skill_counts()
+    items = [
+        {"code": f.code, "name": f.name, "version": f.version, "publisher": f.publisher, "status": f.status,
+         "skills": counts.get(f.id, 0)}
+        for f in frameworks.list_all(actor())
+    ]
+    return jsonify(page_of(items[offset: offset + page.limit + 1], page, offset))
+
+
+@bp.get("/frameworks/<code>")
+def framework_file(code: str):
+    version = request.args.get("version") or None
+    return jsonify(frameworks.export(actor(), _text(code), _text(version) if version else None))
+
+
+@bp.get("/people")
+def people():
+    page = query(schemas.Page)
+    offset = _offset(page.cursor)
+    found = org.people_page(actor(), offset=offset, limit=page.limit + 1)
+    return jsonify(page_of([person_json(p) for p in found], page, offset))
+
+
+@bp.get("/people/<id:person_id>/skills")
+def person_skills(person_id: int):
+    person = accounts.get_person(actor(), person_id, "view_person_skills")
+    page = query(schemas.Page)
+    offset = _offset(page.cursor)
+    rows = [
+        {"framework": r.framework.code, "framework_version": r.framework.version, "skill": r.skill.code,
+         "skill_name": r.skill.name, "required_level": r.required_level, "current_level": r.current_level,
+         "self_level": r.self_level, "gap": r.gap, "status": r.status_code, "via": r.via,
+         "assessment_id": r.latest.id if r.latest else None}
+        for r in assessments.skill_rows(actor(), person)
+    ]
+    return jsonify(page_of(rows[offset: offset + page.limit + 1], page, offset))
+
+
+# -- assessments ------------------------------------------------------------------------
+
+@bp.post("/assessments")
+def create_assessment():
+    data = body(schemas.AssessmentCreate)
+    skill = frameworks.skill(actor(), data.framework, data.skill, data.framework_version)
+    assessment = assessments.start(actor(), skill, data.claimed_level)
+    db.session.commit()
+    return jsonify(assessment_json(_reload(assessment.id))), 201
+
+
+@bp.get("/assessments/<id:assessment_id>")
+def get_assessment(assessment_id: int):
+    return jsonify(assessment_json(assessments.get(actor(), assessment_id)))
+
+
+@bp.patch("/assessments/<id:assessment_id>")
+def patch_assessment(assessment_id: int):
+    assessment = assessments.get(actor(), assessment_id, "edit_assessment")
+    data = body(schemas.AssessmentPatch)
+    level = data.claimed_level if data.claimed_level is not None else assessment.claimed_level
+    ratings = {r.descriptor_id: r.rating for r in data.ratings}
+    assessments.save_draft(actor(), assessment, claimed_level=level, ratings=ratings, version=data.version)
+    db.session.commit()
+    return jsonify(assessment_json(_reload(assessment_id)))
+
+
+@bp.post("/assessments/<id:assessment_id>/evidence")
+def add_evidence(assessment_id: int):
+    assessment = assessments.get(actor(), assessment_id, "edit_assessment")
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        ids = [v for part in request.form.getlist("descriptor_ids") for v in part.split(",") if v.strip()]
+        problems = {}
+        if upload is None or not upload.filename:
+            problems["file"] = "Field required"
+        try:
+            ids = [int(v) for v in ids]
+            if not ids:
+                problems["descriptor_ids"] = "Field required"
+        except ValueError:
+            problems["descriptor_ids"] = "Descriptor ids are whole numbers"
+        note = request.form.get("text") or None
+        if note is not None and ("\x00" in note or len(note) > 10_000):
+            problems["text"] = "At most 10000 characters, without NUL"
+        if problems:
+            raise InvalidInput("The request is not valid; see details.", details=problems)
+        evidence = assessments.add_evidence(actor(), assessment, descriptor_ids=ids, text=note,
+                                            filename=upload.filename, stream=upload.stream)
+    else:
+        data = body(schemas.EvidenceIn)
+        evidence = assessments.add_evidence(actor(), assessment, descriptor_ids=data.descriptor_ids, text=data.text,
+                                            url=data.url if data.kind == "link" else None)
+    db.session.commit()
+    return jsonify(evidence_json(evidence)), 201
+
+
+@bp.post("/assessments/<id:assessment_id>/submit")
+def submit(assessment_id: int):
+    assessment = assessments.get(actor(), assessment_id, "edit_assessment")
+    data = body(schemas.SubmitIn)
+    assessments.submit(actor(), assessment, version=data.version)
+    db.session.commit()
+    return jsonify(assessment_json(_reload(assessment_id)))
+
+
+@bp.post("/assessments/<id:assessment_id>/decision")
+def decide(assessment_id: int):
+    assessment = assessments.get(actor(), assessment_id, "decide_assessment")
+    data = body(schemas.DecisionIn)
+    verdicts = {v.descriptor_id: (v.verdict, v.comment) for v in data.verdicts}
+    assessments.decide(actor(), assessment, outcome=data.outcome, validated_level=data.validated_level,
+                       comment=data.comment, verdicts=verdicts, version=data.version)
+    db.session.commit()
+    return jsonify(assessment_json(_reload(assessment_id)))
+
+
+# -- reports ------------------------------------------------------------------------------
+
+def _report_query() -> tuple[schemas.ReportQuery, gaps.Filters]:
+    from skills_app import policy
+
+    policy.require(actor(), "view_gap_reports")
+    q = query(schemas.ReportQuery, lists=("status",))
+    filters = gaps.Filters.from_mapping({
+        "org_unit": q.org_unit, "exact": q.exact, "job_role": q.job_role, "service": q.service, "skill": q.skill,
+        "framework": q.framework, "status": list(q.status), "essential": q.essential,
+    })
+    return q, filters
+
+
+def _csv(text: str, stem: str) -> Response:
+    name = f"{stem}-{date.today():%Y-%m-%d}.csv"
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/reports/gaps")
+def gap_report():
+    q, filters = _report_query()
+    if q.format == "csv":
+        return _csv(export.to_csv(gaps.frame(actor(), filters)[gaps.COLUMNS]), "gap-report")
+    offset = _offset(q.cursor)
+    rows = gaps.rows(gaps.frame(actor(), filters, limit=q.limit + 1, offset=offset))
+    return jsonify(page_of(rows, q, offset))
+
+
+@bp.get("/reports/training-needs")
+def training_needs():
+    q, filters = _report_query()
+    cohorts, _people = training.needs(actor(), filters)
+    data = cohorts[training.COLUMNS]
+    if q.format == "csv":
+        return _csv(export.to_csv(data), "training-needs")
+    offset = _offset(q.cursor)
+    records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk"))
+               for r in gaps.group_records(data.iloc[offset: offset + q.limit + 1])]
+    return jsonify(page_of(records, q, offset))
