@@ -1,0 +1,358 @@
+"""Trends and calibration, computed from the decision history.
+
+**Coverage over time.** For each month end of the last 24 months (the last
+point is today), the share of person × requirement rows that were met. Each
+validated decision holds its level from ``decided_at`` until ``valid_until``,
+or until the next validated decision of the same person and skill replaces
+it, whichever comes first; a level counts for its own skill and through the
+crosswalks, as in the gap engine. The people and requirements are today's (the
+app does not keep a history of role profiles), filtered and grouped like the
+gap report. Closed campaigns add their frozen snapshots as points of their own.
+
+Two fetches per chart (today's requirements, and every validated decision of
+the people in scope), then one pandas computation: nothing per person or per
+month.
+
+**Calibration.** For each validated decision, the difference *validated level
+− claimed level* (negative: the reviewer judged lower than the person, i.e.
+more harshly). Grouped by reviewer, team (the person's org unit) or skill: the
+count, mean, standard deviation and a histogram of −2…+2 (beyond ±2 counts as
+±2). A group is flagged as an outlier when it has at least
+:data:`MIN_DECISIONS` decisions and its mean differs from the mean of all the
+other groups' decisions (the peer mean) by more than :data:`OUTLIER_SD`
+standard deviations of all decisions' differences.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import select
+
+from skills_app import policy
+from skills_app.errors import InvalidInput
+from skills_app.extensions import db
+from skills_app.models import Assessment, CrosswalkLevel, Framework, OrgUnit, Person, Skill
+from skills_app.models.campaigns import Campaign, CampaignResult
+from skills_app.models.framework import utcnow
+from skills_app.reports import gaps
+
+GROUPINGS = gaps.GROUPINGS
+GROUP_LABELS = {"org_unit": "Org unit", "job_role": "Job role", "service": "Service", "skill": "Skill"}
+MONTHS = 24
+MAX_SERIES = 8
+TREND_COLUMNS = ["month", "group", "requirements", "met", "coverage"]
+SNAPSHOT_COLUMNS = ["campaign", "closed_at", "group", "requirements", "met", "coverage"]
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, utc=True, errors="coerce")
+
+
+def month_points(now: datetime, months: int = MONTHS) -> list[pd.Timestamp]:
+    """The last instant of each of the last ``months`` months; the current month's point is ``now``."""
+    current = pd.Timestamp(now).tz_convert("UTC") if pd.Timestamp(now).tzinfo else pd.Timestamp(now, tz="UTC")
+    first_of_month = current.normalize().replace(day=1)
+    points = []
+    for back in range(months - 1, 0, -1):
+        start = first_of_month - pd.DateOffset(months=back - 1)
+        points.append(start - pd.Timedelta(microseconds=1))
+    points.append(current)
+    return points
+
+
+def _check_by(by: str | None) -> str | None:
+    if by in (None, ""):
+        return None
+    if by not in GROUPINGS:
+        raise InvalidInput(f"group by one of {', '.join(GROUPINGS)}", details={"group": by})
+    return by
+
+
+def _group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
+    if by is None:
+        return pd.Series("All requirements", index=df.index, dtype=object)
+    if by == "skill":
+        return df["framework"].astype(str) + " " + df["skill"].astype(str)
+    return df[by].fillna("—").astype(str)
+
+
+def requirements_frame(actor, filters: gaps.Filters, now: datetime) -> pd.DataFrame:
+    """Today's person × requirement rows, as the gap report filters them (statuses aside)."""
+    filters = replace(filters, status=[])
+    sub = gaps.gap_select(filters, now=now, scope=gaps.scope_for(actor)).order_by(None).subquery()
+    stmt = select(sub.c.person_id, sub.c.org_unit, sub.c.job_role, sub.c.service, sub.c.framework, sub.c.skill,
+                  sub.c.skill_id, sub.c.required_level)
+    result = db.session.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def decisions_frame(person_ids) -> pd.DataFrame:
+    """Every validated decision of these people: who, which skill, what level, from when to when."""
+    stmt = (select(Assessment.id, Assessment.person_id, Assessment.skill_id, Assessment.validated_level.label("level"),
+                   Assessment.decided_at, Assessment.valid_until)
+            .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
+                   Assessment.decided_at.is_not(None)))
+    ids = sorted({int(i) for i in person_ids})
+    if len(ids) <= 5000:
+        stmt = stmt.where(Assessment.person_id.in_(ids))
+    result = db.session.execute(stmt)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if len(ids) > 5000:
+        df = df[df["person_id"].isin(ids)]
+    df["decided_at"] = _utc(df["decided_at"])
+    df["valid_until"] = _utc(df["valid_until"])
+    return df
+
+
+def held_intervals(decisions: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
+    """(person, skill, level, start, end): each decision holds from decided_at until it
+    expires or the next decision of the same person and skill replaces it; expanded
+    through crosswalks (forwards, and backwards as the highest level mapping at or below)."""
+    cols = ["person_id", "skill_id", "level", "start", "end"]
+    if decisions.empty:
+        return pd.DataFrame(columns=cols)
+    d = decisions.sort_values(["person_id", "skill_id", "decided_at", "id"]).copy()
+    d["replaced_at"] = d.groupby(["person_id", "skill_id"])["decided_at"].shift(-1)
+    far = pd.Timestamp("2200-01-01", tz="UTC")
+    d["end"] = pd.concat([d["valid_until"].fillna(far), d["replaced_at"].fillna(far)], axis=1).min(axis=1)
+    d["start"] = d["decided_at"]
+    direct = d[cols]
+    parts = [direct]
+    if crosswalk is not None and not crosswalk.empty:
+        fwd = direct.merge(crosswalk, left_on="skill_id", right_on="from_skill_id")
+        fwd = fwd[fwd["from_level"] <= fwd["level"]]
+        fwd = (fwd.groupby(["person_id", "to_skill_id", "start", "end"], as_index=False)["to_level"].max()
+               .rename(columns={"to_skill_id": "skill_id", "to_level": "level"}))
+        back = direct.merge(crosswalk, left_on="skill_id", right_on="to_skill_id")
+        back = back[back["to_level"] <= back["level"]]
+        back = (back.groupby(["person_id", "from_skill_id", "start", "end"], as_index=False)["from_level"].max()
+                .rename(columns={"from_skill_id": "skill_id", "from_level": "level"}))
+        parts += [fwd[cols], back[cols]]
+    return pd.concat(parts, ignore_index=True)
+
+
+def coverage_series(reqs: pd.DataFrame, intervals: pd.DataFrame, points: list[pd.Timestamp], by: str | None) -> pd.DataFrame:
+    """Per month point and group: requirements, met, coverage (percent, one decimal)."""
+    if reqs.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    months = pd.DataFrame({"month": points})
+    if intervals.empty:
+        levels = pd.DataFrame(columns=["person_id", "skill_id", "month", "level"])
+    else:
+        iv = intervals.merge(months, how="cross")
+        iv = iv[(iv["start"] <= iv["month"]) & (iv["month"] < iv["end"])]
+        levels = iv.groupby(["person_id", "skill_id", "month"], as_index=False)["level"].max()
+    work = reqs.copy()
+    work["group"] = _group_column(work, by)
+    work = work.merge(months, how="cross")
+    work["person_id"] = work["person_id"].astype("int64")
+    work["skill_id"] = work["skill_id"].astype("int64")
+    levels = levels.astype({"person_id": "int64", "skill_id": "int64"}) if not levels.empty else levels
+    work = work.merge(levels, on=["person_id", "skill_id", "month"], how="left")
+    work["met"] = (work["level"].notna() & (work["level"] >= work["required_level"])).astype(int)
+    out = work.groupby(["month", "group"], as_index=False).agg(requirements=("met", "size"), met=("met", "sum"))
+    out["coverage"] = (out["met"] / out["requirements"] * 100).round(1)
+    return out.sort_values(["group", "month"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
+
+
+def snapshot_points(filters: gaps.Filters, by: str | None, since: pd.Timestamp) -> pd.DataFrame:
+    """Coverage in each closed campaign's snapshot (its rows with a requirement), filtered and grouped alike."""
+    stmt = (select(Campaign.id.label("campaign_id"), Campaign.name.label("campaign"), Campaign.closed_at,
+                   CampaignResult.org_unit, CampaignResult.job_role, CampaignResult.service, CampaignResult.framework,
+                   CampaignResult.skill, CampaignResult.person_id, CampaignResult.gap_status)
+            .join(Campaign, Campaign.id == CampaignResult.campaign_id)
+            .where(Campaign.status == "closed", CampaignResult.required_level.is_not(None)))
+    if filters.org_unit:
+        path = filters.org_unit.strip("/")
+        if filters.org_unit_exact:
+            stmt = stmt.where(CampaignResult.org_unit == path)
+        else:
+            stmt = stmt.where((CampaignResult.org_unit == path) | CampaignResult.org_unit.startswith(path + "/", autoescape=True))
+    if filters.job_role:
+        stmt = stmt.where(CampaignResult.job_role == filters.job_role)
+    if filters.service:
+        stmt = stmt.where(CampaignResult.service == filters.service)
+    if filters.skill:
+        stmt = stmt.where(CampaignResult.skill == filters.skill.upper())
+    if filters.framework:
+        stmt = stmt.where(CampaignResult.framework == filters.framework.upper())
+    if filters.person_id is not None:
+        stmt = stmt.where(CampaignResult.person_id == filters.person_id)
+    result = db.session.execute(stmt)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if df.empty:
+        return pd.DataFrame(columns=["campaign_id", *SNAPSHOT_COLUMNS])
+    df["closed_at"] = _utc(df["closed_at"])
+    df = df[df["closed_at"] >= since]
+    if df.empty:
+        return pd.DataFrame(columns=["campaign_id", *SNAPSHOT_COLUMNS])
+    df["group"] = _group_column(df, by)
+    df["is_met"] = (df["gap_status"] == "met").astype(int)
+    out = df.groupby(["campaign_id", "campaign", "closed_at", "group"], as_index=False).agg(
+        requirements=("is_met", "size"), met=("is_met", "sum"))
+    out["coverage"] = (out["met"] / out["requirements"] * 100).round(1)
+    return out.sort_values(["closed_at", "group"]).reset_index(drop=True)
+
+
+@dataclass
+class Trend:
+    series: pd.DataFrame
+    snapshots: pd.DataFrame
+    points: list[pd.Timestamp]
+    by: str | None
+
+
+def coverage(actor, filters: gaps.Filters | None = None, *, by: str | None = None, months: int = MONTHS,
+             now: datetime | None = None) -> Trend:
+    policy.require(actor, "view_trends")
+    by = _check_by(by)
+    filters = filters or gaps.Filters()
+    now = now or utcnow()
+    points = month_points(now, months)
+    reqs = requirements_frame(actor, filters, now)
+    crosswalk = pd.DataFrame(db.session.execute(select(CrosswalkLevel.from_skill_id, CrosswalkLevel.to_skill_id,
+                                                       CrosswalkLevel.from_level, CrosswalkLevel.to_level)).all(),
+                             columns=["from_skill_id", "to_skill_id", "from_level", "to_level"])
+    decisions = decisions_frame(reqs["person_id"].unique() if len(reqs) else [])
+    series = coverage_series(reqs, held_intervals(decisions, crosswalk), points, by)
+    snaps = snapshot_points(filters, by, points[0] - pd.DateOffset(months=1))
+    return Trend(series, snaps, points, by)
+
+
+def export_frames(trend: Trend) -> dict[str, pd.DataFrame]:
+    series = trend.series.copy()
+    series["month"] = pd.to_datetime(series["month"], utc=True).dt.strftime("%Y-%m-%d") if len(series) else series["month"]
+    snaps = trend.snapshots[SNAPSHOT_COLUMNS].copy()
+    if len(snaps):
+        snaps["closed_at"] = pd.to_datetime(snaps["closed_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")
+    return {"Coverage by month": series, "Campaign snapshots": snaps}
+
+
+# -- the chart ---------------------------------------------------------------------
+
+WIDTH, HEIGHT = 760, 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 36, 14, 34
+
+
+def chart(trend: Trend) -> dict:
+    """Coordinates for the server-side SVG line chart: one polyline per group (the
+    largest :data:`MAX_SERIES`), a circle per campaign snapshot."""
+    points = trend.points
+    n = len(points)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    start, end = points[0], points[-1]
+    span = (end - start).total_seconds() or 1
+
+    def x_of(moment) -> float:
+        return round(LEFT + (pd.Timestamp(moment) - start).total_seconds() / span * plot_w, 1)
+
+    def y_of(value) -> float:
+        return round(TOP + (100 - float(value)) / 100 * plot_h, 1)
+
+    series_df = trend.series
+    groups = []
+    if len(series_df):
+        sizes = series_df.groupby("group")["requirements"].max().sort_values(ascending=False, kind="stable")
+        groups = list(sizes.index[:MAX_SERIES])
+    series = []
+    for i, group in enumerate(sorted(groups)):
+        g = series_df[series_df["group"] == group].sort_values("month")
+        pts = [(x_of(r.month), y_of(r.coverage), r) for r in g.itertuples()]
+        series.append({
+            "label": group, "cls": f"series-{i}", "points": " ".join(f"{x},{y}" for x, y, _ in pts),
+            "dots": [{"x": x, "y": y, "title": f"{group}, {pd.Timestamp(r.month):%b %Y}: {r.coverage}% ({r.met} of {r.requirements})"}
+                     for x, y, r in pts],
+            "last": float(g["coverage"].iloc[-1]) if len(g) else None,
+        })
+    index = {s["label"]: s["cls"] for s in series}
+    markers = []
+    for r in trend.snapshots.itertuples():
+        if r.group not in index:
+            continue
+        markers.append({"x": x_of(max(min(r.closed_at, end), start)), "y": y_of(r.coverage), "cls": index[r.group],
+                        "title": f"Campaign {r.campaign!r} closed {pd.Timestamp(r.closed_at):%-d %b %Y}: {r.group} {r.coverage}% "
+                                 f"({r.met} of {r.requirements})"})
+    xlabels = [{"x": x_of(p), "text": f"{p:%b %Y}" if i in (0, n - 1) or p.month == 1 else f"{p:%b}"}
+               for i, p in enumerate(points) if i % 3 == (n - 1) % 3]
+    yticks = [{"y": y_of(v), "text": f"{v}%"} for v in (0, 25, 50, 75, 100)]
+    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": HEIGHT - BOTTOM,
+            "series": series, "markers": markers, "xlabels": xlabels, "yticks": yticks,
+            "hidden": max(len(series_df["group"].unique()) - len(series), 0) if len(series_df) else 0}
+
+
+# -- calibration ----------------------------------------------------------------------
+
+MIN_DECISIONS = 5
+OUTLIER_SD = 1.5
+CALIBRATION_GROUPS = {"reviewer": "Reviewer", "team": "Team (org unit)", "skill": "Skill"}
+DIFFS = (-2, -1, 0, 1, 2)
+DECISION_COLUMNS = ["assessment_id", "decided_at", "person", "team", "reviewer", "framework", "skill",
+                    "claimed_level", "validated_level", "difference"]
+CALIBRATION_COLUMNS = ["group", "decisions", "mean", "sd", "d-2", "d-1", "d0", "d+1", "d+2", "peer_mean", "outlier"]
+
+
+def decisions_for_calibration(actor, *, months: int | None = None, now: datetime | None = None) -> pd.DataFrame:
+    """Every validated decision (one query): claimed and validated level, reviewer, team, skill."""
+    policy.require(actor, "view_calibration")
+    reviewer = Person.__table__.alias("reviewer")
+    stmt = (select(Assessment.id.label("assessment_id"), Assessment.decided_at, Person.name.label("person"),
+                   OrgUnit.path.label("team"), reviewer.c.name.label("reviewer"), Framework.code.label("framework"),
+                   Skill.code.label("skill"), Assessment.claimed_level, Assessment.validated_level)
+            .join(Person, Person.id == Assessment.person_id)
+            .join(Skill, Skill.id == Assessment.skill_id)
+            .join(Framework, Framework.id == Skill.framework_id)
+            .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
+            .outerjoin(reviewer, reviewer.c.id == Assessment.reviewer_id)
+            .where(Assessment.status == "validated", Assessment.validated_level.is_not(None))
+            .order_by(Assessment.decided_at, Assessment.id))
+    if months:
+        stmt = stmt.where(Assessment.decided_at >= (now or utcnow()) - timedelta(days=round(months * 30.44)))
+    result = db.session.execute(stmt)
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    df["team"] = df["team"].fillna("—")
+    df["reviewer"] = df["reviewer"].fillna("(no reviewer recorded)")
+    df["difference"] = (df["validated_level"] - df["claimed_level"]).astype(int) if len(df) else pd.Series(dtype=int)
+    df["decided_at"] = _utc(df["decided_at"])
+    return df[DECISION_COLUMNS]
+
+
+def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group: decisions, mean and sd of (validated − claimed), the −2…+2 histogram,
+    the peer mean and the outlier flag ('harsher' / 'softer' / '')."""
+    if by not in CALIBRATION_GROUPS:
+        raise InvalidInput(f"group by one of {', '.join(CALIBRATION_GROUPS)}", details={"group": by})
+    if df.empty:
+        return pd.DataFrame(columns=CALIBRATION_COLUMNS)
+    work = df.copy()
+    work["group"] = work["framework"] + " " + work["skill"] if by == "skill" else work[by]
+    work["bucket"] = work["difference"].clip(-2, 2)
+    table = work.groupby("group").agg(decisions=("difference", "size"), total=("difference", "sum"),
+                                      mean=("difference", "mean"), sd=("difference", lambda s: s.std(ddof=0)))
+    hist = pd.crosstab(work["group"], work["bucket"]).reindex(columns=list(DIFFS), fill_value=0)
+    hist.columns = ["d-2", "d-1", "d0", "d+1", "d+2"]
+    table = table.join(hist)
+    n_all, sum_all = len(work), work["difference"].sum()
+    sd_all = float(work["difference"].std(ddof=0))
+    peers = n_all - table["decisions"]
+    table["peer_mean"] = ((sum_all - table["total"]) / peers.where(peers > 0)).round(2)
+    gap = table["mean"] - table["peer_mean"]
+    eligible = (table["decisions"] >= MIN_DECISIONS) & (peers > 0) & (sd_all > 0)
+    flagged = eligible & (gap.abs() > OUTLIER_SD * sd_all)
+    table["outlier"] = ""
+    table.loc[flagged & (gap < 0), "outlier"] = "harsher"
+    table.loc[flagged & (gap > 0), "outlier"] = "softer"
+    table["mean"] = table["mean"].round(2)
+    table["sd"] = table["sd"].round(2)
+    table = table.reset_index().sort_values("group", kind="stable").reset_index(drop=True)
+    return table[CALIBRATION_COLUMNS]
+
+
+def overall(df: pd.DataFrame) -> dict:
+    """All decisions together: count, mean and standard deviation of the difference, and the histogram."""
+    if df.empty:
+        return {"decisions": 0, "mean": None, "sd": None, "hist": {d: 0 for d in DIFFS}}
+    buckets = df["difference"].clip(-2, 2).value_counts()
+    return {"decisions": len(df), "mean": round(float(df["difference"].mean()), 2),
+            "sd": round(float(df["difference"].std(ddof=0)), 2), "hist": {d: int(buckets.get(d, 0)) for d in DIFFS}}

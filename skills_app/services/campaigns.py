@@ -1,0 +1,465 @@
+"""Assessment campaigns: HR asks a population to self-assess some skills by a
+due date, follows completion per org unit and per manager, reminds those
+behind, and closes the campaign, which freezes a snapshot of its results.
+
+The rules, in one place:
+
+* **Population**: the active people who match every criterion the campaign
+  gives: in the org unit or any unit below it, holding the job role, running
+  the service. It is live while the campaign is open (a newcomer to the unit is
+  invited too) and frozen by the snapshot when it closes.
+* **What counts**: an assessment of a campaign skill, by an invited person,
+  created or submitted within the campaign window: from the opening date
+  (00:00 UTC) until the campaign closes. Work after the due date still counts;
+  the person is overdue until they submit.
+* **Progress** of a person × skill: *validated* (a decision was made: validated,
+  or rejected with a reason), *submitted*, *draft* (a draft or one returned for
+  more evidence), or *not started*. A person is *validated* when every campaign
+  skill is decided, *submitted* when every skill is at least submitted, else
+  *overdue* once the due date has passed (while the campaign is open), else
+  *draft* when anything is started, else *not started*. Each person falls in
+  exactly one of these five.
+
+Completion is counted set-wise in SQL: one statement per view, whatever the
+number of people.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import and_, case, func, insert, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from skills_app import policy
+from skills_app.errors import InvalidInput, InvalidState, NotFound
+from skills_app.extensions import db
+from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, Service, Skill
+from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignResult, campaign_skill
+from skills_app.models.framework import utcnow
+from skills_app.models.requirements import person_job_role, person_service
+from skills_app.services import audit, notifications
+
+MAX_NAME = 200
+SKILL_STAGES = ("not_started", "draft", "submitted", "validated")
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def window_start(campaign: Campaign) -> datetime:
+    return datetime.combine(campaign.opens_on, time.min, tzinfo=timezone.utc)
+
+
+# -- reading -----------------------------------------------------------------
+
+def list_all(actor) -> list[Campaign]:
+    policy.require(actor, "manage_campaigns")
+    stmt = (select(Campaign).options(selectinload(Campaign.skills).selectinload(Skill.framework))
+            .order_by(case((Campaign.status == "open", 0), else_=1), Campaign.due_on.desc(), Campaign.id.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def get(actor, campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("no such campaign")
+    policy.require(actor, "view_campaign", campaign)
+    return campaign
+
+
+def for_person(actor, person: Person | None = None) -> list[Campaign]:
+    """The open campaigns (already opened) that invite this person: what their dashboard shows."""
+    person = person or actor
+    if not isinstance(person, Person):
+        return []
+    stmt = (select(Campaign).where(Campaign.status == "open", Campaign.opens_on <= today())
+            .options(selectinload(Campaign.skills).selectinload(Skill.framework)).order_by(Campaign.due_on, Campaign.id))
+    return [c for c in db.session.scalars(stmt) if c.includes(person)]
+
+
+def population(campaign: Campaign):
+    """A select of the invited people's ids (see the module's rules)."""
+    stmt = select(Person.id).where(Person.active.is_(True))
+    if (campaign.org_unit_path and campaign.org_unit_id is None) or not (
+            campaign.org_unit_id or campaign.job_role_id or campaign.service_id):
+        return stmt.where(literal(False))
+    if campaign.org_unit is not None:
+        path = campaign.org_unit.path
+        units = select(OrgUnit.id).where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
+        stmt = stmt.where(Person.org_unit_id.in_(units))
+    if campaign.job_role_id:
+        stmt = stmt.where(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == campaign.job_role_id)))
+    if campaign.service_id:
+        stmt = stmt.where(Person.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == campaign.service_id)))
+    return stmt
+
+
+def _counted(campaign: Campaign):
+    """Per invited person × campaign skill, the furthest stage of the assessments that count: 1 draft, 2 submitted, 3 decided."""
+    start = window_start(campaign)
+    in_window = or_(Assessment.created_at >= start, Assessment.submitted_at >= start)
+    if campaign.closed_at is not None:
+        in_window = and_(in_window, or_(Assessment.created_at <= campaign.closed_at, Assessment.submitted_at <= campaign.closed_at))
+    stage = case((Assessment.status.in_(("validated", "rejected")), 3), (Assessment.status == "submitted", 2), else_=1)
+    return (
+        select(Assessment.person_id, Assessment.skill_id, func.max(stage).label("stage"))
+        .where(Assessment.skill_id.in_(select(campaign_skill.c.skill_id).where(campaign_skill.c.campaign_id == campaign.id)),
+               Assessment.person_id.in_(population(campaign)), in_window)
+        .group_by(Assessment.person_id, Assessment.skill_id)
+        .cte("counted")
+    )
+
+
+def _progress_select(campaign: Campaign, *, on: date | None = None):
+    """One row per invited person: who they are, where, their manager, and their progress."""
+    on = on or today()
+    counted = _counted(campaign)
+    n = len(campaign.skills)
+    started = func.count(counted.c.skill_id)
+    submitted = func.coalesce(func.sum(case((counted.c.stage >= 2, 1), else_=0)), 0)
+    decided = func.coalesce(func.sum(case((counted.c.stage >= 3, 1), else_=0)), 0)
+    overdue = campaign.is_open and on > campaign.due_on
+    whens = [(and_(literal(n > 0), decided >= n), literal("validated")),
+             (and_(literal(n > 0), submitted >= n), literal("submitted"))]
+    if overdue:
+        whens.append((literal(True), literal("overdue")))
+    whens.append((started > 0, literal("draft")))
+    progress = case(*whens, else_=literal("not_started"))
+    manager = Person.__table__.alias("manager")
+    return (
+        select(Person.id.label("person_id"), Person.name.label("person"), Person.email.label("email"),
+               func.coalesce(OrgUnit.path, literal("—")).label("org_unit"),
+               Person.manager_id.label("manager_id"), func.coalesce(manager.c.name, literal("(no manager)")).label("manager"),
+               started.label("started"), submitted.label("submitted"), decided.label("decided"), progress.label("progress"))
+        .select_from(Person)
+        .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .outerjoin(manager, manager.c.id == Person.manager_id)
+        .outerjoin(counted, counted.c.person_id == Person.id)
+        .where(Person.id.in_(population(campaign)))
+        .group_by(Person.id, Person.name, Person.email, OrgUnit.path, Person.manager_id, manager.c.name)
+    )
+
+
+@dataclass
+class Completion:
+    total: dict
+    by_unit: list[dict]
+    by_manager: list[dict]
+
+
+def _empty_counts() -> dict:
+    return {"people": 0, **{p: 0 for p in PROGRESS}}
+
+
+def completion(actor, campaign: Campaign, *, on: date | None = None) -> Completion:
+    """Counts of people per progress, in all, per org unit and per manager: counted in SQL."""
+    policy.require(actor, "manage_campaigns")
+    people = _progress_select(campaign, on=on).subquery()
+
+    def grouped(*keys):
+        cols = [people.c[k] for k in keys]
+        stmt = select(*cols, people.c.progress, func.count()).group_by(*cols, people.c.progress).order_by(*cols)
+        out: dict = {}
+        for row in db.session.execute(stmt):
+            key = tuple(row[:len(keys)])
+            counts = out.setdefault(key, _empty_counts())
+            counts[row[len(keys)]] += row[-1]
+            counts["people"] += row[-1]
+        return out
+
+    by_unit = [{"group": k[0], **v} for k, v in grouped("org_unit").items()]
+    by_manager = [{"group": k[1], "manager_id": k[0], **v} for k, v in grouped("manager_id", "manager").items()]
+    by_manager.sort(key=lambda r: (r["manager_id"] is None, r["group"]))
+    total = _empty_counts()
+    for row in by_unit:
+        for key in total:
+            total[key] += row[key]
+    total["done"] = round((total["submitted"] + total["validated"]) / total["people"] * 100) if total["people"] else None
+    return Completion(total, by_unit, by_manager)
+
+
+def people(actor, campaign: Campaign, *, progress: str | None = None, limit: int = 500) -> list[dict]:
+    """Each invited person and their progress (one query), optionally only those at one stage."""
+    policy.require(actor, "manage_campaigns")
+    sub = _progress_select(campaign).subquery()
+    stmt = select(sub)
+    if progress:
+        if progress not in PROGRESS:
+            raise InvalidInput(f"progress is one of {', '.join(PROGRESS)}", details={"progress": progress})
+        stmt = stmt.where(sub.c.progress == progress)
+    stmt = stmt.order_by(sub.c.org_unit, sub.c.person, sub.c.person_id).limit(limit)
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+@dataclass
+class MySkill:
+    skill: Skill
+    stage: str
+    assessment: Assessment | None
+
+
+def my_part(actor, campaign: Campaign, person: Person | None = None) -> list[MySkill]:
+    """The invited person's own part: each campaign skill, how far they are, and the assessment to continue."""
+    person = person or actor
+    policy.require(actor, "view_campaign", campaign)
+    if not isinstance(person, Person) or not campaign.includes(person):
+        return []
+    start = window_start(campaign)
+    stmt = (select(Assessment).where(Assessment.person_id == person.id,
+                                     Assessment.skill_id.in_([s.id for s in campaign.skills]),
+                                     or_(Assessment.created_at >= start, Assessment.submitted_at >= start))
+            .order_by(Assessment.created_at, Assessment.id))
+    latest: dict[int, Assessment] = {}
+    best: dict[int, int] = {}
+    rank = {"draft": 1, "returned": 1, "submitted": 2, "validated": 3, "rejected": 3}
+    for a in db.session.scalars(stmt):
+        latest[a.skill_id] = a
+        best[a.skill_id] = max(best.get(a.skill_id, 0), rank.get(a.status, 1))
+    return [MySkill(skill, SKILL_STAGES[best.get(skill.id, 0)], latest.get(skill.id)) for skill in campaign.skills]
+
+
+def person_progress(campaign: Campaign, parts: list[MySkill], *, on: date | None = None) -> str:
+    """The same rule as the SQL, for one person's part."""
+    on = on or today()
+    stages = [SKILL_STAGES.index(p.stage) for p in parts]
+    if stages and min(stages) >= 3:
+        return "validated"
+    if stages and min(stages) >= 2:
+        return "submitted"
+    if campaign.is_open and on > campaign.due_on:
+        return "overdue"
+    return "draft" if any(stages) else "not_started"
+
+
+# -- opening ---------------------------------------------------------------------
+
+def _parse_date(value, label: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput(f"The {label} is not a date such as 2026-03-31.", details={label: str(value)}) from None
+
+
+def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, org_unit: OrgUnit | None = None,
+                  job_role: JobRole | None = None, service: Service | None = None, description: str | None = None) -> Campaign:
+    """Open a campaign; those invited are told at once when it has opened (else the dashboard shows it from the opening date)."""
+    policy.require(actor, "manage_campaigns")
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give the campaign a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"A name has at most {MAX_NAME} characters."
+    if not skills:
+        errors["skills"] = "Choose at least one skill to assess."
+    if org_unit is None and job_role is None and service is None:
+        errors["population"] = "Choose who is invited: an org unit, a job role or a service (or several: people must match all)."
+    opens = _parse_date(opens_on, "opening date")
+    due = _parse_date(due_on, "due date")
+    if due < opens:
+        errors["due_on"] = f"The due date ({due:%-d %b %Y}) is before the opening date ({opens:%-d %b %Y})."
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), details=errors)
+    campaign = Campaign(name=name, description=(description or "").strip() or None, org_unit=org_unit,
+                        org_unit_path=org_unit.path if org_unit else None, job_role=job_role, service=service,
+                        opens_on=opens, due_on=due, status="open", skills=list(dict.fromkeys(skills)),
+                        created_by=actor if isinstance(actor, Person) else None)
+    db.session.add(campaign)
+    db.session.flush()
+    invited = 0
+    if opens <= today():
+        invited = _invite(campaign)
+    audit.record(actor, "campaign.opened", campaign,
+                 summary=f"campaign {name!r} opened for {campaign.population_label}: "
+                         f"{', '.join(s.code for s in campaign.skills)}, {opens.isoformat()} to {due.isoformat()}",
+                 data={"skills": [s.id for s in campaign.skills], "org_unit": campaign.org_unit_path,
+                       "job_role": job_role.name if job_role else None, "service": service.name if service else None,
+                       "opens_on": opens.isoformat(), "due_on": due.isoformat(), "invited": invited})
+    return campaign
+
+
+def _skills_text(campaign: Campaign) -> str:
+    return ", ".join(f"{s.code} {s.name}" for s in campaign.skills)
+
+
+def _invite(campaign: Campaign) -> int:
+    people_ = db.session.scalars(select(Person).where(Person.id.in_(population(campaign)))).all()
+    for person in people_:
+        notifications.notify(person, f"You are invited to the assessment campaign {campaign.name!r}: self-assess "
+                                     f"{_skills_text(campaign)} by {campaign.due_on:%-d %b %Y}.", f"/campaigns/{campaign.id}")
+    return len(people_)
+
+
+# -- reminding -------------------------------------------------------------------
+
+@dataclass
+class Reminders:
+    people: int
+    managers: int
+
+
+def remind(actor, campaign: Campaign) -> Reminders:
+    """Remind everyone behind (not started, draft, overdue) and every manager
+    with campaign self-assessments waiting for their review; in the app and by email."""
+    policy.require(actor, "manage_campaigns")
+    if not campaign.is_open:
+        raise InvalidState(f"The campaign {campaign.name!r} is closed; there is no one to remind.")
+    if campaign.opens_on > today():
+        raise InvalidState(f"The campaign {campaign.name!r} opens on {campaign.opens_on:%-d %b %Y}; remind people after that.")
+    sub = _progress_select(campaign).subquery()
+    behind = db.session.execute(
+        select(Person, sub.c.progress, sub.c.submitted).join(sub, sub.c.person_id == Person.id)
+        .where(sub.c.progress.in_(("not_started", "draft", "overdue"))).order_by(Person.id)
+    ).all()
+    n = len(campaign.skills)
+    for person, progress, submitted in behind:
+        late = "It was due on" if progress == "overdue" else "It is due on"
+        notifications.notify(
+            person, f"Reminder: the assessment campaign {campaign.name!r} asks you to self-assess {_skills_text(campaign)}; "
+                    f"{submitted} of {n} submitted so far. {late} {campaign.due_on:%-d %b %Y}.", f"/campaigns/{campaign.id}")
+    waiting = _waiting_queues(campaign)
+    for manager, count in waiting:
+        notifications.notify(manager, f"{count} self-assessment{'' if count == 1 else 's'} from the campaign {campaign.name!r} "
+                                      f"wait{'s' if count == 1 else ''} for your review.", "/reviews/")
+    campaign.last_reminded_at = utcnow()
+    db.session.flush()
+    result = Reminders(len(behind), len(waiting))
+    audit.record(actor, "campaign.reminded", campaign,
+                 summary=f"campaign {campaign.name!r}: reminded {result.people} people behind and {result.managers} managers with a waiting queue",
+                 data={"people": [p.id for p, _, _ in behind], "managers": [m.id for m, _ in waiting]})
+    return result
+
+
+def _waiting_queues(campaign: Campaign) -> list[tuple[Person, int]]:
+    """Active managers of invited people, with how many counted campaign assessments wait for their review."""
+    start = window_start(campaign)
+    reportee = Person.__table__.alias("reportee")
+    stmt = (
+        select(Person, func.count(Assessment.id))
+        .select_from(Assessment)
+        .join(reportee, reportee.c.id == Assessment.person_id)
+        .join(Person, Person.id == reportee.c.manager_id)
+        .where(Assessment.status == "submitted", Person.active.is_(True),
+               Assessment.skill_id.in_(select(campaign_skill.c.skill_id).where(campaign_skill.c.campaign_id == campaign.id)),
+               Assessment.person_id.in_(population(campaign)),
+               or_(Assessment.created_at >= start, Assessment.submitted_at >= start))
+        .group_by(Person.id).order_by(Person.id)
+    )
+    return [(m, int(c)) for m, c in db.session.execute(stmt).all()]
+
+
+def remind_all(actor) -> list[tuple[Campaign, Reminders]]:
+    """Remind for every open campaign that has opened: what the command line runs (e.g. daily from cron)."""
+    policy.require(actor, "manage_campaigns")
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.status == "open", Campaign.opens_on <= today())
+                                   .order_by(Campaign.id)).all()
+    return [(c, remind(actor, c)) for c in campaigns]
+
+
+# -- closing -----------------------------------------------------------------------
+
+def close(actor, campaign: Campaign) -> int:
+    """Close the campaign and freeze a snapshot of its results: per invited
+    person × campaign skill (× requirement, where the skill is required), the
+    required, current and self-assessed level and the gap engine's status, and
+    the person's progress. Returns the number of snapshot rows."""
+    policy.require(actor, "manage_campaigns")
+    if not campaign.is_open:
+        raise InvalidState(f"The campaign {campaign.name!r} is already closed.")
+    from skills_app.reports import gaps
+    from skills_app.services.assessments import current_levels
+
+    now = utcnow()
+    skill_ids = [s.id for s in campaign.skills]
+    # Progress per person × skill (one statement).
+    counted = _counted(campaign)
+    stages = {(r.person_id, r.skill_id): r.stage for r in db.session.execute(select(counted))}
+    pop = _progress_select(campaign).subquery()
+    invited = db.session.execute(select(pop.c.person_id, pop.c.person, pop.c.email, pop.c.org_unit, pop.c.manager)).all()
+    ids = [r.person_id for r in invited]
+    # Required levels and the gap engine's statuses (one statement).
+    gap_rows = db.session.execute(
+        gaps.gap_select(gaps.Filters(), now=now, scope=population(campaign)).where(Skill.id.in_(skill_ids))
+    ).all() if ids else []
+    held = current_levels(ids)
+    claims = dict(((r.person_id, r.skill_id), r.claimed_level) for r in db.session.execute(
+        select(Assessment.person_id, Assessment.skill_id, Assessment.claimed_level)
+        .where(Assessment.person_id.in_(population(campaign)), Assessment.skill_id.in_(skill_ids))
+        .order_by(Assessment.person_id, Assessment.skill_id, func.coalesce(Assessment.submitted_at, Assessment.created_at), Assessment.id)
+    )) if ids else {}
+    skills = {s.id: s for s in db.session.scalars(select(Skill).options(selectinload(Skill.framework)).where(Skill.id.in_(skill_ids)))}
+    required: dict[tuple[int, int], list] = {}
+    for g in gap_rows:
+        required.setdefault((g.person_id, g.skill_id), []).append(g)
+    records = []
+    for person in invited:
+        for skill_id in skill_ids:
+            skill = skills[skill_id]
+            base = {"campaign_id": campaign.id, "person_id": person.person_id, "person_name": person.person,
+                    "email": person.email, "org_unit": None if person.org_unit == "—" else person.org_unit,
+                    "manager": None if person.manager == "(no manager)" else person.manager,
+                    "skill_id": skill_id, "framework": skill.framework.code, "framework_version": skill.framework.version,
+                    "skill": skill.code, "skill_name": skill.name,
+                    "progress": SKILL_STAGES[stages.get((person.person_id, skill_id), 0)], "taken_at": now}
+            level = held.get((person.person_id, skill_id))
+            claim = claims.get((person.person_id, skill_id))
+            rows = required.get((person.person_id, skill_id))
+            if not rows:
+                records.append({**base, "job_role": None, "service": None, "required_level": None,
+                                "current_level": level.level if level else None, "self_level": claim,
+                                "gap": None, "gap_status": None})
+                continue
+            for g in rows:
+                records.append({**base, "job_role": g.job_role, "service": g.service, "required_level": g.required_level,
+                                "current_level": g.current_level, "self_level": g.self_level, "gap": g.gap,
+                                "gap_status": g.status})
+    if records:
+        db.session.execute(insert(CampaignResult), records)
+    campaign.status = "closed"
+    campaign.closed_at = now
+    campaign.closed_by = actor if isinstance(actor, Person) else None
+    db.session.flush()
+    met = sum(1 for r in records if r["gap_status"] == "met")
+    with_req = sum(1 for r in records if r["required_level"] is not None)
+    audit.record(actor, "campaign.closed", campaign,
+                 summary=f"campaign {campaign.name!r} closed: snapshot of {len(records)} rows for {len(invited)} people"
+                         + (f"; {met} of {with_req} requirements met" if with_req else ""),
+                 data={"rows": len(records), "people": len(invited), "requirements": with_req, "met": met})
+    return len(records)
+
+
+def results(actor, campaign: Campaign) -> list[CampaignResult]:
+    policy.require(actor, "manage_campaigns")
+    stmt = (select(CampaignResult).where(CampaignResult.campaign_id == campaign.id)
+            .order_by(CampaignResult.org_unit, CampaignResult.person_name, CampaignResult.person_id,
+                      CampaignResult.framework, CampaignResult.skill, CampaignResult.job_role, CampaignResult.service))
+    return list(db.session.scalars(stmt))
+
+
+RESULT_COLUMNS = ["person_id", "person", "email", "org_unit", "manager", "framework", "framework_version", "skill",
+                  "skill_name", "job_role", "service", "required_level", "current_level", "self_level", "gap",
+                  "gap_status", "progress"]
+
+
+def result_records(rows: list[CampaignResult]) -> list[dict]:
+    return [{"person_id": r.person_id, "person": r.person_name, "email": r.email, "org_unit": r.org_unit,
+             "manager": r.manager, "framework": r.framework, "framework_version": r.framework_version,
+             "skill": r.skill, "skill_name": r.skill_name, "job_role": r.job_role, "service": r.service,
+             "required_level": r.required_level, "current_level": r.current_level, "self_level": r.self_level,
+             "gap": r.gap, "gap_status": r.gap_status, "progress": r.progress} for r in rows]
+
+
+# -- choices for the form ---------------------------------------------------------------
+
+def skill_choices(actor) -> list[tuple[int, str]]:
+    policy.require(actor, "manage_campaigns")
+    rows = db.session.execute(select(Skill.id, Skill.code, Skill.name, Framework.code, Framework.version)
+                              .join(Framework).order_by(Framework.code, Framework.version, Skill.code))
+    return [(sid, f"{fcode} {fversion} · {code} {name}") for sid, code, name, fcode, fversion in rows]
+
+
+__all__ = ["PROGRESS", "PROGRESS_LABELS"]

@@ -1,0 +1,78 @@
+"""Coverage trends (HR and the learning team) and calibration (HR)."""
+from __future__ import annotations
+
+import pandas as pd
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from skills_app import policy
+from skills_app.errors import InvalidInput
+from skills_app.reports import export, gaps, trends
+from skills_app.web.reports import _choices, _download
+
+bp = Blueprint("trends", __name__, url_prefix="/reports")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _fmt() -> str | None:
+    fmt = request.args.get("format")
+    if fmt and fmt not in ("csv", "xlsx"):
+        raise InvalidInput("format is csv or xlsx", details={"format": fmt})
+    return fmt
+
+
+@bp.get("/trends")
+def coverage():
+    policy.require(current_user, "view_trends")
+    filters = gaps.Filters.from_mapping(request.args)
+    by = request.args.get("group") or None
+    trend = trends.coverage(current_user, filters, by=by)
+    fmt = _fmt()
+    if fmt:
+        frames = trends.export_frames(trend)
+        if fmt == "csv":
+            return _download(export.to_csv(frames["Coverage by month"]), fmt, "coverage-trend")
+        return _download(export.to_xlsx(frames), fmt, "coverage-trend")
+    latest = trend.series[trend.series["month"] == trend.points[-1]] if len(trend.series) else trend.series
+    first = trend.series[trend.series["month"] == trend.points[0]] if len(trend.series) else trend.series
+    args = filters.as_args()
+    args.pop("status", None)
+    if by:
+        args["group"] = by
+    return render_template("reports/trends.html", trend=trend, chart=trends.chart(trend), filters=filters, args=args,
+                           by=by, latest=latest, first=dict(zip(first["group"], first["coverage"])) if len(first) else {},
+                           group_labels=trends.GROUP_LABELS, **_choices())
+
+
+@bp.get("/calibration")
+def calibration():
+    policy.require(current_user, "view_calibration")
+    by = request.args.get("group") or "reviewer"
+    if by not in trends.CALIBRATION_GROUPS:
+        raise InvalidInput(f"group by one of {', '.join(trends.CALIBRATION_GROUPS)}", details={"group": by})
+    months = request.args.get("months") or None
+    if months is not None:
+        try:
+            months = int(months)
+        except ValueError:
+            raise InvalidInput("months is a whole number", details={"months": months}) from None
+        if not 1 <= months <= 240:
+            raise InvalidInput("months is between 1 and 240", details={"months": str(months)})
+    decisions = trends.decisions_for_calibration(current_user, months=months)
+    table = trends.calibration(decisions, by)
+    fmt = _fmt()
+    if fmt:
+        stem = f"calibration-by-{by}"
+        if fmt == "csv":
+            return _download(export.to_csv(table), fmt, stem)
+        sheet = decisions.copy()
+        sheet["decided_at"] = pd.to_datetime(sheet["decided_at"], utc=True).dt.tz_localize(None) if len(sheet) else sheet["decided_at"]
+        return _download(export.to_xlsx({f"By {by}": table, "Decisions": sheet}), fmt, stem)
+    return render_template("reports/calibration.html", table=table, overall=trends.overall(decisions), by=by,
+                           months=months, groups=trends.CALIBRATION_GROUPS, min_decisions=trends.MIN_DECISIONS,
+                           outlier_sd=trends.OUTLIER_SD, diffs=trends.DIFFS)
