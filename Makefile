@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := skills_app:create_app
 
-.PHONY: run test install chromium db demo clean help
+.PHONY: run test install chromium db demo clean help fuzz soak bench
 
 help:
 	@echo "make run    create .venv, install, migrate, load frameworks and demo data, serve on http://127.0.0.1:5000"
 	@echo "make test   create .venv, install (and Chromium for the browser tests), run the whole test suite"
+	@echo "make bench  the performance table of docs/performance.md (about 15 minutes)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,11 @@ run: demo
 	@echo "skills_app is starting on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	$(BIN)/skills-app run --host 127.0.0.1 --port 5000
 
+# axe-core, for the accessibility checks in the browser tests (from the npm registry).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium drives the browser tests; install it when it is missing.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -38,8 +44,24 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: install chromium
+test: install chromium node_modules/axe-core/axe.min.js
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Fuzzing: at least a thousand generated files per importer (the normal run has a few dozen).
+fuzz: install
+	HYPOTHESIS_PROFILE=bench $(BIN)/pytest tests/test_fuzz.py -q -p no:cacheprovider -k "not postgresql"
+
+# A bounded load and fault test on loopback: gunicorn (2 workers) on a PostgreSQL database
+# of its own; SOAK_SECONDS (default 120) of mixed traffic, then a phase of dropped connections.
+SOAK_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test_security_soak
+SOAK_SECONDS ?= 120
+soak: install
+	SOAK_DATABASE_URL=$(SOAK_DATABASE_URL) SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m tests.soak
+
+# The performance figures of docs/performance.md: 10,000 and 100,000 people on
+# SQLite and PostgreSQL (BENCH_SIZES, BENCH_BACKENDS, BENCH_PAGE_SECONDS narrow it).
+bench: install
+	$(BIN)/python bench/bench.py
+
 clean:
-	rm -rf $(VENV) instance test-artifacts .pytest_cache
+	rm -rf $(VENV) instance test-artifacts .pytest_cache node_modules

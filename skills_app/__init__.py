@@ -21,6 +21,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    from skills_app.web.converters import BoundedIntConverter
+
+    # Before any route is added: <int:id> never takes a number too big for the database.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -39,6 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from skills_app.web import register as register_web
 
     register_web(app)
+
+    from skills_app.api import register as register_api
+
+    register_api(app)
 
     from skills_app.cli import register as register_cli
 

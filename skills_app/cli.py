@@ -117,6 +117,53 @@ def export_framework(code, version, fmt):
     click.echo(export(fmt, doc, changed=framework.updated_at), nl=False)
 
 
+@frameworks_cli.command("diff")
+@click.argument("code")
+@click.argument("from_version", metavar="V1")
+@click.argument("to_version", metavar="V2")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW", help="Pair an old skill code with a new one; repeat for several.")
+def diff_framework(code, from_version, to_version, fmt, pairs):
+    """What changed from version V1 to V2: skills added, removed, renamed and
+    moved, and per level the descriptors added, removed and changed (a renamed
+    code is matched by descriptor likeness: docs/versions.md)."""
+    from skills_app.services import framework_diff, level_migration
+
+    try:
+        result = level_migration.diff_versions(SYSTEM, code, from_version, to_version, level_migration.parse_mapping(pairs))
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    if fmt == "json":
+        click.echo(json.dumps(framework_diff.to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(framework_diff.to_text(result), nl=False)
+
+
+@frameworks_cli.command("migrate-levels")
+@click.argument("code")
+@click.option("--from", "from_version", required=True, metavar="V1", help="The version the validated levels are in.")
+@click.option("--to", "to_version", required=True, metavar="V2", help="The (published) version they go to.")
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW", help="An old skill code and the new skill it becomes (the same code by default); repeat for several.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen, writing nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def migrate_levels(code, from_version, to_version, pairs, dry_run, as_json):
+    """Carry people's current validated levels from V1 to V2. A level whose
+    skill's descriptors changed at or below it is flagged for re-validation
+    (the person and their manager are told) instead. One transaction, audited;
+    running it again does nothing more."""
+    from skills_app.services import level_migration
+
+    try:
+        result = level_migration.migrate(SYSTEM, code, from_version, to_version, level_migration.parse_mapping(pairs), dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except DomainError as exc:
+        fail(f"Error: {exc.message}\nNothing was migrated.")
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) if as_json else result.text(), nl=as_json)
+
+
 # -- people and users ---------------------------------------------------------
 
 people_cli = AppGroup("people", help="Import people from an HR system's CSV export.")
@@ -201,6 +248,23 @@ def deactivate_user(email):
     except DomainError as exc:
         fail(f"Error: {exc.message}")
     click.echo(f"Deactivated {person.email}.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="API token", show_default=True, help="A name to tell the token apart by.")
+def user_token(email, name):
+    """Print a new API token for an account (it is shown only this once)."""
+    from skills_app.services import accounts, tokens
+
+    person = accounts.by_email(email) or fail(f"Error: no account for {email}")
+    try:
+        _row, secret = tokens.create(SYSTEM, person, name)
+        db.session.commit()
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    click.echo(f"New API token {name!r} for {person.email}; it is shown only now:", err=True)
+    click.echo(secret)
 
 
 @users_cli.command("set-roles")
@@ -369,6 +433,25 @@ def report_gaps(fmt, output, group_by, **options):
 
     try:
         filters = _filters(options)
+        if fmt in ("csv", "json"):
+            # Streamed from the cursor: constant memory whatever the size.
+            import io
+
+            target = output.open("w", encoding="utf-8", newline="") if output else io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
+            try:
+                if fmt == "csv":
+                    n = gaps.write_csv(SYSTEM, target, filters)
+                else:
+                    n = gaps.write_json(SYSTEM, target, filters, by=group_by)
+            finally:
+                target.flush()
+                if output:
+                    target.close()
+                else:
+                    target.detach()
+            if output:
+                click.echo(f"Wrote {n} row{'s' if n != 1 else ''} to {output} ({fmt}).", err=True)
+            return
         with click.progressbar(length=2, label="Computing the gap report", file=sys.stderr) as bar:
             df = gaps.frame(SYSTEM, filters)
             bar.update(1)
@@ -430,9 +513,125 @@ def report_coverage(fmt, output, service):
     _write(output, body, fmt, len(data))
 
 
+@demo_cli.command("generate")
+@click.option("--people", "count", type=click.IntRange(1, 5_000_000), required=True, help="How many people.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed gives the same organisation.")
+def demo_generate(count, seed):
+    """A synthetic organisation of N people for benchmarks (org tree, managers, job roles,
+    services, about three assessments a person over two years). Everyone's password is
+    the demo password."""
+    from skills_app import demo, synthetic
+    from skills_app.services import accounts
+
+    steps = 3 + count * 3
+    with click.progressbar(length=steps, label=f"Generating {count} people", file=sys.stderr) as bar:
+        try:
+            summary = synthetic.generate(count, seed=seed, progress=bar.update,
+                                         password_hash=accounts.hash_password(demo.DEMO_PASSWORD))
+            db.session.commit()
+        except DomainError as exc:
+            fail(f"Error: {exc.message}")
+        bar.update(steps)
+    for line in summary.lines():
+        click.echo(line)
+
+
+# -- campaigns ------------------------------------------------------------------------
+
+@report_cli.command("service-levels")
+@click.option("--month", help="The month, YYYY-MM (this month when not given), in the organisation's time zone.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+def report_service_levels(month, fmt, output):
+    """Review service levels for a month: per org unit and per reviewer, decisions,
+    on time, share on time, breaches, median and 90th-percentile turnaround in
+    working days (CSV: month, group_by, group, decisions, on_time, on_time_pct,
+    breaches, median_days, p90_days). XLSX adds the trend, breaches and decisions."""
+    from skills_app.reports import export
+    from skills_app.reports import service_levels as report
+
+    try:
+        data = report.build(SYSTEM, month)
+    except DomainError as exc:
+        fail(f"Error: --month: {exc.message}")
+    if fmt == "csv":
+        body = export.to_csv(data.csv_frame())
+    elif fmt == "json":
+        body = export.to_json(report.payload(data))
+    else:
+        body = export.to_xlsx(report.sheets(data))
+    _write(output, body, fmt, len(data.csv_frame()))
+
+
+reviews_cli = AppGroup("reviews", help="The review process: service level checks.")
+
+
+@reviews_cli.command("escalate")
+def reviews_escalate():
+    """Check every waiting review against its service level (run it from cron,
+    e.g. hourly): warn reviewers of reviews due within the warning window,
+    escalate each breach once to the reviewer's own manager (HR when there is
+    none), and remind people to resubmit returned assessments. Idempotent."""
+    from skills_app.services import service_levels
+
+    try:
+        result = service_levels.run_checks(SYSTEM)
+        db.session.commit()
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    for title, items in (("Escalated", result.escalated), ("Warned", result.warned), ("Reminded", result.reminded)):
+        for item in items:
+            click.echo(f"{title}: {item}")
+    click.echo(result.summary())
+
+
+campaigns_cli = AppGroup("campaigns", help="Assessment campaigns: list them, remind those behind.")
+
+
+@campaigns_cli.command("list")
+def campaigns_list():
+    """The campaigns, with their completion (people per progress)."""
+    from skills_app.services import campaigns
+
+    for c in campaigns.list_all(SYSTEM):
+        total = campaigns.completion(SYSTEM, c).total
+        counts = ", ".join(f"{campaigns.PROGRESS_LABELS[p].lower()} {total[p]}" for p in campaigns.PROGRESS)
+        click.echo(f"{c.id}\t{c.status}\t{c.opens_on}..{c.due_on}\t{c.name}\t{total['people']} people: {counts}")
+
+
+@campaigns_cli.command("remind")
+@click.option("--campaign", "campaign_id", type=int, help="Only this campaign (by id); otherwise every open campaign that has opened.")
+def campaigns_remind(campaign_id):
+    """Remind those behind (not started, draft, overdue) and managers with campaign
+    self-assessments waiting for review, in the app and by email. Run it daily from cron."""
+    from skills_app.services import campaigns
+
+    try:
+        if campaign_id is not None:
+            from skills_app.models import Campaign
+
+            campaign = db.session.get(Campaign, campaign_id)
+            if campaign is None:
+                fail(f"Error: there is no campaign {campaign_id}; `skills-app campaigns list` shows them.")
+            done = [(campaign, campaigns.remind(SYSTEM, campaign))]
+        else:
+            done = campaigns.remind_all(SYSTEM)
+        db.session.commit()
+    except DomainError as exc:
+        fail(f"Error: {exc.message}")
+    if not done:
+        click.echo("No open campaign to remind about.")
+    for campaign, sent in done:
+        click.echo(f"{campaign.name}: reminded {sent.people} people behind and {sent.managers} managers with a waiting queue.")
+
+
 def register(app: Flask) -> None:
-    for group in (frameworks_cli, people_cli, users_cli, demo_cli, crosswalks_cli, requirements_cli, report_cli):
+    for group in (frameworks_cli, people_cli, users_cli, demo_cli, crosswalks_cli, requirements_cli, report_cli, campaigns_cli, reviews_cli):
         app.cli.add_command(group)
+    from skills_app.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def main() -> None:

@@ -59,6 +59,8 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Wrong API tokens from one address in 15 minutes before it is blocked.
+        "API_BAD_TOKEN_LIMIT": int(os.environ.get("API_BAD_TOKEN_LIMIT", "10")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "skills-app@localhost"),

@@ -46,6 +46,10 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
         added = load_assessments()
         if added:
             lines.append(f"Demo assessments added: {added}.")
+        lines.extend(load_campaigns())
+        from skills_app import demo_service_levels
+
+        lines.extend(demo_service_levels.load())
     return lines
 
 
@@ -139,3 +143,30 @@ def load_requirements(seed_dir: Path) -> list[str]:
     if path.exists():
         lines.append(learning.load_file(SYSTEM, yaml.safe_load(path.read_text(encoding="utf-8")), str(path)))
     return lines
+
+
+DEMO_CAMPAIGN = "Service desk self-assessment"
+
+
+def load_campaigns() -> list[str]:
+    """An open campaign for the Service Desk (opened two weeks ago), unless one of that name exists."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from skills_app.extensions import db
+    from skills_app.models import Campaign
+    from skills_app.services import campaigns, org
+
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        return []
+    unit = org.by_path("Acme/IT/Service Desk")
+    sfia, slm = frameworks.find("SFIA"), frameworks.find("SLM")
+    skills = [s for f in (sfia, slm) if f is not None for s in f.skills if s.code in ("SLMO", "SLM")]
+    if unit is None or not skills:
+        return []
+    today = campaigns.today()
+    campaigns.open_campaign(SYSTEM, name=DEMO_CAMPAIGN, skills=skills, org_unit=unit,
+                            opens_on=today - timedelta(days=14), due_on=today + timedelta(days=21),
+                            description="Once a year every Service Desk member self-assesses service level management, with evidence.")
+    return [f"Demo campaign opened: {DEMO_CAMPAIGN}."]

@@ -108,6 +108,14 @@ def _role(*roles: str) -> Callable:
     return check
 
 
+def _manage_tokens(actor, person) -> bool:
+    """API tokens: one's own (and the command line, for anyone)."""
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    return bool(me and person is not None and person.id == me.id)
+
+
 def _browse_people(actor, obj=None) -> bool:
     """The people directory: those who look after others."""
     if _has(actor, "hr", "learning", "admin"):
@@ -147,6 +155,10 @@ def _decide_assessment(actor, assessment) -> bool:
     me = _person(actor)
     if me is None or assessment.person_id == me.id:
         return False
+    if assessment.assigned_reviewer_id is not None:
+        # HR reassigned the review (services/service_levels.reassign): the
+        # assigned reviewer decides it now, not the line manager.
+        return assessment.assigned_reviewer_id == me.id or me.has_role("hr")
     return assessment.person.manager_id == me.id or me.has_role("hr")
 
 
@@ -154,6 +166,16 @@ def _review_queue(actor, obj=None) -> bool:
     """The review queue: line managers (by role or by having reports) and HR."""
     me = _person(actor)
     return bool(me and (me.has_role("manager", "hr") or me.reports))
+
+
+def _reassign_review(actor, assessment) -> bool:
+    """Give a waiting review to another reviewer: HR, never for their own assessment."""
+    if assessment is None:
+        return False
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    return bool(me and me.has_role("hr") and assessment.person_id != me.id)
 
 
 def _view_team_matrix(actor, obj=None) -> bool:
@@ -182,6 +204,30 @@ def _view_training_plan(actor, plan) -> bool:
     return any(e.person_id == me.id or manages(me, e.person) for e in plan.enrolments)
 
 
+def _view_campaign(actor, campaign) -> bool:
+    """A campaign: HR (its whole completion dashboard), and the people it invites (their own part)."""
+    if campaign is None:
+        return False
+    if _has(actor, "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and campaign.includes(me))
+
+
+def _view_revalidation(actor, obj=None) -> bool:
+    """Validations about to expire, across people: HR (everyone) and line managers (their reports)."""
+    if _has(actor, "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and (me.has_role("manager") or me.reports))
+
+
+def _revalidate(actor, assessment) -> bool:
+    """Start a revalidation from one's own validated assessment."""
+    me = _person(actor)
+    return bool(me and assessment is not None and assessment.person_id == me.id)
+
+
 RULES: dict[str, Callable] = {
     "view_frameworks": _signed_in,
     "manage_frameworks": _role("hr", "admin"),
@@ -193,12 +239,19 @@ RULES: dict[str, Callable] = {
     "manage_org_units": _role("hr", "admin"),
     "import_people": _role("hr", "admin"),
     "view_audit": _role("hr", "admin"),
+    "manage_tokens": _manage_tokens,
     "change_own_password": lambda actor, obj=None: _person(actor) is not None,
     "view_assessment": _view_assessment,
     "edit_assessment": _edit_assessment,
     "start_assessment": _start_assessment,
     "decide_assessment": _decide_assessment,
     "review_queue": _review_queue,
+    # Service levels of the review process (services/service_levels.py)
+    "view_service_levels": _role("hr"),
+    "manage_service_levels": _role("hr"),
+    "run_service_level_checks": _role("hr"),
+    "reassign_review": _reassign_review,
+    "view_escalations": lambda actor, obj=None: _person(actor) is not None,
     "view_notifications": lambda actor, obj=None: _person(actor) is not None,
     # Requirements, reports and learning
     "manage_requirements": _role("hr", "admin"),
@@ -209,11 +262,18 @@ RULES: dict[str, Callable] = {
     "view_learning": _signed_in,
     "complete_training": _complete_training,
     "view_training_plan": _view_training_plan,
+    # Campaigns, revalidation, trends and calibration
+    "manage_campaigns": _role("hr"),
+    "view_campaign": _view_campaign,
+    "view_revalidation": _view_revalidation,
+    "revalidate": _revalidate,
+    "view_trends": _role("hr", "learning"),
+    "view_calibration": _role("hr"),
 }
 
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
-HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan"}
+HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

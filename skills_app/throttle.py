@@ -82,15 +82,20 @@ def sign_in_keys(email: str, address: str | None) -> list[str]:
     return [f"login:account:{email.strip().lower()}", f"login:address:{address or 'unknown'}"]
 
 
-def blocked_for(keys: list[str]) -> float:
+def blocked_for(keys: list[str], limit: int = LIMIT) -> float:
     """Seconds to wait before another try is accepted, 0 when not blocked."""
     store = counter()
     wait = 0.0
     for key in keys:
         n, until = store.count(key, WINDOW_SECONDS)
-        if n >= LIMIT:
+        if n >= limit:
             wait = max(wait, until)
     return wait
+
+
+def api_token_keys(address: str | None) -> list[str]:
+    """Bad API tokens are counted per address."""
+    return [f"api:address:{address or 'unknown'}"]
 
 
 def record_failure(keys: list[str]) -> None:

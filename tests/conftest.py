@@ -61,6 +61,8 @@ def build_app(url: str, tmp: Path, **extra):
         "PASSWORD_METHOD": "pbkdf2:sha256:1000",
         "UPLOAD_DIR": str(tmp / "uploads"),
         "SERVER_NAME": None,
+        # Tests write rows directly; a report must see them at once.
+        "REPORT_CACHE": False,
     }
     config.update(extra)
     app = create_app(config)
@@ -91,6 +93,7 @@ def app(request, tmp_path_factory):
 
 def _clean(app) -> None:
     app.extensions.pop("skills_app.throttle", None)
+    app.extensions.pop("skills_app.cache", None)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

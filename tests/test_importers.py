@@ -270,3 +270,11 @@ def test_text_bad_input(text, where, what):
 def test_skill_code_option_for_a_title_without_code():
     doc = parse_text("just a title\n\nLevel 1 (A)\n- one\n", "page.txt", skill_code="JAT")
     assert (doc.skills[0].code, doc.skills[0].name) == ("JAT", "just a title")
+
+
+def test_control_characters_are_refused_where_they_are():
+    error = bad(GOOD.replace("Plans own work.", "Plans own\\u0000 work."))
+    assert error.location == "line 16 (skills[0].levels[1].descriptors[0])"
+    assert "control character U+0000" in error.message
+    text_error = bad("Planning (PLN)\n\nLevel 1 (Basic)\n- Plans\x07 well.\n", "page.txt")
+    assert "U+0007" in text_error.message

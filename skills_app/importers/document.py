@@ -161,6 +161,10 @@ def build(data: Any, file: str, locate=None) -> FrameworkDoc:
 
     if not isinstance(data, dict):
         raise FrameworkFileError(file, None, "expected a mapping with the keys framework, levels and skills")
+    bad = _control_characters(data)
+    if bad is not None:
+        path, char = bad
+        raise FrameworkFileError(file, where(path), f"contains the control character U+{ord(char):04X}; only tabs and line breaks are allowed in text")
     try:
         doc = FrameworkDoc.model_validate(data)
     except ValidationError as exc:
@@ -173,6 +177,31 @@ def build(data: Any, file: str, locate=None) -> FrameworkDoc:
         more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
         raise FrameworkFileError(file, where(path), message + more)
     return doc
+
+
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def _control_characters(value, path: tuple = ()) -> tuple[tuple, str] | None:
+    """The first string (or key) holding a control character no text should hold
+    (NUL and the like: databases refuse some, and no person typed them)."""
+    if isinstance(value, str):
+        for char in value:
+            if (ord(char) < 32 and char not in _ALLOWED_CONTROLS) or ord(char) == 127:
+                return path, char
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _control_characters(key, path) if isinstance(key, str) else None
+            found = found or _control_characters(item, path + (key,))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _control_characters(item, path + (i,))
+            if found:
+                return found
+    return None
 
 
 def _message(error: dict) -> str:

@@ -1,13 +1,19 @@
 """Typed SQLAlchemy models, a module per domain area."""
+from skills_app.models.api_token import ApiToken
 from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
+from skills_app.models.campaigns import Campaign, CampaignResult
 from skills_app.models.framework import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
 from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
+from skills_app.models.service_levels import (
+    Holiday, ReviewBreach, ReviewDecision, ServiceLevelTarget, WorkingCalendarSettings,
+)
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, RoleRequirement, Service, ServiceRequirement
 
 __all__ = [
-    "ROLES", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
+    "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillLevel", "JobRole", "RoleRequirement", "Service", "ServiceRequirement", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
+    "Campaign", "CampaignResult",
 ]

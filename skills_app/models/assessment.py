@@ -54,6 +54,14 @@ class Assessment(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Service levels: when a submitted assessment is due for decision (set at
+    # submission from the target in force, reset on reassignment), who HR has
+    # reassigned it to (none: the person's line manager), and when the reviewer
+    # was warned and the person reminded (each once).
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    assigned_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -61,6 +69,7 @@ class Assessment(db.Model):
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_id])
+    assigned_reviewer: Mapped[Person | None] = relationship(foreign_keys=[assigned_reviewer_id])
     framework: Mapped[Framework] = relationship()
     skill: Mapped[Skill] = relationship()
     ratings: Mapped[list[DescriptorRating]] = relationship(
@@ -115,13 +124,16 @@ class Evidence(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     text: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
-    stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Not unique: a revalidation copies evidence rows that point at the same stored file.
+    stored_name: Mapped[str | None] = mapped_column(String(100), index=True)
     original_name: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Carried over from an earlier assessment by a revalidation.
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
 
     assessment: Mapped[Assessment] = relationship(back_populates="evidence")
     created_by: Mapped[Person | None] = relationship()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from skills_app.extensions import db
 from skills_app.models.framework import utcnow
@@ -27,3 +27,18 @@ class AuditEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[Person | None] = relationship()
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit event through the ORM."""
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session, _flush_context, _instances) -> None:
+    """Audit events are written once: the ORM refuses to update or delete one."""
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly(f"audit event {obj.id} cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj, include_collections=False):
+            raise AuditTrailIsAppendOnly(f"audit event {obj.id} cannot be changed")

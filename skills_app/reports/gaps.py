@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, false, func, literal, null, or_, select, true, union_all
+from sqlalchemy import Select, and_, case, func, literal, literal_column, null, or_, select, true, union_all
 
 from skills_app import policy
 from skills_app.extensions import db
@@ -101,8 +101,14 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _requirements():
-    """Every active person's requirements: from their job roles and their services."""
+def _everyone(column):
+    return true()
+
+
+def _requirements(people=_everyone):
+    """Every active person's requirements: from their job roles and their services.
+    ``people(column)`` is a condition on a person id column (pushed into each part,
+    so that a page about one person or one team reads only their rows)."""
     from_roles = (
         select(
             person_job_role.c.person_id.label("person_id"),
@@ -114,6 +120,7 @@ def _requirements():
         )
         .join(RoleRequirement, RoleRequirement.job_role_id == person_job_role.c.job_role_id)
         .join(JobRole, JobRole.id == person_job_role.c.job_role_id)
+        .where(people(person_job_role.c.person_id))
     )
     from_services = (
         select(
@@ -124,11 +131,12 @@ def _requirements():
         )
         .join(ServiceRequirement, ServiceRequirement.service_id == person_service.c.service_id)
         .join(Service, Service.id == person_service.c.service_id)
+        .where(people(person_service.c.person_id))
     )
     return union_all(from_roles, from_services).cte("requirements")
 
 
-def held_levels(now):
+def held_levels(now, people=_everyone):
     """Each person's latest validated, unexpired level per skill."""
     ranked = (
         select(
@@ -139,61 +147,77 @@ def held_levels(now):
             ).label("rank"),
         )
         .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now))
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
         .cte("ranked_validations")
     )
     return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("held")
 
 
+# Each candidate level is scored so that one GROUP BY picks the winner: the
+# highest level, and on a tie the skill's own level over a crosswalked one.
+# (A grouped subquery is one both planners join well: SQLite indexes it.)
+_SCALE = literal_column("10000000")
+_DIRECT = literal_column("9999999")
+
+
 def _effective(held):
-    """Levels that count for each skill: held directly, or through a crosswalk either way."""
+    """Levels that count for each skill: held directly, or through a crosswalk either way.
+    Columns: person_id, skill_id, level, via_skill_id (None when held directly)."""
     forward = (
-        select(held.c.person_id, CrosswalkLevel.to_skill_id.label("skill_id"), func.max(CrosswalkLevel.to_level).label("level"),
-               held.c.skill_id.label("via_skill_id"), func.min(held.c.valid_until).label("valid_until"))
+        select(held.c.person_id, CrosswalkLevel.to_skill_id.label("skill_id"), func.max(CrosswalkLevel.to_level),
+               func.max(CrosswalkLevel.to_level) * _SCALE + held.c.skill_id)
         .join(CrosswalkLevel, and_(CrosswalkLevel.from_skill_id == held.c.skill_id, CrosswalkLevel.from_level <= held.c.level))
         .group_by(held.c.person_id, CrosswalkLevel.to_skill_id, held.c.skill_id)
     )
     backward = (
         select(held.c.person_id, CrosswalkLevel.from_skill_id, func.max(CrosswalkLevel.from_level),
-               held.c.skill_id, func.min(held.c.valid_until))
+               func.max(CrosswalkLevel.from_level) * _SCALE + held.c.skill_id)
         .join(CrosswalkLevel, and_(CrosswalkLevel.to_skill_id == held.c.skill_id, CrosswalkLevel.to_level <= held.c.level))
         .group_by(held.c.person_id, CrosswalkLevel.from_skill_id, held.c.skill_id)
     )
-    direct = select(held.c.person_id, held.c.skill_id, held.c.level, held.c.skill_id.label("via_skill_id"), held.c.valid_until)
-    candidates = union_all(direct, forward, backward).cte("candidates")
-    ranked = select(
-        candidates,
-        func.row_number().over(
-            partition_by=(candidates.c.person_id, candidates.c.skill_id),
-            order_by=(candidates.c.level.desc(), case((candidates.c.via_skill_id == candidates.c.skill_id, 0), else_=1)),
-        ).label("rank"),
-    ).cte("ranked_candidates")
-    return select(ranked).where(ranked.c.rank == 1).cte("effective")
+    direct = select(held.c.person_id, held.c.skill_id, held.c.level.label("level"), (held.c.level * _SCALE + _DIRECT).label("score"))
+    candidates = union_all(direct, forward, backward).subquery("candidates")
+    via = func.max(candidates.c.score) % _SCALE
+    return (
+        select(candidates.c.person_id, candidates.c.skill_id, func.max(candidates.c.level).label("level"),
+               case((via == _DIRECT, null()), else_=via).label("via_skill_id"))
+        .group_by(candidates.c.person_id, candidates.c.skill_id)
+        .cte("effective")
+    )
 
 
-def _latest_claims():
+def _latest_claims(people=_everyone):
     ranked = select(
         Assessment.person_id, Assessment.skill_id, Assessment.claimed_level,
         func.row_number().over(
             partition_by=(Assessment.person_id, Assessment.skill_id),
             order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(), Assessment.id.desc()),
         ).label("rank"),
-    ).cte("ranked_claims")
+    ).where(people(Assessment.person_id)).cte("ranked_claims")
     return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.claimed_level).where(ranked.c.rank == 1).cte("claims")
 
 
-def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None) -> Select:
+def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None, dialect: str | None = None) -> Select:
     """The gap rows as one SELECT. ``scope`` limits people (a select of ids)."""
     filters = filters or Filters()
+    dialect = dialect or db.engine.dialect.name
     now = now or now_utc()
-    reqs = _requirements()
-    held = held_levels(now)
+    if filters.person_id is not None:
+        def people(column):
+            return column == filters.person_id
+    elif scope is not None:
+        def people(column):
+            return column.in_(scope)
+    else:
+        people = _everyone
+    reqs = _requirements(people)
+    held = held_levels(now, people)
     effective = _effective(held)
-    claims = _latest_claims()
-    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted")
+    claims = _latest_claims(people)
+    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
                .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
     expired = (select(Assessment.person_id, Assessment.skill_id)
-               .where(Assessment.status == "validated", Assessment.valid_until <= now)
+               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
                .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
     via = Skill.__table__.alias("via_skill")
 
@@ -215,8 +239,8 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
             required.label("required_level"), level.label("current_level"), claims.c.claimed_level.label("self_level"),
             gap.label("gap"), status.label("status"),
             Framework.version.label("framework_version"), Skill.name.label("skill_name"), reqs.c.essential,
-            case((effective.c.via_skill_id != effective.c.skill_id, via.c.code), else_=null()).label("via"),
-            effective.c.valid_until, Skill.id.label("skill_id"), reqs.c.job_role_id, reqs.c.service_id,
+            via.c.code.label("via"),
+            held.c.valid_until, Skill.id.label("skill_id"), reqs.c.job_role_id, reqs.c.service_id,
         )
         .select_from(reqs)
         .join(Person, Person.id == reqs.c.person_id)
@@ -225,6 +249,7 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
         .outerjoin(effective, and_(effective.c.person_id == reqs.c.person_id, effective.c.skill_id == reqs.c.skill_id))
         .outerjoin(via, via.c.id == effective.c.via_skill_id)
+        .outerjoin(held, and_(held.c.person_id == reqs.c.person_id, held.c.skill_id == reqs.c.skill_id))
         .outerjoin(claims, and_(claims.c.person_id == reqs.c.person_id, claims.c.skill_id == reqs.c.skill_id))
         .outerjoin(pending, and_(pending.c.person_id == reqs.c.person_id, pending.c.skill_id == reqs.c.skill_id))
         .outerjoin(expired, and_(expired.c.person_id == reqs.c.person_id, expired.c.skill_id == reqs.c.skill_id))
@@ -252,7 +277,13 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         stmt = stmt.where(reqs.c.essential.is_(True))
     if filters.status:
         stmt = stmt.where(status.in_(filters.status))
-    return stmt.order_by(OrgUnit.path, Person.name, Person.id, Framework.code, Skill.code, reqs.c.job_role, reqs.c.service)
+    # A stable order people can read; byte order ("C") on PostgreSQL, which sorts a
+    # million rows several times faster than a linguistic collation.
+    text_order = [OrgUnit.path, Person.name, Framework.code, Skill.code, reqs.c.job_role, reqs.c.service]
+    if dialect == "postgresql":
+        text_order = [column.collate("C") for column in text_order]
+    path, name, framework, skill, job_role, service = text_order
+    return stmt.order_by(path, name, Person.id, framework, skill, job_role, service)
 
 
 def scope_for(actor):
@@ -444,3 +475,52 @@ def unit_heatmap(actor, filters: Filters | None = None, *, now: datetime | None 
     return {"columns": columns, "rows": [
         {"label": u, "id": None, "sub": f"{people.get(u, 0)} people", "cells": cells} for u, cells in sorted(by_unit.items())
     ]}
+
+
+def write_csv(actor, out, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 5000) -> int:
+    """Stream the contract's CSV straight from the cursor (no frame in memory).
+    The same rows, columns and text as the pandas CSV; returns the row count."""
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    full = gap_select(filters, now=now, scope=scope_for(actor))
+    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    n = 0
+    for chunk in result.partitions():
+        writer.writerows(["" if v is None else v for v in row] for row in chunk)
+        n += len(chunk)
+    return n
+
+
+def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:
+    """A cache key for a report result as this actor may see it."""
+    who = "all" if policy.sees_everyone(actor) else f"person:{getattr(actor, 'id', None)}"
+    args = sorted((filters or Filters()).as_args().items())
+    return f"gaps:{name}:{who}:{args!r}:{extra!r}"
+
+
+def write_json(actor, out, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
+               batch: int = 5000) -> int:
+    """Stream ``{"rows": [...]}`` (and ``"groups"`` when grouped) straight from the
+    cursor; the groups are counted in SQL. Same values as :func:`rows`."""
+    import json
+
+    full = gap_select(filters, now=now, scope=scope_for(actor))
+    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    out.write('{"rows": [')
+    n = 0
+    for chunk in result.partitions():
+        parts = []
+        for row in chunk:
+            parts.append(json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False, default=str))
+        out.write(("," if n else "") + ",".join(parts))
+        n += len(chunk)
+    out.write("]")
+    if by:
+        _, table = summary(actor, filters, by=by, now=now)
+        out.write(', "groups": ' + json.dumps(group_records(table), ensure_ascii=False))
+    out.write("}\n")
+    return n

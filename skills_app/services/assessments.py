@@ -33,7 +33,7 @@ from skills_app.models.assessment import (
     OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, DescriptorRating,
 )
 from skills_app.models.framework import utcnow
-from skills_app.services import audit, evidence_store, notifications
+from skills_app.services import audit, evidence_store, notifications, service_levels
 
 EDITABLE = ("draft", "returned")
 MAX_TEXT = 10_000
@@ -143,11 +143,11 @@ def skill_for_start(actor, skill_id: int | None) -> Skill:
 
 
 def skill_choices(actor) -> list[tuple[int, str]]:
-    """Every skill of every framework version, for the 'assess a skill' form."""
+    """Every skill of every published framework version, for the 'assess a skill' form."""
     policy.require(actor, "view_frameworks")
     rows = db.session.execute(
         select(Skill.id, Skill.code, Skill.name, Framework.code, Framework.version)
-        .join(Framework).order_by(Framework.code, Framework.version, Skill.position, Skill.code)
+        .join(Framework).where(Framework.status == "published").order_by(Framework.code, Framework.version, Skill.position, Skill.code)
     )
     return [(sid, f"{fcode} {fversion} · {code} {name}") for sid, code, name, fcode, fversion in rows]
 
@@ -265,6 +265,29 @@ class SkillRow:
             return self.latest.status_label
         return "Not assessed"
 
+    @property
+    def status_code(self) -> str:
+        """The status as a code: the gap engine's where the skill is required
+        (met, below, not_assessed, expired, awaiting_review), else the state of
+        the person's assessments (validated, expired, draft, awaiting_review,
+        returned, rejected, not_assessed)."""
+        if self.gap_status:
+            return self.gap_status
+        if self.latest and self.latest.is_open:
+            return "awaiting_review" if self.latest.status == "submitted" else self.latest.status
+        if self.current:
+            return "validated"
+        if self.expired:
+            return "expired"
+        if self.latest:
+            return self.latest.status
+        return "not_assessed"
+
+    @property
+    def current_level(self) -> int | None:
+        """The level that counts: held directly, else through a crosswalk."""
+        return self.current.level if self.current else self.via_level
+
 
 def skill_rows(actor, person: Person) -> list[SkillRow]:
     """My skills: every skill the person has assessed, with required (none until
@@ -306,8 +329,9 @@ def review_queue(actor) -> list[Assessment]:
     """Submitted assessments the actor may decide: direct reports' (and everyone's, for HR)."""
     policy.require(actor, "review_queue")
     stmt = _queue_stmt(actor).options(
-        selectinload(Assessment.person), selectinload(Assessment.skill), selectinload(Assessment.framework)
-    ).order_by(Assessment.submitted_at, Assessment.id)
+        selectinload(Assessment.person).selectinload(Person.org_unit), selectinload(Assessment.person).selectinload(Person.manager),
+        selectinload(Assessment.assigned_reviewer), selectinload(Assessment.skill), selectinload(Assessment.framework)
+    ).order_by(Assessment.due_at.is_(None), Assessment.due_at, Assessment.submitted_at, Assessment.id)
     return [a for a in db.session.scalars(stmt) if policy.can(actor, "decide_assessment", a)]
 
 
@@ -316,7 +340,9 @@ def _queue_stmt(actor):
         Assessment.status == "submitted", Assessment.person_id != actor.id
     )
     if not actor.has_role("hr"):
-        stmt = stmt.where(Person.manager_id == actor.id)
+        # The line manager's, unless HR reassigned the review (then the assigned reviewer's).
+        stmt = stmt.where(or_(Assessment.assigned_reviewer_id == actor.id,
+                              (Assessment.assigned_reviewer_id.is_(None)) & (Person.manager_id == actor.id)))
     return stmt
 
 
@@ -350,6 +376,9 @@ def open_assessment(person: Person, skill: Skill) -> Assessment | None:
 def start(actor, skill: Skill, claimed_level) -> Assessment:
     """A new draft self-assessment of one skill by the actor."""
     policy.require(actor, "start_assessment", actor)
+    if skill.framework.status != "published":
+        # A draft may still change under the assessment; a retired version is no longer assessed against.
+        raise InvalidState(f"{skill.framework.label} is {skill.framework.status}: only a published framework version can be assessed against.")
     level = _check_level(skill, claimed_level)
     existing = open_assessment(actor, skill)
     if existing is not None:
@@ -478,9 +507,11 @@ def submit(actor, assessment: Assessment, version=None) -> None:
         )
     assessment.submitted_at = utcnow()
     assessment.reviewer = None
+    service_levels.record_submission(assessment, assessment.submitted_at)
     _transition(actor, assessment, "submitted", data={"claimed_level": assessment.claimed_level,
-                                                     "without_evidence": [d.id for d in missing]})
-    manager = assessment.person.manager
+                                                     "without_evidence": [d.id for d in missing],
+                                                     "due_at": assessment.due_at.isoformat()})
+    manager = service_levels.reviewer_of(assessment)
     if manager is not None and manager.active:
         notifications.notify(manager, f"{assessment.person.name} submitted a self-assessment of {_label(assessment)} "
                                       f"at level {assessment.claimed_level} for your review.", f"/reviews/{assessment.id}")
@@ -515,33 +546,37 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     elif outcome == "reject" and not comment:
         raise InvalidInput("Give a reason for rejecting the assessment.", details={"comment": "A reason is required."})
 
-    in_view = {d.id for d in descriptors_in_view(assessment)}
-    for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
-        if descriptor_id not in in_view or not (verdict or verdict_comment):
-            continue
-        if verdict and verdict not in VERDICTS:
-            raise InvalidInput(f"{verdict!r} is not a verdict; use one of {', '.join(VERDICTS)}.")
-        row = assessment.rating_for(descriptor_id)
-        if row is None:
-            row = DescriptorRating(descriptor_id=descriptor_id)
-            assessment.ratings.append(row)
-        row.verdict = verdict or None
-        row.verdict_comment = (verdict_comment or "").strip()[:MAX_TEXT] or None
+    # No autoflush while the decision is written: a lazy load must not flush half of it;
+    # the one flush in _transition turns a concurrent decision into a Conflict.
+    with db.session.no_autoflush:
+        in_view = {d.id for d in descriptors_in_view(assessment)}
+        for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
+            if descriptor_id not in in_view or not (verdict or verdict_comment):
+                continue
+            if verdict and verdict not in VERDICTS:
+                raise InvalidInput(f"{verdict!r} is not a verdict; use one of {', '.join(VERDICTS)}.")
+            row = assessment.rating_for(descriptor_id)
+            if row is None:
+                row = DescriptorRating(descriptor_id=descriptor_id)
+                assessment.ratings.append(row)
+            row.verdict = verdict or None
+            row.verdict_comment = (verdict_comment or "").strip()[:MAX_TEXT] or None
 
-    now = utcnow()
-    assessment.reviewer = actor if isinstance(actor, Person) else None
-    assessment.decided_at = now
-    assessment.decision_comment = comment
-    if outcome == "approve":
-        assessment.validated_level = level
-        assessment.valid_until = add_months(now, assessment.framework.validity_months or 24)
-    else:
-        assessment.validated_level = None
-        assessment.valid_until = None
+        now = utcnow()
+        assessment.reviewer = actor if isinstance(actor, Person) else None
+        assessment.decided_at = now
+        assessment.decision_comment = comment
+        if outcome == "approve":
+            assessment.validated_level = level
+            assessment.valid_until = add_months(now, assessment.framework.validity_months or 24)
+        else:
+            assessment.validated_level = None
+            assessment.valid_until = None
     to = OUTCOMES[outcome]
     _transition(actor, assessment, to, comment=comment,
                 data={"claimed_level": assessment.claimed_level, "validated_level": level,
                       "valid_until": assessment.valid_until.date().isoformat() if assessment.valid_until else None})
+    service_levels.record_decision(actor, assessment, outcome)
     who = actor.name if isinstance(actor, Person) else "The system"
     if outcome == "approve":
         message = f"{who} validated your {_label(assessment)} at level {level}" + (
@@ -551,6 +586,8 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     else:
         message = f"{who} rejected your {_label(assessment)}: {comment}"
     notifications.notify(assessment.person, message, f"/assessments/{assessment.id}")
+    # Two reviewers deciding at once: the loser's changes meet a changed row here, a Conflict (409), not a 500.
+    _flush()
 
 
 # -- framework settings --------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Recording audit events. Called by the services after each change."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Person
@@ -24,7 +25,27 @@ def record(actor, action: str, entity=None, *, summary: str, data: dict | None =
         data=data or {},
     )
     db.session.add(event)
+    if action not in NOT_DATA_CHANGES:
+        # Cached reports are invalidated once this transaction commits.
+        db.session.info["skills_app.data_changed"] = True
     return event
+
+
+# Audited events that change nothing a report shows.
+NOT_DATA_CHANGES = {"account.signed_in", "account.password_changed", "account.password_reset"}
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate_cached_reports(session) -> None:
+    if session.info.pop("skills_app.data_changed", False):
+        from skills_app import cache
+
+        cache.bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_changes(session) -> None:
+    session.info.pop("skills_app.data_changed", None)
 
 
 def for_entity(entity) -> list[AuditEvent]:

@@ -57,6 +57,15 @@ def get(actor, code: str, version: str | None = None) -> Framework:
     return framework
 
 
+def skill(actor, code: str, skill_code: str, version: str | None = None) -> Skill:
+    """A skill of a framework version (the newest when none is given), by codes."""
+    framework = get(actor, code, version)
+    found = next((s for s in framework.skills if s.code.upper() == skill_code.upper()), None)
+    if found is None:
+        raise NotFound(f"{framework.label} has no skill {skill_code}")
+    return found
+
+
 def list_all(actor) -> list[Framework]:
     policy.require(actor, "view_frameworks")
     stmt = select(Framework).options(selectinload(Framework.skills)).order_by(func.upper(Framework.code))
@@ -71,7 +80,13 @@ def skill_counts() -> dict[int, int]:
 # -- export ----------------------------------------------------------------
 
 def to_doc(framework: Framework) -> FrameworkDoc:
-    data = {
+    return FrameworkDoc.model_validate(to_data(framework))
+
+
+def to_data(framework: Framework) -> dict:
+    """The framework as the native file's plain data, not yet validated (a draft
+    in the editor may not be valid yet: see services/framework_editor.problems)."""
+    return {
         "framework": {
             "code": framework.code,
             "name": framework.name,
@@ -86,7 +101,6 @@ def to_doc(framework: Framework) -> FrameworkDoc:
         ],
         "skills": [_skill_data(skill) for skill in framework.skills],
     }
-    return FrameworkDoc.model_validate(data)
 
 
 def _skill_data(skill: Skill) -> dict:
@@ -145,6 +159,7 @@ def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool
         return ImportResult(existing, "unchanged", f"{label} is already loaded and identical: nothing to do")
     if not replace:
         raise Conflict(f"{label} is already loaded with different content; use --replace to overwrite it, or give the file a new version")
+    _refuse_if_awarded(existing)
     _apply(existing, doc, partial=False)
     db.session.flush()
     audit.record(actor, "framework.replaced", existing, summary=f"replaced {label}", data={"source": source})
@@ -170,6 +185,8 @@ def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, sou
     if changed and not replace:
         codes = ", ".join(s.code for s in changed)
         raise Conflict(f"{label} already has skill {codes} with different content; use --replace to overwrite it")
+    if changed:
+        _refuse_if_awarded(framework)
     if not added and not changed:
         return ImportResult(framework, "unchanged", f"{label} already has {', '.join(s.code for s in same)}, identical: nothing to do")
     position = max((s.position for s in framework.skills), default=-1) + 1
@@ -189,6 +206,22 @@ def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, sou
     summary = f"{label}: {'; '.join(parts)}"
     audit.record(actor, "framework.skills_merged", framework, summary=summary, data={"source": source, "added": [s.code for s in added], "replaced": [s.code for s in changed]})
     return ImportResult(framework, "replaced" if changed else "added", summary)
+
+
+def _refuse_if_awarded(framework: Framework) -> None:
+    """A published version that people have been assessed against is immutable:
+    replacing its content would change, silently, what their levels mean. (One
+    nobody has been assessed against yet may still be corrected by --replace.)"""
+    from skills_app.models import Assessment
+
+    if framework.status == "draft":
+        return
+    n = db.session.scalar(select(func.count()).select_from(Assessment).where(Assessment.framework_id == framework.id)) or 0
+    if n:
+        raise Conflict(
+            f"{framework.label} is {framework.status} and {_count(n, 'assessment')} refer to it, so its content cannot be "
+            f"replaced; import the changed file as a new version (--version) and migrate the validated levels "
+            f"(skills-app frameworks migrate-levels {framework.code} --from {framework.version} --to NEW)")
 
 
 def _skill_data_clean(skill: Skill) -> dict:

@@ -129,6 +129,14 @@ def visible_people(actor) -> Select:
     return stmt.where(or_(Person.id == actor.id, Person.id.in_(select(tree.c.id))))
 
 
+def people_page(actor, *, offset: int = 0, limit: int = 50) -> list[Person]:
+    """The people the actor may see (active or not), by id: one page, for the API."""
+    policy.require(actor, "view_frameworks")  # any signed-in person; the scope below is the rule
+    stmt = (visible_people(actor).options(selectinload(Person.org_unit))
+            .order_by(Person.id).offset(offset).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
 def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, include_inactive: bool = False,
               page: int = 1, per_page: int = 50):
     policy.require(actor, "browse_people")

@@ -14,16 +14,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
-from skills_app.models import ROLES, JobRole, Person, Service
+from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
+from skills_app.models.framework import utcnow
 from skills_app.services import accounts, audit, org, requirements
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
+# Roles an import may set only when its actor may manage accounts.
+PRIVILEGED_ROLES = frozenset({"hr", "learning", "admin"})
 MAX_ERRORS = 50
 
 
@@ -185,11 +189,14 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
     rows, columns = parse(text, file)
     errors: list[RowError] = []
 
-    existing = {p.employee_number: p for p in db.session.scalars(select(Person).where(Person.employee_number.is_not(None)))}
+    existing = {p.employee_number: p for p in db.session.scalars(
+        select(Person).where(Person.employee_number.is_not(None))
+        .options(selectinload(Person.job_roles), selectinload(Person.services)))}
     by_email = {p.email: p for p in db.session.scalars(select(Person))}
 
     seen_numbers: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
+    may_set_privileged = policy.can(actor, "manage_accounts")
     for row in rows:
         if row.employee_number in seen_numbers:
             errors.append(RowError(row.line, "employee_number", f"employee number {row.employee_number} is also on line {seen_numbers[row.employee_number]}"))
@@ -201,6 +208,14 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         if holder is not None and holder.employee_number != row.employee_number:
             who = f"employee number {holder.employee_number}" if holder.employee_number else "an account without an employee number"
             errors.append(RowError(row.line, "email", f"{row.email} already belongs to {who}"))
+        # HR may import people, but granting or taking away the roles that open
+        # other people's data (hr, learning, admin) is an administrator's decision.
+        if row.roles is not None and not may_set_privileged:
+            current = existing[row.employee_number].roles if row.employee_number in existing else set()
+            changed = sorted((set(row.roles) ^ set(current)) & PRIVILEGED_ROLES)
+            if changed:
+                errors.append(RowError(row.line, "roles", f"only an administrator may grant or remove the role{'s' if len(changed) > 1 else ''} "
+                                                          f"{', '.join(changed)}; an import by HR may set employee and manager only"))
 
     # Resolve managers against the file first, then against people already here.
     file_by_number = {row.employee_number: row for row in rows}
@@ -259,68 +274,111 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         raise PeopleImportError(file, errors)
 
     report = ImportReport(dry_run=dry_run)
+    # Org units, job roles and services named in the file, created where missing.
     unit_cache: dict = {}
-    role_cache: dict = {}
-    service_cache: dict = {}
-    people: dict[str, Person] = {}
-    for i, row in enumerate(rows, start=1):
-        person = existing.get(row.employee_number)
-        unit = None
-        if row.org_unit:
-            unit, created = org._ensure_path(row.org_unit, unit_cache)
-            report.org_units_created.extend(u.path for u in created)
-        if person is None:
-            person = Person(employee_number=row.employee_number, email=row.email, name=row.name, job_title=row.job_title,
-                            org_unit=unit, active=True, session_version=1)
-            person.set_roles(row.roles or ["employee"])
-            db.session.add(person)
-            report.created.append(row.employee_number)
-        else:
-            changes = []
-            for attr, value in (("email", row.email), ("name", row.name), ("job_title", row.job_title)):
-                # A file without the job_title column leaves job titles as they are.
-                if attr in columns and getattr(person, attr) != value:
-                    setattr(person, attr, value)
-                    changes.append(attr)
-            # A blank cell moves the person out of their unit; a file without
-            # the column leaves units as they are.
-            if "org_unit" in columns and person.org_unit is not unit:
-                person.org_unit = unit
-                changes.append("org_unit")
-            if row.roles is not None and person.roles != set(row.roles):
-                person.set_roles(row.roles)
-                changes.append("roles")
-            if changes:
-                report.updated[row.employee_number] = changes
-        # Job roles and services by name; a name not known yet becomes an empty
-        # job role or service for HR to fill with requirements.
-        for column, model, attr, created_list, cache in (
-            ("job_roles", JobRole, "job_roles", report.job_roles_created, role_cache),
-            ("services", Service, "services", report.services_created, service_cache),
-        ):
-            if column not in columns:
-                continue
-            wanted, created = requirements._ensure_named(getattr(row, column), model, cache)
-            created_list.extend(created)
-            if {x.name for x in getattr(person, attr)} != {x.name for x in wanted}:
-                setattr(person, attr, wanted)
-                if row.employee_number not in report.created:
-                    report.updated.setdefault(row.employee_number, []).append(column)
-        people[row.employee_number] = person
-        if progress and i % 500 == 0:
-            progress(500)
-    db.session.flush()
+    named: dict[str, dict] = {"job_roles": {}, "services": {}}
+    units: dict[str, object] = {}
+    wanted: dict[str, dict[str, list]] = {"job_roles": {}, "services": {}}
     for row in rows:
-        person = people[row.employee_number]
-        key = manager_of.get(row.employee_number)
-        manager = None if key is None else (people[key[2:]] if key.startswith("n:") else db.session.get(Person, int(key[2:])))
-        # A file without the manager column leaves line managers as they are.
-        if "manager" in columns and person.manager is not manager:
-            if person.id is not None and row.employee_number not in report.created:
-                report.updated.setdefault(row.employee_number, []).append("manager")
-            person.manager = manager
+        if row.org_unit and row.org_unit not in units:
+            unit, created = org._ensure_path(row.org_unit, unit_cache)
+            units[row.org_unit] = unit
+            report.org_units_created.extend(u.path for u in created)
+        for column, model, created_list in (("job_roles", JobRole, report.job_roles_created),
+                                            ("services", Service, report.services_created)):
+            if column in columns:
+                found, created = requirements._ensure_named(getattr(row, column), model, named[column])
+                created_list.extend(created)
+                wanted[column][row.employee_number] = found
+    db.session.flush()
+
+    # New people are written in bulk (one INSERT ... RETURNING per thousand rows),
+    # people already here are updated through the ORM, field by field.
+    ids: dict[str, int] = {}
+    new_rows = []
+    stamp = utcnow()
+    for row in rows:
+        if row.employee_number not in existing:
+            unit = units.get(row.org_unit) if row.org_unit else None
+            new_rows.append({"employee_number": row.employee_number, "email": row.email, "name": row.name,
+                             "job_title": row.job_title, "org_unit_id": unit.id if unit else None, "active": True,
+                             "session_version": 1, "password_hash": None, "manager_id": None,
+                             "created_at": stamp, "updated_at": stamp})
+    person_table = Person.__table__
+    for start in range(0, len(new_rows), 1000):
+        batch = new_rows[start:start + 1000]
+        returned = db.session.execute(
+            insert(person_table).returning(person_table.c.id, person_table.c.employee_number, sort_by_parameter_order=True), batch)
+        ids.update({number: pid for pid, number in returned})
+        if progress:
+            progress(len(batch))
+    by_number = {row.employee_number: row for row in rows}
+    role_rows, link_rows = [], {"job_roles": [], "services": []}
+    for number, pid in ids.items():
+        row = by_number[number]
+        role_rows.extend({"person_id": pid, "role": role} for role in sorted(set(row.roles or ["employee"])))
+        for column, key in (("job_roles", "job_role_id"), ("services", "service_id")):
+            link_rows[column].extend({"person_id": pid, key: x.id} for x in wanted[column].get(number, []))
+        report.created.append(number)
+    if role_rows:
+        db.session.execute(insert(PersonRole.__table__), role_rows)
+    from skills_app.models.requirements import person_job_role, person_service
+
+    for column, table in (("job_roles", person_job_role), ("services", person_service)):
+        if link_rows[column]:
+            db.session.execute(insert(table), link_rows[column])
+
+    for row in rows:
+        person = existing.get(row.employee_number)
+        if person is None:
+            continue
+        ids[row.employee_number] = person.id
+        changes = []
+        for attr, value in (("email", row.email), ("name", row.name), ("job_title", row.job_title)):
+            # A file without the job_title column leaves job titles as they are.
+            if attr in columns and getattr(person, attr) != value:
+                setattr(person, attr, value)
+                changes.append(attr)
+        # A blank cell moves the person out of their unit; a file without
+        # the column leaves units as they are.
+        unit = units.get(row.org_unit) if row.org_unit else None
+        if "org_unit" in columns and person.org_unit_id != (unit.id if unit else None):
+            person.org_unit = unit
+            changes.append("org_unit")
+        if row.roles is not None and person.roles != set(row.roles):
+            person.set_roles(row.roles)
+            changes.append("roles")
+        # Job roles and services by name; a name not known yet became an empty
+        # job role or service for HR to fill with requirements.
+        for column in ("job_roles", "services"):
+            if column in columns:
+                target = wanted[column].get(row.employee_number, [])
+                if {x.id for x in getattr(person, column)} != {x.id for x in target}:
+                    setattr(person, column, target)
+                    changes.append(column)
+        if changes:
+            report.updated[row.employee_number] = changes
     if progress:
-        progress(len(rows) % 500)
+        progress(len(rows) - len(new_rows))
+    db.session.flush()
+
+    # Line managers, now that everyone has an id (managers may come after their reports).
+    if "manager" in columns:
+        new_managers = []
+        for row in rows:
+            key = manager_of.get(row.employee_number)
+            manager_id = None if key is None else (ids[key[2:]] if key.startswith("n:") else int(key[2:]))
+            person = existing.get(row.employee_number)
+            if person is None:
+                if manager_id is not None:
+                    new_managers.append({"pid": ids[row.employee_number], "mid": manager_id})
+            elif person.manager_id != manager_id:
+                report.updated.setdefault(row.employee_number, []).append("manager")
+                person.manager_id = manager_id
+        if new_managers:
+            db.session.execute(
+                update(person_table).where(person_table.c.id == bindparam("pid")).values(manager_id=bindparam("mid")),
+                new_managers, execution_options={"synchronize_session": False})
     report.unchanged = len(rows) - len(report.created) - len(report.updated)
     report.org_units_created = sorted(set(report.org_units_created))
     db.session.flush()

@@ -16,15 +16,23 @@ CSP = (
 
 def register(app: Flask) -> None:
     from skills_app.web import admin, assessments, auth, errors, frameworks, main, people
+    from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
 
     for module in (auth, main, frameworks, people, admin, assessments):
         app.register_blueprint(module.bp)
     app.register_blueprint(assessments.reviews_bp)
     app.register_blueprint(assessments.notifications_bp)
-    from skills_app.web import learning, reports, requirements
+    from skills_app.web import account, learning, reports, requirements
 
-    for module in (reports, requirements, learning):
+    for module in (reports, requirements, learning, account):
         app.register_blueprint(module.bp)
+    from skills_app.web import campaigns, trends
+
+    for blueprint in (campaigns.bp, campaigns.revalidation_bp, trends.bp):
+        app.register_blueprint(blueprint)
+    from skills_app.web import service_levels
+
+    app.register_blueprint(service_levels.bp)
     errors.register(app)
 
     login_manager.login_view = "auth.login"
@@ -57,6 +65,16 @@ def register(app: Flask) -> None:
             "review_count": lambda: assessments.queue_count(current_user),
             "unread_count": lambda: notifications.unread_count(current_user),
         }
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # A NUL byte is never meaningful in a form or filter, and PostgreSQL
+        # refuses it in text (a 500 otherwise): refuse the request up front.
+        values = [*request.args.values(), *request.form.values()] if request.method != "GET" else list(request.args.values())
+        if any("\x00" in v for v in values):
+            from skills_app.errors import InvalidInput
+
+            raise InvalidInput("The request contains a NUL character, which no field accepts.")
 
     @app.after_request
     def security_headers(response):

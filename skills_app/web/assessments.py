@@ -95,7 +95,10 @@ def _form_errors(form) -> None:
 @bp.get("/my/skills")
 def my_skills():
     rows = service.skill_rows(current_user, current_user)
-    return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user))
+    from skills_app.services import revalidation
+
+    return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),
+                           expiring=revalidation.expiring(current_user, person=current_user))
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])

@@ -47,6 +47,31 @@ def register(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))
 
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc):
+        # The database went away (restarted, connections dropped): say so with a 503,
+        # on a page that needs no database (the layout asks it for counts).
+        if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            return unexpected(exc)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # pragma: no cover - the connection is already gone
+            db.session.remove()
+        message = "The database is not answering just now. Please try again in a moment."
+        if wants_json():
+            response = jsonify({"error": {"code": "unavailable", "message": message}})
+        else:
+            response = app.response_class(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable · skills_app</title></head>"
+                f"<body><main><h1>Service unavailable</h1><p>{message}</p></main></body></html>", mimetype="text/html")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)

@@ -13,7 +13,14 @@ bp = Blueprint("main", __name__)
 @login_required
 def dashboard():
     frameworks = framework_service.list_all(current_user)
-    return render_template("main/dashboard.html", frameworks=frameworks)
+    from skills_app.services import campaigns, revalidation
+
+    my_campaigns = []
+    for campaign in campaigns.for_person(current_user):
+        parts = campaigns.my_part(current_user, campaign)
+        my_campaigns.append((campaign, parts, campaigns.person_progress(campaign, parts)))
+    expiring = revalidation.expiring(current_user, person=current_user)
+    return render_template("main/dashboard.html", frameworks=frameworks, my_campaigns=my_campaigns, expiring=expiring)
 
 
 @bp.get("/healthz")

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from skills_app import policy
+from skills_app import cache, policy
 from skills_app.errors import InvalidInput
 from skills_app.reports import coverage, export, gaps, training
 from skills_app.services import org, requirements
@@ -56,16 +56,21 @@ def gap_report():
     filters = _filters()
     by = request.args.get("group") or None
     view = request.args.get("view", "table")
-    total, groups = gaps.summary(current_user, filters, by=by)
+    # Computed in SQL, and cached until the next recorded change (see cache.py).
+    def key(name, *extra):
+        return gaps.cache_key(current_user, name, filters, *extra)
+
+    total, groups = cache.cached(key("summary", by), lambda: gaps.summary(current_user, filters, by=by))
     page = max(request.args.get("page", 1, type=int), 1)
     rows = None
     if view == "table":
-        rows = gaps.rows(gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gaps.COLUMNS + ["essential", "via"])
+        rows = cache.cached(key("rows", page), lambda: gaps.rows(
+            gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gaps.COLUMNS + ["essential", "via"]))
     heat = None
     if view == "heatmap-units":
-        heat = gaps.unit_heatmap(current_user, filters)
+        heat = cache.cached(key("unit-heatmap"), lambda: gaps.unit_heatmap(current_user, filters))
     elif view == "heatmap":
-        heat = gaps.heatmap(gaps.frame(current_user, filters, limit=2000), "person")
+        heat = cache.cached(key("person-heatmap"), lambda: gaps.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
     pages = max((total["requirements"] + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,
@@ -78,15 +83,22 @@ def gap_report():
 def gap_export():
     policy.require(current_user, "view_gap_reports")
     fmt, filters = _format(), _filters()
-    df = gaps.frame(current_user, filters)
     if fmt == "csv":
-        return _download(export.to_csv(df[gaps.COLUMNS]), fmt, "gap-report")
+        import io
+
+        buffer = io.StringIO()
+        gaps.write_csv(current_user, buffer, filters)
+        return _download(buffer.getvalue(), fmt, "gap-report")
     by = request.args.get("group") or None
+    if by and by not in gaps.GROUPINGS:
+        raise InvalidInput(f"group by one of {', '.join(gaps.GROUPINGS)}", details={"group": by})
     if fmt == "json":
-        payload = {"rows": gaps.rows(df)}
-        if by:
-            payload["groups"] = gaps.group_records(gaps.grouped(df, by))
-        return _download(export.to_json(payload), fmt, "gap-report")
+        import io
+
+        buffer = io.StringIO()
+        gaps.write_json(current_user, buffer, filters, by=by)
+        return _download(buffer.getvalue(), fmt, "gap-report")
+    df = gaps.frame(current_user, filters)
     sheets = {"Gaps": df[gaps.COLUMNS + ["essential", "via", "valid_until"]]}
     for grouping in ([by] if by else list(gaps.GROUPINGS)):
         sheets[f"By {grouping.replace('_', ' ')}"] = gaps.grouped(df, grouping)

@@ -1,0 +1,155 @@
+"""Accessibility: every page each demo role reaches passes axe-core with no
+serious or critical violation, and the assessment and review pages work from
+the keyboard alone."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from skills_app import demo
+from skills_app.extensions import db
+from tests.conftest import CI, ROOT
+
+pytestmark = pytest.mark.browser
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ROLES = ["sam.taylor", "marcus.webb", "hannah.lee", "laura.chen", "alex.morgan"]
+# Links that change state or leave the page as a file are not crawled.
+SKIP = ("/logout", "/export", "format=", "/file", "/download", ".csv", ".xlsx", "/api/")
+
+
+@pytest.fixture
+def axe():
+    if not AXE.exists():
+        if CI:
+            pytest.fail(f"{AXE} is missing: make test installs it with npm", pytrace=False)
+        pytest.skip("axe-core is not installed (make test runs npm ci)")
+    return AXE
+
+
+@pytest.fixture
+def demo_org(browser_app):
+    demo.load(ROOT / "frameworks", ROOT / "seed_data")
+    db.session.commit()
+
+
+def sign_in(page, base, who):
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(f"{who}@acme.example")
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def serious_violations(page, axe: Path) -> list[str]:
+    # Evaluated through the DevTools protocol: the page's CSP (no inline
+    # scripts) stays on, as users have it.
+    page.evaluate(axe.read_text(encoding="utf-8"))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    return result
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_reachable_page_passes_axe(page, live_server, demo_org, axe, who):
+    sign_in(page, live_server, who)
+    seen: set[str] = set()
+    queue = ["/"]
+    problems: dict[str, list[str]] = {}
+    while queue and len(seen) < 40:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = page.goto(urljoin(live_server, path))
+        if response is None or response.status != 200 or "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        found = serious_violations(page, axe)
+        if found:
+            problems[path] = found
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+            parts = urlsplit(href)
+            if parts.netloc or not href.startswith("/") or any(s in href for s in SKIP):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            # One page per route shape is enough: /people/1 stands for /people/2.
+            shape = "/".join("#" if p.isdigit() else p for p in parts.path.split("/"))
+            if not any("/".join("#" if p.isdigit() else p for p in urlsplit(s).path.split("/")) == shape for s in seen | set(queue)):
+                queue.append(target)
+    assert len(seen) >= 5
+    assert not problems, "\n".join(f"{path}: {'; '.join(found)}" for path, found in problems.items())
+
+
+def tab_to(page, locator, limit: int = 300) -> None:
+    """Press Tab until ``locator`` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {locator}")
+
+
+def test_self_assessment_and_review_from_the_keyboard_alone(page, live_server, demo_org, shots):
+    from sqlalchemy import select
+
+    from skills_app.models import Assessment, Person, Skill
+
+    slmo = db.session.scalar(select(Skill).where(Skill.code == "SLMO"))
+    # The employee signs in, starts a self-assessment and rates a descriptor, keys only.
+    page.goto(f"{live_server}/login")
+    tab_to(page, page.get_by_label("Email"))
+    page.keyboard.type("sam.taylor@acme.example")
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/assessments/new?skill_id={slmo.id}")
+    claim = page.get_by_label("Level you claim")
+    tab_to(page, claim)
+    for _ in range(6):
+        if claim.input_value() == "4":
+            break
+        page.keyboard.press("ArrowDown")
+    assert claim.input_value() == "4"
+    tab_to(page, page.get_by_role("button", name="Start self-assessment"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Started your self-assessment of SLMO at level 4").wait_for()
+    met = page.get_by_label("Met", exact=True).first
+    tab_to(page, met)
+    page.keyboard.press("Space")
+    assert met.is_checked()
+    tab_to(page, page.get_by_role("button", name="Save draft"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Draft saved.").wait_for()
+    shots(page, "keyboard-draft-saved")
+    mine = db.session.scalar(select(Assessment).join(Person, Assessment.person_id == Person.id)
+                             .where(Person.email == "sam.taylor@acme.example", Assessment.skill_id == slmo.id))
+    db.session.refresh(mine)
+    assert mine.status == "draft" and mine.claimed_level == 4
+    assert any(r.rating == "met" for r in mine.ratings)
+
+    # The line manager returns a submitted assessment for more evidence, keys only.
+    page.context.clear_cookies()
+    waiting = db.session.scalar(select(Assessment).join(Person, Assessment.person_id == Person.id)
+                                .where(Person.email == "tom.fischer@acme.example", Assessment.status == "submitted"))
+    page.goto(f"{live_server}/login")
+    tab_to(page, page.get_by_label("Email"))
+    page.keyboard.type("marcus.webb@acme.example")
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/reviews/{waiting.id}")
+    tab_to(page, page.get_by_label("Reason or comment"))
+    page.keyboard.type("Please add last month's SLA report.")
+    tab_to(page, page.get_by_role("button", name="Return for more evidence"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Decision recorded").wait_for()
+    shots(page, "keyboard-returned")
+    db.session.refresh(waiting)
+    assert waiting.status == "returned"
+    assert waiting.decision_comment == "Please add last month's SLA report."
