@@ -247,3 +247,16 @@ def test_crosswalk_file_import_errors_and_no_op(runner, org, tmp_path):
     exported = result.output
     assert result.exit_code == 0, (result.output, result.exception)
     assert "levels:" in exported and "SLMO" in exported
+
+
+def test_the_demo_organisation_shows_a_single_point_of_failure(app):
+    """`make run` must show HR a service hanging on one person."""
+    from skills_app import demo
+    from skills_app.reports import coverage
+
+    demo.load(ROOT / "frameworks", ROOT / "seed_data")
+    db.session.commit()
+    table = coverage.service_coverage(SYSTEM)
+    spof = table[table["single_point_of_failure"]]
+    assert list(spof["service"]) == ["Major incident reporting"]
+    assert list(spof["qualified_people"]) == ["Ravi Patel"]
