@@ -70,36 +70,30 @@ def _clean_name(name: str, what: str) -> str:
     return name
 
 
-def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None) -> JobRole:
+def _save_named(actor, model, row, *, name: str, description: str | None, what: str):
+    """Create or rename a job role or a service: names are unique, whatever their case."""
     policy.require(actor, "manage_requirements")
-    name = _clean_name(name, "job role")
-    clash = db.session.scalar(select(JobRole).where(func.lower(JobRole.name) == name.lower()))
-    if clash is not None and clash is not role:
-        raise Conflict(f"there is already a job role {clash.name!r}")
-    created = role is None
+    name = _clean_name(name, what)
+    clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
+    if clash is not None and clash is not row:
+        raise Conflict(f"there is already a {what} {clash.name!r}")
+    created = row is None
     if created:
-        role = JobRole(name=name)
-        db.session.add(role)
-    role.name, role.description = name, (description or "").strip() or None
+        row = model(name=name)
+        db.session.add(row)
+    row.name, row.description = name, (description or "").strip() or None
     db.session.flush()
-    audit.record(actor, "job_role.created" if created else "job_role.updated", role, summary=f"job role {name} {'created' if created else 'updated'}")
-    return role
+    action = f"{model.__tablename__}.{'created' if created else 'updated'}"
+    audit.record(actor, action, row, summary=f"{what} {name} {'created' if created else 'updated'}")
+    return row
+
+
+def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None) -> JobRole:
+    return _save_named(actor, JobRole, role, name=name, description=description, what="job role")
 
 
 def save_service(actor, service: Service | None, *, name: str, description: str | None) -> Service:
-    policy.require(actor, "manage_requirements")
-    name = _clean_name(name, "service")
-    clash = db.session.scalar(select(Service).where(func.lower(Service.name) == name.lower()))
-    if clash is not None and clash is not service:
-        raise Conflict(f"there is already a service {clash.name!r}")
-    created = service is None
-    if created:
-        service = Service(name=name)
-        db.session.add(service)
-    service.name, service.description = name, (description or "").strip() or None
-    db.session.flush()
-    audit.record(actor, "service.created" if created else "service.updated", service, summary=f"service {name} {'created' if created else 'updated'}")
-    return service
+    return _save_named(actor, Service, service, name=name, description=description, what="service")
 
 
 def _check_level(skill: Skill, level: int) -> None:

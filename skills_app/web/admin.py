@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
@@ -13,7 +13,7 @@ from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person
 from skills_app.models.people import ROLE_LABELS
 from skills_app.services import accounts, audit, org
-from skills_app.web.forms import ConfirmForm, EmailAddress
+from skills_app.web.forms import CheckboxesField, ConfirmForm, EmailAddress
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -22,11 +22,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def _signed_in():
     return None
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _unit_choices():

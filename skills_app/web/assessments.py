@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField, TextAreaField, URLField, widgets
+from wtforms import HiddenField, SelectField, SubmitField, TextAreaField, URLField
 from wtforms.validators import Length, Optional
 
 from skills_app.errors import Conflict, InvalidInput, InvalidState
@@ -17,7 +17,7 @@ from skills_app.extensions import db
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store, notifications
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm
 
 bp = Blueprint("assessments", __name__)
 reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -33,11 +33,6 @@ for _bp in (bp, reviews_bp, notifications_bp):
     @login_required
     def _signed_in():
         return None
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class StartForm(FlaskForm):

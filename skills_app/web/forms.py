@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SelectMultipleField, SubmitField, widgets
 from wtforms.validators import ValidationError
 
 
@@ -20,3 +20,11 @@ class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token and a button: for POST-only actions."""
 
     submit = SubmitField("Confirm")
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes, each with its own label.
+    The template macro wraps it in a fieldset whose legend is the field's label."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()

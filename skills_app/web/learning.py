@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, URLField, widgets
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
@@ -14,7 +14,7 @@ from skills_app.models import Skill
 from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.reports import gaps, training
 from skills_app.services import learning, requirements
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
@@ -35,11 +35,6 @@ class ResourceForm(FlaskForm):
     target_level = IntegerField("Leads to level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save resource")
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class PlanForm(FlaskForm):

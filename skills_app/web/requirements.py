@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
@@ -13,7 +13,7 @@ from skills_app.errors import FORM_ERRORS, DomainError
 from skills_app.extensions import db
 from skills_app.models import Skill
 from skills_app.services import accounts, crosswalks, requirements
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm
 
 bp = Blueprint("requirements", __name__)
 
@@ -47,11 +47,6 @@ class ServiceRequirementForm(FlaskForm):
     min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     headcount = IntegerField("People needed at this level or above", default=1, validators=[DataRequired(), NumberRange(min=1, max=10000)])
     submit = SubmitField("Add or update requirement")
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class AssignmentForm(FlaskForm):
