@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select, true
 
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState
@@ -61,17 +61,24 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
     days = clean_days(days)
     now = now or utcnow()
     until = now + timedelta(days=days)
+    scope = _scope(actor, person)
+    # The people in scope are filtered inside each part, so that one person's
+    # page reads only their own assessments.
+    if person is not None:
+        mine = Assessment.person_id == person.id
+    else:
+        mine = Assessment.person_id.in_(scope) if scope is not None else true()
     ranked = (
         select(Assessment.id, Assessment.person_id, Assessment.skill_id, Assessment.validated_level,
                Assessment.decided_at, Assessment.valid_until,
                func.row_number().over(partition_by=(Assessment.person_id, Assessment.skill_id),
                                       order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
         .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now))
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), mine)
         .subquery()
     )
     reopened = (select(Assessment.person_id, Assessment.skill_id, func.max(Assessment.id).label("open_id"))
-                .where(Assessment.status.in_(OPEN_STATUSES)).group_by(Assessment.person_id, Assessment.skill_id).subquery())
+                .where(Assessment.status.in_(OPEN_STATUSES), mine).group_by(Assessment.person_id, Assessment.skill_id).subquery())
     manager = Person.__table__.alias("manager")
     stmt = (
         select(ranked.c.id.label("assessment_id"), Person.id.label("person_id"), Person.name.label("person"),
@@ -89,7 +96,6 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
         .where(ranked.c.rank == 1, ranked.c.valid_until.is_not(None), ranked.c.valid_until <= until, Person.active.is_(True))
         .order_by(ranked.c.valid_until, Person.name, Person.id, Skill.code)
     )
-    scope = _scope(actor, person)
     if scope is not None:
         stmt = stmt.where(Person.id.in_(scope))
     out = []
