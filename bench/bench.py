@@ -252,6 +252,15 @@ def load(port: int, path: str, cookie: str, clients: int, seconds: float) -> dic
 def pages(url: str, clients: int, seconds: float) -> dict:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+    # As in production: the workers share throttling and the report cache in Redis.
+    if os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"):
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        try:
+            import redis
+
+            redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=1).flushdb()
+        except Exception:  # noqa: BLE001 - no Redis: each worker caches on its own
+            env.pop("REDIS_URL")
     server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4", "--preload", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "skills_app:create_app()"], cwd=ROOT, env=env)
     try:

@@ -86,14 +86,54 @@ def bump() -> None:
         current_app.logger.exception("could not invalidate the report cache")
 
 
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
 def cached(key: str, compute: Callable[[], Any], ttl: int = DEFAULT_TTL):
-    """The cached value for ``key`` at the current generation, computing it when missing."""
+    """The cached value for ``key`` at the current generation, computing it when missing.
+
+    Single flight: when many requests miss at once, one computes and the others
+    wait for its result (threads of a process by a lock; processes sharing Redis
+    by a short Redis lock) instead of all running the same query together."""
     if current_app.config.get("REPORT_CACHE") is False:
         return compute()
     cache = store()
     full = f"{cache.generation()}:{key}"
     value = cache.get(full)
-    if value is None:
+    if value is not None:
+        return value
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(full, threading.Lock())
+        if len(_LOCKS) > 1024:
+            _LOCKS.clear()
+    with lock:
+        value = cache.get(full)
+        if value is None:
+            value = _compute_once(cache, full, compute, ttl)
+    return value
+
+
+def _compute_once(cache, full: str, compute: Callable[[], Any], ttl: int):
+    if not isinstance(cache, RedisCache):
         value = compute()
         cache.set(full, value, ttl)
+        return value
+    lock_key = f"skills_app:cache-lock:{full}"
+    if cache._redis.set(lock_key, "1", nx=True, ex=60):
+        try:
+            value = compute()
+            cache.set(full, value, ttl)
+            return value
+        finally:
+            cache._redis.delete(lock_key)
+    # Another server is computing it: wait for its result (bounded), else compute.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and cache._redis.exists(lock_key):
+        time.sleep(0.05)
+        value = cache.get(full)
+        if value is not None:
+            return value
+    value = compute()
+    cache.set(full, value, ttl)
     return value
