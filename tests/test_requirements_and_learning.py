@@ -260,3 +260,18 @@ def test_the_demo_organisation_shows_a_single_point_of_failure(app):
     spof = table[table["single_point_of_failure"]]
     assert list(spof["service"]) == ["Major incident reporting"]
     assert list(spof["qualified_people"]) == ["Ravi Patel"]
+
+
+def test_a_large_organisation_gets_a_typed_org_unit_filter(client, auth, staffed):
+    """Thousands of units make a useless select and a slow page: past 300 the
+    filter is a path to type, with the top levels suggested."""
+    from skills_app.models import OrgUnit
+
+    root = db.session.scalar(select(OrgUnit).where(OrgUnit.path == "Acme"))
+    db.session.add_all(OrgUnit(name=f"Team {i}", path=f"Acme/Many/Sub/Team {i}", parent=root) for i in range(310))
+    db.session.commit()
+    auth.login(staffed["hr"])
+    page = client.get("/reports/gaps?org_unit=Acme/IT").get_data(as_text=True)
+    assert 'list="f-unit-list"' in page and 'value="Acme/IT"' in page
+    assert "Acme/Many/Sub/Team 7" not in page       # the fourth level and below are typed, not listed
+    assert '<option value="Acme/IT/Desk">' in page   # the top levels are suggested

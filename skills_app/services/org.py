@@ -159,3 +159,17 @@ def member_counts() -> dict[int | None, int]:
     """Active people per org unit id."""
     stmt = select(Person.org_unit_id, func.count()).where(Person.active.is_(True)).group_by(Person.org_unit_id)
     return dict(db.session.execute(stmt).all())
+
+
+CHOICE_LIMIT = 300
+
+
+def units_for_choice(limit: int = CHOICE_LIMIT) -> dict:
+    """The org units a filter offers: all of them when there are few; in a large
+    organisation the top three levels as suggestions for a typed path (a select
+    of thousands of units helps no one and costs every page that shows it)."""
+    total = db.session.scalar(select(func.count()).select_from(OrgUnit)) or 0
+    if total <= limit:
+        return {"all": True, "units": all_units(), "total": total}
+    stmt = select(OrgUnit).where(func.length(OrgUnit.path) - func.length(func.replace(OrgUnit.path, SEPARATOR, "")) <= 2)
+    return {"all": False, "units": list(db.session.scalars(stmt.order_by(OrgUnit.path).limit(limit))), "total": total}

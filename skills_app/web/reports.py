@@ -43,7 +43,7 @@ def _format() -> str:
 
 def _choices():
     return {
-        "units": org.all_units(),
+        "units": org.units_for_choice(),
         "job_roles": requirements.job_roles(current_user),
         "services": requirements.services(current_user),
         "skills": requirements.skill_choices(),
