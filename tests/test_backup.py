@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import tarfile
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from skills_app.extensions import db
 from skills_app.models import Person
 from tests.conftest import ROOT, _clean, build_app
 
-RESTORE_DB = "test_security_restore"
+# Named after the test database, so that two suites on one server never share it.
+RESTORE_DB = f"{make_url(os.environ.get('TEST_DATABASE_URL', 'postgresql:///test')).database}_restore"
 
 
 def _state() -> dict[str, list[tuple]]:
@@ -47,8 +49,6 @@ def targets():
 
 
 def _admin_engine():
-    import os
-
     from skills_app.config import normalise_database_url
 
     url = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
