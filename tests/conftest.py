@@ -1,18 +1,26 @@
 """Fixtures: an app per database (SQLite always, PostgreSQL when
 TEST_DATABASE_URL is set), built by the Alembic migrations; a clean database
-for every test; factories for the data tests need; a signed-in client."""
+for every test, or a world built once per database with each test rolled back
+(``world_fixture``); factories and organisations; signed-in clients and
+browser pages; the command line."""
 from __future__ import annotations
 
+import itertools
 import os
+import sqlite3
 import threading
+from contextlib import closing, contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import g, request_started
-from sqlalchemy import text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import select, text
 
 from skills_app import create_app
 from skills_app.extensions import db
+from skills_app.models import Person
 from skills_app.policy import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +100,9 @@ def app(request, tmp_path_factory):
 
 
 def _clean(app) -> None:
-    app.extensions.pop("skills_app.throttle", None)
-    app.extensions.pop("skills_app.cache", None)
+    _forget_counters(app)
+    # Worlds built once (see ``world_fixture``) are gone with the rows.
+    app.extensions.pop("tests.worlds", None)
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -107,15 +116,97 @@ def _clean(app) -> None:
                 conn.execute(table.delete())
 
 
+def _forget_counters(app) -> None:
+    """Sign-in throttling counters and the report cache live outside the database."""
+    app.extensions.pop("skills_app.throttle", None)
+    app.extensions.pop("skills_app.cache", None)
+
+
+# -- a world built once, each test rolled back -----------------------------------
+
+WORLDS: dict[str, object] = {}
+
+
+class _JoinedSession(FlaskSession):
+    """``db.session`` for one test: bound to the test's connection, so that every
+    commit (the views' and services' as well as the test's) releases a SAVEPOINT
+    inside the test's transaction, which is rolled back at the end."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@contextmanager
+def rolled_back(app):
+    """Run the body inside one database transaction that is rolled back, with
+    ``db.session`` joined to it (SQLAlchemy's "joining a session into an external
+    transaction" recipe, ``join_transaction_mode="create_savepoint"``).
+
+    The caller has pushed an app context; requests of the test client reuse it,
+    and so use the same session."""
+    db.session.remove()
+    connection = db.engine.connect()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite begins transactions itself, late, and commits on RELEASE of an
+        # outer SAVEPOINT; take that over and say BEGIN ourselves.
+        raw = connection.connection.dbapi_connection
+        raw.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    db.session.registry.set(_JoinedSession(db, bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        outer.rollback()
+        if sqlite:
+            raw.isolation_level = ""
+        connection.close()
+
+
+def world_fixture(build):
+    """Turn ``build()`` into a fixture for a world that costs one build per database.
+
+    ``build()`` creates rows through the services, commits, and returns plain
+    values (ids, not model objects: each test has a session of its own). The
+    world is built the first time a test asks for it on a database, and again
+    only after another test emptied the tables; every test that uses it runs in
+    a transaction that is rolled back (``rolled_back``), so it may write freely
+    and the next test finds the world as it was built."""
+    name = build.__name__
+
+    @pytest.fixture(name=name)
+    def fixture(app):
+        built = app.extensions.setdefault("tests.worlds", {})
+        if name not in built:
+            _clean(app)
+            built = app.extensions.setdefault("tests.worlds", {})
+            db.session.remove()
+            built[name] = build()
+            db.session.commit()
+            db.session.remove()
+        _forget_counters(app)
+        with rolled_back(app):
+            yield built[name]
+
+    fixture.__doc__ = build.__doc__
+    WORLDS[name] = fixture
+    return fixture
+
+
 @pytest.fixture(autouse=True)
 def _fresh_database(request):
-    """Each test that uses the app starts from empty tables."""
+    """Each test that uses the app starts from empty tables (or from its world,
+    see ``world_fixture``)."""
     if "app" not in request.fixturenames and "browser_app" not in request.fixturenames:
         yield
         return
     name = "browser_app" if "browser_app" in request.fixturenames else "app"
     app = request.getfixturevalue(name)
-    _clean(app)
+    if not WORLDS.keys() & set(request.fixturenames):
+        _clean(app)
     ctx = app.app_context()
     ctx.push()
 
@@ -139,6 +230,7 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
+    """The skills-app command line, through Flask's CliRunner, in the test's app context."""
     return app.test_cli_runner()
 
 
@@ -152,45 +244,166 @@ def csrf(app):
 
 # -- factories ---------------------------------------------------------------
 
-@pytest.fixture
-def make_person(app):
+# Numbers unique in the whole run: a test's people never clash with its world's.
+_PERSON_NUMBERS = itertools.count(1)
+
+
+def make_person(name: str | None = None, *, roles=("employee",), manager=None, unit: str | None = None,
+                email: str | None = None, active: bool = True, job_title: str | None = None):
+    """A person created through the services (with the test password), committed."""
     from skills_app.services import accounts, org
 
-    counter = {"n": 0}
-
-    def factory(name: str | None = None, *, roles=("employee",), manager=None, unit: str | None = None,
-                email: str | None = None, active: bool = True, job_title: str | None = None):
-        counter["n"] += 1
-        n = counter["n"]
-        name = name or f"Person {n}"
-        email = email or f"{name.lower().replace(' ', '.')}.{n}@example.test"
-        org_unit = org.ensure_path(SYSTEM, unit) if unit else None
-        person = accounts.create_person(SYSTEM, email=email, name=name, roles=roles, password=PASSWORD,
-                                        manager=manager, org_unit=org_unit, job_title=job_title,
-                                        employee_number=f"T{n:05d}")
-        if not active:
-            accounts.set_active(SYSTEM, person, False)
-        db.session.commit()
-        return person
-
-    return factory
+    n = next(_PERSON_NUMBERS)
+    name = name or f"Person {n}"
+    email = email or f"{name.lower().replace(' ', '.')}.{n}@example.test"
+    org_unit = org.ensure_path(SYSTEM, unit) if unit else None
+    person = accounts.create_person(SYSTEM, email=email, name=name, roles=roles, password=PASSWORD,
+                                    manager=manager, org_unit=org_unit, job_title=job_title,
+                                    employee_number=f"T{n:05d}")
+    if not active:
+        accounts.set_active(SYSTEM, person, False)
+    db.session.commit()
+    return person
 
 
-@pytest.fixture
-def load_seed_frameworks(app):
+def load_seed_frameworks():
     """Load the two framework files of frameworks/ and return {code: Framework}."""
     from skills_app.importers import parse_file
     from skills_app.services import frameworks
 
-    def load():
-        out = {}
-        for path in sorted((ROOT / "frameworks").glob("*.yaml")):
-            result = frameworks.import_doc(SYSTEM, parse_file(path), source=str(path))
-            out[result.framework.code] = result.framework
-        db.session.commit()
-        return out
+    out = {}
+    for path in sorted((ROOT / "frameworks").glob("*.yaml")):
+        result = frameworks.import_doc(SYSTEM, parse_file(path), source=str(path))
+        out[result.framework.code] = result.framework
+    db.session.commit()
+    return out
 
-    return load
+
+def load_demo():
+    """The demo organisation of seed_data/ (and the frameworks), committed."""
+    from skills_app import demo
+
+    demo.load(ROOT / "frameworks", ROOT / "seed_data")
+    db.session.commit()
+
+
+@pytest.fixture(name="make_person")
+def make_person_fixture(app):
+    return make_person
+
+
+@pytest.fixture(name="load_seed_frameworks")
+def load_seed_frameworks_fixture(app):
+    return load_seed_frameworks
+
+
+
+# -- organisations ---------------------------------------------------------------
+
+@pytest.fixture
+def team(app):
+    """Director > Manager > (Sam, Pat); Director > Other manager > Otto; HR, learning, admin; the
+    seed frameworks (``sfia``, ``slmo``, ``slm``). Built for each test."""
+    frameworks = load_seed_frameworks()
+    director = make_person("Dana Director", roles=("employee", "manager"))
+    manager = make_person("Manny Manager", roles=("employee", "manager"), manager=director)
+    sam = make_person("Sam Subject", manager=manager)
+    pat = make_person("Pat Peer", manager=manager)
+    other = make_person("Olga Other", roles=("employee", "manager"), manager=director)
+    otto = make_person("Otto Outside", manager=other)
+    hr = make_person("Hana HR", roles=("employee", "hr"))
+    learning = make_person("Lars Learning", roles=("employee", "learning"))
+    admin = make_person("Ada Admin", roles=("employee", "admin"))
+    sfia = frameworks["SFIA"]
+    slmo = next(s for s in sfia.skills if s.code == "SLMO")
+    slm = next(s for s in frameworks["SLM"].skills if s.code == "SLM")
+    return SimpleNamespace(director=director, manager=manager, sam=sam, pat=pat, other=other, otto=otto, hr=hr,
+                           learning=learning, admin=admin, sfia=sfia, slmo=slmo, slm=slm)
+
+
+@world_fixture
+def matrix_world():
+    """The callers of the access matrix (tests/test_access_matrix.py draws them), and something behind every id in a URL: the subject's submitted SLMO
+    assessment with a file as evidence, a job role and a service with a requirement each,
+    a crosswalk, a learning resource, a training plan the subject is enrolled in, a
+    campaign, a holiday, an escalated breach of the review service level, an API token.
+    Built once per database; every test runs in a transaction that is rolled back."""
+    import io
+    from datetime import date, timedelta
+
+    from skills_app.models.framework import utcnow
+    from skills_app.policy import SYSTEM
+    from skills_app.services import assessments, campaigns, crosswalks, learning, requirements, service_levels, tokens
+
+    director = make_person("Dana Director", roles=("employee", "manager"), unit="Group/IT")
+    manager = make_person("Manny Manager", roles=("employee", "manager"), manager=director, unit="Group/IT/Service Desk")
+    subject = make_person("Sasha Subject", manager=manager, unit="Group/IT/Service Desk", job_title="Service Desk Analyst")
+    peer = make_person("Pat Peer", manager=manager, unit="Group/IT/Service Desk")
+    other_manager = make_person("Olga Other", roles=("employee", "manager"), manager=director, unit="Group/IT/Infrastructure")
+    make_person("Otto Otherreport", manager=other_manager, unit="Group/IT/Infrastructure")
+    org = {
+        "self": subject,
+        "peer": peer,
+        "manager": manager,
+        "indirect": director,
+        "other_manager": other_manager,
+        "hr": make_person("Hana HR", roles=("employee", "hr"), unit="Group/People"),
+        "learning": make_person("Lars Learning", roles=("employee", "learning"), unit="Group/People"),
+        "admin": make_person("Ada Admin", roles=("employee", "admin"), unit="Group/IT"),
+    }
+
+    frameworks = load_seed_frameworks()
+    slmo = frameworks["SFIA"].skills[0]
+    assessment = assessments.start(subject, slmo, 3)
+    descriptor = assessments.claimed_descriptors(assessment)[0]
+    evidence = assessments.add_evidence(subject, assessment, descriptor_ids=[descriptor.id], filename="report.txt",
+                                        stream=io.BytesIO(b"Monthly SLA report, written by me."))
+    assessments.submit(subject, assessment)
+    role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    role_req = requirements.set_role_requirement(SYSTEM, role, slmo, min_level=3, essential=True)
+    service = requirements.save_service(SYSTEM, None, name="Payroll", description=None)
+    service_req = requirements.set_service_requirement(SYSTEM, service, slmo, min_level=3, headcount=2)
+    requirements.assign(SYSTEM, subject, job_roles=[role], services=[service])
+    doc = crosswalks.parse({"crosswalk": {"name": "x", "from": {"framework": "SLM"}, "to": {"framework": "SFIA"}},
+                            "skills": [{"from": "SLM", "to": "SLMO", "levels": {2: 2, 3: 3}}]}, "x.yaml")
+    crosswalk, _ = crosswalks.import_doc(SYSTEM, doc, "x.yaml")
+    resource = learning.save_resource(SYSTEM, None, title="Course", kind="course", provider=None, url=None, duration_hours=None,
+                                      description=None, skill=slmo, target_level=3)
+    plan = learning.create_plan(SYSTEM, name="Plan", skill=slmo, target_level=3, resource=resource, starts_on=None, ends_on=None,
+                                people=[subject])
+    campaign = campaigns.open_campaign(SYSTEM, name="Service desk 2026", skills=[slmo], opens_on=date.today(),
+                                       due_on=date.today(), org_unit=subject.org_unit)
+    # A holiday, and the subject's review overdue: a breach, escalated to the manager's manager.
+    holiday = service_levels.add_holiday(SYSTEM, day=date(2030, 12, 25), name="Christmas Day")
+    assessment.due_at = utcnow() - timedelta(days=1)
+    service_levels.run_checks(SYSTEM)
+    breach = service_levels.breaches(SYSTEM)[0]
+    token, _secret = tokens.create(SYSTEM, subject, "matrix")
+    db.session.commit()
+    return {
+        "people": {caller: person.id for caller, person in org.items()},
+        "things": {
+            "token_id": token.id, "holiday_id": holiday.id, "breach_id": breach.id,
+            "campaign_id": campaign.id,
+            "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
+            "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
+            "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
+        },
+    }
+
+
+@pytest.fixture
+def org(matrix_world) -> dict:
+    """The callers, by kind (``anonymous`` is None), in the test's session."""
+    ids = matrix_world["people"]
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids.values())))}
+    return {"anonymous": None, **{caller: people[id] for caller, id in ids.items()}}
+
+
+@pytest.fixture
+def things(matrix_world) -> dict[str, int]:
+    """The ids behind the URLs (see ``matrix_world``)."""
+    return matrix_world["things"]
 
 
 class Auth:
@@ -207,7 +420,20 @@ class Auth:
 
 @pytest.fixture
 def auth(client):
+    """Sign the test's ``client`` in and out through the sign-in form."""
     return Auth(client)
+
+
+@pytest.fixture
+def sign_in(app):
+    """A test client of its own, signed in as ``person`` through the sign-in form."""
+    def sign_in(person, password: str = PASSWORD):
+        client = app.test_client()
+        response = Auth(client).login(person, password)
+        assert response.status_code == 302, f"{person.email} could not sign in"
+        return client
+
+    return sign_in
 
 
 # -- the browser ---------------------------------------------------------------
@@ -246,6 +472,43 @@ def live_server(browser_app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def demo_org(browser_app, tmp_path_factory):
+    """The demo organisation (and the frameworks) in the browser tests' database:
+    loaded once, then copied back from a snapshot (SQLite's backup API) for each test."""
+    snapshot = browser_app.config.get("TESTS_DEMO_SNAPSHOT")
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        if snapshot is None:
+            load_demo()
+            snapshot = tmp_path_factory.mktemp("demo") / "demo.db"
+            with closing(sqlite3.connect(snapshot)) as copy:
+                raw.backup(copy)
+            browser_app.config["TESTS_DEMO_SNAPSHOT"] = snapshot
+        else:
+            with closing(sqlite3.connect(snapshot)) as copy:
+                copy.backup(raw)
+
+
+@pytest.fixture
+def sign_in_page(page, live_server):
+    """Sign ``page`` in through the sign-in form; unless told to expect a refusal
+    (``signed_in=False``), wait until the page says who is signed in."""
+    from playwright.sync_api import expect
+
+    from skills_app import demo
+
+    def sign_in(email: str, password: str = demo.DEMO_PASSWORD, *, signed_in: bool = True):
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        if signed_in:
+            expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    return sign_in
 
 
 @pytest.fixture

@@ -28,20 +28,6 @@ def axe():
     return AXE
 
 
-@pytest.fixture
-def demo_org(browser_app):
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
-
-
-def sign_in(page, base, who):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(f"{who}@acme.example")
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
-
-
 def serious_violations(page, axe: Path) -> list[str]:
     # Evaluated through the DevTools protocol: the page's CSP (no inline
     # scripts) stays on, as users have it.
@@ -55,8 +41,8 @@ def serious_violations(page, axe: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_every_reachable_page_passes_axe(page, live_server, demo_org, axe, who):
-    sign_in(page, live_server, who)
+def test_every_reachable_page_passes_axe(page, live_server, sign_in_page, demo_org, axe, who):
+    sign_in_page(f"{who}@acme.example")
     seen: set[str] = set()
     queue = ["/"]
     problems: dict[str, list[str]] = {}

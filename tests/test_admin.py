@@ -18,17 +18,6 @@ from tests.conftest import PASSWORD
 NEW_PASSWORD = "a fresh start password"
 
 
-@pytest.fixture
-def sign_in(app):
-    def sign_in(person, password: str = PASSWORD):
-        client = app.test_client()
-        response = client.post("/login", data={"email": person.email, "password": password})
-        assert response.status_code == 302, f"{person.email} could not sign in"
-        return client
-
-    return sign_in
-
-
 def can_sign_in(app, person, password: str) -> bool:
     return app.test_client().post("/login", data={"email": person.email, "password": password}).status_code == 302
 

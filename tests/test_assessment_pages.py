@@ -10,20 +10,20 @@ import pytest
 from skills_app.extensions import db
 from skills_app.models import Assessment
 from skills_app.services import assessments as service
-from tests.test_assessments import org, submitted  # noqa: F401  (the fixture)
+from tests.test_assessments import submitted
 
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
-def test_my_skills_start_rate_evidence_and_submit(org, client, auth):
-    auth.login(org.sam)
+def test_my_skills_start_rate_evidence_and_submit(team, client, auth):
+    auth.login(team.sam)
     page = text(client.get("/my/skills"))
     assert "No skill is required of you yet, and you have not assessed any." in page and 'label for="skill_id"' in page
-    page = text(client.get(f"/assessments/new?skill_id={org.slmo.id}"))
+    page = text(client.get(f"/assessments/new?skill_id={team.slmo.id}"))
     assert '<option value="2">Level 2</option>' in page and 'value="1"' not in page
-    response = client.post(f"/assessments/new?skill_id={org.slmo.id}", data={"claimed_level": "4"})
+    response = client.post(f"/assessments/new?skill_id={team.slmo.id}", data={"claimed_level": "4"})
     assert response.status_code == 302
     a = db.session.scalars(db.select(Assessment)).one()
     page = text(client.get(response.headers["Location"]))
@@ -42,16 +42,16 @@ def test_my_skills_start_rate_evidence_and_submit(org, client, auth):
     assert "Evidence added." in page and "Every descriptor of level 4 has evidence." in page
     db.session.refresh(a)
     response = client.post(f"/assessments/{a.id}/submit", data={"version": a.version}, follow_redirects=True)
-    assert f"Submitted for review: {org.manager.name} has been told." in text(response)
+    assert f"Submitted for review: {team.manager.name} has been told." in text(response)
     page = text(client.get("/my/skills"))
     assert "Awaiting review" in page
 
 
-def test_stale_page_gets_a_clear_message(org, client, auth):
-    a = service.start(org.sam, org.slmo, 3)
+def test_stale_page_gets_a_clear_message(team, client, auth):
+    a = service.start(team.sam, team.slmo, 3)
     db.session.commit()
     old = a.version
-    auth.login(org.sam)
+    auth.login(team.sam)
     client.post(f"/assessments/{a.id}/draft", data={"claimed_level": "3", "version": old})
     response = client.post(f"/assessments/{a.id}/submit", data={"version": old}, follow_redirects=True)
     assert "changed while you were looking at it" in text(response)
@@ -59,9 +59,9 @@ def test_stale_page_gets_a_clear_message(org, client, auth):
     assert db.session.get(Assessment, a.id).status == "draft"
 
 
-def test_manager_reviews_descriptor_by_descriptor_and_approves_at_another_level(org, client, auth):
-    a = submitted(org, level=4)
-    auth.login(org.manager)
+def test_manager_reviews_descriptor_by_descriptor_and_approves_at_another_level(team, client, auth):
+    a = submitted(team, level=4)
+    auth.login(team.manager)
     page = text(client.get("/reviews"))
     assert '<span class="badge">1' in page and "Review Sam Subject's SLMO" in page
     page = text(client.get(f"/reviews/{a.id}"))
@@ -81,7 +81,7 @@ def test_manager_reviews_descriptor_by_descriptor_and_approves_at_another_level(
     assert "changed while you were looking at it" in text(response)
 
     auth.logout()
-    auth.login(org.sam)
+    auth.login(team.sam)
     page = text(client.get("/notifications"))
     assert "validated your SLMO" in page and "Negotiation with customers not yet shown." in page
     assert '<span class="badge">1' in text(client.get("/my/skills"))
@@ -96,63 +96,63 @@ def test_manager_reviews_descriptor_by_descriptor_and_approves_at_another_level(
 
 
 @pytest.mark.parametrize("who, status", [("pat", 404), ("director", 403), ("other", 404), ("admin", 404), ("sam", 403)])
-def test_others_cannot_decide(org, client, auth, who, status):
-    a = submitted(org)
-    auth.login(getattr(org, who))
+def test_others_cannot_decide(team, client, auth, who, status):
+    a = submitted(team)
+    auth.login(getattr(team, who))
     response = client.post(f"/reviews/{a.id}", data={"version": a.version, "outcome": "approve:4", "comment": ""})
     assert response.status_code == status
     db.session.expire_all()
     assert db.session.get(Assessment, a.id).status == "submitted"
 
 
-def test_the_person_page_shows_decisions_over_time(org, client, auth):
-    a = submitted(org, level=5)
-    service.decide(org.manager, a, outcome="reject", comment="Level 5 is not the role.")
-    b = submitted(org, level=3)
-    service.decide(org.manager, b, outcome="approve")
+def test_the_person_page_shows_decisions_over_time(team, client, auth):
+    a = submitted(team, level=5)
+    service.decide(team.manager, a, outcome="reject", comment="Level 5 is not the role.")
+    b = submitted(team, level=3)
+    service.decide(team.manager, b, outcome="approve")
     db.session.commit()
-    for viewer in (org.sam, org.manager, org.director, org.hr):
+    for viewer in (team.sam, team.manager, team.director, team.hr):
         auth.login(viewer)
-        page = text(client.get(f"/people/{org.sam.id}"))
+        page = text(client.get(f"/people/{team.sam.id}"))
         assert "Skills and decisions" in page and "Level 5 is not the role." in page and "validated at level 3" in page
         assert "Ran the SLA reviews." in page
         auth.logout()
-    auth.login(org.admin)
-    page = text(client.get(f"/people/{org.sam.id}"))
+    auth.login(team.admin)
+    page = text(client.get(f"/people/{team.sam.id}"))
     assert "Skills and decisions" not in page
 
 
-def test_user_content_is_inert(org, client, auth):
-    a = service.start(org.sam, org.slmo, 3)
+def test_user_content_is_inert(team, client, auth):
+    a = service.start(team.sam, team.slmo, 3)
     d = service.claimed_descriptors(a)[0]
-    service.add_evidence(org.sam, a, descriptor_ids=[d.id], text='<script>alert("x")</script><b>bold</b>')
-    service.add_evidence(org.sam, a, descriptor_ids=[d.id], url='https://example.com/"><script>x</script>'.replace('"', "%22").replace("<", "%3C").replace(">", "%3E"))
+    service.add_evidence(team.sam, a, descriptor_ids=[d.id], text='<script>alert("x")</script><b>bold</b>')
+    service.add_evidence(team.sam, a, descriptor_ids=[d.id], url='https://example.com/"><script>x</script>'.replace('"', "%22").replace("<", "%3C").replace(">", "%3E"))
     db.session.commit()
-    auth.login(org.sam)
+    auth.login(team.sam)
     page = client.get(f"/assessments/{a.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert 'rel="noopener noreferrer nofollow"' in page
 
 
-def test_hr_and_admin_edit_framework_assessment_settings(org, client, auth):
-    auth.login(org.hr)
+def test_hr_and_admin_edit_framework_assessment_settings(team, client, auth):
+    auth.login(team.hr)
     response = client.post("/frameworks/SFIA/settings?version=8", data={"evidence_required": "y", "validity_months": "12"},
                            follow_redirects=True)
     assert "Assessment settings of SFIA 8 saved." in text(response)
-    db.session.refresh(org.sfia)
-    assert org.sfia.evidence_required and org.sfia.validity_months == 12
+    db.session.refresh(team.sfia)
+    assert team.sfia.evidence_required and team.sfia.validity_months == 12
     auth.logout()
-    auth.login(org.sam)
+    auth.login(team.sam)
     assert client.post("/frameworks/SFIA/settings?version=8", data={"validity_months": "3"}).status_code == 403
     assert "a validated level stays valid for 12 months" in text(client.get("/frameworks/SFIA?version=8"))
 
 
-def test_every_form_field_has_a_label(org, client, auth):
-    a = submitted(org, level=3)
-    b = service.start(org.manager, org.slm, 2)
+def test_every_form_field_has_a_label(team, client, auth):
+    a = submitted(team, level=3)
+    b = service.start(team.manager, team.slm, 2)
     db.session.commit()
-    auth.login(org.manager)
-    for url in ("/my/skills", f"/assessments/new?skill_id={org.slmo.id}", f"/assessments/{b.id}", f"/reviews/{a.id}"):
+    auth.login(team.manager)
+    for url in ("/my/skills", f"/assessments/new?skill_id={team.slmo.id}", f"/assessments/{b.id}", f"/reviews/{a.id}"):
         page = client.get(url).get_data(as_text=True)
         ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="(?:hidden|submit)")[^>]*\bid="([^"]+)"', page)
         assert ids, url
@@ -160,7 +160,7 @@ def test_every_form_field_has_a_label(org, client, auth):
             assert f'for="{field_id}"' in page, (url, field_id)
 
 
-def test_anonymous_is_sent_to_sign_in(org, client):
+def test_anonymous_is_sent_to_sign_in(team, client):
     for url in ("/my/skills", "/reviews", "/notifications", "/assessments/1", "/reviews/1"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]

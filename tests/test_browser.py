@@ -5,31 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
-from skills_app.extensions import db
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo_org(browser_app):
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
-
-
-def sign_in(page, base, email, password=demo.DEMO_PASSWORD):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_employee_reads_a_framework(page, live_server, demo_org, shots):
+def test_employee_reads_a_framework(page, live_server, sign_in_page, demo_org, shots):
     page.goto(live_server)
     expect(page).to_have_url(f"{live_server}/login?next=%2F")
     shots(page, "sign-in")
-    sign_in(page, live_server, "sam.taylor@acme.example")
+    sign_in_page("sam.taylor@acme.example")
     expect(page.get_by_role("heading", name="Hello, Sam")).to_be_visible()
     shots(page, "dashboard")
     page.get_by_role("link", name="Frameworks", exact=True).click()
@@ -45,11 +29,11 @@ def test_employee_reads_a_framework(page, live_server, demo_org, shots):
     shots(page, "other-person-refused")
 
 
-def test_wrong_password_then_admin_signs_in(page, live_server, demo_org, shots):
-    sign_in(page, live_server, "alex.morgan@acme.example", "wrong password")
+def test_wrong_password_then_admin_signs_in(page, live_server, sign_in_page, demo_org, shots):
+    sign_in_page("alex.morgan@acme.example", "wrong password", signed_in=False)
     expect(page.get_by_text("That email and password do not match an active account.")).to_be_visible()
     shots(page, "wrong-password")
-    sign_in(page, live_server, "alex.morgan@acme.example")
+    sign_in_page("alex.morgan@acme.example")
     page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts and roles")).to_be_visible()
     page.get_by_label("Search by name, email, job title or employee number").fill("Sam")

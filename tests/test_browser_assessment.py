@@ -7,30 +7,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
 from skills_app.extensions import db
 from skills_app.models import AuditEvent
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo_org(browser_app):
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_self_assessment_review_and_decision(page, live_server, demo_org, shots, tmp_path):
+def test_self_assessment_review_and_decision(page, live_server, sign_in_page, demo_org, shots, tmp_path):
     # The employee claims level 4 of SLMO.
-    sign_in(page, live_server, "sam.taylor@acme.example")
+    sign_in_page("sam.taylor@acme.example")
     page.get_by_role("link", name="My skills").first.click()
     expect(page.get_by_role("heading", name="My skills")).to_be_visible()
     page.get_by_label("Skill to assess").select_option(label="SFIA 8 · SLMO Service level management")
@@ -71,7 +56,7 @@ def test_self_assessment_review_and_decision(page, live_server, demo_org, shots,
     page.get_by_role("button", name="Sign out").click()
 
     # The manager finds it in the queue, judges each descriptor, approves at level 3.
-    sign_in(page, live_server, "marcus.webb@acme.example")
+    sign_in_page("marcus.webb@acme.example")
     reviews = page.get_by_role("link", name="Reviews")
     expect(reviews).to_contain_text("waiting")
     reviews.click()
@@ -91,7 +76,7 @@ def test_self_assessment_review_and_decision(page, live_server, demo_org, shots,
     page.get_by_role("button", name="Sign out").click()
 
     # The employee sees the decision, the reason and the history.
-    sign_in(page, live_server, "sam.taylor@acme.example")
+    sign_in_page("sam.taylor@acme.example")
     page.get_by_role("link", name="Notifications").click()
     expect(page.get_by_text("Marcus Webb validated your SLMO")).to_be_visible()
     shots(page, "notifications")

@@ -9,25 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
 from skills_app.extensions import db
 from skills_app.models import AuditEvent
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_org(browser_app):
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def submitted_count(page) -> tuple[int, int]:
@@ -36,9 +21,9 @@ def submitted_count(page) -> tuple[int, int]:
     return int(done), int(total)
 
 
-def test_campaign_from_opening_to_the_trend_chart(page, live_server, demo_org, shots):
+def test_campaign_from_opening_to_the_trend_chart(page, live_server, sign_in_page, demo_org, shots):
     # HR opens a campaign for the service desk.
-    sign_in(page, live_server, "hannah.lee@acme.example")
+    sign_in_page("hannah.lee@acme.example")
     page.get_by_role("link", name="Campaigns", exact=True).click()
     expect(page.get_by_role("heading", name="Assessment campaigns")).to_be_visible()
     shots(page, "campaigns")
@@ -58,7 +43,7 @@ def test_campaign_from_opening_to_the_trend_chart(page, live_server, demo_org, s
     page.get_by_role("button", name="Sign out").click()
 
     # Sam sees it on the dashboard, with what to do, and completes it.
-    sign_in(page, live_server, "sam.taylor@acme.example")
+    sign_in_page("sam.taylor@acme.example")
     card = page.locator("section.campaign-card", has=page.get_by_role("heading", name="Campaign: Service desk review"))
     expect(card).to_contain_text("Not started")
     shots(page, "dashboard-invited")
@@ -80,7 +65,7 @@ def test_campaign_from_opening_to_the_trend_chart(page, live_server, demo_org, s
     page.get_by_role("button", name="Sign out").click()
 
     # HR sees the counts move, reminds those behind, and closes the campaign.
-    sign_in(page, live_server, "hannah.lee@acme.example")
+    sign_in_page("hannah.lee@acme.example")
     page.get_by_role("link", name="Campaigns", exact=True).click()
     page.get_by_role("link", name="Service desk review").click()
     assert submitted_count(page) == (before + 1, invited)

@@ -12,29 +12,13 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
 from skills_app.extensions import db
 from skills_app.models import Assessment
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 SAM, MARCUS, HANNAH = "sam.taylor@acme.example", "marcus.webb@acme.example", "hannah.lee@acme.example"
 REASON = "Solid level 3: monitors and reports on service levels; level 4 needs evidence of negotiating them."
-
-
-@pytest.fixture
-def demo_org(browser_app):
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def sign_out(page):
@@ -54,19 +38,19 @@ def sams_slmo_row(page):
     return row
 
 
-def test_the_whole_journey(page, live_server, demo_org, shots, tmp_path):
+def test_the_whole_journey(page, live_server, sign_in_page, demo_org, shots, tmp_path):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
 
     # HR first: Sam is not assessed in SLMO, which his role needs at level 2.
-    sign_in(page, live_server, HANNAH)
+    sign_in_page(HANNAH)
     row = sams_slmo_row(page)
     expect(row).to_contain_text("Not assessed")
     shots(page, "hr-gap-report-before")
     sign_out(page)
 
     # The employee self-assesses SLMO at level 4.
-    sign_in(page, live_server, SAM)
+    sign_in_page(SAM)
     shots(page, "employee-dashboard")
     page.get_by_role("link", name="My skills").first.click()
     page.get_by_label("Skill to assess").select_option(label="SFIA 8 · SLMO Service level management")
@@ -107,7 +91,7 @@ def test_the_whole_journey(page, live_server, demo_org, shots, tmp_path):
     sign_out(page)
 
     # The manager reviews and approves at level 3 with a reason.
-    sign_in(page, live_server, MARCUS)
+    sign_in_page(MARCUS)
     page.get_by_role("link", name="Reviews").click()
     page.get_by_role("link", name="Review Sam Taylor's SLMO").click()
     expect(page.get_by_text("I run the monthly SLA reviews for the service desk").first).to_be_visible()
@@ -123,7 +107,7 @@ def test_the_whole_journey(page, live_server, demo_org, shots, tmp_path):
     sign_out(page)
 
     # The employee sees the decision and the reason.
-    sign_in(page, live_server, SAM)
+    sign_in_page(SAM)
     page.get_by_role("link", name="Notifications").click()
     page.get_by_role("link", name="Marcus Webb validated your SLMO").click()
     expect(page.get_by_role("heading", name="Validated at level 3 (level 4 claimed)")).to_be_visible()
@@ -132,7 +116,7 @@ def test_the_whole_journey(page, live_server, demo_org, shots, tmp_path):
     sign_out(page)
 
     # HR's gap report shows the change, and the XLSX download opens with pandas.
-    sign_in(page, live_server, HANNAH)
+    sign_in_page(HANNAH)
     row = sams_slmo_row(page)
     expect(row).to_contain_text("Met")
     expect(row.locator("td").nth(5)).to_have_text("3")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from playwright.sync_api import expect
 
 from skills_app import demo
 from skills_app.errors import InvalidInput
@@ -21,7 +20,6 @@ from skills_app.extensions import db
 from skills_app.importers import parse_text
 from skills_app.models import Person, Skill
 from skills_app.policy import SYSTEM
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +38,10 @@ def marker(field: str) -> str:
 
 
 @pytest.fixture
-def poisoned(browser_app):
+def poisoned(demo_org):
     """The demo organisation, plus a payload in every field people write."""
     from skills_app.services import accounts, assessments, frameworks, learning, org, requirements
 
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
     doc = {
         "framework": {"code": "XSS", "name": f"Framework {payload('framework')}", "version": "1", "publisher": "Mallory"},
         "levels": [{"number": 1, "name": "One", "description": "First"}, {"number": 2, "name": "Two", "description": "Second"}],
@@ -81,15 +78,7 @@ def poisoned(browser_app):
     return {"victim": victim.id, "assessment": assessment.id, "role": role.id, "unit": unit.id}
 
 
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def test_stored_xss_in_every_user_written_field_never_runs(page, live_server, poisoned, shots):
+def test_stored_xss_in_every_user_written_field_never_runs(page, live_server, sign_in_page, poisoned, shots):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     seen = ""
@@ -108,7 +97,7 @@ def test_stored_xss_in_every_user_written_field_never_runs(page, live_server, po
     }
     for email, paths in visits.items():
         page.context.clear_cookies()
-        sign_in(page, live_server, email)
+        sign_in_page(email)
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             assert response.status == 200, f"{email} {path}: {response.status}"

@@ -13,7 +13,6 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store
-from tests.test_assessments import org  # noqa: F401  (the fixture)
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -29,9 +28,9 @@ def office(main: str) -> bytes:
     return buffer.getvalue()
 
 
-def upload(org, name, data, assessment=None):
-    a = assessment or service.start(org.sam, org.slmo, 3)
-    return service.add_evidence(org.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id],
+def upload(team, name, data, assessment=None):
+    a = assessment or service.start(team.sam, team.slmo, 3)
+    return service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id],
                                 filename=name, stream=io.BytesIO(data))
 
 
@@ -46,8 +45,8 @@ def upload(org, name, data, assessment=None):
     ("plan.docx", office("wordprocessingml.document.main+xml"), evidence_store.DOCX),
     ("sheet.xlsx", office("spreadsheetml.sheet.main+xml"), evidence_store.XLSX),
 ])
-def test_allowed_types_are_kept_under_random_names_with_size_and_hash(org, app, name, data, content_type):
-    e = upload(org, name, data)
+def test_allowed_types_are_kept_under_random_names_with_size_and_hash(team, app, name, data, content_type):
+    e = upload(team, name, data)
     assert (e.kind, e.original_name, e.content_type, e.size) == ("file", name, content_type, len(data))
     assert e.sha256 == hashlib.sha256(data).hexdigest()
     assert name.split(".")[0] not in e.stored_name and len(e.stored_name) >= 32
@@ -55,10 +54,10 @@ def test_allowed_types_are_kept_under_random_names_with_size_and_hash(org, app, 
     assert stored.read_bytes() == data
 
 
-def test_too_big_is_refused(org, app, monkeypatch):
+def test_too_big_is_refused(team, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
     with pytest.raises(InvalidInput, match="too big: the limit is 1 MB"):
-        upload(org, "big.pdf", PDF + b"0" * (1024 * 1024))
+        upload(team, "big.pdf", PDF + b"0" * (1024 * 1024))
 
 
 @pytest.mark.parametrize("name, data", [
@@ -70,15 +69,15 @@ def test_too_big_is_refused(org, app, monkeypatch):
     ("fake.docx", b"PK\x03\x04 not really a zip"),
     ("swapped.docx", office("spreadsheetml.sheet.main+xml")),
 ])
-def test_wrong_content_for_the_extension_is_refused(org, name, data):
+def test_wrong_content_for_the_extension_is_refused(team, name, data):
     with pytest.raises(InvalidInput, match="content is not"):
-        upload(org, name, data)
+        upload(team, name, data)
 
 
 @pytest.mark.parametrize("name", ["run.exe", "page.html", "image.svg", "script.js", "archive.zip", "noextension"])
-def test_types_off_the_allowlist_are_refused(org, name):
+def test_types_off_the_allowlist_are_refused(team, name):
     with pytest.raises(InvalidInput, match="not accepted"):
-        upload(org, name, PDF)
+        upload(team, name, PDF)
 
 
 @pytest.mark.parametrize("name, kept", [
@@ -87,25 +86,25 @@ def test_types_off_the_allowlist_are_refused(org, name):
     ("/tmp/evil/../report.pdf", "report.pdf"),
     ("..\\..\\.report.pdf", "report.pdf"),
 ])
-def test_a_path_in_the_name_is_stripped(org, app, name, kept):
-    e = upload(org, name, PDF if kept.endswith(".pdf") else b"text")
+def test_a_path_in_the_name_is_stripped(team, app, name, kept):
+    e = upload(team, name, PDF if kept.endswith(".pdf") else b"text")
     assert e.original_name == kept
     assert (Path(app.config["UPLOAD_DIR"]) / e.stored_name).exists()
     assert "/" not in e.stored_name and ".." not in e.stored_name
 
 
-def test_an_empty_file_is_refused(org):
+def test_an_empty_file_is_refused(team):
     with pytest.raises(InvalidInput, match="empty"):
-        upload(org, "empty.pdf", b"")
+        upload(team, "empty.pdf", b"")
 
 
 # -- downloads -------------------------------------------------------------------
 
 @pytest.fixture
-def filed(org):
-    a = service.start(org.sam, org.slmo, 3)
-    e = upload(org, "report.pdf", PDF, a)
-    service.submit(org.sam, a)
+def filed(team):
+    a = service.start(team.sam, team.slmo, 3)
+    e = upload(team, "report.pdf", PDF, a)
+    service.submit(team.sam, a)
     db.session.commit()
     return e
 
@@ -114,8 +113,8 @@ def filed(org):
     ("sam", 200), ("manager", 200), ("director", 200), ("hr", 200), ("learning", 200),
     ("pat", 404), ("other", 404), ("otto", 404), ("admin", 404),
 ])
-def test_download_only_for_those_who_may_see_the_assessment(org, filed, client, auth, who, status):
-    auth.login(getattr(org, who))
+def test_download_only_for_those_who_may_see_the_assessment(team, filed, client, auth, who, status):
+    auth.login(getattr(team, who))
     response = client.get(f"/evidence/{filed.id}/file")
     assert response.status_code == status
     if status == 200:
@@ -133,11 +132,11 @@ def test_anonymous_download_goes_to_sign_in(filed, client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_upload_through_the_page_and_a_refusal_is_shown(org, client, auth):
-    a = service.start(org.sam, org.slmo, 3)
+def test_upload_through_the_page_and_a_refusal_is_shown(team, client, auth):
+    a = service.start(team.sam, team.slmo, 3)
     db.session.commit()
     d = service.claimed_descriptors(a)[0]
-    auth.login(org.sam)
+    auth.login(team.sam)
     response = client.post(f"/assessments/{a.id}/evidence", data={
         "descriptors": [str(d.id)], "text": "", "url": "",
         "file": (io.BytesIO(EXE), "../invoice.pdf")}, content_type="multipart/form-data", follow_redirects=True)

@@ -24,7 +24,7 @@ from skills_app.models import AuditEvent, Evidence, Person
 from skills_app.models.audit import AuditTrailIsAppendOnly
 from skills_app.policy import SYSTEM
 from tests.conftest import PASSWORD
-from tests.test_access_matrix import MATRIX, database_state, org, path_for, things  # noqa: F401  (fixtures)
+from tests.test_access_matrix import MATRIX, database_state, path_for
 
 # -- helpers -------------------------------------------------------------------
 
@@ -46,11 +46,11 @@ def post_routes(app) -> list[tuple[str, str]]:
     return sorted({(rule.endpoint, rule.rule) for rule in app.url_map.iter_rules() if "POST" in rule.methods})
 
 
-def any_path(app, endpoint, org, load_seed_frameworks, things) -> str:
+def any_path(app, endpoint, org, things) -> str:
     """The access matrix's path for a route; for a route it has no values for yet, 1 for every id
     (test_access_matrix itself insists that every route gets a row)."""
     try:
-        return path_for(app, endpoint, org["self"], load_seed_frameworks, things)
+        return path_for(app, endpoint, org["self"], things)
     except pytest.fail.Exception:
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         with app.test_request_context():
@@ -109,7 +109,7 @@ def test_signing_out_ends_the_session_for_a_copied_cookie_too(app, client, auth,
 # -- CSRF -------------------------------------------------------------------------
 
 
-def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, org, things, load_seed_frameworks, csrf):
+def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, org, things, csrf):
     routes = post_routes(app)
     assert len(routes) >= 25, "the url map has the app's POST routes"
     refused = []
@@ -119,7 +119,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, or
             # browser session (all a forged cross-site request carries) must get nothing from it.
             client.delete_cookie("session")
             sign_in_directly(client, org["hr"])
-            path = any_path(app, endpoint, org, load_seed_frameworks, things)
+            path = any_path(app, endpoint, org, things)
             before = database_state()
             response = client.post(path, json={})
             assert response.status_code == 401, f"POST {path} with a session cookie and no token: {response.status_code}"
@@ -129,7 +129,7 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, or
         client.delete_cookie("session")
         if caller is not None:
             sign_in_directly(client, org[caller])
-        path = any_path(app, endpoint, org, load_seed_frameworks, things)
+        path = any_path(app, endpoint, org, things)
         before = database_state()
         for data in ({}, {"csrf_token": "forged-token"}):
             response = client.post(path, data=data)
@@ -322,8 +322,9 @@ def test_ids_beyond_the_matrix_get_nothing(app, client, auth, org, things, peer_
 def draft(org, load_seed_frameworks):
     from skills_app.services import assessments
 
+    # (The subject's SLMO assessment of the matrix world waits for review.)
     frameworks = load_seed_frameworks()
-    assessment = assessments.start(org["self"], frameworks["SFIA"].skills[0], 3)
+    assessment = assessments.start(org["self"], frameworks["SLM"].skills[0], 3)
     db.session.commit()
     return assessment
 
@@ -530,7 +531,7 @@ def _audit_rows() -> list[tuple]:
     return [tuple(r) for r in db.session.execute(select(AuditEvent.__table__).order_by(AuditEvent.id)).all()]
 
 
-def test_no_route_edits_or_deletes_the_audit_trail(app, client, auth, org, things, load_seed_frameworks, hr_admin):
+def test_no_route_edits_or_deletes_the_audit_trail(app, client, auth, org, things, hr_admin):
     """Every POST route, as a user holding every role, with forged fields naming audit events: the
     events already written stay exactly as they were; only new ones are appended."""
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
@@ -545,7 +546,7 @@ def test_no_route_edits_or_deletes_the_audit_trail(app, client, auth, org, thing
     for endpoint, _rule in post_routes(app):
         if endpoint == "auth.logout":
             continue
-        path = any_path(app, endpoint, org, load_seed_frameworks, things)
+        path = any_path(app, endpoint, org, things)
         response = client.post(path, data=forged)
         assert response.status_code < 500, f"POST {path}: {response.status_code}"
         assert client.post(f"/admin/audit?id={first}", data=forged).status_code == 405
