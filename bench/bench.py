@@ -55,7 +55,7 @@ def measure(kind: str, url: str, n: int) -> dict:
     with app.app_context():
         from skills_app.extensions import db
         from skills_app.policy import SYSTEM
-        from skills_app.reports import gaps
+        from skills_app.services import gaps
 
         out_path = Path(tempfile.gettempdir()) / f"skills-bench-{kind}-{os.getpid()}"
         start = time.perf_counter()
@@ -131,7 +131,7 @@ def statements(url: str) -> dict:
     with app.app_context():
         from skills_app.extensions import db
         from skills_app.policy import SYSTEM
-        from skills_app.reports import coverage, gaps, training
+        from skills_app.services import gaps
 
         seen: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: seen.append(a[2]))
@@ -143,8 +143,8 @@ def statements(url: str) -> dict:
             counts[label] = len(seen)
         for label, fn in (("gap report CSV", lambda: gaps.write_csv(SYSTEM, io.StringIO(), now=NOW)),
                           ("gap report JSON", lambda: gaps.write_json(SYSTEM, io.StringIO(), by="org_unit", now=NOW)),
-                          ("service coverage", lambda: coverage.service_coverage(SYSTEM)),
-                          ("training needs", lambda: training.needs(SYSTEM))):
+                          ("service coverage", lambda: gaps.service_coverage(SYSTEM)),
+                          ("training needs", lambda: gaps.training_needs(SYSTEM))):
             seen.clear()
             fn()
             counts[label] = len(seen)

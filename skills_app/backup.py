@@ -39,7 +39,10 @@ from typing import Callable, Iterator
 from sqlalchemy import Date, DateTime, Integer, Interval, LargeBinary, Numeric, Table, Time, func, select, text
 from sqlalchemy.engine import Connection
 
+from skills_app.errors import NotFound
 from skills_app.extensions import db
+from skills_app.models import Evidence
+from skills_app.services.evidence_store import storage
 
 FORMAT = "skills_app-backup"
 FORMAT_VERSION = 1
@@ -117,8 +120,6 @@ def _order_by(table: Table):
 
 def _file_columns() -> list:
     """Columns that name a file in the evidence storage."""
-    from skills_app.models import Evidence
-
     return [Evidence.__table__.c.stored_name]
 
 
@@ -170,10 +171,6 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes, members: dict[str, st
 
 def backup(path: str | Path, progress: Progress | None = None) -> BackupReport:
     """Write every row of every table and every evidence file to one archive at ``path``."""
-    from skills_app.services.evidence_store import storage
-
-    from skills_app.errors import NotFound
-
     path = Path(path)
     tables = _tables()
     members: dict[str, str] = {}
@@ -361,8 +358,6 @@ def _reset_sequences(conn: Connection) -> None:
 
 def restore(path: str | Path, progress: Progress | None = None) -> RestoreReport:
     """Restore an archive into this (empty, migrated) database and evidence storage; all or nothing."""
-    from skills_app.services.evidence_store import storage
-
     archive = read_archive(path)
     manifest = archive.manifest
     tables = _tables()

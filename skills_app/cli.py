@@ -402,7 +402,7 @@ def _filter_options(fn):
 
 
 def _filters(options: dict):
-    from skills_app.reports import gaps
+    from skills_app.services import gaps
 
     return gaps.Filters.from_mapping({
         "org_unit": options.get("org_unit"), "exact": options.get("exact"), "job_role": options.get("job_role"),
@@ -429,7 +429,9 @@ def _write(output: Path | None, data: str | bytes, fmt: str, rows: int) -> None:
 def report_gaps(fmt, output, group_by, **options):
     """One row per person × required skill: person_id, person, email, org_unit, job_role,
     service, framework, skill, required_level, current_level, self_level, gap, status."""
-    from skills_app.reports import export, gaps
+    from skills_app.reports import export
+    from skills_app.reports import gaps as gap_tables
+    from skills_app.services import gaps
 
     try:
         filters = _filters(options)
@@ -456,16 +458,16 @@ def report_gaps(fmt, output, group_by, **options):
             df = gaps.frame(SYSTEM, filters)
             bar.update(1)
             if fmt == "csv":
-                data = export.to_csv(df[gaps.COLUMNS])
+                data = export.to_csv(df[gap_tables.COLUMNS])
             elif fmt == "json":
-                payload = {"rows": gaps.rows(df)}
+                payload = {"rows": gap_tables.rows(df)}
                 if group_by:
-                    payload["groups"] = gaps.group_records(gaps.grouped(df, group_by))
+                    payload["groups"] = gap_tables.group_records(gap_tables.grouped(df, group_by))
                 data = export.to_json(payload)
             else:
-                sheets = {"Gaps": df[gaps.COLUMNS + ["essential", "via", "valid_until"]]}
-                for grouping in ([group_by] if group_by else list(gaps.GROUPINGS)):
-                    sheets[f"By {grouping.replace('_', ' ')}"] = gaps.grouped(df, grouping)
+                sheets = {"Gaps": df[gap_tables.COLUMNS + ["essential", "via", "valid_until"]]}
+                for grouping in ([group_by] if group_by else list(gap_tables.GROUPINGS)):
+                    sheets[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
                 data = export.to_xlsx(sheets)
             bar.update(1)
     except DomainError as exc:
@@ -479,17 +481,19 @@ def report_gaps(fmt, output, group_by, **options):
 @_filter_options
 def report_training(fmt, output, **options):
     """Cohorts by skill and level step (SLMO 3→4): how many, where, who, and how urgent."""
-    from skills_app.reports import export, gaps, training
+    from skills_app.reports import export, training
+    from skills_app.reports import gaps as gap_tables
+    from skills_app.services import gaps
 
     try:
-        cohorts, people = training.needs(SYSTEM, _filters(options))
+        cohorts, people = gaps.training_needs(SYSTEM, _filters(options))
     except DomainError as exc:
         fail(f"Error: {exc.message}")
     data = cohorts[training.COLUMNS]
     if fmt == "csv":
         body = export.to_csv(data)
     elif fmt == "json":
-        body = export.to_json({"rows": gaps.group_records(data)})
+        body = export.to_json({"rows": gap_tables.group_records(data)})
     else:
         body = export.to_xlsx({"Training needs": data, "People": people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]] if len(people) else people})
     _write(output, body, fmt, len(data))
@@ -501,13 +505,15 @@ def report_training(fmt, output, **options):
 @click.option("--service", help="One service by name.")
 def report_coverage(fmt, output, service):
     """Per service requirement: needed, qualified, shortfall, single points of failure."""
-    from skills_app.reports import coverage, export, gaps
+    from skills_app.reports import coverage, export
+    from skills_app.reports import gaps as gap_tables
+    from skills_app.services import gaps
 
-    data = coverage.service_coverage(SYSTEM, service=service)[coverage.COLUMNS]
+    data = gaps.service_coverage(SYSTEM, service=service)[coverage.COLUMNS]
     if fmt == "csv":
         body = export.to_csv(data)
     elif fmt == "json":
-        body = export.to_json({"rows": gaps.group_records(data)})
+        body = export.to_json({"rows": gap_tables.group_records(data)})
     else:
         body = export.to_xlsx({"Service coverage": data})
     _write(output, body, fmt, len(data))
@@ -549,9 +555,10 @@ def report_service_levels(month, fmt, output):
     breaches, median_days, p90_days). XLSX adds the trend, breaches and decisions."""
     from skills_app.reports import export
     from skills_app.reports import service_levels as report
+    from skills_app.services import service_level_report
 
     try:
-        data = report.build(SYSTEM, month)
+        data = service_level_report.build(SYSTEM, month)
     except DomainError as exc:
         fail(f"Error: --month: {exc.message}")
     if fmt == "csv":

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from skills_app.errors import NotAllowed, NotFound
+from skills_app.models import Person
 
 
 class SystemActor:
@@ -39,8 +40,6 @@ MAX_MANAGER_DEPTH = 64
 
 def _person(actor):
     """The signed-in, active person behind an actor, else None."""
-    from skills_app.models import Person
-
     if isinstance(actor, Person) and actor.active:
         return actor
     return None

@@ -14,7 +14,7 @@ from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed
 from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, Evidence, Notification
 from skills_app.policy import SYSTEM
-from skills_app.reports import gaps
+from skills_app.services import gaps
 from skills_app.services import assessments, campaigns, requirements, revalidation
 
 NOW = datetime.now(timezone.utc)

@@ -14,7 +14,9 @@ from sqlalchemy import event
 from skills_app.extensions import db
 from skills_app.models import Assessment, Crosswalk, CrosswalkLevel
 from skills_app.policy import SYSTEM
-from skills_app.reports import coverage, export, gaps, training
+from skills_app.reports import export
+from skills_app.reports import gaps as gap_tables
+from skills_app.services import gaps
 from skills_app.services import requirements
 
 NOW = datetime.now(timezone.utc)
@@ -207,7 +209,7 @@ def test_grouping_totals_and_coverage(world):
     assert by_unit.loc["Acme/IT/SMO", "coverage"] == 100.0
     assert by_unit.loc["Acme/HR", "not_assessed"] == 2
     # The SQL summary and the pandas grouping of the same rows agree.
-    pandas_table = gaps.grouped(gaps.frame(SYSTEM), "org_unit").set_index("group")
+    pandas_table = gap_tables.grouped(gaps.frame(SYSTEM), "org_unit").set_index("group")
     assert pandas_table[["requirements", "people", "met", "coverage"]].equals(by_unit[["requirements", "people", "met", "coverage"]])
     _, by_skill = gaps.summary(SYSTEM, by="skill")
     assert list(by_skill["group"]) == ["SFIA SLMO", "SLM SLM"]
@@ -218,9 +220,9 @@ def test_exports_read_back_equal_to_the_json_rows(world):
     world["person"]("Beta", service_member=True)
     assess(a, world["slmo"], "validated", claimed=4, validated=3)
     df = gaps.frame(SYSTEM)
-    expected = gaps.rows(df)
-    from_csv = pd.read_csv(io.StringIO(export.to_csv(df[gaps.COLUMNS])), dtype=object, keep_default_na=False)
-    from_xlsx = pd.read_excel(io.BytesIO(export.to_xlsx({"Gaps": df[gaps.COLUMNS]})), sheet_name="Gaps", dtype=object)
+    expected = gap_tables.rows(df)
+    from_csv = pd.read_csv(io.StringIO(export.to_csv(df[gap_tables.COLUMNS])), dtype=object, keep_default_na=False)
+    from_xlsx = pd.read_excel(io.BytesIO(export.to_xlsx({"Gaps": df[gap_tables.COLUMNS]})), sheet_name="Gaps", dtype=object)
     from_json = json.loads(export.to_json({"rows": expected}))["rows"]
     assert from_json == expected
 
@@ -239,7 +241,7 @@ def test_xlsx_is_formatted(world):
 
     world["person"]("Alpha")
     df = gaps.frame(SYSTEM)
-    book = load_workbook(io.BytesIO(export.to_xlsx({"Gaps": df[gaps.COLUMNS], "By skill": gaps.grouped(df, "skill")})))
+    book = load_workbook(io.BytesIO(export.to_xlsx({"Gaps": df[gap_tables.COLUMNS], "By skill": gap_tables.grouped(df, "skill")})))
     assert book.sheetnames == ["Gaps", "By skill"]
     sheet = book["Gaps"]
     assert sheet.freeze_panes == "B2"
@@ -253,7 +255,7 @@ def test_service_coverage_and_single_point_of_failure(world):
     b = world["person"]("Beta", service_member=True)
     assess(a, world["slmo"], "validated", claimed=3, validated=3)
     assess(b, world["slmo"], "validated", claimed=2, validated=2)
-    table = coverage.service_coverage(SYSTEM)
+    table = gaps.service_coverage(SYSTEM)
     r = table.iloc[0]
     assert (r.service, r.needed, r.qualified, r.shortfall, r.single_point_of_failure, r.qualified_people) == (
         "Payroll platform", 2, 1, 1, True, "Alpha")
@@ -265,7 +267,7 @@ def test_training_needs_cohorts_and_priority(world):
     world["person"]("Gamma")
     assess(a, world["slmo"], "validated", claimed=3, validated=3)
     assess(b, world["slmo"], "validated", claimed=3, validated=2)
-    cohorts, people = training.needs(SYSTEM)
+    cohorts, people = gaps.training_needs(SYSTEM)
     steps = dict(zip(cohorts["step"], zip(cohorts["people"], cohorts["priority"])))
     # Beta falls short of the payroll service, which is short of people: urgent,
     # to the highest level any of Beta's requirements asks (the role's 4).
@@ -322,8 +324,8 @@ def test_statement_count_does_not_grow_with_people(world):
         gaps.frame(SYSTEM)
         gaps.summary(SYSTEM, by="org_unit")
         gaps.unit_heatmap(SYSTEM)
-        coverage.service_coverage(SYSTEM)
-        training.needs(SYSTEM)
+        gaps.service_coverage(SYSTEM)
+        gaps.training_needs(SYSTEM)
 
     _grow(world, 10)
     small = count_statements(work)

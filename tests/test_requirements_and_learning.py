@@ -199,7 +199,7 @@ def test_learning_builds_a_plan_from_a_cohort_and_completion_prompts_reassessmen
     note = db.session.scalars(select(Notification).where(Notification.person_id == enrolment.person_id).order_by(Notification.id.desc())).first()
     assert "reassess SLMO at level 3" in note.message
     # The level did not change: only a validated assessment changes it.
-    from skills_app.reports import gaps
+    from skills_app.services import gaps
 
     rows = gaps.frame(SYSTEM, gaps.Filters(person_id=enrolment.person_id))
     assert set(rows["status"]) == {"not_assessed"}
@@ -252,11 +252,11 @@ def test_crosswalk_file_import_errors_and_no_op(runner, org, tmp_path):
 def test_the_demo_organisation_shows_a_single_point_of_failure(app):
     """`make run` must show HR a service hanging on one person."""
     from skills_app import demo
-    from skills_app.reports import coverage
+    from skills_app.services import gaps
 
     demo.load(ROOT / "frameworks", ROOT / "seed_data")
     db.session.commit()
-    table = coverage.service_coverage(SYSTEM)
+    table = gaps.service_coverage(SYSTEM)
     spof = table[table["single_point_of_failure"]]
     assert list(spof["service"]) == ["Major incident reporting"]
     assert list(spof["qualified_people"]) == ["Ravi Patel"]

@@ -19,6 +19,7 @@ from skills_app.models import Assessment, AuditEvent, Notification
 from skills_app.models.service_levels import ReviewBreach, ReviewDecision
 from skills_app.policy import SYSTEM
 from skills_app.reports import service_levels as report
+from skills_app.services import service_level_report
 from skills_app.services import assessments as service
 from skills_app.services.assessments import aware
 from skills_app.services import org as org_service
@@ -37,7 +38,7 @@ def clock(monkeypatch):
     def now():
         return state["now"]
 
-    import skills_app.reports.service_levels as report_module
+    import skills_app.services.service_level_report as report_module
     import skills_app.services.assessments as assessments_module
     import skills_app.services.service_levels as sla_module
 
@@ -349,7 +350,7 @@ def march(org, clock):
 
 
 def test_the_report_figures_match_hand_computed_ones(org, march):
-    r = report.build(org.hr, "2026-03")
+    r = service_level_report.build(org.hr, "2026-03")
     # Five decisions; three on time (2, 4, 6 days); two late (12, 15) plus Otto's still waiting.
     assert {k: r.totals[k] for k in report.GROUP_COLUMNS} == {
         "decisions": 5, "on_time": 3, "on_time_pct": 60.0, "breaches": 3,
@@ -381,7 +382,7 @@ def test_the_report_shows_recorded_causes_and_actions(org, march):
     breach = db.session.scalar(select(ReviewBreach).where(ReviewBreach.assessment_id == march.id))
     sla.record_cause(org.hr, breach, cause="workload", note=None, action="Olga's reviews shared with HR for a month.")
     db.session.commit()
-    r = report.build(org.hr, "2026-03")
+    r = service_level_report.build(org.hr, "2026-03")
     row = r.breaches[r.breaches["assessment_id"] == march.id].iloc[0]
     assert (row["cause_label"], row["action"], row["escalated_to"]) == ("Reviewer workload", "Olga's reviews shared with HR for a month.", "Hana HR")
     assert dict(zip(r.causes["cause_label"], r.causes["breaches"])) == {"Not yet recorded": 2, "Reviewer workload": 1}
@@ -390,11 +391,11 @@ def test_the_report_shows_recorded_causes_and_actions(org, march):
 
 def test_the_report_refuses_a_bad_month_and_non_hr(org):
     with pytest.raises(InvalidInput, match="not a month"):
-        report.build(org.hr, "2026-13")
+        service_level_report.build(org.hr, "2026-13")
     with pytest.raises(InvalidInput, match="not a month"):
-        report.build(org.hr, "March")
+        service_level_report.build(org.hr, "March")
     with pytest.raises(NotAllowed):
-        report.build(org.manager, "2026-03")
+        service_level_report.build(org.manager, "2026-03")
 
 
 def test_the_report_command_and_downloads(org, march, runner, client, auth):

@@ -11,7 +11,9 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import Assessment
 from skills_app.policy import SYSTEM
-from skills_app.reports import gaps, trends
+from skills_app.reports import trends
+from skills_app.services import gaps
+from skills_app.services import trends as trend_service
 from skills_app.services import campaigns, requirements
 
 NOW = datetime.now(timezone.utc)
@@ -75,7 +77,7 @@ def test_month_points_are_month_ends_and_today():
 
 
 def test_coverage_over_time_by_hand(history):
-    trend = trends.coverage(history["hr"], now=NOW)
+    trend = trend_service.coverage(history["hr"], now=NOW)
     series = trend.series.set_index("month")
     met = [int(series.loc[p, "met"]) for p in POINTS]
     assert met == [0] * 16 + [1, 1, 2, 1, 0, 1, 1, 1]
@@ -87,14 +89,14 @@ def test_coverage_over_time_by_hand(history):
 
 
 def test_coverage_by_org_unit_and_filters(history):
-    by_unit = trends.coverage(history["hr"], by="org_unit", now=NOW).series
+    by_unit = trend_service.coverage(history["hr"], by="org_unit", now=NOW).series
     at = lambda k, unit: by_unit[(by_unit["month"] == POINTS[k]) & (by_unit["group"] == unit)].iloc[0]  # noqa: E731
     assert (at(18, "Acme/IT/Desk").met, at(18, "Acme/IT/Desk").requirements, at(18, "Acme/IT/Desk").coverage) == (1, 2, 50.0)
     assert (at(18, "Acme/IT/Infra").met, at(18, "Acme/IT/Infra").coverage) == (1, 100.0)
-    only_infra = trends.coverage(history["hr"], gaps.Filters(org_unit="Acme/IT/Infra"), now=NOW).series
+    only_infra = trend_service.coverage(history["hr"], gaps.Filters(org_unit="Acme/IT/Infra"), now=NOW).series
     assert list(only_infra["met"]) == [0] * 16 + [1, 1, 1] + [0] * 5
     with pytest.raises(InvalidInput):
-        trends.coverage(history["hr"], by="colour")
+        trend_service.coverage(history["hr"], by="colour")
 
 
 def test_trends_count_through_crosswalks(history):
@@ -110,7 +112,7 @@ def test_trends_count_through_crosswalks(history):
     slm = db.session.scalar(select(Skill).join(Framework).where(Framework.code == "SLM"))
     # A holds SLM 3 from month 22: through the crosswalk that is SLMO 3 -> met at 22 and 23 too.
     decision(history["A"], slm, 3, mid(22))
-    series = trends.coverage(history["hr"], now=NOW).series.set_index("month")
+    series = trend_service.coverage(history["hr"], now=NOW).series.set_index("month")
     assert [int(series.loc[POINTS[k], "met"]) for k in (21, 22, 23)] == [1, 2, 2]
 
 
@@ -119,7 +121,7 @@ def test_a_closed_campaigns_snapshot_is_a_point_of_the_trend(history):
                                 due_on=NOW.date(), org_unit=history["A"].org_unit)
     campaigns.close(history["hr"], c)
     db.session.commit()
-    trend = trends.coverage(history["hr"], now=NOW)
+    trend = trend_service.coverage(history["hr"], now=NOW)
     snaps = trend.snapshots
     assert list(snaps["campaign"]) == ["Desk review"]
     # A and B are in the desk; today only B (level 4) meets SLMO 3.
@@ -159,7 +161,7 @@ def judged(world, make_person):
 
 
 def test_calibration_by_reviewer_by_hand(judged):
-    df = trends.decisions_for_calibration(judged["hr"])
+    df = trend_service.decisions_for_calibration(judged["hr"])
     table = trends.calibration(df, "reviewer").set_index("group")
     # All 13 differences: sum -4, mean -0.31; sd (population) = sqrt(10/13 - (4/13)^2) = 0.82.
     assert trends.overall(df) == {"decisions": 13, "mean": -0.31, "sd": 0.82, "hist": {-2: 1, -1: 4, 0: 6, 1: 2, 2: 0}}
@@ -176,7 +178,7 @@ def test_calibration_by_reviewer_by_hand(judged):
 
 
 def test_calibration_by_team_and_skill_and_the_page(judged, client, auth):
-    df = trends.decisions_for_calibration(judged["hr"])
+    df = trend_service.decisions_for_calibration(judged["hr"])
     by_team = trends.calibration(df, "team").set_index("group")
     # A and C-positions: decisions go round-robin to A (Desk), B (Desk), C (Infra).
     assert by_team.loc["Acme/IT/Desk", "decisions"] == 9 and by_team.loc["Acme/IT/Infra", "decisions"] == 4

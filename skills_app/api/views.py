@@ -20,8 +20,9 @@ from skills_app.api import schemas
 from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import Assessment, Evidence, Person
-from skills_app.reports import export, gaps, training
-from skills_app.services import accounts, assessments, frameworks, org, tokens
+from skills_app.reports import export, training
+from skills_app.reports import gaps as gap_tables
+from skills_app.services import accounts, assessments, frameworks, gaps, org, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -409,20 +410,20 @@ def _csv(text: str, stem: str) -> Response:
 def gap_report():
     q, filters = _report_query()
     if q.format == "csv":
-        return _csv(export.to_csv(gaps.frame(actor(), filters)[gaps.COLUMNS]), "gap-report")
+        return _csv(export.to_csv(gaps.frame(actor(), filters)[gap_tables.COLUMNS]), "gap-report")
     offset = _offset(q.cursor)
-    rows = gaps.rows(gaps.frame(actor(), filters, limit=q.limit + 1, offset=offset))
+    rows = gap_tables.rows(gaps.frame(actor(), filters, limit=q.limit + 1, offset=offset))
     return jsonify(page_of(rows, q, offset))
 
 
 @bp.get("/reports/training-needs")
 def training_needs():
     q, filters = _report_query()
-    cohorts, _people = training.needs(actor(), filters)
+    cohorts, _people = gaps.training_needs(actor(), filters)
     data = cohorts[training.COLUMNS]
     if q.format == "csv":
         return _csv(export.to_csv(data), "training-needs")
     offset = _offset(q.cursor)
     records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk"))
-               for r in gaps.group_records(data.iloc[offset: offset + q.limit + 1])]
+               for r in gap_tables.group_records(data.iloc[offset: offset + q.limit + 1])]
     return jsonify(page_of(records, q, offset))

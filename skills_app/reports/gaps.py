@@ -1,36 +1,12 @@
-"""The gap engine: for every person × required skill, the required level, the
-current level, the self-assessed level, the gap, and a status.
-
-One SQL statement computes every row, whatever the number of people:
-
-* requirements: each active person's job-role requirements and the
-  requirements of the services they run (one row per requirement, so a skill
-  required by a role and by a service gives two rows);
-* held levels: each person's latest validated, unexpired assessment per skill;
-* effective levels: a held level counts for its own skill, and through every
-  crosswalk for the mapped skill (forwards, and backwards as the highest level
-  that maps at or below it); the highest wins, and ``via`` names the skill it
-  came through when that is not the required skill itself;
-* status: ``met`` (current ≥ required), else ``awaiting_review`` (a submitted
-  assessment of the skill waits), else ``below`` (a current level under the
-  requirement), else ``expired`` (only expired validations), else
-  ``not_assessed``. ``gap`` is required − current, 0 when met, and empty when
-  there is no current level: "not assessed" and "expired" are never a silent 0.
-"""
+"""The gap report's shape: its columns and statuses, records, groups, totals and
+heatmaps made from the gap engine's rows (``services.gaps`` computes them), and
+its streamed CSV and JSON."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+import csv
+import json
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, literal, literal_column, null, or_, select, true, union_all
-
-from skills_app import policy
-from skills_app.extensions import db
-from skills_app.models import (
-    Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, RoleRequirement, Service, ServiceRequirement, Skill,
-)
-from skills_app.models.requirements import person_job_role, person_service
 
 STATUSES = ("met", "below", "not_assessed", "expired", "awaiting_review")
 STATUS_LABELS = {
@@ -44,290 +20,6 @@ COLUMNS = ["person_id", "person", "email", "org_unit", "job_role", "service", "f
            "required_level", "current_level", "self_level", "gap", "status"]
 EXTRA_COLUMNS = ["framework_version", "skill_name", "essential", "via", "valid_until", "skill_id", "job_role_id", "service_id"]
 GROUPINGS = ("org_unit", "job_role", "service", "skill")
-
-
-@dataclass
-class Filters:
-    org_unit: str | None = None          # a path; the unit and every unit below it
-    org_unit_exact: bool = False         # only that unit (the drill-down from a grouped view)
-    job_role: str | None = None          # a job role name
-    service: str | None = None           # a service name
-    skill: str | None = None             # a skill code
-    framework: str | None = None         # a framework code
-    status: list[str] = field(default_factory=list)
-    essential_only: bool = False
-    person_id: int | None = None
-
-    @classmethod
-    def from_mapping(cls, data) -> Filters:
-        """From request args or command-line options; unknown statuses are refused."""
-        from skills_app.errors import InvalidInput
-
-        def text(key):
-            value = data.get(key)
-            return value.strip() if isinstance(value, str) and value.strip() else None
-
-        statuses = data.getlist("status") if hasattr(data, "getlist") else (data.get("status") or [])
-        if isinstance(statuses, str):
-            statuses = [statuses]
-        statuses = [s for part in statuses for s in str(part).split(",") if s]
-        bad = [s for s in statuses if s not in STATUSES]
-        if bad:
-            raise InvalidInput(f"unknown status {bad[0]!r}; the statuses are {', '.join(STATUSES)}", details={"status": bad[0]})
-        person = data.get("person_id")
-        try:
-            person_id = int(person) if person not in (None, "") else None
-        except (TypeError, ValueError):
-            raise InvalidInput("person_id is a number", details={"person_id": str(person)}) from None
-        truthy = {"1", "true", "yes", "on", True}
-        return cls(
-            org_unit=text("org_unit"), org_unit_exact=data.get("exact") in truthy,
-            job_role=text("job_role"), service=text("service"), skill=text("skill"), framework=text("framework"),
-            status=statuses, essential_only=data.get("essential") in truthy, person_id=person_id,
-        )
-
-    def as_args(self) -> dict:
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value in (None, False, []):
-                continue
-            key = {"org_unit_exact": "exact", "essential_only": "essential"}.get(f.name, f.name)
-            out[key] = "1" if value is True else value
-        return out
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _everyone(column):
-    return true()
-
-
-def _requirements(people=_everyone):
-    """Every active person's requirements: from their job roles and their services.
-    ``people(column)`` is a condition on a person id column (pushed into each part,
-    so that a page about one person or one team reads only their rows)."""
-    from_roles = (
-        select(
-            person_job_role.c.person_id.label("person_id"),
-            RoleRequirement.skill_id.label("skill_id"),
-            RoleRequirement.min_level.label("required_level"),
-            RoleRequirement.essential.label("essential"),
-            JobRole.id.label("job_role_id"), JobRole.name.label("job_role"),
-            null().label("service_id"), null().label("service"),
-        )
-        .join(RoleRequirement, RoleRequirement.job_role_id == person_job_role.c.job_role_id)
-        .join(JobRole, JobRole.id == person_job_role.c.job_role_id)
-        .where(people(person_job_role.c.person_id))
-    )
-    from_services = (
-        select(
-            person_service.c.person_id, ServiceRequirement.skill_id, ServiceRequirement.min_level,
-            true().label("essential"),
-            null(), null(),
-            Service.id, Service.name,
-        )
-        .join(ServiceRequirement, ServiceRequirement.service_id == person_service.c.service_id)
-        .join(Service, Service.id == person_service.c.service_id)
-        .where(people(person_service.c.person_id))
-    )
-    return union_all(from_roles, from_services).cte("requirements")
-
-
-def held_levels(now, people=_everyone):
-    """Each person's latest validated, unexpired level per skill."""
-    ranked = (
-        select(
-            Assessment.person_id, Assessment.skill_id, Assessment.validated_level.label("level"), Assessment.valid_until,
-            func.row_number().over(
-                partition_by=(Assessment.person_id, Assessment.skill_id),
-                order_by=(Assessment.decided_at.desc(), Assessment.id.desc()),
-            ).label("rank"),
-        )
-        .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
-        .cte("ranked_validations")
-    )
-    return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("held")
-
-
-# Each candidate level is scored so that one GROUP BY picks the winner: the
-# highest level, and on a tie the skill's own level over a crosswalked one.
-# (A grouped subquery is one both planners join well: SQLite indexes it.)
-_SCALE = literal_column("10000000")
-_DIRECT = literal_column("9999999")
-
-
-def _effective(held):
-    """Levels that count for each skill: held directly, or through a crosswalk either way.
-    Columns: person_id, skill_id, level, via_skill_id (None when held directly)."""
-    forward = (
-        select(held.c.person_id, CrosswalkLevel.to_skill_id.label("skill_id"), func.max(CrosswalkLevel.to_level),
-               func.max(CrosswalkLevel.to_level) * _SCALE + held.c.skill_id)
-        .join(CrosswalkLevel, and_(CrosswalkLevel.from_skill_id == held.c.skill_id, CrosswalkLevel.from_level <= held.c.level))
-        .group_by(held.c.person_id, CrosswalkLevel.to_skill_id, held.c.skill_id)
-    )
-    backward = (
-        select(held.c.person_id, CrosswalkLevel.from_skill_id, func.max(CrosswalkLevel.from_level),
-               func.max(CrosswalkLevel.from_level) * _SCALE + held.c.skill_id)
-        .join(CrosswalkLevel, and_(CrosswalkLevel.to_skill_id == held.c.skill_id, CrosswalkLevel.to_level <= held.c.level))
-        .group_by(held.c.person_id, CrosswalkLevel.from_skill_id, held.c.skill_id)
-    )
-    direct = select(held.c.person_id, held.c.skill_id, held.c.level.label("level"), (held.c.level * _SCALE + _DIRECT).label("score"))
-    candidates = union_all(direct, forward, backward).subquery("candidates")
-    via = func.max(candidates.c.score) % _SCALE
-    return (
-        select(candidates.c.person_id, candidates.c.skill_id, func.max(candidates.c.level).label("level"),
-               case((via == _DIRECT, null()), else_=via).label("via_skill_id"))
-        .group_by(candidates.c.person_id, candidates.c.skill_id)
-        .cte("effective")
-    )
-
-
-def _latest_claims(people=_everyone):
-    ranked = select(
-        Assessment.person_id, Assessment.skill_id, Assessment.claimed_level,
-        func.row_number().over(
-            partition_by=(Assessment.person_id, Assessment.skill_id),
-            order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(), Assessment.id.desc()),
-        ).label("rank"),
-    ).where(people(Assessment.person_id)).cte("ranked_claims")
-    return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.claimed_level).where(ranked.c.rank == 1).cte("claims")
-
-
-def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None, dialect: str | None = None) -> Select:
-    """The gap rows as one SELECT. ``scope`` limits people (a select of ids)."""
-    filters = filters or Filters()
-    dialect = dialect or db.engine.dialect.name
-    now = now or now_utc()
-    if filters.person_id is not None:
-        def people(column):
-            return column == filters.person_id
-    elif scope is not None:
-        def people(column):
-            return column.in_(scope)
-    else:
-        people = _everyone
-    reqs = _requirements(people)
-    held = held_levels(now, people)
-    effective = _effective(held)
-    claims = _latest_claims(people)
-    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
-    expired = (select(Assessment.person_id, Assessment.skill_id)
-               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
-    via = Skill.__table__.alias("via_skill")
-
-    level = effective.c.level
-    required = reqs.c.required_level
-    status = case(
-        (level >= required, literal("met")),
-        (pending.c.person_id.is_not(None), literal("awaiting_review")),
-        (level.is_not(None), literal("below")),
-        (expired.c.person_id.is_not(None), literal("expired")),
-        else_=literal("not_assessed"),
-    )
-    gap = case((level.is_(None), null()), (level >= required, literal(0)), else_=required - level)
-    stmt = (
-        select(
-            Person.id.label("person_id"), Person.name.label("person"), Person.email.label("email"),
-            OrgUnit.path.label("org_unit"), reqs.c.job_role, reqs.c.service,
-            Framework.code.label("framework"), Skill.code.label("skill"),
-            required.label("required_level"), level.label("current_level"), claims.c.claimed_level.label("self_level"),
-            gap.label("gap"), status.label("status"),
-            Framework.version.label("framework_version"), Skill.name.label("skill_name"), reqs.c.essential,
-            via.c.code.label("via"),
-            held.c.valid_until, Skill.id.label("skill_id"), reqs.c.job_role_id, reqs.c.service_id,
-        )
-        .select_from(reqs)
-        .join(Person, Person.id == reqs.c.person_id)
-        .join(Skill, Skill.id == reqs.c.skill_id)
-        .join(Framework, Framework.id == Skill.framework_id)
-        .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .outerjoin(effective, and_(effective.c.person_id == reqs.c.person_id, effective.c.skill_id == reqs.c.skill_id))
-        .outerjoin(via, via.c.id == effective.c.via_skill_id)
-        .outerjoin(held, and_(held.c.person_id == reqs.c.person_id, held.c.skill_id == reqs.c.skill_id))
-        .outerjoin(claims, and_(claims.c.person_id == reqs.c.person_id, claims.c.skill_id == reqs.c.skill_id))
-        .outerjoin(pending, and_(pending.c.person_id == reqs.c.person_id, pending.c.skill_id == reqs.c.skill_id))
-        .outerjoin(expired, and_(expired.c.person_id == reqs.c.person_id, expired.c.skill_id == reqs.c.skill_id))
-        .where(Person.active.is_(True))
-    )
-    if scope is not None:
-        stmt = stmt.where(Person.id.in_(scope))
-    if filters.person_id is not None:
-        stmt = stmt.where(Person.id == filters.person_id)
-    if filters.org_unit:
-        path = filters.org_unit.strip("/")
-        if filters.org_unit_exact:
-            stmt = stmt.where(OrgUnit.path == path)
-        else:
-            stmt = stmt.where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
-    if filters.job_role:
-        stmt = stmt.where(func.lower(reqs.c.job_role) == filters.job_role.lower())
-    if filters.service:
-        stmt = stmt.where(func.lower(reqs.c.service) == filters.service.lower())
-    if filters.skill:
-        stmt = stmt.where(func.upper(Skill.code) == filters.skill.upper())
-    if filters.framework:
-        stmt = stmt.where(func.upper(Framework.code) == filters.framework.upper())
-    if filters.essential_only:
-        stmt = stmt.where(reqs.c.essential.is_(True))
-    if filters.status:
-        stmt = stmt.where(status.in_(filters.status))
-    # A stable order people can read; byte order ("C") on PostgreSQL, which sorts a
-    # million rows several times faster than a linguistic collation.
-    text_order = [OrgUnit.path, Person.name, Framework.code, Skill.code, reqs.c.job_role, reqs.c.service]
-    if dialect == "postgresql":
-        text_order = [column.collate("C") for column in text_order]
-    path, name, framework, skill, job_role, service = text_order
-    return stmt.order_by(path, name, Person.id, framework, skill, job_role, service)
-
-
-def scope_for(actor):
-    """The people whose gaps the actor may see: a select of ids, or None for everyone."""
-    from skills_app.services import org
-
-    if policy.sees_everyone(actor):
-        return None
-    visible = org.visible_people(actor).with_only_columns(Person.id)
-    return visible
-
-
-def frame(actor, filters: Filters | None = None, *, now: datetime | None = None, limit: int | None = None,
-          offset: int = 0) -> pd.DataFrame:
-    """The gap rows as a DataFrame, for the people the actor may see."""
-    stmt = gap_select(filters, now=now, scope=scope_for(actor))
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    result = db.session.execute(stmt)
-    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    return _typed(df)
-
-
-def team_frame(actor, filters: Filters | None = None, *, now: datetime | None = None) -> pd.DataFrame:
-    """The actor's own reports, direct and indirect, whatever else their role lets them see."""
-    from skills_app.services import org
-
-    policy.require(actor, "view_team_matrix")
-    tree = org.reports_cte(actor.id)
-    result = db.session.execute(gap_select(filters, now=now, scope=select(tree.c.id)))
-    return _typed(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
-
-
-def count(actor, filters: Filters | None = None, *, now: datetime | None = None) -> int:
-    sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
-    return db.session.scalar(select(func.count()).select_from(sub)) or 0
-
-
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    for column in ("required_level", "current_level", "self_level", "gap", "person_id", "skill_id", "job_role_id", "service_id"):
-        df[column] = df[column].astype("Int64")
-    df["essential"] = df["essential"].astype("boolean")
-    df["valid_until"] = pd.to_datetime(df["valid_until"], utc=True, errors="coerce")
-    return df
 
 
 def rows(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
@@ -422,148 +114,33 @@ def heatmap(df: pd.DataFrame, by: str = "person") -> dict:
     return {"columns": columns, "rows": out_rows}
 
 
-# -- set-wise summaries (no rows fetched) ----------------------------------------------
-
-def _grouping_column(sub, by: str):
-    if by == "skill":
-        return (sub.c.framework + literal(" ") + sub.c.skill).label("group")
-    return func.coalesce(sub.c[by], literal("—")).label("group")
 
 
-def summary(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None) -> tuple[dict, pd.DataFrame | None]:
-    """Totals (and, with ``by``, per-group totals) counted in SQL."""
-    sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
-    counts = dict(db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
-    n = sum(counts.values())
-    people = db.session.scalar(select(func.count(func.distinct(sub.c.person_id)))) if n else 0
-    total = {"requirements": n, "people": people or 0, **{s: int(counts.get(s, 0)) for s in STATUSES},
-             "coverage": round(counts.get("met", 0) / n * 100, 1) if n else None}
-    if by is None:
-        return total, None
-    if by not in GROUPINGS:
-        from skills_app.errors import InvalidInput
+# -- streamed writing --------------------------------------------------------------------
 
-        raise InvalidInput(f"group by one of {', '.join(GROUPINGS)}", details={"group": by})
-    group = _grouping_column(sub, by)
-    by_status = db.session.execute(select(group, sub.c.status, func.count()).group_by(group, sub.c.status)).all()
-    people_by_group = dict(db.session.execute(select(group, func.count(func.distinct(sub.c.person_id))).group_by(group)).all())
-    if not by_status:
-        return total, pd.DataFrame(columns=["group", "requirements", "people", *STATUSES, "coverage"])
-    long = pd.DataFrame(by_status, columns=["group", "status", "n"])
-    table = long.pivot_table(index="group", columns="status", values="n", aggfunc="sum", fill_value=0)
-    table = table.reindex(columns=list(STATUSES), fill_value=0)
-    table.insert(0, "requirements", table.sum(axis=1))
-    table.insert(1, "people", [int(people_by_group.get(g, 0)) for g in table.index])
-    table["coverage"] = (table["met"] / table["requirements"] * 100).round(1)
-    table = table.reset_index()
-    table.columns.name = None
-    return total, table.sort_values("group", kind="stable").reset_index(drop=True)
-
-
-def unit_heatmap(actor, filters: Filters | None = None, *, now: datetime | None = None) -> dict:
-    """Org units × skills: the share of requirements met, counted in SQL."""
-    sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
-    unit = func.coalesce(sub.c.org_unit, literal("—")).label("unit")
-    column = (sub.c.framework + literal(" ") + sub.c.skill).label("column")
-    met = func.sum(case((sub.c.status == "met", 1), else_=0)).label("met")
-    rows = db.session.execute(select(unit, column, met, func.count().label("total")).group_by(unit, column)).all()
-    people = dict(db.session.execute(select(unit, func.count(func.distinct(sub.c.person_id))).group_by(unit)).all())
-    columns = sorted({r.column for r in rows})
-    by_unit: dict[str, dict] = {}
-    for r in rows:
-        by_unit.setdefault(r.unit, {})[r.column] = {"met": int(r.met), "total": int(r.total), "coverage": round(int(r.met) / r.total * 100)}
-    return {"columns": columns, "rows": [
-        {"label": u, "id": None, "sub": f"{people.get(u, 0)} people", "cells": cells} for u, cells in sorted(by_unit.items())
-    ]}
-
-
-def _raw_batches(actor, filters: Filters | None, now: datetime | None, batch: int):
-    """The contract's columns, straight off the DB-API cursor in batches: the
-    values are plain ints and strings, so SQLAlchemy's row objects are skipped.
-    On PostgreSQL a named (server-side) cursor keeps memory flat."""
-    import uuid
-
-    full = gap_select(filters, now=now, scope=scope_for(actor))
-    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        compiled = stmt.compile(dialect=connection.dialect)
-        raw = connection.connection.driver_connection
-        with raw.cursor(name=f"gap_export_{uuid.uuid4().hex[:12]}") as cursor:
-            cursor.execute(str(compiled), compiled.construct_params())
-            while rows := cursor.fetchmany(batch):
-                yield rows
-        return
-    result = connection.execute(stmt)
-    try:
-        while rows := result.cursor.fetchmany(batch):
-            yield rows
-    finally:
-        result.close()
-
-
-def write_csv(actor, out, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000) -> int:
-    """Stream the contract's CSV straight from the cursor (no frame in memory).
-    The same rows, columns and text as the pandas CSV; returns the row count."""
-    import csv
-
+def write_csv(out, batches) -> int:
+    """The contract's CSV from batches of rows in :data:`COLUMNS` order (no frame in
+    memory): the same rows, columns and text as the pandas CSV. Returns the row count."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     n = 0
-    for rows in _raw_batches(actor, filters, now, batch):
+    for rows in batches:
         writer.writerows(["" if v is None else v for v in row] for row in rows)
         n += len(rows)
     return n
 
 
-def write_json(actor, out, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
-               batch: int = 10000) -> int:
-    """Stream ``{"rows": [...]}`` (and ``"groups"`` when grouped) straight from the
-    cursor; the groups are counted in SQL. Same values as :func:`rows`."""
-    import json
-
+def write_json(out, batches, groups: pd.DataFrame | None = None) -> int:
+    """``{"rows": [...]}`` from batches of rows in :data:`COLUMNS` order, and
+    ``"groups"`` when grouped totals are given. Same values as :func:`rows`."""
     out.write('{"rows": [')
     n = 0
-    for rows in _raw_batches(actor, filters, now, batch):
-        # One encoder call per batch: the C encoder does the work.
-        text = json.dumps([dict(zip(COLUMNS, row)) for row in rows], ensure_ascii=False, default=str)
-        out.write(("," if n else "") + text[1:-1])
-        n += len(rows)
-    out.write("]")
-    if by:
-        _, table = summary(actor, filters, by=by, now=now)
-        out.write(', "groups": ' + json.dumps(group_records(table), ensure_ascii=False))
-    out.write("}\n")
-    return n
-
-
-def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:
-    """A cache key for a report result as this actor may see it."""
-    who = "all" if policy.sees_everyone(actor) else f"person:{getattr(actor, 'id', None)}"
-    args = sorted((filters or Filters()).as_args().items())
-    return f"gaps:{name}:{who}:{args!r}:{extra!r}"
-
-
-def write_json(actor, out, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
-               batch: int = 5000) -> int:
-    """Stream ``{"rows": [...]}`` (and ``"groups"`` when grouped) straight from the
-    cursor; the groups are counted in SQL. Same values as :func:`rows`."""
-    import json
-
-    full = gap_select(filters, now=now, scope=scope_for(actor))
-    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
-    out.write('{"rows": [')
-    n = 0
-    for chunk in result.partitions():
-        parts = []
-        for row in chunk:
-            parts.append(json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False, default=str))
+    for chunk in batches:
+        parts = [json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False, default=str) for row in chunk]
         out.write(("," if n else "") + ",".join(parts))
         n += len(chunk)
     out.write("]")
-    if by:
-        _, table = summary(actor, filters, by=by, now=now)
-        out.write(', "groups": ' + json.dumps(group_records(table), ensure_ascii=False))
+    if groups is not None:
+        out.write(', "groups": ' + json.dumps(group_records(groups), ensure_ascii=False))
     out.write("}\n")
     return n

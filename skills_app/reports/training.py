@@ -1,26 +1,23 @@
 """Training needs: who needs to move up which skill, by level step, where,
-and how urgently."""
+and how urgently (from the gap rows ``services.gaps.training_needs`` fetches)."""
 from __future__ import annotations
 
 import pandas as pd
 
-from skills_app.reports import coverage, gaps
 
 NEED_STATUSES = ["below", "not_assessed", "expired"]
 COLUMNS = ["framework", "skill", "skill_name", "from_level", "to_level", "step", "people", "essential", "services_at_risk",
            "priority", "org_units", "who"]
 
 
-def needs(actor, filters: gaps.Filters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(cohorts, people): one cohort per skill and level step (SLMO 3→4; "–→4"
-    for people with no current level), with a priority: services at risk
-    first, then essential requirements, then size."""
-    filters = filters or gaps.Filters()
-    filters.status = [s for s in (filters.status or NEED_STATUSES) if s in NEED_STATUSES] or NEED_STATUSES
-    df = gaps.frame(actor, filters)
+def cohorts(df: pd.DataFrame, risky: set[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cohorts, people) from the gap rows of the needs (statuses below, not
+    assessed, expired) and the (service, skill) pairs at risk: one cohort per
+    skill and level step (SLMO 3→4; "–→4" for people with no current level),
+    with a priority: services at risk first, then essential requirements,
+    then size."""
     if df.empty:
         return pd.DataFrame(columns=COLUMNS + ["skill_id"]), df
-    risky = coverage.at_risk(coverage.service_coverage(actor))
     df = df.copy()
     df["at_risk"] = [
         (int(s), int(k)) in risky if pd.notna(s) else False for s, k in zip(df["service_id"], df["skill_id"])

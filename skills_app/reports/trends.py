@@ -10,8 +10,8 @@ app does not keep a history of role profiles), filtered and grouped like the
 gap report. Closed campaigns add their frozen snapshots as points of their own.
 
 Two fetches per chart (today's requirements, and every validated decision of
-the people in scope), then one pandas computation: nothing per person or per
-month.
+the people in scope: ``services.trends``), then one pandas computation here:
+nothing per person or per month.
 
 **Calibration.** For each validated decision, the difference *validated level
 − claimed level* (negative: the reviewer judged lower than the person, i.e.
@@ -24,21 +24,14 @@ standard deviations of all decisions' differences.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
 
-from skills_app import policy
 from skills_app.errors import InvalidInput
-from skills_app.extensions import db
-from skills_app.models import Assessment, CrosswalkLevel, Framework, OrgUnit, Person, Skill
-from skills_app.models.campaigns import Campaign, CampaignResult
-from skills_app.models.framework import utcnow
-from skills_app.reports import gaps
+from skills_app.reports.gaps import GROUPINGS
 
-GROUPINGS = gaps.GROUPINGS
 GROUP_LABELS = {"org_unit": "Org unit", "job_role": "Job role", "service": "Service", "skill": "Skill"}
 MONTHS = 24
 MAX_SERIES = 8
@@ -46,7 +39,7 @@ TREND_COLUMNS = ["month", "group", "requirements", "met", "coverage"]
 SNAPSHOT_COLUMNS = ["campaign", "closed_at", "group", "requirements", "met", "coverage"]
 
 
-def _utc(series: pd.Series) -> pd.Series:
+def utc(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True, errors="coerce")
 
 
@@ -62,7 +55,7 @@ def month_points(now: datetime, months: int = MONTHS) -> list[pd.Timestamp]:
     return points
 
 
-def _check_by(by: str | None) -> str | None:
+def check_by(by: str | None) -> str | None:
     if by in (None, ""):
         return None
     if by not in GROUPINGS:
@@ -70,40 +63,12 @@ def _check_by(by: str | None) -> str | None:
     return by
 
 
-def _group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
+def group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
     if by is None:
         return pd.Series("All requirements", index=df.index, dtype=object)
     if by == "skill":
         return df["framework"].astype(str) + " " + df["skill"].astype(str)
     return df[by].fillna("—").astype(str)
-
-
-def requirements_frame(actor, filters: gaps.Filters, now: datetime) -> pd.DataFrame:
-    """Today's person × requirement rows, as the gap report filters them (statuses aside)."""
-    filters = replace(filters, status=[])
-    sub = gaps.gap_select(filters, now=now, scope=gaps.scope_for(actor)).order_by(None).subquery()
-    stmt = select(sub.c.person_id, sub.c.org_unit, sub.c.job_role, sub.c.service, sub.c.framework, sub.c.skill,
-                  sub.c.skill_id, sub.c.required_level)
-    result = db.session.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
-
-def decisions_frame(person_ids) -> pd.DataFrame:
-    """Every validated decision of these people: who, which skill, what level, from when to when."""
-    stmt = (select(Assessment.id, Assessment.person_id, Assessment.skill_id, Assessment.validated_level.label("level"),
-                   Assessment.decided_at, Assessment.valid_until)
-            .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-                   Assessment.decided_at.is_not(None)))
-    ids = sorted({int(i) for i in person_ids})
-    if len(ids) <= 5000:
-        stmt = stmt.where(Assessment.person_id.in_(ids))
-    result = db.session.execute(stmt)
-    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    if len(ids) > 5000:
-        df = df[df["person_id"].isin(ids)]
-    df["decided_at"] = _utc(df["decided_at"])
-    df["valid_until"] = _utc(df["valid_until"])
-    return df
 
 
 def held_intervals(decisions: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -145,7 +110,7 @@ def coverage_series(reqs: pd.DataFrame, intervals: pd.DataFrame, points: list[pd
         iv = iv[(iv["start"] <= iv["month"]) & (iv["month"] < iv["end"])]
         levels = iv.groupby(["person_id", "skill_id", "month"], as_index=False)["level"].max()
     work = reqs.copy()
-    work["group"] = _group_column(work, by)
+    work["group"] = group_column(work, by)
     work = work.merge(months, how="cross")
     work["person_id"] = work["person_id"].astype("int64")
     work["skill_id"] = work["skill_id"].astype("int64")
@@ -157,38 +122,15 @@ def coverage_series(reqs: pd.DataFrame, intervals: pd.DataFrame, points: list[pd
     return out.sort_values(["group", "month"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
 
 
-def snapshot_points(filters: gaps.Filters, by: str | None, since: pd.Timestamp) -> pd.DataFrame:
-    """Coverage in each closed campaign's snapshot (its rows with a requirement), filtered and grouped alike."""
-    stmt = (select(Campaign.id.label("campaign_id"), Campaign.name.label("campaign"), Campaign.closed_at,
-                   CampaignResult.org_unit, CampaignResult.job_role, CampaignResult.service, CampaignResult.framework,
-                   CampaignResult.skill, CampaignResult.person_id, CampaignResult.gap_status)
-            .join(Campaign, Campaign.id == CampaignResult.campaign_id)
-            .where(Campaign.status == "closed", CampaignResult.required_level.is_not(None)))
-    if filters.org_unit:
-        path = filters.org_unit.strip("/")
-        if filters.org_unit_exact:
-            stmt = stmt.where(CampaignResult.org_unit == path)
-        else:
-            stmt = stmt.where((CampaignResult.org_unit == path) | CampaignResult.org_unit.startswith(path + "/", autoescape=True))
-    if filters.job_role:
-        stmt = stmt.where(CampaignResult.job_role == filters.job_role)
-    if filters.service:
-        stmt = stmt.where(CampaignResult.service == filters.service)
-    if filters.skill:
-        stmt = stmt.where(CampaignResult.skill == filters.skill.upper())
-    if filters.framework:
-        stmt = stmt.where(CampaignResult.framework == filters.framework.upper())
-    if filters.person_id is not None:
-        stmt = stmt.where(CampaignResult.person_id == filters.person_id)
-    result = db.session.execute(stmt)
-    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+def snapshot_coverage(df: pd.DataFrame, by: str | None, since: pd.Timestamp) -> pd.DataFrame:
+    """Coverage in each closed campaign's snapshot rows (those with a requirement) closed since ``since``, grouped."""
     if df.empty:
         return pd.DataFrame(columns=["campaign_id", *SNAPSHOT_COLUMNS])
-    df["closed_at"] = _utc(df["closed_at"])
+    df["closed_at"] = utc(df["closed_at"])
     df = df[df["closed_at"] >= since]
     if df.empty:
         return pd.DataFrame(columns=["campaign_id", *SNAPSHOT_COLUMNS])
-    df["group"] = _group_column(df, by)
+    df["group"] = group_column(df, by)
     df["is_met"] = (df["gap_status"] == "met").astype(int)
     out = df.groupby(["campaign_id", "campaign", "closed_at", "group"], as_index=False).agg(
         requirements=("is_met", "size"), met=("is_met", "sum"))
@@ -202,23 +144,6 @@ class Trend:
     snapshots: pd.DataFrame
     points: list[pd.Timestamp]
     by: str | None
-
-
-def coverage(actor, filters: gaps.Filters | None = None, *, by: str | None = None, months: int = MONTHS,
-             now: datetime | None = None) -> Trend:
-    policy.require(actor, "view_trends")
-    by = _check_by(by)
-    filters = filters or gaps.Filters()
-    now = now or utcnow()
-    points = month_points(now, months)
-    reqs = requirements_frame(actor, filters, now)
-    crosswalk = pd.DataFrame(db.session.execute(select(CrosswalkLevel.from_skill_id, CrosswalkLevel.to_skill_id,
-                                                       CrosswalkLevel.from_level, CrosswalkLevel.to_level)).all(),
-                             columns=["from_skill_id", "to_skill_id", "from_level", "to_level"])
-    decisions = decisions_frame(reqs["person_id"].unique() if len(reqs) else [])
-    series = coverage_series(reqs, held_intervals(decisions, crosswalk), points, by)
-    snaps = snapshot_points(filters, by, points[0] - pd.DateOffset(months=1))
-    return Trend(series, snaps, points, by)
 
 
 def export_frames(trend: Trend) -> dict[str, pd.DataFrame]:
@@ -291,31 +216,6 @@ DIFFS = (-2, -1, 0, 1, 2)
 DECISION_COLUMNS = ["assessment_id", "decided_at", "person", "team", "reviewer", "framework", "skill",
                     "claimed_level", "validated_level", "difference"]
 CALIBRATION_COLUMNS = ["group", "decisions", "mean", "sd", "d-2", "d-1", "d0", "d+1", "d+2", "peer_mean", "outlier"]
-
-
-def decisions_for_calibration(actor, *, months: int | None = None, now: datetime | None = None) -> pd.DataFrame:
-    """Every validated decision (one query): claimed and validated level, reviewer, team, skill."""
-    policy.require(actor, "view_calibration")
-    reviewer = Person.__table__.alias("reviewer")
-    stmt = (select(Assessment.id.label("assessment_id"), Assessment.decided_at, Person.name.label("person"),
-                   OrgUnit.path.label("team"), reviewer.c.name.label("reviewer"), Framework.code.label("framework"),
-                   Skill.code.label("skill"), Assessment.claimed_level, Assessment.validated_level)
-            .join(Person, Person.id == Assessment.person_id)
-            .join(Skill, Skill.id == Assessment.skill_id)
-            .join(Framework, Framework.id == Skill.framework_id)
-            .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
-            .outerjoin(reviewer, reviewer.c.id == Assessment.reviewer_id)
-            .where(Assessment.status == "validated", Assessment.validated_level.is_not(None))
-            .order_by(Assessment.decided_at, Assessment.id))
-    if months:
-        stmt = stmt.where(Assessment.decided_at >= (now or utcnow()) - timedelta(days=round(months * 30.44)))
-    result = db.session.execute(stmt)
-    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    df["team"] = df["team"].fillna("—")
-    df["reviewer"] = df["reviewer"].fillna("(no reviewer recorded)")
-    df["difference"] = (df["validated_level"] - df["claimed_level"]).astype(int) if len(df) else pd.Series(dtype=int)
-    df["decided_at"] = _utc(df["decided_at"])
-    return df[DECISION_COLUMNS]
 
 
 def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.models import ROLES, OrgUnit, Person
+from skills_app.models import ROLES, OrgUnit, Person, PersonRole
 from skills_app.services import audit
 
 MIN_PASSWORD = 10
@@ -149,8 +149,6 @@ def set_roles(actor, person: Person, roles) -> None:
 
 
 def _active_admins_besides(person: Person) -> int:
-    from skills_app.models import PersonRole
-
     stmt = (
         select(func.count()).select_from(Person).join(PersonRole)
         .where(PersonRole.role == "admin", Person.active.is_(True), Person.id != person.id)

@@ -33,7 +33,8 @@ from skills_app.models.assessment import (
     OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, DescriptorRating,
 )
 from skills_app.models.framework import utcnow
-from skills_app.services import audit, evidence_store, notifications, service_levels
+from skills_app.reports import gaps as gap_tables
+from skills_app.services import audit, evidence_store, gaps, notifications, service_levels
 
 EDITABLE = ("draft", "returned")
 MAX_TEXT = 10_000
@@ -304,8 +305,6 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
             row.expired = a
     # The skills the person's job roles and services require, from the gap engine:
     # the highest level any of them asks, and whether a crosswalk meets it.
-    from skills_app.reports import gaps
-
     required = gaps.frame(actor, gaps.Filters(person_id=person.id))
     if len(required):
         missing = {int(i) for i in required["skill_id"]} - set(rows)
@@ -314,7 +313,7 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
             for skill in db.session.scalars(stmt):
                 rows[skill.id] = SkillRow(skill=skill, framework=skill.framework)
         columns = ["skill_id", "required_level", "status", "via", "current_level", "job_role", "service"]
-        for rec in gaps.rows(required.sort_values("required_level"), columns):
+        for rec in gap_tables.rows(required.sort_values("required_level"), columns):
             row = rows[rec["skill_id"]]
             row.required_level = rec["required_level"]
             row.gap_status = rec["status"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from skills_app import cache, policy
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Person
 from skills_app.policy import SYSTEM
@@ -38,8 +39,6 @@ NOT_DATA_CHANGES = {"account.signed_in", "account.password_changed", "account.pa
 @event.listens_for(Session, "after_commit")
 def _invalidate_cached_reports(session) -> None:
     if session.info.pop("skills_app.data_changed", False):
-        from skills_app import cache
-
         cache.bump()
 
 
@@ -59,8 +58,6 @@ def for_entity(entity) -> list[AuditEvent]:
 
 def trail(actor, *, action: str | None = None, page: int = 1, per_page: int = 50):
     """The audit trail, newest first, optionally for actions starting with ``action``."""
-    from skills_app import policy
-
     policy.require(actor, "view_audit")
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:

@@ -38,7 +38,8 @@ from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, S
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignResult, campaign_skill
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import audit, notifications
+from skills_app.services import audit, gaps, notifications
+from skills_app.services.assessments import current_levels
 
 MAX_NAME = 200
 SKILL_STAGES = ("not_started", "draft", "submitted", "validated")
@@ -370,8 +371,6 @@ def close(actor, campaign: Campaign) -> int:
     policy.require(actor, "manage_campaigns")
     if not campaign.is_open:
         raise InvalidState(f"The campaign {campaign.name!r} is already closed.")
-    from skills_app.reports import gaps
-    from skills_app.services.assessments import current_levels
 
     now = utcnow()
     skill_ids = [s.id for s in campaign.skills]

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.importers.document import FrameworkDoc
-from skills_app.models import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.importers.document import FrameworkDoc, SkillInfo
+from skills_app.models import Assessment, Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
 from skills_app.services import audit
 
 
@@ -212,8 +212,6 @@ def _refuse_if_awarded(framework: Framework) -> None:
     """A published version that people have been assessed against is immutable:
     replacing its content would change, silently, what their levels mean. (One
     nobody has been assessed against yet may still be corrected by --replace.)"""
-    from skills_app.models import Assessment
-
     if framework.status == "draft":
         return
     n = db.session.scalar(select(func.count()).select_from(Assessment).where(Assessment.framework_id == framework.id)) or 0
@@ -225,8 +223,6 @@ def _refuse_if_awarded(framework: Framework) -> None:
 
 
 def _skill_data_clean(skill: Skill) -> dict:
-    from skills_app.importers.document import SkillInfo
-
     return SkillInfo.model_validate(_skill_data(skill)).model_dump(mode="json")
 
 

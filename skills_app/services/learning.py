@@ -17,6 +17,7 @@ from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.services import audit, notifications
+from skills_app.services.requirements import _skill
 
 
 def catalogue(actor, *, skill_id: int | None = None) -> list[LearningResource]:
@@ -153,8 +154,6 @@ def get_enrolment(actor, plan: TrainingPlan, enrolment_id: int) -> TrainingEnrol
 
 def load_file(actor, data: dict, source: str) -> str:
     """Add the catalogue entries of a file (title + skill + level is the key; existing ones are kept)."""
-    from skills_app.services.requirements import _skill
-
     policy.require(actor, "manage_learning")
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
         raise InvalidInput(f"{source}: expected a list under the key resources")

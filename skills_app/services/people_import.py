@@ -22,6 +22,7 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
+from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import accounts, audit, org, requirements
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
@@ -322,7 +323,6 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         report.created.append(number)
     if role_rows:
         db.session.execute(insert(PersonRole.__table__), role_rows)
-    from skills_app.models.requirements import person_job_role, person_service
 
     for column, table in (("job_roles", person_job_role), ("services", person_service)):
         if link_rows[column]:

@@ -11,6 +11,7 @@ from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import JobRole, Person, RoleRequirement, Service, ServiceRequirement, Skill
+from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
 
@@ -47,8 +48,6 @@ def get_service(actor, service_id: int) -> Service:
 
 def headcounts() -> tuple[dict[int, int], dict[int, int]]:
     """People holding each job role and running each service."""
-    from skills_app.models.requirements import person_job_role, person_service
-
     roles = dict(db.session.execute(select(person_job_role.c.job_role_id, func.count()).group_by(person_job_role.c.job_role_id)).all())
     svcs = dict(db.session.execute(select(person_service.c.service_id, func.count()).group_by(person_service.c.service_id)).all())
     return roles, svcs

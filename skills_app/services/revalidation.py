@@ -23,7 +23,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, DescriptorRating, Evidence, Framework, OrgUnit, Person, Skill
 from skills_app.models.assessment import OPEN_STATUSES
 from skills_app.models.framework import utcnow
-from skills_app.services import assessments, audit
+from skills_app.services import assessments, audit, org
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 730
@@ -51,8 +51,6 @@ def _scope(actor, person: Person | None):
     policy.require(actor, "view_revalidation")
     if actor is policy.SYSTEM or actor.has_role("hr"):
         return None
-    from skills_app.services import org
-
     return select(org.reports_cte(actor.id).c.id)
 
 

@@ -42,6 +42,7 @@ from skills_app.services import audit, notifications
 from skills_app.services.calendar import (
     WEEKDAY_NAMES, CalendarError, WorkingCalendar, add_working_days, describe_left, working_days_between, zone,
 )
+from skills_app.services.calendar import _aware as aware
 
 TARGET_FIELDS = {
     "decision_days": ("Time to decide", 1, 120, "working days from submission to decision"),
@@ -53,8 +54,6 @@ MAX_TEXT = 5000
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    from skills_app.services.calendar import _aware as aware
-
     return aware(value) if value is not None else None
 
 

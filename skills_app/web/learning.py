@@ -12,8 +12,7 @@ from skills_app.errors import FORM_ERRORS, DomainError
 from skills_app.extensions import db
 from skills_app.models import Skill
 from skills_app.models.learning import RESOURCE_KINDS
-from skills_app.reports import gaps, training
-from skills_app.services import learning, requirements
+from skills_app.services import gaps, learning, requirements
 from skills_app.web.forms import CheckboxesField, ConfirmForm
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
@@ -108,7 +107,7 @@ def new_plan():
     from_arg = request.args.get("from_level", "none")
     filters = gaps.Filters.from_mapping(request.args)
     filters.skill, filters.framework = skill.code, skill.framework.code
-    _, need = training.needs(current_user, filters)
+    _, need = gaps.training_needs(current_user, filters)
     candidates = need[need["skill_id"] == skill.id] if len(need) else need
     cohort_ids = set()
     if len(candidates):

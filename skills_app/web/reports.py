@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 
 from skills_app import cache, policy
 from skills_app.errors import InvalidInput
-from skills_app.reports import coverage, export, gaps, training
-from skills_app.services import org, requirements
+from skills_app.reports import coverage, export, training
+from skills_app.reports import gaps as gap_tables
+from skills_app.services import gaps, org, requirements
 
 bp = Blueprint("reports", __name__)
 
@@ -64,18 +65,18 @@ def gap_report():
     page = max(request.args.get("page", 1, type=int), 1)
     rows = None
     if view == "table":
-        rows = cache.cached(key("rows", page), lambda: gaps.rows(
-            gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gaps.COLUMNS + ["essential", "via"]))
+        rows = cache.cached(key("rows", page), lambda: gap_tables.rows(
+            gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gap_tables.COLUMNS + ["essential", "via"]))
     heat = None
     if view == "heatmap-units":
         heat = cache.cached(key("unit-heatmap"), lambda: gaps.unit_heatmap(current_user, filters))
     elif view == "heatmap":
-        heat = cache.cached(key("person-heatmap"), lambda: gaps.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
+        heat = cache.cached(key("person-heatmap"), lambda: gap_tables.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
     pages = max((total["requirements"] + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,
         groups=groups, rows=rows, heat=heat, page=page, pages=pages, per_page=PER_PAGE,
-        statuses=gaps.STATUSES, status_labels=gaps.STATUS_LABELS, **_choices(),
+        statuses=gap_tables.STATUSES, status_labels=gap_tables.STATUS_LABELS, **_choices(),
     )
 
 
@@ -90,8 +91,8 @@ def gap_export():
         gaps.write_csv(current_user, buffer, filters)
         return _download(buffer.getvalue(), fmt, "gap-report")
     by = request.args.get("group") or None
-    if by and by not in gaps.GROUPINGS:
-        raise InvalidInput(f"group by one of {', '.join(gaps.GROUPINGS)}", details={"group": by})
+    if by and by not in gap_tables.GROUPINGS:
+        raise InvalidInput(f"group by one of {', '.join(gap_tables.GROUPINGS)}", details={"group": by})
     if fmt == "json":
         import io
 
@@ -99,16 +100,16 @@ def gap_export():
         gaps.write_json(current_user, buffer, filters, by=by)
         return _download(buffer.getvalue(), fmt, "gap-report")
     df = gaps.frame(current_user, filters)
-    sheets = {"Gaps": df[gaps.COLUMNS + ["essential", "via", "valid_until"]]}
-    for grouping in ([by] if by else list(gaps.GROUPINGS)):
-        sheets[f"By {grouping.replace('_', ' ')}"] = gaps.grouped(df, grouping)
+    sheets = {"Gaps": df[gap_tables.COLUMNS + ["essential", "via", "valid_until"]]}
+    for grouping in ([by] if by else list(gap_tables.GROUPINGS)):
+        sheets[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
     return _download(export.to_xlsx(sheets), fmt, "gap-report")
 
 
 @bp.get("/reports/coverage")
 def service_coverage():
     policy.require(current_user, "view_gap_reports")
-    table = coverage.service_coverage(current_user, service=request.args.get("service") or None)
+    table = gaps.service_coverage(current_user, service=request.args.get("service") or None)
     fmt = request.args.get("format")
     if fmt:
         fmt = _format()
@@ -116,7 +117,7 @@ def service_coverage():
         if fmt == "csv":
             return _download(export.to_csv(data), fmt, "service-coverage")
         if fmt == "json":
-            return _download(export.to_json({"rows": gaps.group_records(data)}), fmt, "service-coverage")
+            return _download(export.to_json({"rows": gap_tables.group_records(data)}), fmt, "service-coverage")
         return _download(export.to_xlsx({"Service coverage": data}), fmt, "service-coverage")
     return render_template("reports/coverage.html", table=table, services=requirements.services(current_user),
                            service=request.args.get("service", ""))
@@ -126,7 +127,7 @@ def service_coverage():
 def training_needs():
     policy.require(current_user, "view_gap_reports")
     filters = _filters()
-    cohorts, people = training.needs(current_user, filters)
+    cohorts, people = gaps.training_needs(current_user, filters)
     fmt = request.args.get("format")
     if fmt:
         fmt = _format()
@@ -134,7 +135,7 @@ def training_needs():
         if fmt == "csv":
             return _download(export.to_csv(data), fmt, "training-needs")
         if fmt == "json":
-            return _download(export.to_json({"rows": gaps.group_records(data)}), fmt, "training-needs")
+            return _download(export.to_json({"rows": gap_tables.group_records(data)}), fmt, "training-needs")
         people_sheet = people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]]
         return _download(export.to_xlsx({"Training needs": data, "People": people_sheet}), fmt, "training-needs")
     return render_template("reports/training.html", cohorts=cohorts, people=people, args=filters.as_args(),
@@ -148,8 +149,8 @@ def team_matrix():
 
     df = gaps.team_frame(current_user, _filters())
     queue = assessments.review_queue(current_user) if policy.can(current_user, "review_queue") else []
-    return render_template("reports/team.html", heat=gaps.heatmap(df, "person"), total=gaps.totals(df), queue=queue,
-                           status_labels=gaps.STATUS_LABELS)
+    return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person"), total=gap_tables.totals(df), queue=queue,
+                           status_labels=gap_tables.STATUS_LABELS)
 
 
 @bp.app_template_filter("query")

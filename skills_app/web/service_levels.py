@@ -16,6 +16,7 @@ from skills_app.extensions import db
 from skills_app.models.service_levels import BREACH_CAUSES
 from skills_app.reports import export
 from skills_app.reports import service_levels as report
+from skills_app.services import service_level_report
 from skills_app.services import org
 from skills_app.services import assessments as assessment_service
 from skills_app.services import service_levels as service
@@ -105,10 +106,10 @@ def report_page():
     policy.require(current_user, "view_service_levels")
     month = request.args.get("month") or None
     try:
-        data = report.build(current_user, month)
+        data = service_level_report.build(current_user, month)
     except InvalidInput as exc:
         flash(exc.message, "error")
-        data = report.build(current_user, None)
+        data = service_level_report.build(current_user, None)
         return render_template("service_levels/report.html", r=data, month_value=month, check=ConfirmForm(),
                                prev=None, next=None), 400
     fmt = request.args.get("format")

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
-from skills_app.reports import export, gaps, trends
+from skills_app.reports import export, trends
+from skills_app.services import gaps
+from skills_app.services import trends as trend_service
 from skills_app.web.reports import _choices, _download
 
 bp = Blueprint("trends", __name__, url_prefix="/reports")
@@ -31,7 +33,7 @@ def coverage():
     policy.require(current_user, "view_trends")
     filters = gaps.Filters.from_mapping(request.args)
     by = request.args.get("group") or None
-    trend = trends.coverage(current_user, filters, by=by)
+    trend = trend_service.coverage(current_user, filters, by=by)
     fmt = _fmt()
     if fmt:
         frames = trends.export_frames(trend)
@@ -63,7 +65,7 @@ def calibration():
             raise InvalidInput("months is a whole number", details={"months": months}) from None
         if not 1 <= months <= 240:
             raise InvalidInput("months is between 1 and 240", details={"months": str(months)})
-    decisions = trends.decisions_for_calibration(current_user, months=months)
+    decisions = trend_service.decisions_for_calibration(current_user, months=months)
     table = trends.calibration(decisions, by)
     fmt = _fmt()
     if fmt:
