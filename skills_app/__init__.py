@@ -40,6 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from skills_app import models  # noqa: F401  (register the tables)
+    from skills_app import oidc
+
+    oidc.init_app(app)
     from skills_app.web import register as register_web
 
     register_web(app)

@@ -639,6 +639,10 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from skills_app.identity_cli import scim_cli, settings_cli
+
+    app.cli.add_command(scim_cli)
+    app.cli.add_command(settings_cli)
 
 
 def main() -> None:

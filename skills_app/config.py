@@ -64,4 +64,19 @@ def from_environment() -> dict:
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "skills-app@localhost"),
+        # Sign-in through an OpenID Connect provider (docs/identity.md): on when
+        # OIDC_ISSUER and OIDC_CLIENT_ID are set.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER") or None,
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET") or None,
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES") or "openid email profile",
+        "OIDC_EMAIL_CLAIM": os.environ.get("OIDC_EMAIL_CLAIM") or "email",
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM") or "groups",
+        "OIDC_CREATE_USERS": _bool("OIDC_CREATE_USERS"),
+        "OIDC_TRUST_EMAIL": _bool("OIDC_TRUST_EMAIL"),
+        "OIDC_ROLE_MAP": os.environ.get("OIDC_ROLE_MAP") or "",
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME") or "your organisation's account",
+        "OIDC_REDIRECT_URI": os.environ.get("OIDC_REDIRECT_URI") or None,
+        # What the Groups of /scim/v2 stand for: job_roles or org_units.
+        "SCIM_GROUPS": os.environ.get("SCIM_GROUPS") or "job_roles",
     }

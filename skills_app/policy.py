@@ -5,8 +5,10 @@ raises :class:`NotAllowed` (403) or, for things the actor may not even know
 exist, :class:`NotFound` (404). Views, API handlers and services all ask here;
 no other module decides access.
 
-Actors are :class:`Person` rows, the anonymous user, or :data:`SYSTEM` (the
-command line, run by whoever operates the server).
+Actors are :class:`Person` rows, the anonymous user, :data:`SYSTEM` (the
+command line, run by whoever operates the server), or a
+:class:`ProvisioningActor` (a SCIM client, with the permissions in
+:data:`PROVISIONING` only).
 """
 from __future__ import annotations
 
@@ -34,6 +36,31 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+
+class ProvisioningActor:
+    """A provisioning client (SCIM) acting with its token: it may keep people,
+    org units and job roles in step with the identity provider, nothing else.
+    Recorded in the audit trail under the token's name."""
+
+    is_provisioning = True
+    is_authenticated = True
+    is_active = True
+    id = None
+    roles = frozenset()
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def has_role(self, *roles: str) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<ProvisioningActor {self.label}>"
+
+
+# What a provisioning client may do: the people import's permissions, no more.
+PROVISIONING = frozenset({"import_people", "manage_accounts", "edit_account", "manage_org_units", "manage_requirements"})
 
 MAX_MANAGER_DEPTH = 64
 
@@ -239,6 +266,8 @@ RULES: dict[str, Callable] = {
     "import_people": _role("hr", "admin"),
     "view_audit": _role("hr", "admin"),
     "manage_tokens": _manage_tokens,
+    # Sign-in settings and the provisioning (SCIM) tokens
+    "manage_identity": _role("admin"),
     "change_own_password": lambda actor, obj=None: _person(actor) is not None,
     "view_assessment": _view_assessment,
     "edit_assessment": _edit_assessment,
@@ -280,6 +309,8 @@ def can(actor, permission: str, obj=None) -> bool:
         rule = RULES[permission]
     except KeyError:
         raise KeyError(f"unknown permission {permission!r}") from None
+    if isinstance(actor, ProvisioningActor):
+        return permission in PROVISIONING
     return bool(rule(actor, obj))
 
 

@@ -326,7 +326,7 @@ def matrix_world():
     """The callers of the access matrix (tests/test_access_matrix.py draws them), and something behind every id in a URL: the subject's submitted SLMO
     assessment with a file as evidence, a job role and a service with a requirement each,
     a crosswalk, a learning resource, a training plan the subject is enrolled in, a
-    campaign, a holiday, an escalated breach of the review service level, an API token.
+    campaign, a holiday, an escalated breach of the review service level, an API token, a SCIM token.
     Built once per database; every test runs in a transaction that is rolled back."""
     import io
     from datetime import date, timedelta
@@ -379,11 +379,17 @@ def matrix_world():
     service_levels.run_checks(SYSTEM)
     breach = service_levels.breaches(SYSTEM)[0]
     token, _secret = tokens.create(SYSTEM, subject, "matrix")
+    from skills_app.services import scim_tokens
+
+    scim_token, _secret = scim_tokens.create(SYSTEM, "Entra ID")
     db.session.commit()
     return {
         "people": {caller: person.id for caller, person in org.items()},
         "things": {
             "token_id": token.id, "holiday_id": holiday.id, "breach_id": breach.id,
+            # SCIM: a SCIM token, a resource type and a schema (SCIM's <resource_id> is
+            # the learning resource's id below: every caller is refused there anyway).
+            "scim_token_id": scim_token.id, "name": "User", "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User",
             "campaign_id": campaign.id,
             "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
@@ -523,3 +529,53 @@ def shots(request):
         page.screenshot(path=str(folder / f"{counter['n']:02d}-{name}.png"), full_page=True)
 
     return shot
+
+
+# -- a real OpenID Connect provider on loopback --------------------------------------
+
+@pytest.fixture(scope="session")
+def iam(iam_configuration, iam_server_port):
+    """Canaille (through pytest-iam), a full OpenID Connect provider, serving on
+    localhost in a thread for the whole run. Its ID tokens say ``email_verified``
+    for users whose ``title`` is not "unverified" (Canaille sends no such claim
+    unless told to)."""
+    from canaille import create_app as create_iam
+    from canaille.backends import Backend
+    from canaille.backends.memory.backend import MemoryBackend
+    from pytest_iam import Server
+
+    _and_queries(MemoryBackend)
+
+    iam_app = create_iam(config=iam_configuration, env_file=".pytest-iam.env", env_prefix="PYTEST_IAM_")
+    iam_app.config["CANAILLE_OIDC"]["USERINFO_MAPPING"]["EMAIL_VERIFIED"] = (
+        "{% if user.title != 'unverified' %}true{% else %}false{% endif %}")
+    server = Server(iam_app, iam_server_port, Backend.instance)
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def _and_queries(backend_class) -> None:
+    """Canaille's in-memory store answers ``query(Model, a=x, b=y)`` with the
+    items matching a=x OR b=y, where its documentation (and its other stores)
+    mean AND. A provider that looks up an authorization code by code and
+    client then finds another code of the same client, which would hide a
+    replayed code. The test provider gets the documented meaning."""
+    from canaille.backends.memory.backend import listify
+
+    def do_query(self, model, *args, **kwargs):
+        if not kwargs:
+            return [model(**state) for state in self.index(model).values()]
+        ids = None
+        for attribute, values in kwargs.items():
+            found = {id for value in model.serialize(listify(values))
+                     for id in self.attribute_index(model, attribute).get(value, [])}
+            ids = found if ids is None else ids & found
+        instances = [model(**self.index(model)[id]) for id in ids]
+        for instance in instances:
+            instance._cache = {}
+        return instances
+
+    backend_class.do_query = do_query

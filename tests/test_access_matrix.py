@@ -294,6 +294,15 @@ MATRIX.update({
     "account.tokens_page": {"GET": everyone_signed_in(OK), "POST": everyone_signed_in(BAD_FORM)},
     "account.revoke": {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=NOT_FOUND, indirect=NOT_FOUND,
                                    other_manager=NOT_FOUND, hr=NOT_FOUND, learning=NOT_FOUND, admin=NOT_FOUND)},
+    # Sign-in through the identity provider: not there until it is configured
+    # (tests/test_oidc.py has the configured journey).
+    "sso.start": {"GET": everyone_signed_in(NOT_FOUND, anonymous=NOT_FOUND)},
+    "sso.callback": {"GET": everyone_signed_in(NOT_FOUND, anonymous=NOT_FOUND)},
+    # Sign-in settings and SCIM tokens: administrators only.
+    "identity_admin.index": {"GET": only(OK, "admin")},
+    "identity_admin.password_sign_in": {"POST": only(REDIRECT, "admin")},
+    "identity_admin.create_scim_token": {"POST": only(BAD_FORM, "admin")},
+    "identity_admin.revoke_scim_token": {"POST": only(REDIRECT, "admin")},
 })
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

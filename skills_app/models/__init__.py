@@ -3,6 +3,7 @@ from skills_app.models.api_token import ApiToken
 from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignResult
+from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
 from skills_app.models.framework import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
 from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
@@ -16,4 +17,5 @@ __all__ = [
     "Skill", "SkillLevel", "JobRole", "RoleRequirement", "Service", "ServiceRequirement", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignResult",
+    "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser",
 ]

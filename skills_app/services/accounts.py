@@ -68,8 +68,9 @@ def authenticate(email: str, password: str) -> Person | None:
     return person if person.active else None
 
 
-def record_sign_in(person: Person) -> None:
-    audit.record(person, "account.signed_in", person, summary=f"{person.email} signed in")
+def record_sign_in(person: Person, method: str = "password") -> None:
+    """Audit a sign-in with its method: ``password`` or ``oidc`` (the identity provider)."""
+    audit.record(person, "account.signed_in", person, summary=f"{person.email} signed in ({method})", data={"method": method})
 
 
 def change_own_password(actor: Person, current: str, new: str) -> None:

@@ -14,6 +14,15 @@ CSP = (
 )
 
 
+def _csp() -> str:
+    """The policy; with an identity provider, the sign-out form may end at its
+    end-session endpoint (browsers hold redirects after a form to form-action)."""
+    from skills_app import oidc
+
+    origin = oidc.origin() if oidc.configured() else None
+    return CSP.replace("form-action 'self'", f"form-action 'self' {origin}") if origin else CSP
+
+
 def register(app: Flask) -> None:
     from skills_app.web import admin, assessments, auth, errors, frameworks, main, people
     from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
@@ -33,6 +42,10 @@ def register(app: Flask) -> None:
     from skills_app.web import service_levels
 
     app.register_blueprint(service_levels.bp)
+    from skills_app.web import identity_admin, sso
+
+    app.register_blueprint(sso.bp)
+    app.register_blueprint(identity_admin.bp)
     errors.register(app)
 
     login_manager.login_view = "auth.login"
@@ -78,7 +91,7 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", _csp())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

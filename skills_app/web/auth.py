@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from skills_app import throttle
+from skills_app import oidc, throttle
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
-from skills_app.services import accounts
+from skills_app.services import accounts, settings
 
 bp = Blueprint("auth", __name__)
 
@@ -58,7 +58,11 @@ def login():
         return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     form = LoginForm()
     status = 200
-    if form.validate_on_submit():
+    password_on = settings.password_sign_in()
+    if request.method == "POST" and not password_on:
+        flash(f"Password sign-in is turned off here: sign in with {oidc.provider_name()}.", "error")
+        status = 403
+    elif form.validate_on_submit():
         keys = throttle.sign_in_keys(form.email.data, request.remote_addr)
         wait = throttle.blocked_for(keys)
         if wait:
@@ -80,15 +84,19 @@ def login():
                 return redirect(safe_next(request.args.get("next")) or url_for("main.dashboard"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, password_on=password_on,
+                           oidc_on=oidc.configured(), provider=oidc.provider_name()), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # Signed in through the identity provider: its end-session endpoint, when
+    # it has one, ends the provider's session too and sends the person back here.
+    provider_logout = oidc.end_session_url(url_for("auth.login", _external=True))
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

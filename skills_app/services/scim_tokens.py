@@ -1,0 +1,82 @@
+"""SCIM tokens: the bearer tokens of provisioning clients, good for /scim/v2 only.
+
+A token reads ``scim_<prefix>_<secret>``; only its SHA-256 hash is kept (as
+for API tokens, the secret has 256 bits: a fast hash is enough). The API's
+tokens (``ska_``) are never looked up here, nor SCIM tokens by the API, so
+each kind is refused by the other's endpoints. Functions flush, never commit.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from skills_app import policy
+from skills_app.errors import InvalidInput, NotFound
+from skills_app.extensions import db
+from skills_app.models import Person, ScimToken
+from skills_app.models.framework import utcnow
+from skills_app.services import audit
+from skills_app.services.tokens import hash_token
+
+SCHEME = "scim"
+MAX_NAME = 100
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def create(actor, name: str) -> tuple[ScimToken, str]:
+    """A new SCIM token; returns the row and the token, which is never shown again."""
+    policy.require(actor, "manage_identity")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the token a name, such as the provisioning client that will use it (Entra ID, Okta).",
+                           details={"name": "A name is needed."})
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"A token's name can have at most {MAX_NAME} characters.", details={"name": "Too long."})
+    prefix = secrets.token_hex(4)
+    secret = f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ScimToken(name=name, prefix=prefix, token_hash=hash_token(secret),
+                      created_by=actor if isinstance(actor, Person) else None)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "scim_token.created", None, summary=f"SCIM token {name!r} ({prefix}…) created",
+                 data={"token_id": token.id, "prefix": prefix, "name": name})
+    return token, secret
+
+
+def all_tokens(actor) -> list[ScimToken]:
+    policy.require(actor, "manage_identity")
+    return list(db.session.scalars(select(ScimToken).order_by(ScimToken.created_at.desc(), ScimToken.id.desc())))
+
+
+def revoke(actor, token_id: int) -> ScimToken:
+    policy.require(actor, "manage_identity")
+    token = db.session.get(ScimToken, token_id)
+    if token is None:
+        raise NotFound("no such SCIM token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        audit.record(actor, "scim_token.revoked", None, summary=f"SCIM token {token.name!r} ({token.prefix}…) revoked",
+                     data={"token_id": token.id, "prefix": token.prefix})
+    return token
+
+
+def authenticate(secret: str) -> ScimToken | None:
+    """The live SCIM token with this secret, else None. Records when it was last used."""
+    if not secret or len(secret) > 200 or not secret.startswith(f"{SCHEME}_"):
+        return None
+    token = db.session.scalar(select(ScimToken).where(ScimToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    now = utcnow()
+    last = token.last_used_at
+    if last is not None and last.tzinfo is None:
+        from datetime import timezone
+
+        last = last.replace(tzinfo=timezone.utc)
+    if last is None or now - last >= TOUCH_EVERY:
+        token.last_used_at = now
+        db.session.flush()
+    return token
