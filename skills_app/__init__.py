@@ -51,6 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_api(app)
 
+    from skills_app.scim import register as register_scim
+
+    register_scim(app)
+
     from skills_app.cli import register as register_cli
 
     register_cli(app)

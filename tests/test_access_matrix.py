@@ -305,6 +305,20 @@ MATRIX.update({
     "identity_admin.revoke_scim_token": {"POST": only(REDIRECT, "admin")},
 })
 
+# SCIM (/scim/v2) takes SCIM tokens only: every caller here sends their API
+# token (or nothing) and is refused, whoever they are (tests/test_scim.py has
+# the SCIM token's side).
+SCIM_ROUTES = {
+    "scim.service_provider_config": ["GET"], "scim.resource_types": ["GET"], "scim.resource_type": ["GET"],
+    "scim.schemas": ["GET"], "scim.schema_document": ["GET"], "scim.search_everything": ["POST"],
+    "scim.me": ["GET", "POST", "PUT", "PATCH", "DELETE"], "scim.bulk": ["POST"],
+    "scim.list_users": ["GET"], "scim.search_users": ["POST"], "scim.create_user": ["POST"], "scim.get_user": ["GET"],
+    "scim.replace_user": ["PUT"], "scim.patch_user": ["PATCH"], "scim.delete_user": ["DELETE"],
+    "scim.list_groups": ["GET"], "scim.search_groups": ["POST"], "scim.create_group": ["POST"], "scim.get_group": ["GET"],
+    "scim.replace_group": ["PUT"], "scim.patch_group": ["PATCH"], "scim.delete_group": ["DELETE"],
+}
+MATRIX.update({endpoint: {method: api_everyone(UNAUTHORIZED) for method in methods} for endpoint, methods in SCIM_ROUTES.items()})
+
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 CASES = [
@@ -312,6 +326,8 @@ CASES = [
     for endpoint, methods in MATRIX.items()
     for method, cells in methods.items()
     for caller in CALLERS
+    # SCIM refuses every person alike: no token, one's own, and an administrator's stand for all.
+    if not endpoint.startswith("scim.") or caller in ("anonymous", "self", "admin")
 ]
 
 
@@ -375,7 +391,7 @@ def test_access(app, client, auth, org, things, endpoint, method, caller):
     name, email = subject.name, subject.email
     path = path_for(app, endpoint, subject, things)
 
-    api = endpoint.startswith("api.")
+    api = endpoint.startswith(("api.", "scim."))
     headers, skip = {}, ()
     if api:
         # API callers send their bearer token, never a cookie; using a token
@@ -395,7 +411,7 @@ def test_access(app, client, auth, org, things, endpoint, method, caller):
     before = database_state(skip) if unchanged else None
 
     if api:
-        response = client.open(path, method=method, headers=headers, json={} if method in ("POST", "PATCH") else None)
+        response = client.open(path, method=method, headers=headers, json={} if method in ("POST", "PATCH", "PUT") else None)
     else:
         response = client.open(path, method=method, data={} if method == "POST" else None)
     body = response.get_data(as_text=True)

@@ -72,6 +72,7 @@ def upgrade():
     sa.Column('family_name', sa.String(length=200), nullable=True),
     sa.Column('formatted_name', sa.String(length=200), nullable=True),
     sa.Column('email_type', sa.String(length=20), nullable=True),
+    sa.Column('email_primary', sa.Boolean(), nullable=True),
     sa.Column('department', sa.String(length=1000), nullable=True),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

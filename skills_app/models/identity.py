@@ -75,6 +75,7 @@ class ScimUser(db.Model):
     family_name: Mapped[str | None] = mapped_column(String(200))
     formatted_name: Mapped[str | None] = mapped_column(String(200))
     email_type: Mapped[str | None] = mapped_column(String(20))
+    email_primary: Mapped[bool | None] = mapped_column(Boolean)
     # The department as the provisioning client sent it (the person's org unit
     # is what counts; this is answered back while it still names that unit).
     department: Mapped[str | None] = mapped_column(String(1000))

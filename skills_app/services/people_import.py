@@ -97,6 +97,30 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+LIMITS = {"employee_number": 64, "name": 200, "job_title": 200}
+
+
+def check_person(*, email: str | None, name: str | None, employee_number: str | None = None,
+                 job_title: str | None = None, org_unit: str | None = None) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """The rules every person's fields follow, wherever they come from (a row of
+    the import, a SCIM request): returns the email normalised, the org unit
+    path cleaned, and (field, message) for each problem."""
+    problems: list[tuple[str, str]] = []
+    if email:
+        email = accounts.normalise_email(email)
+        if not accounts.is_email(email):
+            problems.append(("email", f"{email!r} is not a valid email address"))
+    for column, value in (("employee_number", employee_number), ("name", name), ("job_title", job_title)):
+        if value and len(value) > LIMITS[column]:
+            problems.append((column, f"longer than {LIMITS[column]} characters"))
+    if org_unit:
+        try:
+            org_unit = org.clean_path(org_unit)
+        except InvalidInput as exc:
+            problems.append(("org_unit", exc.message))
+    return email, org_unit, problems
+
+
 def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
     """Read and check each row on its own; cross-row checks come in :func:`run`."""
     text = text.lstrip("\ufeff")
@@ -152,25 +176,15 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
         for column, value in (("employee_number", number), ("email", email), ("name", name)):
             if not value:
                 row_errors.append(RowError(line, column, f"{column} is empty"))
-        if email:
-            email = accounts.normalise_email(email)
-            if not accounts.is_email(email):
-                row_errors.append(RowError(line, "email", f"{email!r} is not a valid email address"))
-        for column, value, limit in (("employee_number", number, 64), ("name", name, 200), ("job_title", cell("job_title"), 200)):
-            if value and len(value) > limit:
-                row_errors.append(RowError(line, column, f"longer than {limit} characters"))
+        email, unit, problems = check_person(email=email, name=name, employee_number=number, job_title=cell("job_title"),
+                                             org_unit=cell("org_unit"))
+        row_errors.extend(RowError(line, column, message) for column, message in problems)
         roles = None
         if "roles" in positions:
             roles = [r.lower() for r in _split(cell("roles"))] or ["employee"]
             bad = [r for r in roles if r not in ROLES]
             if bad:
                 row_errors.append(RowError(line, "roles", f"unknown role {bad[0]!r} (the roles are {', '.join(ROLES)})"))
-        unit = cell("org_unit")
-        if unit:
-            try:
-                unit = org.clean_path(unit)
-            except InvalidInput as exc:
-                row_errors.append(RowError(line, "org_unit", exc.message))
         if row_errors:
             errors.extend(row_errors)
             continue

@@ -19,6 +19,10 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     db.session.rollback()
+    if request.path.startswith("/scim/"):
+        from skills_app.scim.views import scim_error
+
+        return scim_error(status, message)
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if details:
