@@ -140,29 +140,26 @@ def _user_comparison(node: Comparison | Present, prefix: str | None = None):
     return _compare(column, op, value, fold=fold)
 
 
-def user_condition(node):
+def _walk(node, leaf, multi_valued: str, what: str):
+    """The condition for a filter tree: and, or, not over ``leaf`` conditions;
+    a value path (``emails[...]``) only on the one multi-valued attribute."""
     if isinstance(node, LogicalExpr):
-        terms = [user_condition(t) for t in node.terms]
+        terms = [_walk(t, leaf, multi_valued, what) for t in node.terms]
         return and_(*terms) if str(node.op.value) == "and" else or_(*terms)
     if isinstance(node, Not):
-        return not_(user_condition(node.expr))
+        return not_(_walk(node.expr, leaf, multi_valued, what))
     if isinstance(node, ValuePath):
         prefix = _name(node.attr_path)
-        if prefix != "emails":
-            raise InvalidFilterException(detail=f"Users cannot be filtered on {prefix}[...].")
-        return _value_path(node.val_filter, lambda n: _user_comparison(n, prefix="emails"))
+        if prefix != multi_valued:
+            raise InvalidFilterException(detail=f"{what} cannot be filtered on {prefix}[...].")
+        return _walk(node.val_filter, lambda n: leaf(n, prefix), multi_valued, what)
     if isinstance(node, (Comparison, Present)):
-        return _user_comparison(node)
+        return leaf(node)
     raise InvalidFilterException(detail="This filter is not supported.")
 
 
-def _value_path(node, leaf):
-    if isinstance(node, LogicalExpr):
-        terms = [_value_path(t, leaf) for t in node.terms]
-        return and_(*terms) if str(node.op.value) == "and" else or_(*terms)
-    if isinstance(node, Not):
-        return not_(_value_path(node.expr, leaf))
-    return leaf(node)
+def user_condition(node):
+    return _walk(node, _user_comparison, "emails", "Users")
 
 
 # -- Groups -------------------------------------------------------------------------------
@@ -201,19 +198,4 @@ def group_condition(node, kind: str):
             return exists(rows.where(_compare(ScimGroup.external_id, op, value, fold=False)))
         raise InvalidFilterException(detail=f"Groups cannot be filtered on {name!r}.")
 
-    def walk(node):
-        if isinstance(node, LogicalExpr):
-            terms = [walk(t) for t in node.terms]
-            return and_(*terms) if str(node.op.value) == "and" else or_(*terms)
-        if isinstance(node, Not):
-            return not_(walk(node.expr))
-        if isinstance(node, ValuePath):
-            prefix = _name(node.attr_path)
-            if prefix != "members":
-                raise InvalidFilterException(detail=f"Groups cannot be filtered on {prefix}[...].")
-            return _value_path(node.val_filter, lambda n: leaf(n, prefix="members"))
-        if isinstance(node, (Comparison, Present)):
-            return leaf(node)
-        raise InvalidFilterException(detail="This filter is not supported.")
-
-    return walk(node)
+    return _walk(node, leaf, "members", "Groups")

@@ -162,7 +162,15 @@ def etag_of(resource: Resource) -> str:
     return 'W/"' + hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:20] + '"'
 
 
+def _utc(moment):
+    """SQLite hands back naive datetimes (stored as UTC): SCIM's carry their zone."""
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 def _meta(resource: Resource, kind: str, created, modified) -> None:
+    created, modified = _utc(created), _utc(modified)
     resource.meta = Meta(resource_type=kind, created=created, last_modified=modified,
                          location=location(kind, resource.id))
     resource.meta.version = etag_of(resource)

@@ -8,8 +8,6 @@ each kind is refused by the other's endpoints. Functions flush, never commit.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from skills_app import policy
@@ -18,11 +16,10 @@ from skills_app.extensions import db
 from skills_app.models import Person, ScimToken
 from skills_app.models.framework import utcnow
 from skills_app.services import audit
-from skills_app.services.tokens import hash_token
+from skills_app.services.tokens import hash_token, mark_used
 
 SCHEME = "scim"
 MAX_NAME = 100
-TOUCH_EVERY = timedelta(seconds=60)
 
 
 def create(actor, name: str) -> tuple[ScimToken, str]:
@@ -70,13 +67,5 @@ def authenticate(secret: str) -> ScimToken | None:
     token = db.session.scalar(select(ScimToken).where(ScimToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    now = utcnow()
-    last = token.last_used_at
-    if last is not None and last.tzinfo is None:
-        from datetime import timezone
-
-        last = last.replace(tzinfo=timezone.utc)
-    if last is None or now - last >= TOUCH_EVERY:
-        token.last_used_at = now
-        db.session.flush()
+    mark_used(token)
     return token

@@ -83,6 +83,12 @@ def authenticate(secret: str) -> Person | None:
     # A deactivated person's tokens stop at once.
     if person is None or not person.active:
         return None
+    mark_used(token)
+    return person
+
+
+def mark_used(token) -> None:
+    """Record when a token (API or SCIM) was last used, at most every TOUCH_EVERY."""
     now = utcnow()
     last = token.last_used_at
     if last is not None and last.tzinfo is None:
@@ -92,4 +98,3 @@ def authenticate(secret: str) -> Person | None:
     if last is None or now - last >= TOUCH_EVERY:
         token.last_used_at = now
         db.session.flush()
-    return person

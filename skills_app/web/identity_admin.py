@@ -34,10 +34,11 @@ def _admins_only():
 
 
 def _page(*, new_secret: str | None = None, token_form: ScimTokenForm | None = None, status: int = 200):
-    form = PasswordSignInForm(password_sign_in=settings.password_sign_in())
+    # What is in force (never what another form on the page posted).
+    form = PasswordSignInForm(formdata=None, password_sign_in=settings.password_sign_in())
     config = current_app.config
     return render_template(
-        "admin/identity.html", form=form, token_form=token_form or ScimTokenForm(), confirm=ConfirmForm(),
+        "admin/identity.html", form=form, token_form=token_form or ScimTokenForm(formdata=None), confirm=ConfirmForm(),
         tokens=scim_tokens.all_tokens(current_user), new_secret=new_secret,
         oidc_on=oidc.configured(), provider=oidc.provider_name(), issuer=config.get("OIDC_ISSUER"),
         client_id=config.get("OIDC_CLIENT_ID"),
