@@ -324,3 +324,16 @@ def test_without_a_provider_its_pages_are_not_there(client):
     assert client.get("/login/oidc").status_code == 404
     assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
     assert "Sign in with" not in client.get("/login").get_data(as_text=True)
+
+
+def test_the_command_line_turns_the_password_form_back_on(app, runner, idp):
+    from skills_app.services import settings
+
+    assert runner.invoke(args=["settings", "password-sign-in", "off"]).exit_code == 0
+    assert settings.password_sign_in() is False
+    result = runner.invoke(args=["settings", "password-sign-in", "on"])
+    assert result.exit_code == 0 and "Password sign-in is on." in result.output
+    assert settings.password_sign_in() is True
+    app.config["OIDC_ISSUER"] = None
+    refused = runner.invoke(args=["settings", "password-sign-in", "off"])
+    assert refused.exit_code != 0 and "only while sign-in through an identity provider is configured" in refused.output
