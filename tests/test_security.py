@@ -114,9 +114,9 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, or
     assert len(routes) >= 25, "the url map has the app's POST routes"
     refused = []
     for endpoint, rule in routes:
-        if rule.startswith("/api/"):
-            # The API takes bearer tokens, not cookies, so it is exempt from CSRF: a signed-in
-            # browser session (all a forged cross-site request carries) must get nothing from it.
+        if rule.startswith(("/api/", "/scim/")):
+            # The API and SCIM take bearer tokens, not cookies, so they are exempt from CSRF: a
+            # signed-in browser session (all a forged cross-site request carries) must get nothing.
             client.delete_cookie("session")
             sign_in_directly(client, org["hr"])
             path = any_path(app, endpoint, org, things)
