@@ -315,12 +315,15 @@ def import_crosswalks(paths, replace):
     """Import crosswalk files (YAML or JSON; the format is in docs/crosswalks.md)."""
     import yaml
 
+    from skills_app.importers import limits
     from skills_app.services import crosswalks
 
     try:
         for path in paths:
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = limits.load_yaml(path.read_text(encoding="utf-8"))
+            except limits.LimitExceeded as exc:
+                raise FrameworkFileError(str(path), exc.place, exc.message) from None
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f": line {mark.line + 1}" if mark else ""
@@ -368,13 +371,16 @@ def load_requirements(path):
     """Load job roles, services, their requirements and assignments from a YAML file (idempotent)."""
     import yaml
 
+    from skills_app.importers import limits
     from skills_app.services import requirements
 
     try:
-        report = requirements.load_file(SYSTEM, yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        report = requirements.load_file(SYSTEM, limits.load_yaml(path.read_text(encoding="utf-8")), str(path))
         db.session.commit()
     except yaml.YAMLError as exc:
         fail(f"Error: {path}: not valid YAML: {exc}")
+    except limits.LimitExceeded as exc:
+        fail(f"Error: {path}: {exc}\nNothing was loaded.")
     except DomainError as exc:
         fail(f"Error: {exc.message}\nNothing was loaded.")
     for line in report.lines:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from skills_app.importers import case, moodle_csv, native, sfia_sheet, sfia_text
+from skills_app.importers import case, limits, moodle_csv, native, sfia_sheet, sfia_text
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -90,7 +90,7 @@ def _is_case(head: str) -> bool:
         return False
     try:
         data = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):
         return '"CFDocument"' in head[:2000] or '"CFPackage"' in head[:2000]
     return isinstance(data, dict) and ("CFDocument" in data or "CFPackage" in data)
 
@@ -113,11 +113,17 @@ def read_bytes(path: Path, file: str) -> bytes:
 
 
 def decode(data: bytes, file: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped) without NUL or other control characters."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise FrameworkFileError(file, f"line {line}", "not UTF-8 text (save the file as UTF-8)") from None
+    try:
+        limits.check_text(text)
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
+    return text
 
 
 def read_text(path: Path, file: str) -> str:
@@ -144,8 +150,22 @@ def parse_text(text: str, name: str, fmt: str | None = None, **options) -> Frame
     fmt = fmt or detect_format(name, text)
     options = _check_options(fmt, name, options)
     if FORMATS[fmt].binary:
-        return FORMATS[fmt].parse(text.encode("utf-8"), name, **options)
-    return FORMATS[fmt].parse(text, name, **options)
+        return _within_limits(FORMATS[fmt].parse, text.encode("utf-8"), name, **options)
+    try:
+        limits.check_text(text)
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(name, exc.place, exc.message) from None
+    return _within_limits(FORMATS[fmt].parse, text, name, **options)
+
+
+def _within_limits(parse: Parser, content, name: str, **options) -> FrameworkDoc:
+    """Any budget of importers/limits.py that a parser let through is still the file's error."""
+    try:
+        return parse(content, name, **options)
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(exc.file or name, exc.place, exc.message) from None
+    except RecursionError:
+        raise FrameworkFileError(name, None, f"nested more than {limits.MAX_DEPTH} levels deep") from None
 
 
 def parse_bytes(data: bytes, name: str, fmt: str | None = None, **options) -> FrameworkDoc:
@@ -161,7 +181,7 @@ def load_bytes(data: bytes, name: str, fmt: str | None = None, **options) -> tup
     options = _check_options(fmt, name, options)
     spec = FORMATS[fmt]
     content = data if spec.binary else decode(data, name)
-    return fmt, spec.parse(content, name, **options)
+    return fmt, _within_limits(spec.parse, content, name, **options)
 
 
 def load_file(path: str | Path, fmt: str | None = None, **options) -> tuple[str, FrameworkDoc]:

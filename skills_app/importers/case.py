@@ -33,6 +33,7 @@ import json
 import re
 from collections import defaultdict
 
+from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, format_path
 from skills_app.importers.native import _locator
 from skills_app.importers.tabular import as_code, build_at
@@ -82,9 +83,11 @@ class _Package:
 
 def parse(text: str, file: str, *, framework_code: str | None = None, version: str | None = None) -> FrameworkDoc:
     try:
-        data = json.loads(text)
+        data = limits.load_json(text, check_strings=False)  # what is kept is checked when built
     except json.JSONDecodeError as exc:
         raise FrameworkFileError(file, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
     locate = _locator(text)
     prefix: tuple = ()
     if isinstance(data, dict) and isinstance(data.get("CFPackage"), dict):

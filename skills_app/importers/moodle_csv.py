@@ -35,10 +35,10 @@ levels not defined, the framework's levels) that reads back exactly.
 """
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 
+from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError
 from skills_app.importers.tabular import CODE_PATTERN, Row, as_code, build_at, column, csv_rows, header_key
 
@@ -284,8 +284,8 @@ def _scale(framework: _Node, file: str, at) -> tuple[list[str], set[int]]:
     raw = framework.cells.get("scaleconfig", "")
     if raw:
         try:
-            config = json.loads(raw)
-        except ValueError:
+            config = limits.load_json(raw)
+        except ValueError:  # not JSON, or beyond the budgets of importers/limits.py
             raise FrameworkFileError(file, at(framework, "scaleconfig"), "the scale configuration is not valid JSON") from None
         if isinstance(config, list):
             for entry in config[1:]:

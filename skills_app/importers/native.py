@@ -9,14 +9,15 @@ import json
 
 import yaml
 
+from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, build
 
 
 def _line_index(text: str) -> dict[tuple, int]:
     """Map each path of keys to the 1-based line where its value starts."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = limits.compose_yaml(text)
+    except (yaml.YAMLError, limits.LimitExceeded):
         return {}
     index: dict[tuple, int] = {}
 
@@ -38,9 +39,14 @@ def _line_index(text: str) -> dict[tuple, int]:
 
 
 def _locator(text: str):
-    index = _line_index(text)
+    """Line numbers by path of keys, worked out on the first error only (a valid file costs nothing)."""
+    index: dict[tuple, int] = {}
+    built = False
 
     def locate(path: tuple) -> int | None:
+        nonlocal index, built
+        if not built:
+            index, built = _line_index(text), True
         path = tuple(path)
         while path:
             if path in index:
@@ -53,7 +59,9 @@ def _locator(text: str):
 
 def parse_yaml(text: str, file: str) -> FrameworkDoc:
     try:
-        data = yaml.safe_load(text)
+        data = limits.load_yaml(text, check_strings=False)  # build() names the line
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -64,9 +72,11 @@ def parse_yaml(text: str, file: str) -> FrameworkDoc:
 
 def parse_json(text: str, file: str) -> FrameworkDoc:
     try:
-        data = json.loads(text)
+        data = limits.load_json(text, check_strings=False)  # build() names the line
     except json.JSONDecodeError as exc:
         raise FrameworkFileError(file, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
     return build(data, file, _locator(text))
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
+from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, _message
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
@@ -68,6 +69,10 @@ def decode(data: bytes, file: str) -> str:
 def csv_rows(text: str, file: str) -> list[Row]:
     """Rows of a CSV text, each placed at the line where it starts (quoted cells may span lines)."""
     text = text.lstrip("\ufeff")
+    try:
+        limits.check_text(text, "CSV field")
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
     # The header line names the delimiter: Excel writes ';' where ',' is the decimal mark.
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count) if first else ","
@@ -84,20 +89,37 @@ def csv_rows(text: str, file: str) -> list[Row]:
 
 
 def xlsx_sheets(data: bytes, file: str) -> dict[str, list[Row]]:
-    """Every sheet of a workbook as rows of clean text, placed as 'sheet NAME, row N'."""
+    """Every sheet of a workbook as rows of clean text, placed as 'sheet NAME, row N'.
+
+    The archive's sizes are checked before anything is decompressed, each
+    sheet's declared dimension before its rows are read, and the rows and
+    cells read are counted (importers/limits.py)."""
     from openpyxl import load_workbook
 
+    try:
+        limits.check_zip(data, max_total=limits.MAX_XLSX_UNCOMPRESSED)
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, f"not an Excel workbook that can be read: {exc.message}") from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
         raise FrameworkFileError(file, None, f"not an Excel workbook (.xlsx): {exc.__class__.__name__}") from None
     sheets: dict[str, list[Row]] = {}
+    budget = limits.SheetBudget()
     try:
         for sheet in book.worksheets:
+            limits.check_sheet_dimension(sheet.title, sheet.max_row, sheet.max_column)
             rows = []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                budget.take(sheet.title, number, len(values))
                 rows.append(Row(f"sheet {sheet.title}, row {number}", [clean(v) for v in values]))
             sheets[sheet.title] = rows
+    except limits.LimitExceeded as exc:
+        raise FrameworkFileError(file, exc.place, exc.message) from None
+    except FrameworkFileError:
+        raise
+    except Exception as exc:  # a damaged part (bad checksum, bad XML) found while reading
+        raise FrameworkFileError(file, None, f"the workbook is damaged and cannot be read: {exc.__class__.__name__}") from None
     finally:
         book.close()
     return sheets

@@ -23,6 +23,7 @@ from typing import BinaryIO, Protocol
 from flask import current_app
 
 from skills_app.errors import InvalidInput, NotFound
+from skills_app.importers import limits
 
 PDF, PNG, JPEG, GIF = "application/pdf", "image/png", "image/jpeg", "image/gif"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -132,6 +133,18 @@ def _zip_part(data: bytes, part: str) -> bytes | None:
         return None
 
 
+def check_container(name: str, data: bytes) -> None:
+    """An Office or OpenDocument file, part by part: how many parts, their total
+    uncompressed size and each one's compression ratio (from the directory, before
+    any is decompressed), then each part read through once, bounded, so that a
+    directory that lies is caught by the checksums. A bomb in any part is refused."""
+    try:
+        limits.check_zip(data, max_total=limits.MAX_EVIDENCE_UNCOMPRESSED, verify=True)
+    except limits.LimitExceeded as exc:
+        where = f" ({exc.place})" if exc.place else ""
+        raise InvalidInput(f"{name}: refused{where}: {exc.message}.") from None
+
+
 def content_matches(data: bytes, content_type: str) -> bool:
     """Is this content really of this type?"""
     if content_type == PDF:
@@ -175,6 +188,8 @@ def check(filename: str | None, data: bytes) -> tuple[str, str]:
         raise InvalidInput(f"{name}: files of this type are not accepted. Upload {ALLOWED_TEXT}.")
     if not content_matches(data, content_type):
         raise InvalidInput(f"{name}: the content is not a {ext[1:].upper()} file, whatever its name says. Upload {ALLOWED_TEXT}.")
+    if content_type in _OOXML_MAIN or content_type == ODT:
+        check_container(name, data)
     return name, content_type
 
 

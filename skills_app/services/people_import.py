@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
+from skills_app.importers import limits
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
@@ -126,6 +127,12 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise PeopleImportError(file, [RowError(1, None, "the file is empty")])
+    found = limits.control_character(text)
+    if found is not None:
+        # PostgreSQL refuses a NUL in text; no field means any other control character.
+        line, column, char = found
+        raise PeopleImportError(file, [RowError(line, str(column), f"a {limits.describe(char)}, which no field may contain "
+                                                                   "(save the file again as UTF-8 CSV)")])
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") and first_line.count(";") >= 2 else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
