@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from skills_app.extensions import db
 from skills_app.models import Evidence, Framework, Person
 from tests.conftest import ROOT
-from tests.test_access_matrix import org  # noqa: F401  (fixture)
 from tests.test_security import _files, _upload, draft  # noqa: F401  (fixture)
 
 MAX_SECONDS = 5.0
@@ -306,4 +305,4 @@ def test_an_office_evidence_upload_with_a_bomb_inside_is_refused_and_nothing_kep
     body = response.get_data(as_text=True)
     assert "Evidence added." not in body and "word/document.xml" in body
     db.session.rollback()
-    assert db.session.scalars(select(Evidence)).all() == [] and _files(app) == before
+    assert db.session.scalars(select(Evidence).where(Evidence.assessment_id == draft.id)).all() == [] and _files(app) == before
