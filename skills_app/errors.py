@@ -1,5 +1,10 @@
 """Domain errors. Services raise them; the web and API layers map them to
-status codes and pages (see skills_app/web/errors.py)."""
+status codes and pages (see skills_app/web/errors.py).
+
+``details`` has one shape: ``{"fields": {field name: message}}`` for what is
+wrong with which input (a form shows each message beside its field; the API
+answers it in ``error.details``), plus, where a caller needs it, other keys
+(``assessment_id``: the open assessment that is in the way)."""
 from __future__ import annotations
 
 
@@ -11,6 +16,21 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+
+    @classmethod
+    def on(cls, field: str, message: str, summary: str | None = None, **extra):
+        """An error about one input: ``message`` beside it, ``summary`` (else ``message``) for the whole."""
+        return cls(summary or message, details={"fields": {field: message}, **extra})
+
+    @classmethod
+    def on_fields(cls, problems: dict[str, str], **extra):
+        """An error about several inputs at once: every message, by field."""
+        return cls(" ".join(problems.values()), details={"fields": dict(problems), **extra})
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """{field name: message} of what is wrong with which input."""
+        return dict(self.details.get("fields") or {})
 
 
 class NotFound(DomainError):
@@ -38,6 +58,21 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-# Errors a form shows beside its fields; the others (not found, not allowed)
-# are answered with their status code by the error handler.
-FORM_ERRORS = (InvalidInput, InvalidState, Conflict)
+class NotSignedIn(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class SignInTurnedOff(NotSignedIn):
+    status = 403
+    code = "forbidden"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+# Errors a form shows (beside its fields, or at its top); the others (not
+# found, not allowed) are answered with their status code by the error handler.
+FORM_ERRORS = (InvalidInput, InvalidState, Conflict, NotSignedIn, TooManyAttempts)

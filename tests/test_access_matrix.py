@@ -89,8 +89,8 @@ def only(allowed: Expect, *who: str) -> dict[str, Expect]:
 # take forms, not only the POST-only ones): a refused write matters as much as
 # a refused read.
 # POSTs are sent with an empty form: enough to show who gets past the access
-# check (an allowed caller then gets the form back with errors, 400, or the
-# action's redirect), without the test depending on form details.
+# check (an allowed caller then gets the page back with the form's problems,
+# 400 or 409, or the action's redirect), without the test depending on form details.
 MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "auth.login": {
         "GET": everyone_signed_in(TO_DASHBOARD, anonymous=OK),
@@ -129,7 +129,7 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
         "GET": only(SHOWN, "admin"),
         "POST": only(BAD_FORM, "admin"),
     },
-    "admin.reset_password": {"POST": only(REDIRECT, "admin")},
+    "admin.reset_password": {"POST": only(BAD_FORM, "admin")},
     "admin.set_active": {"POST": only(REDIRECT, "admin")},
     "admin.org_units": {
         "GET": only(OK, "hr", "admin"),
@@ -139,7 +139,8 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
         "GET": only(OK, "hr", "admin"),
         "POST": only(BAD_FORM, "hr", "admin"),
     },
-    "admin.delete_org_unit": {"POST": only(REDIRECT, "hr", "admin")},
+    # The subject's unit has people: it is not deleted, and the page says so.
+    "admin.delete_org_unit": {"POST": only(BAD_FORM, "hr", "admin")},
     "admin.audit_trail": {"GET": only(OK, "hr", "admin")},
 
     # Self-assessment and review. The subject has one SLMO assessment, submitted,
@@ -152,24 +153,27 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
                                     other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
     "assessments.evidence_file": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
                                              other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
-    **{endpoint: {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+    # The subject's assessment is submitted: the person's own changes are refused on the page (409),
+    # an empty draft form before that (400).
+    **{endpoint: {"POST": row(anonymous=LOGIN, self=expect, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                               other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)}
-       for endpoint in ("assessments.save_draft", "assessments.add_evidence", "assessments.remove_evidence", "assessments.submit")},
+       for endpoint, expect in (("assessments.save_draft", BAD_FORM), ("assessments.add_evidence", CONFLICT),
+                                ("assessments.remove_evidence", CONFLICT), ("assessments.submit", CONFLICT))},
     "reviews.queue": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NOT_SHOWN,
                                  other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
     "reviews.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
                                 other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
-    "reviews.decide": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=REDIRECT, indirect=FORBIDDEN,
-                                   other_manager=NOT_FOUND, hr=REDIRECT, learning=FORBIDDEN, admin=NOT_FOUND)},
+    "reviews.decide": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=BAD_FORM, indirect=FORBIDDEN,
+                                   other_manager=NOT_FOUND, hr=BAD_FORM, learning=FORBIDDEN, admin=NOT_FOUND)},
     "notifications.index": {"GET": everyone_signed_in(OK)},
     "notifications.mark_read": {"POST": everyone_signed_in(REDIRECT)},
-    "frameworks.settings": {"POST": only(REDIRECT, "hr", "admin")},
+    "frameworks.settings": {"POST": only(BAD_FORM, "hr", "admin")},
     # Framework versions: anyone signed in may compare versions; HR and admins draft,
     # edit, publish and retire them, and migrate validated levels. (SFIA 8 is
     # published: the editor shows it read-only, and an empty POST is a 400.)
     "frameworks.diff": {"GET": everyone_signed_in(OK)},
     "frameworks.new": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
-    "frameworks.new_version": {"POST": only(REDIRECT, "hr", "admin")},
+    "frameworks.new_version": {"POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.edit": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.edit_skill": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.migrate": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
@@ -182,10 +186,10 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
 
     # Requirements: everyone may read what roles and services need; HR and admins change them.
     "requirements.index": {"GET": everyone_signed_in(OK)},
-    "requirements.create_role": {"POST": only(REDIRECT, "hr", "admin")},
-    "requirements.create_service": {"POST": only(REDIRECT, "hr", "admin")},
-    "requirements.role": {"GET": everyone_signed_in(OK), "POST": only(OK, "hr", "admin")},
-    "requirements.service": {"GET": everyone_signed_in(OK), "POST": only(OK, "hr", "admin")},
+    "requirements.create_role": {"POST": only(BAD_FORM, "hr", "admin")},
+    "requirements.create_service": {"POST": only(BAD_FORM, "hr", "admin")},
+    "requirements.role": {"GET": everyone_signed_in(OK), "POST": only(BAD_FORM, "hr", "admin")},
+    "requirements.service": {"GET": everyone_signed_in(OK), "POST": only(BAD_FORM, "hr", "admin")},
     "requirements.remove_role_requirement": {"POST": only(REDIRECT, "hr", "admin")},
     "requirements.remove_service_requirement": {"POST": only(REDIRECT, "hr", "admin")},
     "requirements.assignments": {"GET": only(NAMED, "hr", "admin"), "POST": only(REDIRECT, "hr", "admin")},
@@ -204,8 +208,8 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "learning.new_plan": {"GET": only(NOT_FOUND, "hr", "learning"), "POST": only(NOT_FOUND, "hr", "learning")},
     "learning.plan": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
                                  other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
-    "learning.set_enrolment": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=REDIRECT, indirect=REDIRECT,
-                                           other_manager=NOT_FOUND, hr=REDIRECT, learning=REDIRECT, admin=NOT_FOUND)},
+    "learning.set_enrolment": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=BAD_FORM, indirect=BAD_FORM,
+                                           other_manager=NOT_FOUND, hr=BAD_FORM, learning=BAD_FORM, admin=NOT_FOUND)},
 
     # Service levels of the review process: HR's report, breaches, targets and calendar;
     # reassigning a review (HR; the assessment stays hidden from those who may not see it);
@@ -218,7 +222,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "service_levels.calendar": {"POST": only(BAD_FORM, "hr")},
     "service_levels.add_holiday": {"POST": only(BAD_FORM, "hr")},
     **{endpoint: {"POST": only(REDIRECT, "hr")}
-       for endpoint in ("service_levels.run_checks", "service_levels.remove_override", "service_levels.remove_holiday")},
+       for endpoint in ("service_levels.run_checks", "service_levels.remove_holiday")},
+    # The subject's unit has no targets of its own to remove.
+    "service_levels.remove_override": {"POST": only(CONFLICT, "hr")},
     "service_levels.reassign": {
         "GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                    other_manager=NOT_FOUND, hr=NAMED, learning=FORBIDDEN, admin=NOT_FOUND),

@@ -14,6 +14,7 @@ from skills_app.models import AuditEvent, OrgUnit, Person
 from skills_app.policy import SYSTEM
 from skills_app.services import accounts, org
 from tests.conftest import PASSWORD
+from tests.pages import field_error, messages
 
 NEW_PASSWORD = "a fresh start password"
 
@@ -76,10 +77,6 @@ def audited(sign_in, admin, hr):
     return check
 
 
-def flashes(response) -> str:
-    return " ".join(re.findall(r'<p class="flash[^"]*">([^<]*)</p>', response.get_data(as_text=True)))
-
-
 def person_form(person: Person, **changes) -> dict:
     """The edit form as the page fills it in, with some fields changed."""
     db.session.refresh(person)
@@ -138,8 +135,12 @@ def test_a_new_person_may_not_take_someone_elses_email_or_employee_number(as_adm
 
     response = as_admin.post("/admin/people/new", data=form)
 
-    assert response.status_code == 200
-    assert message in flashes(response)
+    assert response.status_code == 409
+    assert message in field_error(response, field)
+    # The page is shown again with what was typed (but never the password).
+    page = response.get_data(as_text=True)
+    assert 'value="Nia Brown"' in page and f'value="{form[field]}"' in page
+    assert "a first password" not in page
     assert db.session.scalar(select(func.count()).select_from(Person)) == before
     assert accounts.by_email("nia.brown@example.com") is None
 
@@ -189,7 +190,7 @@ def test_reset_password_replaces_the_old_one_and_ends_the_persons_sessions(app, 
 def test_a_too_short_password_is_not_set(app, as_admin, person):
     sam = person("Sam Taylor")
     response = as_admin.post(f"/admin/people/{sam.id}/password", data={"password": "short"}, follow_redirects=True)
-    assert "between 10 and 1024 characters" in flashes(response)
+    assert "between 10 and 1024 characters" in messages(response)
     assert can_sign_in(app, sam, PASSWORD)
 
 
@@ -217,7 +218,7 @@ def test_an_admin_cannot_deactivate_themself(as_admin, admin, person):
 
     response = as_admin.post(f"/admin/people/{admin.id}/active", follow_redirects=True)
 
-    assert "cannot deactivate your own account" in flashes(response)
+    assert "cannot deactivate your own account" in messages(response)
     db.session.refresh(admin)
     assert admin.active
     assert still_signed_in(as_admin)
@@ -230,7 +231,7 @@ def test_the_last_admin_cannot_lose_the_admin_role(as_admin, admin, person):
     response = as_admin.post(f"/admin/people/{admin.id}", data=person_form(admin, roles=["employee"]),
                              follow_redirects=True)
 
-    assert "last active administrator" in flashes(response)
+    assert "last active administrator" in messages(response)
     db.session.refresh(admin)
     assert "admin" in admin.roles
 
@@ -271,7 +272,7 @@ def test_a_manager_that_would_make_a_loop_is_refused(as_admin, person):
     response = as_admin.post(f"/admin/people/{top.id}", data=person_form(top, manager=str(bottom.id)),
                              follow_redirects=True)
 
-    assert "loop of managers" in flashes(response)
+    assert "loop of managers" in messages(response)
     db.session.refresh(top)
     assert top.manager is None
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "person.updated")) == 0
@@ -314,7 +315,7 @@ def test_an_org_unit_that_exists_or_has_a_slash_in_its_name_is_not_added(as_admi
 
     response = as_admin.post("/admin/org-units", data={"name": name, "parent": str(it.id)})
 
-    assert message in flashes(response)
+    assert message in messages(response)
     assert db.session.scalar(select(func.count()).select_from(OrgUnit)) == before
 
 
@@ -369,7 +370,7 @@ def test_a_unit_cannot_move_below_itself(as_admin, tree):
     response = as_admin.post(f"/admin/org-units/{it.id}",
                              data={"name": "IT", "parent": str(tree["Group/IT/Service Desk/Tier 1"].id)})
 
-    assert "cannot move under itself" in flashes(response)
+    assert "cannot move under itself" in messages(response)
     assert paths() == before
 
 
@@ -377,7 +378,7 @@ def test_renaming_onto_an_existing_unit_is_refused(as_admin, tree):
     before = paths()
     response = as_admin.post(f"/admin/org-units/{tree['Group/IT'].id}",
                              data={"name": "Operations", "parent": str(tree["Group"].id)})
-    assert "already an org unit" in flashes(response)
+    assert "already an org unit" in messages(response)
     assert paths() == before
 
 
@@ -385,9 +386,9 @@ def test_only_an_empty_unit_can_be_deleted(as_admin, tree, audited):
     tier1, desk, ops = tree["Group/IT/Service Desk/Tier 1"], tree["Group/IT/Service Desk"], tree["Group/Operations"]
 
     with_people = as_admin.post(f"/admin/org-units/{tier1.id}/delete", follow_redirects=True)
-    assert "still has 1 people" in flashes(with_people)
+    assert "still has 1 people" in messages(with_people)
     with_units_below = as_admin.post(f"/admin/org-units/{desk.id}/delete", follow_redirects=True)
-    assert "has units below it" in flashes(with_units_below)
+    assert "has units below it" in messages(with_units_below)
     assert paths() >= {"Group/IT/Service Desk", "Group/IT/Service Desk/Tier 1"}
 
     response = as_admin.post(f"/admin/org-units/{ops.id}/delete")

@@ -94,7 +94,7 @@ def test_population_by_job_role_and_service_combined(world):
 def test_opening_is_checked_and_told(world):
     with pytest.raises(InvalidInput) as error:
         campaigns.open_campaign(world["hr"], name=" ", skills=[], opens_on=TODAY, due_on=TODAY - timedelta(days=1))
-    assert set(error.value.details) == {"name", "skills", "population", "due_on"}
+    assert set(error.value.fields) == {"name", "skills", "population", "due_on"}
     with pytest.raises(InvalidInput, match="not a date"):
         campaigns.open_campaign(world["hr"], name="x", skills=[world["slmo"]], opens_on="31/12/2026", due_on=TODAY,
                                 org_unit=world["Ann"].org_unit)

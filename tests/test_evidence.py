@@ -13,6 +13,7 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store
+from tests.pages import problems
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -139,9 +140,9 @@ def test_upload_through_the_page_and_a_refusal_is_shown(team, client, auth):
     auth.login(team.sam)
     response = client.post(f"/assessments/{a.id}/evidence", data={
         "descriptors": [str(d.id)], "text": "", "url": "",
-        "file": (io.BytesIO(EXE), "../invoice.pdf")}, content_type="multipart/form-data", follow_redirects=True)
-    assert response.status_code == 200
-    assert b"the content is not a PDF file" in response.data
+        "file": (io.BytesIO(EXE), "../invoice.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "the content is not a PDF file" in problems(response)
     response = client.post(f"/assessments/{a.id}/evidence", data={
         "descriptors": [str(d.id)], "text": "The monthly report", "url": "",
         "file": (io.BytesIO(PDF), "../sla-report.pdf")}, content_type="multipart/form-data", follow_redirects=True)

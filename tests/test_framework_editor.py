@@ -15,6 +15,7 @@ from skills_app.policy import SYSTEM
 from skills_app.services import assessments, crosswalks
 from skills_app.services import framework_editor as editor
 from skills_app.services import frameworks as framework_service
+from tests.pages import field_error
 
 
 @pytest.fixture
@@ -216,7 +217,11 @@ def test_new_version_from_the_framework_page(client, auth, hr, load_seed_framewo
     auth.login(hr)
     page = client.get("/frameworks/SFIA").get_data(as_text=True)
     assert '<label for="new_version">New version label</label>' in page
-    assert client.post("/frameworks/SFIA/new-version?version=8", data={"new_version": ""}).status_code == 302
+    unlabelled = client.post("/frameworks/SFIA/new-version?version=8", data={"new_version": ""})
+    assert unlabelled.status_code == 400 and "Give the new version a label." in field_error(unlabelled, "new_version")
+    taken = client.post("/frameworks/SFIA/new-version?version=8", data={"new_version": "8"})
+    assert taken.status_code == 409 and "SFIA already has a version 8" in field_error(taken, "new_version")
+    assert 'value="8"' in taken.get_data(as_text=True)
     assert framework_service.find("SFIA", "9") is None
     made = client.post("/frameworks/SFIA/new-version?version=8", data={"new_version": "9"})
     assert made.location.endswith("/frameworks/SFIA/edit?version=9")

@@ -134,7 +134,7 @@ def test_holidays_in_the_calendar_push_the_due_date(org, clock):
 def test_targets_and_calendar_refuse_bad_input_and_say_where(org):
     with pytest.raises(InvalidInput) as bad:
         sla.save_target(org.hr, None, decision_days="ten", warning_days=2, reminder_days=0, campaign_completion_pct=150)
-    assert set(bad.value.details) == {"decision_days", "reminder_days", "campaign_completion_pct"}
+    assert set(bad.value.fields) == {"decision_days", "reminder_days", "campaign_completion_pct"}
     with pytest.raises(InvalidInput, match="shorter than the time to decide"):
         sla.save_target(org.hr, None, decision_days=3, warning_days=3, reminder_days=5, campaign_completion_pct=90)
     with pytest.raises(InvalidInput, match="at least one working weekday"):
@@ -309,7 +309,7 @@ def test_hr_records_a_breach_cause_and_action(org, clock):
     breach = db.session.scalar(select(ReviewBreach))
     with pytest.raises(InvalidInput) as bad:
         sla.record_cause(org.hr, breach, cause="other", note="", action="")
-    assert set(bad.value.details) == {"cause_note", "action"}
+    assert set(bad.value.fields) == {"cause_note", "action"}
     with pytest.raises(NotAllowed):
         sla.record_cause(org.manager, breach, cause="workload", note=None, action="Rebalanced")
     sla.record_cause(org.hr, breach, cause="reviewer_absent", note="Two weeks' leave", action="Cover arranged with the director.")
@@ -499,7 +499,8 @@ def test_targets_page_saves_and_explains_bad_input(org, client, auth):
     assert client.post("/service-levels/holidays", data={"day": "not a date", "name": "x"}).status_code == 400
     assert client.post("/service-levels/holidays", data={"day": "2026-12-25", "name": "Christmas Day"}).status_code == 302
     duplicate = client.post("/service-levels/holidays", data={"day": "2026-12-25", "name": "Christmas"})
-    assert duplicate.status_code == 400 and "already a holiday" in duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 409 and "already a holiday" in duplicate.get_data(as_text=True)
+    assert 'value="Christmas"' in duplicate.get_data(as_text=True)
     assert client.post("/service-levels/calendar", data={"timezone": "Europe/Paris"}).status_code == 400
     assert client.post("/service-levels/calendar", data={"weekdays": ["0", "1", "2", "3"], "timezone": "Europe/Paris"}).status_code == 302
     cal = sla.working_calendar()

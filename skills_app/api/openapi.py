@@ -21,7 +21,7 @@ ERRORS = {
                       "stale, or an open assessment of the skill exists already (conflict)."),
     413: ("request_entity_too_large", "The upload is too big."),
     422: ("invalid", "The request is well-formed but not valid: wrong types, unknown fields, values out of range, "
-                    "or a rule of the domain refused it. `details` says what, by field where it can."),
+                    "or a rule of the domain refused it. `details.fields` says what, by field where it can."),
     429: ("too_many_requests", "Too many wrong tokens from this address; `Retry-After` says how long to wait."),
 }
 

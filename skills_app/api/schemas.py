@@ -132,7 +132,8 @@ class ErrorBody(BaseModel):
     code: str = Field(description="A stable, machine-readable code: unauthorized, forbidden, not_found, invalid, "
                                   "malformed_json, conflict, invalid_state, too_many_requests, ...")
     message: str
-    details: dict | None = Field(None, description="For validation errors: what is wrong, by field.")
+    details: dict | None = Field(None, description="For validation errors: `fields`, {field: what is wrong with it}; "
+                                                   "for a conflict with an open assessment, its `assessment_id`.")
 
 
 class Error(BaseModel):

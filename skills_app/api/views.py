@@ -3,7 +3,8 @@
 the policy: 404 for what the caller may not know exists, 403 for what they
 may see but not do), validates the body with a pydantic model, calls one
 service, and answers JSON. Successful writes are committed once, after the
-handler; any error rolls back (skills_app/web/errors.py)."""
+handler, and any error rolls back, as for every request
+(skills_app/web/transaction.py)."""
 from __future__ import annotations
 
 import base64
@@ -65,10 +66,8 @@ def _authenticate():
     person = tokens.authenticate(secret)
     if person is None:
         throttle.record_failure(keys)
-        db.session.rollback()
         raise ApiError(401, "unauthorized", "That token is not valid: it is unknown, revoked, or its account is deactivated.",
                        {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'})
-    db.session.commit()  # when the token was last used
     g.api_actor = person
     from skills_app.api import MAX_ID
 
@@ -79,8 +78,6 @@ def _authenticate():
 
 @bp.after_request
 def _finish(response: Response):
-    if response.status_code < 400 and request.method != "GET":
-        db.session.commit()
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -126,7 +123,7 @@ def validate(model: type[BaseModel], data):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput("The request is not valid; see details.", details=_details(exc)) from None
+        raise InvalidInput("The request is not valid; see details.", details={"fields": _details(exc)}) from None
 
 
 def body(model: type[BaseModel]):
@@ -166,7 +163,7 @@ def _offset(cursor: str | None) -> int:
         if kind != "o" or offset < 0 or offset > 10**9:
             raise ValueError
     except (ValueError, binascii.Error, UnicodeError):
-        raise InvalidInput("The cursor is not one this API gave.", details={"cursor": "unknown cursor"}) from None
+        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this API gave.") from None
     return offset
 
 
@@ -317,7 +314,6 @@ def create_assessment():
     data = body(schemas.AssessmentCreate)
     skill = frameworks.skill(actor(), data.framework, data.skill, data.framework_version)
     assessment = assessments.start(actor(), skill, data.claimed_level)
-    db.session.commit()
     return jsonify(assessment_json(_reload(assessment.id))), 201
 
 
@@ -333,7 +329,6 @@ def patch_assessment(assessment_id: int):
     level = data.claimed_level if data.claimed_level is not None else assessment.claimed_level
     ratings = {r.descriptor_id: r.rating for r in data.ratings}
     assessments.save_draft(actor(), assessment, claimed_level=level, ratings=ratings, version=data.version)
-    db.session.commit()
     return jsonify(assessment_json(_reload(assessment_id)))
 
 
@@ -356,14 +351,13 @@ def add_evidence(assessment_id: int):
         if note is not None and ("\x00" in note or len(note) > 10_000):
             problems["text"] = "At most 10000 characters, without NUL"
         if problems:
-            raise InvalidInput("The request is not valid; see details.", details=problems)
+            raise InvalidInput("The request is not valid; see details.", details={"fields": problems})
         evidence = assessments.add_evidence(actor(), assessment, descriptor_ids=ids, text=note,
                                             filename=upload.filename, stream=upload.stream)
     else:
         data = body(schemas.EvidenceIn)
         evidence = assessments.add_evidence(actor(), assessment, descriptor_ids=data.descriptor_ids, text=data.text,
                                             url=data.url if data.kind == "link" else None)
-    db.session.commit()
     return jsonify(evidence_json(evidence)), 201
 
 
@@ -372,7 +366,6 @@ def submit(assessment_id: int):
     assessment = assessments.get(actor(), assessment_id, "edit_assessment")
     data = body(schemas.SubmitIn)
     assessments.submit(actor(), assessment, version=data.version)
-    db.session.commit()
     return jsonify(assessment_json(_reload(assessment_id)))
 
 
@@ -383,7 +376,6 @@ def decide(assessment_id: int):
     verdicts = {v.descriptor_id: (v.verdict, v.comment) for v in data.verdicts}
     assessments.decide(actor(), assessment, outcome=data.outcome, validated_level=data.validated_level,
                        comment=data.comment, verdicts=verdicts, version=data.version)
-    db.session.commit()
     return jsonify(assessment_json(_reload(assessment_id)))
 
 

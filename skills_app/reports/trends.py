@@ -59,7 +59,7 @@ def check_by(by: str | None) -> str | None:
     if by in (None, ""):
         return None
     if by not in GROUPINGS:
-        raise InvalidInput(f"group by one of {', '.join(GROUPINGS)}", details={"group": by})
+        raise InvalidInput.on("group", f"group by one of {', '.join(GROUPINGS)}")
     return by
 
 
@@ -222,7 +222,7 @@ def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per group: decisions, mean and sd of (validated − claimed), the −2…+2 histogram,
     the peer mean and the outlier flag ('harsher' / 'softer' / '')."""
     if by not in CALIBRATION_GROUPS:
-        raise InvalidInput(f"group by one of {', '.join(CALIBRATION_GROUPS)}", details={"group": by})
+        raise InvalidInput.on("group", f"group by one of {', '.join(CALIBRATION_GROUPS)}")
     if df.empty:
         return pd.DataFrame(columns=CALIBRATION_COLUMNS)
     work = df.copy()

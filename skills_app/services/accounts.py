@@ -1,6 +1,7 @@
 """Accounts: sign-in, passwords, roles, activation, and a person's details."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 
@@ -8,11 +9,11 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from skills_app import policy
-from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app import oidc, policy, throttle
+from skills_app.errors import Conflict, InvalidInput, NotFound, NotSignedIn, SignInTurnedOff, TooManyAttempts
 from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person, PersonRole
-from skills_app.services import audit
+from skills_app.services import audit, settings
 
 MIN_PASSWORD = 10
 _DUMMY_HASH: dict[str, str] = {}
@@ -28,9 +29,9 @@ def hash_password(password: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
+        raise InvalidInput.on("password", f"A password needs at least {MIN_PASSWORD} characters.")
     if len(password) > 1024:
-        raise InvalidInput("That password is too long.")
+        raise InvalidInput.on("password", "That password is too long.")
 
 
 EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\\\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
@@ -73,10 +74,31 @@ def record_sign_in(person: Person, method: str = "password") -> None:
     audit.record(person, "account.signed_in", person, summary=f"{person.email} signed in ({method})", data={"method": method})
 
 
+def sign_in(email: str, password: str, address: str | None) -> Person:
+    """The person signing in with this email and password from ``address``,
+    their sign-in recorded; failures are counted per account and per address,
+    and too many of them refuse every try for a while."""
+    if not settings.password_sign_in():
+        raise SignInTurnedOff(f"Password sign-in is turned off here: sign in with {oidc.provider_name()}.")
+    keys = throttle.sign_in_keys(email, address)
+    wait = throttle.blocked_for(keys)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        raise TooManyAttempts(f"Too many failed sign-ins. For your security, please wait {minutes} "
+                              f"minute{'s' if minutes != 1 else ''} before trying again.")
+    person = authenticate(email, password)
+    if person is None:
+        throttle.record_failure(keys)
+        raise NotSignedIn("That email and password do not match an active account.")
+    throttle.clear(keys[0])
+    record_sign_in(person)
+    return person
+
+
 def change_own_password(actor: Person, current: str, new: str) -> None:
     policy.require(actor, "change_own_password")
     if not actor.password_hash or not check_password_hash(actor.password_hash, current):
-        raise InvalidInput("The current password is not right.", details={"current": "The current password is not right."})
+        raise InvalidInput.on("current", "The current password is not right.")
     check_password_rules(new)
     actor.password_hash = hash_password(new)
     actor.session_version += 1
@@ -97,7 +119,7 @@ def _check_roles(roles) -> list[str]:
     roles = sorted({r.strip().lower() for r in roles if r and r.strip()})
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"unknown role {unknown[0]!r}; the roles are {', '.join(ROLES)}")
+        raise InvalidInput.on("roles", f"unknown role {unknown[0]!r}; the roles are {', '.join(ROLES)}")
     return roles
 
 
@@ -116,13 +138,13 @@ def create_person(
     policy.require(actor, "manage_accounts")
     email = normalise_email(email)
     if not is_email(email):
-        raise InvalidInput(f"{email!r} is not an email address")
+        raise InvalidInput.on("email", "Enter an email address such as name@example.org.", f"{email!r} is not an email address")
     if not (name or "").strip():
-        raise InvalidInput("a name is needed")
+        raise InvalidInput.on("name", "a name is needed")
     if by_email(email) is not None:
-        raise Conflict(f"there is already an account for {email}")
+        raise Conflict.on("email", f"there is already an account for {email}")
     if employee_number and db.session.scalar(select(Person).where(Person.employee_number == employee_number)):
-        raise Conflict(f"employee number {employee_number} is already someone else's")
+        raise Conflict.on("employee_number", f"employee number {employee_number} is already someone else's")
     person = Person(email=email, name=name.strip(), job_title=job_title, employee_number=employee_number or None,
                     manager=manager, org_unit=org_unit, active=True, session_version=1)
     person.set_roles(_check_roles(roles) or ["employee"])
@@ -135,13 +157,19 @@ def create_person(
     return person
 
 
+def update_person(actor, person: Person, *, roles, **details) -> None:
+    """A person's details (see update_details) and application roles, as the account page saves them."""
+    update_details(actor, person, **details)
+    set_roles(actor, person, roles)
+
+
 def set_roles(actor, person: Person, roles) -> None:
     policy.require(actor, "edit_account", person)
     roles = _check_roles(roles)
     if not roles:
-        raise InvalidInput("a person needs at least one role (employee)")
+        raise InvalidInput.on("roles", "a person needs at least one role (employee)")
     if "admin" not in roles and "admin" in person.roles and _active_admins_besides(person) == 0:
-        raise InvalidInput("this is the last active administrator; make someone else an administrator first")
+        raise InvalidInput.on("roles", "this is the last active administrator; make someone else an administrator first")
     before = sorted(person.roles)
     person.set_roles(roles)
     db.session.flush()
@@ -187,16 +215,16 @@ def update_details(actor, person: Person, *, name: str, email: str, job_title: s
     policy.require(actor, "edit_account", person)
     email = normalise_email(email)
     if not is_email(email):
-        raise InvalidInput(f"{email!r} is not an email address", details={"email": "Enter an email address."})
+        raise InvalidInput.on("email", "Enter an email address such as name@example.org.", f"{email!r} is not an email address")
     other = by_email(email)
     if other is not None and other.id != person.id:
-        raise Conflict(f"{email} is already someone else's account", details={"email": "Already in use."})
+        raise Conflict.on("email", f"{email} is already someone else's account.")
     if employee_number:
         holder = db.session.scalar(select(Person).where(Person.employee_number == employee_number))
         if holder is not None and holder.id != person.id:
-            raise Conflict(f"employee number {employee_number} is already someone else's")
+            raise Conflict.on("employee_number", f"employee number {employee_number} is already someone else's")
     if manager is not None and would_cycle(person, manager):
-        raise InvalidInput(f"{manager.name} cannot be {person.name}'s manager: that would make a loop of managers")
+        raise InvalidInput.on("manager", f"{manager.name} cannot be {person.name}'s manager: that would make a loop of managers")
     changes = {}
     for field, value in (("name", name.strip()), ("email", email), ("job_title", job_title or None),
                          ("employee_number", employee_number or None)):

@@ -425,9 +425,9 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 32 or c in "<>\"" for c in url):
-        raise InvalidInput("A link must be a web address starting with http:// or https://.")
+        raise InvalidInput.on("url", "A link must be a web address starting with http:// or https://.")
     if len(url) > MAX_URL:
-        raise InvalidInput(f"A link can have at most {MAX_URL} characters.")
+        raise InvalidInput.on("url", f"A link can have at most {MAX_URL} characters.")
     return url
 
 
@@ -440,14 +440,14 @@ def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | N
     try:
         wanted = {int(i) for i in descriptor_ids or []}
     except (TypeError, ValueError):
-        raise InvalidInput("Choose the descriptors this evidence supports.") from None
+        raise InvalidInput.on("descriptor_ids", "Choose the descriptors this evidence supports.") from None
     if not wanted:
-        raise InvalidInput("Choose at least one descriptor this evidence supports.")
+        raise InvalidInput.on("descriptor_ids", "Choose at least one descriptor this evidence supports.")
     if not wanted <= in_view.keys():
-        raise InvalidInput("That descriptor is not part of this assessment.")
+        raise InvalidInput.on("descriptor_ids", "That descriptor is not part of this assessment.")
     text = (text or "").strip() or None
     if text and len(text) > MAX_TEXT:
-        raise InvalidInput(f"A description can have at most {MAX_TEXT} characters.")
+        raise InvalidInput.on("text", f"A description can have at most {MAX_TEXT} characters.")
     evidence = Evidence(text=text, created_by=actor if isinstance(actor, Person) else None,
                         descriptors=[in_view[i] for i in sorted(wanted)])
     if stream is not None and filename:
@@ -537,13 +537,12 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     if outcome == "approve":
         level = assessment.claimed_level if validated_level in (None, "") else _check_level(assessment.skill, validated_level)
         if level != assessment.claimed_level and not comment:
-            raise InvalidInput(f"Give a reason for approving at level {level} rather than the claimed level {assessment.claimed_level}.",
-                               details={"comment": "A reason is required."})
+            raise InvalidInput.on("comment", f"Give a reason for approving at level {level} rather than the claimed level "
+                                             f"{assessment.claimed_level}.")
     elif outcome == "return" and not comment:
-        raise InvalidInput("Say what more evidence is needed: a comment is required to return an assessment.",
-                           details={"comment": "A comment is required."})
+        raise InvalidInput.on("comment", "Say what more evidence is needed: a comment is required to return an assessment.")
     elif outcome == "reject" and not comment:
-        raise InvalidInput("Give a reason for rejecting the assessment.", details={"comment": "A reason is required."})
+        raise InvalidInput.on("comment", "Give a reason for rejecting the assessment.")
 
     # No autoflush while the decision is written: a lazy load must not flush half of it;
     # the one flush in _transition turns a concurrent decision into a Conflict.
@@ -596,9 +595,9 @@ def update_framework_settings(actor, framework: Framework, *, evidence_required:
     try:
         months = int(validity_months)
     except (TypeError, ValueError):
-        raise InvalidInput("The validity is a whole number of months.") from None
+        raise InvalidInput.on("validity_months", "The validity is a whole number of months.") from None
     if not 1 <= months <= 240:
-        raise InvalidInput("The validity is between 1 and 240 months.")
+        raise InvalidInput.on("validity_months", "The validity is between 1 and 240 months.")
     before = {"evidence_required": framework.evidence_required, "validity_months": framework.validity_months}
     framework.evidence_required = bool(evidence_required)
     framework.validity_months = months

@@ -188,7 +188,7 @@ def people(actor, campaign: Campaign, *, progress: str | None = None, limit: int
     stmt = select(sub)
     if progress:
         if progress not in PROGRESS:
-            raise InvalidInput(f"progress is one of {', '.join(PROGRESS)}", details={"progress": progress})
+            raise InvalidInput.on("progress", f"progress is one of {', '.join(PROGRESS)}")
         stmt = stmt.where(sub.c.progress == progress)
     stmt = stmt.order_by(sub.c.org_unit, sub.c.person, sub.c.person_id).limit(limit)
     return [dict(r._mapping) for r in db.session.execute(stmt)]
@@ -236,13 +236,13 @@ def person_progress(campaign: Campaign, parts: list[MySkill], *, on: date | None
 
 # -- opening ---------------------------------------------------------------------
 
-def _parse_date(value, label: str) -> date:
+def _parse_date(value, label: str, field: str) -> date:
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value).strip())
     except (TypeError, ValueError):
-        raise InvalidInput(f"The {label} is not a date such as 2026-03-31.", details={label: str(value)}) from None
+        raise InvalidInput.on(field, f"The {label} is not a date such as 2026-03-31.") from None
 
 
 def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, org_unit: OrgUnit | None = None,
@@ -259,12 +259,12 @@ def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, or
         errors["skills"] = "Choose at least one skill to assess."
     if org_unit is None and job_role is None and service is None:
         errors["population"] = "Choose who is invited: an org unit, a job role or a service (or several: people must match all)."
-    opens = _parse_date(opens_on, "opening date")
-    due = _parse_date(due_on, "due date")
+    opens = _parse_date(opens_on, "opening date", "opens_on")
+    due = _parse_date(due_on, "due date", "due_on")
     if due < opens:
         errors["due_on"] = f"The due date ({due:%-d %b %Y}) is before the opening date ({opens:%-d %b %Y})."
     if errors:
-        raise InvalidInput(" ".join(errors.values()), details=errors)
+        raise InvalidInput.on_fields(errors)
     campaign = Campaign(name=name, description=(description or "").strip() or None, org_unit=org_unit,
                         org_unit_path=org_unit.path if org_unit else None, job_role=job_role, service=service,
                         opens_on=opens, due_on=due, status="open", skills=list(dict.fromkeys(skills)),

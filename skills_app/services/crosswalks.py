@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.errors import Conflict, InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkFileError, format_path
 from skills_app.models import Crosswalk, CrosswalkLevel, Framework
@@ -184,7 +184,7 @@ def export(crosswalk: Crosswalk) -> dict:
 # versions by _rows(), so a crosswalk edited here exports as a file that imports.
 
 def _invalid(exc: FrameworkFileError, field: str) -> InvalidInput:
-    return InvalidInput(exc.message, details={"fields": {field: exc.message}})
+    return InvalidInput.on(field, exc.message)
 
 
 def _check_info(name: str, description: str | None) -> CrosswalkInfo:
@@ -196,7 +196,7 @@ def _check_info(name: str, description: str | None) -> CrosswalkInfo:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "name"
         message = "must not be empty" if first["type"] == "string_too_short" else first["msg"]
-        raise InvalidInput(f"{field}: {message}", details={"fields": {field: message}}) from None
+        raise InvalidInput.on(field, message, f"{field}: {message}") from None
 
 
 def create(actor, *, name: str, description: str | None, source: Framework, target: Framework) -> Crosswalk:
@@ -293,7 +293,8 @@ def remove_skill_map(actor, crosswalk: Crosswalk, *, from_code: str, to_code: st
     gone = [lvl for lvl in crosswalk.levels
             if lvl.from_skill.code.upper() == (from_code or "").upper() and lvl.to_skill.code.upper() == (to_code or "").upper()]
     if not gone:
-        raise NotFound(f"the crosswalk does not map {from_code} onto {to_code}")
+        # Named in the form, not the address: the page says so (a second click on Remove, say).
+        raise InvalidState(f"the crosswalk does not map {from_code} onto {to_code}")
     for lvl in gone:
         crosswalk.levels.remove(lvl)
     db.session.flush()

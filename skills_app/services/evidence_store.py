@@ -105,7 +105,7 @@ def clean_name(filename: str | None) -> str:
     name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C").strip()
     name = name.lstrip(".").strip()
     if not name:
-        raise InvalidInput("The file has no name.")
+        raise InvalidInput.on("file", "The file has no name.")
     if len(name) > 200:
         stem, ext = os.path.splitext(name)
         name = stem[: 200 - len(ext)] + ext
@@ -142,7 +142,7 @@ def check_container(name: str, data: bytes) -> None:
         limits.check_zip(data, max_total=limits.MAX_EVIDENCE_UNCOMPRESSED, verify=True)
     except limits.LimitExceeded as exc:
         where = f" ({exc.place})" if exc.place else ""
-        raise InvalidInput(f"{name}: refused{where}: {exc.message}.") from None
+        raise InvalidInput.on("file", f"{name}: refused{where}: {exc.message}.") from None
 
 
 def content_matches(data: bytes, content_type: str) -> bool:
@@ -171,7 +171,7 @@ def read_capped(stream: BinaryIO) -> bytes:
     limit = max_bytes()
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"The file is too big: the limit is {limit // (1024 * 1024)} MB.")
+        raise InvalidInput.on("file", f"The file is too big: the limit is {limit // (1024 * 1024)} MB.")
     return data
 
 
@@ -179,15 +179,15 @@ def check(filename: str | None, data: bytes) -> tuple[str, str]:
     """(clean name, content type) of an acceptable upload, else InvalidInput."""
     name = clean_name(filename)
     if not data:
-        raise InvalidInput("The file is empty.")
+        raise InvalidInput.on("file", "The file is empty.")
     if len(data) > max_bytes():
-        raise InvalidInput(f"The file is too big: the limit is {max_bytes() // (1024 * 1024)} MB.")
+        raise InvalidInput.on("file", f"The file is too big: the limit is {max_bytes() // (1024 * 1024)} MB.")
     ext = os.path.splitext(name)[1].lower()
     content_type = ALLOWED.get(ext)
     if content_type is None:
-        raise InvalidInput(f"{name}: files of this type are not accepted. Upload {ALLOWED_TEXT}.")
+        raise InvalidInput.on("file", f"{name}: files of this type are not accepted. Upload {ALLOWED_TEXT}.")
     if not content_matches(data, content_type):
-        raise InvalidInput(f"{name}: the content is not a {ext[1:].upper()} file, whatever its name says. Upload {ALLOWED_TEXT}.")
+        raise InvalidInput.on("file", f"{name}: the content is not a {ext[1:].upper()} file, whatever its name says. Upload {ALLOWED_TEXT}.")
     if content_type in _OOXML_MAIN or content_type == ODT:
         check_container(name, data)
     return name, content_type

@@ -71,10 +71,6 @@ def _validate(model, data: dict, prefix: str = ""):
                            details={"fields": fields}) from None
 
 
-def _field_error(field: str, message: str, cls=InvalidInput):
-    return cls(message, details={"fields": {field: message}})
-
-
 def _edited(actor, framework: Framework, summary: str, **data) -> None:
     db.session.flush()
     audit.record(actor, "framework.edited", framework, summary=f"{framework.label}: {summary}", data=data)
@@ -162,11 +158,11 @@ def create(actor, *, code: str, name: str, version: str, publisher: str | None =
                                      "publisher": _clean(publisher), "description": _clean(description), "status": "draft"})
     names = [n.strip() for n in level_names if n and n.strip()]
     if not names:
-        raise _field_error("levels", "give the framework's levels, one name a line (level 1 first)")
+        raise InvalidInput.on("levels", "give the framework's levels, one name a line (level 1 first)")
     levels = [_validate(LevelInfo, {"number": i, "name": n}, prefix="levels-") for i, n in enumerate(names, start=1)]
     if framework_service.find(info.code) is not None:
-        raise _field_error("code", f"there is already a framework {info.code}: start a new version of it from its page "
-                                   f"instead, or choose another code", Conflict)
+        raise Conflict.on("code", f"there is already a framework {info.code}: start a new version of it from its page "
+                                  f"instead, or choose another code")
     framework = Framework(code=info.code, name=info.name, version=info.version, publisher=info.publisher,
                           description=info.description, status="draft")
     framework.levels = [FrameworkLevel(number=lvl.number, name=lvl.name) for lvl in levels]
@@ -182,11 +178,11 @@ def new_version(actor, source: Framework, version: str) -> Framework:
     policy.require(actor, "manage_frameworks")
     version = _clean(version)
     if not version:
-        raise _field_error("version", "give the new version a label, such as 9 or 2026-1")
+        raise InvalidInput.on("version", "give the new version a label, such as 9 or 2026-1")
     if len(version) > 40:
-        raise _field_error("version", "a version label has at most 40 characters")
+        raise InvalidInput.on("version", "a version label has at most 40 characters")
     if framework_service.find(source.code, version) is not None:
-        raise _field_error("version", f"{source.code} already has a version {version}", Conflict)
+        raise Conflict.on("version", f"{source.code} already has a version {version}")
     try:
         doc = framework_service.to_doc(source)
     except ValidationError:
@@ -212,7 +208,7 @@ def update_info(actor, framework: Framework, *, name: str, version: str, publish
     if info.version != framework.version:
         other = framework_service.find(framework.code, info.version)
         if other is not None and other.id != framework.id:
-            raise _field_error("info-version", f"{framework.code} already has a version {info.version}", Conflict)
+            raise Conflict.on("info-version", f"{framework.code} already has a version {info.version}")
     before = {"name": framework.name, "version": framework.version, "publisher": framework.publisher, "description": framework.description}
     framework.name, framework.version = info.name, info.version
     framework.publisher, framework.description = info.publisher, info.description
@@ -237,11 +233,11 @@ def save_level(actor, framework: Framework, *, number, name: str, description: s
     try:
         number = int(number)
     except (TypeError, ValueError):
-        raise _field_error(prefix + "number", "a level number is a whole number from 0 to 99") from None
+        raise InvalidInput.on(prefix + "number", "a level number is a whole number from 0 to 99") from None
     info = _validate(LevelInfo, {"number": number, "name": _req(name), "description": _clean(description)}, prefix=prefix)
     if new:
         if any(lvl.number == info.number for lvl in framework.levels):
-            raise _field_error(prefix + "number", f"{framework.label} already has a level {info.number}", Conflict)
+            raise Conflict.on(prefix + "number", f"{framework.label} already has a level {info.number}")
         level = FrameworkLevel(number=info.number, name=info.name, description=info.description)
         framework.levels.append(level)
         framework.levels.sort(key=lambda lvl: lvl.number)
@@ -286,7 +282,7 @@ def get_skill(framework: Framework, code: str) -> Skill:
 def _unique_code(framework: Framework, code: str, skill: Skill | None, field: str) -> None:
     other = next((s for s in framework.skills if s.code.upper() == code.upper() and s is not skill), None)
     if other is not None:
-        raise _field_error(field, f"{framework.label} already has a skill {other.code} ({other.name})", Conflict)
+        raise Conflict.on(field, f"{framework.label} already has a skill {other.code} ({other.name})")
 
 
 def add_skill(actor, framework: Framework, *, code: str, name: str) -> Skill:
@@ -380,7 +376,7 @@ def save_skill_level(actor, skill: Skill, number, *, defined: bool, note: str | 
     prefix = f"level-{entry.level}-"
     if not defined and entry.descriptors:
         n = len(entry.descriptors)
-        raise _field_error(prefix + "defined", f"level {entry.level} has {n} descriptor{'s' if n != 1 else ''}: remove "
+        raise InvalidInput.on(prefix + "defined", f"level {entry.level} has {n} descriptor{'s' if n != 1 else ''}: remove "
                                                f"{'them' if n != 1 else 'it'} before marking the level not defined")
     info = _validate(SkillLevelInfo, {"level": entry.level, "defined": bool(defined), "note": _clean(note),
                                       "descriptors": [d.text for d in entry.descriptors]}, prefix=prefix)
@@ -400,7 +396,7 @@ def save_skill_level(actor, skill: Skill, number, *, defined: bool, note: str | 
 def _descriptor_text(text: str, field: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise _field_error(field, "a descriptor must not be empty (remove it instead)")
+        raise InvalidInput.on(field, "a descriptor must not be empty (remove it instead)")
     return text
 
 
@@ -410,7 +406,7 @@ def add_descriptor(actor, skill: Skill, number, text: str) -> Descriptor:
     entry = _skill_level(skill, number, create=True)
     text = _descriptor_text(text, f"level-{entry.level}-new")
     if not entry.defined:
-        raise _field_error(f"level-{entry.level}-new", f"{skill.code} is not defined at level {entry.level}: "
+        raise InvalidInput.on(f"level-{entry.level}-new", f"{skill.code} is not defined at level {entry.level}: "
                                                         "mark it defined first, then add its descriptors")
     descriptor = Descriptor(position=len(entry.descriptors), text=text)
     entry.descriptors.append(descriptor)

@@ -69,12 +69,12 @@ class Filters:
         statuses = [s for part in statuses for s in str(part).split(",") if s]
         bad = [s for s in statuses if s not in STATUSES]
         if bad:
-            raise InvalidInput(f"unknown status {bad[0]!r}; the statuses are {', '.join(STATUSES)}", details={"status": bad[0]})
+            raise InvalidInput.on("status", f"unknown status {bad[0]!r}; the statuses are {', '.join(STATUSES)}")
         person = data.get("person_id")
         try:
             person_id = int(person) if person not in (None, "") else None
         except (TypeError, ValueError):
-            raise InvalidInput("person_id is a number", details={"person_id": str(person)}) from None
+            raise InvalidInput.on("person_id", "person_id is a number") from None
         truthy = {"1", "true", "yes", "on", True}
         return cls(
             org_unit=text("org_unit"), org_unit_exact=data.get("exact") in truthy,
@@ -341,7 +341,7 @@ def summary(actor, filters: Filters | None = None, *, by: str | None = None, now
     if by is None:
         return total, None
     if by not in GROUPINGS:
-        raise InvalidInput(f"group by one of {', '.join(GROUPINGS)}", details={"group": by})
+        raise InvalidInput.on("group", f"group by one of {', '.join(GROUPINGS)}")
     group = _grouping_column(sub, by)
     by_status = db.session.execute(select(group, sub.c.status, func.count()).group_by(group, sub.c.status)).all()
     people_by_group = dict(db.session.execute(select(group, func.count(func.distinct(sub.c.person_id))).group_by(group)).all())

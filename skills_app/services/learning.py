@@ -39,7 +39,7 @@ def get_resource(actor, resource_id: int) -> LearningResource:
 def _check_url(url: str | None) -> str | None:
     url = (url or "").strip() or None
     if url and not url.lower().startswith(("http://", "https://")):
-        raise InvalidInput("a link starts with http:// or https://", details={"url": "Give a web address."})
+        raise InvalidInput.on("url", "A link starts with http:// or https://.")
     return url
 
 
@@ -48,13 +48,13 @@ def save_resource(actor, resource: LearningResource | None, *, title: str, kind:
     policy.require(actor, "manage_learning")
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("a resource needs a title")
+        raise InvalidInput.on("title", "a resource needs a title")
     if kind not in RESOURCE_KINDS:
-        raise InvalidInput(f"the kinds are {', '.join(RESOURCE_KINDS)}")
+        raise InvalidInput.on("kind", f"the kinds are {', '.join(RESOURCE_KINDS)}")
     if target_level not in skill.defined_levels:
-        raise InvalidInput(f"{skill.code} is not defined at level {target_level}")
+        raise InvalidInput.on("target_level", f"{skill.code} is not defined at level {target_level}")
     if duration_hours is not None and not (0 < duration_hours < 10000):
-        raise InvalidInput("a duration is a number of hours above 0")
+        raise InvalidInput.on("duration_hours", "a duration is a number of hours above 0")
     created = resource is None
     if created:
         resource = LearningResource()
@@ -98,15 +98,15 @@ def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: 
     policy.require(actor, "manage_learning")
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("a training plan needs a name")
+        raise InvalidInput.on("name", "a training plan needs a name")
     if target_level not in skill.defined_levels:
         raise InvalidInput(f"{skill.code} is not defined at level {target_level}")
     if starts_on and ends_on and ends_on < starts_on:
-        raise InvalidInput("the plan ends before it starts")
+        raise InvalidInput.on("ends_on", "the plan ends before it starts")
     if resource is not None and resource.skill_id != skill.id:
-        raise InvalidInput(f"{resource.title!r} is for another skill")
+        raise InvalidInput.on("resource", f"{resource.title!r} is for another skill")
     if not people:
-        raise InvalidInput("choose at least one person for the plan")
+        raise InvalidInput.on("people", "choose at least one person for the plan")
     plan = TrainingPlan(name=name, skill=skill, target_level=target_level, resource=resource, starts_on=starts_on,
                         ends_on=ends_on, created_by=actor if isinstance(actor, Person) else None)
     db.session.add(plan)

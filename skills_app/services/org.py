@@ -56,6 +56,20 @@ def ensure_path(actor, path: str, cache: dict[str, OrgUnit] | None = None) -> Or
     return unit
 
 
+def add_unit(actor, name: str, *, parent: OrgUnit | None = None) -> OrgUnit:
+    """A new unit called ``name`` under ``parent`` (at the top without one)."""
+    policy.require(actor, "manage_org_units")
+    name = (name or "").strip()
+    if SEPARATOR in name:
+        raise InvalidInput.on("name", f"A unit's name cannot contain '{SEPARATOR}'.")
+    if not name:
+        raise InvalidInput.on("name", "Give the unit a name.")
+    path = f"{parent.path}{SEPARATOR}{name}" if parent else name
+    if by_path(path) is not None:
+        raise Conflict.on("name", f"There is already an org unit {path}.")
+    return ensure_path(actor, path)
+
+
 def all_units() -> list[OrgUnit]:
     return list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.path)))
 

@@ -63,9 +63,9 @@ def skill_choices() -> list[Skill]:
 def _clean_name(name: str, what: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise InvalidInput(f"a {what} needs a name")
+        raise InvalidInput.on("name", f"a {what} needs a name")
     if len(name) > 200:
-        raise InvalidInput(f"a {what}'s name is at most 200 characters")
+        raise InvalidInput.on("name", f"a {what}'s name is at most 200 characters")
     return name
 
 
@@ -75,7 +75,7 @@ def _save_named(actor, model, row, *, name: str, description: str | None, what: 
     name = _clean_name(name, what)
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash is not row:
-        raise Conflict(f"there is already a {what} {clash.name!r}")
+        raise Conflict.on("name", f"there is already a {what} {clash.name!r}")
     created = row is None
     if created:
         row = model(name=name)
@@ -98,7 +98,8 @@ def save_service(actor, service: Service | None, *, name: str, description: str 
 def _check_level(skill: Skill, level: int) -> None:
     defined = skill.defined_levels
     if level not in defined:
-        raise InvalidInput(f"{skill.code} is defined at level{'s' if len(defined) != 1 else ''} {', '.join(map(str, defined)) or 'none'}; {level} is not one of them")
+        raise InvalidInput.on("min_level", f"{skill.code} is defined at level{'s' if len(defined) != 1 else ''} "
+                                           f"{', '.join(map(str, defined)) or 'none'}; {level} is not one of them")
 
 
 def set_role_requirement(actor, role: JobRole, skill: Skill, *, min_level: int, essential: bool) -> RoleRequirement:
@@ -132,7 +133,7 @@ def set_service_requirement(actor, service: Service, skill: Skill, *, min_level:
     policy.require(actor, "manage_requirements")
     _check_level(skill, min_level)
     if headcount < 1 or headcount > 10000:
-        raise InvalidInput("a headcount is a whole number from 1")
+        raise InvalidInput.on("headcount", "a headcount is a whole number from 1")
     req = next((r for r in service.requirements if r.skill_id == skill.id), None)
     if req is None:
         req = ServiceRequirement(skill=skill, min_level=min_level, headcount=headcount)

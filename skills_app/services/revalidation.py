@@ -37,9 +37,9 @@ def clean_days(value) -> int:
     try:
         days = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"The window is a whole number of days (1 to {MAX_DAYS}), not {value!r}.", details={"days": str(value)}) from None
+        raise InvalidInput.on("days", f"The window is a whole number of days (1 to {MAX_DAYS}), not {value!r}.") from None
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"The window is between 1 and {MAX_DAYS} days; {days} is outside it.", details={"days": str(days)})
+        raise InvalidInput.on("days", f"The window is between 1 and {MAX_DAYS} days; {days} is outside it.")
     return days
 
 

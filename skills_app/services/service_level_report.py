@@ -41,7 +41,7 @@ def parse_month(value: str | None, cal: WorkingCalendar, now: datetime | None = 
         return today.replace(day=1)
     match = MONTH.match(value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-        raise InvalidInput(f"{value!r} is not a month; use YYYY-MM, such as 2026-10.", details={"month": "Use YYYY-MM."})
+        raise InvalidInput.on("month", f"{value!r} is not a month; use YYYY-MM, such as 2026-10.")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -96,13 +96,13 @@ def update_calendar(actor, *, weekdays, timezone: str) -> None:
     try:
         days = sorted({int(d) for d in weekdays or []})
     except (TypeError, ValueError):
-        raise InvalidInput("Working weekdays are numbers from 0 (Monday) to 6 (Sunday).") from None
+        raise InvalidInput.on("weekdays", "Working weekdays are numbers from 0 (Monday) to 6 (Sunday).") from None
     if not days or not set(days) <= set(range(7)):
-        raise InvalidInput("Choose at least one working weekday.", details={"weekdays": "Choose at least one."})
+        raise InvalidInput.on("weekdays", "Choose at least one working weekday.")
     try:
         zone(timezone)
     except CalendarError as exc:
-        raise InvalidInput(str(exc), details={"timezone": str(exc)}) from None
+        raise InvalidInput.on("timezone", str(exc)) from None
     row = _calendar_row()
     before = {"weekdays": row.weekdays, "timezone": row.timezone} if row else {"weekdays": "01234", "timezone": "Europe/London"}
     if row is None:
@@ -124,14 +124,14 @@ def add_holiday(actor, *, day, name: str) -> Holiday:
         try:
             day = date.fromisoformat(day.strip())
         except ValueError:
-            raise InvalidInput(f"{day!r} is not a date; use YYYY-MM-DD.", details={"day": "Use YYYY-MM-DD."}) from None
+            raise InvalidInput.on("day", f"{day!r} is not a date; use YYYY-MM-DD.") from None
     if not isinstance(day, date):
-        raise InvalidInput("Give the holiday's date.", details={"day": "Required."})
+        raise InvalidInput.on("day", "Give the holiday's date.")
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInput("Give the holiday a name of up to 200 characters.", details={"name": "Required, up to 200 characters."})
+        raise InvalidInput.on("name", "Give the holiday a name of up to 200 characters.")
     if db.session.scalar(select(Holiday).where(Holiday.day == day)) is not None:
-        raise Conflict(f"{day:%-d %B %Y} is already a holiday.", details={"day": "Already a holiday."})
+        raise Conflict.on("day", f"{day:%-d %B %Y} is already a holiday.")
     holiday = Holiday(day=day, name=name)
     db.session.add(holiday)
     db.session.flush()
@@ -228,7 +228,7 @@ def _clean_targets(values: dict) -> dict[str, int]:
     if not problems and clean["warning_days"] >= clean["decision_days"]:
         problems["warning_days"] = "The warning window must be shorter than the time to decide."
     if problems:
-        raise InvalidInput(" ".join(problems.values()), details=problems)
+        raise InvalidInput.on_fields(problems)
     return clean
 
 
@@ -497,17 +497,17 @@ def reassign(actor, assessment: Assessment, reviewer: Person | None, *, reason: 
         raise InvalidState(f"Only a review that is waiting can be reassigned; this assessment is {assessment.status_label.lower()}.")
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why the review is reassigned.", details={"reason": "A reason is required."})
+        raise InvalidInput.on("reason", "Say why the review is reassigned.")
     if len(reason) > MAX_TEXT:
-        raise InvalidInput(f"A reason can have at most {MAX_TEXT} characters.", details={"reason": "Too long."})
+        raise InvalidInput.on("reason", f"A reason can have at most {MAX_TEXT} characters.")
     if reviewer is None:
-        raise InvalidInput("Choose the new reviewer.", details={"reviewer": "Choose someone."})
+        raise InvalidInput.on("reviewer", "Choose the new reviewer.")
     if reviewer.id == assessment.person_id:
-        raise InvalidInput("Nobody reviews their own assessment.", details={"reviewer": "Choose someone else."})
+        raise InvalidInput.on("reviewer", "Nobody reviews their own assessment.")
     eligible = {p.id for p in eligible_reviewers(actor, assessment)}
     if reviewer.id not in eligible:
-        raise InvalidInput(f"{reviewer.name} cannot take this review: a reviewer manages {assessment.person.name} or holds HR, "
-                           "is active, and is not the current reviewer.", details={"reviewer": "Not an eligible reviewer."})
+        raise InvalidInput.on("reviewer", f"{reviewer.name} cannot take this review: a reviewer manages {assessment.person.name} "
+                                          "or holds HR, is active, and is not the current reviewer.")
     now = now or utcnow()
     old = reviewer_of(assessment)
     old_due = _aware(assessment.due_at)
@@ -573,7 +573,7 @@ def record_cause(actor, breach: ReviewBreach, *, cause: str, note: str | None, a
         if value and len(value) > MAX_TEXT:
             problems[key] = f"At most {MAX_TEXT} characters."
     if problems:
-        raise InvalidInput(" ".join(problems.values()), details=problems)
+        raise InvalidInput.on_fields(problems)
     before = {"cause": breach.cause, "cause_note": breach.cause_note, "action": breach.action}
     breach.cause, breach.cause_note, breach.action = cause, note, action
     breach.recorded_by = actor if isinstance(actor, Person) else None

@@ -40,7 +40,7 @@ def create(actor, person: Person, name: str | None) -> tuple[ApiToken, str]:
     policy.require(actor, "manage_tokens", person)
     name = (name or "").strip() or "API token"
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"A token's name can have at most {MAX_NAME} characters.", details={"name": "too long"})
+        raise InvalidInput.on("name", f"A token's name can have at most {MAX_NAME} characters.")
     if not person.active:
         raise InvalidInput("A deactivated account cannot have API tokens.")
     prefix, secret = _new_secret()

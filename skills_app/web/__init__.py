@@ -1,12 +1,20 @@
-"""The web app: thin blueprints per area, error pages, security headers."""
+"""The web app: thin blueprints per area, the sign-in requirement, the
+transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_login import current_user
 
 from skills_app import policy
 from skills_app.extensions import db, login_manager
 from skills_app.models.people import ROLE_LABELS
+
+# The only pages a visitor who has not signed in may open. Every other page
+# sends them to sign in (tests/test_sign_in_required.py derives the check from
+# the URL map, so that no new route can escape it).
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz"})
+# Blueprints that authenticate their callers themselves: the API (bearer tokens).
+OWN_AUTHENTICATION = frozenset({"api"})
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -24,7 +32,7 @@ def _csp() -> str:
 
 
 def register(app: Flask) -> None:
-    from skills_app.web import admin, assessments, auth, errors, frameworks, main, people
+    from skills_app.web import admin, assessments, auth, errors, frameworks, main, people, transaction
     from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
 
     for module in (auth, main, frameworks, people, admin, assessments):
@@ -47,6 +55,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(sso.bp)
     app.register_blueprint(identity_admin.bp)
     errors.register(app)
+    transaction.register(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
@@ -70,6 +79,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject():
         from skills_app.services import assessments, notifications
+        from skills_app.web.forms import failed_form, posted
 
         return {
             "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
@@ -77,6 +87,9 @@ def register(app: Flask) -> None:
             # Called by the navigation only, so pages without it cost no query.
             "review_count": lambda: assessments.queue_count(current_user),
             "unread_count": lambda: notifications.unread_count(current_user),
+            # The form shown again with its problems (base.html's error summary), and what was typed into it.
+            "failed_form": failed_form,
+            "posted": posted,
         }
 
     @app.before_request
@@ -89,6 +102,15 @@ def register(app: Flask) -> None:
 
             raise InvalidInput("The request contains a NUL character, which no field accepts.")
 
+    @app.before_request
+    def require_sign_in():
+        if (request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS
+                or request.blueprint in OWN_AUTHENTICATION or request.method == "OPTIONS"):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", _csp())
@@ -98,8 +120,3 @@ def register(app: Flask) -> None:
         if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-    @app.teardown_request
-    def rollback_on_error(exc):
-        if exc is not None:
-            db.session.rollback()

@@ -1,27 +1,19 @@
 """Administration: accounts, roles, org units and the audit trail."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask import Blueprint, render_template, request
+from flask_login import current_user
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
-from skills_app.errors import DomainError
 from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person
 from skills_app.models.people import ROLE_LABELS
 from skills_app.services import accounts, audit, org
-from skills_app.web.forms import CheckboxesField, ConfirmForm, EmailAddress
+from skills_app.web.forms import CheckboxesField, ConfirmForm, EmailAddress, Form, handle, success
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
 
 
 def _unit_choices():
@@ -33,7 +25,7 @@ def _manager_choices(exclude: Person | None = None):
     return [("", "— none —")] + [(str(p.id), f"{p.name} <{p.email}>") for p in people if exclude is None or p.id != exclude.id]
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=320)])
     employee_number = StringField("Employee number", validators=[Optional(), Length(max=64)])
@@ -49,12 +41,12 @@ class NewPersonForm(PersonForm):
     submit = SubmitField("Create person")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
     submit = SubmitField("Reset password")
 
 
-class OrgUnitForm(FlaskForm):
+class OrgUnitForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     parent = SelectField("Part of", choices=[], validate_choice=True)
     submit = SubmitField("Save org unit")
@@ -79,49 +71,41 @@ def new_person():
     form.manager.choices = _manager_choices()
     if request.method == "GET":
         form.roles.data = ["employee"]
-    if form.validate_on_submit():
-        try:
-            person = accounts.create_person(
-                current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
-                password=form.password.data, manager=_get(Person, form.manager.data), org_unit=_get(OrgUnit, form.org_unit.data),
-                job_title=form.job_title.data or None, employee_number=form.employee_number.data or None)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(f"Created an account for {person.name}.", "success")
-            return redirect(url_for("admin.edit_person", person_id=person.id))
-    return render_template("admin/person_new.html", form=form), (400 if form.errors else 200)
+    return handle(form, lambda: accounts.create_person(
+                      current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
+                      password=form.password.data, manager=_get(Person, form.manager.data), org_unit=_get(OrgUnit, form.org_unit.data),
+                      job_title=form.job_title.data or None, employee_number=form.employee_number.data or None),
+                  page=lambda: render_template("admin/person_new.html", form=form),
+                  done=lambda person: success(f"Created an account for {person.name}.", "admin.edit_person", person_id=person.id))
+
+
+def _person_page(person, form=None, reset=None):
+    if form is None:
+        form = PersonForm(formdata=None, obj=person)
+        form.org_unit.data = str(person.org_unit_id or "")
+        form.manager.data = str(person.manager_id or "")
+        form.roles.data = sorted(person.roles)
+    form.org_unit.choices = _unit_choices()
+    form.manager.choices = _manager_choices(exclude=person)
+    return render_template("admin/person_edit.html", person=person, form=form, reset=reset or ResetPasswordForm(formdata=None),
+                           confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/people/<int:person_id>", methods=["GET", "POST"])
 def edit_person(person_id: int):
     policy.require(current_user, "manage_accounts")
     person = accounts.get_person(current_user, person_id)
-    form = PersonForm(obj=None if request.method == "POST" else person)
+    if request.method == "GET":
+        return _person_page(person)
+    form = PersonForm()
     form.org_unit.choices = _unit_choices()
     form.manager.choices = _manager_choices(exclude=person)
-    if request.method == "GET":
-        form.org_unit.data = str(person.org_unit_id or "")
-        form.manager.data = str(person.manager_id or "")
-        form.roles.data = sorted(person.roles)
-    if form.validate_on_submit():
-        try:
-            accounts.update_details(
-                current_user, person, name=form.name.data, email=form.email.data, job_title=form.job_title.data,
-                employee_number=form.employee_number.data, manager=_get(Person, form.manager.data),
-                org_unit=_get(OrgUnit, form.org_unit.data))
-            accounts.set_roles(current_user, person, form.roles.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(f"Saved {person.name}.", "success")
-            return redirect(url_for("admin.edit_person", person_id=person.id))
-    return render_template("admin/person_edit.html", person=person, form=form, reset=ResetPasswordForm(),
-                           confirm=ConfirmForm()), (400 if form.errors else 200)
+    return handle(form, lambda: accounts.update_person(
+                      current_user, person, name=form.name.data, email=form.email.data, job_title=form.job_title.data,
+                      employee_number=form.employee_number.data, manager=_get(Person, form.manager.data),
+                      org_unit=_get(OrgUnit, form.org_unit.data), roles=form.roles.data),
+                  page=lambda: _person_page(person, form),
+                  done=lambda _: success(f"Saved {person.name}.", "admin.edit_person", person_id=person.id))
 
 
 @bp.post("/people/<int:person_id>/password")
@@ -129,33 +113,24 @@ def reset_password(person_id: int):
     policy.require(current_user, "manage_accounts")
     person = accounts.get_person(current_user, person_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(current_user, person, form.password.data)
-            db.session.commit()
-            flash(f"Password of {person.name} reset; their sessions have been signed out.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("admin.edit_person", person_id=person.id))
+    return handle(form, lambda: accounts.reset_password(current_user, person, form.password.data),
+                  page=lambda: _person_page(person, reset=form),
+                  done=lambda _: success(f"Password of {person.name} reset; their sessions have been signed out.",
+                                         "admin.edit_person", person_id=person.id))
 
 
 @bp.post("/people/<int:person_id>/active")
 def set_active(person_id: int):
     policy.require(current_user, "manage_accounts")
     person = accounts.get_person(current_user, person_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            accounts.set_active(current_user, person, not person.active)
-            db.session.commit()
-            flash(f"{person.name} is now {'active' if person.active else 'deactivated'}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-    return redirect(url_for("admin.edit_person", person_id=person.id))
+    return handle(ConfirmForm(), lambda: accounts.set_active(current_user, person, not person.active),
+                  page=lambda: _person_page(person),
+                  done=lambda _: success(f"{person.name} is now {'active' if person.active else 'deactivated'}.",
+                                         "admin.edit_person", person_id=person.id))
+
+
+def _org_units_page(form):
+    return render_template("admin/org_units.html", units=org.all_units(), form=form, counts=org.member_counts())
 
 
 @bp.route("/org-units", methods=["GET", "POST"])
@@ -163,61 +138,38 @@ def org_units():
     policy.require(current_user, "manage_org_units")
     form = OrgUnitForm()
     form.parent.choices = _unit_choices()
-    if form.validate_on_submit():
-        parent = _get(OrgUnit, form.parent.data)
-        path = f"{parent.path}/{form.name.data.strip()}" if parent else form.name.data.strip()
-        try:
-            if "/" in form.name.data:
-                raise DomainError("A unit's name cannot contain '/'.")
-            if org.by_path(path):
-                raise DomainError(f"There is already an org unit {path}.")
-            org.ensure_path(current_user, path)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(f"Added {path}.", "success")
-            return redirect(url_for("admin.org_units"))
-    counts = org.member_counts()
-    return render_template("admin/org_units.html", units=org.all_units(), form=form, counts=counts), (400 if form.errors else 200)
+    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=_get(OrgUnit, form.parent.data)),
+                  page=lambda: _org_units_page(form),
+                  done=lambda unit: success(f"Added {unit.path}.", "admin.org_units"))
+
+
+def _org_unit_page(unit, form=None):
+    if form is None:
+        form = OrgUnitForm(formdata=None, obj=unit)
+        form.parent.data = str(unit.parent_id or "")
+    form.parent.choices = [c for c in _unit_choices() if c[0] != str(unit.id)]
+    return render_template("admin/org_unit_edit.html", unit=unit, form=form, confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/org-units/<int:unit_id>", methods=["GET", "POST"])
 def edit_org_unit(unit_id: int):
     unit = org.get_unit(current_user, unit_id)
-    form = OrgUnitForm(obj=None if request.method == "POST" else unit)
+    form = OrgUnitForm() if request.method == "POST" else None
+    if form is None:
+        return _org_unit_page(unit)
     form.parent.choices = [c for c in _unit_choices() if c[0] != str(unit.id)]
-    form.submit.label.text = "Save org unit"
-    if request.method == "GET":
-        form.parent.data = str(unit.parent_id or "")
-    if form.validate_on_submit():
-        try:
-            org.rename_or_move(current_user, unit, name=form.name.data, parent=_get(OrgUnit, form.parent.data))
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(f"Saved {unit.path}.", "success")
-            return redirect(url_for("admin.org_units"))
-    return render_template("admin/org_unit_edit.html", unit=unit, form=form, confirm=ConfirmForm()), (400 if form.errors else 200)
+    return handle(form, lambda: org.rename_or_move(current_user, unit, name=form.name.data, parent=_get(OrgUnit, form.parent.data)),
+                  page=lambda: _org_unit_page(unit, form),
+                  done=lambda _: success(f"Saved {unit.path}.", "admin.org_units"))
 
 
 @bp.post("/org-units/<int:unit_id>/delete")
 def delete_org_unit(unit_id: int):
     unit = org.get_unit(current_user, unit_id)
-    if ConfirmForm().validate_on_submit():
-        path = unit.path
-        try:
-            org.delete_unit(current_user, unit)
-            db.session.commit()
-            flash(f"Deleted {path}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("admin.edit_org_unit", unit_id=unit_id))
-    return redirect(url_for("admin.org_units"))
+    path = unit.path
+    return handle(ConfirmForm(), lambda: org.delete_unit(current_user, unit),
+                  page=lambda: _org_unit_page(unit),
+                  done=lambda _: success(f"Deleted {path}.", "admin.org_units"))
 
 
 @bp.get("/audit")

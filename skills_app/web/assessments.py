@@ -1,52 +1,41 @@
 """Self-assessment (My skills, the assessment page, evidence files), the
 review queue and review page, and notifications. Views parse the form, call
-one service, flash and redirect; the services hold every rule."""
+one service (skills_app/web/forms.py handle), and flash and redirect, or
+show the page again with the problems; the services hold every rule."""
 from __future__ import annotations
 
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, SubmitField, TextAreaField, URLField
 from wtforms.validators import Length, Optional
 
-from skills_app.errors import Conflict, InvalidInput, InvalidState
-from skills_app.extensions import db
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store, notifications
-from skills_app.web.forms import CheckboxesField, ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("assessments", __name__)
 reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 notifications_bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-# Refusals of the rules (bad input, wrong state, a stale version) are told to the
-# person on the page they came from; "not found" and "not allowed" are error pages.
-EXPECTED = (InvalidInput, InvalidState, Conflict)
 
-
-for _bp in (bp, reviews_bp, notifications_bp):
-    @_bp.before_request
-    @login_required
-    def _signed_in():
-        return None
-
-
-class StartForm(FlaskForm):
+class StartForm(Form):
     claimed_level = SelectField("Level you claim", choices=[], coerce=str)
     submit = SubmitField("Start self-assessment")
 
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     version = HiddenField()
     claimed_level = SelectField("Level you claim", choices=[], coerce=str)
     submit = SubmitField("Save draft")
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
+    error_fields = {"descriptor_ids": "descriptors"}
+
     descriptors = CheckboxesField("Descriptors this evidence supports", choices=[], coerce=int)
     text = TextAreaField("Describe your evidence", validators=[Optional(), Length(max=service.MAX_TEXT)])
     url = URLField("Link (optional, http or https)", validators=[Optional(), Length(max=service.MAX_URL)])
@@ -54,12 +43,12 @@ class EvidenceForm(FlaskForm):
     submit = SubmitField("Add evidence")
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     version = HiddenField()
     submit = SubmitField("Submit for review")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     version = HiddenField()
     comment = TextAreaField("Reason or comment", validators=[Optional(), Length(max=service.MAX_TEXT)])
 
@@ -68,21 +57,16 @@ def _level_choices(skill):
     return [(str(sl.level), f"Level {sl.level}") for sl in skill.levels if sl.defined]
 
 
-def _attempt(action, success: str) -> bool:
-    """Run one service call and commit; tell the person what happened."""
-    try:
-        action()
-        db.session.commit()
-    except EXPECTED as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return False
-    flash(success, "success")
-    return True
+def _draft_form(assessment, **data) -> DraftForm:
+    form = DraftForm(**data)
+    form.claimed_level.choices = _level_choices(assessment.skill)
+    return form
 
 
-def _form_errors(form) -> None:
-    flash(" ".join(e for errors in form.errors.values() for e in errors) or "The form could not be read; please try again.", "error")
+def _evidence_form(assessment) -> EvidenceForm:
+    form = EvidenceForm()
+    form.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in service.descriptors_in_view(assessment)]
+    return form
 
 
 # -- My skills and starting an assessment -----------------------------------------
@@ -105,26 +89,21 @@ def new():
         return redirect(url_for("assessments.show", assessment_id=existing.id))
     form = StartForm()
     form.claimed_level.choices = _level_choices(skill)
-    if form.validate_on_submit():
-        result = {}
-        if _attempt(lambda: result.setdefault("a", service.start(current_user, skill, form.claimed_level.data)),
-                    f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. Rate each descriptor and add your evidence."):
-            return redirect(url_for("assessments.show", assessment_id=result["a"].id))
-    return render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form), (400 if form.errors else 200)
+    return handle(form, lambda: service.start(current_user, skill, form.claimed_level.data),
+                  page=lambda: render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form),
+                  done=lambda a: success(f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. "
+                                         "Rate each descriptor and add your evidence.", "assessments.show", assessment_id=a.id))
 
 
 # -- the assessment page -----------------------------------------------------------
 
-@bp.get("/assessments/<int:assessment_id>")
-def show(assessment_id: int):
-    assessment = service.get(current_user, assessment_id)
-    draft = DraftForm(version=assessment.version, claimed_level=str(assessment.claimed_level))
-    draft.claimed_level.choices = _level_choices(assessment.skill)
-    evidence = EvidenceForm()
-    evidence.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in service.descriptors_in_view(assessment)]
+def assessment_page(assessment, *, draft=None, evidence=None, submit=None):
+    """The assessment page, with any of its forms as they were posted."""
     return render_template(
-        "assessments/show.html", a=assessment, draft=draft, evidence_form=evidence,
-        submit_form=SubmitForm(version=assessment.version), confirm=ConfirmForm(),
+        "assessments/show.html", a=assessment,
+        draft=draft or _draft_form(assessment, version=assessment.version, claimed_level=str(assessment.claimed_level)),
+        evidence_form=evidence or _evidence_form(assessment),
+        submit_form=submit or SubmitForm(formdata=None, version=assessment.version), confirm=ConfirmForm(formdata=None),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         events=service.history(current_user, assessment), editable=assessment.status in service.EDITABLE,
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS, max_mb=evidence_store.max_bytes() // (1024 * 1024),
@@ -132,56 +111,58 @@ def show(assessment_id: int):
     )
 
 
+@bp.get("/assessments/<int:assessment_id>")
+def show(assessment_id: int):
+    return assessment_page(service.get(current_user, assessment_id))
+
+
+def _ratings() -> dict[int, str]:
+    return {int(k.removeprefix("rating-")): v for k, v in request.form.items()
+            if k.startswith("rating-") and k.removeprefix("rating-").isdigit()}
+
+
 @bp.post("/assessments/<int:assessment_id>/draft")
 def save_draft(assessment_id: int):
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    form = DraftForm()
-    form.claimed_level.choices = _level_choices(assessment.skill)
-    if form.validate_on_submit():
-        ratings = {int(k.removeprefix("rating-")): v for k, v in request.form.items()
-                   if k.startswith("rating-") and k.removeprefix("rating-").isdigit()}
-        _attempt(lambda: service.save_draft(current_user, assessment, claimed_level=form.claimed_level.data,
-                                            ratings=ratings, version=form.version.data), "Draft saved.")
-    else:
-        _form_errors(form)
-    return redirect(url_for("assessments.show", assessment_id=assessment_id))
+    form = _draft_form(assessment)
+    return handle(form, lambda: service.save_draft(current_user, assessment, claimed_level=form.claimed_level.data,
+                                                   ratings=_ratings(), version=form.version.data),
+                  page=lambda: assessment_page(assessment, draft=form),
+                  done=lambda _: success("Draft saved.", "assessments.show", assessment_id=assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence")
 def add_evidence(assessment_id: int):
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    form = EvidenceForm()
-    form.descriptors.choices = [(d.id, d.text) for d in service.descriptors_in_view(assessment)]
-    if form.validate_on_submit():
-        upload = form.file.data
-        _attempt(lambda: service.add_evidence(
+    form = _evidence_form(assessment)
+    upload = form.file.data
+
+    def add():
+        return service.add_evidence(
             current_user, assessment, descriptor_ids=form.descriptors.data, text=form.text.data, url=form.url.data,
-            filename=upload.filename if upload else None, stream=upload.stream if upload and upload.filename else None),
-            "Evidence added.")
-    else:
-        _form_errors(form)
-    return redirect(url_for("assessments.show", assessment_id=assessment_id, _anchor="evidence"))
+            filename=upload.filename if upload else None, stream=upload.stream if upload and upload.filename else None)
+
+    return handle(form, add, page=lambda: assessment_page(assessment, evidence=form),
+                  done=lambda _: success("Evidence added.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence/<int:evidence_id>/delete")
 def remove_evidence(assessment_id: int, evidence_id: int):
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    if ConfirmForm().validate_on_submit():
-        _attempt(lambda: service.remove_evidence(current_user, assessment, evidence_id), "Evidence removed.")
-    return redirect(url_for("assessments.show", assessment_id=assessment_id, _anchor="evidence"))
+    return handle(ConfirmForm(), lambda: service.remove_evidence(current_user, assessment, evidence_id),
+                  page=lambda: assessment_page(assessment),
+                  done=lambda _: success("Evidence removed.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")
 def submit(assessment_id: int):
     assessment = service.get(current_user, assessment_id, "edit_assessment")
     form = SubmitForm()
-    if form.validate_on_submit():
-        reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
-        _attempt(lambda: service.submit(current_user, assessment, version=form.version.data),
-                 f"Submitted for review: {reviewer} has been told.")
-    else:
-        _form_errors(form)
-    return redirect(url_for("assessments.show", assessment_id=assessment_id))
+    reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
+    return handle(form, lambda: service.submit(current_user, assessment, version=form.version.data),
+                  page=lambda: assessment_page(assessment, submit=form),
+                  done=lambda _: success(f"Submitted for review: {reviewer} has been told.", "assessments.show",
+                                         assessment_id=assessment_id))
 
 
 @bp.get("/evidence/<int:evidence_id>/file")
@@ -201,48 +182,47 @@ def queue():
     return render_template("reviews/queue.html", items=service.review_queue(current_user))
 
 
-@reviews_bp.get("/<int:assessment_id>")
-def show(assessment_id: int):
-    assessment = service.get(current_user, assessment_id)
+def _review_page(assessment, form=None):
     return render_template(
-        "reviews/show.html", a=assessment, form=ReviewForm(version=assessment.version),
+        "reviews/show.html", a=assessment, form=form or ReviewForm(formdata=None, version=assessment.version),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
     )
 
 
+@reviews_bp.get("/<int:assessment_id>")
+def show(assessment_id: int):
+    return _review_page(service.get(current_user, assessment_id))
+
+
 @reviews_bp.post("/<int:assessment_id>")
 def decide(assessment_id: int):
     assessment = service.get(current_user, assessment_id, "decide_assessment")
     form = ReviewForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("reviews.show", assessment_id=assessment_id))
     outcome, _, level = (request.form.get("outcome") or "").partition(":")
-    verdicts = {}
-    for d in service.descriptors_in_view(assessment):
-        verdicts[d.id] = (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
-    done = _attempt(lambda: service.decide(current_user, assessment, outcome=outcome, validated_level=level or None,
-                                           comment=form.comment.data, verdicts=verdicts, version=form.version.data),
-                    f"Decision recorded: {STATUS_LABELS.get(service.OUTCOMES.get(outcome, ''), outcome).lower()}. "
-                    f"{assessment.person.name} has been told.")
-    if done:
-        return redirect(url_for("reviews.queue"))
-    return redirect(url_for("reviews.show", assessment_id=assessment_id))
+    verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
+                for d in service.descriptors_in_view(assessment)}
+    return handle(form, lambda: service.decide(current_user, assessment, outcome=outcome, validated_level=level or None,
+                                               comment=form.comment.data, verdicts=verdicts, version=form.version.data),
+                  page=lambda: _review_page(assessment, form),
+                  done=lambda _: success(f"Decision recorded: {STATUS_LABELS.get(service.OUTCOMES.get(outcome, ''), outcome).lower()}. "
+                                         f"{assessment.person.name} has been told.", "reviews.queue"))
 
 
 # -- notifications ------------------------------------------------------------------
 
+def _notifications_page():
+    page = notifications.for_person(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("assessments/notifications.html", page=page, form=ConfirmForm(formdata=None))
+
+
 @notifications_bp.get("")
 def index():
-    page = notifications.for_person(current_user, page=request.args.get("page", 1, type=int))
-    return render_template("assessments/notifications.html", page=page, form=ConfirmForm())
+    return _notifications_page()
 
 
 @notifications_bp.post("/read")
 def mark_read():
-    if ConfirmForm().validate_on_submit():
-        count = {}
-        _attempt(lambda: count.setdefault("n", notifications.mark_all_read(current_user)), "All notifications marked as read.")
-    return redirect(url_for("notifications.index"))
+    return handle(ConfirmForm(), lambda: notifications.mark_all_read(current_user), page=_notifications_page,
+                  done=lambda _: success("All notifications marked as read.", "notifications.index"))

@@ -6,33 +6,29 @@ from datetime import date, timedelta
 
 import pandas as pd
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
-from skills_app.errors import FORM_ERRORS, InvalidInput
+from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import JobRole, OrgUnit, Service, Skill
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.reports import export
 from skills_app.services import assessments, campaigns as service, org, requirements, revalidation
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.assessments import assessment_page
+from skills_app.web.forms import ConfirmForm, Form, handle, success
 from skills_app.web.reports import _download
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 revalidation_bp = Blueprint("revalidation", __name__)
 
 
-for _bp in (bp, revalidation_bp):
-    @_bp.before_request
-    @login_required
-    def _signed_in():
-        return None
+class CampaignForm(Form):
+    # Who is invited is told beside the first of its choices.
+    error_fields = {"population": "org_unit"}
 
-
-class CampaignForm(FlaskForm):
     name = StringField("Campaign name", validators=[DataRequired(message="Give the campaign a name."), Length(max=service.MAX_NAME)])
     description = TextAreaField("What to tell those invited (optional)", validators=[Optional(), Length(max=5000)])
     skills = SelectMultipleField("Skills to assess", choices=[], coerce=int,
@@ -67,36 +63,19 @@ def new():
         form.opens_on.data = form.opens_on.data or date.today()
         form.due_on.data = form.due_on.data or date.today() + timedelta(days=28)
     _choices(form)
-    population_error = None
-    if form.validate_on_submit():
-        try:
-            campaign = service.open_campaign(
-                current_user, name=form.name.data, description=form.description.data,
-                skills=[db.get_or_404(Skill, i) for i in form.skills.data],
-                org_unit=db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None,
-                job_role=db.session.get(JobRole, form.job_role.data) if form.job_role.data else None,
-                service=db.session.get(Service, form.service.data) if form.service.data else None,
-                opens_on=form.opens_on.data, due_on=form.due_on.data)
-            db.session.commit()
-        except FORM_ERRORS as exc:
-            db.session.rollback()
-            details = getattr(exc, "details", {}) or {}
-            for key, field in (("name", form.name), ("skills", form.skills), ("due_on", form.due_on)):
-                if key in details:
-                    field.errors = [*field.errors, details[key]]
-            population_error = details.get("population")
-            if not (population_error or any(k in details for k in ("name", "skills", "due_on"))):
-                flash(exc.message, "error")
-        else:
-            flash(f"Opened the campaign {campaign.name!r}. Those invited see it on their dashboard.", "success")
-            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    failed = request.method == "POST"
-    return render_template("campaigns/new.html", form=form, population_error=population_error), (400 if failed else 200)
+    return handle(form, lambda: service.open_campaign(
+                      current_user, name=form.name.data, description=form.description.data,
+                      skills=[db.get_or_404(Skill, i) for i in form.skills.data],
+                      org_unit=db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None,
+                      job_role=db.session.get(JobRole, form.job_role.data) if form.job_role.data else None,
+                      service=db.session.get(Service, form.service.data) if form.service.data else None,
+                      opens_on=form.opens_on.data, due_on=form.due_on.data),
+                  page=lambda: render_template("campaigns/new.html", form=form),
+                  done=lambda campaign: success(f"Opened the campaign {campaign.name!r}. Those invited see it on their dashboard.",
+                                                "campaigns.show", campaign_id=campaign.id))
 
 
-@bp.get("/<int:campaign_id>")
-def show(campaign_id: int):
-    campaign = service.get(current_user, campaign_id)
+def _campaign_page(campaign):
     if not policy.can(current_user, "manage_campaigns"):
         parts = service.my_part(current_user, campaign)
         return render_template("campaigns/mine.html", campaign=campaign, parts=parts,
@@ -108,48 +87,36 @@ def show(campaign_id: int):
     met = sum(1 for r in results if r.gap_status == "met")
     required = sum(1 for r in results if r.required_level is not None)
     return render_template("campaigns/show.html", campaign=campaign, done=done, people=people, progress=progress,
-                           labels=PROGRESS_LABELS, statuses=PROGRESS, confirm=ConfirmForm(), results=results,
+                           labels=PROGRESS_LABELS, statuses=PROGRESS, confirm=ConfirmForm(formdata=None), results=results,
                            met=met, required=required, today=service.today())
+
+
+@bp.get("/<int:campaign_id>")
+def show(campaign_id: int):
+    return _campaign_page(service.get(current_user, campaign_id))
+
+
+def _reminded(sent) -> str:
+    return (f"Reminded {sent.people} {'person' if sent.people == 1 else 'people'} behind and "
+            f"{sent.managers} manager{'' if sent.managers == 1 else 's'} with self-assessments waiting for review "
+            "(in the app, and by email).")
 
 
 @bp.post("/<int:campaign_id>/remind")
 def remind(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("The form expired; please try again.", "error")
-        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-    try:
-        sent = service.remind(current_user, campaign)
-        db.session.commit()
-    except FORM_ERRORS as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"Reminded {sent.people} {'person' if sent.people == 1 else 'people'} behind and "
-              f"{sent.managers} manager{'' if sent.managers == 1 else 's'} with self-assessments waiting for review "
-              "(in the app, and by email).", "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return handle(ConfirmForm(), lambda: service.remind(current_user, campaign), page=lambda: _campaign_page(campaign),
+                  done=lambda sent: success(_reminded(sent), "campaigns.show", campaign_id=campaign_id))
 
 
 @bp.post("/<int:campaign_id>/close")
 def close(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("The form expired; please try again.", "error")
-        return redirect(url_for("campaigns.show", campaign_id=campaign_id))
-    try:
-        rows = service.close(current_user, campaign)
-        db.session.commit()
-    except FORM_ERRORS as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"Closed the campaign {campaign.name!r}; its snapshot holds {rows} rows and now shows in the coverage trend.", "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign_id))
+    return handle(ConfirmForm(), lambda: service.close(current_user, campaign), page=lambda: _campaign_page(campaign),
+                  done=lambda rows: success(f"Closed the campaign {campaign.name!r}; its snapshot holds {rows} rows and now "
+                                            "shows in the coverage trend.", "campaigns.show", campaign_id=campaign_id))
 
 
 @bp.get("/<int:campaign_id>/export")
@@ -158,7 +125,7 @@ def export_results(campaign_id: int):
     policy.require(current_user, "manage_campaigns")
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("format is csv or xlsx", details={"format": fmt})
+        raise InvalidInput.on("format", "format is csv or xlsx")
     people = pd.DataFrame(service.people(current_user, campaign, limit=1_000_000),
                           columns=["person_id", "person", "email", "org_unit", "manager_id", "manager", "started",
                                    "submitted", "decided", "progress"])
@@ -181,7 +148,7 @@ def index():
     rows = revalidation.expiring(current_user, days=days)
     if request.args.get("format"):
         if request.args["format"] != "csv":
-            raise InvalidInput("format is csv", details={"format": request.args["format"]})
+            raise InvalidInput.on("format", "format is csv")
         df = pd.DataFrame(rows, columns=[*revalidation.COLUMNS])
         for column in ("decided_at", "valid_until"):
             df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]
@@ -193,18 +160,13 @@ def index():
 @revalidation_bp.post("/assessments/<int:assessment_id>/revalidate")
 def start(assessment_id: int):
     previous = assessments.get(current_user, assessment_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("The form expired; please try again.", "error")
-        return redirect(url_for("assessments.show", assessment_id=assessment_id))
-    try:
-        new = revalidation.revalidate(current_user, previous)
-        db.session.commit()
-    except FORM_ERRORS as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        target = (getattr(exc, "details", {}) or {}).get("assessment_id", assessment_id)
-        return redirect(url_for("assessments.show", assessment_id=target))
-    flash(f"Started revalidating {new.skill.code} at level {new.claimed_level}: your ratings and evidence are carried over. "
-          "Add what is new, then submit it for review.", "success")
-    return redirect(url_for("assessments.show", assessment_id=new.id))
+    existing = assessments.open_assessment(current_user, previous.skill)
+    if existing is not None:
+        flash(f"You already have an open assessment of {previous.skill.code} ({existing.status_label.lower()}); "
+              "carry on with that one.", "info")
+        return redirect(url_for("assessments.show", assessment_id=existing.id))
+    return handle(ConfirmForm(), lambda: revalidation.revalidate(current_user, previous),
+                  page=lambda: assessment_page(previous),
+                  done=lambda new: success(f"Started revalidating {new.skill.code} at level {new.claimed_level}: your ratings "
+                                           "and evidence are carried over. Add what is new, then submit it for review.",
+                                           "assessments.show", assessment_id=new.id))

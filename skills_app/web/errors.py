@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from skills_app.errors import DomainError
 from skills_app.extensions import db
+from skills_app.web.transaction import abandon
 
 
 def wants_json() -> bool:
@@ -18,7 +19,7 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    db.session.rollback()
+    abandon()  # before rendering: the page shows the database as it was
     if request.path.startswith("/scim/"):
         from skills_app.scim.views import scim_error
 

@@ -1,9 +1,39 @@
-"""Shared form pieces."""
+"""Shared form pieces, and the one way every web form is handled.
+
+A view builds its form, then hands it to :func:`handle` with the one service
+call the form asks for, the page the form is on, and what to do when the call
+succeeds::
+
+    return handle(form, lambda: org.add_unit(current_user, name=form.name.data, parent_id=...),
+                  page=lambda: render_template("admin/org_units.html", form=form, ...),
+                  done=lambda unit: success(f"Added {unit.path}.", "admin.org_units"))
+
+- a GET shows the page;
+- a form that does not validate is shown again, status 400;
+- a refusal of the domain (``errors.FORM_ERRORS``) is rolled back, and its
+  ``details["fields"]`` are placed on the form's fields (a name the form does
+  not have, and a refusal without fields, become form-level messages); the page
+  is shown again with everything typed still there, status 400 (invalid) or
+  409 (wrong state, conflict);
+- success calls ``done(result)``: flash and redirect. The request commits once,
+  after the view (skills_app/web/transaction.py).
+
+The page shows every problem in one error summary at the top
+(``templates/_forms.html`` ``error_summary``, from ``base.html``), each field
+problem linking to its field, and each field's problem beside it, the field
+marked ``aria-invalid`` and described by it (the ``field`` macro).
+"""
 from __future__ import annotations
 
+from typing import Any, Callable, Iterator
+
+from flask import flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, SubmitField, widgets
+from wtforms import HiddenField, SelectMultipleField, SubmitField, widgets
 from wtforms.validators import ValidationError
+
+from skills_app.errors import FORM_ERRORS, DomainError
+from skills_app.web import transaction
 
 
 class EmailAddress:
@@ -16,7 +46,73 @@ class EmailAddress:
             raise ValidationError("Enter an email address such as name@example.org.")
 
 
-class ConfirmForm(FlaskForm):
+class Form(FlaskForm):
+    """The base of every web form: it takes a domain error's field messages."""
+
+    # A domain error's field name -> the field of this form that shows it, where they differ.
+    error_fields: dict[str, str] = {}
+
+    def add_error(self, name: str | None, message: str) -> None:
+        """``message`` beside the field ``name`` (by the service's name for it), else for the whole form."""
+        field = self._fields.get(self.error_fields.get(name, name)) if name else None
+        if field is None or isinstance(field, (HiddenField, SubmitField)):
+            self.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+    def problems(self) -> Iterator[tuple[str | None, str]]:
+        """(the id of the field to go to, or None; the message), form-level messages first."""
+        for message in self.form_errors:
+            yield None, message
+        for field in self:
+            if isinstance(field, (HiddenField, SubmitField)) or field.name == "csrf_token":
+                for message in field.errors:
+                    yield None, message
+                continue
+            for message in field.errors:
+                yield field_target(field), f"{field.label.text}: {message}"
+
+
+def field_target(field) -> str:
+    """The element a link to the field goes to: the field, or a group's first box."""
+    if isinstance(field, SelectMultipleField) and isinstance(field.widget, widgets.ListWidget):
+        return f"{field.id}-0"
+    return field.id
+
+
+class PostedForm:
+    """A form whose inputs a template builds by hand (the framework and crosswalk
+    editors, where one page holds a form per level, skill or mapping): the posted
+    values as they came, and problems keyed by the id of the input they belong to."""
+
+    def __init__(self) -> None:
+        self.data = request.form
+        self.errors: dict[str, str] = {}
+        self.form_errors: list[str] = []
+
+    def is_submitted(self) -> bool:
+        return request.method == "POST"
+
+    def validate(self) -> bool:
+        return True
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def add_error(self, name: str | None, message: str) -> None:
+        if name:
+            self.errors[name] = message
+        else:
+            self.form_errors.append(message)
+
+    def problems(self) -> Iterator[tuple[str | None, str]]:
+        for message in self.form_errors:
+            yield None, message
+        for name, message in self.errors.items():
+            yield name, message
+
+
+class ConfirmForm(Form):
     """A form with nothing but its CSRF token and a button: for POST-only actions."""
 
     submit = SubmitField("Confirm")
@@ -28,3 +124,54 @@ class CheckboxesField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+# -- handling -------------------------------------------------------------------------
+
+def refuse(form, exc: DomainError) -> int:
+    """Put a domain error on ``form`` and say which status the page is shown with."""
+    fields = exc.fields
+    for name, message in fields.items():
+        form.add_error(name, message)
+    if not fields:
+        form.add_error(None, exc.message)
+    g.failed_form = form
+    return 400 if exc.status == 422 else exc.status
+
+
+def handle(form, call: Callable[[], Any], *, page: Callable[[], Any], done: Callable[[Any], Any]):
+    """Show ``page``; on a submitted, valid form run ``call`` (one service call)
+    and answer ``done(result)``; on a refusal show ``page`` again with the
+    problems on the form. See the module's docstring."""
+    if not form.is_submitted():
+        return page()
+    if not form.validate():
+        g.failed_form = form
+        return page(), 400
+    try:
+        result = call()
+    except FORM_ERRORS as exc:
+        # The page is shown again from the database as it was before the call.
+        transaction.abandon()
+        status = refuse(form, exc)
+        return page(), status
+    return done(result)
+
+
+def success(message: str, endpoint: str, **values):
+    """Tell the person it worked and send them on (post/redirect/get)."""
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def failed_form():
+    """The form shown again with its problems in this request, if any (for the error summary)."""
+    return g.get("failed_form")
+
+
+def posted(name: str, default: Any = None) -> Any:
+    """What was typed into a hand-built input of a form shown again, else ``default``
+    (a form is only ever shown on a POST when it was refused)."""
+    if request.method == "POST" and g.get("failed_form") is not None:
+        return request.form.get(name, default)
+    return default

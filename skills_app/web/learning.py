@@ -2,29 +2,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.errors import FORM_ERRORS, DomainError
 from skills_app.extensions import db
 from skills_app.models import Skill
 from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.services import gaps, learning, requirements
-from skills_app.web.forms import CheckboxesField, ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
-
-
-class ResourceForm(FlaskForm):
+class ResourceForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in RESOURCE_KINDS])
     provider = StringField("Provider", validators=[Optional(), Length(max=200)])
@@ -36,7 +28,7 @@ class ResourceForm(FlaskForm):
     submit = SubmitField("Save resource")
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     name = StringField("Plan name", validators=[DataRequired(), Length(max=300)])
     resource = SelectField("Learning resource", choices=[], validate_choice=True)
     starts_on = DateField("Starts on", validators=[Optional()])
@@ -49,44 +41,39 @@ def _skill_choices():
     return [(str(s.id), f"{s.framework.code} {s.framework.version} · {s.code} {s.name}") for s in requirements.skill_choices()]
 
 
-def _failed(exc: DomainError) -> None:
-    db.session.rollback()
-    flash(exc.message, "error")
+def _catalogue_page(form):
+    resources = learning.catalogue(current_user, skill_id=request.args.get("skill_id", type=int))
+    return render_template("learning/catalogue.html", resources=resources, form=form, confirm=ConfirmForm(formdata=None),
+                           can_manage=policy.can(current_user, "manage_learning"))
 
 
 @bp.route("", methods=["GET", "POST"])
 def catalogue():
-    resources = learning.catalogue(current_user, skill_id=request.args.get("skill_id", type=int))
     form = ResourceForm()
     form.skill.choices = _skill_choices()
     if request.method == "POST":
         policy.require(current_user, "manage_learning")
-        if form.validate_on_submit():
-            try:
-                resource = learning.save_resource(
-                    current_user, None, title=form.title.data, kind=form.kind.data, provider=form.provider.data, url=form.url.data,
-                    duration_hours=float(form.duration_hours.data) if form.duration_hours.data is not None else None,
-                    description=form.description.data, skill=db.get_or_404(Skill, int(form.skill.data)), target_level=form.target_level.data)
-                db.session.commit()
-                flash(f"Added {resource.title} to the catalogue.", "success")
-                return redirect(url_for("learning.catalogue"))
-            except FORM_ERRORS as exc:
-                _failed(exc)
-    return render_template("learning/catalogue.html", resources=resources, form=form, confirm=ConfirmForm(),
-                           can_manage=policy.can(current_user, "manage_learning")), (400 if form.errors else 200)
+    return handle(form, lambda: learning.save_resource(
+                      current_user, None, title=form.title.data, kind=form.kind.data, provider=form.provider.data, url=form.url.data,
+                      duration_hours=float(form.duration_hours.data) if form.duration_hours.data is not None else None,
+                      description=form.description.data, skill=db.get_or_404(Skill, int(form.skill.data)),
+                      target_level=form.target_level.data),
+                  page=lambda: _catalogue_page(form),
+                  done=lambda resource: success(f"Added {resource.title} to the catalogue.", "learning.catalogue"))
 
 
 @bp.post("/resources/<int:resource_id>/delete")
 def delete_resource(resource_id: int):
     resource = learning.get_resource(current_user, resource_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            learning.delete_resource(current_user, resource)
-            db.session.commit()
-            flash("Removed from the catalogue.", "success")
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return redirect(url_for("learning.catalogue"))
+    return handle(ConfirmForm(), lambda: learning.delete_resource(current_user, resource),
+                  page=lambda: _catalogue_page(_resource_form()),
+                  done=lambda _: success("Removed from the catalogue.", "learning.catalogue"))
+
+
+def _resource_form() -> ResourceForm:
+    form = ResourceForm(formdata=None)
+    form.skill.choices = _skill_choices()
+    return form
 
 
 @bp.get("/plans")
@@ -128,25 +115,25 @@ def new_plan():
         form.people.data = [str(i) for i in sorted(cohort_ids)]
         fitting = [r for r in resources if r.target_level == to_level]
         form.resource.data = str(fitting[0].id) if fitting else ""
-    if form.validate_on_submit():
-        try:
-            chosen = [p for p in people if str(p.id) in (form.people.data or [])]
-            resource = next((r for r in resources if str(r.id) == form.resource.data), None)
-            plan = learning.create_plan(current_user, name=form.name.data, skill=skill, target_level=to_level, resource=resource,
-                                        starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=chosen)
-            db.session.commit()
-            flash(f"Created the training plan {plan.name} with {len(chosen)} participants; they have been told.", "success")
-            return redirect(url_for("learning.plan", plan_id=plan.id))
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return render_template("learning/new_plan.html", form=form, skill=skill, to_level=to_level, step=step,
-                           cohort=len(cohort_ids)), (400 if form.errors else 200)
+    chosen = [p for p in people if str(p.id) in (form.people.data or [])]
+    return handle(form, lambda: learning.create_plan(
+                      current_user, name=form.name.data, skill=skill, target_level=to_level,
+                      resource=next((r for r in resources if str(r.id) == form.resource.data), None),
+                      starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=chosen),
+                  page=lambda: render_template("learning/new_plan.html", form=form, skill=skill, to_level=to_level, step=step,
+                                               cohort=len(cohort_ids)),
+                  done=lambda plan: success(f"Created the training plan {plan.name} with {len(chosen)} participants; they have been told.",
+                                            "learning.plan", plan_id=plan.id))
+
+
+def _plan_page(plan):
+    return render_template("learning/plan.html", plan=plan, confirm=ConfirmForm(formdata=None),
+                           can_manage=policy.can(current_user, "manage_learning"))
 
 
 @bp.get("/plans/<int:plan_id>")
 def plan(plan_id: int):
-    plan = learning.get_plan(current_user, plan_id)
-    return render_template("learning/plan.html", plan=plan, confirm=ConfirmForm(), can_manage=policy.can(current_user, "manage_learning"))
+    return _plan_page(learning.get_plan(current_user, plan_id))
 
 
 @bp.post("/plans/<int:plan_id>/enrolments/<int:enrolment_id>")
@@ -154,11 +141,8 @@ def set_enrolment(plan_id: int, enrolment_id: int):
     plan = learning.get_plan(current_user, plan_id)
     enrolment = learning.get_enrolment(current_user, plan, enrolment_id)
     status = request.form.get("status", "")
-    if ConfirmForm().validate_on_submit():
-        try:
-            learning.set_enrolment(current_user, enrolment, status)
-            db.session.commit()
-            flash(f"{enrolment.person.name}: {status}." + (" They have been asked to reassess." if status == "completed" else ""), "success")
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return redirect(url_for("learning.plan", plan_id=plan.id))
+    return handle(ConfirmForm(), lambda: learning.set_enrolment(current_user, enrolment, status),
+                  page=lambda: _plan_page(plan),
+                  done=lambda _: success(f"{enrolment.person.name}: {status}."
+                                         + (" They have been asked to reassess." if status == "completed" else ""),
+                                         "learning.plan", plan_id=plan.id))

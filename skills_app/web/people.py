@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from skills_app import policy
 from skills_app.extensions import db
@@ -10,12 +10,6 @@ from skills_app.models import OrgUnit
 from skills_app.services import accounts, assessments, org
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
 
 
 @bp.get("")

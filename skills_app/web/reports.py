@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from skills_app import cache, policy
 from skills_app.errors import InvalidInput
@@ -16,12 +16,6 @@ bp = Blueprint("reports", __name__)
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
 
 
 def _filters() -> gaps.Filters:
@@ -38,7 +32,7 @@ def _download(body, fmt: str, stem: str) -> Response:
 def _format() -> str:
     fmt = request.args.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
-        raise InvalidInput(f"format is one of {', '.join(EXPORT_FORMATS)}", details={"format": fmt})
+        raise InvalidInput.on("format", f"format is one of {', '.join(EXPORT_FORMATS)}")
     return fmt
 
 
@@ -92,7 +86,7 @@ def gap_export():
         return _download(buffer.getvalue(), fmt, "gap-report")
     by = request.args.get("group") or None
     if by and by not in gap_tables.GROUPINGS:
-        raise InvalidInput(f"group by one of {', '.join(gap_tables.GROUPINGS)}", details={"group": by})
+        raise InvalidInput.on("group", f"group by one of {', '.join(gap_tables.GROUPINGS)}")
     if fmt == "json":
         import io
 

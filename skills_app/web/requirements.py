@@ -2,32 +2,34 @@
 levels; who holds and runs them; and the crosswalks between frameworks."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.errors import FORM_ERRORS, DomainError
 from skills_app.extensions import db
 from skills_app.models import Skill
 from skills_app.services import accounts, crosswalks, requirements
-from skills_app.web.forms import CheckboxesField, ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("requirements", __name__)
 
 
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
-
-
-class NamedForm(FlaskForm):
+class NamedForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save")
+
+
+class NewRoleForm(Form):
+    name = StringField("New job role", id="new-role-name", validators=[DataRequired(message="A job role needs a name."), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+
+
+class NewServiceForm(Form):
+    name = StringField("New service", id="new-service-name", validators=[DataRequired(message="A service needs a name."), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
 
 
 def _skill_choices():
@@ -35,140 +37,139 @@ def _skill_choices():
             for s in requirements.skill_choices()]
 
 
-class RoleRequirementForm(FlaskForm):
+class RoleRequirementForm(Form):
     skill = SelectField("Skill", choices=[], validate_choice=True)
     min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     essential = SelectField("Essential or desirable", choices=[("1", "Essential"), ("0", "Desirable")])
     submit = SubmitField("Add or update requirement")
 
 
-class ServiceRequirementForm(FlaskForm):
+class ServiceRequirementForm(Form):
     skill = SelectField("Skill", choices=[], validate_choice=True)
     min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     headcount = IntegerField("People needed at this level or above", default=1, validators=[DataRequired(), NumberRange(min=1, max=10000)])
     submit = SubmitField("Add or update requirement")
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     job_roles = CheckboxesField("Job roles", choices=[], validate_choice=True)
     services = CheckboxesField("Services", choices=[], validate_choice=True)
     submit = SubmitField("Save assignments")
 
 
-def _done(message: str, endpoint: str, **values):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values))
-
-
-def _failed(exc: DomainError) -> None:
-    db.session.rollback()
-    flash(exc.message, "error")
-
-
-@bp.get("/requirements")
-def index():
+def _index_page(new_role=None, new_service=None):
     roles = requirements.job_roles(current_user)
     services = requirements.services(current_user)
     role_counts, service_counts = requirements.headcounts()
     return render_template("requirements/index.html", roles=roles, services=services, role_counts=role_counts,
-                           service_counts=service_counts, new_form=NamedForm())
+                           service_counts=service_counts, new_role=new_role or NewRoleForm(formdata=None),
+                           new_service=new_service or NewServiceForm(formdata=None))
+
+
+@bp.get("/requirements")
+def index():
+    return _index_page()
 
 
 @bp.post("/requirements/roles")
 def create_role():
     policy.require(current_user, "manage_requirements")
-    form = NamedForm()
-    if form.validate_on_submit():
-        try:
-            role = requirements.save_job_role(current_user, None, name=form.name.data, description=form.description.data)
-            return _done(f"Added the job role {role.name}. Now add the skills it needs.", "requirements.role", role_id=role.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    else:
-        flash("A job role needs a name.", "error")
-    return redirect(url_for("requirements.index"))
+    form = NewRoleForm()
+    return handle(form, lambda: requirements.save_job_role(current_user, None, name=form.name.data, description=form.description.data),
+                  page=lambda: _index_page(new_role=form),
+                  done=lambda role: success(f"Added the job role {role.name}. Now add the skills it needs.",
+                                            "requirements.role", role_id=role.id))
 
 
 @bp.post("/requirements/services")
 def create_service():
     policy.require(current_user, "manage_requirements")
-    form = NamedForm()
-    if form.validate_on_submit():
-        try:
-            service = requirements.save_service(current_user, None, name=form.name.data, description=form.description.data)
-            return _done(f"Added the service {service.name}. Now add the skills it needs.", "requirements.service", service_id=service.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    else:
-        flash("A service needs a name.", "error")
-    return redirect(url_for("requirements.index"))
+    form = NewServiceForm()
+    return handle(form, lambda: requirements.save_service(current_user, None, name=form.name.data, description=form.description.data),
+                  page=lambda: _index_page(new_service=form),
+                  done=lambda service: success(f"Added the service {service.name}. Now add the skills it needs.",
+                                               "requirements.service", service_id=service.id))
+
+
+def _role_page(role, details=None, add=None):
+    add = add or RoleRequirementForm(formdata=None, prefix="req")
+    add.skill.choices = _skill_choices()
+    return render_template("requirements/role.html", role=role, details=details or NamedForm(formdata=None, obj=role, prefix="details"),
+                           add=add, confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/requirements/roles/<int:role_id>", methods=["GET", "POST"])
 def role(role_id: int):
     role = requirements.get_job_role(current_user, role_id)
-    details = NamedForm(obj=role if request.method == "GET" else None, prefix="details")
+    if request.method == "GET":
+        return _role_page(role)
+    policy.require(current_user, "manage_requirements")
+    details = NamedForm(prefix="details")
+    if details.submit.data:
+        return handle(details, lambda: requirements.save_job_role(current_user, role, name=details.name.data,
+                                                                 description=details.description.data),
+                      page=lambda: _role_page(role, details=details),
+                      done=lambda _: success(f"Saved {role.name}.", "requirements.role", role_id=role.id))
     add = RoleRequirementForm(prefix="req")
     add.skill.choices = _skill_choices()
-    if request.method == "POST":
-        policy.require(current_user, "manage_requirements")
-        try:
-            if details.submit.data and details.validate():
-                requirements.save_job_role(current_user, role, name=details.name.data, description=details.description.data)
-                return _done(f"Saved {role.name}.", "requirements.role", role_id=role.id)
-            if add.submit.data and add.validate():
-                skill = db.get_or_404(Skill, int(add.skill.data))
-                requirements.set_role_requirement(current_user, role, skill, min_level=add.min_level.data, essential=add.essential.data == "1")
-                return _done(f"{role.name} now needs {skill.code} at level {add.min_level.data}.", "requirements.role", role_id=role.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return render_template("requirements/role.html", role=role, details=details, add=add, confirm=ConfirmForm()), (400 if details.errors or add.errors else 200)
+
+    def require():
+        skill = db.get_or_404(Skill, int(add.skill.data))
+        requirements.set_role_requirement(current_user, role, skill, min_level=add.min_level.data, essential=add.essential.data == "1")
+        return skill
+
+    return handle(add, require, page=lambda: _role_page(role, add=add),
+                  done=lambda skill: success(f"{role.name} now needs {skill.code} at level {add.min_level.data}.",
+                                             "requirements.role", role_id=role.id))
 
 
 @bp.post("/requirements/roles/<int:role_id>/requirements/<int:requirement_id>/delete")
 def remove_role_requirement(role_id: int, requirement_id: int):
     role = requirements.get_job_role(current_user, role_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            requirements.remove_role_requirement(current_user, role, requirement_id)
-            return _done("Requirement removed.", "requirements.role", role_id=role.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return redirect(url_for("requirements.role", role_id=role.id))
+    return handle(ConfirmForm(), lambda: requirements.remove_role_requirement(current_user, role, requirement_id),
+                  page=lambda: _role_page(role),
+                  done=lambda _: success("Requirement removed.", "requirements.role", role_id=role.id))
+
+
+def _service_page(service, details=None, add=None):
+    add = add or ServiceRequirementForm(formdata=None, prefix="req")
+    add.skill.choices = _skill_choices()
+    return render_template("requirements/service.html", service=service,
+                           details=details or NamedForm(formdata=None, obj=service, prefix="details"), add=add,
+                           confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/requirements/services/<int:service_id>", methods=["GET", "POST"])
 def service(service_id: int):
     service = requirements.get_service(current_user, service_id)
-    details = NamedForm(obj=service if request.method == "GET" else None, prefix="details")
+    if request.method == "GET":
+        return _service_page(service)
+    policy.require(current_user, "manage_requirements")
+    details = NamedForm(prefix="details")
+    if details.submit.data:
+        return handle(details, lambda: requirements.save_service(current_user, service, name=details.name.data,
+                                                                description=details.description.data),
+                      page=lambda: _service_page(service, details=details),
+                      done=lambda _: success(f"Saved {service.name}.", "requirements.service", service_id=service.id))
     add = ServiceRequirementForm(prefix="req")
     add.skill.choices = _skill_choices()
-    if request.method == "POST":
-        policy.require(current_user, "manage_requirements")
-        try:
-            if details.submit.data and details.validate():
-                requirements.save_service(current_user, service, name=details.name.data, description=details.description.data)
-                return _done(f"Saved {service.name}.", "requirements.service", service_id=service.id)
-            if add.submit.data and add.validate():
-                skill = db.get_or_404(Skill, int(add.skill.data))
-                requirements.set_service_requirement(current_user, service, skill, min_level=add.min_level.data, headcount=add.headcount.data)
-                return _done(f"{service.name} now needs {add.headcount.data} at {skill.code} {add.min_level.data}.", "requirements.service", service_id=service.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return render_template("requirements/service.html", service=service, details=details, add=add, confirm=ConfirmForm()), (400 if details.errors or add.errors else 200)
+
+    def require():
+        skill = db.get_or_404(Skill, int(add.skill.data))
+        requirements.set_service_requirement(current_user, service, skill, min_level=add.min_level.data, headcount=add.headcount.data)
+        return skill
+
+    return handle(add, require, page=lambda: _service_page(service, add=add),
+                  done=lambda skill: success(f"{service.name} now needs {add.headcount.data} at {skill.code} {add.min_level.data}.",
+                                             "requirements.service", service_id=service.id))
 
 
 @bp.post("/requirements/services/<int:service_id>/requirements/<int:requirement_id>/delete")
 def remove_service_requirement(service_id: int, requirement_id: int):
     service = requirements.get_service(current_user, service_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            requirements.remove_service_requirement(current_user, service, requirement_id)
-            return _done("Requirement removed.", "requirements.service", service_id=service.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return redirect(url_for("requirements.service", service_id=service.id))
+    return handle(ConfirmForm(), lambda: requirements.remove_service_requirement(current_user, service, requirement_id),
+                  page=lambda: _service_page(service),
+                  done=lambda _: success("Requirement removed.", "requirements.service", service_id=service.id))
 
 
 @bp.route("/people/<int:person_id>/assignments", methods=["GET", "POST"])
@@ -182,15 +183,11 @@ def assignments(person_id: int):
     if request.method == "GET":
         form.job_roles.data = [str(r.id) for r in person.job_roles]
         form.services.data = [str(s.id) for s in person.services]
-    if form.validate_on_submit():
-        try:
-            requirements.assign(current_user, person,
-                                job_roles=[r for r in roles if str(r.id) in (form.job_roles.data or [])],
-                                services=[s for s in services if str(s.id) in (form.services.data or [])])
-            return _done(f"Saved {person.name}'s job roles and services.", "people.show", person_id=person.id)
-        except FORM_ERRORS as exc:
-            _failed(exc)
-    return render_template("requirements/assignments.html", person=person, form=form), (400 if form.errors else 200)
+    return handle(form, lambda: requirements.assign(current_user, person,
+                                                    job_roles=[r for r in roles if str(r.id) in (form.job_roles.data or [])],
+                                                    services=[s for s in services if str(s.id) in (form.services.data or [])]),
+                  page=lambda: render_template("requirements/assignments.html", person=person, form=form),
+                  done=lambda _: success(f"Saved {person.name}'s job roles and services.", "people.show", person_id=person.id))
 
 
 @bp.get("/crosswalks")

@@ -1,18 +1,16 @@
 """Service levels of the review process: the HR report, breaches and their
 causes, targets and the working calendar, the HR check button, reassigning a
-review, and the escalations a manager has received. Views parse a form, call
-one service, commit once, flash and redirect."""
+review, and the escalations a manager has received. Views parse a form and
+call one service through the form helper (skills_app/web/forms.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, widgets
+from flask_login import current_user
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.errors import FORM_ERRORS, InvalidInput
-from skills_app.extensions import db
+from skills_app.errors import InvalidInput
 from skills_app.models.service_levels import BREACH_CAUSES
 from skills_app.reports import export
 from skills_app.reports import service_levels as report
@@ -21,16 +19,10 @@ from skills_app.services import org
 from skills_app.services import assessments as assessment_service
 from skills_app.services import service_levels as service
 from skills_app.services.calendar import WEEKDAY_NAMES, timezone_names
-from skills_app.web.forms import ConfirmForm
+from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("service_levels", __name__)
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-
-
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
 
 
 @bp.app_template_global("review_clocks")
@@ -39,12 +31,7 @@ def review_clocks(items):
     return service.clocks(items)
 
 
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     org_unit = SelectField("Applies to", choices=[], coerce=str)
     decision_days = IntegerField("Time to decide (working days from submission)", validators=[InputRequired(), NumberRange(1, 120)])
     warning_days = IntegerField("Warning window (working days before due)", validators=[InputRequired(), NumberRange(0, 60)])
@@ -53,113 +40,105 @@ class TargetForm(FlaskForm):
     submit = SubmitField("Save targets")
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(Form):
     weekdays = CheckboxesField("Working weekdays", choices=list(enumerate(WEEKDAY_NAMES)), coerce=int)
     timezone = SelectField("Organisation time zone", choices=[], validators=[InputRequired()])
     submit = SubmitField("Save working calendar")
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     day = DateField("Date", validators=[InputRequired(message="Give the holiday's date.")])
     name = StringField("Name", validators=[InputRequired(message="Give the holiday a name."), Length(max=200)])
     submit = SubmitField("Add holiday")
 
 
-class CauseForm(FlaskForm):
+class CauseForm(Form):
     cause = SelectField("Cause", choices=[("", "Choose a cause…"), *BREACH_CAUSES.items()])
     cause_note = TextAreaField("Details of the cause (required for 'Other')", validators=[Optional(), Length(max=service.MAX_TEXT)])
     action = TextAreaField("Action taken", validators=[Optional(), Length(max=service.MAX_TEXT)])
     submit = SubmitField("Record cause and action")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     reviewer = SelectField("New reviewer", choices=[], coerce=str)
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=service.MAX_TEXT)])
     submit = SubmitField("Reassign review")
 
 
-def _attempt(action, success: str, form=None) -> bool:
-    try:
-        action()
-        db.session.commit()
-    except FORM_ERRORS as exc:
-        db.session.rollback()
-        if form is not None:
-            for name, message in exc.details.items():
-                if name in form._fields:
-                    form[name].errors = list(form[name].errors) + [message]
-        flash(exc.message, "error")
-        return False
-    flash(success, "success")
-    return True
-
-
-def _form_errors(form) -> None:
-    flash(" ".join(f"{form[name].label.text}: {e}" for name, errors in form.errors.items() if name in form._fields for e in errors)
-          or "The form could not be read; please try again.", "error")
-
-
 # -- the report --------------------------------------------------------------------------
 
-@bp.get("/service-levels")
-def report_page():
-    policy.require(current_user, "view_service_levels")
-    month = request.args.get("month") or None
+def _report_page(month: str | None):
     try:
         data = service_level_report.build(current_user, month)
     except InvalidInput as exc:
         flash(exc.message, "error")
         data = service_level_report.build(current_user, None)
-        return render_template("service_levels/report.html", r=data, month_value=month, check=ConfirmForm(),
+        return render_template("service_levels/report.html", r=data, month_value=month, check=ConfirmForm(formdata=None),
                                prev=None, next=None), 400
-    fmt = request.args.get("format")
-    if fmt:
-        if fmt not in EXPORT_FORMATS:
-            raise InvalidInput(f"format is one of {', '.join(EXPORT_FORMATS)}", details={"format": fmt})
-        name = f"service-levels-{data.key}.{fmt}"
-        if fmt == "csv":
-            body, mime = export.to_csv(data.csv_frame()), "text/csv; charset=utf-8"
-        elif fmt == "json":
-            body, mime = export.to_json(report.payload(data)), "application/json"
-        else:
-            body, mime = export.to_xlsx(report.sheets(data)), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return render_template("service_levels/report.html", r=data, month_value=data.key, check=ConfirmForm(),
+    return render_template("service_levels/report.html", r=data, month_value=data.key, check=ConfirmForm(formdata=None),
                            prev=f"{report.shift_month(data.month, -1):%Y-%m}", next=f"{report.shift_month(data.month, 1):%Y-%m}")
+
+
+@bp.get("/service-levels")
+def report_page():
+    policy.require(current_user, "view_service_levels")
+    month = request.args.get("month") or None
+    fmt = request.args.get("format")
+    if not fmt:
+        return _report_page(month)
+    data = service_level_report.build(current_user, month)
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput.on("format", f"format is one of {', '.join(EXPORT_FORMATS)}")
+    name = f"service-levels-{data.key}.{fmt}"
+    if fmt == "csv":
+        body, mime = export.to_csv(data.csv_frame()), "text/csv; charset=utf-8"
+    elif fmt == "json":
+        body, mime = export.to_json(report.payload(data)), "application/json"
+    else:
+        body, mime = export.to_xlsx(report.sheets(data)), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+CHECK_PAGES = ("/service-levels", "/service-levels/breaches")
+
+
+def _checked(result):
+    flash("Checked every waiting review.", "success")
+    flash(result.summary(), "info")
+    back = request.form.get("next")
+    return redirect(back if back in CHECK_PAGES else url_for("service_levels.report_page"))
 
 
 @bp.post("/service-levels/check")
 def run_checks():
     policy.require(current_user, "run_service_level_checks")
-    if ConfirmForm().validate_on_submit():
-        result = {}
-        if _attempt(lambda: result.setdefault("r", service.run_checks(current_user)), "Checked every waiting review."):
-            flash(result["r"].summary(), "info")
-    return redirect(request.form.get("next") if request.form.get("next") in ("/service-levels", "/service-levels/breaches")
-                    else url_for("service_levels.report_page"))
+    return handle(ConfirmForm(), lambda: service.run_checks(current_user),
+                  page=lambda: _breaches_page() if request.form.get("next") == CHECK_PAGES[1] else _report_page(None),
+                  done=_checked)
 
 
 # -- breaches ------------------------------------------------------------------------------
 
+def _breaches_page():
+    items = service.breaches(current_user, uncaused_only=request.args.get("show") == "unexplained")
+    return render_template("service_levels/breaches.html", items=items, show=request.args.get("show", "all"),
+                           check=ConfirmForm(formdata=None))
+
+
 @bp.get("/service-levels/breaches")
 def breaches():
-    items = service.breaches(current_user, uncaused_only=request.args.get("show") == "unexplained")
-    return render_template("service_levels/breaches.html", items=items, show=request.args.get("show", "all"), check=ConfirmForm())
+    return _breaches_page()
 
 
 @bp.route("/service-levels/breaches/<int:breach_id>", methods=["GET", "POST"])
 def breach(breach_id: int):
     item = service.get_breach(current_user, breach_id)
     form = CauseForm(obj=item) if request.method == "GET" else CauseForm()
-    if form.validate_on_submit():
-        if _attempt(lambda: service.record_cause(current_user, item, cause=form.cause.data, note=form.cause_note.data,
-                                                 action=form.action.data),
-                    "Cause and action recorded; the service level report shows them.", form):
-            return redirect(url_for("service_levels.breaches"))
-    elif request.method == "POST":
-        _form_errors(form)
-    return render_template("service_levels/breach.html", b=item, form=form,
-                           cal=service.working_calendar()), (400 if request.method == "POST" else 200)
+    return handle(form, lambda: service.record_cause(current_user, item, cause=form.cause.data, note=form.cause_note.data,
+                                                     action=form.action.data),
+                  page=lambda: render_template("service_levels/breach.html", b=item, form=form, cal=service.working_calendar()),
+                  done=lambda _: success("Cause and action recorded; the service level report shows them.",
+                                         "service_levels.breaches"))
 
 
 # -- targets and the calendar --------------------------------------------------------------
@@ -168,19 +147,19 @@ def _unit_choices():
     return [("", "The whole organisation (default)")] + [(str(u.id), u.path) for u in org.all_units()]
 
 
-def _targets_page(target_form=None, calendar_form=None, holiday_form=None, status=200):
+def _targets_page(target_form=None, calendar_form=None, holiday_form=None):
     default, overrides = service.targets(current_user)
     cal = service.working_calendar()
     if target_form is None:
-        target_form = TargetForm(data={k: getattr(default, k) for k in service.TARGET_FIELDS})
+        target_form = TargetForm(formdata=None, data={k: getattr(default, k) for k in service.TARGET_FIELDS})
     target_form.org_unit.choices = _unit_choices()
     if calendar_form is None:
-        calendar_form = CalendarForm(data={"weekdays": sorted(cal.weekdays), "timezone": cal.timezone})
+        calendar_form = CalendarForm(formdata=None, data={"weekdays": sorted(cal.weekdays), "timezone": cal.timezone})
     calendar_form.timezone.choices = [(n, n) for n in timezone_names()]
     return render_template("service_levels/targets.html", default=default, overrides=overrides, target_form=target_form,
-                           calendar_form=calendar_form, holiday_form=holiday_form or HolidayForm(),
-                           holidays=service.holidays(current_user), confirm=ConfirmForm(), cal=cal,
-                           WEEKDAY_NAMES=WEEKDAY_NAMES, fields=service.TARGET_FIELDS), status
+                           calendar_form=calendar_form, holiday_form=holiday_form or HolidayForm(formdata=None),
+                           holidays=service.holidays(current_user), confirm=ConfirmForm(formdata=None), cal=cal,
+                           WEEKDAY_NAMES=WEEKDAY_NAMES, fields=service.TARGET_FIELDS)
 
 
 @bp.route("/service-levels/targets", methods=["GET", "POST"])
@@ -190,30 +169,20 @@ def targets():
         return _targets_page()
     form = TargetForm()
     form.org_unit.choices = _unit_choices()
-    if form.validate_on_submit():
-        unit = org.get_unit(current_user, int(form.org_unit.data)) if form.org_unit.data else None
-        where = unit.path if unit else "the organisation"
-        if _attempt(lambda: service.save_target(current_user, unit, **{k: form[k].data for k in service.TARGET_FIELDS}),
-                    f"Targets saved for {where}. Reviews already waiting keep their due-by dates.", form):
-            return redirect(url_for("service_levels.targets"))
-    else:
-        _form_errors(form)
-    return _targets_page(target_form=form, status=400)
+    unit = org.get_unit(current_user, int(form.org_unit.data)) if form.org_unit.data else None
+    where = unit.path if unit else "the organisation"
+    return handle(form, lambda: service.save_target(current_user, unit, **{k: form[k].data for k in service.TARGET_FIELDS}),
+                  page=lambda: _targets_page(target_form=form),
+                  done=lambda _: success(f"Targets saved for {where}. Reviews already waiting keep their due-by dates.",
+                                         "service_levels.targets"))
 
 
 @bp.post("/service-levels/targets/<int:unit_id>/delete")
 def remove_override(unit_id: int):
     policy.require(current_user, "manage_service_levels")
     unit = org.get_unit(current_user, unit_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            service.remove_override(current_user, unit)
-            db.session.commit()
-            flash(f"{unit.path} now follows the targets above it.", "success")
-        except FORM_ERRORS as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-    return redirect(url_for("service_levels.targets"))
+    return handle(ConfirmForm(), lambda: service.remove_override(current_user, unit), page=_targets_page,
+                  done=lambda _: success(f"{unit.path} now follows the targets above it.", "service_levels.targets"))
 
 
 @bp.post("/service-levels/calendar")
@@ -221,35 +190,27 @@ def calendar():
     policy.require(current_user, "manage_service_levels")
     form = CalendarForm()
     form.timezone.choices = [(n, n) for n in timezone_names()]
-    if form.validate_on_submit():
-        if _attempt(lambda: service.update_calendar(current_user, weekdays=form.weekdays.data, timezone=form.timezone.data),
-                    "Working calendar saved. Reviews already waiting keep their due-by dates.", form):
-            return redirect(url_for("service_levels.targets", _anchor="calendar"))
-    else:
-        _form_errors(form)
-    return _targets_page(calendar_form=form, status=400)
+    return handle(form, lambda: service.update_calendar(current_user, weekdays=form.weekdays.data, timezone=form.timezone.data),
+                  page=lambda: _targets_page(calendar_form=form),
+                  done=lambda _: success("Working calendar saved. Reviews already waiting keep their due-by dates.",
+                                         "service_levels.targets", _anchor="calendar"))
 
 
 @bp.post("/service-levels/holidays")
 def add_holiday():
     policy.require(current_user, "manage_service_levels")
     form = HolidayForm()
-    if form.validate_on_submit():
-        if _attempt(lambda: service.add_holiday(current_user, day=form.day.data, name=form.name.data),
-                    f"Holiday added: {form.day.data:%-d %B %Y}, {form.name.data}.", form):
-            return redirect(url_for("service_levels.targets", _anchor="holidays"))
-    else:
-        _form_errors(form)
-    return _targets_page(holiday_form=form, status=400)
+    return handle(form, lambda: service.add_holiday(current_user, day=form.day.data, name=form.name.data),
+                  page=lambda: _targets_page(holiday_form=form),
+                  done=lambda _: success(f"Holiday added: {form.day.data:%-d %B %Y}, {form.name.data}.",
+                                         "service_levels.targets", _anchor="holidays"))
 
 
 @bp.post("/service-levels/holidays/<int:holiday_id>/delete")
 def remove_holiday(holiday_id: int):
     policy.require(current_user, "manage_service_levels")
-    if ConfirmForm().validate_on_submit():
-        result = {}
-        _attempt(lambda: result.setdefault("h", service.remove_holiday(current_user, holiday_id)), "Holiday removed.")
-    return redirect(url_for("service_levels.targets", _anchor="holidays"))
+    return handle(ConfirmForm(), lambda: service.remove_holiday(current_user, holiday_id), page=_targets_page,
+                  done=lambda _: success("Holiday removed.", "service_levels.targets", _anchor="holidays"))
 
 
 # -- reassigning a review --------------------------------------------------------------------
@@ -262,15 +223,13 @@ def reassign(assessment_id: int):
     form.reviewer.choices = [("", "Choose a reviewer…")] + [
         (str(p.id), f"{p.name} — {'HR' if p.has_role('hr') else 'manages ' + assessment.person.name}"
                     + (f" ({p.job_title})" if p.job_title else "")) for p in candidates]
-    if form.validate_on_submit():
-        chosen = next((p for p in candidates if str(p.id) == form.reviewer.data), None)
-        if _attempt(lambda: service.reassign(current_user, assessment, chosen, reason=form.reason.data),
-                    f"Review reassigned{' to ' + chosen.name if chosen else ''}; they have been told.", form):
-            return redirect(url_for("reviews.queue"))
-    elif request.method == "POST":
-        _form_errors(form)
-    return render_template("service_levels/reassign.html", a=assessment, form=form, current=service.reviewer_of(assessment),
-                           clock=service.clock(assessment), candidates=candidates), (400 if request.method == "POST" else 200)
+    chosen = next((p for p in candidates if str(p.id) == form.reviewer.data), None)
+    return handle(form, lambda: service.reassign(current_user, assessment, chosen, reason=form.reason.data),
+                  page=lambda: render_template("service_levels/reassign.html", a=assessment, form=form,
+                                               current=service.reviewer_of(assessment), clock=service.clock(assessment),
+                                               candidates=candidates),
+                  done=lambda _: success(f"Review reassigned{' to ' + chosen.name if chosen else ''}; they have been told.",
+                                         "reviews.queue"))
 
 
 # -- escalations to me ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
@@ -15,16 +15,10 @@ from skills_app.web.reports import _choices, _download
 bp = Blueprint("trends", __name__, url_prefix="/reports")
 
 
-@bp.before_request
-@login_required
-def _signed_in():
-    return None
-
-
 def _fmt() -> str | None:
     fmt = request.args.get("format")
     if fmt and fmt not in ("csv", "xlsx"):
-        raise InvalidInput("format is csv or xlsx", details={"format": fmt})
+        raise InvalidInput.on("format", "format is csv or xlsx")
     return fmt
 
 
@@ -56,15 +50,15 @@ def calibration():
     policy.require(current_user, "view_calibration")
     by = request.args.get("group") or "reviewer"
     if by not in trends.CALIBRATION_GROUPS:
-        raise InvalidInput(f"group by one of {', '.join(trends.CALIBRATION_GROUPS)}", details={"group": by})
+        raise InvalidInput.on("group", f"group by one of {', '.join(trends.CALIBRATION_GROUPS)}")
     months = request.args.get("months") or None
     if months is not None:
         try:
             months = int(months)
         except ValueError:
-            raise InvalidInput("months is a whole number", details={"months": months}) from None
+            raise InvalidInput.on("months", "months is a whole number") from None
         if not 1 <= months <= 240:
-            raise InvalidInput("months is between 1 and 240", details={"months": str(months)})
+            raise InvalidInput.on("months", "months is between 1 and 240")
     decisions = trend_service.decisions_for_calibration(current_user, months=months)
     table = trends.calibration(decisions, by)
     fmt = _fmt()

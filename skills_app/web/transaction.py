@@ -1,0 +1,38 @@
+"""One transaction per request, for the web pages and the API alike.
+
+Views and API handlers never commit or roll back: services flush, and here,
+after the view, an answer with a status below 400 is committed, once (a page
+that only reads has nothing to commit but, for the API, when its token was
+last used). Every other answer is rolled back: an error page, a form shown
+again with its problems, an exception.
+
+Two places undo the request's writes before they render, so that the page
+shows the database as it was (and PostgreSQL answers again after a failed
+statement): the error handler (skills_app/web/errors.py) and the form helper
+(skills_app/web/forms.py), both through :func:`abandon`.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from skills_app.extensions import db
+
+
+def abandon() -> None:
+    """Undo everything this request has written (its answer will be an error)."""
+    db.session.rollback()
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def end_transaction(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            abandon()
+        return response
+
+    @app.teardown_request
+    def rollback_on_exception(exc):
+        if exc is not None:
+            abandon()
