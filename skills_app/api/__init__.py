@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-MAX_ID = 2**31 - 1
+from skills_app.models import MAX_ID
 
 
 class IdConverter(BaseConverter):

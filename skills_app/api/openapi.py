@@ -8,6 +8,7 @@ from functools import lru_cache
 from pydantic.json_schema import models_json_schema
 
 from skills_app.api import schemas
+from skills_app.models import MAX_ID
 from skills_app.reports.gaps import STATUSES as GAP_STATUSES
 
 REF = "#/components/schemas/{model}"
@@ -63,7 +64,7 @@ def _op(op_id: str, summary: str, ok: dict, *, errors=(), params=(), request=Non
 
 def _path_id(name: str, what: str) -> dict:
     return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 PAGE_PARAMS = [

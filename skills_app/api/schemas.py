@@ -13,15 +13,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from skills_app.importers.document import FrameworkDoc
+from skills_app.models import MAX_ID
 from skills_app.models.assessment import EVIDENCE_KINDS, RATINGS, STATUSES, VERDICTS
 from skills_app.models.people import ROLES
 from skills_app.reports.gaps import STATUSES as GAP_STATUSES
 
 # Text without NUL characters (PostgreSQL cannot store them).
 NO_NUL = r"^[^\x00]*$"
-Id = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 Level = Annotated[int, Field(strict=True, ge=0, le=99)]
-Version = Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+Version = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=NO_NUL)]
 LongText = Annotated[str, Field(max_length=10_000, pattern=NO_NUL)]
 FilterText = Annotated[str, Field(max_length=1000, pattern=NO_NUL)]

@@ -19,8 +19,7 @@ from pydantic import BaseModel, ValidationError
 from skills_app import throttle
 from skills_app.api import schemas
 from skills_app.errors import DomainError, InvalidInput, NotFound
-from skills_app.extensions import db
-from skills_app.models import Assessment, Evidence, Person
+from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import accounts, assessments, frameworks, gaps, org, tokens
@@ -69,8 +68,6 @@ def _authenticate():
         raise ApiError(401, "unauthorized", "That token is not valid: it is unknown, revoked, or its account is deactivated.",
                        {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'})
     g.api_actor = person
-    from skills_app.api import MAX_ID
-
     if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
     return None
@@ -238,8 +235,7 @@ def _clean(record: dict, ints: tuple[str, ...]) -> dict:
 
 
 def _reload(assessment_id: int) -> Assessment:
-    db.session.expire_all()
-    return assessments.get(actor(), assessment_id)
+    return assessments.get(actor(), assessment_id, fresh=True)
 
 
 # -- the document ----------------------------------------------------------------------

@@ -1,4 +1,8 @@
 """Typed SQLAlchemy models, a module per domain area."""
+# The largest row id: ids are 32-bit signed INTEGER columns (PostgreSQL's
+# integer). An id beyond it, from an address or a session, is no row at all.
+MAX_ID = 2**31 - 1
+
 from skills_app.models.api_token import ApiToken
 from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
@@ -13,7 +17,7 @@ from skills_app.models.service_levels import (
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, RoleRequirement, Service, ServiceRequirement
 
 __all__ = [
-    "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
+    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillLevel", "JobRole", "RoleRequirement", "Service", "ServiceRequirement", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignResult",

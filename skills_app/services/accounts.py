@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from skills_app import oidc, policy, throttle
 from skills_app.errors import Conflict, InvalidInput, NotFound, NotSignedIn, SignInTurnedOff, TooManyAttempts
 from skills_app.extensions import db
-from skills_app.models import ROLES, OrgUnit, Person, PersonRole
+from skills_app.models import MAX_ID, ROLES, OrgUnit, Person, PersonRole
 from skills_app.services import audit, settings
 
 MIN_PASSWORD = 10
@@ -244,6 +244,19 @@ def update_details(actor, person: Person, *, name: str, email: str, job_title: s
 
 def active_people() -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name, Person.id)))
+
+
+def for_session(user_id: str) -> Person | None:
+    """The person a sign-in session (``"<id>:<session version>"``) belongs to,
+    while it is still good: a deactivated person, or a session from before a
+    password change or deactivation, is signed out."""
+    person_id, _, version = (user_id or "").partition(":")
+    if not person_id.isdigit() or int(person_id) > MAX_ID:
+        return None
+    person = db.session.get(Person, int(person_id))
+    if person is None or not person.active or str(person.session_version) != version:
+        return None
+    return person
 
 
 def get_person(actor, person_id: int, permission: str = "view_person") -> Person:

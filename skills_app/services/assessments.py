@@ -125,7 +125,12 @@ def _load_options():
     )
 
 
-def get(actor, assessment_id: int, permission: str = "view_assessment") -> Assessment:
+def get(actor, assessment_id: int, permission: str = "view_assessment", *, fresh: bool = False) -> Assessment:
+    """The assessment, if the actor may see it (else "not found") and, with
+    ``permission``, do that to it (else "not allowed"). ``fresh``: read again
+    from the database, as it is after this request's changes."""
+    if fresh:
+        db.session.expire_all()
     assessment = db.session.scalar(select(Assessment).where(Assessment.id == assessment_id).options(*_load_options()))
     if assessment is None:
         raise NotFound("no such assessment")
@@ -133,14 +138,6 @@ def get(actor, assessment_id: int, permission: str = "view_assessment") -> Asses
     if permission != "view_assessment":
         policy.require(actor, permission, assessment)
     return assessment
-
-
-def skill_for_start(actor, skill_id: int | None) -> Skill:
-    policy.require(actor, "view_frameworks")
-    skill = db.session.get(Skill, skill_id) if skill_id else None
-    if skill is None:
-        raise NotFound("no such skill")
-    return skill
 
 
 def skill_choices(actor) -> list[tuple[int, str]]:

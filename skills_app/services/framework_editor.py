@@ -273,10 +273,7 @@ def remove_level(actor, framework: Framework, number) -> int:
 # -- skills ------------------------------------------------------------------------
 
 def get_skill(framework: Framework, code: str) -> Skill:
-    skill = next((s for s in framework.skills if s.code.upper() == (code or "").upper()), None)
-    if skill is None:
-        raise NotFound(f"{framework.label} has no skill {code}")
-    return skill
+    return framework_service.skill_of(framework, code)
 
 
 def _unique_code(framework: Framework, code: str, skill: Skill | None, field: str) -> None:

@@ -57,12 +57,25 @@ def get(actor, code: str, version: str | None = None) -> Framework:
     return framework
 
 
+def get_skill(actor, skill_id: int | None) -> Skill:
+    """A skill by id."""
+    policy.require(actor, "view_frameworks")
+    skill = db.session.get(Skill, skill_id) if skill_id else None
+    if skill is None:
+        raise NotFound("no such skill")
+    return skill
+
+
 def skill(actor, code: str, skill_code: str, version: str | None = None) -> Skill:
     """A skill of a framework version (the newest when none is given), by codes."""
-    framework = get(actor, code, version)
-    found = next((s for s in framework.skills if s.code.upper() == skill_code.upper()), None)
+    return skill_of(get(actor, code, version), skill_code)
+
+
+def skill_of(framework: Framework, code: str | None) -> Skill:
+    """The framework's skill with this code (any case)."""
+    found = next((s for s in framework.skills if s.code.upper() == (code or "").upper()), None)
     if found is None:
-        raise NotFound(f"{framework.label} has no skill {skill_code}")
+        raise NotFound(f"{framework.label} has no skill {code}")
     return found
 
 

@@ -5,6 +5,7 @@ person to reassess, and the level changes only through a validated assessment.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from skills_app.extensions import db
 from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment, TrainingPlan
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import RESOURCE_KINDS
-from skills_app.services import audit, notifications
+from skills_app.services import audit, gaps, notifications
 from skills_app.services.requirements import _skill
 
 
@@ -172,9 +173,38 @@ def load_file(actor, data: dict, source: str) -> str:
     return f"{source}: {len(data['resources'])} learning resources" + (f", {added} added" if added else "")
 
 
-def people_by_ids(actor, ids: set[int]) -> list[Person]:
+@dataclass
+class Cohort:
+    """Who a training plan for a level step of a skill is for: everyone who
+    needs the skill (to choose from), those at the step (ticked), and the
+    catalogue's resources for the skill."""
+
+    skill: Skill
+    to_level: int
+    people: list[Person]
+    at_step: set[int]
+    resources: list[LearningResource]
+
+
+def cohort(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters) -> Cohort:
+    """The training-needs cohort of ``skill`` going to ``to_level`` from
+    ``from_level`` (a level, or "none" for those not holding the skill), within
+    the report's ``filters``."""
     policy.require(actor, "manage_learning")
-    if not ids:
-        return []
-    stmt = select(Person).options(selectinload(Person.org_unit)).where(Person.id.in_(ids)).order_by(Person.name, Person.id)
-    return list(db.session.scalars(stmt))
+    if to_level not in skill.defined_levels:
+        raise InvalidInput.on("to_level", f"Choose a level {skill.code} defines.")
+    filters.skill, filters.framework = skill.code, skill.framework.code
+    _, need = gaps.training_needs(actor, filters)
+    candidates = need[need["skill_id"] == skill.id] if len(need) else need
+    at_step: set[int] = set()
+    if len(candidates):
+        in_step = candidates["to_level"] == to_level
+        if from_level == "none":
+            in_step &= candidates["from_level"].isna()
+        elif from_level.isdigit():
+            in_step &= candidates["from_level"] == int(from_level)
+        at_step = {int(i) for i in candidates[in_step]["person_id"]}
+    ids = {int(i) for i in candidates["person_id"]} if len(candidates) else set()
+    people = list(db.session.scalars(select(Person).options(selectinload(Person.org_unit)).where(Person.id.in_(ids))
+                                     .order_by(Person.name, Person.id))) if ids else []
+    return Cohort(skill, to_level, people, at_step, catalogue(actor, skill_id=skill.id))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased, selectinload
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.models import OrgUnit, Person
+from skills_app.models import MAX_ID, OrgUnit, Person
 from skills_app.services import audit
 
 SEPARATOR = "/"
@@ -74,9 +74,11 @@ def all_units() -> list[OrgUnit]:
     return list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.path)))
 
 
-def get_unit(actor, unit_id: int) -> OrgUnit:
-    policy.require(actor, "manage_org_units")
-    unit = db.session.get(OrgUnit, unit_id)
+def get_unit(actor, unit_id: int | None, permission: str = "manage_org_units") -> OrgUnit:
+    """A unit by id, for an actor who may ``permission`` (to manage units, or
+    to choose one for a person, a campaign, a filter)."""
+    policy.require(actor, permission)
+    unit = db.session.get(OrgUnit, unit_id) if unit_id and 1 <= unit_id <= MAX_ID else None
     if unit is None:
         raise NotFound("no such org unit")
     return unit

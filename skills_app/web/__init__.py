@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.extensions import db, login_manager
+from skills_app.extensions import login_manager
 from skills_app.models.people import ROLE_LABELS
 
 # The only pages a visitor who has not signed in may open. Every other page
@@ -64,17 +64,9 @@ def register(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from skills_app.models import Person
+        from skills_app.services import accounts
 
-        person_id, _, version = user_id.partition(":")
-        if not person_id.isdigit():
-            return None
-        person = db.session.get(Person, int(person_id))
-        # A deactivated person, or a session from before a password change or
-        # deactivation, is signed out.
-        if person is None or not person.active or str(person.session_version) != version:
-            return None
-        return person
+        return accounts.for_session(user_id)
 
     @app.context_processor
     def inject():

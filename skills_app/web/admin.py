@@ -7,7 +7,6 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
-from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person
 from skills_app.models.people import ROLE_LABELS
 from skills_app.services import accounts, audit, org
@@ -52,8 +51,12 @@ class OrgUnitForm(Form):
     submit = SubmitField("Save org unit")
 
 
-def _get(model, value):
-    return db.session.get(model, int(value)) if value else None
+def _manager(value) -> Person | None:
+    return accounts.get_person(current_user, int(value)) if value else None
+
+
+def _unit(value, permission: str = "manage_accounts") -> OrgUnit | None:
+    return org.get_unit(current_user, int(value), permission) if value else None
 
 
 @bp.get("/people")
@@ -73,7 +76,7 @@ def new_person():
         form.roles.data = ["employee"]
     return handle(form, lambda: accounts.create_person(
                       current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
-                      password=form.password.data, manager=_get(Person, form.manager.data), org_unit=_get(OrgUnit, form.org_unit.data),
+                      password=form.password.data, manager=_manager(form.manager.data), org_unit=_unit(form.org_unit.data),
                       job_title=form.job_title.data or None, employee_number=form.employee_number.data or None),
                   page=lambda: render_template("admin/person_new.html", form=form),
                   done=lambda person: success(f"Created an account for {person.name}.", "admin.edit_person", person_id=person.id))
@@ -102,8 +105,8 @@ def edit_person(person_id: int):
     form.manager.choices = _manager_choices(exclude=person)
     return handle(form, lambda: accounts.update_person(
                       current_user, person, name=form.name.data, email=form.email.data, job_title=form.job_title.data,
-                      employee_number=form.employee_number.data, manager=_get(Person, form.manager.data),
-                      org_unit=_get(OrgUnit, form.org_unit.data), roles=form.roles.data),
+                      employee_number=form.employee_number.data, manager=_manager(form.manager.data),
+                      org_unit=_unit(form.org_unit.data), roles=form.roles.data),
                   page=lambda: _person_page(person, form),
                   done=lambda _: success(f"Saved {person.name}.", "admin.edit_person", person_id=person.id))
 
@@ -138,7 +141,7 @@ def org_units():
     policy.require(current_user, "manage_org_units")
     form = OrgUnitForm()
     form.parent.choices = _unit_choices()
-    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=_get(OrgUnit, form.parent.data)),
+    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=_unit(form.parent.data, "manage_org_units")),
                   page=lambda: _org_units_page(form),
                   done=lambda unit: success(f"Added {unit.path}.", "admin.org_units"))
 
@@ -158,7 +161,7 @@ def edit_org_unit(unit_id: int):
     if form is None:
         return _org_unit_page(unit)
     form.parent.choices = [c for c in _unit_choices() if c[0] != str(unit.id)]
-    return handle(form, lambda: org.rename_or_move(current_user, unit, name=form.name.data, parent=_get(OrgUnit, form.parent.data)),
+    return handle(form, lambda: org.rename_or_move(current_user, unit, name=form.name.data, parent=_unit(form.parent.data, "manage_org_units")),
                   page=lambda: _org_unit_page(unit, form),
                   done=lambda _: success(f"Saved {unit.path}.", "admin.org_units"))
 

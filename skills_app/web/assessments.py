@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import evidence_store, notifications
+from skills_app.services import evidence_store, frameworks, notifications
 from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("assessments", __name__)
@@ -82,7 +82,7 @@ def my_skills():
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
 def new():
-    skill = service.skill_for_start(current_user, request.args.get("skill_id", type=int))
+    skill = frameworks.get_skill(current_user, request.args.get("skill_id", type=int))
     existing = service.open_assessment(current_user, skill)
     if existing is not None:
         flash(f"You already have an open assessment of {skill.code}; here it is.", "info")

@@ -12,11 +12,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
-from skills_app.extensions import db
-from skills_app.models import JobRole, OrgUnit, Service, Skill
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.reports import export
-from skills_app.services import assessments, campaigns as service, org, requirements, revalidation
+from skills_app.services import assessments, campaigns as service, frameworks, org, requirements, revalidation
 from skills_app.web.assessments import assessment_page
 from skills_app.web.forms import ConfirmForm, Form, handle, success
 from skills_app.web.reports import _download
@@ -65,10 +63,10 @@ def new():
     _choices(form)
     return handle(form, lambda: service.open_campaign(
                       current_user, name=form.name.data, description=form.description.data,
-                      skills=[db.get_or_404(Skill, i) for i in form.skills.data],
-                      org_unit=db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None,
-                      job_role=db.session.get(JobRole, form.job_role.data) if form.job_role.data else None,
-                      service=db.session.get(Service, form.service.data) if form.service.data else None,
+                      skills=[frameworks.get_skill(current_user, i) for i in form.skills.data],
+                      org_unit=org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None,
+                      job_role=requirements.get_job_role(current_user, form.job_role.data) if form.job_role.data else None,
+                      service=requirements.get_service(current_user, form.service.data) if form.service.data else None,
                       opens_on=form.opens_on.data, due_on=form.due_on.data),
                   page=lambda: render_template("campaigns/new.html", form=form),
                   done=lambda campaign: success(f"Opened the campaign {campaign.name!r}. Those invited see it on their dashboard.",

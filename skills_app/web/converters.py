@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-# The largest value of a 32-bit signed INTEGER column (PostgreSQL's integer; SQLite allows more).
-MAX_ID = 2**31 - 1
+from skills_app.models import MAX_ID
 
 
 class BoundedIntConverter(IntegerConverter):

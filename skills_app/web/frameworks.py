@@ -7,7 +7,6 @@ from wtforms import BooleanField, IntegerField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from skills_app import policy
-from skills_app.errors import NotFound
 from skills_app.services import assessments
 from skills_app.services import frameworks as service
 from skills_app.web.forms import Form, handle, success
@@ -61,8 +60,5 @@ def settings(code: str):
 
 @bp.get("/<code>/skills/<skill_code>")
 def skill(code: str, skill_code: str):
-    framework = service.get(current_user, code, request.args.get("version") or None)
-    skill = next((s for s in framework.skills if s.code.upper() == skill_code.upper()), None)
-    if skill is None:
-        raise NotFound(f"{framework.label} has no skill {skill_code}")
-    return render_template("frameworks/skill.html", framework=framework, skill=skill)
+    skill = service.skill(current_user, code, skill_code, request.args.get("version") or None)
+    return render_template("frameworks/skill.html", framework=skill.framework, skill=skill)

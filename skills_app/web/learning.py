@@ -1,16 +1,14 @@
 """The learning catalogue and training plans."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.extensions import db
-from skills_app.models import Skill
 from skills_app.models.learning import RESOURCE_KINDS
-from skills_app.services import gaps, learning, requirements
+from skills_app.services import frameworks, gaps, learning, requirements
 from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
@@ -56,7 +54,7 @@ def catalogue():
     return handle(form, lambda: learning.save_resource(
                       current_user, None, title=form.title.data, kind=form.kind.data, provider=form.provider.data, url=form.url.data,
                       duration_hours=float(form.duration_hours.data) if form.duration_hours.data is not None else None,
-                      description=form.description.data, skill=db.get_or_404(Skill, int(form.skill.data)),
+                      description=form.description.data, skill=frameworks.get_skill(current_user, int(form.skill.data)),
                       target_level=form.target_level.data),
                   page=lambda: _catalogue_page(form),
                   done=lambda resource: success(f"Added {resource.title} to the catalogue.", "learning.catalogue"))
@@ -86,44 +84,29 @@ def plans():
 def new_plan():
     """A training plan from a training-needs cohort: the cohort's people are ticked."""
     policy.require(current_user, "manage_learning")
-    skill = db.get_or_404(Skill, request.args.get("skill_id", type=int) or 0)
-    to_level = request.args.get("to_level", type=int)
-    if to_level not in skill.defined_levels:
-        flash(f"Choose a level {skill.code} defines.", "error")
-        return redirect(url_for("reports.training_needs"))
-    from_arg = request.args.get("from_level", "none")
-    filters = gaps.Filters.from_mapping(request.args)
-    filters.skill, filters.framework = skill.code, skill.framework.code
-    _, need = gaps.training_needs(current_user, filters)
-    candidates = need[need["skill_id"] == skill.id] if len(need) else need
-    cohort_ids = set()
-    if len(candidates):
-        in_step = candidates["to_level"] == to_level
-        if from_arg == "none":
-            in_step &= candidates["from_level"].isna()
-        elif from_arg.isdigit():
-            in_step &= candidates["from_level"] == int(from_arg)
-        cohort_ids = {int(i) for i in candidates[in_step]["person_id"]}
-    people = learning.people_by_ids(current_user, {int(i) for i in candidates["person_id"]} if len(candidates) else set())
-    resources = [r for r in learning.catalogue(current_user, skill_id=skill.id)]
-    step = f"{skill.code} {'–' if from_arg == 'none' else from_arg}→{to_level}"
+    skill = frameworks.get_skill(current_user, request.args.get("skill_id", type=int))
+    from_level = request.args.get("from_level", "none")
+    cohort = learning.cohort(current_user, skill, to_level=request.args.get("to_level", type=int), from_level=from_level,
+                             filters=gaps.Filters.from_mapping(request.args))
+    step = f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}"
     form = PlanForm()
-    form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})") for r in resources]
-    form.people.choices = [(str(p.id), f"{p.name} — {p.org_unit.path if p.org_unit else 'no unit'}") for p in people]
+    form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})")
+                                                      for r in cohort.resources]
+    form.people.choices = [(str(p.id), f"{p.name} — {p.org_unit.path if p.org_unit else 'no unit'}") for p in cohort.people]
     if request.method == "GET":
         form.name.data = f"{step}: {skill.name}"
-        form.people.data = [str(i) for i in sorted(cohort_ids)]
-        fitting = [r for r in resources if r.target_level == to_level]
+        form.people.data = [str(i) for i in sorted(cohort.at_step)]
+        fitting = [r for r in cohort.resources if r.target_level == cohort.to_level]
         form.resource.data = str(fitting[0].id) if fitting else ""
-    chosen = [p for p in people if str(p.id) in (form.people.data or [])]
+    chosen = [p for p in cohort.people if str(p.id) in (form.people.data or [])]
     return handle(form, lambda: learning.create_plan(
-                      current_user, name=form.name.data, skill=skill, target_level=to_level,
-                      resource=next((r for r in resources if str(r.id) == form.resource.data), None),
+                      current_user, name=form.name.data, skill=skill, target_level=cohort.to_level,
+                      resource=next((r for r in cohort.resources if str(r.id) == form.resource.data), None),
                       starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=chosen),
-                  page=lambda: render_template("learning/new_plan.html", form=form, skill=skill, to_level=to_level, step=step,
-                                               cohort=len(cohort_ids)),
-                  done=lambda plan: success(f"Created the training plan {plan.name} with {len(chosen)} participants; they have been told.",
-                                            "learning.plan", plan_id=plan.id))
+                  page=lambda: render_template("learning/new_plan.html", form=form, skill=skill, to_level=cohort.to_level,
+                                               step=step, cohort=len(cohort.at_step)),
+                  done=lambda plan: success(f"Created the training plan {plan.name} with {len(chosen)} participants; "
+                                            "they have been told.", "learning.plan", plan_id=plan.id))
 
 
 def _plan_page(plan):

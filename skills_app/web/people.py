@@ -5,8 +5,6 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.extensions import db
-from skills_app.models import OrgUnit
 from skills_app.services import accounts, assessments, org
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -16,7 +14,7 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 def directory():
     policy.require(current_user, "browse_people")
     unit_id = request.args.get("unit", type=int)
-    unit = db.session.get(OrgUnit, unit_id) if unit_id else None
+    unit = org.get_unit(current_user, unit_id, "browse_people") if unit_id else None
     page = org.directory(current_user, q=request.args.get("q"), unit=unit,
                          include_inactive=bool(request.args.get("inactive")) and policy.can(current_user, "manage_accounts"),
                          page=request.args.get("page", 1, type=int))

@@ -8,9 +8,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.extensions import db
-from skills_app.models import Skill
-from skills_app.services import accounts, crosswalks, requirements
+from skills_app.services import accounts, crosswalks, frameworks, requirements
 from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
 
 bp = Blueprint("requirements", __name__)
@@ -114,7 +112,7 @@ def role(role_id: int):
     add.skill.choices = _skill_choices()
 
     def require():
-        skill = db.get_or_404(Skill, int(add.skill.data))
+        skill = frameworks.get_skill(current_user, int(add.skill.data))
         requirements.set_role_requirement(current_user, role, skill, min_level=add.min_level.data, essential=add.essential.data == "1")
         return skill
 
@@ -155,7 +153,7 @@ def service(service_id: int):
     add.skill.choices = _skill_choices()
 
     def require():
-        skill = db.get_or_404(Skill, int(add.skill.data))
+        skill = frameworks.get_skill(current_user, int(add.skill.data))
         requirements.set_service_requirement(current_user, service, skill, min_level=add.min_level.data, headcount=add.headcount.data)
         return skill
 
