@@ -1,4 +1,4 @@
-"""The one way a web form is handled (skills_app/web/forms.py) and the one
+"""The one way a web form is handled (skills_app/web/forms) and the one
 transaction per request (skills_app/web/transaction.py): a refused form is
 shown again with what was typed and the problem at its field; a successful
 post commits once; anything that goes wrong is rolled back."""

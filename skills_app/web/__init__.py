@@ -6,8 +6,18 @@ from flask import Flask, request
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.people import ROLE_LABELS
+from skills_app.services import accounts
+from skills_app.services import assessments as assessment_service
+from skills_app.services import notifications as notification_service
+from skills_app.web import (
+    account, admin, assessments, auth, campaigns, errors, frameworks, identity_admin, learning, main, notifications, people,
+    reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
+)
+from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
+from skills_app.web.forms import failed_form, posted
 
 # The only pages a visitor who has not signed in may open. Every other page
 # sends them to sign in (tests/test_sign_in_required.py derives the check from
@@ -15,6 +25,10 @@ from skills_app.models.people import ROLE_LABELS
 PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz"})
 # Blueprints that authenticate their callers themselves: the API (bearer tokens).
 OWN_AUTHENTICATION = frozenset({"api"})
+
+# One blueprint a module, registered in this order.
+BLUEPRINTS = (auth, main, frameworks, people, admin, assessments, reviews, notifications, reports, requirements, learning,
+              account, campaigns, revalidation, trends, service_levels, sso, identity_admin)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -32,28 +46,8 @@ def _csp() -> str:
 
 
 def register(app: Flask) -> None:
-    from skills_app.web import admin, assessments, auth, errors, frameworks, main, people, transaction
-    from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
-
-    for module in (auth, main, frameworks, people, admin, assessments):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.register_blueprint(assessments.reviews_bp)
-    app.register_blueprint(assessments.notifications_bp)
-    from skills_app.web import account, learning, reports, requirements
-
-    for module in (reports, requirements, learning, account):
-        app.register_blueprint(module.bp)
-    from skills_app.web import campaigns, trends
-
-    for blueprint in (campaigns.bp, campaigns.revalidation_bp, trends.bp):
-        app.register_blueprint(blueprint)
-    from skills_app.web import service_levels
-
-    app.register_blueprint(service_levels.bp)
-    from skills_app.web import identity_admin, sso
-
-    app.register_blueprint(sso.bp)
-    app.register_blueprint(identity_admin.bp)
     errors.register(app)
     transaction.register(app)
 
@@ -64,21 +58,16 @@ def register(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from skills_app.services import accounts
-
         return accounts.for_session(user_id)
 
     @app.context_processor
     def inject():
-        from skills_app.services import assessments, notifications
-        from skills_app.web.forms import failed_form, posted
-
         return {
             "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
             "ROLE_LABELS": ROLE_LABELS,
             # Called by the navigation only, so pages without it cost no query.
-            "review_count": lambda: assessments.queue_count(current_user),
-            "unread_count": lambda: notifications.unread_count(current_user),
+            "review_count": lambda: assessment_service.queue_count(current_user),
+            "unread_count": lambda: notification_service.unread_count(current_user),
             # The form shown again with its problems (base.html's error summary), and what was typed into it.
             "failed_form": failed_form,
             "posted": posted,
@@ -90,8 +79,6 @@ def register(app: Flask) -> None:
         # refuses it in text (a 500 otherwise): refuse the request up front.
         values = [*request.args.values(), *request.form.values()] if request.method != "GET" else list(request.args.values())
         if any("\x00" in v for v in values):
-            from skills_app.errors import InvalidInput
-
             raise InvalidInput("The request contains a NUL character, which no field accepts.")
 
     @app.before_request

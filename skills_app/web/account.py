@@ -3,18 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
 
 from skills_app.services import tokens
-from skills_app.web.forms import ConfirmForm, Form, handle, success
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms.account import TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-class TokenForm(Form):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=tokens.MAX_NAME)])
-    submit = SubmitField("Create token")
 
 
 def _tokens_page(form, secret: str | None = None):

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
-from skills_app.models import ROLES, OrgUnit, Person
-from skills_app.models.people import ROLE_LABELS
+from skills_app.models import OrgUnit, Person
 from skills_app.services import accounts, audit, org
-from skills_app.web.forms import CheckboxesField, ConfirmForm, EmailAddress, Form, handle, success
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms.admin import PersonForm, NewPersonForm, ResetPasswordForm, OrgUnitForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -22,33 +20,6 @@ def _unit_choices():
 def _manager_choices(exclude: Person | None = None):
     people = accounts.active_people()
     return [("", "— none —")] + [(str(p.id), f"{p.name} <{p.email}>") for p in people if exclude is None or p.id != exclude.id]
-
-
-class PersonForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=320)])
-    employee_number = StringField("Employee number", validators=[Optional(), Length(max=64)])
-    job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    org_unit = SelectField("Org unit", choices=[], validate_choice=True)
-    manager = SelectField("Line manager", choices=[], validate_choice=True)
-    roles = CheckboxesField("Application roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(message="Choose at least one role.")])
-    submit = SubmitField("Save person")
-
-
-class NewPersonForm(PersonForm):
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
-    submit = SubmitField("Create person")
-
-
-class ResetPasswordForm(Form):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
-    submit = SubmitField("Reset password")
-
-
-class OrgUnitForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    parent = SelectField("Part of", choices=[], validate_choice=True)
-    submit = SubmitField("Save org unit")
 
 
 def _manager(value) -> Person | None:

@@ -1,56 +1,21 @@
-"""Self-assessment (My skills, the assessment page, evidence files), the
-review queue and review page, and notifications. Views parse the form, call
-one service (skills_app/web/forms.py handle), and flash and redirect, or
-show the page again with the problems; the services hold every rule."""
+"""Self-assessment: My skills, starting an assessment, the assessment page
+(ratings, evidence, submitting) and evidence files. Views parse the form and
+call one service through the form helper (skills_app/web/forms); the
+services hold every rule."""
 from __future__ import annotations
 
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectField, SubmitField, TextAreaField, URLField
-from wtforms.validators import Length, Optional
 
-from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
+from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import evidence_store, frameworks, notifications
-from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
+from skills_app.services import evidence_store, frameworks
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms.assessments import DraftForm, EvidenceForm, StartForm, SubmitForm
 
 bp = Blueprint("assessments", __name__)
-reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
-notifications_bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-class StartForm(Form):
-    claimed_level = SelectField("Level you claim", choices=[], coerce=str)
-    submit = SubmitField("Start self-assessment")
-
-
-class DraftForm(Form):
-    version = HiddenField()
-    claimed_level = SelectField("Level you claim", choices=[], coerce=str)
-    submit = SubmitField("Save draft")
-
-
-class EvidenceForm(Form):
-    error_fields = {"descriptor_ids": "descriptors"}
-
-    descriptors = CheckboxesField("Descriptors this evidence supports", choices=[], coerce=int)
-    text = TextAreaField("Describe your evidence", validators=[Optional(), Length(max=service.MAX_TEXT)])
-    url = URLField("Link (optional, http or https)", validators=[Optional(), Length(max=service.MAX_URL)])
-    file = FileField("File (optional)")
-    submit = SubmitField("Add evidence")
-
-
-class SubmitForm(Form):
-    version = HiddenField()
-    submit = SubmitField("Submit for review")
-
-
-class ReviewForm(Form):
-    version = HiddenField()
-    comment = TextAreaField("Reason or comment", validators=[Optional(), Length(max=service.MAX_TEXT)])
 
 
 def _level_choices(skill):
@@ -173,56 +138,3 @@ def evidence_file(evidence_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-# -- reviews ------------------------------------------------------------------------
-
-@reviews_bp.get("")
-def queue():
-    return render_template("reviews/queue.html", items=service.review_queue(current_user))
-
-
-def _review_page(assessment, form=None):
-    return render_template(
-        "reviews/show.html", a=assessment, form=form or ReviewForm(formdata=None, version=assessment.version),
-        levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
-        events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
-        RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
-    )
-
-
-@reviews_bp.get("/<int:assessment_id>")
-def show(assessment_id: int):
-    return _review_page(service.get(current_user, assessment_id))
-
-
-@reviews_bp.post("/<int:assessment_id>")
-def decide(assessment_id: int):
-    assessment = service.get(current_user, assessment_id, "decide_assessment")
-    form = ReviewForm()
-    outcome, _, level = (request.form.get("outcome") or "").partition(":")
-    verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
-                for d in service.descriptors_in_view(assessment)}
-    return handle(form, lambda: service.decide(current_user, assessment, outcome=outcome, validated_level=level or None,
-                                               comment=form.comment.data, verdicts=verdicts, version=form.version.data),
-                  page=lambda: _review_page(assessment, form),
-                  done=lambda _: success(f"Decision recorded: {STATUS_LABELS.get(service.OUTCOMES.get(outcome, ''), outcome).lower()}. "
-                                         f"{assessment.person.name} has been told.", "reviews.queue"))
-
-
-# -- notifications ------------------------------------------------------------------
-
-def _notifications_page():
-    page = notifications.for_person(current_user, page=request.args.get("page", 1, type=int))
-    return render_template("assessments/notifications.html", page=page, form=ConfirmForm(formdata=None))
-
-
-@notifications_bp.get("")
-def index():
-    return _notifications_page()
-
-
-@notifications_bp.post("/read")
-def mark_read():
-    return handle(ConfirmForm(), lambda: notifications.mark_all_read(current_user), page=_notifications_page,
-                  done=lambda _: success("All notifications marked as read.", "notifications.index"))

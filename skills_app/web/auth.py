@@ -5,29 +5,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from skills_app import oidc
 from skills_app.services import accounts, settings
-from skills_app.web.forms import Form, handle, success
+from skills_app.web.forms import handle, success
+from skills_app.web.forms.auth import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(Form):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    submit = SubmitField("Sign in")
-
-
-class PasswordForm(Form):
-    error_fields = {"password": "new"}
-
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024, message=f"Use at least {accounts.MIN_PASSWORD} characters.")])
-    confirm = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")])
-    submit = SubmitField("Change password")
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,42 +1,22 @@
-"""Assessment campaigns (HR's pages, and each invited person's own part) and
-revalidation (validations expiring soon; starting again from the last one)."""
+"""Assessment campaigns: HR's pages, and each invited person's own part."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pandas as pd
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.reports import export
-from skills_app.services import assessments, campaigns as service, frameworks, org, requirements, revalidation
-from skills_app.web.assessments import assessment_page
-from skills_app.web.forms import ConfirmForm, Form, handle, success
+from skills_app.services import campaigns as service, frameworks, org, requirements
+from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.reports import _download
+from skills_app.web.forms.campaigns import CampaignForm
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-revalidation_bp = Blueprint("revalidation", __name__)
-
-
-class CampaignForm(Form):
-    # Who is invited is told beside the first of its choices.
-    error_fields = {"population": "org_unit"}
-
-    name = StringField("Campaign name", validators=[DataRequired(message="Give the campaign a name."), Length(max=service.MAX_NAME)])
-    description = TextAreaField("What to tell those invited (optional)", validators=[Optional(), Length(max=5000)])
-    skills = SelectMultipleField("Skills to assess", choices=[], coerce=int,
-                                 validators=[DataRequired(message="Choose at least one skill to assess.")])
-    org_unit = SelectField("Org unit (and the units below it)", choices=[], coerce=int)
-    job_role = SelectField("Job role", choices=[], coerce=int)
-    service = SelectField("Service", choices=[], coerce=int)
-    opens_on = DateField("Opens on", validators=[DataRequired(message="Give the opening date.")])
-    due_on = DateField("Due on", validators=[DataRequired(message="Give the due date.")])
-    submit = SubmitField("Open the campaign")
 
 
 def _choices(form: CampaignForm) -> None:
@@ -136,35 +116,3 @@ def export_results(campaign_id: int):
     if fmt == "csv":
         return _download(export.to_csv(snapshot), fmt, stem + "-snapshot")
     return _download(export.to_xlsx({"Snapshot": snapshot.rename(columns={"gap_status": "status"}), "Progress": people}), fmt, stem + "-snapshot")
-
-
-# -- revalidation ------------------------------------------------------------------------
-
-@revalidation_bp.get("/revalidation")
-def index():
-    days = revalidation.clean_days(request.args.get("days"))
-    rows = revalidation.expiring(current_user, days=days)
-    if request.args.get("format"):
-        if request.args["format"] != "csv":
-            raise InvalidInput.on("format", "format is csv")
-        df = pd.DataFrame(rows, columns=[*revalidation.COLUMNS])
-        for column in ("decided_at", "valid_until"):
-            df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]
-        return _download(export.to_csv(df), "csv", f"expiring-within-{days}-days")
-    return render_template("campaigns/revalidation.html", rows=rows, days=days,
-                           everyone=current_user.has_role("hr"))
-
-
-@revalidation_bp.post("/assessments/<int:assessment_id>/revalidate")
-def start(assessment_id: int):
-    previous = assessments.get(current_user, assessment_id)
-    existing = assessments.open_assessment(current_user, previous.skill)
-    if existing is not None:
-        flash(f"You already have an open assessment of {previous.skill.code} ({existing.status_label.lower()}); "
-              "carry on with that one.", "info")
-        return redirect(url_for("assessments.show", assessment_id=existing.id))
-    return handle(ConfirmForm(), lambda: revalidation.revalidate(current_user, previous),
-                  page=lambda: assessment_page(previous),
-                  done=lambda new: success(f"Started revalidating {new.skill.code} at level {new.claimed_level}: your ratings "
-                                           "and evidence are carried over. Add what is new, then submit it for review.",
-                                           "assessments.show", assessment_id=new.id))

@@ -4,7 +4,7 @@ between two versions, and the migration of validated levels.
 The routes join the frameworks blueprint (``frameworks.edit`` …), so they sit
 under /frameworks and share its sign-in check. Every page works without
 JavaScript: each form posts an ``action`` and, through the form helper
-(skills_app/web/forms.py), the page is rendered again with the problem beside
+(skills_app/web/forms), the page is rendered again with the problem beside
 its field (400, 409), or the change is saved and the browser sent back to the
 place it was made.
 """

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import BooleanField, IntegerField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange
 
 from skills_app import policy
 from skills_app.services import assessments
 from skills_app.services import frameworks as service
-from skills_app.web.forms import Form, handle, success
+from skills_app.web.forms import handle, success
+from skills_app.web.forms.frameworks import SettingsForm, NewVersionForm
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 
@@ -18,18 +17,6 @@ bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 def index():
     items = service.list_all(current_user)
     return render_template("frameworks/index.html", frameworks=items, counts=service.skill_counts())
-
-
-class SettingsForm(Form):
-    evidence_required = BooleanField("Evidence required for every descriptor of the claimed level before submitting")
-    validity_months = IntegerField("A validated level stays valid for (months)", validators=[InputRequired(), NumberRange(min=1, max=240)])
-    submit = SubmitField("Save assessment settings")
-
-
-class NewVersionForm(Form):
-    error_fields = {"version": "new_version"}
-
-    new_version = StringField("New version label", validators=[InputRequired(message="Give the new version a label."), Length(max=40)])
 
 
 def framework_page(framework, *, settings=None, version_form=None):

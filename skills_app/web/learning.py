@@ -3,36 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
-from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.services import frameworks, gaps, learning, requirements
-from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms.learning import ResourceForm, PlanForm
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
-
-
-class ResourceForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    kind = SelectField("Kind", choices=[(k, k.capitalize()) for k in RESOURCE_KINDS])
-    provider = StringField("Provider", validators=[Optional(), Length(max=200)])
-    url = URLField("Link", validators=[Optional(), Length(max=2000)])
-    duration_hours = DecimalField("Duration in hours", places=1, validators=[Optional(), NumberRange(min=0.1, max=9999)])
-    skill = SelectField("Skill", choices=[], validate_choice=True)
-    target_level = IntegerField("Leads to level", validators=[DataRequired(), NumberRange(min=0, max=99)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    submit = SubmitField("Save resource")
-
-
-class PlanForm(Form):
-    name = StringField("Plan name", validators=[DataRequired(), Length(max=300)])
-    resource = SelectField("Learning resource", choices=[], validate_choice=True)
-    starts_on = DateField("Starts on", validators=[Optional()])
-    ends_on = DateField("Ends on", validators=[Optional()])
-    people = CheckboxesField("Participants", choices=[], validate_choice=True)
-    submit = SubmitField("Create training plan")
 
 
 def _skill_choices():

@@ -4,55 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app import policy
 from skills_app.services import accounts, crosswalks, frameworks, requirements
-from skills_app.web.forms import CheckboxesField, ConfirmForm, Form, handle, success
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms.requirements import NamedForm, NewRoleForm, NewServiceForm, RoleRequirementForm, ServiceRequirementForm, AssignmentForm
 
 bp = Blueprint("requirements", __name__)
-
-
-class NamedForm(Form):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    submit = SubmitField("Save")
-
-
-class NewRoleForm(Form):
-    name = StringField("New job role", id="new-role-name", validators=[DataRequired(message="A job role needs a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-
-
-class NewServiceForm(Form):
-    name = StringField("New service", id="new-service-name", validators=[DataRequired(message="A service needs a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
 
 
 def _skill_choices():
     return [(str(s.id), f"{s.framework.code} {s.framework.version} · {s.code} {s.name} (levels {', '.join(map(str, s.defined_levels))})")
             for s in requirements.skill_choices()]
-
-
-class RoleRequirementForm(Form):
-    skill = SelectField("Skill", choices=[], validate_choice=True)
-    min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
-    essential = SelectField("Essential or desirable", choices=[("1", "Essential"), ("0", "Desirable")])
-    submit = SubmitField("Add or update requirement")
-
-
-class ServiceRequirementForm(Form):
-    skill = SelectField("Skill", choices=[], validate_choice=True)
-    min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
-    headcount = IntegerField("People needed at this level or above", default=1, validators=[DataRequired(), NumberRange(min=1, max=10000)])
-    submit = SubmitField("Add or update requirement")
-
-
-class AssignmentForm(Form):
-    job_roles = CheckboxesField("Job roles", choices=[], validate_choice=True)
-    services = CheckboxesField("Services", choices=[], validate_choice=True)
-    submit = SubmitField("Save assignments")
 
 
 def _index_page(new_role=None, new_service=None):

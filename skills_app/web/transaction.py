@@ -9,7 +9,7 @@ again with its problems, an exception.
 Two places undo the request's writes before they render, so that the page
 shows the database as it was (and PostgreSQL answers again after a failed
 statement): the error handler (skills_app/web/errors.py) and the form helper
-(skills_app/web/forms.py), both through :func:`abandon`.
+(skills_app/web/forms), both through :func:`abandon`.
 """
 from __future__ import annotations
 

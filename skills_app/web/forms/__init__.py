@@ -1,10 +1,11 @@
-"""Shared form pieces, and the one way every web form is handled.
+"""Web forms: the shared pieces here, each area's forms in ``forms/<area>.py``
+beside its views (``web/<area>.py``), and the one way every form is handled.
 
 A view builds its form, then hands it to :func:`handle` with the one service
 call the form asks for, the page the form is on, and what to do when the call
 succeeds::
 
-    return handle(form, lambda: org.add_unit(current_user, name=form.name.data, parent_id=...),
+    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=...),
                   page=lambda: render_template("admin/org_units.html", form=form, ...),
                   done=lambda unit: success(f"Added {unit.path}.", "admin.org_units"))
 

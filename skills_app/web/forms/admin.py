@@ -1,0 +1,37 @@
+"""The administration forms: people, passwords, org units."""
+from __future__ import annotations
+
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from skills_app.models import ROLES
+from skills_app.models.people import ROLE_LABELS
+from skills_app.services import accounts
+from skills_app.web.forms import CheckboxesField, EmailAddress, Form
+
+
+class PersonForm(Form):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=320)])
+    employee_number = StringField("Employee number", validators=[Optional(), Length(max=64)])
+    job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    org_unit = SelectField("Org unit", choices=[], validate_choice=True)
+    manager = SelectField("Line manager", choices=[], validate_choice=True)
+    roles = CheckboxesField("Application roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(message="Choose at least one role.")])
+    submit = SubmitField("Save person")
+
+
+class NewPersonForm(PersonForm):
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
+    submit = SubmitField("Create person")
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
+    submit = SubmitField("Reset password")
+
+
+class OrgUnitForm(Form):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    parent = SelectField("Part of", choices=[], validate_choice=True)
+    submit = SubmitField("Save org unit")

@@ -1,0 +1,46 @@
+"""Revalidation: validations expiring soon, and starting a new assessment
+from the last validated one."""
+from __future__ import annotations
+
+import pandas as pd
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from skills_app.errors import InvalidInput
+from skills_app.reports import export
+from skills_app.services import assessments, revalidation
+from skills_app.web.assessments import assessment_page
+from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.reports import _download
+
+bp = Blueprint("revalidation", __name__)
+
+
+@bp.get("/revalidation")
+def index():
+    days = revalidation.clean_days(request.args.get("days"))
+    rows = revalidation.expiring(current_user, days=days)
+    if request.args.get("format"):
+        if request.args["format"] != "csv":
+            raise InvalidInput.on("format", "format is csv")
+        df = pd.DataFrame(rows, columns=[*revalidation.COLUMNS])
+        for column in ("decided_at", "valid_until"):
+            df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]
+        return _download(export.to_csv(df), "csv", f"expiring-within-{days}-days")
+    return render_template("revalidation/index.html", rows=rows, days=days,
+                           everyone=current_user.has_role("hr"))
+
+
+@bp.post("/assessments/<int:assessment_id>/revalidate")
+def start(assessment_id: int):
+    previous = assessments.get(current_user, assessment_id)
+    existing = assessments.open_assessment(current_user, previous.skill)
+    if existing is not None:
+        flash(f"You already have an open assessment of {previous.skill.code} ({existing.status_label.lower()}); "
+              "carry on with that one.", "info")
+        return redirect(url_for("assessments.show", assessment_id=existing.id))
+    return handle(ConfirmForm(), lambda: revalidation.revalidate(current_user, previous),
+                  page=lambda: assessment_page(previous),
+                  done=lambda new: success(f"Started revalidating {new.skill.code} at level {new.claimed_level}: your ratings "
+                                           "and evidence are carried over. Add what is new, then submit it for review.",
+                                           "assessments.show", assessment_id=new.id))

@@ -1,0 +1,46 @@
+"""The review queue, and the review page where the line manager (or HR)
+judges the evidence descriptor by descriptor and decides."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
+from skills_app.services import assessments as service
+from skills_app.web.forms import handle, success
+from skills_app.web.forms.reviews import ReviewForm
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@bp.get("")
+def queue():
+    return render_template("reviews/queue.html", items=service.review_queue(current_user))
+
+
+def _review_page(assessment, form=None):
+    return render_template(
+        "reviews/show.html", a=assessment, form=form or ReviewForm(formdata=None, version=assessment.version),
+        levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
+        events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
+        RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
+    )
+
+
+@bp.get("/<int:assessment_id>")
+def show(assessment_id: int):
+    return _review_page(service.get(current_user, assessment_id))
+
+
+@bp.post("/<int:assessment_id>")
+def decide(assessment_id: int):
+    assessment = service.get(current_user, assessment_id, "decide_assessment")
+    form = ReviewForm()
+    outcome, _, level = (request.form.get("outcome") or "").partition(":")
+    verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
+                for d in service.descriptors_in_view(assessment)}
+    return handle(form, lambda: service.decide(current_user, assessment, outcome=outcome, validated_level=level or None,
+                                               comment=form.comment.data, verdicts=verdicts, version=form.version.data),
+                  page=lambda: _review_page(assessment, form),
+                  done=lambda _: success(f"Decision recorded: {STATUS_LABELS.get(service.OUTCOMES.get(outcome, ''), outcome).lower()}. "
+                                         f"{assessment.person.name} has been told.", "reviews.queue"))
