@@ -264,14 +264,10 @@ def me():
 @bp.get("/frameworks")
 def framework_list():
     page = query(schemas.Page)
-    offset = _offset(page.cursor)
     counts = frameworks.skill_counts()
-    items = [
-        {"code": f.code, "name": f.name, "version": f.version, "publisher": f.publisher, "status": f.status,
-         "skills": counts.get(f.id, 0)}
-        for f in frameworks.list_all(actor())
-    ]
-    return jsonify(page_of(items[offset: offset + page.limit + 1], page, offset))
+    found = frameworks.list_page(actor(), cursor=page.cursor, limit=page.limit)
+    return jsonify(found.as_json(lambda f: {"code": f.code, "name": f.name, "version": f.version, "publisher": f.publisher,
+                                            "status": f.status, "skills": counts.get(f.id, 0)}))
 
 
 @bp.get("/frameworks/<code>")
@@ -283,24 +279,19 @@ def framework_file(code: str):
 @bp.get("/people")
 def people():
     page = query(schemas.Page)
-    offset = _offset(page.cursor)
-    found = org.people_page(actor(), offset=offset, limit=page.limit + 1)
-    return jsonify(page_of([person_json(p) for p in found], page, offset))
+    return jsonify(org.people_page(actor(), cursor=page.cursor, limit=page.limit).as_json(person_json))
 
 
 @bp.get("/people/<id:person_id>/skills")
 def person_skills(person_id: int):
     person = accounts.get_person(actor(), person_id, "view_person_skills")
     page = query(schemas.Page)
-    offset = _offset(page.cursor)
-    rows = [
-        {"framework": r.framework.code, "framework_version": r.framework.version, "skill": r.skill.code,
-         "skill_name": r.skill.name, "required_level": r.required_level, "current_level": r.current_level,
-         "self_level": r.self_level, "gap": r.gap, "status": r.status_code, "via": r.via,
-         "assessment_id": r.latest.id if r.latest else None}
-        for r in assessments.skill_rows(actor(), person)
-    ]
-    return jsonify(page_of(rows[offset: offset + page.limit + 1], page, offset))
+    found = assessments.skill_rows_page(actor(), person, cursor=page.cursor, limit=page.limit)
+    return jsonify(found.as_json(lambda r: {
+        "framework": r.framework.code, "framework_version": r.framework.version, "skill": r.skill.code,
+        "skill_name": r.skill.name, "required_level": r.required_level, "current_level": r.current_level,
+        "self_level": r.self_level, "gap": r.gap, "status": r.status_code, "via": r.via,
+        "assessment_id": r.latest.id if r.latest else None}))
 
 
 # -- assessments ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Descriptor, Evidence, Framework, Person, Skill, SkillLevel
@@ -318,7 +318,16 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
             row.required_by.append(rec["job_role"] or f"{rec['service']} (service)")
     for skill_id, row in rows.items():
         row.current = current.get((person.id, skill_id))
-    return sorted(rows.values(), key=lambda r: (r.required_level is None, r.framework.code, r.framework.version, r.skill.code))
+    return sorted(rows.values(), key=_skill_row_key)
+
+
+def _skill_row_key(row) -> tuple:
+    return row.required_level is None, row.framework.code, row.framework.version, row.skill.code, row.skill.id
+
+
+def skill_rows_page(actor, person: Person, *, cursor: str | None, limit: int) -> paging.Page:
+    """A page of skill_rows."""
+    return paging.of_list(skill_rows(actor, person), _skill_row_key, cursor=cursor, limit=limit)
 
 
 def review_queue(actor) -> list[Assessment]:

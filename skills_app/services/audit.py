@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from skills_app import cache, policy
+from skills_app import cache, paging, policy
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Person
 from skills_app.policy import SYSTEM
@@ -56,10 +56,10 @@ def for_entity(entity) -> list[AuditEvent]:
     return list(db.session.scalars(stmt))
 
 
-def trail(actor, *, action: str | None = None, page: int = 1, per_page: int = 50):
+def trail(actor, *, action: str | None = None, cursor: str | None = None, per_page: int = 50) -> paging.Page[AuditEvent]:
     """The audit trail, newest first, optionally for actions starting with ``action``."""
     policy.require(actor, "view_audit")
-    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    stmt = select(AuditEvent)
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paging.of_select(stmt, [AuditEvent.at, AuditEvent.id], cursor=cursor, limit=per_page, descending=True, count=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkDoc, SkillInfo
@@ -79,10 +79,19 @@ def skill_of(framework: Framework, code: str | None) -> Skill:
     return found
 
 
+def _list_key(framework: Framework) -> tuple:
+    return framework.code.upper(), _version_key(framework.version), framework.id
+
+
 def list_all(actor) -> list[Framework]:
+    """Every framework version, by code and version."""
     policy.require(actor, "view_frameworks")
     stmt = select(Framework).options(selectinload(Framework.skills)).order_by(func.upper(Framework.code))
-    return sorted(db.session.scalars(stmt).all(), key=lambda f: (f.code.upper(), _version_key(f.version)))
+    return sorted(db.session.scalars(stmt).all(), key=_list_key)
+
+
+def list_page(actor, *, cursor: str | None, limit: int) -> paging.Page[Framework]:
+    return paging.of_list(list_all(actor), _list_key, cursor=cursor, limit=limit)
 
 
 def skill_counts() -> dict[int, int]:

@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.extensions import db
 from skills_app.models import Notification, Person
 from skills_app.models.framework import utcnow
@@ -37,10 +37,12 @@ def unread_count(actor) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def for_person(actor, *, page: int = 1, per_page: int = 30):
+def for_person(actor, *, cursor: str | None = None, per_page: int = 30) -> paging.Page[Notification]:
+    """The actor's notifications, newest first."""
     policy.require(actor, "view_notifications")
-    stmt = select(Notification).where(Notification.person_id == actor.id).order_by(Notification.created_at.desc(), Notification.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    stmt = select(Notification).where(Notification.person_id == actor.id)
+    return paging.of_select(stmt, [Notification.created_at, Notification.id], cursor=cursor, limit=per_page, descending=True,
+                            count=True)
 
 
 def mark_all_read(actor) -> int:

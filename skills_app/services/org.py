@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import MAX_ID, OrgUnit, Person
@@ -145,16 +145,15 @@ def visible_people(actor) -> Select:
     return stmt.where(or_(Person.id == actor.id, Person.id.in_(select(tree.c.id))))
 
 
-def people_page(actor, *, offset: int = 0, limit: int = 50) -> list[Person]:
+def people_page(actor, *, cursor: str | None = None, limit: int = 50) -> paging.Page[Person]:
     """The people the actor may see (active or not), by id: one page, for the API."""
     policy.require(actor, "view_frameworks")  # any signed-in person; the scope below is the rule
-    stmt = (visible_people(actor).options(selectinload(Person.org_unit))
-            .order_by(Person.id).offset(offset).limit(limit))
-    return list(db.session.scalars(stmt))
+    stmt = visible_people(actor).options(selectinload(Person.org_unit))
+    return paging.of_select(stmt, [Person.id], cursor=cursor, limit=limit)
 
 
 def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, include_inactive: bool = False,
-              page: int = 1, per_page: int = 50):
+              cursor: str | None = None, per_page: int = 50) -> paging.Page[Person]:
     policy.require(actor, "browse_people")
     stmt = visible_people(actor).options(selectinload(Person.org_unit), selectinload(Person.manager))
     if q:
@@ -167,8 +166,7 @@ def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, inclu
         stmt = stmt.join(OrgUnit, Person.org_unit_id == OrgUnit.id).where(unit_and_descendants(unit))
     if not include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    stmt = stmt.order_by(Person.name, Person.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paging.of_select(stmt, [Person.name, Person.id], cursor=cursor, limit=per_page, count=True)
 
 
 def member_counts() -> dict[int | None, int]:

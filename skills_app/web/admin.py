@@ -33,7 +33,7 @@ def _unit(value, permission: str = "manage_accounts") -> OrgUnit | None:
 @bp.get("/people")
 def people():
     policy.require(current_user, "manage_accounts")
-    page = org.directory(current_user, q=request.args.get("q"), include_inactive=True, page=request.args.get("page", 1, type=int))
+    page = org.directory(current_user, q=request.args.get("q"), include_inactive=True, cursor=request.args.get("cursor"))
     return render_template("admin/people.html", page=page, q=request.args.get("q", ""))
 
 
@@ -149,5 +149,5 @@ def delete_org_unit(unit_id: int):
 @bp.get("/audit")
 def audit_trail():
     action = request.args.get("action") or None
-    page = audit.trail(current_user, action=action, page=request.args.get("page", 1, type=int))
+    page = audit.trail(current_user, action=action, cursor=request.args.get("cursor"))
     return render_template("admin/audit.html", page=page, action=action or "")

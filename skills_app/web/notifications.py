@@ -11,7 +11,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def _notifications_page():
-    page = notifications.for_person(current_user, page=request.args.get("page", 1, type=int))
+    page = notifications.for_person(current_user, cursor=request.args.get("cursor"))
     return render_template("notifications/index.html", page=page, form=ConfirmForm(formdata=None))
 
 

@@ -17,7 +17,7 @@ def directory():
     unit = org.get_unit(current_user, unit_id, "browse_people") if unit_id else None
     page = org.directory(current_user, q=request.args.get("q"), unit=unit,
                          include_inactive=bool(request.args.get("inactive")) and policy.can(current_user, "manage_accounts"),
-                         page=request.args.get("page", 1, type=int))
+                         cursor=request.args.get("cursor"))
     return render_template("people/directory.html", page=page, units=org.all_units(), unit=unit, q=request.args.get("q", ""))
 
 

@@ -1,0 +1,139 @@
+"""One keyset pagination (skills_app/paging.py) for the pages and the API:
+every row exactly once, in order, forwards and back; a row written between
+two pages neither repeats nor skips one; a cursor that was not given is
+refused at its field."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from skills_app import paging
+from skills_app.errors import InvalidInput
+from skills_app.extensions import db
+from skills_app.policy import SYSTEM
+from skills_app.services import accounts, audit, org
+
+NAMES = ["Ann", "Ben", "Cai", "Dee", "Eve", "Fay", "Gus"]
+
+
+@pytest.fixture
+def staff(make_person):
+    return [make_person(name) for name in reversed(NAMES)]
+
+
+def walk(read, cursor=None):
+    """Every page forwards from ``cursor``: the pages' items and numbers."""
+    pages = []
+    while True:
+        page = read(cursor)
+        pages.append(page)
+        if page.next is None:
+            return pages
+        cursor = page.next
+
+
+def names(page) -> list[str]:
+    return [p.name for p in page.items]
+
+
+def test_pages_of_a_select_hold_every_row_once_in_order_and_lead_back(staff):
+    def read(cursor):
+        return org.directory(SYSTEM, cursor=cursor, per_page=3)
+
+    pages = walk(read)
+
+    assert [names(p) for p in pages] == [NAMES[:3], NAMES[3:6], NAMES[6:]]
+    assert [(p.number, p.pages, p.total) for p in pages] == [(1, 3, 7), (2, 3, 7), (3, 3, 7)]
+    assert pages[0].previous is None and pages[-1].next is None
+    back = read(pages[-1].previous)
+    assert names(back) == NAMES[3:6] and back.number == 2
+    first = read(back.previous)
+    assert names(first) == NAMES[:3] and first.number == 1 and first.previous is None
+
+
+def test_a_row_written_between_two_pages_neither_repeats_nor_skips_one(staff, make_person):
+    first = org.directory(SYSTEM, per_page=3)
+    make_person("Aaron")  # sorts before every row already read
+
+    rest = walk(lambda cursor: org.directory(SYSTEM, cursor=cursor, per_page=3), first.next)
+
+    assert names(first) + [n for page in rest for n in names(page)] == NAMES
+
+
+def test_newest_first_pages_break_ties_by_id(app, staff):
+    # Events written in one transaction share a timestamp on some databases: the id orders them.
+    for person in staff:
+        accounts.set_roles(SYSTEM, person, ["employee", "manager"])
+    db.session.commit()
+    everything = db.session.scalars(audit_query()).all()
+
+    pages = walk(lambda cursor: audit.trail(SYSTEM, cursor=cursor, per_page=4))
+
+    assert [e.id for page in pages for e in page.items] == [e.id for e in everything]
+    assert sum(len(page.items) for page in pages) == pages[0].total
+
+
+def audit_query():
+    from sqlalchemy import select
+
+    from skills_app.models import AuditEvent
+
+    return select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def test_a_list_built_in_python_pages_the_same_way():
+    items = [(letter, n) for n, letter in enumerate("abcdefg")]
+
+    pages = walk(lambda cursor: paging.of_list(items, key=lambda item: item, cursor=cursor, limit=3))
+
+    assert [page.items for page in pages] == [items[:3], items[3:6], items[6:]]
+    assert paging.of_list(items, key=lambda item: item, cursor=pages[1].previous, limit=3).items == items[:3]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "bzo1", "e30", "eyJrIjpbXSwibiI6MX0", "x" * 2000])
+def test_a_cursor_that_was_not_given_is_refused_at_its_field(cursor):
+    with pytest.raises(InvalidInput) as refused:
+        paging.decode(cursor)
+    assert refused.value.fields == {"cursor": "unknown cursor"}
+
+
+def test_the_directory_page_links_its_pages(app, staff, make_person, auth, monkeypatch):
+    auth.login(make_person("Hana HR", roles=("employee", "hr")))
+    real = org.directory
+    monkeypatch.setattr(org, "directory", lambda *args, **kwargs: real(*args, **{**kwargs, "per_page": 3}))
+
+    first = auth.client.get("/people?q=example").get_data(as_text=True)
+
+    # Everyone matches (by their address): three pages, and the search is kept from one to the next.
+    assert "Page 1 of 3 (8 in all)" in first and "Previous" not in first
+    following = html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', first).group(1))
+    assert "q=example" in following
+    second = auth.client.get(following).get_data(as_text=True)
+    assert "Page 2 of 3 (8 in all)" in second and "← Previous" in second and ">Dee<" in second
+
+
+def test_the_api_walks_a_list_with_its_cursor(app, client, staff):
+    from skills_app.services import tokens
+
+    hr = staff[0]
+    accounts.set_roles(SYSTEM, hr, ["employee", "hr"])
+    _, secret = tokens.create(SYSTEM, hr, "paging")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    seen, cursor = [], None
+    while True:
+        body = client.get("/api/v1/people", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                          headers=headers).get_json()
+        assert set(body) == {"items", "next"}
+        seen += [p["name"] for p in body["items"]]
+        cursor = body["next"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(NAMES) and len(seen) == len(NAMES)
+
+    refused = client.get("/api/v1/people?cursor=nonsense", headers=headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"]["fields"] == {"cursor": "unknown cursor"}
