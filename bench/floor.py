@@ -6,12 +6,12 @@ GAPS_SQL = """
 WITH req AS (
   SELECT pjr.person_id, rr.skill_id, rr.min_level AS required, jr.name AS job_role, NULL AS service
     FROM person_job_role pjr
-    JOIN role_requirement rr ON rr.job_role_id = pjr.job_role_id
+    JOIN requirement rr ON rr.job_role_id = pjr.job_role_id
     JOIN job_role jr ON jr.id = pjr.job_role_id
   UNION ALL
   SELECT ps.person_id, sr.skill_id, sr.min_level, NULL, s.name
     FROM person_service ps
-    JOIN service_requirement sr ON sr.service_id = ps.service_id
+    JOIN requirement sr ON sr.service_id = ps.service_id
     JOIN service s ON s.id = ps.service_id
 ),
 v AS (

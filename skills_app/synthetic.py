@@ -26,7 +26,7 @@ from skills_app.extensions import db
 from skills_app.importers.document import FrameworkDoc
 from skills_app.importers.sfia_text import SFIA_LEVEL_NAMES
 from skills_app.models import (
-    Assessment, Framework, JobRole, OrgUnit, Person, PersonRole, RoleRequirement, Service, ServiceRequirement, Skill,
+    Assessment, Framework, JobRole, OrgUnit, Person, PersonRole, Requirement, Service, Skill,
 )
 from skills_app.models.requirements import person_job_role, person_service
 
@@ -229,32 +229,32 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
     role_first = _next_id(JobRole)
     n_roles = max(5, min(60, people // 200))
     job_roles = [{"id": role_first + k, "name": f"{tag} role {k + 1}", "description": None, "created_at": now} for k in range(n_roles)]
-    requirement_id = _next_id(RoleRequirement)
+    requirement_id = _next_id(Requirement)
     role_requirements, role_skills = [], {}
     for role in job_roles:
         chosen = rng.sample(skill_ids, rng.randint(5, min(15, len(skill_ids))))
         role_skills[role["id"]] = []
         for skill_id in chosen:
             level = level_for(skill_id)
-            role_requirements.append({"id": requirement_id, "job_role_id": role["id"], "skill_id": skill_id, "min_level": level,
-                                      "essential": rng.random() < 0.75})
+            role_requirements.append({"id": requirement_id, "job_role_id": role["id"], "service_id": None, "skill_id": skill_id,
+                                      "min_level": level, "essential": rng.random() < 0.75, "headcount": 1})
             role_skills[role["id"]].append((skill_id, level))
             requirement_id += 1
     bulk_insert(JobRole.__table__, job_roles)
-    bulk_insert(RoleRequirement.__table__, role_requirements)
+    bulk_insert(Requirement.__table__, role_requirements)
 
     service_first = _next_id(Service)
     n_services = max(2, people // 500)
     services = [{"id": service_first + k, "name": f"{tag} service {k + 1}", "description": None, "created_at": now} for k in range(n_services)]
-    sreq_id = _next_id(ServiceRequirement)
     service_requirements = []
     for service in services:
         for skill_id in rng.sample(skill_ids, rng.randint(2, 5)):
-            service_requirements.append({"id": sreq_id, "service_id": service["id"], "skill_id": skill_id,
-                                         "min_level": level_for(skill_id), "headcount": rng.randint(1, 4)})
-            sreq_id += 1
+            service_requirements.append({"id": requirement_id, "job_role_id": None, "service_id": service["id"],
+                                         "skill_id": skill_id, "min_level": level_for(skill_id), "essential": True,
+                                         "headcount": rng.randint(1, 4)})
+            requirement_id += 1
     bulk_insert(Service.__table__, services)
-    bulk_insert(ServiceRequirement.__table__, service_requirements)
+    bulk_insert(Requirement.__table__, service_requirements)
     summary.job_roles, summary.services = len(job_roles), len(services)
 
     assignments, service_members, person_role = [], [], {}
@@ -307,8 +307,8 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
     bulk_insert(Assessment.__table__, rows)
     summary.assessments += len(rows)
     step(len(rows))
-    _reset_sequences([OrgUnit.__table__, Person.__table__, PersonRole.__table__, JobRole.__table__, RoleRequirement.__table__,
-                      Service.__table__, ServiceRequirement.__table__, Assessment.__table__])
+    _reset_sequences([OrgUnit.__table__, Person.__table__, PersonRole.__table__, JobRole.__table__, Requirement.__table__,
+                      Service.__table__, Assessment.__table__])
     # Fresh statistics, so that the planner knows the tables' new sizes.
     db.session.execute(text("ANALYZE"))
     from skills_app.services import audit

@@ -23,3 +23,47 @@ def test_database_is_at_head(app):
     head = ScriptDirectory.from_config(config).get_current_head()
     with db.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
+
+
+def test_the_requirements_of_job_roles_and_services_are_carried_into_one_table_and_back(app, load_seed_frameworks):
+    """0008 moves role_requirement and service_requirement rows into requirement;
+    going down moves them back, every value kept."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from skills_app.policy import SYSTEM
+    from skills_app.services import requirements
+
+    fw = load_seed_frameworks()
+    slmo, slm = fw["SFIA"].skills[0], fw["SLM"].skills[0]
+    role = requirements.save_job_role(SYSTEM, None, name="Service Level Manager", description=None)
+    requirements.set_role_requirement(SYSTEM, role, slmo, min_level=4, essential=True)
+    requirements.set_role_requirement(SYSTEM, role, slm, min_level=2, essential=False)
+    service = requirements.save_service(SYSTEM, None, name="Payroll platform", description=None)
+    requirements.set_service_requirement(SYSTEM, service, slmo, min_level=3, headcount=2)
+    db.session.commit()
+    ids = {"role": role.id, "service": service.id, "slmo": slmo.id, "slm": slm.id}
+    db.session.remove()
+
+    def rows(sql):
+        with db.engine.connect() as conn:
+            return {tuple(r) for r in conn.execute(text(sql))}
+
+    try:
+        downgrade(revision="0007")
+        assert rows("SELECT job_role_id, skill_id, min_level, essential FROM role_requirement") == {
+            (ids["role"], ids["slmo"], 4, True), (ids["role"], ids["slm"], 2, False)}
+        assert rows("SELECT service_id, skill_id, min_level, headcount FROM service_requirement") == {
+            (ids["service"], ids["slmo"], 3, 2)}
+    finally:
+        upgrade()
+    assert rows("SELECT job_role_id, service_id, skill_id, min_level, essential, headcount FROM requirement") == {
+        (ids["role"], None, ids["slmo"], 4, True, 1), (ids["role"], None, ids["slm"], 2, False, 1),
+        (None, ids["service"], ids["slmo"], 3, True, 2)}
+    # New rows get new ids after those carried over.
+    from skills_app.models import Service, Skill
+
+    requirements.set_service_requirement(SYSTEM, db.session.get(Service, ids["service"]), db.session.get(Skill, ids["slm"]),
+                                         min_level=2, headcount=1)
+    db.session.commit()
+    assert len({r[0] for r in rows("SELECT id FROM requirement")}) == 4

@@ -14,11 +14,11 @@ from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
 from skills_app.models.service_levels import (
     Holiday, ReviewBreach, ReviewDecision, ServiceLevelTarget, WorkingCalendarSettings,
 )
-from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, RoleRequirement, Service, ServiceRequirement
+from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, Requirement, Service
 
 __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
-    "Skill", "SkillLevel", "JobRole", "RoleRequirement", "Service", "ServiceRequirement", "Crosswalk", "CrosswalkLevel",
+    "Skill", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser",

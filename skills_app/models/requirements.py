@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
@@ -27,64 +27,73 @@ person_service = Table(
 )
 
 
-class JobRole(db.Model):
-    """A role profile: the skills a job needs, each at a minimum level."""
+class RequirementOwner:
+    """What job roles and services have alike: a unique name, a description,
+    the skill levels they need (``requirements``) and the people who hold or
+    run them (``people``). ``KIND`` is the name a Requirement knows it by."""
 
-    __tablename__ = "job_role"
+    KIND: str
+    LABEL: str
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    requirements: Mapped[list[RoleRequirement]] = relationship(
-        back_populates="job_role", cascade="all, delete-orphan", order_by="RoleRequirement.id"
+
+class JobRole(RequirementOwner, db.Model):
+    """A role profile: the skills a job needs, each at a minimum level, essential or desirable."""
+
+    __tablename__ = "job_role"
+    KIND, LABEL = "job_role", "job role"
+
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="job_role", cascade="all, delete-orphan", order_by="Requirement.id"
     )
     people: Mapped[list[Person]] = relationship(secondary=person_job_role, order_by="Person.name", back_populates="job_roles")
 
 
-class RoleRequirement(db.Model):
-    __tablename__ = "role_requirement"
-    __table_args__ = (UniqueConstraint("job_role_id", "skill_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_role_id: Mapped[int] = mapped_column(ForeignKey("job_role.id", ondelete="CASCADE"), index=True)
-    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
-    min_level: Mapped[int] = mapped_column(Integer)
-    essential: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    job_role: Mapped[JobRole] = relationship(back_populates="requirements")
-    skill: Mapped[Skill] = relationship()
-
-
-class Service(db.Model):
+class Service(RequirementOwner, db.Model):
     """A service the organisation runs ("Payroll platform"), and the skills it needs, with headcounts."""
 
     __tablename__ = "service"
+    KIND, LABEL = "service", "service"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    requirements: Mapped[list[ServiceRequirement]] = relationship(
-        back_populates="service", cascade="all, delete-orphan", order_by="ServiceRequirement.id"
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="Requirement.id"
     )
     people: Mapped[list[Person]] = relationship(secondary=person_service, order_by="Person.name", back_populates="services")
 
 
-class ServiceRequirement(db.Model):
-    __tablename__ = "service_requirement"
-    __table_args__ = (UniqueConstraint("service_id", "skill_id"),)
+class Requirement(db.Model):
+    """A skill at a minimum level that a job role or a service needs. For a job
+    role it is essential or desirable; for a service, ``headcount`` people must
+    hold it (a job role's requirement is essential, or not, with a headcount of
+    1; a service's is essential)."""
+
+    __tablename__ = "requirement"
+    __table_args__ = (
+        UniqueConstraint("job_role_id", "skill_id"),
+        UniqueConstraint("service_id", "skill_id"),
+        CheckConstraint("(job_role_id IS NULL) <> (service_id IS NULL)", name="one_owner"),
+        CheckConstraint("headcount >= 1", name="headcount"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_role.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
     min_level: Mapped[int] = mapped_column(Integer)
+    essential: Mapped[bool] = mapped_column(Boolean, default=True)
     headcount: Mapped[int] = mapped_column(Integer, default=1)
 
-    service: Mapped[Service] = relationship(back_populates="requirements")
+    job_role: Mapped[JobRole | None] = relationship(back_populates="requirements")
+    service: Mapped[Service | None] = relationship(back_populates="requirements")
     skill: Mapped[Skill] = relationship()
+
+    @property
+    def owner(self) -> JobRole | Service:
+        return self.job_role or self.service
 
 
 class Crosswalk(db.Model):

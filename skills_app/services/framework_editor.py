@@ -28,7 +28,7 @@ from skills_app.importers.document import (
     FrameworkDoc, FrameworkInfo, LevelInfo, SkillInfo, SkillLevelInfo, _message, format_path,
 )
 from skills_app.models import (
-    Assessment, Descriptor, Framework, FrameworkLevel, RoleRequirement, ServiceRequirement, Skill, SkillLevel,
+    Assessment, Descriptor, Framework, FrameworkLevel, Requirement, Skill, SkillLevel,
 )
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
@@ -335,7 +335,7 @@ def remove_skill(actor, skill: Skill) -> None:
     framework = skill.framework
     _require_draft(framework)
     uses = []
-    for model, what in ((Assessment, "assessment"), (RoleRequirement, "job role requirement"), (ServiceRequirement, "service requirement")):
+    for model, what in ((Assessment, "assessment"), (Requirement, "job role or service requirement")):
         n = db.session.scalar(select(func.count()).select_from(model).where(model.skill_id == skill.id)) or 0
         if n:
             uses.append(f"{n} {what}{'s' if n != 1 else ''}")

@@ -35,7 +35,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import (
-    Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, RoleRequirement, Service, ServiceRequirement, Skill,
+    Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, Requirement, Service, Skill,
 )
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.reports import coverage, training
@@ -108,24 +108,23 @@ def _requirements(people=_everyone):
     from_roles = (
         select(
             person_job_role.c.person_id.label("person_id"),
-            RoleRequirement.skill_id.label("skill_id"),
-            RoleRequirement.min_level.label("required_level"),
-            RoleRequirement.essential.label("essential"),
+            Requirement.skill_id.label("skill_id"),
+            Requirement.min_level.label("required_level"),
+            Requirement.essential.label("essential"),
             JobRole.id.label("job_role_id"), JobRole.name.label("job_role"),
             null().label("service_id"), null().label("service"),
         )
-        .join(RoleRequirement, RoleRequirement.job_role_id == person_job_role.c.job_role_id)
+        .join(Requirement, Requirement.job_role_id == person_job_role.c.job_role_id)
         .join(JobRole, JobRole.id == person_job_role.c.job_role_id)
         .where(people(person_job_role.c.person_id))
     )
     from_services = (
         select(
-            person_service.c.person_id, ServiceRequirement.skill_id, ServiceRequirement.min_level,
-            true().label("essential"),
+            person_service.c.person_id, Requirement.skill_id, Requirement.min_level, Requirement.essential,
             null(), null(),
             Service.id, Service.name,
         )
-        .join(ServiceRequirement, ServiceRequirement.service_id == person_service.c.service_id)
+        .join(Requirement, Requirement.service_id == person_service.c.service_id)
         .join(Service, Service.id == person_service.c.service_id)
         .where(people(person_service.c.person_id))
     )
@@ -424,9 +423,9 @@ def service_coverage(actor, *, service: str | None = None) -> pd.DataFrame:
     level met through a crosswalk counts, and expired levels do not."""
     df = frame(actor, Filters(service=service))
     df = df[df["service_id"].notna()]
-    stmt = (select(ServiceRequirement)
-            .options(selectinload(ServiceRequirement.service), selectinload(ServiceRequirement.skill).selectinload(Skill.framework))
-            .join(Service).order_by(Service.name, ServiceRequirement.id))
+    stmt = (select(Requirement)
+            .options(selectinload(Requirement.service), selectinload(Requirement.skill).selectinload(Skill.framework))
+            .join(Service).order_by(Service.name, Requirement.id))
     records = []
     for req in db.session.scalars(stmt):
         if service and req.service.name.lower() != service.lower():

@@ -10,40 +10,44 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.models import JobRole, Person, RoleRequirement, Service, ServiceRequirement, Skill
-from skills_app.models.requirements import person_job_role, person_service
+from skills_app.models import JobRole, Person, Requirement, Service, Skill
+from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
 
 
 # -- look-ups -------------------------------------------------------------------
 
-def job_roles(actor) -> list[JobRole]:
+def _owners(actor, model: type[RequirementOwner]) -> list:
     policy.require(actor, "view_requirements")
-    stmt = select(JobRole).options(selectinload(JobRole.requirements).selectinload(RoleRequirement.skill).selectinload(Skill.framework)).order_by(JobRole.name)
+    stmt = (select(model).options(selectinload(model.requirements).selectinload(Requirement.skill).selectinload(Skill.framework))
+            .order_by(model.name))
     return list(db.session.scalars(stmt))
+
+
+def job_roles(actor) -> list[JobRole]:
+    return _owners(actor, JobRole)
 
 
 def services(actor) -> list[Service]:
+    return _owners(actor, Service)
+
+
+def get_owner(actor, model: type[RequirementOwner], owner_id: int):
+    """A job role or a service by id."""
     policy.require(actor, "view_requirements")
-    stmt = select(Service).options(selectinload(Service.requirements).selectinload(ServiceRequirement.skill).selectinload(Skill.framework)).order_by(Service.name)
-    return list(db.session.scalars(stmt))
+    owner = db.session.get(model, owner_id)
+    if owner is None:
+        raise NotFound(f"no such {model.LABEL}")
+    return owner
 
 
 def get_job_role(actor, role_id: int) -> JobRole:
-    policy.require(actor, "view_requirements")
-    role = db.session.get(JobRole, role_id)
-    if role is None:
-        raise NotFound("no such job role")
-    return role
+    return get_owner(actor, JobRole, role_id)
 
 
 def get_service(actor, service_id: int) -> Service:
-    policy.require(actor, "view_requirements")
-    service = db.session.get(Service, service_id)
-    if service is None:
-        raise NotFound("no such service")
-    return service
+    return get_owner(actor, Service, service_id)
 
 
 def headcounts() -> tuple[dict[int, int], dict[int, int]]:
@@ -69,9 +73,10 @@ def _clean_name(name: str, what: str) -> str:
     return name
 
 
-def _save_named(actor, model, row, *, name: str, description: str | None, what: str):
-    """Create or rename a job role or a service: names are unique, whatever their case."""
+def save_owner(actor, model: type[RequirementOwner], row, *, name: str, description: str | None):
+    """Create (``row`` None) or rename a job role or a service: names are unique, whatever their case."""
     policy.require(actor, "manage_requirements")
+    what = model.LABEL
     name = _clean_name(name, what)
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash is not row:
@@ -88,11 +93,11 @@ def _save_named(actor, model, row, *, name: str, description: str | None, what: 
 
 
 def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None) -> JobRole:
-    return _save_named(actor, JobRole, role, name=name, description=description, what="job role")
+    return save_owner(actor, JobRole, role, name=name, description=description)
 
 
 def save_service(actor, service: Service | None, *, name: str, description: str | None) -> Service:
-    return _save_named(actor, Service, service, name=name, description=description, what="service")
+    return save_owner(actor, Service, service, name=name, description=description)
 
 
 def _check_level(skill: Skill, level: int) -> None:
@@ -102,57 +107,50 @@ def _check_level(skill: Skill, level: int) -> None:
                                            f"{', '.join(map(str, defined)) or 'none'}; {level} is not one of them")
 
 
-def set_role_requirement(actor, role: JobRole, skill: Skill, *, min_level: int, essential: bool) -> RoleRequirement:
+def _needs(owner, skill: Skill, req: Requirement) -> str:
+    where = f"{skill.framework.code} {skill.code} {req.min_level}"
+    if isinstance(owner, Service):
+        return f"{owner.name} needs {req.headcount} at {where} or above"
+    return f"{owner.name} needs {where} ({'essential' if req.essential else 'desirable'})"
+
+
+def set_requirement(actor, owner: JobRole | Service, skill: Skill, *, min_level: int, essential: bool = True,
+                    headcount: int = 1) -> Requirement:
+    """``owner`` needs ``skill`` at ``min_level`` or above: a job role's
+    requirement essential or desirable, a service's held by ``headcount``
+    people. Set again, the requirement changes."""
     policy.require(actor, "manage_requirements")
     _check_level(skill, min_level)
-    req = next((r for r in role.requirements if r.skill_id == skill.id), None)
-    before = (req.min_level, req.essential) if req else None
-    if req is None:
-        req = RoleRequirement(skill=skill, min_level=min_level, essential=essential)
-        role.requirements.append(req)
-    req.min_level, req.essential = min_level, essential
-    db.session.flush()
-    kind = "essential" if essential else "desirable"
-    audit.record(actor, "job_role.requirement_set", role,
-                 summary=f"{role.name} needs {skill.framework.code} {skill.code} {min_level} ({kind})",
-                 data={"skill_id": skill.id, "from": before, "to": [min_level, essential]})
-    return req
-
-
-def remove_role_requirement(actor, role: JobRole, requirement_id: int) -> None:
-    policy.require(actor, "manage_requirements")
-    req = next((r for r in role.requirements if r.id == requirement_id), None)
-    if req is None:
-        raise NotFound("no such requirement on this job role")
-    role.requirements.remove(req)
-    db.session.flush()
-    audit.record(actor, "job_role.requirement_removed", role, summary=f"{role.name} no longer needs {req.skill.code}")
-
-
-def set_service_requirement(actor, service: Service, skill: Skill, *, min_level: int, headcount: int) -> ServiceRequirement:
-    policy.require(actor, "manage_requirements")
-    _check_level(skill, min_level)
-    if headcount < 1 or headcount > 10000:
+    if not 1 <= headcount <= 10000:
         raise InvalidInput.on("headcount", "a headcount is a whole number from 1")
-    req = next((r for r in service.requirements if r.skill_id == skill.id), None)
+    req = next((r for r in owner.requirements if r.skill_id == skill.id), None)
+    before = [req.min_level, req.essential, req.headcount] if req else None
     if req is None:
-        req = ServiceRequirement(skill=skill, min_level=min_level, headcount=headcount)
-        service.requirements.append(req)
-    req.min_level, req.headcount = min_level, headcount
+        req = Requirement(skill=skill)
+        owner.requirements.append(req)
+    req.min_level, req.essential, req.headcount = min_level, essential, headcount
     db.session.flush()
-    audit.record(actor, "service.requirement_set", service,
-                 summary=f"{service.name} needs {headcount} at {skill.framework.code} {skill.code} {min_level} or above")
+    audit.record(actor, f"{owner.KIND}.requirement_set", owner, summary=_needs(owner, skill, req),
+                 data={"skill_id": skill.id, "from": before, "to": [min_level, essential, headcount]})
     return req
 
 
-def remove_service_requirement(actor, service: Service, requirement_id: int) -> None:
+def set_role_requirement(actor, role: JobRole, skill: Skill, *, min_level: int, essential: bool) -> Requirement:
+    return set_requirement(actor, role, skill, min_level=min_level, essential=essential)
+
+
+def set_service_requirement(actor, service: Service, skill: Skill, *, min_level: int, headcount: int) -> Requirement:
+    return set_requirement(actor, service, skill, min_level=min_level, headcount=headcount)
+
+
+def remove_requirement(actor, owner: JobRole | Service, requirement_id: int) -> None:
     policy.require(actor, "manage_requirements")
-    req = next((r for r in service.requirements if r.id == requirement_id), None)
+    req = next((r for r in owner.requirements if r.id == requirement_id), None)
     if req is None:
-        raise NotFound("no such requirement on this service")
-    service.requirements.remove(req)
+        raise NotFound(f"no such requirement on this {owner.LABEL}")
+    owner.requirements.remove(req)
     db.session.flush()
-    audit.record(actor, "service.requirement_removed", service, summary=f"{service.name} no longer needs {req.skill.code}")
+    audit.record(actor, f"{owner.KIND}.requirement_removed", owner, summary=f"{owner.name} no longer needs {req.skill.code}")
 
 
 def assign(actor, person: Person, *, job_roles: list[JobRole], services: list[Service]) -> None:
@@ -218,32 +216,22 @@ def load_file(actor, data: dict, source: str) -> LoadReport:
     report = LoadReport()
     if not isinstance(data, dict) or not set(data) <= {"job_roles", "services", "assignments"}:
         raise InvalidInput(f"{source}: expected the keys job_roles, services and assignments")
-    roles_by_name = {r.name.lower(): r for r in db.session.scalars(select(JobRole))}
-    services_by_name = {s.name.lower(): s for s in db.session.scalars(select(Service))}
-    for i, item in enumerate(data.get("job_roles") or []):
-        where = f"{source}: job_roles[{i}]"
-        role = roles_by_name.get(str(item.get("name", "")).lower())
-        if role is None or role.description != item.get("description"):
-            role = save_job_role(actor, role, name=item.get("name"), description=item.get("description"))
-            roles_by_name[role.name.lower()] = role
-        for j, req in enumerate(item.get("requirements") or []):
-            skill = _skill(req, f"{where}.requirements[{j}]")
-            existing = next((r for r in role.requirements if r.skill_id == skill.id), None)
-            level, essential = int(req.get("level")), bool(req.get("essential", True))
-            if existing is None or (existing.min_level, existing.essential) != (level, essential):
-                set_role_requirement(actor, role, skill, min_level=level, essential=essential)
-    for i, item in enumerate(data.get("services") or []):
-        where = f"{source}: services[{i}]"
-        service = services_by_name.get(str(item.get("name", "")).lower())
-        if service is None or service.description != item.get("description"):
-            service = save_service(actor, service, name=item.get("name"), description=item.get("description"))
-            services_by_name[service.name.lower()] = service
-        for j, req in enumerate(item.get("requirements") or []):
-            skill = _skill(req, f"{where}.requirements[{j}]")
-            existing = next((r for r in service.requirements if r.skill_id == skill.id), None)
-            level, headcount = int(req.get("level")), int(req.get("headcount", 1))
-            if existing is None or (existing.min_level, existing.headcount) != (level, headcount):
-                set_service_requirement(actor, service, skill, min_level=level, headcount=headcount)
+    by_name = {model: {row.name.lower(): row for row in db.session.scalars(select(model))} for model in (JobRole, Service)}
+    for key, model in (("job_roles", JobRole), ("services", Service)):
+        for i, item in enumerate(data.get(key) or []):
+            where = f"{source}: {key}[{i}]"
+            owner = by_name[model].get(str(item.get("name", "")).lower())
+            if owner is None or owner.description != item.get("description"):
+                owner = save_owner(actor, model, owner, name=item.get("name"), description=item.get("description"))
+                by_name[model][owner.name.lower()] = owner
+            for j, req in enumerate(item.get("requirements") or []):
+                skill = _skill(req, f"{where}.requirements[{j}]")
+                wanted = {"min_level": int(req.get("level")), "essential": bool(req.get("essential", True)),
+                          "headcount": int(req.get("headcount", 1))}
+                existing = next((r for r in owner.requirements if r.skill_id == skill.id), None)
+                if existing is None or any(getattr(existing, k) != v for k, v in wanted.items()):
+                    set_requirement(actor, owner, skill, **wanted)
+    roles_by_name, services_by_name = by_name[JobRole], by_name[Service]
     changed = 0
     for i, item in enumerate(data.get("assignments") or []):
         where = f"{source}: assignments[{i}]"

@@ -2,20 +2,49 @@
 levels; who holds and runs them; and the crosswalks between frameworks."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.models import JobRole, Service
 from skills_app.services import accounts, crosswalks, frameworks, requirements
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.requirements import NamedForm, NewRoleForm, NewServiceForm, RoleRequirementForm, ServiceRequirementForm, AssignmentForm
+from skills_app.web.forms.requirements import AssignmentForm, NamedForm, NewRoleForm, NewServiceForm, RequirementForm
 
 bp = Blueprint("requirements", __name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the pages of a job role and of a service."""
+
+    model: type
+    endpoint: str  # the owner's page; its URL names the owner's id as ``<id_arg>``
+    id_arg: str
+    remove_endpoint: str
+    lacks: str  # the requirement form's field this kind does not have
+    needs: Callable[[object, object, RequirementForm], str]  # what a saved requirement is told as
+
+
+ROLE = Kind(JobRole, "requirements.role", "role_id", "requirements.remove_role_requirement", "headcount",
+            lambda owner, skill, form: f"{owner.name} now needs {skill.code} at level {form.min_level.data}.")
+SERVICE = Kind(Service, "requirements.service", "service_id", "requirements.remove_service_requirement", "essential",
+               lambda owner, skill, form: f"{owner.name} now needs {form.headcount.data} at {skill.code} {form.min_level.data}.")
 
 
 def _skill_choices():
     return [(str(s.id), f"{s.framework.code} {s.framework.version} · {s.code} {s.name} (levels {', '.join(map(str, s.defined_levels))})")
             for s in requirements.skill_choices()]
+
+
+def _requirement_form(kind: Kind, **options) -> RequirementForm:
+    form = RequirementForm(prefix="req", **options)
+    del form[kind.lacks]
+    form.skill.choices = _skill_choices()
+    return form
 
 
 def _index_page(new_role=None, new_service=None):
@@ -32,105 +61,83 @@ def index():
     return _index_page()
 
 
+def _create(kind: Kind, form, **page):
+    policy.require(current_user, "manage_requirements")
+    return handle(form, lambda: requirements.save_owner(current_user, kind.model, None, name=form.name.data,
+                                                        description=form.description.data),
+                  page=lambda: _index_page(**page),
+                  done=lambda owner: success(f"Added the {kind.model.LABEL} {owner.name}. Now add the skills it needs.",
+                                             kind.endpoint, **{kind.id_arg: owner.id}))
+
+
 @bp.post("/requirements/roles")
 def create_role():
-    policy.require(current_user, "manage_requirements")
     form = NewRoleForm()
-    return handle(form, lambda: requirements.save_job_role(current_user, None, name=form.name.data, description=form.description.data),
-                  page=lambda: _index_page(new_role=form),
-                  done=lambda role: success(f"Added the job role {role.name}. Now add the skills it needs.",
-                                            "requirements.role", role_id=role.id))
+    return _create(ROLE, form, new_role=form)
 
 
 @bp.post("/requirements/services")
 def create_service():
-    policy.require(current_user, "manage_requirements")
     form = NewServiceForm()
-    return handle(form, lambda: requirements.save_service(current_user, None, name=form.name.data, description=form.description.data),
-                  page=lambda: _index_page(new_service=form),
-                  done=lambda service: success(f"Added the service {service.name}. Now add the skills it needs.",
-                                               "requirements.service", service_id=service.id))
+    return _create(SERVICE, form, new_service=form)
 
 
-def _role_page(role, details=None, add=None):
-    add = add or RoleRequirementForm(formdata=None, prefix="req")
-    add.skill.choices = _skill_choices()
-    return render_template("requirements/role.html", role=role, details=details or NamedForm(formdata=None, obj=role, prefix="details"),
-                           add=add, confirm=ConfirmForm(formdata=None))
+def _owner_page(kind: Kind, owner, details=None, add=None):
+    return render_template("requirements/owner.html", kind=kind, owner=owner,
+                           details=details or NamedForm(formdata=None, obj=owner, prefix="details"),
+                           add=add or _requirement_form(kind, formdata=None), confirm=ConfirmForm(formdata=None))
+
+
+def _owner(kind: Kind, owner_id: int):
+    """A job role's or a service's page: what it needs; HR changes its name and its requirements."""
+    owner = requirements.get_owner(current_user, kind.model, owner_id)
+    if request.method == "GET":
+        return _owner_page(kind, owner)
+    policy.require(current_user, "manage_requirements")
+    here = {kind.id_arg: owner.id}
+    details = NamedForm(prefix="details")
+    if details.submit.data:
+        return handle(details, lambda: requirements.save_owner(current_user, kind.model, owner, name=details.name.data,
+                                                              description=details.description.data),
+                      page=lambda: _owner_page(kind, owner, details=details),
+                      done=lambda _: success(f"Saved {owner.name}.", kind.endpoint, **here))
+    add = _requirement_form(kind)
+
+    def require():
+        skill = frameworks.get_skill(current_user, int(add.skill.data))
+        values = {"essential": add.essential.data == "1"} if "essential" in add else {"headcount": add.headcount.data}
+        requirements.set_requirement(current_user, owner, skill, min_level=add.min_level.data, **values)
+        return skill
+
+    return handle(add, require, page=lambda: _owner_page(kind, owner, add=add),
+                  done=lambda skill: success(kind.needs(owner, skill, add), kind.endpoint, **here))
+
+
+def _remove(kind: Kind, owner_id: int, requirement_id: int):
+    owner = requirements.get_owner(current_user, kind.model, owner_id)
+    return handle(ConfirmForm(), lambda: requirements.remove_requirement(current_user, owner, requirement_id),
+                  page=lambda: _owner_page(kind, owner),
+                  done=lambda _: success("Requirement removed.", kind.endpoint, **{kind.id_arg: owner.id}))
 
 
 @bp.route("/requirements/roles/<int:role_id>", methods=["GET", "POST"])
 def role(role_id: int):
-    role = requirements.get_job_role(current_user, role_id)
-    if request.method == "GET":
-        return _role_page(role)
-    policy.require(current_user, "manage_requirements")
-    details = NamedForm(prefix="details")
-    if details.submit.data:
-        return handle(details, lambda: requirements.save_job_role(current_user, role, name=details.name.data,
-                                                                 description=details.description.data),
-                      page=lambda: _role_page(role, details=details),
-                      done=lambda _: success(f"Saved {role.name}.", "requirements.role", role_id=role.id))
-    add = RoleRequirementForm(prefix="req")
-    add.skill.choices = _skill_choices()
-
-    def require():
-        skill = frameworks.get_skill(current_user, int(add.skill.data))
-        requirements.set_role_requirement(current_user, role, skill, min_level=add.min_level.data, essential=add.essential.data == "1")
-        return skill
-
-    return handle(add, require, page=lambda: _role_page(role, add=add),
-                  done=lambda skill: success(f"{role.name} now needs {skill.code} at level {add.min_level.data}.",
-                                             "requirements.role", role_id=role.id))
+    return _owner(ROLE, role_id)
 
 
 @bp.post("/requirements/roles/<int:role_id>/requirements/<int:requirement_id>/delete")
 def remove_role_requirement(role_id: int, requirement_id: int):
-    role = requirements.get_job_role(current_user, role_id)
-    return handle(ConfirmForm(), lambda: requirements.remove_role_requirement(current_user, role, requirement_id),
-                  page=lambda: _role_page(role),
-                  done=lambda _: success("Requirement removed.", "requirements.role", role_id=role.id))
-
-
-def _service_page(service, details=None, add=None):
-    add = add or ServiceRequirementForm(formdata=None, prefix="req")
-    add.skill.choices = _skill_choices()
-    return render_template("requirements/service.html", service=service,
-                           details=details or NamedForm(formdata=None, obj=service, prefix="details"), add=add,
-                           confirm=ConfirmForm(formdata=None))
+    return _remove(ROLE, role_id, requirement_id)
 
 
 @bp.route("/requirements/services/<int:service_id>", methods=["GET", "POST"])
 def service(service_id: int):
-    service = requirements.get_service(current_user, service_id)
-    if request.method == "GET":
-        return _service_page(service)
-    policy.require(current_user, "manage_requirements")
-    details = NamedForm(prefix="details")
-    if details.submit.data:
-        return handle(details, lambda: requirements.save_service(current_user, service, name=details.name.data,
-                                                                description=details.description.data),
-                      page=lambda: _service_page(service, details=details),
-                      done=lambda _: success(f"Saved {service.name}.", "requirements.service", service_id=service.id))
-    add = ServiceRequirementForm(prefix="req")
-    add.skill.choices = _skill_choices()
-
-    def require():
-        skill = frameworks.get_skill(current_user, int(add.skill.data))
-        requirements.set_service_requirement(current_user, service, skill, min_level=add.min_level.data, headcount=add.headcount.data)
-        return skill
-
-    return handle(add, require, page=lambda: _service_page(service, add=add),
-                  done=lambda skill: success(f"{service.name} now needs {add.headcount.data} at {skill.code} {add.min_level.data}.",
-                                             "requirements.service", service_id=service.id))
+    return _owner(SERVICE, service_id)
 
 
 @bp.post("/requirements/services/<int:service_id>/requirements/<int:requirement_id>/delete")
 def remove_service_requirement(service_id: int, requirement_id: int):
-    service = requirements.get_service(current_user, service_id)
-    return handle(ConfirmForm(), lambda: requirements.remove_service_requirement(current_user, service, requirement_id),
-                  page=lambda: _service_page(service),
-                  done=lambda _: success("Requirement removed.", "requirements.service", service_id=service.id))
+    return _remove(SERVICE, service_id, requirement_id)
 
 
 @bp.route("/people/<int:person_id>/assignments", methods=["GET", "POST"])

@@ -13,26 +13,27 @@ class NamedForm(Form):
     submit = SubmitField("Save")
 
 
-class NewRoleForm(Form):
-    name = StringField("New job role", id="new-role-name", validators=[DataRequired(message="A job role needs a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+def _new_named_form(label: str, field_id: str, what: str) -> type[Form]:
+    """The form that adds a job role (or a service) by name, on the requirements page."""
+
+    class NewNamedForm(Form):
+        name = StringField(label, id=field_id, validators=[DataRequired(message=f"A {what} needs a name."), Length(max=200)])
+        description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+
+    return NewNamedForm
 
 
-class NewServiceForm(Form):
-    name = StringField("New service", id="new-service-name", validators=[DataRequired(message="A service needs a name."), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+NewRoleForm = _new_named_form("New job role", "new-role-name", "job role")
+NewServiceForm = _new_named_form("New service", "new-service-name", "service")
 
 
-class RoleRequirementForm(Form):
+class RequirementForm(Form):
+    """A skill a job role or a service needs; the view removes the field the
+    kind does not have (a job role's ``essential``, a service's ``headcount``)."""
+
     skill = SelectField("Skill", choices=[], validate_choice=True)
     min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     essential = SelectField("Essential or desirable", choices=[("1", "Essential"), ("0", "Desirable")])
-    submit = SubmitField("Add or update requirement")
-
-
-class ServiceRequirementForm(Form):
-    skill = SelectField("Skill", choices=[], validate_choice=True)
-    min_level = IntegerField("Minimum level", validators=[DataRequired(), NumberRange(min=0, max=99)])
     headcount = IntegerField("People needed at this level or above", default=1, validators=[DataRequired(), NumberRange(min=1, max=10000)])
     submit = SubmitField("Add or update requirement")
 
