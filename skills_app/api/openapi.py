@@ -135,7 +135,7 @@ def document() -> dict:
             "getFramework", "A framework file",
             {"200": _json(_ref("FrameworkDoc"), "The framework version as the native framework file, as JSON (what "
                                                 "`skills-app frameworks export CODE --format json` prints).")},
-            errors=(404,), tags=["frameworks"], params=[
+            errors=(404, 422), tags=["frameworks"], params=[
                 {"name": "code", "in": "path", "required": True, "description": "The framework's code (any case).",
                  "schema": {"type": "string", "minLength": 1}},
                 {"name": "version", "in": "query", "required": False, "description": "The version; the newest when left out.",
