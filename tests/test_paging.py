@@ -137,3 +137,68 @@ def test_the_api_walks_a_list_with_its_cursor(app, client, staff):
     refused = client.get("/api/v1/people?cursor=nonsense", headers=headers)
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"]["fields"] == {"cursor": "unknown cursor"}
+
+
+@pytest.fixture
+def gap_world(load_seed_frameworks, make_person):
+    """Seven people holding a job role that needs two skills (one through a unit-less person), and an HR token."""
+    from skills_app.services import requirements, tokens
+
+    fw = load_seed_frameworks()
+    role = requirements.save_job_role(SYSTEM, None, name="Service Level Manager", description=None)
+    requirements.set_role_requirement(SYSTEM, role, fw["SFIA"].skills[0], min_level=4, essential=True)
+    requirements.set_role_requirement(SYSTEM, role, fw["SLM"].skills[0], min_level=2, essential=False)
+    for n, name in enumerate(NAMES):
+        person = make_person(name, unit=None if n == 3 else f"Acme/Team {n % 2}")
+        requirements.assign(SYSTEM, person, job_roles=[role], services=[])
+    hr = make_person("Hana HR", roles=("employee", "hr"))
+    _, secret = tokens.create(SYSTEM, hr, "paging")
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def api_walk(client, path, headers, limit):
+    items, cursor = [], None
+    while True:
+        body = client.get(path, query_string={"limit": limit, **({"cursor": cursor} if cursor else {})}, headers=headers).get_json()
+        items += body["items"]
+        cursor = body["next"]
+        if cursor is None:
+            return items
+
+
+def test_the_gap_report_pages_hold_every_row_once_in_the_order_of_the_whole(client, gap_world):
+    from skills_app.services import gaps
+
+    whole = gaps.frame(SYSTEM)
+    order = [(r.person, r.skill) for r in whole.itertuples()]
+
+    items = api_walk(client, "/api/v1/reports/gaps", gap_world, limit=3)
+
+    assert [(i["person"], i["skill"]) for i in items] == order
+    assert len(order) == 14 and len(set(order)) == 14
+    # The person without an org unit comes first, on every database.
+    assert order[0][0] == NAMES[3]
+
+
+def test_the_gap_report_page_links_its_pages(app, gap_world, make_person, auth, monkeypatch):
+    from skills_app.web import reports
+
+    monkeypatch.setattr(reports, "PER_PAGE", 5)
+    auth.login(make_person("Henry HR", roles=("employee", "hr")))
+
+    first = auth.client.get("/reports/gaps?essential=1").get_data(as_text=True)
+
+    assert "Page 1 of 2" in first and "← Previous" not in first
+    following = html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', first).group(1))
+    assert "essential=1" in following
+    second = auth.client.get(following).get_data(as_text=True)
+    assert "Page 2 of 2" in second and "← Previous" in second and "Next →" not in second
+
+
+def test_training_needs_page_in_their_order_of_urgency(client, gap_world):
+    whole = client.get("/api/v1/reports/training-needs", query_string={"limit": 200}, headers=gap_world).get_json()
+
+    items = api_walk(client, "/api/v1/reports/training-needs", gap_world, limit=1)
+
+    assert items == whole["items"] and len(items) == 2 and whole["next"] is None

@@ -7,8 +7,6 @@ handler, and any error rolls back, as for every request
 (skills_app/web/transaction.py)."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from datetime import date
@@ -16,7 +14,7 @@ from datetime import date
 from flask import Blueprint, Response, g, jsonify, render_template, request
 from pydantic import BaseModel, ValidationError
 
-from skills_app import throttle
+from skills_app import paging, throttle
 from skills_app.api import schemas
 from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
@@ -149,29 +147,6 @@ def query(model: type[BaseModel], lists: tuple[str, ...] = ()):
         elif name in request.args:
             data[name] = request.args[name]
     return validate(model, data)
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, number = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("ascii").partition(":")
-        offset = int(number)
-        if kind != "o" or offset < 0 or offset > 10**9:
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeError):
-        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this API gave.") from None
-    return offset
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def page_of(items: list, page: schemas.Page, offset: int) -> dict:
-    """``items`` holds up to limit + 1 entries from ``offset`` on."""
-    more = len(items) > page.limit
-    return {"items": items[: page.limit], "next": _cursor(offset + page.limit) if more else None}
 
 
 def _text(value: str) -> str:
@@ -390,19 +365,17 @@ def gap_report():
     q, filters = _report_query()
     if q.format == "csv":
         return _csv(export.to_csv(gaps.frame(actor(), filters)[gap_tables.COLUMNS]), "gap-report")
-    offset = _offset(q.cursor)
-    rows = gap_tables.rows(gaps.frame(actor(), filters, limit=q.limit + 1, offset=offset))
-    return jsonify(page_of(rows, q, offset))
+    found = gaps.page(actor(), filters, cursor=q.cursor, limit=q.limit)
+    return jsonify({"items": gap_tables.rows(found.items), "next": found.next})
 
 
 @bp.get("/reports/training-needs")
 def training_needs():
     q, filters = _report_query()
     cohorts, _people = gaps.training_needs(actor(), filters)
-    data = cohorts[training.COLUMNS]
     if q.format == "csv":
-        return _csv(export.to_csv(data), "training-needs")
-    offset = _offset(q.cursor)
-    records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk"))
-               for r in gap_tables.group_records(data.iloc[offset: offset + q.limit + 1])]
-    return jsonify(page_of(records, q, offset))
+        return _csv(export.to_csv(cohorts[training.COLUMNS]), "training-needs")
+    records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk", "skill_id"))
+               for r in gap_tables.group_records(cohorts[training.COLUMNS + ["skill_id"]])]
+    found = paging.of_list(records, training.order_key, cursor=q.cursor, limit=q.limit)
+    return jsonify(found.as_json(lambda r: {k: v for k, v in r.items() if k != "skill_id"}))

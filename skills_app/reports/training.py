@@ -45,10 +45,17 @@ def cohorts(df: pd.DataFrame, risky: set[tuple[int, int]]) -> tuple[pd.DataFrame
             "org_units": "; ".join(f"{unit} ({n})" for unit, n in units.items()),
             "who": "; ".join(sorted(group["person"])), "skill_id": int(skill_id),
         })
-    table = pd.DataFrame(cohorts)
-    table["rank"] = table["services_at_risk"] * 1_000_000 + table["essential"] * 1_000 + table["people"]
-    table = table.sort_values(["rank", "framework", "skill", "to_level"], ascending=[False, True, True, True]).drop(columns="rank")
-    return table.reset_index(drop=True)[COLUMNS + ["skill_id"]], per_person
+    table = pd.DataFrame(sorted(cohorts, key=order_key))
+    return table[COLUMNS + ["skill_id"]], per_person
+
+
+def order_key(cohort: dict) -> tuple:
+    """The order of the cohorts, most urgent first (services at risk, then
+    essential requirements, then size), and the key a page of them is read by."""
+    rank = int(cohort["services_at_risk"]) * 1_000_000 + int(cohort["essential"]) * 1_000 + int(cohort["people"])
+    from_level = cohort["from_level"]
+    return (-rank, str(cohort["framework"]), str(cohort["skill"]), int(cohort["to_level"]),
+            -1 if from_level is None else int(from_level), int(cohort["skill_id"]))
 
 
 def _priority(at_risk: int, essential: int) -> str:

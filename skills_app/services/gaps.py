@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, func, literal, literal_column, null, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import (
@@ -272,13 +272,37 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         stmt = stmt.where(reqs.c.essential.is_(True))
     if filters.status:
         stmt = stmt.where(status.in_(filters.status))
-    # A stable order people can read; byte order ("C") on PostgreSQL, which sorts a
-    # million rows several times faster than a linguistic collation.
-    text_order = [OrgUnit.path, Person.name, Framework.code, Skill.code, reqs.c.job_role, reqs.c.service]
-    if dialect == "postgresql":
-        text_order = [column.collate("C") for column in text_order]
-    path, name, framework, skill, job_role, service = text_order
-    return stmt.order_by(path, name, Person.id, framework, skill, job_role, service)
+    return stmt.order_by(*_order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=Framework.code,
+                                      skill=Skill.code, job_role=reqs.c.job_role, service=reqs.c.service, skill_id=Skill.id),
+                                 dialect))
+
+
+# The order of the gap rows, read by people and paged (services/paging.py): by
+# org unit, person, framework, skill, job role and service, then the skill's id
+# (two versions of a framework may both hold a skill code). The columns that may be
+# empty count as '' (first, on every database), so that a row's key has no NULL.
+ORDER = ("org_unit", "person", "person_id", "framework", "skill", "job_role", "service", "skill_id")
+MAYBE_EMPTY = {"org_unit", "job_role", "service"}
+TEXT = {"org_unit", "person", "framework", "skill", "job_role", "service"}
+
+
+def _order(columns: dict, dialect: str) -> list:
+    """The ordering expressions over ``columns`` (name -> column): byte order ("C")
+    on PostgreSQL, which sorts a million rows several times faster than a
+    linguistic collation."""
+    out = []
+    for name in ORDER:
+        column = columns[name]
+        if name in MAYBE_EMPTY:
+            column = func.coalesce(column, "")
+        if name in TEXT and dialect == "postgresql":
+            column = column.collate("C")
+        out.append(column)
+    return out
+
+
+def _row_key(row) -> tuple:
+    return tuple((getattr(row, name) or "") if name in MAYBE_EMPTY else getattr(row, name) for name in ORDER)
 
 
 def scope_for(actor):
@@ -311,6 +335,19 @@ def team_frame(actor, filters: Filters | None = None, *, now: datetime | None = 
 def count(actor, filters: Filters | None = None, *, now: datetime | None = None) -> int:
     sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
     return db.session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def page(actor, filters: Filters | None = None, *, cursor: str | None, limit: int, total: int | None = None,
+         now: datetime | None = None) -> paging.Page:
+    """One page of the gap rows (``items``: a DataFrame, as ``frame`` gives),
+    for the people the actor may see. ``total``: the number of rows, when the
+    caller knows it (the page then says "page 2 of 5")."""
+    dialect = db.engine.dialect.name
+    sub = gap_select(filters, now=now, scope=scope_for(actor), dialect=dialect).order_by(None).subquery()
+    found = paging.of_select(select(sub), _order(sub.c, dialect), cursor=cursor, limit=limit, scalars=False, key=_row_key)
+    found.items = _typed(pd.DataFrame([tuple(row) for row in found.items], columns=list(sub.c.keys())))
+    found.total = total
+    return found
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,13 @@ def _choices():
     }
 
 
+def _rows_page(filters, cursor: str | None, total: int):
+    """A page of the gap table, its rows JSON-ready (as the report cache keeps them)."""
+    found = gaps.page(current_user, filters, cursor=cursor, limit=PER_PAGE, total=total)
+    found.items = gap_tables.rows(found.items, gap_tables.COLUMNS + ["essential", "via"])
+    return found
+
+
 @bp.get("/reports/gaps")
 def gap_report():
     policy.require(current_user, "view_gap_reports")
@@ -56,20 +63,18 @@ def gap_report():
         return gaps.cache_key(current_user, name, filters, *extra)
 
     total, groups = cache.cached(key("summary", by), lambda: gaps.summary(current_user, filters, by=by))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = None
+    cursor = request.args.get("cursor") or None
+    page = None
     if view == "table":
-        rows = cache.cached(key("rows", page), lambda: gap_tables.rows(
-            gaps.frame(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE), gap_tables.COLUMNS + ["essential", "via"]))
+        page = cache.cached(key("rows", cursor or ""), lambda: _rows_page(filters, cursor, total["requirements"]))
     heat = None
     if view == "heatmap-units":
         heat = cache.cached(key("unit-heatmap"), lambda: gaps.unit_heatmap(current_user, filters))
     elif view == "heatmap":
         heat = cache.cached(key("person-heatmap"), lambda: gap_tables.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
-    pages = max((total["requirements"] + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,
-        groups=groups, rows=rows, heat=heat, page=page, pages=pages, per_page=PER_PAGE,
+        groups=groups, rows=page.items if page else None, heat=heat, page=page,
         statuses=gap_tables.STATUSES, status_labels=gap_tables.STATUS_LABELS, **_choices(),
     )
 
