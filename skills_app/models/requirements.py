@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from skills_app.extensions import db
 from skills_app.models.framework import Framework, Skill, utcnow
@@ -30,39 +30,40 @@ person_service = Table(
 class RequirementOwner:
     """What job roles and services have alike: a unique name, a description,
     the skill levels they need (``requirements``) and the people who hold or
-    run them (``people``). ``KIND`` is the name a Requirement knows it by."""
+    run them (``people``, through the table ``MEMBERS``). ``KIND`` names it in
+    a Requirement, on a Person (``KIND`` + "s") and in audit actions; ``LABEL``
+    in words."""
 
     KIND: str
     LABEL: str
+    MEMBERS: Table
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+    @declared_attr
+    def requirements(cls) -> Mapped[list[Requirement]]:
+        return relationship("Requirement", back_populates=cls.KIND, cascade="all, delete-orphan", order_by="Requirement.id")
+
+    @declared_attr
+    def people(cls) -> Mapped[list[Person]]:
+        return relationship("Person", secondary=cls.MEMBERS, order_by="Person.name", back_populates=f"{cls.KIND}s")
+
 
 class JobRole(RequirementOwner, db.Model):
     """A role profile: the skills a job needs, each at a minimum level, essential or desirable."""
 
     __tablename__ = "job_role"
-    KIND, LABEL = "job_role", "job role"
-
-    requirements: Mapped[list[Requirement]] = relationship(
-        back_populates="job_role", cascade="all, delete-orphan", order_by="Requirement.id"
-    )
-    people: Mapped[list[Person]] = relationship(secondary=person_job_role, order_by="Person.name", back_populates="job_roles")
+    KIND, LABEL, MEMBERS = "job_role", "job role", person_job_role
 
 
 class Service(RequirementOwner, db.Model):
     """A service the organisation runs ("Payroll platform"), and the skills it needs, with headcounts."""
 
     __tablename__ = "service"
-    KIND, LABEL = "service", "service"
-
-    requirements: Mapped[list[Requirement]] = relationship(
-        back_populates="service", cascade="all, delete-orphan", order_by="Requirement.id"
-    )
-    people: Mapped[list[Person]] = relationship(secondary=person_service, order_by="Person.name", back_populates="services")
+    KIND, LABEL, MEMBERS = "service", "service", person_service
 
 
 class Requirement(db.Model):

@@ -32,12 +32,13 @@ from sqlalchemy import and_, case, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import InvalidInput, InvalidState, NotFound
+from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, Service, Skill
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignResult, campaign_skill
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
+from skills_app.services import by_id
 from skills_app.services import audit, gaps, notifications
 from skills_app.services.assessments import current_levels
 
@@ -63,9 +64,7 @@ def list_all(actor) -> list[Campaign]:
 
 
 def get(actor, campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound("no such campaign")
+    campaign = by_id(Campaign, campaign_id, "campaign")
     policy.require(actor, "view_campaign", campaign)
     return campaign
 

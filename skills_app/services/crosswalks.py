@@ -24,10 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import Conflict, InvalidInput, InvalidState, NotFound
+from skills_app.errors import Conflict, InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkFileError, format_path
 from skills_app.models import Crosswalk, CrosswalkLevel, Framework
+from skills_app.services import by_id
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
 
@@ -156,10 +157,7 @@ def list_all(actor) -> list[Crosswalk]:
 
 def get(actor, crosswalk_id: int) -> Crosswalk:
     policy.require(actor, "view_frameworks")
-    crosswalk = db.session.get(Crosswalk, crosswalk_id)
-    if crosswalk is None:
-        raise NotFound("no such crosswalk")
-    return crosswalk
+    return by_id(Crosswalk, crosswalk_id, "crosswalk")
 
 
 def export(crosswalk: Crosswalk) -> dict:

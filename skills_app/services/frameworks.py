@@ -15,6 +15,7 @@ from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkDoc, SkillInfo
 from skills_app.models import Assessment, Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.services import by_id
 from skills_app.services import audit
 
 
@@ -60,10 +61,7 @@ def get(actor, code: str, version: str | None = None) -> Framework:
 def get_skill(actor, skill_id: int | None) -> Skill:
     """A skill by id."""
     policy.require(actor, "view_frameworks")
-    skill = db.session.get(Skill, skill_id) if skill_id else None
-    if skill is None:
-        raise NotFound("no such skill")
-    return skill
+    return by_id(Skill, skill_id, "skill")
 
 
 def skill(actor, code: str, skill_code: str, version: str | None = None) -> Skill:

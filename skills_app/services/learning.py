@@ -17,6 +17,7 @@ from skills_app.extensions import db
 from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment, TrainingPlan
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import RESOURCE_KINDS
+from skills_app.services import by_id
 from skills_app.services import audit, gaps, notifications
 from skills_app.services.requirements import _skill
 
@@ -31,10 +32,7 @@ def catalogue(actor, *, skill_id: int | None = None) -> list[LearningResource]:
 
 def get_resource(actor, resource_id: int) -> LearningResource:
     policy.require(actor, "view_learning")
-    resource = db.session.get(LearningResource, resource_id)
-    if resource is None:
-        raise NotFound("no such learning resource")
-    return resource
+    return by_id(LearningResource, resource_id, "learning resource")
 
 
 def _check_url(url: str | None) -> str | None:
@@ -86,9 +84,7 @@ def plans(actor) -> list[TrainingPlan]:
 
 def get_plan(actor, plan_id: int) -> TrainingPlan:
     policy.require(actor, "view_learning")
-    plan = db.session.get(TrainingPlan, plan_id)
-    if plan is None:
-        raise NotFound("no such training plan")
+    plan = by_id(TrainingPlan, plan_id, "training plan")
     policy.require(actor, "view_training_plan", plan)
     return plan
 

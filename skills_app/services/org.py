@@ -5,9 +5,10 @@ from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from skills_app import paging, policy
-from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.errors import Conflict, InvalidInput
 from skills_app.extensions import db
-from skills_app.models import MAX_ID, OrgUnit, Person
+from skills_app.models import OrgUnit, Person
+from skills_app.services import by_id
 from skills_app.services import audit
 
 SEPARATOR = "/"
@@ -78,10 +79,7 @@ def get_unit(actor, unit_id: int | None, permission: str = "manage_org_units") -
     """A unit by id, for an actor who may ``permission`` (to manage units, or
     to choose one for a person, a campaign, a filter)."""
     policy.require(actor, permission)
-    unit = db.session.get(OrgUnit, unit_id) if unit_id and 1 <= unit_id <= MAX_ID else None
-    if unit is None:
-        raise NotFound("no such org unit")
-    return unit
+    return by_id(OrgUnit, unit_id, "org unit")
 
 
 def rename_or_move(actor, unit: OrgUnit, *, name: str, parent: OrgUnit | None) -> None:

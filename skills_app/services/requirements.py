@@ -12,6 +12,7 @@ from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import JobRole, Person, Requirement, Service, Skill
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
+from skills_app.services import by_id
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
 
@@ -36,10 +37,7 @@ def services(actor) -> list[Service]:
 def get_owner(actor, model: type[RequirementOwner], owner_id: int):
     """A job role or a service by id."""
     policy.require(actor, "view_requirements")
-    owner = db.session.get(model, owner_id)
-    if owner is None:
-        raise NotFound(f"no such {model.LABEL}")
-    return owner
+    return by_id(model, owner_id, model.LABEL)
 
 
 def get_job_role(actor, role_id: int) -> JobRole:

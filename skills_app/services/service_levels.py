@@ -38,6 +38,7 @@ from skills_app.models.framework import utcnow
 from skills_app.models.service_levels import (
     BREACH_CAUSES, DEFAULT_TARGETS, Holiday, ReviewBreach, ReviewDecision, ServiceLevelTarget, WorkingCalendarSettings,
 )
+from skills_app.services import by_id
 from skills_app.services import audit, notifications
 from skills_app.services.calendar import (
     WEEKDAY_NAMES, CalendarError, WorkingCalendar, add_working_days, describe_left, working_days_between, zone,
@@ -539,10 +540,7 @@ def reassign(actor, assessment: Assessment, reviewer: Person | None, *, reason: 
 
 def get_breach(actor, breach_id: int) -> ReviewBreach:
     policy.require(actor, "manage_service_levels")
-    breach = db.session.get(ReviewBreach, breach_id)
-    if breach is None:
-        raise NotFound("no such breach")
-    return breach
+    return by_id(ReviewBreach, breach_id, "breach")
 
 
 def breaches(actor, *, uncaused_only: bool = False, limit: int = 200) -> list[ReviewBreach]:
