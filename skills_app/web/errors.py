@@ -7,8 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from skills_app.errors import DomainError
-from skills_app.extensions import db
-from skills_app.web.transaction import abandon
+from skills_app.web.transaction import abandon, drop_connection
 
 
 def wants_json() -> bool:
@@ -63,9 +62,9 @@ def register(app: Flask) -> None:
             return unexpected(exc)
         app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
         try:
-            db.session.rollback()
+            abandon()
         except Exception:  # pragma: no cover - the connection is already gone
-            db.session.remove()
+            drop_connection()
         message = "The database is not answering just now. Please try again in a moment."
         if wants_json():
             response = jsonify({"error": {"code": "unavailable", "message": message}})

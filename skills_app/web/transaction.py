@@ -23,6 +23,11 @@ def abandon() -> None:
     db.session.rollback()
 
 
+def drop_connection() -> None:
+    """Let go of a session whose connection is gone (the database went away)."""
+    db.session.remove()
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def end_transaction(response):
