@@ -306,7 +306,8 @@ MATRIX.update({
     "sso.callback": {"GET": everyone_signed_in(NOT_FOUND, anonymous=NOT_FOUND)},
     # Sign-in settings and SCIM tokens: administrators only.
     "identity_admin.index": {"GET": only(OK, "admin")},
-    "identity_admin.password_sign_in": {"POST": only(REDIRECT, "admin")},
+    # Turning the password form off is refused while no identity provider is set up: the page says so.
+    "identity_admin.password_sign_in": {"POST": only(BAD_FORM, "admin")},
     "identity_admin.create_scim_token": {"POST": only(BAD_FORM, "admin")},
     "identity_admin.revoke_scim_token": {"POST": only(REDIRECT, "admin")},
 })

@@ -3,8 +3,9 @@
 Every request carries a SCIM token (``Authorization: Bearer scim_…``); API
 tokens are refused here, as SCIM tokens are by /api/v1. Each handler parses
 the request with scim2-models, calls the provisioning service, and answers
-``application/scim+json``; errors come in SCIM's error schema. A successful
-write is committed once, after the handler; any error rolls back.
+``application/scim+json``; errors come in SCIM's error schema. As for every
+request, a success is committed once, after the handler, and any error rolls
+back (skills_app/web/transaction.py).
 """
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from scim2_models import (
 
 from skills_app import throttle
 from skills_app.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from skills_app.extensions import db
 from skills_app.policy import ProvisioningActor
 from skills_app.scim import filters, schema
 from skills_app.services import provisioning, scim_tokens
+from skills_app.web.transaction import abandon
 
 bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 
@@ -41,7 +42,7 @@ def _answer(body, status: int = 200, etag: str | None = None) -> Response:
 
 
 def _error(status: int, detail: str, scim_type: str | None = None, headers: dict | None = None) -> Response:
-    db.session.rollback()
+    abandon()
     error = Error(status=status, scim_type=scim_type, detail=detail)
     response = _answer(error.model_dump(), status)
     response.headers.update(headers or {})
@@ -126,15 +127,12 @@ def _authenticate():
         throttle.record_failure(keys)
         raise ScimRefusal(401, "That token is not a valid SCIM token: it is unknown or revoked (API tokens do not work here).",
                           headers={**challenge, "WWW-Authenticate": 'Bearer realm="skills_app SCIM", error="invalid_token"'})
-    db.session.commit()  # when the token was last used
     g.scim_actor = ProvisioningActor(f"SCIM client {token.name} (scim_{token.prefix}_…)")
     return None
 
 
 @bp.after_request
 def _finish(response: Response):
-    if response.status_code < 400 and request.method != "GET":
-        db.session.commit()
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_user
 
 from skills_app import oidc
-from skills_app.extensions import db
 from skills_app.services import sso
 from skills_app.web.auth import safe_next
+from skills_app.web.transaction import abandon
 
 bp = Blueprint("sso", __name__)
 
@@ -41,12 +41,11 @@ def callback():
         claims = oidc.finish()
         person = sso.sign_in(claims)
     except (oidc.SignInFailed, oidc.ProviderUnavailable, sso.SignInRefused) as exc:
-        db.session.rollback()
+        abandon()
         return render_template("auth/sign_in_refused.html", message=exc.message, provider=oidc.provider_name()), exc.status
     target = session.get("oidc_next")
     # A new session: nothing from before sign-in carries over.
     session.clear()
     login_user(person)
     oidc.remember(claims)
-    db.session.commit()
     return redirect(safe_next(target) or url_for("main.dashboard"))
