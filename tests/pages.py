@@ -7,6 +7,8 @@ import re
 
 
 def _text(fragment: str) -> str:
+    # Words only a screen reader hears ("Error: " before a field's problem) are not part of the message.
+    fragment = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", fragment)
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 

@@ -139,3 +139,76 @@ def test_self_assessment_and_review_from_the_keyboard_alone(page, live_server, d
     db.session.refresh(waiting)
     assert waiting.status == "returned"
     assert waiting.decision_comment == "Please add last month's SLA report."
+
+
+# -- errors heard, results announced ------------------------------------------------
+
+def error_announcement(page) -> list[str]:
+    """What is wrong with how the refused form on ``page`` is told: the title
+    says "Error: ", the summary has the focus, and each of its links leads to
+    a field marked aria-invalid and described by its problem."""
+    page.wait_for_load_state("load")
+    return page.evaluate("""() => {
+        const wrong = [];
+        if (!document.title.startsWith('Error: ')) wrong.push('title does not start with "Error: ": ' + document.title);
+        const summary = document.getElementById('error-summary');
+        if (!summary) return wrong.concat(['no error summary']);
+        if (document.activeElement !== summary) wrong.push('focus is on ' + document.activeElement.outerHTML.slice(0, 80) + ', not on the summary');
+        for (const link of summary.querySelectorAll('a[href^="#"]')) {
+            const target = document.getElementById(link.getAttribute('href').slice(1));
+            if (!target) { wrong.push('summary link to nothing: ' + link.getAttribute('href')); continue; }
+            const group = target.closest('fieldset');
+            const described = target.getAttribute('aria-describedby') || (group && group.getAttribute('aria-describedby')) || '';
+            const problem = described.split(' ').map(id => document.getElementById(id)).find(el => el && el.id.endsWith('-error'));
+            if (!problem || !problem.textContent.trim()) wrong.push(target.id + ' is not described by its problem');
+            if (!group && target.getAttribute('aria-invalid') !== 'true') wrong.push(target.id + ' is not aria-invalid');
+        }
+        return wrong;
+    }""")
+
+
+def test_a_refused_form_is_announced_and_leads_to_each_field(page, live_server, sign_in_page, demo_org):
+    sign_in_page("alex.morgan@acme.example")
+    page.goto(f"{live_server}/admin/people/new")
+    page.get_by_role("button", name="Create person").click()
+    assert error_announcement(page) == []
+    summary = page.locator("#error-summary")
+    assert summary.get_by_role("link").count() >= 3
+    # Each link of the summary takes the keyboard to its field.
+    summary.get_by_role("link", name="Name: ").press("Enter")
+    assert page.evaluate("document.activeElement.id") == "name"
+    page.get_by_label("Name").fill("Nia Newcomer")
+    page.get_by_label("Email").fill("nia.newcomer@acme.example")
+    page.get_by_label("Employee", exact=True).check()
+    page.get_by_label("Initial password").fill("a long enough password")
+    page.get_by_role("button", name="Create person").click()
+    # The result is read out: focus on the message saying what was done.
+    page.locator("#flashes").wait_for()
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.activeElement.id") == "flashes"
+    assert "Nia Newcomer" in page.locator("#flashes").inner_text()
+    assert not page.title().startswith("Error")
+
+
+def test_a_reviewers_missing_comment_is_announced_at_its_field(page, live_server, sign_in_page, demo_org):
+    from sqlalchemy import select
+
+    from skills_app.models import Assessment, Person
+
+    waiting = db.session.scalar(select(Assessment).join(Person, Assessment.person_id == Person.id)
+                                .where(Person.email == "tom.fischer@acme.example", Assessment.status == "submitted"))
+    sign_in_page("marcus.webb@acme.example")
+    page.goto(f"{live_server}/reviews/{waiting.id}")
+    page.get_by_role("button", name="Return for more evidence").click()
+    assert error_announcement(page) == []
+    comment = page.get_by_label("Reason or comment")
+    assert comment.get_attribute("aria-invalid") == "true"
+    assert "comment is required" in page.locator("#comment-error").inner_text()
+
+
+def test_the_live_region_is_there_empty_and_speaks_when_told(page, live_server, sign_in_page, demo_org):
+    sign_in_page("sam.taylor@acme.example")
+    region = page.locator("#live-status")
+    assert region.get_attribute("role") == "status" and region.inner_text() == ""
+    page.evaluate("skillsApp.announce('Saved.')")
+    page.wait_for_function("document.getElementById('live-status').textContent === 'Saved.'")

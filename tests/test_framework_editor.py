@@ -144,7 +144,7 @@ def test_a_new_version_is_a_draft_copy_that_diffs_against_its_source(app, load_s
 # -- pages -------------------------------------------------------------------------
 
 def _error_at(body: str, field_id: str) -> str:
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error" role="alert">([^<]*)</p>', body)
+    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error"><span class="visually-hidden">Error: </span>([^<]*)</p>', body)
     assert match, f"no error shown at {field_id}"
     return match.group(1)
 
