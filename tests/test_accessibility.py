@@ -3,6 +3,7 @@ serious or critical violation, and the assessment and review pages work from
 the keyboard alone."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -212,3 +213,92 @@ def test_the_live_region_is_there_empty_and_speaks_when_told(page, live_server, 
     assert region.get_attribute("role") == "status" and region.inner_text() == ""
     page.evaluate("skillsApp.announce('Saved.')")
     page.wait_for_function("document.getElementById('live-status').textContent === 'Saved.'")
+
+
+# -- colours: ratios computed from the stylesheet ---------------------------------------
+
+CSS = ROOT / "skills_app" / "static" / "app.css"
+
+
+def luminance(hex_colour: str) -> float:
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def stylesheet() -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
+    """The custom properties of :root, and every rule as (selectors, {property: value}) with var() resolved."""
+    text = re.sub(r"/\*.*?\*/", "", CSS.read_text(encoding="utf-8"), flags=re.S)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text):
+        decls = {}
+        for decl in body.split(";"):
+            if ":" in decl:
+                name, value = decl.split(":", 1)
+                decls[name.strip()] = value.replace("!important", "").strip()
+        rules.append((" ".join(selectors.split()), decls))
+    root = {k: v for sel, decls in rules if sel == ":root" for k, v in decls.items() if k.startswith("--")}
+
+    def resolve(value: str) -> str:
+        return re.sub(r"var\((--[\w-]+)\)", lambda m: root[m.group(1)], value)
+
+    return root, [(sel, {k: resolve(v) for k, v in decls.items()}) for sel, decls in rules]
+
+
+def hex_of(value: str | None) -> str | None:
+    found = re.fullmatch(r"\s*(#[0-9a-fA-F]{3,6})\s*", value or "")
+    return found.group(1) if found else None
+
+
+def test_colours_of_the_stylesheet_meet_their_ratios():
+    root, rules = stylesheet()
+    wrong = []
+    backgrounds = {"#fff", root["--bg"], root["--card"], "#17263f"}
+    # Text: every rule that sets both a text colour and a background (chips, cells, badges, flashes).
+    for sel, decls in rules:
+        fg, bg = hex_of(decls.get("color")), hex_of(decls.get("background") or decls.get("background-color"))
+        if bg:
+            backgrounds.add(bg)
+        if fg and bg and contrast(fg, bg) < 4.5:
+            wrong.append(f"{sel}: text {fg} on {bg} is {contrast(fg, bg):.2f}:1 (4.5 needed)")
+    by_selector = {}
+    for sel, decls in rules:
+        by_selector.setdefault(sel, {}).update(decls)
+    # Text in a plain colour on the page and on cards (muted, links, chart labels, errors).
+    for name in ("--ink", "--muted", "--accent", "--danger", "--ok", "--warn"):
+        for bg in (root["--bg"], root["--card"]):
+            if contrast(root[name], bg) < 4.5:
+                wrong.append(f"{name} {root[name]} on {bg}: {contrast(root[name], bg):.2f}:1")
+    chart_text = hex_of(by_selector["svg .bar-label, svg .bar-value, svg .axis"]["fill"])
+    if contrast(chart_text, root["--card"]) < 4.5:
+        wrong.append(f"chart text {chart_text}: {contrast(chart_text, root['--card']):.2f}:1")
+    # The heatmap legend's chips: the cell's background with the legend's text colour.
+    light = {s.strip() for s in "".join(sel for sel, d in rules if sel.startswith(".legend .hm-met")).split(",")}
+    for sel, decls in rules:
+        if re.fullmatch(r"\.hm-[\w-]+", sel) and hex_of(decls.get("background")):
+            text = "#fff" if f".legend {sel}" in light else root["--ink"]
+            if contrast(text, decls["background"]) < 4.5:
+                wrong.append(f"legend chip {sel}: {contrast(text, decls['background']):.2f}:1")
+    # Borders that show where a field is, and the undefined level's badge.
+    for bg in ("#fff", root["--bg"], root["--card"]):
+        if contrast(root["--field-border"], bg) < 3:
+            wrong.append(f"input border {root['--field-border']} on {bg}: {contrast(root['--field-border'], bg):.2f}:1")
+    badge = hex_of(by_selector["table.levels tr.undefined .lvl-num"]["background"])
+    if contrast("#fff", badge) < 4.5:
+        wrong.append(f"undefined level badge: {contrast('#fff', badge):.2f}:1")
+    # The two-tone focus ring: one of its tones at 3:1 or more on every background the stylesheet uses.
+    for bg in sorted(backgrounds):
+        best = max(contrast(root["--focus-dark"], bg), contrast(root["--focus-light"], bg))
+        if best < 3:
+            wrong.append(f"focus ring on {bg}: {best:.2f}:1")
+    if contrast(root["--focus-on-dark"], "#17263f") < 3:
+        wrong.append("focus ring in the header")
+    assert not wrong, "\n".join(wrong)
