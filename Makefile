@@ -44,8 +44,11 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Two pytest-xdist workers (TEST_WORKERS=0 runs in one process); each has its own
+# SQLite files and its own PostgreSQL database (see tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install chromium node_modules/axe-core/axe.min.js
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Fuzzing: at least a thousand generated files per importer (the normal run has a few dozen).
 fuzz: install

@@ -25,20 +25,91 @@ from skills_app.policy import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 # The two source documents, kept in the repository so the suite runs anywhere;
-# test_seeds_faithful checks that they match ../shared/seeds when it is there.
+# test_seeds_faithful checks that they match the shared seeds when they are there.
 SEEDS = ROOT / "seed_data" / "sources"
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+# The project's shared folder (seeds/, realfiles/): ../shared beside the checkout,
+# or where SKILLS_APP_SHARED says (.ci/run sets it when the checkout stands elsewhere).
+SHARED = Path(os.environ.get("SKILLS_APP_SHARED") or ROOT.parent / "shared")
+SHARED_SEEDS = SHARED / "seeds"
+REAL_FILES = SHARED / "realfiles"
 PASSWORD = "correct horse battery"
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Under pytest-xdist (`make test` runs two workers) each worker has a PostgreSQL
+# database of its own, named after TEST_DATABASE_URL's and the worker
+# (test_x_gw0), created here and dropped when the worker ends; SQLite files are
+# in each worker's own temporary folder already.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _postgres_url() -> str | None:
+def _worker_database() -> None:
+    """Point TEST_DATABASE_URL at this worker's database (see ``WORKER``), so that
+    every test and fixture that reads it (the restore target of test_backup too)
+    stays in the worker's own databases."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not (url and WORKER) or os.environ.get("TESTS_BASE_DATABASE_URL"):
+        return
+    from sqlalchemy.engine import make_url
+
+    from skills_app.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    os.environ["TESTS_BASE_DATABASE_URL"] = url
+    os.environ["TEST_DATABASE_URL"] = base.set(database=f"{base.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+_worker_database()
+
+
+def _admin(statements: list[str]) -> None:
+    """Run statements outside a transaction (CREATE and DROP DATABASE cannot run
+    inside one), on the server's ``postgres`` database."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from skills_app.config import normalise_database_url
+
+    url = make_url(normalise_database_url(os.environ["TESTS_BASE_DATABASE_URL"])).set(database="postgres")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _worker_database_name() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(os.environ["TEST_DATABASE_URL"]).database
+
+
+def pytest_sessionfinish(session):
+    """A worker's PostgreSQL database goes when the worker ends."""
+    if WORKER and os.environ.get("TESTS_BASE_DATABASE_URL") and session.config.stash.get(_CREATED, False):
+        try:
+            _admin([f'DROP DATABASE IF EXISTS "{_worker_database_name()}" WITH (FORCE)'])
+        except Exception as exc:  # pragma: no cover - the server went away
+            print(f"could not drop the worker's database: {exc}")
+
+
+_CREATED = pytest.StashKey[bool]()
+
+
+def _postgres_url(config) -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         from skills_app.config import normalise_database_url
 
+        if WORKER and not config.stash.get(_CREATED, False):
+            name = _worker_database_name()
+            try:
+                _admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'])
+            except Exception as exc:  # pragma: no cover - environment problem
+                pytest.fail(f"cannot create the worker's PostgreSQL database {name}: {exc}", pytrace=False)
+            config.stash[_CREATED] = True
         return normalise_database_url(url)
     if CI:
         pytest.fail("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped in CI "
@@ -90,7 +161,7 @@ def app(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp / 'test.db'}"
     else:
-        url = _postgres_url()
+        url = _postgres_url(request.config)
         _reset_postgres(url)
     app = build_app(url, tmp)
     app.config["BACKEND"] = request.param

@@ -286,11 +286,11 @@ def test_people_import_with_a_nul_byte_is_refused_with_its_place_even_in_a_dry_r
 
 
 def test_the_real_sfia_download_still_reads_within_the_limits():
-    path = ROOT.parent.parent / "shared" / "realfiles" / "sfia-8-download.xlsx"
+    from tests.conftest import REAL_FILES
+
+    path = REAL_FILES / "sfia-8-download.xlsx"
     if not path.exists():
-        path = Path("/work/shared/realfiles/sfia-8-download.xlsx")
-    if not path.exists():
-        pytest.skip("the SFIA 8 download is not in ../shared/realfiles")
+        pytest.skip(f"the SFIA 8 download is not in {REAL_FILES} (SKILLS_APP_SHARED names the shared folder)")
     from skills_app.importers import load_file
 
     fmt, doc = load_file(path)

@@ -19,6 +19,8 @@ from skills_app.extensions import db
 from tests.conftest import CI, PASSWORD
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One Redis database for the run: under pytest-xdist these tests share a worker.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 @pytest.fixture
