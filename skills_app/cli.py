@@ -253,17 +253,19 @@ def deactivate_user(email):
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="API token", show_default=True, help="A name to tell the token apart by.")
-def user_token(email, name):
+@click.option("--days", type=int, default=90, show_default=True, help="Days until the token expires (1 to 365).")
+def user_token(email, name, days):
     """Print a new API token for an account (it is shown only this once)."""
     from skills_app.services import accounts, tokens
 
     person = accounts.by_email(email) or fail(f"Error: no account for {email}")
     try:
-        _row, secret = tokens.create(SYSTEM, person, name)
+        row, secret = tokens.create(SYSTEM, person, name, days=days)
         db.session.commit()
     except DomainError as exc:
         fail(f"Error: {exc.message}")
-    click.echo(f"New API token {name!r} for {person.email}; it is shown only now:", err=True)
+    click.echo(f"New API token {name!r} for {person.email}, expires {row.expires_at:%Y-%m-%d %H:%M} UTC; "
+               "it is shown only now:", err=True)
     click.echo(secret)
 
 

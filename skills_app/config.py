@@ -59,6 +59,9 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Sign-in sessions end after this long without a request, and this long after sign-in at the latest.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         # Wrong API tokens from one address in 15 minutes before it is blocked.
         "API_BAD_TOKEN_LIMIT": int(os.environ.get("API_BAD_TOKEN_LIMIT", "10")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

@@ -269,6 +269,8 @@ RULES: dict[str, Callable] = {
     # Sign-in settings and the provisioning (SCIM) tokens
     "manage_identity": _role("admin"),
     "change_own_password": lambda actor, obj=None: _person(actor) is not None,
+    # Ending one's own sign-in sessions (sign out everywhere)
+    "manage_own_sessions": lambda actor, obj=None: _person(actor) is not None,
     "view_assessment": _view_assessment,
     "edit_assessment": _edit_assessment,
     "start_assessment": _start_assessment,

@@ -501,6 +501,20 @@ def auth(client):
     return Auth(client)
 
 
+def sign_in_directly(client, person) -> None:
+    """Sign ``client`` in as ``person`` without posting the sign-in form (for tests
+    that turn CSRF on): a server-side session is started as the form would, and
+    its key put in the client's session cookie with Flask-Login's id."""
+    from skills_app.services import sign_in_sessions
+
+    key = sign_in_sessions.start(person)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+        session["_fresh"] = True
+        session[sign_in_sessions.SESSION_KEY] = key
+
+
 @pytest.fixture
 def sign_in(app):
     """A test client of its own, signed in as ``person`` through the sign-in form."""

@@ -297,6 +297,9 @@ MATRIX.update({
     "api.gap_report": {"GET": api_only(OK, "hr", "learning")},
     "api.training_needs": {"GET": api_only(OK, "hr", "learning")},
     # API tokens: one's own only.
+    "account.index": {"GET": everyone_signed_in(OK)},
+    # Ends the caller's own sessions (this one too), then the sign-in page.
+    "account.sign_out_everywhere": {"POST": everyone_signed_in(LOGIN)},
     "account.tokens_page": {"GET": everyone_signed_in(OK), "POST": everyone_signed_in(BAD_FORM)},
     "account.revoke": {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=NOT_FOUND, indirect=NOT_FOUND,
                                    other_manager=NOT_FOUND, hr=NOT_FOUND, learning=NOT_FOUND, admin=NOT_FOUND)},

@@ -292,6 +292,20 @@ def test_single_logout_ends_the_session_here_and_at_the_provider(client, idp, ma
     assert answer.status_code == 302 and answer.headers["Location"].startswith("http://localhost/login")
 
 
+def test_identity_provider_sign_in_starts_a_server_side_session_that_sign_out_ends(app, client, idp, make_person):
+    from skills_app.models import SignInSession
+
+    person = make_person("Sam Taylor", email="sam.server@example.test")
+    assert client.get(authorize(client, idp, provider_user(idp, "sam.server@example.test"))).status_code == 302
+    row = db.session.scalar(select(SignInSession).where(SignInSession.person_id == person.id))
+    assert row is not None and row.method == "oidc" and row.ended_at is None
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert signed_in_as(thief) == "sam.server@example.test"
+    client.post("/logout")
+    assert signed_in_as(thief) is None
+
+
 def test_a_password_sign_in_signs_out_here_only(client, idp, auth, make_person):
     person = make_person("Pat Password")
     auth.login(person)

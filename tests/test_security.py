@@ -23,17 +23,10 @@ from skills_app.extensions import db
 from skills_app.models import AuditEvent, Evidence, Person
 from skills_app.models.audit import AuditTrailIsAppendOnly
 from skills_app.policy import SYSTEM
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_directly
 from tests.test_access_matrix import MATRIX, database_state, path_for
 
 # -- helpers -------------------------------------------------------------------
-
-
-def sign_in_directly(client, person: Person) -> None:
-    """A signed-in session without posting the sign-in form (for tests that turn CSRF on)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{person.id}:{person.session_version}"
-        session["_fresh"] = True
 
 
 def csrf_token_from(html: str) -> str:

@@ -60,11 +60,12 @@ def _authenticate():
     if wait:
         raise ApiError(429, "too_many_requests", "Too many requests with a wrong token from this address; wait and try again.",
                        {"Retry-After": str(max(1, math.ceil(wait)))})
-    person = tokens.authenticate(secret)
-    if person is None:
+    try:
+        person = tokens.check(secret)
+    except tokens.Refused as exc:
         throttle.record_failure(keys)
-        raise ApiError(401, "unauthorized", "That token is not valid: it is unknown, revoked, or its account is deactivated.",
-                       {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'})
+        raise ApiError(401, "unauthorized", exc.message,
+                       {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'}) from None
     g.api_actor = person
     if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")

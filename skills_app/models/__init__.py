@@ -15,11 +15,12 @@ from skills_app.models.service_levels import (
     Holiday, ReviewBreach, ReviewDecision, ServiceLevelTarget, WorkingCalendarSettings,
 )
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, Requirement, Service
+from skills_app.models.sign_in import SignInSession
 
 __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignResult",
-    "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser",
+    "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",
 ]

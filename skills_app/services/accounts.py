@@ -12,8 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from skills_app import oidc, policy, throttle
 from skills_app.errors import Conflict, InvalidInput, NotFound, NotSignedIn, SignInTurnedOff, TooManyAttempts
 from skills_app.extensions import db
-from skills_app.models import MAX_ID, ROLES, OrgUnit, Person, PersonRole
-from skills_app.services import audit, settings
+from skills_app.models import ROLES, OrgUnit, Person, PersonRole
+from skills_app.services import audit, settings, sign_in_sessions
 
 MIN_PASSWORD = 10
 _DUMMY_HASH: dict[str, str] = {}
@@ -196,6 +196,8 @@ def set_active(actor, person: Person, active: bool) -> None:
     person.active = active
     # Every session and token of a deactivated person stops working at once.
     person.session_version += 1
+    if not active:
+        sign_in_sessions.end_all(person, "deactivated")
     db.session.flush()
     action = "person.activated" if active else "person.deactivated"
     audit.record(actor, action, person, summary=f"{person.email} {'re-activated' if active else 'deactivated'}")
@@ -244,19 +246,6 @@ def update_details(actor, person: Person, *, name: str, email: str, job_title: s
 
 def active_people() -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name, Person.id)))
-
-
-def for_session(user_id: str) -> Person | None:
-    """The person a sign-in session (``"<id>:<session version>"``) belongs to,
-    while it is still good: a deactivated person, or a session from before a
-    password change or deactivation, is signed out."""
-    person_id, _, version = (user_id or "").partition(":")
-    if not person_id.isdigit() or int(person_id) > MAX_ID:
-        return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active or str(person.session_version) != version:
-        return None
-    return person
 
 
 def get_person(actor, person_id: int, permission: str = "view_person") -> Person:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlalchemy import select
 
@@ -22,6 +22,9 @@ from skills_app.services import audit
 
 SCHEME = "ska"
 MAX_NAME = 100
+# A token lives this many days unless its creator chooses otherwise (1 to MAX_DAYS).
+DEFAULT_DAYS = 90
+MAX_DAYS = 365
 # last_used_at is written at most this often per token, not on every request.
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -35,20 +38,35 @@ def _new_secret() -> tuple[str, str]:
     return prefix, f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
 
 
-def create(actor, person: Person, name: str | None) -> tuple[ApiToken, str]:
-    """A new token for ``person``; returns the row and the token, which is never shown again."""
+class Refused(Exception):
+    """A bearer token that does not authenticate anyone, and why (said to the caller)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def create(actor, person: Person, name: str | None, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``person``, good for ``days`` (DEFAULT_DAYS unless given);
+    returns the row and the token, which is never shown again."""
     policy.require(actor, "manage_tokens", person)
     name = (name or "").strip() or "API token"
     if len(name) > MAX_NAME:
         raise InvalidInput.on("name", f"A token's name can have at most {MAX_NAME} characters.")
+    days = DEFAULT_DAYS if days is None else days
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+        raise InvalidInput.on("days", f"A token lives from 1 to {MAX_DAYS} days.")
     if not person.active:
         raise InvalidInput("A deactivated account cannot have API tokens.")
     prefix, secret = _new_secret()
-    token = ApiToken(person=person, name=name, prefix=prefix, token_hash=hash_token(secret))
+    created = utcnow()
+    token = ApiToken(person=person, name=name, prefix=prefix, token_hash=hash_token(secret), created_at=created,
+                     expires_at=created + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "api_token.created", person, summary=f"API token {name!r} ({prefix}…) created for {person.email}",
-                 data={"token_id": token.id, "prefix": prefix, "name": name})
+    audit.record(actor, "api_token.created", person,
+                 summary=f"API token {name!r} ({prefix}…) created for {person.email}, expires {token.expires_at:%Y-%m-%d}",
+                 data={"token_id": token.id, "prefix": prefix, "name": name, "days": days})
     return token, secret
 
 
@@ -72,17 +90,40 @@ def revoke(actor, person: Person, token_id: int) -> ApiToken:
     return token
 
 
+def _aware(moment):
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def expired(token: ApiToken, now=None) -> bool:
+    expires = _aware(token.expires_at)
+    return expires is not None and (now or utcnow()) >= expires
+
+
 def authenticate(secret: str) -> Person | None:
     """The active person a live token belongs to, else None. Records when it was last used."""
-    if not secret or len(secret) > 200 or not secret.startswith(f"{SCHEME}_"):
+    try:
+        return check(secret)
+    except Refused:
         return None
+
+
+def check(secret: str) -> Person:
+    """The active person a live token belongs to; raises :class:`Refused`,
+    saying why, for an unknown, revoked or expired token or a deactivated
+    account. Records when the token was last used."""
+    invalid = Refused("That token is not valid: it is unknown, revoked, or its account is deactivated.")
+    if not secret or len(secret) > 200 or not secret.startswith(f"{SCHEME}_"):
+        raise invalid
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None:
-        return None
+        raise invalid
     person = token.person
     # A deactivated person's tokens stop at once.
     if person is None or not person.active:
-        return None
+        raise invalid
+    if expired(token):
+        raise Refused(f"That token expired on {_aware(token.expires_at):%Y-%m-%d %H:%M} UTC: "
+                      "create a new one on the API tokens page (/account/tokens).")
     mark_used(token)
     return person
 
@@ -92,8 +133,6 @@ def mark_used(token) -> None:
     now = utcnow()
     last = token.last_used_at
     if last is not None and last.tzinfo is None:
-        from datetime import timezone
-
         last = last.replace(tzinfo=timezone.utc)
     if last is None or now - last >= TOUCH_EVERY:
         token.last_used_at = now

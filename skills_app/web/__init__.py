@@ -2,14 +2,14 @@
 transaction per request, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_login import current_user
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.people import ROLE_LABELS
-from skills_app.services import accounts
+from skills_app.services import sign_in_sessions
 from skills_app.services import assessments as assessment_service
 from skills_app.services import notifications as notification_service
 from skills_app.web import (
@@ -58,7 +58,8 @@ def register(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return accounts.for_session(user_id)
+        # The cookie alone is not enough: its server-side session must still be open.
+        return sign_in_sessions.person_for(user_id, session.get(sign_in_sessions.SESSION_KEY))
 
     @app.context_processor
     def inject():

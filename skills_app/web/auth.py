@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 
 from skills_app import oidc
-from skills_app.services import accounts, settings
+from skills_app.services import accounts, settings, sign_in_sessions
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.auth import LoginForm, PasswordForm
 
@@ -27,10 +27,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _start_session(person, target: str):
+def start_session(person, target: str, method: str = "password"):
+    """Sign ``person`` in on a new session, kept on the server too (services/sign_in_sessions.py)."""
     # A new session: nothing from before sign-in carries over.
     session.clear()
     login_user(person)
+    session[sign_in_sessions.SESSION_KEY] = sign_in_sessions.start(person, method)
     return redirect(target)
 
 
@@ -43,7 +45,7 @@ def login():
     return handle(form, lambda: accounts.sign_in(form.email.data, form.password.data, request.remote_addr),
                   page=lambda: render_template("auth/login.html", form=form, password_on=settings.password_sign_in(),
                                                oidc_on=oidc.configured(), provider=oidc.provider_name()),
-                  done=lambda person: _start_session(person, target))
+                  done=lambda person: start_session(person, target))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -51,6 +53,8 @@ def logout():
     # Signed in through the identity provider: its end-session endpoint, when
     # it has one, ends the provider's session too and sends the person back here.
     provider_logout = oidc.end_session_url(url_for("auth.login", _external=True))
+    # Ended on the server: a copy of this session's cookie is signed out too.
+    sign_in_sessions.end(session.get(sign_in_sessions.SESSION_KEY))
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -7,11 +7,11 @@ and matched to an account (services/sso.py). Sign-out is in web/auth.py.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from skills_app import oidc
 from skills_app.services import sso
-from skills_app.web.auth import safe_next
+from skills_app.web.auth import safe_next, start_session
 from skills_app.web.transaction import abandon
 
 bp = Blueprint("sso", __name__)
@@ -44,8 +44,7 @@ def callback():
         abandon()
         return render_template("auth/sign_in_refused.html", message=exc.message, provider=oidc.provider_name()), exc.status
     target = session.get("oidc_next")
-    # A new session: nothing from before sign-in carries over.
-    session.clear()
-    login_user(person)
+    # A new session (kept on the server, as for a password), nothing from before sign-in carried over.
+    response = start_session(person, safe_next(target) or url_for("main.dashboard"), method="oidc")
     oidc.remember(claims)
-    return redirect(safe_next(target) or url_for("main.dashboard"))
+    return response
