@@ -42,38 +42,50 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    def __init__(self, url: str) -> None:
-        import redis
+    """Counters in Redis, and in memory while Redis does not answer (redis_link.py)."""
 
-        self._redis = redis.Redis.from_url(url)
+    def __init__(self, link) -> None:
+        self.link = link
+        self.memory = MemoryCounter()
 
     def hit(self, key: str, window: int) -> None:
         now = time.time()
         name = f"skills_app:throttle:{key}"
-        pipe = self._redis.pipeline()
-        pipe.zadd(name, {f"{now}:{id(pipe)}": now})
-        pipe.zremrangebyscore(name, 0, now - window)
-        pipe.expire(name, window)
-        pipe.execute()
+
+        def use(r):
+            pipe = r.pipeline()
+            pipe.zadd(name, {f"{now}:{id(pipe)}": now})
+            pipe.zremrangebyscore(name, 0, now - window)
+            pipe.expire(name, window)
+            pipe.execute()
+
+        self.link.call(use, lambda: self.memory.hit(key, window))
 
     def count(self, key: str, window: int) -> tuple[int, float]:
         now = time.time()
         name = f"skills_app:throttle:{key}"
-        self._redis.zremrangebyscore(name, 0, now - window)
-        oldest = self._redis.zrange(name, 0, 0, withscores=True)
-        n = self._redis.zcard(name)
-        return n, (oldest[0][1] + window - now) if oldest else 0.0
+
+        def use(r):
+            r.zremrangebyscore(name, 0, now - window)
+            oldest = r.zrange(name, 0, 0, withscores=True)
+            n = r.zcard(name)
+            return n, (oldest[0][1] + window - now) if oldest else 0.0
+
+        return self.link.call(use, lambda: self.memory.count(key, window))
 
     def reset(self, key: str) -> None:
-        self._redis.delete(f"skills_app:throttle:{key}")
+        self.memory.reset(key)
+        self.link.call(lambda r: r.delete(f"skills_app:throttle:{key}"), lambda: None)
 
 
 def counter():
     app = current_app._get_current_object()
     store = app.extensions.get("skills_app.throttle")
     if store is None:
-        url = app.config.get("REDIS_URL")
-        store = RedisCounter(url) if url else MemoryCounter()
+        from skills_app import redis_link
+
+        found = redis_link.link(app)
+        store = RedisCounter(found) if found else MemoryCounter()
         app.extensions["skills_app.throttle"] = store
     return store
 

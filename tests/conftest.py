@@ -191,6 +191,7 @@ def _forget_counters(app) -> None:
     """Sign-in throttling counters and the report cache live outside the database."""
     app.extensions.pop("skills_app.throttle", None)
     app.extensions.pop("skills_app.cache", None)
+    app.extensions.pop("skills_app.redis", None)
 
 
 # -- a world built once, each test rolled back -----------------------------------
