@@ -32,12 +32,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
-    from skills_app.extensions import csrf, db, login_manager, migrate
+    from skills_app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    from skills_app import redis_link
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": redis_link.TIMEOUT_SECONDS,
+                                                            "socket_timeout": redis_link.TIMEOUT_SECONDS})
+    limiter.init_app(app)
+    _proxy_fix(app)
 
     from skills_app import models  # noqa: F401  (register the tables)
     from skills_app import oidc
@@ -60,6 +68,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     _sqlite_pragmas(app)
     return app
+
+
+def _proxy_fix(app: Flask) -> None:
+    """Behind ``PROXY_FIX`` trusted reverse proxies, the client's address, scheme
+    and host are the ones they forward (werkzeug's ProxyFix); with 0 (the
+    default) X-Forwarded-* headers are ignored, as anyone can send them.
+    Read per request, so that the setting is the app's current one."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    inner = app.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        hops = int(app.config.get("PROXY_FIX") or 0)
+        if hops > 0:
+            return ProxyFix(inner, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)(environ, start_response)
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi_app
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -62,8 +62,12 @@ def from_environment() -> dict:
         # Sign-in sessions end after this long without a request, and this long after sign-in at the latest.
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
-        # Wrong API tokens from one address in 15 minutes before it is blocked.
+        # Wrong API tokens from one address in 15 minutes before its wrong tokens get 429.
         "API_BAD_TOKEN_LIMIT": int(os.environ.get("API_BAD_TOKEN_LIMIT", "10")),
+        # Failed sign-ins from one address (any accounts) in 15 minutes before it must wait.
+        "SIGN_IN_ADDRESS_LIMIT": int(os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30")),
+        # Trusted reverse proxies in front of the app (docs/deployment.md): 0 ignores X-Forwarded-*.
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "skills-app@localhost"),

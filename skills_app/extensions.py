@@ -1,6 +1,8 @@
 """Extensions, created here and bound to the app in create_app()."""
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Its storage (Redis when REDIS_URL is set, else memory) and moving-window strategy keep
+# the throttling counters (skills_app/throttle.py); it limits no route by itself.
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window", key_prefix="skills_app",
+                  headers_enabled=False, swallow_errors=True, in_memory_fallback_enabled=True)

@@ -1,120 +1,191 @@
-"""Counting failures in a sliding window: failed sign-ins per account and per
-address. Counters live in memory, or in Redis when ``REDIS_URL`` is set, so
-that several app servers count together."""
+"""Throttling failed sign-ins and bad API tokens, with Flask-Limiter.
+
+The limits live in Flask-Limiter's storage: Redis when ``REDIS_URL`` is set
+(so that several app servers count together), else memory; while Redis does
+not answer, in memory (redis_link.py), so that a Redis outage never costs a
+request its answer. Counting uses the moving-window strategy of ``limits``,
+Flask-Limiter's engine.
+
+What is limited, and how (docs/security.md):
+
+- **An account from an address**: after ``FREE_TRIES`` failures against one
+  account from one address, each further guess from there waits, 2, 4, 8…
+  seconds after the last failure (at most ``MAX_WAIT_SECONDS``): a short wait,
+  shown as such. Failures against the account from many addresses make the
+  wait grow sooner for every address that has failed against it. An address
+  that has not failed against the account (its owner's, elsewhere) is never
+  slowed by other addresses' failures: the owner's right password works.
+- **An address**: ``SIGN_IN_ADDRESS_LIMIT`` failed sign-ins in 15 minutes,
+  against any accounts, and that address waits until the window clears.
+- **Bad API tokens**: counted per address, and past ``API_BAD_TOKEN_LIMIT``
+  an address's bad tokens get 429 instead of 401. A valid token is checked
+  first and is never throttled, whatever other clients send.
+"""
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import defaultdict, deque
+from dataclasses import dataclass
 
 from flask import current_app
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
-LIMIT = 5
-WINDOW_SECONDS = 15 * 60
+from skills_app import redis_link
 
-
-class MemoryCounter:
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, key: str, now: float, window: int) -> deque[float]:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        return hits
-
-    def hit(self, key: str, window: int) -> None:
-        now = time.time()
-        with self._lock:
-            self._trim(key, now, window).append(now)
-
-    def count(self, key: str, window: int) -> tuple[int, float]:
-        """Hits in the window, and the seconds until the oldest leaves it."""
-        now = time.time()
-        with self._lock:
-            hits = self._trim(key, now, window)
-            return len(hits), (hits[0] + window - now) if hits else 0.0
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+WINDOW_MINUTES = 15
+WINDOW_SECONDS = WINDOW_MINUTES * 60
+# Failures against one account from one address before guesses from there are slowed.
+FREE_TRIES = 3
+# Failures against one account from all addresses before every failing address is slowed sooner.
+ACCOUNT_FREE_TRIES = 10
+MAX_WAIT_SECONDS = 120
+DEFAULT_ADDRESS_LIMIT = 30
+DEFAULT_BAD_TOKEN_LIMIT = 10
+# Counted up to this many in a window (a count, not a limit).
+_COUNT = RateLimitItemPerMinute(10_000, WINDOW_MINUTES)
 
 
-class RedisCounter:
-    """Counters in Redis, and in memory while Redis does not answer (redis_link.py)."""
-
-    def __init__(self, link) -> None:
-        self.link = link
-        self.memory = MemoryCounter()
-
-    def hit(self, key: str, window: int) -> None:
-        now = time.time()
-        name = f"skills_app:throttle:{key}"
-
-        def use(r):
-            pipe = r.pipeline()
-            pipe.zadd(name, {f"{now}:{id(pipe)}": now})
-            pipe.zremrangebyscore(name, 0, now - window)
-            pipe.expire(name, window)
-            pipe.execute()
-
-        self.link.call(use, lambda: self.memory.hit(key, window))
-
-    def count(self, key: str, window: int) -> tuple[int, float]:
-        now = time.time()
-        name = f"skills_app:throttle:{key}"
-
-        def use(r):
-            r.zremrangebyscore(name, 0, now - window)
-            oldest = r.zrange(name, 0, 0, withscores=True)
-            n = r.zcard(name)
-            return n, (oldest[0][1] + window - now) if oldest else 0.0
-
-        return self.link.call(use, lambda: self.memory.count(key, window))
-
-    def reset(self, key: str) -> None:
-        self.memory.reset(key)
-        self.link.call(lambda r: r.delete(f"skills_app:throttle:{key}"), lambda: None)
+def client_address() -> str:
+    """The client's address: the peer, or with ``PROXY_FIX`` the address the trusted proxies forwarded."""
+    return get_remote_address() or "unknown"
 
 
-def counter():
+@dataclass
+class _Store:
+    storage: object
+    strategy: MovingWindowRateLimiter
+
+
+class Throttle:
+    """Flask-Limiter's storage and strategy, and a memory stand-in while Redis does not answer."""
+
+    def __init__(self, primary: _Store | None, link: redis_link.Link | None) -> None:
+        self.primary, self.link = primary, link
+        memory = MemoryStorage()
+        self.memory = _Store(memory, MovingWindowRateLimiter(memory))
+
+    def run(self, operation):
+        if self.primary is None or self.link is None:
+            return operation(self.memory)
+        return self.link.call(lambda _client: operation(self.primary), lambda: operation(self.memory))
+
+
+def _throttle() -> Throttle:
     app = current_app._get_current_object()
-    store = app.extensions.get("skills_app.throttle")
-    if store is None:
-        from skills_app import redis_link
+    found = app.extensions.get("skills_app.throttle")
+    if found is None:
+        link = redis_link.link(app)
+        primary = None
+        if link is not None:
+            from skills_app.extensions import limiter
 
-        found = redis_link.link(app)
-        store = RedisCounter(found) if found else MemoryCounter()
-        app.extensions["skills_app.throttle"] = store
-    return store
-
-
-def sign_in_keys(email: str, address: str | None) -> list[str]:
-    return [f"login:account:{email.strip().lower()}", f"login:address:{address or 'unknown'}"]
-
-
-def blocked_for(keys: list[str], limit: int = LIMIT) -> float:
-    """Seconds to wait before another try is accepted, 0 when not blocked."""
-    store = counter()
-    wait = 0.0
-    for key in keys:
-        n, until = store.count(key, WINDOW_SECONDS)
-        if n >= limit:
-            wait = max(wait, until)
-    return wait
+            if limiter.initialized and str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("redis"):
+                primary = _Store(limiter.storage, limiter.limiter)
+        found = app.extensions["skills_app.throttle"] = Throttle(primary, link)
+    return found
 
 
-def api_token_keys(address: str | None) -> list[str]:
-    """Bad API tokens are counted per address."""
-    return [f"api:address:{address or 'unknown'}"]
+def _count(store: _Store, *key: str) -> int:
+    stats = store.strategy.get_window_stats(_COUNT, *key)
+    return _COUNT.amount - stats.remaining
 
 
-def record_failure(keys: list[str]) -> None:
-    store = counter()
-    for key in keys:
-        store.hit(key, WINDOW_SECONDS)
+def _waiting(store: _Store, key: str) -> float:
+    """Seconds left of a wait set by :func:`_wait`, 0 when none."""
+    if not store.storage.get(key):
+        return 0.0
+    return max(0.0, store.storage.get_expiry(key) - time.time())
 
 
-def clear(key: str) -> None:
-    counter().reset(key)
+def _wait(store: _Store, key: str, seconds: int) -> None:
+    store.storage.clear(key)
+    store.storage.incr(key, seconds)
+
+
+def _delay(pair: int, account: int) -> int:
+    """The wait after the last failure, for ``pair`` failures against the account
+    from this address and ``account`` failures against it from everywhere."""
+    if pair == 0:
+        return 0
+    steps = pair - FREE_TRIES + 1
+    if account >= ACCOUNT_FREE_TRIES:
+        steps = max(steps, (account - ACCOUNT_FREE_TRIES) // 5 + 1)
+    return 0 if steps <= 0 else min(2 ** steps, MAX_WAIT_SECONDS)
+
+
+def _address_limit() -> int:
+    return int(current_app.config.get("SIGN_IN_ADDRESS_LIMIT") or DEFAULT_ADDRESS_LIMIT)
+
+
+def _account(email: str) -> str:
+    return (email or "").strip().lower()[:320]
+
+
+def sign_in_wait(email: str, address: str | None) -> float:
+    """Seconds this address must wait before its next sign-in to this account, 0 when none."""
+    account, address = _account(email), address or "unknown"
+
+    def check(store: _Store) -> float:
+        waits = [_waiting(store, f"skills_app/sign-in-wait/{account}/{address}")]
+        if _count(store, "sign-in-failures-address", address) >= _address_limit():
+            reset = store.strategy.get_window_stats(_COUNT, "sign-in-failures-address", address).reset_time
+            # The oldest failure leaves the window at reset_time; counting from now is close enough and never shorter.
+            waits.append(max(1.0, min(WINDOW_SECONDS, reset - time.time())))
+        return max(waits)
+
+    return _throttle().run(check)
+
+
+def sign_in_failed(email: str, address: str | None) -> None:
+    account, address = _account(email), address or "unknown"
+
+    def record(store: _Store) -> None:
+        for key in (("sign-in-failures-pair", account, address), ("sign-in-failures-account", account),
+                    ("sign-in-failures-address", address)):
+            store.strategy.hit(_COUNT, *key)
+        delay = _delay(_count(store, "sign-in-failures-pair", account, address), _count(store, "sign-in-failures-account", account))
+        if delay:
+            _wait(store, f"skills_app/sign-in-wait/{account}/{address}", delay)
+
+    _throttle().run(record)
+
+
+def sign_in_succeeded(email: str, address: str | None) -> None:
+    """The right password from this address: its failures against the account are forgotten."""
+    account, address = _account(email), address or "unknown"
+
+    def forget(store: _Store) -> None:
+        store.strategy.clear(_COUNT, "sign-in-failures-pair", account, address)
+        store.storage.clear(f"skills_app/sign-in-wait/{account}/{address}")
+
+    _throttle().run(forget)
+
+
+def wait_message(seconds: float, what: str) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 90:
+        amount = f"{seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        minutes = math.ceil(seconds / 60)
+        amount = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{what} For your security, please wait {amount} before trying again."
+
+
+def bad_tokens_blocked(address: str | None) -> float:
+    """Seconds until this address's bad tokens are answered 401 again (429 meanwhile), 0 when not blocked."""
+    limit = int(current_app.config.get("API_BAD_TOKEN_LIMIT") or DEFAULT_BAD_TOKEN_LIMIT)
+
+    def check(store: _Store) -> float:
+        if _count(store, "api-bad-tokens", address or "unknown") < limit:
+            return 0.0
+        reset = store.strategy.get_window_stats(_COUNT, "api-bad-tokens", address or "unknown").reset_time
+        return max(1.0, min(WINDOW_SECONDS, reset - time.time()))
+
+    return _throttle().run(check)
+
+
+def bad_token(address: str | None) -> None:
+    _throttle().run(lambda store: store.strategy.hit(_COUNT, "api-bad-tokens", address or "unknown"))

@@ -107,56 +107,120 @@ def test_deactivation_signs_out_an_existing_session(client, auth, make_person):
 
 # -- throttling ----------------------------------------------------------------
 
-def test_five_failures_for_an_account_block_the_sixth_try_even_with_the_right_password(app, make_person):
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the clock the throttle (and Flask-Limiter's storage) reads."""
+    real_time = time.time
+    state = {"offset": 0.0}
+    monkeypatch.setattr(throttle.time, "time", lambda: real_time() + state["offset"])
+
+    def move(seconds: float):
+        state["offset"] += seconds
+
+    return move
+
+
+def test_failures_against_an_account_never_refuse_its_owner_from_another_address(app, make_person):
+    """Lock-out was a denial of service: five wrong passwords from anywhere kept the owner out for 15 minutes."""
+    person = make_person("Sam Taylor")
+    attacker = app.test_client()
+    answers = [login_from(attacker, person.email, f"guess number {i}", "203.0.113.5").status_code for i in range(12)]
+    assert answers[:3] == [401, 401, 401] and 429 in answers
+    for i in range(12):
+        login_from(attacker, person.email, f"another guess {i}", f"203.0.113.{10 + i}")
+    owner = app.test_client()
+    assert login_from(owner, person.email, PASSWORD, "198.51.100.1").status_code == 302
+    assert signed_in(owner)
+
+
+def test_failures_from_one_address_slow_its_guesses_at_that_account_with_growing_waits(app, make_person, clock):
     person = make_person("Sam Taylor")
     client = app.test_client()
-    # From five different addresses, so that only the per-account count can block.
-    for i in range(5):
-        assert login_from(client, person.email, "wrong password", f"10.0.0.{i + 1}").status_code == 401
-
-    right = login_from(client, person.email, PASSWORD, "10.0.0.99")
-    wrong = login_from(client, person.email, "wrong password", "10.0.0.98")
-
-    assert right.status_code == 429
+    for _ in range(3):
+        assert login_from(client, person.email, "wrong password", "10.0.0.1").status_code == 401
+    # The third failure set a wait of 2 seconds: the right password waits too, and the
+    # answer is the same as for a wrong one (a wait does not tell whether it was right).
+    right = login_from(client, person.email, PASSWORD, "10.0.0.1")
+    wrong = login_from(client, person.email, "wrong password", "10.0.0.1")
+    assert right.status_code == wrong.status_code == 429
     body = right.get_data(as_text=True)
-    assert "Too many failed sign-ins" in body and "please wait" in body
-    # A blocked try does not tell whether the password was right.
-    assert wrong.status_code == 429
-    assert wrong.get_data(as_text=True) == body
-    assert not signed_in(client)
-    assert sign_in_events() == 0
-
-
-def test_four_failures_do_not_block(client, make_person):
-    person = make_person("Sam Taylor")
+    assert "please wait 2 seconds" in body and body == wrong.get_data(as_text=True)
+    waits = []
     for _ in range(4):
+        clock(waits[-1] + 1 if waits else 3)
+        assert login_from(client, person.email, "wrong password", "10.0.0.1").status_code == 401
+        page = login_from(client, person.email, "wrong password", "10.0.0.1").get_data(as_text=True)
+        waits.append(int(re.search(r"please wait (\d+) second", page).group(1)))
+    assert waits == [4, 8, 16, 32], "each failure doubles the wait"
+    clock(33)
+    assert login_from(client, person.email, PASSWORD, "10.0.0.1").status_code == 302
+    assert sign_in_events() == 1
+
+
+def test_three_failures_do_not_slow(client, make_person):
+    person = make_person("Sam Taylor")
+    for _ in range(2):
         assert login_from(client, person.email, "wrong password", "10.0.0.1").status_code == 401
     assert login_from(client, person.email, PASSWORD, "10.0.0.1").status_code == 302
 
 
-def test_five_failures_from_one_address_block_it_for_every_account(app, make_person):
-    victim = make_person("Sam Taylor")
-    client = app.test_client()
-    for i in range(5):
-        assert login_from(client, f"guess{i}@example.test", "wrong password", "192.0.2.7").status_code == 401
+def test_failures_from_one_address_against_many_accounts_make_that_address_wait(app, make_person, clock):
+    app.config["SIGN_IN_ADDRESS_LIMIT"] = 5
+    try:
+        victim = make_person("Sam Taylor")
+        client = app.test_client()
+        for i in range(5):
+            assert login_from(client, f"guess{i}@example.test", "wrong password", "192.0.2.7").status_code == 401
+        refused = login_from(client, victim.email, PASSWORD, "192.0.2.7")
+        assert refused.status_code == 429 and "please wait" in refused.get_data(as_text=True)
+        assert not signed_in(client)
+        # The account itself is not blocked: the same person from elsewhere gets in.
+        assert login_from(app.test_client(), victim.email, PASSWORD, "198.51.100.1").status_code == 302
+        # Failures older than fifteen minutes no longer count.
+        clock(14 * 60)
+        assert login_from(client, victim.email, PASSWORD, "192.0.2.7").status_code == 429
+        clock(60 + 1)
+        assert login_from(client, victim.email, PASSWORD, "192.0.2.7").status_code == 302
+    finally:
+        app.config["SIGN_IN_ADDRESS_LIMIT"] = 30
 
-    assert login_from(client, victim.email, PASSWORD, "192.0.2.7").status_code == 429
-    assert not signed_in(client)
-    # The account itself is not blocked: the same person from elsewhere gets in.
-    assert login_from(app.test_client(), victim.email, PASSWORD, "198.51.100.1").status_code == 302
 
-
-def test_failures_older_than_fifteen_minutes_no_longer_count(client, make_person, monkeypatch):
+def test_x_forwarded_for_is_ignored_without_proxy_fix(app, make_person):
+    """Without PROXY_FIX anyone could send X-Forwarded-For to dodge the throttle (a new address for every guess)."""
     person = make_person("Sam Taylor")
-    for _ in range(5):
-        login_from(client, person.email, "wrong password", "10.0.0.1")
-    assert login_from(client, person.email, PASSWORD, "10.0.0.1").status_code == 429
+    client = app.test_client()
+    for i in range(3):
+        answer = client.post("/login", data={"email": person.email, "password": "wrong password"},
+                             headers={"X-Forwarded-For": f"10.1.1.{i}"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        assert answer.status_code == 401
+    forged = client.post("/login", data={"email": person.email, "password": PASSWORD},
+                         headers={"X-Forwarded-For": "10.1.1.99"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert forged.status_code == 429
 
-    real_time = time.time
-    monkeypatch.setattr(throttle.time, "time", lambda: real_time() + 14 * 60)
-    assert login_from(client, person.email, PASSWORD, "10.0.0.1").status_code == 429
-    monkeypatch.setattr(throttle.time, "time", lambda: real_time() + 15 * 60 + 1)
-    assert login_from(client, person.email, PASSWORD, "10.0.0.1").status_code == 302
+
+def test_x_forwarded_for_is_the_client_behind_the_trusted_proxy_with_proxy_fix(app, make_person):
+    """Behind the documented reverse proxy every client shares its address; PROXY_FIX=1 tells them apart."""
+    app.config["PROXY_FIX"] = 1
+    try:
+        person = make_person("Sam Taylor")
+        proxy = app.test_client()
+        for _ in range(3):
+            answer = proxy.post("/login", data={"email": person.email, "password": "wrong password"},
+                                headers={"X-Forwarded-For": "203.0.113.5"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+            assert answer.status_code == 401
+        # The attacker behind the proxy waits; the owner, through the same proxy, does not.
+        again = proxy.post("/login", data={"email": person.email, "password": PASSWORD},
+                           headers={"X-Forwarded-For": "203.0.113.5"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert again.status_code == 429
+        owner = app.test_client().post("/login", data={"email": person.email, "password": PASSWORD},
+                                       headers={"X-Forwarded-For": "198.51.100.1"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert owner.status_code == 302
+        # Only the hop the proxy added is trusted: an address the client put in front is not.
+        spoofed = proxy.post("/login", data={"email": person.email, "password": PASSWORD},
+                             headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.5"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert spoofed.status_code == 429
+    finally:
+        app.config["PROXY_FIX"] = 0
 
 
 # -- where sign-in leads --------------------------------------------------------

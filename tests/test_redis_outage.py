@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import re
 
 import pandas as pd
 import pytest
@@ -77,9 +78,9 @@ def test_with_redis_down_sign_in_answers_for_right_and_wrong_passwords(app, clie
 
 def test_with_redis_down_failed_sign_ins_are_still_counted_in_memory(app, auth, make_person, redis_down):
     person = make_person("Cole Counted")
-    for _ in range(5):
+    for _ in range(3):
         assert auth.login(person, "not the password at all").status_code == 401
-    assert auth.login(person, "not the password at all").status_code == 429
+    assert auth.login(person, PASSWORD).status_code == 429
 
 
 def test_with_redis_down_the_api_answers(app, client, make_person, redis_down):
@@ -98,7 +99,10 @@ def test_with_redis_down_the_gap_report_answers_and_is_cached_in_memory(app, sig
     browser = sign_in(hr)
     first = browser.get("/reports/gaps")
     assert first.status_code == 200
-    assert browser.get("/reports/gaps").get_data(as_text=True) == first.get_data(as_text=True)
+    def page(response):
+        return re.sub(r'name="csrf_token"[^>]*>', "", response.get_data(as_text=True))
+
+    assert page(browser.get("/reports/gaps")) == page(first)
     assert browser.get("/api/v1/reports/gaps").status_code in (401,), "the API wants a token, not a cookie"
 
 

@@ -25,7 +25,6 @@ from skills_app.services import accounts, assessments, frameworks, gaps, org, to
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC = {"api.openapi", "api.docs"}
-DEFAULT_BAD_TOKEN_LIMIT = 10
 
 
 class ApiError(DomainError):
@@ -52,18 +51,16 @@ def _authenticate():
     if scheme.lower() != "bearer" or not secret:
         raise ApiError(401, "unauthorized", "Send an API token: Authorization: Bearer <token>.",
                        {"WWW-Authenticate": 'Bearer realm="skills_app"'})
-    keys = throttle.api_token_keys(request.remote_addr)
-    from flask import current_app
-
-    limit = int(current_app.config.get("API_BAD_TOKEN_LIMIT", DEFAULT_BAD_TOKEN_LIMIT))
-    wait = throttle.blocked_for(keys, limit)
-    if wait:
-        raise ApiError(429, "too_many_requests", "Too many requests with a wrong token from this address; wait and try again.",
-                       {"Retry-After": str(max(1, math.ceil(wait)))})
+    # The token first: a valid token is never throttled by what other clients send.
     try:
         person = tokens.check(secret)
     except tokens.Refused as exc:
-        throttle.record_failure(keys)
+        address = throttle.client_address()
+        wait = throttle.bad_tokens_blocked(address)
+        if wait:
+            raise ApiError(429, "too_many_requests", "Too many requests with a wrong token from this address; wait and try again.",
+                           {"Retry-After": str(max(1, math.ceil(wait)))}) from None
+        throttle.bad_token(address)
         raise ApiError(401, "unauthorized", exc.message,
                        {"WWW-Authenticate": 'Bearer realm="skills_app", error="invalid_token"'}) from None
     g.api_actor = person

@@ -116,15 +116,15 @@ def _authenticate():
     challenge = {"WWW-Authenticate": 'Bearer realm="skills_app SCIM"'}
     if scheme.lower() != "bearer" or not secret:
         raise ScimRefusal(401, "Send a SCIM token: Authorization: Bearer <token>.", headers=challenge)
-    keys = throttle.api_token_keys(request.remote_addr)
-    limit = int(current_app.config.get("API_BAD_TOKEN_LIMIT", 10))
-    wait = throttle.blocked_for(keys, limit)
-    if wait:
-        raise ScimRefusal(429, "Too many requests with a wrong token from this address; wait and try again.",
-                          headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    # The token first: a valid token is never throttled by what other clients send.
     token = scim_tokens.authenticate(secret)
     if token is None:
-        throttle.record_failure(keys)
+        address = throttle.client_address()
+        wait = throttle.bad_tokens_blocked(address)
+        if wait:
+            raise ScimRefusal(429, "Too many requests with a wrong token from this address; wait and try again.",
+                              headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        throttle.bad_token(address)
         raise ScimRefusal(401, "That token is not a valid SCIM token: it is unknown or revoked (API tokens do not work here).",
                           headers={**challenge, "WWW-Authenticate": 'Bearer realm="skills_app SCIM", error="invalid_token"'})
     g.scim_actor = ProvisioningActor(f"SCIM client {token.name} (scim_{token.prefix}_…)")

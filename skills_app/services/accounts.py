@@ -1,7 +1,6 @@
 """Accounts: sign-in, passwords, roles, activation, and a person's details."""
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timezone
 
@@ -76,21 +75,19 @@ def record_sign_in(person: Person, method: str = "password") -> None:
 
 def sign_in(email: str, password: str, address: str | None) -> Person:
     """The person signing in with this email and password from ``address``,
-    their sign-in recorded; failures are counted per account and per address,
-    and too many of them refuse every try for a while."""
+    their sign-in recorded. Failures slow the guesses of the address that makes
+    them, against that account and overall (throttle.py); the account's owner
+    elsewhere is not slowed."""
     if not settings.password_sign_in():
         raise SignInTurnedOff(f"Password sign-in is turned off here: sign in with {oidc.provider_name()}.")
-    keys = throttle.sign_in_keys(email, address)
-    wait = throttle.blocked_for(keys)
+    wait = throttle.sign_in_wait(email, address)
     if wait:
-        minutes = max(1, math.ceil(wait / 60))
-        raise TooManyAttempts(f"Too many failed sign-ins. For your security, please wait {minutes} "
-                              f"minute{'s' if minutes != 1 else ''} before trying again.")
+        raise TooManyAttempts(throttle.wait_message(wait, "Too many failed sign-ins from here."))
     person = authenticate(email, password)
     if person is None:
-        throttle.record_failure(keys)
+        throttle.sign_in_failed(email, address)
         raise NotSignedIn("That email and password do not match an active account.")
-    throttle.clear(keys[0])
+    throttle.sign_in_succeeded(email, address)
     record_sign_in(person)
     return person
 

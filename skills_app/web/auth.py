@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from skills_app import oidc
+from skills_app import oidc, throttle
 from skills_app.services import accounts, settings, sign_in_sessions
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.auth import LoginForm, PasswordForm
@@ -42,7 +42,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm()
-    return handle(form, lambda: accounts.sign_in(form.email.data, form.password.data, request.remote_addr),
+    return handle(form, lambda: accounts.sign_in(form.email.data, form.password.data, throttle.client_address()),
                   page=lambda: render_template("auth/login.html", form=form, password_on=settings.password_sign_in(),
                                                oidc_on=oidc.configured(), provider=oidc.provider_name()),
                   done=lambda person: start_session(person, target))
