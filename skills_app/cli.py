@@ -166,7 +166,59 @@ def migrate_levels(code, from_version, to_version, pairs, dry_run, as_json):
 
 # -- people and users ---------------------------------------------------------
 
-people_cli = AppGroup("people", help="Import people from an HR system's CSV export.")
+people_cli = AppGroup("people", help="Import people from an HR system's CSV export; erase a person.")
+
+
+@people_cli.command("erase")
+@click.argument("email")
+@click.option("--yes", "confirmed", is_flag=True, help="Do not ask to type the email address again (for scripts).")
+def erase_person(email, confirmed):
+    """Erase a person (the right to erasure): their evidence files and personal
+    data go; their assessments' levels and decisions stay, anonymised. Audited."""
+    from skills_app.services import accounts, erasure
+
+    person = accounts.by_email(email) or fail(f"Error: no account for {email}")
+    if not confirmed:
+        click.echo(f"This erases {person.name} ({person.email}): their evidence files and personal data, for good.", err=True)
+        typed = click.prompt("Type their email address to confirm", err=True, default="", show_default=False)
+    else:
+        typed = person.email
+    try:
+        result = erasure.erase(SYSTEM, person, confirm=typed)
+        db.session.commit()
+    except DomainError as exc:
+        fail(f"Error: {exc.message}\nNothing was erased.")
+    click.echo(result.summary())
+
+
+evidence_cli = AppGroup("evidence", help="Evidence files.")
+
+
+@evidence_cli.command("sweep")
+@click.option("--dry-run", is_flag=True, help="List the orphan files and remove nothing.")
+@click.option("--min-age", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Only files older than this many minutes (younger ones may belong to an upload in progress).")
+def sweep_evidence(dry_run, min_age):
+    """Find the evidence files no evidence row carries (left by a killed
+    worker, or from before files followed their rows), and remove them."""
+    from skills_app.services import evidence_store
+
+    click.echo("Looking for orphan files…", err=True)
+    found = list(evidence_store.orphans(min_age_seconds=min_age * 60))
+    db.session.rollback()
+    total = sum(o.size for o in found)
+    if not found:
+        click.echo("No orphan files.")
+        return
+    if dry_run:
+        for orphan in found:
+            click.echo(f"{orphan.name}\t{orphan.size} bytes\t{orphan.age_seconds / 3600:.1f} h old")
+        click.echo(f"{len(found)} orphan file{'s' if len(found) != 1 else ''} ({total} bytes) would be removed (dry run: nothing removed).")
+        return
+    with click.progressbar(found, label="Removing orphan files", file=sys.stderr) as bar:
+        for orphan in bar:
+            evidence_store.delete_orphan(orphan.name)
+    click.echo(f"Removed {len(found)} orphan file{'s' if len(found) != 1 else ''} ({total} bytes).")
 
 
 @people_cli.command("import")
@@ -641,7 +693,8 @@ def campaigns_remind(campaign_id):
 
 
 def register(app: Flask) -> None:
-    for group in (frameworks_cli, people_cli, users_cli, demo_cli, crosswalks_cli, requirements_cli, report_cli, campaigns_cli, reviews_cli):
+    for group in (frameworks_cli, people_cli, users_cli, demo_cli, crosswalks_cli, requirements_cli, report_cli, campaigns_cli, reviews_cli,
+                  evidence_cli):
         app.cli.add_command(group)
     from skills_app.backup_cli import backup_command, restore_command
 

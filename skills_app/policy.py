@@ -264,6 +264,8 @@ RULES: dict[str, Callable] = {
     "edit_account": _edit_account,
     "manage_org_units": _role("hr", "admin"),
     "import_people": _role("hr", "admin"),
+    # The right to erasure: a person's evidence files and personal data (services/erasure.py)
+    "erase_person": _role("hr"),
     "view_audit": _role("hr", "admin"),
     "manage_tokens": _manage_tokens,
     # Sign-in settings and the provisioning (SCIM) tokens

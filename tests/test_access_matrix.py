@@ -121,6 +121,13 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
         "GET": row(anonymous=LOGIN, self=SHOWN, peer=NOT_FOUND, manager=SHOWN, indirect=SHOWN,
                    other_manager=NOT_FOUND, hr=SHOWN, learning=SHOWN, admin=SHOWN),
     },
+    # The right to erasure: HR only; someone the caller may not see is not found.
+    "people.erase": {
+        "GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                   other_manager=NOT_FOUND, hr=SHOWN, learning=FORBIDDEN, admin=FORBIDDEN),
+        "POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                    other_manager=NOT_FOUND, hr=BAD_FORM, learning=FORBIDDEN, admin=FORBIDDEN),
+    },
     "admin.people": {"GET": only(SHOWN, "admin")},
     "admin.new_person": {
         "GET": only(OK, "admin"),

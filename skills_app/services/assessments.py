@@ -483,6 +483,9 @@ def remove_evidence(actor, assessment: Assessment, evidence_id: int) -> None:
     evidence = next((e for e in assessment.evidence if e.id == evidence_id), None)
     if evidence is None:
         raise NotFound("no such evidence")
+    if evidence.kind == "file":
+        # Its file goes once this removal commits (unless a revalidation's copy still carries it).
+        evidence_store.release(evidence.stored_name)
     assessment.evidence.remove(evidence)
     _touch(assessment)
     _flush()

@@ -6,7 +6,13 @@ files, or the right parts inside an Office/OpenDocument zip). It is kept under
 a random name, never the uploader's; its size and SHA-256 are recorded.
 
 Storage today is a local directory (``UPLOAD_DIR``, outside the static
-folder); another backend only needs ``save``, ``read`` and ``delete``.
+folder); another backend only needs ``save``, ``read``, ``delete`` and ``names``.
+
+Files follow their rows' transaction: a file stored for a row that is then
+rolled back is deleted at the rollback; a file whose last row is removed is
+deleted once that removal commits (never before: the commit may fail). What a
+killed worker leaves between the two, :func:`orphans` finds and
+``skills-app evidence sweep`` removes.
 """
 from __future__ import annotations
 
@@ -18,9 +24,11 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Iterator, Protocol
 
 from flask import current_app
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from skills_app.errors import InvalidInput, NotFound
 from skills_app.importers import limits
@@ -51,6 +59,7 @@ class Storage(Protocol):
     def save(self, name: str, data: bytes) -> None: ...
     def read(self, name: str) -> bytes: ...
     def delete(self, name: str) -> None: ...
+    def names(self) -> Iterator[tuple[str, float]]: ...
 
 
 class LocalStorage:
@@ -80,6 +89,14 @@ class LocalStorage:
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+
+    def names(self) -> Iterator[tuple[str, float]]:
+        """Every stored file's name and when it was last written (seconds since the epoch)."""
+        if not self.root.is_dir():
+            return
+        for entry in os.scandir(self.root):
+            if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."):
+                yield entry.name, entry.stat(follow_symlinks=False).st_mtime
 
 
 def storage() -> Storage:
@@ -193,11 +210,93 @@ def check(filename: str | None, data: bytes) -> tuple[str, str]:
     return name, content_type
 
 
+# -- files that follow their rows' transaction ---------------------------------------
+
+_PENDING = "skills_app.evidence_files"
+
+
+def _pending(session) -> dict[str, list[tuple[Storage, str]]]:
+    return session.info.setdefault(_PENDING, {"written": [], "released": []})
+
+
+def _session():
+    from skills_app.extensions import db
+
+    return db.session()
+
+
 def store(filename: str | None, stream: BinaryIO) -> StoredFile:
-    """Check an upload and keep it; returns what the database records."""
+    """Check an upload and keep it; returns what the database records. The
+    file is deleted again if the transaction that records it is rolled back."""
     data = read_capped(stream)
     name, content_type = check(filename, data)
     stored_name = secrets.token_hex(16) + os.path.splitext(name)[1].lower()
-    storage().save(stored_name, data)
+    where = storage()
+    where.save(stored_name, data)
+    _pending(_session())["written"].append((where, stored_name))
     return StoredFile(stored_name=stored_name, original_name=name, content_type=content_type, size=len(data),
                       sha256=hashlib.sha256(data).hexdigest())
+
+
+def release(stored_name: str | None, *, leaving: int = 1) -> bool:
+    """A row that carried ``stored_name`` is being removed (``leaving`` of them):
+    the file is deleted when the removal commits, unless another evidence row
+    (a revalidation's copy) still carries it. Returns whether it will be deleted."""
+    if not stored_name:
+        return False
+    from skills_app.models import Evidence
+
+    session = _session()
+    with session.no_autoflush:
+        holders = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.stored_name == stored_name)) or 0
+    if holders > leaving:
+        return False
+    _pending(session)["released"].append((storage(), stored_name))
+    return True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for where, name in (pending or {}).get("released", []):
+        try:
+            where.delete(name)
+        except OSError:  # pragma: no cover - left for the sweep
+            pass
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for where, name in (pending or {}).get("written", []):
+        try:
+            where.delete(name)
+        except OSError:  # pragma: no cover - left for the sweep
+            pass
+
+
+@dataclass
+class Orphan:
+    name: str
+    size: int
+    age_seconds: float
+
+
+def orphans(min_age_seconds: float = 3600) -> Iterator[Orphan]:
+    """Stored files that no evidence row carries, older than ``min_age_seconds``
+    (younger ones may belong to an upload whose transaction is still open)."""
+    import time
+
+    from skills_app.models import Evidence
+
+    known = set(_session().scalars(select(Evidence.stored_name).where(Evidence.stored_name.is_not(None))))
+    where = storage()
+    now = time.time()
+    for name, written in where.names():
+        if name not in known and now - written >= min_age_seconds:
+            size = os.path.getsize(where.root / name) if isinstance(where, LocalStorage) else 0
+            yield Orphan(name=name, size=size, age_seconds=now - written)
+
+
+def delete_orphan(name: str) -> None:
+    storage().delete(name)

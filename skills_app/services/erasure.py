@@ -1,0 +1,101 @@
+"""Erasing a person: the right to erasure (GDPR article 17).
+
+HR erases a person who asks (or who has left, when nothing requires keeping
+their data): their evidence files and evidence, their personal details, their
+ways in (sessions, API tokens, the identity provider's link, SCIM's record),
+their notifications, their assignments and training enrolments, the free text
+written about them, and their names in closed campaigns' snapshots. What stays
+is anonymised: their assessments' levels and decisions (who decided, when,
+what), so that reports and the service level figures keep their numbers, under
+"Erased person <id>". The audit trail is append-only and keeps its entries
+(accountability); the erasure itself is recorded there without the person's
+email. Functions flush, never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from skills_app import policy
+from skills_app.errors import InvalidInput, InvalidState
+from skills_app.extensions import db
+from skills_app.models import (
+    ApiToken, Assessment, CampaignResult, DescriptorRating, Evidence, ExternalIdentity, Notification, Person, ScimUser,
+    SignInSession, TrainingEnrolment,
+)
+from skills_app.services import audit, evidence_store, sign_in_sessions
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+@dataclass
+class Erased:
+    person_id: int
+    evidence: int
+    files: int
+    assessments: int
+
+    def summary(self) -> str:
+        return (f"Person {self.person_id} erased: {self.evidence} piece{'s' if self.evidence != 1 else ''} of evidence "
+                f"({self.files} file{'s' if self.files != 1 else ''}) removed, {self.assessments} "
+                f"assessment{'s' if self.assessments != 1 else ''} kept, anonymised.")
+
+
+def is_erased(person: Person) -> bool:
+    return person.email.endswith("@" + ERASED_DOMAIN)
+
+
+def erase(actor, person: Person, *, confirm: str) -> Erased:
+    """Erase ``person`` (see the module). ``confirm`` must be their email address, typed again."""
+    policy.require(actor, "erase_person", person)
+    if is_erased(person):
+        raise InvalidState("This person is already erased.")
+    if (confirm or "").strip().lower() != person.email:
+        raise InvalidInput.on("confirm", f"Type the person's email address, {person.email}, to confirm the erasure.")
+    if isinstance(actor, Person) and actor.id == person.id:
+        raise InvalidInput.on("confirm", "You cannot erase your own account: ask someone else in HR.")
+    if "admin" in person.roles:
+        raise InvalidState("This person is an administrator: take the role away first.")
+    managed = db.session.scalar(select(Person.id).where(Person.manager_id == person.id, Person.active.is_(True)).limit(1))
+    if managed is not None:
+        raise InvalidState("This person still manages people: give their reports another manager first.")
+
+    assessments = list(db.session.scalars(select(Assessment).where(Assessment.person_id == person.id)))
+    evidence_count = files = 0
+    for assessment in assessments:
+        for evidence in list(assessment.evidence):
+            evidence_count += 1
+            if evidence.kind == "file" and evidence_store.release(evidence.stored_name):
+                files += 1
+            assessment.evidence.remove(evidence)
+        # What was written about the person, by them or their reviewers; the levels and outcomes stay.
+        assessment.decision_comment = None
+    ids = [a.id for a in assessments]
+    if ids:
+        db.session.execute(update(DescriptorRating).where(DescriptorRating.assessment_id.in_(ids)).values(verdict_comment=None))
+
+    sign_in_sessions.end_all(person, "erased")
+    for model in (SignInSession, ApiToken, ExternalIdentity, ScimUser, Notification, TrainingEnrolment):
+        db.session.execute(delete(model).where(model.person_id == person.id).execution_options(synchronize_session=False))
+    db.session.execute(update(CampaignResult).where(CampaignResult.person_id == person.id)
+                       .values(person_name=f"Erased person {person.id}", email=f"erased-{person.id}@{ERASED_DOMAIN}")
+                       .execution_options(synchronize_session=False))
+
+    person.name = f"Erased person {person.id}"
+    person.email = f"erased-{person.id}@{ERASED_DOMAIN}"
+    person.employee_number = None
+    person.job_title = None
+    person.password_hash = None
+    person.manager = None
+    person.active = False
+    person.session_version += 1
+    person.set_roles(["employee"])
+    person.job_roles = []
+    person.services = []
+    db.session.flush()
+    db.session.expire_all()
+    result = Erased(person_id=person.id, evidence=evidence_count, files=files, assessments=len(assessments))
+    audit.record(actor, "person.erased", person, summary=result.summary(),
+                 data={"evidence": evidence_count, "files": files, "assessments": len(assessments)})
+    return result
