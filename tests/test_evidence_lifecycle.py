@@ -188,3 +188,25 @@ def test_the_command_line_erases_after_the_email_is_typed_again(app, runner, tea
     done = runner.invoke(args=["people", "erase", team.sam.email], input=f"{team.sam.email}\n")
     assert done.exit_code == 0, done.output
     assert "erased" in done.output and stored_name not in files(app)
+
+
+def test_a_file_shared_with_a_revalidation_copy_stays_until_its_last_row_goes(app, team, decided):
+    from skills_app.services import revalidation
+
+    assessment_id, stored_name = decided
+    copy = revalidation.revalidate(team.sam, db.session.get(Assessment, assessment_id))
+    db.session.commit()
+    copied = next(e for e in copy.evidence if e.stored_name == stored_name)
+    service.remove_evidence(team.sam, copy, copied.id)
+    db.session.commit()
+    assert stored_name in files(app), "the validated assessment's evidence still carries it"
+
+
+def test_erasing_a_person_with_a_revalidation_copy_removes_the_shared_file(app, runner, team, decided):
+    from skills_app.services import revalidation
+
+    assessment_id, stored_name = decided
+    revalidation.revalidate(team.sam, db.session.get(Assessment, assessment_id))
+    db.session.commit()
+    assert runner.invoke(args=["people", "erase", team.sam.email, "--yes"]).exit_code == 0
+    assert stored_name not in files(app)

@@ -98,6 +98,18 @@ def test_sign_out_everywhere_keeps_the_tokens_unless_asked(app, client, sign_in,
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
 
 
+def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(app, sign_in, make_person):
+    person = make_person("Pia Password")
+    here, elsewhere = sign_in(person), sign_in(person)
+    thief = copy_of(app, elsewhere)
+    answer = here.post("/account/password", data={"current": PASSWORD, "new": "another long password",
+                                                  "confirm": "another long password"})
+    assert answer.status_code == 302
+    assert not refused(here) and refused(elsewhere) and refused(thief)
+    reasons = sorted(str(r) for r in db.session.scalars(select(SignInSession.ended_reason).where(SignInSession.person_id == person.id)))
+    assert reasons == ["None", "password_changed"], "this session open, the other ended"
+
+
 def test_deactivation_ends_every_session_of_the_person(app, sign_in, make_person):
     person = make_person("Lee Leaver")
     browser = sign_in(person)

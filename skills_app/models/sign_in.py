@@ -15,7 +15,7 @@ from skills_app.extensions import db
 from skills_app.models.framework import utcnow
 from skills_app.models.people import Person
 
-END_REASONS = ("signed_out", "signed_out_everywhere", "idle", "expired", "deactivated", "erased")
+END_REASONS = ("signed_out", "signed_out_everywhere", "idle", "expired", "deactivated", "password_changed", "password_reset", "erased")
 
 
 class SignInSession(db.Model):

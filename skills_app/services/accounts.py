@@ -92,13 +92,15 @@ def sign_in(email: str, password: str, address: str | None) -> Person:
     return person
 
 
-def change_own_password(actor: Person, current: str, new: str) -> None:
+def change_own_password(actor: Person, current: str, new: str, *, keep_session: str | None = None) -> None:
+    """Change one's password; every other sign-in session ends (``keep_session``: this one's key)."""
     policy.require(actor, "change_own_password")
     if not actor.password_hash or not check_password_hash(actor.password_hash, current):
         raise InvalidInput.on("current", "The current password is not right.")
     check_password_rules(new)
     actor.password_hash = hash_password(new)
     actor.session_version += 1
+    sign_in_sessions.end_all(actor, "password_changed", keep=keep_session)
     audit.record(actor, "account.password_changed", actor, summary=f"{actor.email} changed their password")
     db.session.flush()
 
@@ -108,6 +110,7 @@ def reset_password(actor, person: Person, new: str) -> None:
     check_password_rules(new)
     person.password_hash = hash_password(new)
     person.session_version += 1
+    sign_in_sessions.end_all(person, "password_reset")
     audit.record(actor, "account.password_reset", person, summary=f"password of {person.email} reset")
     db.session.flush()
 

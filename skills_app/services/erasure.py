@@ -62,15 +62,18 @@ def erase(actor, person: Person, *, confirm: str) -> Erased:
         raise InvalidState("This person still manages people: give their reports another manager first.")
 
     assessments = list(db.session.scalars(select(Assessment).where(Assessment.person_id == person.id)))
-    evidence_count = files = 0
+    evidence_count, stored = 0, set()
     for assessment in assessments:
         for evidence in list(assessment.evidence):
             evidence_count += 1
-            if evidence.kind == "file" and evidence_store.release(evidence.stored_name):
-                files += 1
+            if evidence.kind == "file" and evidence.stored_name:
+                stored.add(evidence.stored_name)
             assessment.evidence.remove(evidence)
         # What was written about the person, by them or their reviewers; the levels and outcomes stay.
         assessment.decision_comment = None
+    db.session.flush()
+    # Each file goes once the erasure commits (a revalidation's copy of one's own evidence is one's own too).
+    files = sum(1 for name in sorted(stored) if evidence_store.release(name, leaving=0))
     ids = [a.id for a in assessments]
     if ids:
         db.session.execute(update(DescriptorRating).where(DescriptorRating.assessment_id.in_(ids)).values(verdict_comment=None))

@@ -72,6 +72,7 @@ def _signed_in_again(message: str):
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = PasswordForm()
-    return handle(form, lambda: accounts.change_own_password(current_user, form.current.data, form.new.data),
+    return handle(form, lambda: accounts.change_own_password(current_user, form.current.data, form.new.data,
+                                                             keep_session=session.get(sign_in_sessions.SESSION_KEY)),
                   page=lambda: render_template("auth/password.html", form=form),
                   done=lambda _: _signed_in_again("Your password is changed. Other sessions have been signed out."))
