@@ -285,6 +285,19 @@ def test_people_import_with_a_nul_byte_is_refused_with_its_place_even_in_a_dry_r
         assert _counts() == before
 
 
+@pytest.mark.parametrize("character, name", [("\x1b", "U+001B"), ("\x07", "U+0007"), ("\x7f", "U+007F")])
+def test_people_import_with_another_control_character_is_refused_with_its_place_even_in_a_dry_run(app, runner, tmp_path,
+                                                                                                    character, name):
+    path = tmp_path / "people.csv"
+    path.write_bytes(f"employee_number,email,name\nE1,ann@example.test,An{character}n\n".encode())
+    before = _counts()
+    for options in (["--dry-run"], []):
+        result = runner.invoke(args=["people", "import", str(path), *options])
+        assert result.exit_code != 0, result.output
+        assert "line 2, column 23" in result.output and name in result.output, result.output
+        assert _counts() == before
+
+
 def test_the_real_sfia_download_still_reads_within_the_limits():
     from tests.conftest import REAL_FILES
 
