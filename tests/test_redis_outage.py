@@ -22,6 +22,8 @@ from tests.conftest import CI, PASSWORD
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One Redis database for the run: under pytest-xdist the tests that use it share a worker (as tests/test_scale_out.py).
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 @pytest.fixture
