@@ -7,10 +7,19 @@ export FLASK_APP := skills_app:create_app
 
 .PHONY: run test install chromium db demo clean help fuzz soak bench
 
+# Where `make run` serves: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable from other machines).
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
 help:
-	@echo "make run    create .venv, install, migrate, load frameworks and demo data, serve on http://127.0.0.1:5000"
-	@echo "make test   create .venv, install (and Chromium for the browser tests), run the whole test suite"
+	@echo "make run    create .venv, install, migrate, load frameworks and demo data, serve on http://$(HOST):$(PORT)"
+	@echo "            (choose with PORT=8080 and HOST=0.0.0.0)"
+	@echo "make demo   the same without serving: migrate the database and load the frameworks and demo organisation"
+	@echo "make test   create .venv, install (Node's axe-core, and Debian's chromium when missing), run the whole test suite"
+	@echo "make fuzz   the importer fuzzing with a thousand generated files per format"
+	@echo "make soak   a bounded load and fault test against gunicorn on PostgreSQL"
 	@echo "make bench  the performance table of docs/performance.md (about 15 minutes)"
+	@echo "make clean  remove .venv, instance/ (the SQLite database and uploads), node_modules and test artefacts"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +37,8 @@ demo: db
 
 run: demo
 	@echo
-	@echo "skills_app is starting on http://127.0.0.1:5000 (Ctrl-C stops it)."
-	$(BIN)/skills-app run --host 127.0.0.1 --port 5000
+	@echo "skills_app is starting on http://$(HOST):$(PORT) (Ctrl-C stops it)."
+	$(BIN)/skills-app run --host $(HOST) --port $(PORT)
 
 # axe-core, for the accessibility checks in the browser tests (from the npm registry).
 node_modules/axe-core/axe.min.js: package.json package-lock.json

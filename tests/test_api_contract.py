@@ -4,7 +4,6 @@ caller, and no answer is a 500, has an undocumented status or content type, or
 breaks its schema."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -90,7 +89,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breach(app, world):
     assert len(operations) == 13
     # Negative cases send wrong tokens too: here they must not block the address.
     app.config["API_BAD_TOKEN_LIMIT"] = 10**6
-    started = time.monotonic()
     calls = {"n": 0}
 
     for operation in operations:
@@ -122,7 +120,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breach(app, world):
                 raise AssertionError(f"{operation.label} ({mode.value}): {exc}") from exc
     app.config.pop("API_BAD_TOKEN_LIMIT")
     assert calls["n"] >= len(operations) * 2
-    assert time.monotonic() - started < 90
 
 
 def teardown_module(module):
