@@ -45,15 +45,20 @@ frameworks_cli = AppGroup("frameworks", help="Import, list and export skills fra
 @click.option("--version", help="Plain text, SFIA sheet, CASE, Moodle CSV: the framework version.")
 @click.option("--publisher", help="Plain text, SFIA sheet, Moodle CSV: the framework's publisher, when it is created.")
 @click.option("--skill-code", help="Plain text only: the skill's code, when its title does not give one.")
-@click.option("--levels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SFIA sheet only: a CSV (or XLSX) of the levels of responsibility to use.")
-def import_frameworks(paths, fmt, replace, **options):
+@click.option("--levels", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+              help="SFIA sheet only: a CSV (or XLSX) of the levels of responsibility, or of SFIA's generic attributes "
+                   "(repeat for both).")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, print the import report, write nothing.")
+@click.option("--strict", is_flag=True, help="Refuse the import if any part of the source would not be kept.")
+def import_frameworks(paths, fmt, replace, dry_run, strict, **options):
     """Import framework files: native YAML or JSON, SFIA-style plain text, the
     SFIA download (CSV or XLSX), a CASE package, or a Moodle framework CSV.
 
     A directory imports every file in it. All files are checked first; if any
-    is broken nothing is written.
+    is broken nothing is written. Each file's import report follows: what was
+    created, and every part of the source that was not kept, by kind.
     """
+    options["levels"] = list(options.get("levels") or ()) or None
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -69,11 +74,25 @@ def import_frameworks(paths, fmt, replace, **options):
         except FrameworkFileError as exc:
             fail(f"Error: {exc}\nNothing was imported.")
         parsed.append((file, doc, detected))
+    if strict:
+        for file, doc, _ in parsed:
+            if doc.report.lost:
+                counts = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in doc.report.lost_counts().items())
+                click.echo(doc.report.render(), err=True)
+                fail(f"Error: {file}: --strict: {counts} of the source would not be kept (listed above).\nNothing was imported.")
     try:
         for file, doc, detected in parsed:
             result = framework_service.import_doc(SYSTEM, doc, partial=FORMATS[detected].partial, replace=replace, source=str(file))
-            click.echo(f"{file}: {result.message}")
-        db.session.commit()
+            report = doc.report
+            report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, dry_run
+            click.echo(f"{file}: {'(dry run) ' if dry_run else ''}{result.message}")
+            for line in report.body():
+                click.echo(line)
+        if dry_run:
+            db.session.rollback()
+            click.echo("Dry run: nothing was written.")
+        else:
+            db.session.commit()
     except DomainError as exc:
         fail(f"Error: {file}: {exc.message}\nNothing was imported.")
 

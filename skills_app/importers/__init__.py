@@ -16,6 +16,7 @@ from typing import Callable
 
 from skills_app.importers import case, limits, moodle_csv, native, sfia_sheet, sfia_text
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError
+from skills_app.importers.report import ImportReport
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -150,18 +151,23 @@ def parse_text(text: str, name: str, fmt: str | None = None, **options) -> Frame
     fmt = fmt or detect_format(name, text)
     options = _check_options(fmt, name, options)
     if FORMATS[fmt].binary:
-        return _within_limits(FORMATS[fmt].parse, text.encode("utf-8"), name, **options)
+        return _within_limits(FORMATS[fmt].parse, text.encode("utf-8"), name, fmt, **options)
     try:
         limits.check_text(text)
     except limits.LimitExceeded as exc:
         raise FrameworkFileError(name, exc.place, exc.message) from None
-    return _within_limits(FORMATS[fmt].parse, text, name, **options)
+    return _within_limits(FORMATS[fmt].parse, text, name, fmt, **options)
 
 
-def _within_limits(parse: Parser, content, name: str, **options) -> FrameworkDoc:
-    """Any budget of importers/limits.py that a parser let through is still the file's error."""
+def _within_limits(parse: Parser, content, name: str, fmt: str | None = None, **options) -> FrameworkDoc:
+    """Any budget of importers/limits.py that a parser let through is still the file's error.
+    The document comes with its import report (an empty one from a parser that keeps everything)."""
     try:
-        return parse(content, name, **options)
+        doc = parse(content, name, **options)
+        if doc.report is None:
+            doc.with_report(ImportReport(name))
+        doc.report.format = fmt
+        return doc
     except limits.LimitExceeded as exc:
         raise FrameworkFileError(exc.file or name, exc.place, exc.message) from None
     except RecursionError:
@@ -181,7 +187,7 @@ def load_bytes(data: bytes, name: str, fmt: str | None = None, **options) -> tup
     options = _check_options(fmt, name, options)
     spec = FORMATS[fmt]
     content = data if spec.binary else decode(data, name)
-    return fmt, _within_limits(spec.parse, content, name, **options)
+    return fmt, _within_limits(spec.parse, content, name, fmt, **options)
 
 
 def load_file(path: str | Path, fmt: str | None = None, **options) -> tuple[str, FrameworkDoc]:
@@ -194,5 +200,5 @@ def parse_file(path: str | Path, fmt: str | None = None, **options) -> Framework
     return load_file(path, fmt, **options)[1]
 
 
-__all__ = ["FORMATS", "FrameworkDoc", "FrameworkFileError", "detect_format", "formats", "load_file", "parse_bytes",
+__all__ = ["FORMATS", "FrameworkDoc", "FrameworkFileError", "ImportReport", "detect_format", "formats", "load_file", "parse_bytes",
            "parse_file", "parse_text"]

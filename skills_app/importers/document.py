@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
@@ -55,6 +57,24 @@ class LevelInfo(_Strict):
     number: Annotated[int, Field(ge=0, le=99, strict=True)]
     name: Text
     description: Text | None = None
+    url: Text | None = None
+
+
+class AttributeLevelInfo(_Strict):
+    level: Annotated[int, Field(ge=0, le=99, strict=True)]
+    description: Text
+
+
+class AttributeInfo(_Strict):
+    """A generic attribute of the levels (SFIA's Autonomy, Influence, ...), described per level."""
+
+    code: Code
+    name: Text
+    category: Text | None = None
+    url: Text | None = None
+    description: Text | None = None
+    guidance: Text | None = None
+    levels: list[AttributeLevelInfo] = Field(default_factory=list)
 
 
 class SkillLevelInfo(_Strict):
@@ -91,7 +111,27 @@ class SkillInfo(_Strict):
 class FrameworkDoc(_Strict):
     framework: FrameworkInfo
     levels: list[LevelInfo] = Field(min_length=1)
+    attributes: list[AttributeInfo] = Field(default_factory=list)
     skills: list[SkillInfo] = Field(default_factory=list)
+    # What the importer did not keep of its source, or kept in another shape
+    # (importers/report.py); not part of the document's data.
+    _report: Any = PrivateAttr(default=None)
+
+    @property
+    def report(self):
+        return self._report
+
+    def __eq__(self, other: object) -> bool:
+        # Two documents are equal by their data; the report of how one was read is not part of it.
+        if not isinstance(other, FrameworkDoc):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def with_report(self, report) -> FrameworkDoc:
+        self._report = report
+        return self
 
     def check(self) -> list[tuple[tuple, str]]:
         """Rules across entries that field validation cannot see: (path, message) each."""
@@ -101,6 +141,21 @@ class FrameworkDoc(_Strict):
             if level.number in numbers:
                 problems.append((("levels", i, "number"), f"level {level.number} is listed twice (also levels[{numbers[level.number]}])"))
             numbers.setdefault(level.number, i)
+        attribute_codes: dict[str, int] = {}
+        for a, attribute in enumerate(self.attributes):
+            key = attribute.code.upper()
+            if key in attribute_codes:
+                problems.append((("attributes", a, "code"), f"duplicate attribute code {attribute.code!r} (also attributes[{attribute_codes[key]}])"))
+            attribute_codes.setdefault(key, a)
+            seen_levels: set[int] = set()
+            for j, attribute_level in enumerate(attribute.levels):
+                path = ("attributes", a, "levels", j, "level")
+                if attribute_level.level not in numbers:
+                    known = ", ".join(str(n) for n in sorted(numbers))
+                    problems.append((path, f"level {attribute_level.level} is not one of the framework's levels ({known})"))
+                if attribute_level.level in seen_levels:
+                    problems.append((path, f"level {attribute_level.level} of attribute {attribute.code} is listed twice"))
+                seen_levels.add(attribute_level.level)
         codes: dict[str, int] = {}
         for s, skill in enumerate(self.skills):
             key = skill.code.upper()
@@ -129,7 +184,7 @@ def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if item is None or item == [] and key in {"guidance", "descriptors"}:
+            if item is None or item == [] and key in {"guidance", "descriptors", "attributes"}:
                 continue
             out[key] = _prune(item)
         return out

@@ -22,6 +22,10 @@ Two layouts are read, and anything between them:
       Level 1 (Follow)
         • <descriptor>  • <descriptor>
 
+A heading may cover several levels ("Information systems coordination:
+Levels 1-5", "Level 1-2"): each of them gets what follows it. Markdown
+heading marks ('## ', '### ') are dropped.
+
 Paragraphs are separated by blank lines; a line that starts with a bullet
 starts a new item; wrapped lines are joined. Nothing here knows a particular
 skill, code or range of levels.
@@ -32,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, build
+from skills_app.importers.report import ImportReport
 
 # The levels of responsibility, common to every SFIA skill (SFIA 8 and 9 name them alike).
 SFIA_LEVEL_NAMES = {
@@ -47,7 +52,7 @@ DEFAULT_SFIA_VERSION = "8"
 
 BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙●○■□➢►*\-–—]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
 LEVEL_HEADING = re.compile(
-    r"^(?:(?P<skill>[^:]{2,120}?)\s*[:\-–—]\s*)?level\s+(?P<number>\d{1,2})"
+    r"^(?:(?P<skill>[^:]{2,120}?)\s*[:\-–—]\s*)?levels?\s+(?P<number>\d{1,2})(?:\s*(?:[-–—]|to)\s*(?P<to>\d{1,2}))?"
     r"(?:\s*\((?P<paren>[^)]{1,80})\)|\s*[:\-–—]\s*(?P<after>[^.]{1,80}))?\s*$",
     re.IGNORECASE,
 )
@@ -56,6 +61,7 @@ DEFINED_AT = re.compile(r"^defined at (?:these|the following)?\s*levels?\s*:?\s*
 STRUCTURAL = re.compile(r"^(?:(?:proficiency|competency|skill)\s+)?levels?(?:\s+descriptors?)?\s*:?$|^(?:description|overview)\s*:?$", re.IGNORECASE)
 TITLE_PAREN = re.compile(r"^(?P<name>.*[a-z].*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9&._\-]{0,15})\)$")
 TITLE_TRAILING_CODE = re.compile(r"^(?P<name>.*[a-z].*?)\s+(?P<code>[A-Z][A-Z0-9]{1,7})$")
+MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 NOT_OBSERVED = re.compile(r"not (?:typically )?(?:observed|practi[cs]ed|defined)", re.IGNORECASE)
 
 
@@ -78,6 +84,8 @@ def _items(text: str) -> list[Item]:
     items: list[Item] = []
     current: Item | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
+        # A page kept as Markdown heads its parts '## Skill', '### Guidance notes'.
+        raw = MARKDOWN_HEADING.sub("", raw)
         line = raw.strip()
         if not line:
             current = None
@@ -154,16 +162,28 @@ def parse(
     guidance: list[str] = []
     defined_at: list[int] | None = None
     sections: list[LevelSection] = []
+    current: list[LevelSection] = []
+    merged: list[tuple[Item, int, int]] = []
+    between: list[Item] = []  # paragraphs among the guidance lists
     section = "description"
     for item in items[title_index + 1:]:
         heading = None if item.bullet else LEVEL_HEADING.match(item.text)
         if heading:
-            number = int(heading.group("number"))
+            low = int(heading.group("number"))
+            high = int(heading.group("to") or low)
+            if high < low:
+                raise FrameworkFileError(file, f"line {item.line}", f"the levels {low}-{high} run backwards")
             level_name = heading.group("paren") or heading.group("after")
-            for other in sections:
-                if other.number == number:
-                    raise FrameworkFileError(file, f"line {item.line}", f"level {number} appears twice (first at line {other.line})")
-            sections.append(LevelSection(number, level_name.strip() if level_name else None, item.line))
+            current = []
+            for number in range(low, high + 1):
+                for other in sections:
+                    if other.number == number:
+                        raise FrameworkFileError(file, f"line {item.line}", f"level {number} appears twice (first at line {other.line})")
+                # One heading over several levels ("Levels 1-5") gives each of them what follows it.
+                current.append(LevelSection(number, level_name.strip() if level_name and low == high else None, item.line))
+            sections.extend(current)
+            if high > low:
+                merged.append((item, low, high))
             section = "level"
             continue
         if not item.bullet and GUIDANCE_HEADING.match(item.text):
@@ -181,11 +201,14 @@ def parse(
             description.append(item.text)
         elif section == "guidance":
             if item.bullet or guidance:
+                if not item.bullet:
+                    between.append(item)
                 guidance.append(item.text)
             else:
                 guidance_intro.append(item.text)
         elif section == "level":
-            sections[-1].items.append(item)
+            for level_section in current:
+                level_section.items.append(item)
         else:
             raise FrameworkFileError(
                 file, f"line {item.line}",
@@ -244,7 +267,14 @@ def parse(
     if guidance:
         skill["guidance"] = guidance
     skill["levels"] = skill_levels
-    return build({"framework": info, "levels": levels, "skills": [skill]}, file)
+    report = ImportReport(file)
+    for item, low, high in merged:
+        report.change("heading", f"the heading {item.text!r} covers levels {low} to {high}: each of them has what follows it",
+                      f"line {item.line}")
+    for item in between:
+        report.change("guidance", "a paragraph among the guidance lists is kept as a guidance item, in its place",
+                      f"line {item.line}")
+    return build({"framework": info, "levels": levels, "skills": [skill]}, file).with_report(report)
 
 
 def _find_title(items: list[Item], first_heading: int, prefixed: set[str], skill_code: str | None, file: str):

@@ -52,6 +52,19 @@ def clean(value: Any) -> str:
     return "" if text.lower() == "nan" else text
 
 
+OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape_ooxml(text: str) -> str:
+    """Text with the escapes of Office Open XML decoded: a workbook stores a
+    character that XML cannot hold as ``_xHHHH_`` (``_x000D_`` for a carriage
+    return) and a literal ``_x`` sequence as ``_x005F_x...``. Readers that do
+    not decode them leave ``_x000D_`` in the text."""
+    if "_x" not in text:
+        return text
+    return OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
 def header_key(text: str) -> str:
     """A header as a comparable key: lower case, letters and digits only ("Level 1 description" -> "level1description")."""
     text = re.sub(r"\(optional\)", "", text, flags=re.IGNORECASE)
@@ -88,12 +101,14 @@ def csv_rows(text: str, file: str) -> list[Row]:
     return rows
 
 
-def xlsx_sheets(data: bytes, file: str) -> dict[str, list[Row]]:
+def xlsx_sheets(data: bytes, file: str, *, escapes: list[tuple[str, int]] | None = None) -> dict[str, list[Row]]:
     """Every sheet of a workbook as rows of clean text, placed as 'sheet NAME, row N'.
 
     The archive's sizes are checked before anything is decompressed, each
     sheet's declared dimension before its rows are read, and the rows and
-    cells read are counted (importers/limits.py)."""
+    cells read are counted (importers/limits.py). Office XML escapes in the
+    text (``_x000D_``) are decoded; ``escapes``, when given, gets (place, how
+    many) for each row that held some."""
     from openpyxl import load_workbook
 
     try:
@@ -112,7 +127,12 @@ def xlsx_sheets(data: bytes, file: str) -> dict[str, list[Row]]:
             rows = []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 budget.take(sheet.title, number, len(values))
-                rows.append(Row(f"sheet {sheet.title}, row {number}", [clean(v) for v in values]))
+                place = f"sheet {sheet.title}, row {number}"
+                if escapes is not None:
+                    n = sum(len(OOXML_ESCAPE.findall(v)) for v in values if isinstance(v, str))
+                    if n:
+                        escapes.append((place, n))
+                rows.append(Row(place, [clean(unescape_ooxml(v) if isinstance(v, str) else v) for v in values]))
             sheets[sheet.title] = rows
     except limits.LimitExceeded as exc:
         raise FrameworkFileError(file, exc.place, exc.message) from None

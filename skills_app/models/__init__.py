@@ -8,7 +8,9 @@ from skills_app.models.assessment import Assessment, DescriptorRating, Evidence,
 from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignResult
 from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
-from skills_app.models.framework import Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.models.framework import (
+    AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillLevel,
+)
 from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
 from skills_app.models.service_levels import (
@@ -18,7 +20,7 @@ from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, R
 from skills_app.models.sign_in import SignInSession
 
 __all__ = [
-    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "OrgUnit", "Person", "PersonRole",
+    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignResult",

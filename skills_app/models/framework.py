@@ -41,6 +41,11 @@ class Framework(db.Model):
     skills: Mapped[list[Skill]] = relationship(
         back_populates="framework", order_by="Skill.position", cascade="all, delete-orphan"
     )
+    # The generic attributes of its levels of responsibility (SFIA's autonomy,
+    # influence, complexity, ...), each described per level.
+    attributes: Mapped[list[FrameworkAttribute]] = relationship(
+        back_populates="framework", order_by="FrameworkAttribute.position", cascade="all, delete-orphan"
+    )
 
     @property
     def label(self) -> str:
@@ -59,8 +64,47 @@ class FrameworkLevel(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
 
     framework: Mapped[Framework] = relationship(back_populates="levels")
+
+
+class FrameworkAttribute(db.Model):
+    """A generic attribute of the framework's levels (SFIA: Autonomy, Influence, ...), described per level."""
+
+    __tablename__ = "framework_attribute"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    # The heading it is listed under, where the source groups them
+    # (SFIA 9: generic attributes, behavioural factors).
+    category: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    guidance: Mapped[str | None] = mapped_column(Text)
+
+    framework: Mapped[Framework] = relationship(back_populates="attributes")
+    levels: Mapped[list[AttributeLevel]] = relationship(
+        back_populates="attribute", order_by="AttributeLevel.level", cascade="all, delete-orphan"
+    )
+
+
+class AttributeLevel(db.Model):
+    """What a generic attribute is at one level of the framework."""
+
+    __tablename__ = "attribute_level"
+    __table_args__ = (UniqueConstraint("attribute_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("framework_attribute.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+
+    attribute: Mapped[FrameworkAttribute] = relationship(back_populates="levels")
 
 
 class Skill(db.Model):

@@ -5,7 +5,7 @@ commits once, so a failure anywhere leaves the database as it was.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +14,9 @@ from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkDoc, SkillInfo
-from skills_app.models import Assessment, Descriptor, Framework, FrameworkLevel, Skill, SkillLevel
+from skills_app.models import (
+    Assessment, AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillLevel,
+)
 from skills_app.services import by_id
 from skills_app.services import audit
 
@@ -24,11 +26,30 @@ class ImportResult:
     framework: Framework
     outcome: str  # created | unchanged | added | replaced
     message: str
+    # What the import wrote, by kind ("skill": 121, ...); empty when it wrote nothing.
+    written: dict[str, int] = field(default_factory=dict)
+
+
+def _written(doc: FrameworkDoc, skills=None, *, whole: bool = True) -> dict[str, int]:
+    skills = doc.skills if skills is None else skills
+    out: dict[str, int] = {}
+    if whole:
+        out["framework version"] = 1
+        out["level"] = len(doc.levels)
+        if doc.attributes:
+            out["attribute"] = len(doc.attributes)
+            out["attribute level"] = sum(len(a.levels) for a in doc.attributes)
+    out["skill"] = len(skills)
+    out["skill level"] = sum(len(s.levels) for s in skills)
+    out["defined skill level"] = sum(1 for s in skills for sl in s.levels if sl.defined)
+    out["descriptor"] = sum(len(sl.descriptors) for s in skills for sl in s.levels)
+    return out
 
 
 def _load_options():
     return (
         selectinload(Framework.levels),
+        selectinload(Framework.attributes).selectinload(FrameworkAttribute.levels),
         selectinload(Framework.skills).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
     )
 
@@ -116,8 +137,20 @@ def to_data(framework: Framework) -> dict:
             "status": framework.status,
         },
         "levels": [
-            {"number": level.number, "name": level.name, "description": level.description}
+            {"number": level.number, "name": level.name, "description": level.description, "url": level.url}
             for level in framework.levels
+        ],
+        "attributes": [
+            {
+                "code": attribute.code,
+                "name": attribute.name,
+                "category": attribute.category,
+                "url": attribute.url,
+                "description": attribute.description,
+                "guidance": attribute.guidance,
+                "levels": [{"level": al.level, "description": al.description} for al in attribute.levels],
+            }
+            for attribute in framework.attributes
         ],
         "skills": [_skill_data(skill) for skill in framework.skills],
     }
@@ -170,7 +203,7 @@ def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool
         _apply(framework, doc, partial=False)
         db.session.flush()
         audit.record(actor, "framework.imported", framework, summary=f"imported {label}", data={"source": source, "skills": len(doc.skills)})
-        return ImportResult(framework, "created", f"created {label} with {_count(len(doc.skills), 'skill')}")
+        return ImportResult(framework, "created", f"created {label} with {_count(len(doc.skills), 'skill')}", _written(doc))
 
     if partial:
         return _merge(actor, existing, doc, replace=replace, source=source)
@@ -183,7 +216,7 @@ def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool
     _apply(existing, doc, partial=False)
     db.session.flush()
     audit.record(actor, "framework.replaced", existing, summary=f"replaced {label}", data={"source": source})
-    return ImportResult(existing, "replaced", f"replaced {label} ({_count(len(doc.skills), 'skill')})")
+    return ImportResult(existing, "replaced", f"replaced {label} ({_count(len(doc.skills), 'skill')})", _written(doc))
 
 
 def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, source: str | None) -> ImportResult:
@@ -225,7 +258,7 @@ def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, sou
         parts.append(f"replaced {', '.join(s.code for s in changed)}")
     summary = f"{label}: {'; '.join(parts)}"
     audit.record(actor, "framework.skills_merged", framework, summary=summary, data={"source": source, "added": [s.code for s in added], "replaced": [s.code for s in changed]})
-    return ImportResult(framework, "replaced" if changed else "added", summary)
+    return ImportResult(framework, "replaced" if changed else "added", summary, _written(doc, added + changed, whole=False))
 
 
 def _refuse_if_awarded(framework: Framework) -> None:
@@ -265,6 +298,9 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
             framework.levels.append(level)
         level.name = level_info.name
         level.description = level_info.description
+        level.url = level_info.url
+
+    _apply_attributes(framework, doc)
 
     skills = {skill.code.upper(): skill for skill in framework.skills}
     wanted_codes = {s.code.upper() for s in doc.skills}
@@ -278,6 +314,37 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
             framework.skills.append(skill)
         skill.position = position
         _apply_skill(skill, skill_info)
+
+
+def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
+    current = {attribute.code.upper(): attribute for attribute in framework.attributes}
+    wanted = {a.code.upper() for a in doc.attributes}
+    for attribute in list(framework.attributes):
+        if attribute.code.upper() not in wanted:
+            framework.attributes.remove(attribute)
+    for position, info in enumerate(doc.attributes):
+        attribute = current.get(info.code.upper())
+        if attribute is None:
+            attribute = FrameworkAttribute(code=info.code)
+            framework.attributes.append(attribute)
+        attribute.position = position
+        attribute.code = info.code
+        attribute.name = info.name
+        attribute.category = info.category
+        attribute.url = info.url
+        attribute.description = info.description
+        attribute.guidance = info.guidance
+        levels = {al.level: al for al in attribute.levels}
+        numbers = {al.level for al in info.levels}
+        for al in list(attribute.levels):
+            if al.level not in numbers:
+                attribute.levels.remove(al)
+        for level_info in info.levels:
+            al = levels.get(level_info.level)
+            if al is None:
+                al = AttributeLevel(level=level_info.level)
+                attribute.levels.append(al)
+            al.description = level_info.description
 
 
 def _apply_skill(skill: Skill, info) -> None:
