@@ -23,7 +23,14 @@ docs/formats.md gives the mapping in full; in short, what this reads:
   at which each skill is defined by its own statement.
 * Categories: the item the skill is a child of, and that item's parent, when
   they are not the document: the topmost is the category, the nearest the
-  subcategory. Associations of any other type are ignored.
+  subcategory.
+* Whatever of the package this does not carry is listed in the import report:
+  associations of other types (``exactMatchOf``, ``precedes``, ...), items that
+  are neither skills, levels, descriptors nor a skill's category or subcategory,
+  fields no field holds (``educationalLevel``, ``language``, ...), definitions,
+  and, for packages other than this application's own, identifiers and change
+  times. A statement longer than a name may be is cut at a word for the name,
+  and kept whole as the description.
 
 Errors give the path of keys (``CFItems[3].fullStatement``) and its line.
 """
@@ -36,6 +43,7 @@ from collections import defaultdict
 from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, format_path
 from skills_app.importers.native import _locator
+from skills_app.importers.report import ImportReport
 from skills_app.importers.tabular import as_code, build_at
 
 STATUS_FROM_ADOPTION = {"draft": "draft", "private draft": "draft", "adopted": "published", "implemented": "published",
@@ -103,6 +111,7 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     doc_id = pkg.text(document, "identifier", ("CFDocument",), required=True)
     title = pkg.text(document, "title", ("CFDocument",), required=True)
     ours = _extension(document)
+    report = ImportReport(pkg.file)
 
     items: dict[str, dict] = {}
     item_paths: dict[str, tuple] = {}
@@ -122,16 +131,18 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     for i, assoc in enumerate(pkg.array("CFAssociations")):
         path = ("CFAssociations", i)
         kind = pkg.text(assoc, "associationType", path, required=True)
-        if kind not in {"isChildOf", "hasSkillLevel"}:
-            continue  # other relations (isRelatedTo, exactMatchOf, ...) say nothing about the framework's shape
         origin = _node(pkg, assoc, "originNodeURI", path)
         destination = _node(pkg, assoc, "destinationNodeURI", path)
+        if kind not in {"isChildOf", "hasSkillLevel"}:
+            # Other relations (isRelatedTo, exactMatchOf, ...) say nothing about the framework's shape.
+            report.lose("association", kind, pkg.where(*path), f"{_label(items.get(origin), origin)} → {_label(items.get(destination), destination)}")
+            continue
         sequence = assoc.get("sequenceNumber")
         key = (sequence if isinstance(sequence, (int, float)) else float("inf"), i)
         if kind == "isChildOf":
-            if origin not in items:
-                continue  # a link to something outside this package
-            if destination != doc_id and destination not in items:
+            if origin not in items or (destination != doc_id and destination not in items):
+                report.lose("association", "isChildOf to or from outside the package", pkg.where(*path),
+                            f"{_label(items.get(origin), origin)} → {_label(items.get(destination), destination)}")
                 continue
             children[destination].append((key, origin))
             parent.setdefault(origin, destination)
@@ -180,6 +191,9 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     skill_data = []
     skill_paths = []
     codes_seen: set[str] = set()
+    kept_items: set[str] = set()
+    kept_groups: set[str] = set()
+    seen_groups: set[int] = set()
     for identifier in skills:
         item = items[identifier]
         path = item_paths[identifier]
@@ -193,21 +207,29 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
         name = label or statement
         entry = {
             "code": code,
-            "name": name[:200],
+            "name": name,
             "description": statement if label and statement != label else None,
         }
+        if len(name) > NAME_MAX:
+            entry["name"] = cut_at_word(name, NAME_MAX)
+            entry["description"] = entry["description"] or statement
+            report.change("name", f"a statement longer than {NAME_MAX} characters: the name is its start, cut at a word, "
+                          "and the whole text is the description", pkg.where(*path), entry["name"])
         ancestors = _ancestors(identifier, parent, doc_id)
+        kept_items.add(identifier)
         if ancestors:
-            entry["category"] = _title(items[ancestors[0]])
+            entry["category"] = _group_title(pkg, items[ancestors[0]], item_paths[ancestors[0]], report, seen_groups)
+            kept_groups.add(ancestors[0])
             if len(ancestors) > 1:
-                entry["subcategory"] = _title(items[ancestors[-1]])
+                entry["subcategory"] = _group_title(pkg, items[ancestors[-1]], item_paths[ancestors[-1]], report, seen_groups)
+                kept_groups.add(ancestors[-1])
         intro, guidance = _guidance(item.get("notes"))
         entry["guidance_intro"] = intro
         entry["guidance"] = guidance
         url = _extension(item).get("url")
         if isinstance(url, str) and url.strip():
             entry["url"] = url.strip()
-        entry["levels"] = _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single)
+        entry["levels"] = _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single, kept_items)
         skill_data.append(entry)
         skill_paths.append(path)
 
@@ -227,7 +249,114 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
             return pkg.where("CFDocument")
         return pkg.where("CFRubrics") if path[:1] == ("levels",) else pkg.where()
 
-    return build_at({"framework": info, "levels": levels, "skills": skill_data}, pkg.file, place)
+    _account(pkg, document, items, item_paths, kept_items, kept_groups, set(skills), bool(ours), report)
+    return build_at({"framework": info, "levels": levels, "skills": skill_data}, pkg.file, place).with_report(report)
+
+
+# What of a package the framework does not carry (the import report).
+BOOKKEEPING = {"identifier", "uri", "CFDocumentURI", "CFItemTypeURI", "CFItemAssociationURI", "lastChangeDateTime", "CFPackageURI"}
+DOCUMENT_READ = {"title", "version", "publisher", "description", "adoptionStatus", "extensions", "creator"}
+SKILL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "notes", "CFItemType", "extensions"}
+LEVEL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "listEnumeration", "CFItemType"}
+GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement"}
+ASSOCIATION_READ = {"associationType", "originNodeURI", "destinationNodeURI", "sequenceNumber"}
+
+
+def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_items: set, kept_groups: set, skills: set,
+             ours: bool, report: ImportReport) -> None:
+    """Everything of the package not carried into the framework, into the report: items
+    nothing kept, fields of kept items that no field holds, definitions, and (for packages
+    not written by this application, whose identifiers it makes afresh) identifiers,
+    addresses and change times."""
+    def present(value) -> bool:
+        return value not in (None, "", [], {})
+
+    for key, value in document.items():
+        if key in DOCUMENT_READ or not present(value):
+            continue
+        if key in BOOKKEEPING or (ours and key in {"frameworkType", "caseVersion"}):
+            if not ours:
+                report.lose("identifier", f"CFDocument {key}", pkg.where("CFDocument", key), _show(value))
+            continue
+        report.lose("field", f"CFDocument {key}", pkg.where("CFDocument", key), _show(value))
+    if present(document.get("publisher")) and present(document.get("creator")) and document["creator"] != document["publisher"]:
+        report.lose("field", "CFDocument creator (beside a publisher)", pkg.where("CFDocument", "creator"), str(document["creator"]))
+    for identifier, item in items.items():
+        path = item_paths[identifier]
+        if identifier not in kept_items and identifier not in kept_groups:
+            kind = (item.get("CFItemType") or "item").strip()
+            report.lose("item", f"{kind} (neither a skill, a level, a descriptor, nor a skill's category or subcategory)",
+                        pkg.where(*path), _label(item, identifier))
+            continue
+        read = SKILL_READ if identifier in skills else GROUP_READ if identifier in kept_groups and identifier not in kept_items else LEVEL_READ
+        if (item.get("CFItemType") or "").strip().lower() == NOT_DEFINED_TYPE:
+            read = read | {"notes"}
+        for key, value in item.items():
+            if key in read or not present(value):
+                continue
+            if key in BOOKKEEPING:
+                if not ours:
+                    report.lose("identifier", f"CFItem {key}", pkg.where(*path, key), _show(value))
+                continue
+            report.lose("field", f"CFItem {key}", pkg.where(*path, key), _show(value))
+    for i, assoc in enumerate(pkg.array("CFAssociations")):
+        if assoc.get("associationType") not in {"isChildOf", "hasSkillLevel"}:
+            continue  # reported whole
+        for key, value in assoc.items():
+            if key in ASSOCIATION_READ or not present(value):
+                continue
+            if key in BOOKKEEPING:
+                if not ours:
+                    report.lose("identifier", f"CFAssociation {key}", pkg.where("CFAssociations", i, key), _show(value))
+                continue
+            report.lose("field", f"CFAssociation {key}", pkg.where("CFAssociations", i, key), _show(value))
+        definitions = pkg.data.get("CFDefinitions")
+    if isinstance(definitions, dict) and not ours:
+        for key, value in definitions.items():
+            for i, entry in enumerate(value if isinstance(value, list) else []):
+                title = entry.get("title") if isinstance(entry, dict) else None
+                report.lose("definition", key, pkg.where("CFDefinitions", key, i), str(title or ""))
+
+
+def _show(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _label(item: dict | None, identifier: str) -> str:
+    if not item:
+        return identifier
+    code = (item.get("humanCodingScheme") or "").strip()
+    text = ((item.get("abbreviatedStatement") or "").strip() or (item.get("fullStatement") or "").strip())
+    return f"{code} {text}".strip()[:80] if code or text else identifier
+
+
+NAME_MAX = 200
+
+
+def cut_at_word(text: str, limit: int = NAME_MAX) -> str:
+    """The start of a text, at most ``limit`` characters, cut after a whole word and ended with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:  # the last word is cut: drop it
+        head = head[: head.rindex(" ")]
+    return head.rstrip(" ,;:.–—-") + "…"
+
+
+def _group_title(pkg: _Package, item: dict, path: tuple, report: ImportReport, seen: set[int]) -> str:
+    """A category's or subcategory's name: its abbreviated statement, else its full statement;
+    a long one is cut at a word (the group has no description to hold the rest: the report says so)."""
+    title = (item.get("abbreviatedStatement") or "").strip() or item["fullStatement"].strip()
+    if len(title) > NAME_MAX:
+        if id(item) not in seen:
+            seen.add(id(item))
+            report.lose("value", "the end of a group's statement longer than 200 characters", pkg.where(*path), title)
+        return cut_at_word(title)
+    if (item.get("abbreviatedStatement") or "").strip() and item["fullStatement"].strip() != title and id(item) not in seen:
+        seen.add(id(item))
+        report.lose("value", "a group's full statement (its name is the abbreviated one)", pkg.where(*path, "fullStatement"), item["fullStatement"].strip())
+    return title
 
 
 def _extension(obj: dict) -> dict:
@@ -248,10 +377,6 @@ def _node(pkg: _Package, assoc: dict, key: str, path: tuple) -> str:
             return m.group(1).lower()
         pkg.fail(path + (key, "identifier"), "missing required field 'identifier'")
     return identifier.strip()
-
-
-def _title(item: dict) -> str:
-    return ((item.get("abbreviatedStatement") or "").strip() or item["fullStatement"].strip())[:200]
 
 
 def _ancestors(identifier: str, parent: dict[str, str], doc_id: str) -> list[str]:
@@ -351,10 +476,12 @@ def _rubrics(pkg: _Package, items: dict) -> tuple[list[dict], dict[str, list]]:
     return framework_levels, per_item
 
 
-def _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single) -> list[dict]:
+def _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single, kept) -> list[dict]:
     out: dict[int, dict] = {}
     for _, dest in skill_levels.get(identifier, []):
         level_item = items[dest]
+        kept.add(dest)
+        kept.update(c for _, c in children.get(dest, []))
         number = _level_number(level_item)
         if number is None:
             pkg.fail(item_paths[dest] + ("listEnumeration",), "cannot tell which level this skill level is: give its number in listEnumeration")
@@ -365,6 +492,7 @@ def _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, cr
     for _, child in children.get(identifier, []):
         child_item = items[child]
         if (child_item.get("CFItemType") or "").strip().lower() == NOT_DEFINED_TYPE:
+            kept.add(child)
             number = _level_number(child_item)
             if number is None:
                 pkg.fail(item_paths[child] + ("listEnumeration",), "cannot tell which level this is: give its number in listEnumeration")

@@ -40,6 +40,7 @@ from html.parser import HTMLParser
 
 from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError
+from skills_app.importers.report import ImportReport
 from skills_app.importers.tabular import CODE_PATTERN, Row, as_code, build_at, column, csv_rows, header_key
 
 HEADERS = {
@@ -269,7 +270,74 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
             return level_place
         return at(framework, "idnumber")
 
-    return build_at({"framework": info, "levels": levels, "skills": skills}, file, place)
+    report = ImportReport(file)
+    _account(framework, order, skill_places, "level" in taxonomy, taxonomy, at, report)
+    return build_at({"framework": info, "levels": levels, "skills": skills}, file, place).with_report(report)
+
+
+SIMPLE_TAGS = {"p", "br", "ul", "ol", "li", "dl", "dt", "dd", "h4", "div"}
+
+
+def _account(framework: _Node, order: list[_Node], skill_places: list[_Node], ours: bool, taxonomy: list[str], at,
+             report: ImportReport) -> None:
+    """What of the file the framework does not carry, into the import report: competencies
+    above the skills (a skill keeps the names of its top and nearest ones as its category and
+    subcategory; their ID numbers and descriptions, and any competency between them, are not
+    kept), rules, cross-references, exported ids, the taxonomy, and markup beyond paragraphs,
+    line breaks and lists."""
+    skills = {id(n) for n in skill_places}
+    below: set[int] = set()
+    for node in skill_places:
+        stack = list(node.children)
+        while stack:
+            child = stack.pop()
+            below.add(id(child))
+            stack.extend(child.children)
+    parents: dict[int, _Node] = {}
+    for node in order:
+        for child in node.children:
+            parents[id(child)] = node
+    named: set[int] = set()
+    for node in skill_places:
+        chain = []
+        current = parents.get(id(node))
+        while current is not None:
+            chain.append(current)
+            current = parents.get(id(current))
+        if chain:
+            named.add(id(chain[-1]))  # the top: the category
+            named.add(id(chain[0]))  # the nearest: the subcategory
+    for node in order:
+        if id(node) in skills or id(node) in below:
+            pass
+        elif id(node) in named:
+            if not ours:
+                report.lose("value", "ID number of a competency kept as a group name", at(node, "idnumber"), node.idnumber)
+            if node.description.strip() and not ours:
+                report.lose("value", "description of a competency kept as a group name", at(node, "description"), node.description)
+        else:
+            report.lose("competency", "a competency above the skills that is neither their category nor their subcategory",
+                        at(node, "shortname"), f"{node.idnumber} {node.shortname}")
+        cells = node.cells
+        config = cells.get("ruleconfig") if (cells.get("ruleconfig") or "").lower() not in {"", "null"} else ""
+        if cells.get("ruletype") or config or (cells.get("ruleoutcome") or "0") != "0":
+            report.lose("rule", cells.get("ruletype") or "rule", at(node, "ruletype"),
+                        f"type {cells.get('ruletype') or '-'}, outcome {cells.get('ruleoutcome') or '-'}, config {cells.get('ruleconfig') or '-'}")
+        if cells.get("related"):
+            report.lose("cross-reference", "cross-referenced competencies", at(node, "related"), cells["related"])
+        if cells.get("exportid") and not ours:
+            report.lose("identifier", "exported id", at(node, "exportid"), cells["exportid"])
+        for tag in sorted(set(re.findall(r"<\s*([a-zA-Z][a-zA-Z0-9]*)", node.description)) - SIMPLE_TAGS):
+            report.lose("markup", f"<{tag.lower()}>", at(node, "description"), node.description)
+    fw = framework.cells
+    if fw.get("taxonomy") and not ours:
+        report.lose("value", "the framework's taxonomy (the names of its depths)", at(framework, "taxonomy"), fw["taxonomy"])
+    if fw.get("exportid") and not ours:
+        report.lose("identifier", "exported id", at(framework, "exportid"), fw["exportid"])
+    if "scaledefault" in (fw.get("scaleconfig") or "") and not ours:
+        report.lose("value", "the scale's default value", at(framework, "scaleconfig"), fw["scaleconfig"])
+    if any(re.search(r"<\s*(p|br|li)\b", n.description) for n in [framework, *order]):
+        report.change("markup", "descriptions in HTML are read as text: paragraphs, line breaks and list items kept as such")
 
 
 def _truthy(value: str) -> bool:

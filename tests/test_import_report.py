@@ -1,0 +1,159 @@
+"""The import report hides nothing: for real CASE packages and Moodle CSVs made by
+others, what the source holds equals what was imported plus what the report lists as
+not kept, counted here from the source itself; long statements are never truncated
+silently; --strict refuses a lossy import and --dry-run writes nothing. A package or
+CSV this application exported itself reads back with nothing lost."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from skills_app.extensions import db
+from skills_app.importers import load_file
+from skills_app.importers.case import cut_at_word
+from skills_app.importers.report import ImportReport
+from skills_app.models import Framework, Skill
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data"
+SHARED = Path(os.environ.get("SKILLS_APP_SHARED") or ROOT.parent / "shared")
+REAL = SHARED / "realfiles"
+
+
+def real(name: str) -> Path:
+    path = REAL / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in {REAL} (the shared folder of real files; set SKILLS_APP_SHARED to it)")
+    return path
+
+
+def invoke(runner, *args):
+    return runner.invoke(args=[str(a) for a in args])
+
+
+def package(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data.get("CFPackage", data)
+
+
+def lost(report: ImportReport, kind: str) -> Counter:
+    return Counter(e.what for e in report.lost if e.kind == kind)
+
+
+def groups_kept(doc) -> int:
+    return len({s.category for s in doc.skills if s.category} | {(s.category, s.subcategory) for s in doc.skills if s.subcategory})
+
+
+def test_every_association_of_a_real_case_package_is_kept_or_reported():
+    path = real("case-ccss-ratios-sample.json")
+    source = package(path)
+    _, doc = load_file(path)
+    by_type = Counter(a["associationType"] for a in source["CFAssociations"])
+    assert by_type == {"exactMatchOf": 16, "isChildOf": 16, "precedes": 3, "exemplar": 2, "isRelatedTo": 2}
+    reported = lost(doc.report, "association")
+    assert reported == {"exactMatchOf": 16, "precedes": 3, "exemplar": 2, "isRelatedTo": 2}
+    # Every isChildOf was used: each item is kept as a skill or a group, or reported.
+    items = len(source["CFItems"])
+    assert items == len(doc.skills) + groups_kept(doc) + sum(lost(doc.report, "item").values())
+    # Fields the model has no place for, by name, each item's.
+    fields = lost(doc.report, "field")
+    assert fields["CFItem educationalLevel"] == sum(1 for i in source["CFItems"] if i.get("educationalLevel"))
+    assert fields["CFItem language"] == sum(1 for i in source["CFItems"] if i.get("language"))
+    assert "not kept: 23 associations: 16 exactMatchOf, 3 precedes, 2 exemplar, 2 isRelatedTo" in doc.report.render()
+
+
+def test_a_deep_case_tree_reports_the_groups_it_cannot_hold():
+    path = real("case-ordering.json")
+    source = package(path)
+    _, doc = load_file(path)
+    items = len(source["CFItems"])
+    assert items == 28
+    assert items == len(doc.skills) + groups_kept(doc) + sum(lost(doc.report, "item").values())
+    assert sum(lost(doc.report, "item").values()) == 2
+
+
+def test_a_long_case_statement_is_cut_at_a_word_for_the_name_and_kept_whole():
+    path = real("case-ccss-ratios-sample.json")
+    source = package(path)
+    _, doc = load_file(path)
+    long_statements = [i["fullStatement"].strip() for i in source["CFItems"] if len(i["fullStatement"].strip()) > 200]
+    assert long_statements
+    for statement in long_statements:
+        skill = next(s for s in doc.skills if s.description == statement)
+        assert len(skill.name) <= 200 and skill.name.endswith("…")
+        assert statement.startswith(skill.name[:-1])
+        assert statement[len(skill.name) - 1] in " ,;:.", "cut inside a word"
+    assert sum(1 for e in doc.report.changed if e.kind == "name") == len(long_statements)
+
+
+def test_cut_at_word():
+    assert cut_at_word("short") == "short"
+    text = "word " * 60
+    cut = cut_at_word(text, 20)
+    assert cut == "word word word word…" and len(cut) <= 20
+
+
+def test_every_competency_of_a_real_moodle_file_is_kept_or_reported():
+    path = real("moodle-pharmacy-example.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig", newline="")))
+    competencies = [r for r in rows if r["Is framework"] != "1"]
+    parents = {r["Parent ID number"] for r in competencies}
+    _, doc = load_file(path)
+    leaves = [r for r in competencies if r["ID number"] not in parents]
+    assert len(doc.skills) == len(leaves) == 178
+    reported = lost(doc.report, "value")
+    group_rows = len(competencies) - len(leaves)
+    lost_whole = sum(lost(doc.report, "competency").values())
+    assert reported["ID number of a competency kept as a group name"] + lost_whole == group_rows == 31
+    assert reported["the framework's taxonomy (the names of its depths)"] == 1
+
+
+def test_moodle_rules_and_cross_references_are_reported():
+    _, doc = load_file(DATA / "moodle-digital-skills.csv")
+    assert lost(doc.report, "rule") == {"core_competency\\competency_rule_all": 1}
+    assert sum(lost(doc.report, "cross-reference").values()) == 2
+
+
+def test_strict_refuses_a_lossy_case_package_and_writes_nothing(runner):
+    path = real("case-ccss-ratios-sample.json")
+    before = db.session.scalar(select(func.count()).select_from(Framework))
+    result = invoke(runner, "frameworks", "import", path, "--strict")
+    assert result.exit_code == 1
+    assert "--strict:" in result.output and "23 associations" in result.output and "Nothing was imported." in result.output
+    assert db.session.scalar(select(func.count()).select_from(Framework)) == before
+    dry = invoke(runner, "frameworks", "import", path, "--dry-run")
+    assert dry.exit_code == 0 and "would create: 1 framework version" in dry.output
+    assert db.session.scalar(select(func.count()).select_from(Framework)) == before
+
+
+@pytest.mark.parametrize("fmt, suffix", [("case", ".json"), ("moodle-csv", ".csv")])
+def test_what_this_application_exports_reads_back_with_nothing_lost(runner, tmp_path, fmt, suffix):
+    assert invoke(runner, "frameworks", "import", DATA / "sfia-9-skills.csv", "--levels", DATA / "sfia-9-levels.csv").exit_code == 0
+    exported = invoke(runner, "frameworks", "export", "SFIA", "--format", fmt)
+    path = tmp_path / f"again{suffix}"
+    path.write_text(exported.output, encoding="utf-8")
+    _, doc = load_file(path)
+    assert doc.report.lost == []
+    again = invoke(runner, "frameworks", "import", path, "--strict")
+    assert again.exit_code == 0, again.output
+    assert "identical: nothing to do" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Skill)) == len(doc.skills)
+
+
+def test_the_report_counts_every_entry_and_says_nothing_was_lost_when_nothing_was():
+    report = ImportReport("f.csv", "sfia-csv")
+    assert "not kept: nothing" in report.render()
+    for i in range(7):
+        report.lose("association", "exactMatchOf" if i < 5 else "precedes", f"line {i}", f"a{i}")
+    text = report.render()
+    assert "not kept: 7 associations: 5 exactMatchOf, 2 precedes" in text
+    assert text.count("e.g.") == 5  # three examples of one, both of the other
+    summary = report.to_dict()["not_kept"][0]
+    assert summary["count"] == 7 and summary["by_what"] == {"exactMatchOf": 5, "precedes": 2}
+    assert len(report.to_dict()["not_kept_entries"]) == 7
