@@ -288,3 +288,27 @@ def test_a_page_kept_as_markdown_without_a_level_1_section():
     assert [(sl.level, sl.defined) for sl in tool.levels] == [(2, True), (3, True), (4, True)]
     assert tool.levels[1].descriptors == ["Builds programs of moderate size.", "Reports progress and problems. Suggests fixes."]
     assert tool.guidance[-1] == "Depending on the team, tools may be built in sprints or all at once."
+
+
+@pytest.mark.parametrize("fmt, suffix", [("yaml", ".yaml"), ("json", ".json"), ("case", ".json"), ("moodle-csv", ".csv")])
+def test_attributes_are_kept_in_every_export(runner, tmp_path, fmt, suffix):
+    assert invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
+    original = load_file(OWN_XLSX, version="8")[1]
+    exported = invoke(runner, "frameworks", "export", "SFIA", "--format", fmt)
+    assert exported.exit_code == 0, exported.output
+    path = tmp_path / f"again{suffix}"
+    path.write_text(exported.output, encoding="utf-8")
+    _, again = load_file(path)
+    assert again.attributes == original.attributes
+    assert [a.levels[6].description for a in again.attributes][0] == "Independence at level 7: what it looks like.\n\nA second line for level 7."
+    assert not again.report.lost
+    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
+
+
+def test_the_framework_page_shows_the_attributes_per_level(runner, client, make_person, auth):
+    assert invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
+    auth.login(make_person("Reader"))
+    page = client.get("/frameworks/SFIA?version=8").get_data(as_text=True)
+    assert "Generic attributes of the levels" in page
+    assert 'id="attribute-WORKING-SKILLS"' in page
+    assert "<p>Understanding at level 3: what it looks like.</p><p>A second line for level 3.</p>" in page

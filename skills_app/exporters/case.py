@@ -26,6 +26,8 @@ ITEM_TYPES = {
     "Skill Level": "What a skill looks like at one level; its descriptors are its children.",
     "Descriptor": "One statement that describes a skill at a level.",
     "Skill Level Not Defined": "A level at which the skill is not defined; the reason in its notes.",
+    "Level Attribute": "A generic attribute of the framework's levels (such as autonomy), described per level.",
+    "Attribute Level": "What a generic attribute is at one level of the framework.",
 }
 
 
@@ -100,6 +102,21 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
             "destinationNodeURI": {**link(dest_kind, dest_id, destination.get("title") or _title(destination))},
             "lastChangeDateTime": when,
         })
+
+    for attribute in doc.attributes:
+        ours = {k: v for k, v in {"category": attribute.category, "url": attribute.url}.items() if v}
+        attribute_item = add_item(
+            ident("attribute", attribute.code), "Level Attribute", attribute.description or attribute.name,
+            abbreviatedStatement=attribute.name, humanCodingScheme=attribute.code, notes=attribute.guidance,
+            extensions={"skillsApp": {"attribute": True, **ours}},
+        )
+        associate("isChildOf", attribute_item, {"identifier": doc_id, "title": info.name}, "CFDocuments")
+        for al in attribute.levels:
+            level_item = add_item(
+                ident("attributelevel", attribute.code, al.level), "Attribute Level", al.description,
+                humanCodingScheme=f"{attribute.code}.{al.level}", listEnumeration=str(al.level),
+            )
+            associate("isChildOf", level_item, attribute_item, number=al.level)
 
     level_names = {level.number: level.name for level in doc.levels}
     categories: dict[str, dict] = {}

@@ -34,7 +34,7 @@ def export(doc: FrameworkDoc, **_context) -> str:
         {"id": i, "scaledefault": 1 if i == 1 else 0, "proficient": 1} for i in range(1, len(scale) + 1)
     ]
     details = [("Version", info.version), ("Publisher", info.publisher), ("Status", info.status)]
-    framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc)
+    framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc) + _attributes(doc)
     rows = [HEADER, [
         "", info.code, info.name[:SHORTNAME_MAX], framework_html, FORMAT_HTML, ",".join(scale),
         json.dumps(config, separators=(",", ":")), "", "", "", "", "", True, "skill,level",
@@ -91,6 +91,20 @@ def _levels(doc: FrameworkDoc) -> str:
         f"<dt>Level {level.number}: {_inline(level.name)}</dt><dd>{_inline(level.description)}</dd>" for level in doc.levels
     )
     return f"<h4>Levels</h4><dl>{entries}</dl>"
+
+
+def _attributes(doc: FrameworkDoc) -> str:
+    """The generic attributes of the levels, as terms the importer reads back:
+    'Attribute CODE: Name' (its description), 'CODE category', 'CODE url',
+    'CODE guidance' and 'CODE level N'."""
+    if not doc.attributes:
+        return ""
+    entries = []
+    for a in doc.attributes:
+        entries.append((f"Attribute {a.code}: {a.name}", a.description))
+        entries += [(f"{a.code} {key}", value) for key, value in (("category", a.category), ("url", a.url), ("guidance", a.guidance)) if value]
+        entries += [(f"{a.code} level {al.level}", al.description) for al in a.levels]
+    return "<h4>Attributes</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
 
 
 def _csv_line(row: list) -> str:

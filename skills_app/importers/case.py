@@ -162,7 +162,8 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     def item_type(identifier: str) -> str:
         return (items[identifier].get("CFItemType") or "").strip().lower()
 
-    level_items = {dest for dests in skill_levels.values() for _, dest in dests}
+    attributes, attribute_items = _attributes(pkg, items, item_paths, children, doc_id)
+    level_items = {dest for dests in skill_levels.values() for _, dest in dests} | attribute_items
     skills = [i for i in items if item_type(i) in {"skill", "competency"} and i not in level_items]
     skills += [i for i in skill_levels if i not in skills]
     skills += [i for i in criteria_for if i not in skills]
@@ -249,8 +250,48 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
             return pkg.where("CFDocument")
         return pkg.where("CFRubrics") if path[:1] == ("levels",) else pkg.where()
 
+    kept_items |= attribute_items
     _account(pkg, document, items, item_paths, kept_items, kept_groups, set(skills), bool(ours), report)
-    return build_at({"framework": info, "levels": levels, "skills": skill_data}, pkg.file, place).with_report(report)
+    data = {"framework": info, "levels": levels, "attributes": attributes, "skills": skill_data}
+    return build_at(data, pkg.file, place).with_report(report)
+
+
+ATTRIBUTE_TYPE = "level attribute"
+ATTRIBUTE_LEVEL_TYPE = "attribute level"
+
+
+def _attributes(pkg: _Package, items: dict, item_paths: dict, children: dict, doc_id: str) -> tuple[list[dict], set[str]]:
+    """The generic attributes of the levels: items typed "Level Attribute" (what our export
+    writes), each with its "Attribute Level" children, a level number in listEnumeration."""
+    attributes: list[dict] = []
+    used: set[str] = set()
+    for identifier, item in items.items():
+        if (item.get("CFItemType") or "").strip().lower() != ATTRIBUTE_TYPE:
+            continue
+        used.add(identifier)
+        ours = _extension(item)
+        name = (item.get("abbreviatedStatement") or "").strip() or item["fullStatement"].strip()
+        statement = item["fullStatement"].strip()
+        levels = []
+        for _, child in children.get(identifier, []):
+            child_item = items[child]
+            if (child_item.get("CFItemType") or "").strip().lower() != ATTRIBUTE_LEVEL_TYPE:
+                continue
+            number = _level_number(child_item)
+            if number is None:
+                pkg.fail(item_paths[child] + ("listEnumeration",), "cannot tell which level this is: give its number in listEnumeration")
+            used.add(child)
+            levels.append({"level": number, "description": child_item["fullStatement"].strip()})
+        attributes.append({
+            "code": (item.get("humanCodingScheme") or "").strip() or as_code(name).upper(),
+            "name": name,
+            "category": ours.get("category"),
+            "url": ours.get("url"),
+            "description": statement if statement != name else None,
+            "guidance": (item.get("notes") or "").strip() or None,
+            "levels": sorted(levels, key=lambda lv: lv["level"]),
+        })
+    return attributes, used
 
 
 # What of a package the framework does not carry (the import report).
@@ -289,6 +330,8 @@ def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_
                         pkg.where(*path), _label(item, identifier))
             continue
         read = SKILL_READ if identifier in skills else GROUP_READ if identifier in kept_groups and identifier not in kept_items else LEVEL_READ
+        if (item.get("CFItemType") or "").strip().lower() == ATTRIBUTE_TYPE:
+            read = SKILL_READ
         if (item.get("CFItemType") or "").strip().lower() == NOT_DEFINED_TYPE:
             read = read | {"notes"}
         for key, value in item.items():

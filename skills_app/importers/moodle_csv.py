@@ -63,7 +63,7 @@ REQUIRED = ("parent", "idnumber", "shortname", "isframework")
 LABELS = {"parent": "Parent ID number", "idnumber": "ID number", "shortname": "Short name", "isframework": "Is framework",
           "description": "Description", "scalevalues": "Scale values"}
 FORMAT_HTML = "1"
-DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels"}
+DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels", "attributes"}
 
 
 def looks_like(head: str) -> bool:
@@ -89,7 +89,12 @@ class _Blocks(HTMLParser):
     def _flush(self):
         if self.tag is not None or self.parts:
             lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(self.parts).split("\n\x00")]
-            text = "\n".join(line for line in lines if line) if len(lines) > 1 else lines[0]
+            # Consecutive <br>s are kept as an empty line (a paragraph break); those at the ends go.
+            while len(lines) > 1 and not lines[-1]:
+                lines.pop()
+            while len(lines) > 1 and not lines[0]:
+                lines.pop(0)
+            text = "\n".join(lines) if len(lines) > 1 else lines[0]
             if text or self.tag in {"dd", "dt"}:
                 self.blocks.append((self.tag or "p", text))
         self.tag, self.parts = None, []
@@ -131,7 +136,7 @@ def text_blocks(description: str, fmt: str) -> list[tuple[str, str]]:
 
 def read_sections(blocks: list[tuple[str, str]]) -> dict:
     """Blocks split at our headings: {'text': [...], 'guidance': [...], 'details': {...}, 'not defined': [...], 'levels': [...]}."""
-    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": []}
+    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": [], "attributes": []}
     section = "text"
     term: str | None = None
     for tag, text in blocks:
@@ -247,6 +252,7 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
     if not CODE_PATTERN.match(info["code"] or "-"):
         raise FrameworkFileError(file, at(framework, "idnumber"), f"cannot make a framework code of {framework.idnumber!r}")
 
+    attributes = _declared_attributes(fw_sections, framework, file, at)
     skill_places: list[_Node] = []
     if "level" in taxonomy and taxonomy.index("level") >= 1:
         levels, level_place = _declared_levels(fw_sections, framework, file, at)
@@ -272,7 +278,30 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
 
     report = ImportReport(file)
     _account(framework, order, skill_places, "level" in taxonomy, taxonomy, at, report)
-    return build_at({"framework": info, "levels": levels, "skills": skills}, file, place).with_report(report)
+    data = {"framework": info, "levels": levels, "attributes": attributes, "skills": skills}
+    return build_at(data, file, place).with_report(report)
+
+
+def _declared_attributes(sections: dict, framework: _Node, file: str, at) -> list[dict]:
+    """The attributes our export lists under 'Attributes' in the framework's description."""
+    attributes: list[dict] = []
+    by_code: dict[str, dict] = {}
+    for term, definition in sections["attributes"]:
+        if m := re.match(r"attribute\s+(\S+)\s*:\s*(.+)$", term, re.IGNORECASE):
+            entry = {"code": m.group(1), "name": m.group(2).strip(), "description": definition or None, "levels": []}
+            attributes.append(entry)
+            by_code[m.group(1).upper()] = entry
+            continue
+        m = re.match(r"(\S+)\s+(category|url|guidance|level\s+(\d{1,2}))$", term, re.IGNORECASE)
+        entry = by_code.get(m.group(1).upper()) if m else None
+        if entry is None:
+            raise FrameworkFileError(file, at(framework, "description"),
+                                     f"cannot read the attribute entry {term!r} (expected 'Attribute CODE: Name', 'CODE level 2', ...)")
+        if m.group(3):
+            entry["levels"].append({"level": int(m.group(3)), "description": definition})
+        else:
+            entry[m.group(2).lower()] = definition or None
+    return attributes
 
 
 SIMPLE_TAGS = {"p", "br", "ul", "ol", "li", "dl", "dt", "dd", "h4", "div"}
