@@ -17,6 +17,7 @@ from skills_app import policy
 from skills_app.errors import DomainError
 from skills_app.extensions import db
 from skills_app.importers import FILE_SUFFIXES, FORMATS, FrameworkFileError, formats, load_file
+from skills_app.importers.table import parse_columns
 from skills_app.exporters import EXPORTERS, export, export_formats
 from skills_app.policy import SYSTEM
 from skills_app.services import frameworks as framework_service
@@ -40,25 +41,41 @@ frameworks_cli = AppGroup("frameworks", help="Import, list and export skills fra
 @click.option("--format", "fmt", type=click.Choice(formats()),
               help="The files' format (detected when not given): " + "; ".join(f"{f.name}: {f.help}" for f in FORMATS.values()) + ".")
 @click.option("--replace", is_flag=True, help="Overwrite a framework version (or skill) that is loaded with different content.")
-@click.option("--framework", "framework_code", help="Plain text, SFIA sheet, CASE, Moodle CSV: the framework's code.")
-@click.option("--name", "framework_name", help="Plain text, SFIA sheet, Moodle CSV: the framework's name, when it is created.")
-@click.option("--version", help="Plain text, SFIA sheet, CASE, Moodle CSV: the framework version.")
-@click.option("--publisher", help="Plain text, SFIA sheet, Moodle CSV: the framework's publisher, when it is created.")
+@click.option("--framework", "framework_code", help="Plain text, SFIA sheet, CASE, Moodle CSV, table: the framework's code.")
+@click.option("--name", "framework_name", help="Plain text, SFIA sheet, Moodle CSV, table: the framework's name, when it is created.")
+@click.option("--version", help="Plain text, SFIA sheet, CASE, Moodle CSV, table: the framework version.")
+@click.option("--publisher", help="Plain text, SFIA sheet, Moodle CSV, table: the framework's publisher, when it is created.")
 @click.option("--skill-code", help="Plain text only: the skill's code, when its title does not give one.")
 @click.option("--levels", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
               help="SFIA sheet only: a CSV (or XLSX) of the levels of responsibility, or of SFIA's generic attributes "
                    "(repeat for both).")
+@click.option("--column", "column", multiple=True, metavar="FIELD=HEADER",
+              help="Table only: the column holding a field (code, name, description, parent, category, level_1 … level_9); "
+                   "repeatable. Columns not given are guessed from their headers.")
+@click.option("--scale", metavar="CODE",
+              help="Table only: give every skill the levels of this framework (already loaded; its newest version).")
 @click.option("--dry-run", is_flag=True, help="Read and check everything, print the import report, write nothing.")
 @click.option("--strict", is_flag=True, help="Refuse the import if any part of the source would not be kept.")
 def import_frameworks(paths, fmt, replace, dry_run, strict, **options):
     """Import framework files: native YAML or JSON, SFIA-style plain text, the
-    SFIA download (CSV or XLSX), a CASE package, or a Moodle framework CSV.
+    SFIA download (CSV or XLSX), a CASE package, a Moodle framework CSV, or a
+    plain table of skills (--format table, with --framework, --version, --name).
 
     A directory imports every file in it. All files are checked first; if any
     is broken nothing is written. Each file's import report follows: what was
     created, and every part of the source that was not kept, by kind.
     """
     options["levels"] = list(options.get("levels") or ()) or None
+    try:
+        options["column"] = parse_columns(options.get("column")) or None
+    except FrameworkFileError as exc:
+        fail(f"Error: {exc}")
+    if options.get("scale"):
+        scale = framework_service.find(options["scale"])
+        if scale is None:
+            fail(f"Error: --scale {options['scale']}: no framework {options['scale']} is loaded (see skills-app frameworks list)")
+        options["scale"] = {"code": scale.label, "levels": [
+            {"number": lvl.number, "name": lvl.name, "description": lvl.description} for lvl in scale.levels]}
     files: list[Path] = []
     for path in paths:
         if path.is_dir():

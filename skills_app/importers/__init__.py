@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from skills_app.importers import case, limits, moodle_csv, native, sfia_sheet, sfia_text
+from skills_app.importers import case, limits, moodle_csv, native, sfia_sheet, sfia_text, table
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError
 from skills_app.importers.report import ImportReport
 
@@ -43,6 +43,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("sfia-xlsx", sfia_sheet.parse_xlsx, "the SFIA Foundation's whole-version download as XLSX", binary=True, options=NAMING | {"levels"}),
     Format("case", case.parse, "a 1EdTech CASE 1.0 or 1.1 package (JSON)", options=frozenset({"framework_code", "version"})),
     Format("moodle-csv", moodle_csv.parse, "a Moodle competency framework CSV (tool_lpimportcsv)", options=NAMING),
+    Format("table", table.parse, "a plain table of skills and groups (CSV or XLSX), columns guessed or given with --column",
+           binary=True, options=NAMING | {"column", "scale"}),
 )}
 
 # Kept for callers that only need the parsing function of a format.
@@ -80,7 +82,8 @@ def detect_format(name: str, text: str | None = None, data: bytes | None = None)
             return "sfia-csv"
         raise FrameworkFileError(name, "line 1", "a CSV file this does not know: expected the SFIA download ('Code', 'Skill', "
                                  "'Level 1 description', ...) or a Moodle competency framework ('Parent ID number', 'ID number', "
-                                 "..., 'Is framework'); name the format with --format")
+                                 "..., 'Is framework'); for a plain table of skills, give --format table (with --framework, --version "
+                                 "and --name)")
     if any(line.startswith(("framework:", "levels:", "skills:")) for line in head.splitlines()[:200]):
         return "yaml"
     return "text"
@@ -139,6 +142,9 @@ def _check_options(fmt: str, name: str, options: dict) -> dict:
     if unused:
         option = unused[0]
         takers = [f for f in formats() if option in FORMATS[f].options and f != "text"]
+        if option not in FORMATS["text"].options:
+            raise FrameworkFileError(name, None, f"--{option.replace('_', '-')} applies to {', '.join(takers)} files only, "
+                                     f"not to a {fmt} file")
         also = f" (and to {', '.join(takers)} files)" if takers else ""
         raise FrameworkFileError(
             name, None,
