@@ -181,6 +181,7 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     # published: the editor shows it read-only, and an empty POST is a 400.)
     "frameworks.diff": {"GET": everyone_signed_in(OK)},
     "frameworks.new": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
+    "frameworks.import_file": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.new_version": {"POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.edit": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "frameworks.edit_skill": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},

@@ -23,7 +23,7 @@ from skills_app.services import audit
 
 @dataclass
 class ImportResult:
-    framework: Framework
+    framework: Framework | None  # None: a dry run of a version that does not exist yet
     outcome: str  # created | unchanged | added | replaced
     message: str
     # What the import wrote, by kind ("skill": 121, ...); empty when it wrote nothing.
@@ -185,19 +185,23 @@ def export(actor, code: str, version: str | None = None) -> dict:
 
 # -- import ----------------------------------------------------------------
 
-def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool = False, source: str | None = None) -> ImportResult:
+def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool = False, source: str | None = None,
+               dry_run: bool = False) -> ImportResult:
     """Write one parsed framework document.
 
     A full document (native file) is the whole framework version: a new one is
     created, an identical one is a no-op, a different one is refused unless
     ``replace``. A partial document (a skill page in plain text) contributes
     its skills to the framework version, creating the version if need be.
+    ``dry_run``: every check, the same outcome and counts, and nothing written.
     """
     policy.require(actor, "manage_frameworks")
     info = doc.framework
     existing = find(info.code, info.version)
     label = f"{info.code} {info.version}"
     if existing is None:
+        if dry_run:
+            return ImportResult(None, "created", f"would create {label} with {_count(len(doc.skills), 'skill')}", _written(doc))
         framework = Framework(code=info.code, version=info.version)
         db.session.add(framework)
         _apply(framework, doc, partial=False)
@@ -206,20 +210,22 @@ def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool
         return ImportResult(framework, "created", f"created {label} with {_count(len(doc.skills), 'skill')}", _written(doc))
 
     if partial:
-        return _merge(actor, existing, doc, replace=replace, source=source)
+        return _merge(actor, existing, doc, replace=replace, source=source, dry_run=dry_run)
 
     if to_doc(existing).to_native() == doc.to_native():
         return ImportResult(existing, "unchanged", f"{label} is already loaded and identical: nothing to do")
     if not replace:
         raise Conflict(f"{label} is already loaded with different content; use --replace to overwrite it, or give the file a new version")
     _refuse_if_awarded(existing)
+    if dry_run:
+        return ImportResult(existing, "replaced", f"would replace {label} ({_count(len(doc.skills), 'skill')})", _written(doc))
     _apply(existing, doc, partial=False)
     db.session.flush()
     audit.record(actor, "framework.replaced", existing, summary=f"replaced {label}", data={"source": source})
     return ImportResult(existing, "replaced", f"replaced {label} ({_count(len(doc.skills), 'skill')})", _written(doc))
 
 
-def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, source: str | None) -> ImportResult:
+def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, source: str | None, dry_run: bool = False) -> ImportResult:
     label = f"{framework.code} {framework.version}"
     numbers = {level.number for level in framework.levels}
     by_code = {skill.code.upper(): skill for skill in framework.skills}
@@ -242,6 +248,11 @@ def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, sou
         _refuse_if_awarded(framework)
     if not added and not changed:
         return ImportResult(framework, "unchanged", f"{label} already has {', '.join(s.code for s in same)}, identical: nothing to do")
+    if dry_run:
+        parts = [f"would add {', '.join(s.code for s in added)}"] if added else []
+        parts += [f"would replace {', '.join(s.code for s in changed)}"] if changed else []
+        return ImportResult(framework, "replaced" if changed else "added", f"{label}: {'; '.join(parts)}",
+                            _written(doc, added + changed, whole=False))
     position = max((s.position for s in framework.skills), default=-1) + 1
     for info in added:
         skill = Skill(code=info.code, position=position)

@@ -5,10 +5,10 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.services import assessments
+from skills_app.services import assessments, framework_import
 from skills_app.services import frameworks as service
 from skills_app.web.forms import handle, success
-from skills_app.web.forms.frameworks import SettingsForm, NewVersionForm
+from skills_app.web.forms.frameworks import ImportForm, SettingsForm, NewVersionForm
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 
@@ -17,6 +17,37 @@ bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 def index():
     items = service.list_all(current_user)
     return render_template("frameworks/index.html", frameworks=items, counts=service.skill_counts())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_file():
+    """Upload a framework file, read its import report (a dry run), then import it."""
+    policy.require(current_user, "manage_frameworks")
+    form = ImportForm()
+
+    def page(checked=None):
+        return render_template("frameworks/import.html", form=form, checked=checked)
+
+    if form.confirm.data:
+        return handle(form, lambda: framework_import.run(current_user, form.token.data, **form.options()),
+                      page=page, done=_imported)
+    upload = form.file.data
+    return handle(form, lambda: framework_import.check(current_user, upload.read() if upload else None,
+                                                         upload.filename if upload else None, **form.options()),
+                  page=page, done=lambda checked: _checked(form, checked, page))
+
+
+def _checked(form, checked, page):
+    form.token.data = checked.token
+    return page(checked)
+
+
+def _imported(outcome):
+    result, report = outcome
+    lost = len(report.lost)
+    said = f" {lost} part{'s' if lost != 1 else ''} of the file not kept (listed in the report)." if lost else ""
+    return success(f"{result.message[0].upper()}{result.message[1:]}.{said}", "frameworks.show",
+                   code=result.framework.code, version=result.framework.version)
 
 
 def framework_page(framework, *, settings=None, version_form=None):

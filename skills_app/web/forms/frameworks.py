@@ -1,8 +1,9 @@
-"""A framework page's forms: assessment settings, a new version."""
+"""A framework page's forms: assessment settings, a new version; importing a framework file."""
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from skills_app.web.forms import Form
 
@@ -17,3 +18,37 @@ class NewVersionForm(Form):
     error_fields = {"version": "new_version"}
 
     new_version = StringField("New version label", validators=[InputRequired(message="Give the new version a label."), Length(max=40)])
+
+
+def _format_choices() -> list[tuple[str, str]]:
+    from skills_app.importers import FORMATS
+
+    return [("", "Tell from the file")] + [(f.name, f"{f.name}: {f.help}") for f in FORMATS.values()]
+
+
+class ImportForm(Form):
+    """A framework file to check (a dry run with its report), then to import."""
+
+    file = FileField("Framework file")
+    format = SelectField("Format", choices=[], validate_choice=False)
+    framework_code = StringField("Framework code (plain text, SFIA sheet, CASE, Moodle, table)", validators=[Optional(), Length(max=40)])
+    version = StringField("Version (where the file does not say)", validators=[Optional(), Length(max=40)])
+    framework_name = StringField("Framework name (plain text, SFIA sheet, Moodle, table)", validators=[Optional(), Length(max=200)])
+    publisher = StringField("Publisher (optional)", validators=[Optional(), Length(max=200)])
+    columns = TextAreaField("Table columns, one FIELD=HEADER a line (table only; others are guessed)",
+                            validators=[Optional(), Length(max=2000)])
+    scale = StringField("Levels from the framework (table only: its code)", validators=[Optional(), Length(max=40)])
+    replace = BooleanField("Replace a version already loaded with different content")
+    token = HiddenField()
+    check = SubmitField("Check the file")
+    confirm = SubmitField("Import the checked file")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format.choices = _format_choices()
+
+    def options(self) -> dict:
+        return {"fmt": self.format.data or None, "replace": bool(self.replace.data),
+                "framework_code": self.framework_code.data, "version": self.version.data,
+                "framework_name": self.framework_name.data, "publisher": self.publisher.data,
+                "columns": self.columns.data, "scale": self.scale.data}

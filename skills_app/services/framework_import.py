@@ -1,0 +1,105 @@
+"""Framework imports from an upload (the browser): check first, then import.
+
+``check`` reads an uploaded file, runs every check of the import as a dry run
+and keeps the file aside under a token (in ``UPLOAD_DIR/framework-imports``),
+so that the person can read the import report before anything is written;
+``run`` imports the file kept under that token, with the same options, and
+lets go of it. Both go through the importers and the frameworks service, as the
+command line does: the same formats, the same report, the same all-or-nothing
+rule. Nothing here commits: the request does, once.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from skills_app import policy
+from skills_app.errors import InvalidInput
+from skills_app.importers import FORMATS, MAX_FILE_BYTES, FrameworkFileError, ImportReport, load_bytes
+from skills_app.importers.table import parse_columns
+from skills_app.services import frameworks
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass
+class Checked:
+    token: str
+    filename: str
+    format: str
+    report: ImportReport
+    result: frameworks.ImportResult
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "framework-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _options(fmt: str | None, *, framework_code=None, version=None, framework_name=None, publisher=None,
+             columns: str | None = None, scale: str | None = None) -> dict:
+    options = {"framework_code": framework_code or None, "version": version or None, "framework_name": framework_name or None,
+               "publisher": publisher or None}
+    specs = [line.strip() for line in (columns or "").splitlines() if line.strip()]
+    if specs:
+        try:
+            options["column"] = parse_columns(specs)
+        except FrameworkFileError as exc:
+            raise InvalidInput.on("columns", exc.message, exc.message) from None
+    if scale:
+        found = frameworks.find(scale)
+        if found is None:
+            raise InvalidInput.on("scale", f"No framework {scale} is loaded.", f"no framework {scale} is loaded")
+        options["scale"] = {"code": found.label, "levels": [
+            {"number": lvl.number, "name": lvl.name, "description": lvl.description} for lvl in found.levels]}
+    return options
+
+
+def _read(data: bytes, filename: str, fmt: str | None, options: dict):
+    if fmt and fmt not in FORMATS:
+        raise InvalidInput.on("format", "Choose one of the formats listed.", f"unknown format {fmt}")
+    try:
+        return load_bytes(data, filename, fmt or None, **options)
+    except FrameworkFileError as exc:
+        raise InvalidInput.on("file", str(exc), str(exc)) from None
+
+
+def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> Checked:
+    """Read and check an upload as a dry run; keep it aside for :func:`run`."""
+    policy.require(actor, "manage_frameworks")
+    if not data:
+        raise InvalidInput.on("file", "Choose the framework file to import.", "choose a file")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput.on("file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "the file is too large")
+    filename = Path(filename or "upload").name[:200] or "upload"
+    options = _options(fmt, **named)
+    detected, doc = _read(data, filename, fmt, options)
+    result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename, dry_run=True)
+    token = secrets.token_urlsafe(24)
+    (_folder() / token).write_bytes(data)
+    (_folder() / f"{token}.name").write_text(filename, encoding="utf-8")
+    report = doc.report
+    report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, True
+    return Checked(token, filename, detected, report, result)
+
+
+def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
+    """Import the file :func:`check` kept under ``token``, with the same options."""
+    policy.require(actor, "manage_frameworks")
+    path = _folder() / (token or "")
+    if not token or not TOKEN.match(token) or not path.is_file():
+        raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
+    filename = (_folder() / f"{token}.name").read_text(encoding="utf-8") if (_folder() / f"{token}.name").is_file() else "upload"
+    options = _options(fmt, **named)
+    detected, doc = _read(path.read_bytes(), filename, fmt, options)
+    result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
+    report = doc.report
+    report.outcome, report.message, report.created = result.outcome, result.message, result.written
+    path.unlink(missing_ok=True)
+    (_folder() / f"{token}.name").unlink(missing_ok=True)
+    return result, report
