@@ -88,13 +88,16 @@ class _Blocks(HTMLParser):
 
     def _flush(self):
         if self.tag is not None or self.parts:
-            lines = [re.sub(r"\s+", " ", line).strip() for line in "".join(self.parts).split("\n\x00")]
+            # HTML's own whitespace collapses; a non-breaking space (&nbsp;) is text and stays.
+            lines = [re.sub(r"[ \t\r\n\f\v]+", " ", line).strip(" \t\r\n\f\v") for line in "".join(self.parts).split("\n\x00")]
             # Consecutive <br>s are kept as an empty line (a paragraph break); those at the ends go.
             while len(lines) > 1 and not lines[-1]:
                 lines.pop()
             while len(lines) > 1 and not lines[0]:
                 lines.pop(0)
             text = "\n".join(lines) if len(lines) > 1 else lines[0]
+            if not text.strip():
+                text = ""  # a block of nothing but non-breaking spaces, as editors leave: empty
             if text or self.tag in {"dd", "dt"}:
                 self.blocks.append((self.tag or "p", text))
         self.tag, self.parts = None, []
