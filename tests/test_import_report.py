@@ -159,7 +159,7 @@ def test_the_report_counts_every_entry_and_says_nothing_was_lost_when_nothing_wa
     assert len(report.to_dict()["not_kept_entries"]) == 7
 
 
-def test_moodle_html_keeps_non_breaking_spaces_and_paragraph_breaks(runner, tmp_path):
+def test_moodle_html_keeps_non_breaking_spaces_and_paragraph_breaks():
     from skills_app.importers.moodle_csv import html_blocks
 
     assert html_blocks("<p>10&nbsp;%\u00a0of  it<br><br>Next  part<br></p>") == [("p", "10\u00a0%\u00a0of it\n\nNext part")]
