@@ -164,3 +164,18 @@ def test_moodle_html_keeps_non_breaking_spaces_and_paragraph_breaks():
 
     assert html_blocks("<p>10&nbsp;%\u00a0of  it<br><br>Next  part<br></p>") == [("p", "10\u00a0%\u00a0of it\n\nNext part")]
     assert html_blocks("<p>&nbsp;</p><p>Text</p>") == [("p", "Text")]
+
+
+def test_own_fixture_in_the_layout_of_a_deep_case_tree():
+    path = DATA / "case-deep-tree-layout.json"
+    source = package(path)
+    _, doc = load_file(path)
+    assert len(source["CFItems"]) == len(doc.skills) + groups_kept(doc) + sum(lost(doc.report, "item").values()) == 9
+    assert [s.code for s in doc.skills] == [f"W.SHOP.HT.CUT.1.{k}" for k in "abcde"]
+    assert {(s.category, s.subcategory) for s in doc.skills} == {("Workshop Practice", "Cutting tools")}
+    assert sorted(e.example for e in doc.report.lost if e.kind == "item") == ["W.SHOP.HT Hand Tools", "W.SHOP.HT.CUT Tools that cut: saws, chisels and knives"]
+    assert lost(doc.report, "field")["CFItem humanCodingScheme"] == 2  # the category's and the subcategory's codes
+    long = next(s for s in doc.skills if s.code.endswith(".c"))
+    assert long.description.startswith("(COMMON ERROR)") and long.name.endswith("…") and len(long.name) <= 200
+    assert doc.skills[1].guidance_intro == "Learners often pick the widest chisel."
+    assert lost(doc.report, "identifier")["CFAssociation lastChangeDateTime"] == len(source["CFAssociations"])
