@@ -179,3 +179,20 @@ def test_own_fixture_in_the_layout_of_a_deep_case_tree():
     assert long.description.startswith("(COMMON ERROR)") and long.name.endswith("…") and len(long.name) <= 200
     assert doc.skills[1].guidance_intro == "Learners often pick the widest chisel."
     assert lost(doc.report, "identifier")["CFAssociation lastChangeDateTime"] == len(source["CFAssociations"])
+
+
+def test_own_fixture_in_the_layout_of_a_moodle_plugins_framework_csv():
+    path = DATA / "moodle-plugin-layout.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    competencies = [r for r in rows if r["Is framework"] != "1"]
+    parents = {r["Parent ID number"] for r in competencies}
+    _, doc = load_file(path)
+    leaves = [r for r in competencies if r["ID number"] not in parents]
+    assert [s.code for s in doc.skills] == [r["ID number"] for r in leaves]  # children listed before their parents
+    groups = len(competencies) - len(leaves)
+    assert lost(doc.report, "value")["ID number of a competency kept as a group name"] + sum(lost(doc.report, "competency").values()) == groups
+    keeps = next(s for s in doc.skills if s.code == "1.1.2")
+    assert keeps.name == "Keeps raw and cooked food apart in the fridge and on..."  # Moodle's cut short name
+    assert keeps.levels[2].descriptors == ["Keeps raw and cooked food apart in the fridge and on the worktop, using separate boards"]
+    assert (keeps.category, keeps.subcategory) == ("Food safety", "Works hygienically")
+    assert [lvl.name for lvl in doc.levels] == ["Not yet", "Getting there", "Confident"]
