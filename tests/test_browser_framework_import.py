@@ -1,0 +1,31 @@
+"""HR imports a framework file in the browser: checks it, reads the import report
+(nothing written yet), then imports it. Fields found by their labels."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+DATA = ROOT / "tests" / "data"
+
+
+def test_hr_checks_the_sfia_download_then_imports_it(page, live_server, sign_in_page, demo_org, shots):
+    sign_in_page("hannah.lee@acme.example")
+    page.get_by_role("link", name="Frameworks", exact=True).click()
+    page.get_by_role("link", name="Import a framework file").click()
+    expect(page.get_by_role("heading", name="Import a framework file")).to_be_visible()
+    page.get_by_label("Framework file").set_input_files(str(DATA / "sfia-8-download-layout.xlsx"))
+    page.get_by_label("Version (where the file does not say)").fill("8-download")
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Import report for sfia-8-download-layout.xlsx (sfia-xlsx) — nothing written yet")).to_be_visible()
+    expect(page.get_by_text("Would create SFIA 8-download with 4 skills.")).to_be_visible()
+    expect(page.get_by_text("Nothing: every part of the file would be imported.")).to_be_visible()
+    shots(page, "import-report")
+    page.get_by_role("button", name="Import the checked file").click()
+    expect(page.get_by_role("heading", name="Skills Framework for the Information Age (SFIA, version 8-download)")).to_be_visible()
+    expect(page.get_by_text("Created SFIA 8-download with 4 skills.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Generic attributes of the levels")).to_be_visible()
+    shots(page, "imported")
