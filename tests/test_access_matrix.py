@@ -129,6 +129,7 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
                     other_manager=NOT_FOUND, hr=BAD_FORM, learning=FORBIDDEN, admin=FORBIDDEN),
     },
     "admin.people": {"GET": only(SHOWN, "admin")},
+    "admin.import_people": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "admin.new_person": {
         "GET": only(OK, "admin"),
         "POST": only(BAD_FORM, "admin"),

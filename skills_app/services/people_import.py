@@ -99,6 +99,7 @@ def _split(value: str | None) -> list[str]:
 
 
 LIMITS = {"employee_number": 64, "name": 200, "job_title": 200}
+MAX_UPLOAD = 20 * 1024 * 1024  # a people CSV uploaded in the browser
 
 
 def check_person(*, email: str | None, name: str | None, employee_number: str | None = None,
@@ -407,4 +408,68 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
                  data={"file": file, "created": report.created, "updated": report.updated,
                        "org_units_created": report.org_units_created, "job_roles_created": report.job_roles_created,
                        "services_created": report.services_created})
+    return report
+
+
+# -- from an upload (the browser): check, then import ---------------------------
+
+@dataclass
+class Checked:
+    token: str
+    filename: str
+    report: ImportReport
+
+
+def _staging():
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "people-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _text(data: bytes | None, filename: str) -> str:
+    if not data:
+        raise InvalidInput.on("file", "Choose the people CSV to import.", "choose a file")
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput.on("file", f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB.", "the file is too large")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput.on("file", f"{filename}: not UTF-8 text (save the file as UTF-8 CSV).", "not UTF-8") from None
+
+
+def check(actor, data: bytes | None, filename: str | None) -> Checked:
+    """Every check of the import and what it would change, written in a savepoint that is
+    rolled back (the people import writes as it goes); the file is kept aside for :func:`import_checked`."""
+    import secrets
+    from pathlib import Path
+
+    policy.require(actor, "import_people")
+    filename = Path(filename or "people.csv").name[:200] or "people.csv"
+    text = _text(data, filename)
+    savepoint = db.session.begin_nested()
+    try:
+        report = run(actor, text, filename, dry_run=True)
+    finally:
+        savepoint.rollback()
+    token = secrets.token_urlsafe(24)
+    (_staging() / token).write_bytes(data)
+    (_staging() / f"{token}.name").write_text(filename, encoding="utf-8")
+    return Checked(token, filename, report)
+
+
+def import_checked(actor, token: str | None) -> ImportReport:
+    """Import the file :func:`check` kept under ``token``."""
+    policy.require(actor, "import_people")
+    folder = _staging()
+    if not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / token).is_file():
+        raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
+    name_file = folder / f"{token}.name"
+    filename = name_file.read_text(encoding="utf-8") if name_file.is_file() else "people.csv"
+    report = run(actor, _text((folder / token).read_bytes(), filename), filename)
+    (folder / token).unlink(missing_ok=True)
+    name_file.unlink(missing_ok=True)
     return report

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from skills_app import policy
 from skills_app.models import OrgUnit, Person
-from skills_app.services import accounts, audit, org
+from skills_app.services import accounts, audit, org, people_import
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.admin import PersonForm, NewPersonForm, ResetPasswordForm, OrgUnitForm
+from skills_app.web.forms.admin import PersonForm, NewPersonForm, PeopleImportForm, ResetPasswordForm, OrgUnitForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +35,29 @@ def people():
     policy.require(current_user, "manage_accounts")
     page = org.directory(current_user, q=request.args.get("q"), include_inactive=True, cursor=request.args.get("cursor"))
     return render_template("admin/people.html", page=page, q=request.args.get("q", ""))
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+def import_people():
+    """Upload the HR system's people CSV, see what it would change (nothing written), then import it."""
+    policy.require(current_user, "import_people")
+    form = PeopleImportForm()
+
+    def page(checked=None):
+        return render_template("admin/people_import.html", form=form, checked=checked)
+
+    if form.confirm.data:
+        return handle(form, lambda: people_import.import_checked(current_user, form.token.data), page=page,
+                      done=lambda report: success(report.summary() + ".", "admin.import_people"))
+    upload = form.file.data
+    return handle(form, lambda: people_import.check(current_user, upload.read() if upload else None,
+                                                     upload.filename if upload else None),
+                  page=page, done=lambda checked: _people_checked(form, checked, page))
+
+
+def _people_checked(form, checked, page):
+    form.token.data = checked.token
+    return page(checked)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """The administration forms: people, passwords, org units."""
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from skills_app.models import ROLES
@@ -35,3 +36,12 @@ class OrgUnitForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     parent = SelectField("Part of", choices=[], validate_choice=True)
     submit = SubmitField("Save org unit")
+
+
+class PeopleImportForm(Form):
+    """A people CSV to check (what would change, nothing written), then to import."""
+
+    file = FileField("People CSV file")
+    token = HiddenField()
+    check = SubmitField("Check the file")
+    confirm = SubmitField("Import these people")

@@ -1,0 +1,50 @@
+"""Importing people in the browser: the CSV is checked first (what would change,
+nothing written), then the checked copy is imported; HR and administrators only."""
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from skills_app.extensions import db
+from skills_app.models import OrgUnit, Person
+
+CSV = ("employee_number,email,name,job_title,org_unit,manager,roles\n"
+       "E9001,rita.rowe@example.org,Rita Rowe,Service Manager,Group/IT/Service Desk,,employee;manager\n"
+       "E9002,tom.tate@example.org,Tom Tate,Analyst,Group/IT/Service Desk,E9001,employee\n")
+
+
+def people() -> int:
+    return db.session.scalar(select(func.count()).select_from(Person))
+
+
+def test_hr_checks_then_imports_people(client, make_person, auth):
+    auth.login(make_person("Hana", roles=("hr",)))
+    before, units = people(), db.session.scalar(select(func.count()).select_from(OrgUnit))
+    page = client.post("/admin/people/import", data={"check": "Check the file", "file": (io.BytesIO(CSV.encode()), "people.csv")},
+                       content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text
+    assert "What people.csv would change — nothing written yet" in text
+    assert "People: 2 created, 0 updated, 0 unchanged; 3 org units would be created" in text
+    assert "<li>E9001</li>" in text and "<li>Group/IT/Service Desk</li>" in text
+    assert (people(), db.session.scalar(select(func.count()).select_from(OrgUnit))) == (before, units)  # nothing written
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text).group(1)
+    done = client.post("/admin/people/import", data={"confirm": "Import these people", "token": token})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert people() == before + 2
+    tom = db.session.scalar(select(Person).where(Person.employee_number == "E9002"))
+    assert tom.manager.employee_number == "E9001" and tom.org_unit.path == "Group/IT/Service Desk"
+    assert "People: 2 created, 0 updated, 0 unchanged" in client.get("/admin/people/import").get_data(as_text=True)
+
+
+def test_a_broken_people_csv_is_shown_with_its_problems(client, make_person, auth):
+    auth.login(make_person("Ada", roles=("admin",)))
+    before = people()
+    bad = CSV.replace("E9001,tom", "E9001,tom")  + "E9003,not-an-email,Ned,,,,employee\n"
+    page = client.post("/admin/people/import", data={"check": "Check the file", "file": (io.BytesIO(bad.encode()), "people.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 400
+    assert "line 4" in page.get_data(as_text=True)
+    assert people() == before
