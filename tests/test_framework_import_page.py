@@ -88,3 +88,26 @@ def test_a_conflict_is_refused_at_the_check(client, make_person, auth, load_seed
     assert page.status_code == 409
     assert "already loaded with different content" in page.get_data(as_text=True)
     assert db.session.scalar(select(Skill.name).where(Skill.code == "SLMO").limit(1)) == "Service level management"
+
+
+def test_a_tables_guessed_columns_can_be_changed_before_importing(client, make_person, auth):
+    auth.login(make_person("Hana", roles=("hr",)))
+    naming = {"format": "table", "framework_code": "DIGI", "version": "1", "framework_name": "Digital skills"}
+    page = check(client, DATA / "table-esco-collection-layout.csv", **naming)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200, text
+    assert '<label for="column_name">Column for name</label>' in text
+    assert '<option value="preferredLabel" selected>preferredLabel</option>' in text
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text).group(1)
+    # Choose another column for the description, check again (no new upload), then import.
+    mapping = {"column_code": "conceptUri", "column_name": "preferredLabel", "column_description": "altLabels",
+               "column_parent": "broaderConceptUri"}
+    again = client.post("/frameworks/import", data={"recheck": "Check again with these columns", "token": token, **naming, **mapping})
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200, text
+    assert "6 column &#39;description&#39;" in text  # the description column is now one not read
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text).group(1)
+    done = client.post("/frameworks/import", data={"confirm": "Import the checked file", "token": token, **naming, **mapping})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    judge = db.session.scalar(select(Skill).where(Skill.name == "search for information online"))
+    assert judge.description == "look things up online | web searching"

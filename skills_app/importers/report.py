@@ -39,6 +39,8 @@ class ImportReport:
     outcome: str | None = None  # created | unchanged | added | replaced (from the service)
     message: str | None = None
     dry_run: bool = False
+    # A table's columns: {"headers": [...], "mapping": {field: header}} (importers/table.py)
+    columns: dict | None = None
 
     def lose(self, kind: str, what: str, where: str | None = None, example: str | None = None) -> None:
         self.lost.append(Entry(kind, what, where, example))

@@ -181,6 +181,7 @@ def _parse(rows: list[Row], file: str, *, framework_code: str | None = None, fra
                                  f"(the headers are {', '.join(repr(h) for h in header.cells if h)})")
     names = header.cells
     report = ImportReport(file)
+    report.columns = {"headers": [h for h in names if h], "mapping": {field: names[index] for field, index in cols.items()}}
     guessed = ", ".join(f"{field}={names[index]!r}" for field, index in cols.items() if field not in (columns or {}))
     if guessed:
         report.change("column", f"columns guessed from their headers: {guessed}", header.place)

@@ -69,9 +69,16 @@ def _read(data: bytes, filename: str, fmt: str | None, options: dict):
         raise InvalidInput.on("file", str(exc), str(exc)) from None
 
 
-def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> Checked:
-    """Read and check an upload as a dry run; keep it aside for :func:`run`."""
+def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, replace: bool = False,
+          token: str | None = None, **named) -> Checked:
+    """Read and check an upload as a dry run; keep it aside for :func:`run`. Without an
+    upload, ``token`` checks again the file kept from an earlier check (with other options,
+    such as another column mapping)."""
     policy.require(actor, "manage_frameworks")
+    previous = None
+    if not data and token:
+        data, filename = _kept(token)
+        previous = token
     if not data:
         raise InvalidInput.on("file", "Choose the framework file to import.", "choose a file")
     if len(data) > MAX_FILE_BYTES:
@@ -83,20 +90,29 @@ def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = 
     token = secrets.token_urlsafe(24)
     (_folder() / token).write_bytes(data)
     (_folder() / f"{token}.name").write_text(filename, encoding="utf-8")
+    if previous:  # the copy checked before is replaced by this one
+        (_folder() / previous).unlink(missing_ok=True)
+        (_folder() / f"{previous}.name").unlink(missing_ok=True)
     report = doc.report
     report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, True
     return Checked(token, filename, detected, report, result)
 
 
-def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
-    """Import the file :func:`check` kept under ``token``, with the same options."""
-    policy.require(actor, "manage_frameworks")
+def _kept(token: str | None) -> tuple[bytes, str]:
     path = _folder() / (token or "")
     if not token or not TOKEN.match(token) or not path.is_file():
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
-    filename = (_folder() / f"{token}.name").read_text(encoding="utf-8") if (_folder() / f"{token}.name").is_file() else "upload"
+    name = _folder() / f"{token}.name"
+    return path.read_bytes(), name.read_text(encoding="utf-8") if name.is_file() else "upload"
+
+
+def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
+    """Import the file :func:`check` kept under ``token``, with the same options."""
+    policy.require(actor, "manage_frameworks")
+    data, filename = _kept(token)
+    path = _folder() / token
     options = _options(fmt, **named)
-    detected, doc = _read(path.read_bytes(), filename, fmt, options)
+    detected, doc = _read(data, filename, fmt, options)
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
     report = doc.report
     report.outcome, report.message, report.created = result.outcome, result.message, result.written

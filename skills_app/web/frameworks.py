@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.importers.table import FIELDS as TABLE_FIELDS
 from skills_app.services import assessments, framework_import
 from skills_app.services import frameworks as service
 from skills_app.web.forms import handle, success
@@ -26,19 +27,22 @@ def import_file():
     form = ImportForm()
 
     def page(checked=None):
-        return render_template("frameworks/import.html", form=form, checked=checked)
+        return render_template("frameworks/import.html", form=form, checked=checked, fields=TABLE_FIELDS)
 
     if form.confirm.data:
         return handle(form, lambda: framework_import.run(current_user, form.token.data, **form.options()),
                       page=page, done=_imported)
     upload = form.file.data
+    token = form.token.data if form.recheck.data else None
     return handle(form, lambda: framework_import.check(current_user, upload.read() if upload else None,
-                                                         upload.filename if upload else None, **form.options()),
+                                                         upload.filename if upload else None, token=token, **form.options()),
                   page=page, done=lambda checked: _checked(form, checked, page))
 
 
 def _checked(form, checked, page):
     form.token.data = checked.token
+    if checked.report.columns:  # the table's mapping, as read: the selects on the report start from it
+        form.columns.data = "\n".join(f"{k}={v}" for k, v in checked.report.columns["mapping"].items())
     return page(checked)
 
 

@@ -41,6 +41,7 @@ class ImportForm(Form):
     replace = BooleanField("Replace a version already loaded with different content")
     token = HiddenField()
     check = SubmitField("Check the file")
+    recheck = SubmitField("Check again with these columns")
     confirm = SubmitField("Import the checked file")
 
     def __init__(self, *args, **kwargs):
@@ -51,4 +52,15 @@ class ImportForm(Form):
         return {"fmt": self.format.data or None, "replace": bool(self.replace.data),
                 "framework_code": self.framework_code.data, "version": self.version.data,
                 "framework_name": self.framework_name.data, "publisher": self.publisher.data,
-                "columns": self.columns.data, "scale": self.scale.data}
+                "columns": self._columns(), "scale": self.scale.data}
+
+    def _columns(self) -> str | None:
+        """The typed mapping, or the one chosen with a select per field on the report (``column_FIELD``)."""
+        from flask import request
+
+        from skills_app.importers.table import FIELDS
+
+        chosen = [f"{field}={request.form[f'column_{field}']}" for field in FIELDS if request.form.get(f"column_{field}")]
+        if any(f"column_{field}" in request.form for field in FIELDS):
+            return "\n".join(chosen)
+        return self.columns.data
