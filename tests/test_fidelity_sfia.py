@@ -312,3 +312,11 @@ def test_the_framework_page_shows_the_attributes_per_level(runner, client, make_
     assert "Generic attributes of the levels" in page
     assert 'id="attribute-WORKING-SKILLS"' in page
     assert "<p>Understanding at level 3: what it looks like.</p><p>A second line for level 3.</p>" in page
+
+
+def test_a_levels_list_followed_by_empty_trailing_columns_is_still_a_list(tmp_path):
+    path = tmp_path / "sfia-9-listed.csv"
+    path.write_text("Code,Skill,Level 1 description,Level 2 description,Level 3 description,Defined levels,,\n"
+                    "ABC,Abc,,Helps.,Does.,2-3,,\n", encoding="utf-8")
+    _, doc = load_file(path)
+    assert [(sl.level, sl.defined) for sl in doc.skills[0].levels] == [(1, False), (2, True), (3, True)]

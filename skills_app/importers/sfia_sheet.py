@@ -304,16 +304,23 @@ def _read_levels_file(path: str | Path) -> list[tuple[str, str, list[Row]]]:
 
 # -- the work -------------------------------------------------------------------
 
-def _flag_group(keys: list[str], start: int | None) -> list[int]:
+def _flag_group(keys: list[str], start: int | None, rows: list[Row] | None = None) -> list[int]:
     """The publisher's 'Levels' heading over unnamed columns (one a level, each holding the
     number of the level where the skill is defined): the heading's column and the empty-headed
-    ones after it. Empty when the heading stands alone (a list of levels in one cell)."""
+    ones after it. Empty when the heading stands alone (a list of levels in one cell), or when
+    the cells under it are not single level numbers (a list such as '2-7' followed by empty
+    trailing columns)."""
     if start is None:
         return []
     group = [start]
     while start + len(group) < len(keys) and keys[start + len(group)] == "":
         group.append(start + len(group))
-    return group if len(group) > 1 else []
+    if len(group) < 2:
+        return []
+    cells = [row.get(i).strip() for row in rows or [] for i in group if row.get(i).strip()]
+    if rows is not None and (not cells or not all(re.fullmatch(r"\d{1,2}", c) for c in cells)):
+        return []
+    return group
 
 
 def _flagged(row: Row, group: list[int], known: set[int], file: str, names: list[str]) -> set[int]:
@@ -356,7 +363,7 @@ def _parse(rows: list[Row], file: str, tables, report: ImportReport, *, framewor
     description_col = column(keys, *DESCRIPTION_KEYS)
     guidance_col = column(keys, *GUIDANCE_KEYS)
     levels_list_col = column(keys, *LEVELS_LIST_KEYS)
-    group = _flag_group(keys, levels_list_col)
+    group = _flag_group(keys, levels_list_col, [row for row in rows[header_at + 1:] if not row.empty])
     if group:
         levels_list_col = None
     description_cols: dict[int, int] = {}
@@ -551,7 +558,7 @@ def _attribute_rows(file: str, title: str, rows: list[Row], report: ImportReport
     url_col = column(keys, *URL_KEYS)
     description_col = column(keys, *DESCRIPTION_KEYS)
     guidance_col = column(keys, *GUIDANCE_KEYS)
-    group = _flag_group(keys, column(keys, *LEVELS_LIST_KEYS))
+    group = _flag_group(keys, column(keys, *LEVELS_LIST_KEYS), [row for row in rows[at + 1:] if not row.empty])
     description_cols = {int(m.group(1)): i for i, k in enumerate(keys) if (m := LEVEL_DESCRIPTION.match(k))}
     used = {code_col, name_col, type_col, url_col, description_col, guidance_col, *group, *description_cols.values()}
     data_rows = [row for row in rows[at + 1:] if not row.empty]
