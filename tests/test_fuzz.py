@@ -57,6 +57,8 @@ def _seeds() -> dict[str, tuple[str, bytes, dict]]:
         "sfia-xlsx": ("skills.xlsx", _xlsx_from_csv(DATA / "sfia-9-skills.csv"), {"version": "9"}),
         "case": ("case.json", (DATA / "case-1.1-data-skills.json").read_bytes(), {}),
         "moodle-csv": ("moodle.csv", (DATA / "moodle-digital-skills.csv").read_bytes(), {}),
+        "table": ("table.csv", (DATA / "table-level-columns-layout.csv").read_bytes(),
+                  {"framework_code": "SFT", "version": "1", "framework_name": "Skills table"}),
     }
 
 
