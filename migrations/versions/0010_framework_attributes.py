@@ -6,8 +6,8 @@ A framework may carry generic attributes of its levels of responsibility
 (SFIA: Autonomy, Influence, Complexity, Business skills, Knowledge), each
 with a description per level: framework_attribute and attribute_level.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 13:30:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
