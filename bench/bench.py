@@ -55,17 +55,18 @@ def measure(kind: str, url: str, n: int) -> dict:
     with app.app_context():
         from skills_app.extensions import db
         from skills_app.policy import SYSTEM
-        from skills_app.services import gaps
+        from skills_app.reports import export
+        from skills_app.services import exports
 
         out_path = Path(tempfile.gettempdir()) / f"skills-bench-{kind}-{os.getpid()}"
         start = time.perf_counter()
         rows = 0
-        if kind == "gap-csv":
-            with out_path.open("w", newline="") as out:
-                rows = gaps.write_csv(SYSTEM, out, now=NOW)
-        elif kind == "gap-json":
-            with out_path.open("w") as out:
-                rows = gaps.write_json(SYSTEM, out, by="org_unit", now=NOW)
+        if kind in ("gap-csv", "gap-json"):
+            by = "org_unit" if kind == "gap-json" else None
+            streamed = export.render(exports.gap_report(SYSTEM, now=NOW, by=by), kind.removeprefix("gap-"))
+            with out_path.open("wb") as out:
+                out.writelines(streamed.chunks)
+            rows = streamed.rows
         elif kind == "floor-csv":
             from bench.floor import HEADER, gaps_sql
 
@@ -141,8 +142,15 @@ def statements(url: str) -> dict:
             seen.clear()
             client.get(path)
             counts[label] = len(seen)
-        for label, fn in (("gap report CSV", lambda: gaps.write_csv(SYSTEM, io.StringIO(), now=NOW)),
-                          ("gap report JSON", lambda: gaps.write_json(SYSTEM, io.StringIO(), by="org_unit", now=NOW)),
+        def drain(fmt, by=None):
+            from skills_app.reports import export
+            from skills_app.services import exports
+
+            for _chunk in export.render(exports.gap_report(SYSTEM, now=NOW, by=by), fmt).chunks:
+                pass
+
+        for label, fn in (("gap report CSV", lambda: drain("csv")),
+                          ("gap report JSON", lambda: drain("json", "org_unit")),
                           ("service coverage", lambda: gaps.service_coverage(SYSTEM)),
                           ("training needs", lambda: gaps.training_needs(SYSTEM))):
             seen.clear()

@@ -507,112 +507,69 @@ def _filters(options: dict):
     })
 
 
-def _write(output: Path | None, data: str | bytes, fmt: str, rows: int) -> None:
-    if output is None:
-        if isinstance(data, bytes):
-            fail("XLSX is binary: give --output FILE.xlsx")
-        click.echo(data, nl=False)
-        return
-    output.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-    click.echo(f"Wrote {rows} row{'s' if rows != 1 else ''} to {output} ({fmt}).", err=True)
+def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: ") -> None:
+    """Write a report (``services.exports``) in ``fmt`` to ``output`` or standard
+    output, streamed; a failure leaves no file behind."""
+    from skills_app.reports import export
+
+    if output is None and fmt == "xlsx":
+        fail("XLSX is binary: give --output FILE.xlsx")
+    try:
+        out = export.render(make_report(), fmt)
+        if output is None:
+            sys.stdout.flush()
+            for chunk in out.chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return
+        with output.open("wb") as target:
+            for chunk in out.chunks:
+                target.write(chunk)
+    except DomainError as exc:
+        if output is not None:
+            output.unlink(missing_ok=True)
+        fail(f"{what}{exc.message}")
+    click.echo(f"Wrote {out.rows} row{'s' if out.rows != 1 else ''} to {output} ({fmt}).", err=True)
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+OUTPUT = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 
 
 @report_cli.command("gaps")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@FORMAT
+@OUTPUT
 @click.option("--group-by", type=click.Choice(["org_unit", "job_role", "service", "skill"]), help="Add grouped totals (JSON: groups; XLSX: a sheet).")
 @_filter_options
 def report_gaps(fmt, output, group_by, **options):
     """One row per person × required skill: person_id, person, email, org_unit, job_role,
-    service, framework, skill, required_level, current_level, self_level, gap, status."""
-    from skills_app.reports import export
-    from skills_app.reports import gaps as gap_tables
-    from skills_app.services import gaps
+    service, framework, skill, required_level, current_level, self_level, gap, status.
+    CSV and JSON are streamed from the database: constant memory whatever the size."""
+    from skills_app.services import exports
 
-    try:
-        filters = _filters(options)
-        if fmt in ("csv", "json"):
-            # Streamed from the cursor: constant memory whatever the size.
-            import io
-
-            target = output.open("w", encoding="utf-8", newline="") if output else io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
-            try:
-                if fmt == "csv":
-                    n = gaps.write_csv(SYSTEM, target, filters)
-                else:
-                    n = gaps.write_json(SYSTEM, target, filters, by=group_by)
-            finally:
-                target.flush()
-                if output:
-                    target.close()
-                else:
-                    target.detach()
-            if output:
-                click.echo(f"Wrote {n} row{'s' if n != 1 else ''} to {output} ({fmt}).", err=True)
-            return
-        with click.progressbar(length=2, label="Computing the gap report", file=sys.stderr) as bar:
-            df = gaps.frame(SYSTEM, filters)
-            bar.update(1)
-            if fmt == "csv":
-                data = export.to_csv(df[gap_tables.COLUMNS])
-            elif fmt == "json":
-                payload = {"rows": gap_tables.rows(df)}
-                if group_by:
-                    payload["groups"] = gap_tables.group_records(gap_tables.grouped(df, group_by))
-                data = export.to_json(payload)
-            else:
-                sheets = {"Gaps": df[gap_tables.COLUMNS + ["essential", "via", "valid_until"]]}
-                for grouping in ([group_by] if group_by else list(gap_tables.GROUPINGS)):
-                    sheets[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
-                data = export.to_xlsx(sheets)
-            bar.update(1)
-    except DomainError as exc:
-        fail(f"Error: {exc.message}")
-    _write(output, data, fmt, len(df))
+    _export(lambda: exports.gap_report(SYSTEM, _filters(options), by=group_by), fmt, output)
 
 
 @report_cli.command("training-needs")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@FORMAT
+@OUTPUT
 @_filter_options
 def report_training(fmt, output, **options):
     """Cohorts by skill and level step (SLMO 3→4): how many, where, who, and how urgent."""
-    from skills_app.reports import export, training
-    from skills_app.reports import gaps as gap_tables
-    from skills_app.services import gaps
+    from skills_app.services import exports
 
-    try:
-        cohorts, people = gaps.training_needs(SYSTEM, _filters(options))
-    except DomainError as exc:
-        fail(f"Error: {exc.message}")
-    data = cohorts[training.COLUMNS]
-    if fmt == "csv":
-        body = export.to_csv(data)
-    elif fmt == "json":
-        body = export.to_json({"rows": gap_tables.group_records(data)})
-    else:
-        body = export.to_xlsx({"Training needs": data, "People": people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]] if len(people) else people})
-    _write(output, body, fmt, len(data))
+    _export(lambda: exports.training_needs(SYSTEM, _filters(options)), fmt, output)
 
 
 @report_cli.command("service-coverage")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@FORMAT
+@OUTPUT
 @click.option("--service", help="One service by name.")
 def report_coverage(fmt, output, service):
     """Per service requirement: needed, qualified, shortfall, single points of failure."""
-    from skills_app.reports import coverage, export
-    from skills_app.reports import gaps as gap_tables
-    from skills_app.services import gaps
+    from skills_app.services import exports
 
-    data = gaps.service_coverage(SYSTEM, service=service)[coverage.COLUMNS]
-    if fmt == "csv":
-        body = export.to_csv(data)
-    elif fmt == "json":
-        body = export.to_json({"rows": gap_tables.group_records(data)})
-    else:
-        body = export.to_xlsx({"Service coverage": data})
-    _write(output, body, fmt, len(data))
+    _export(lambda: exports.service_coverage(SYSTEM, service=service), fmt, output)
 
 
 @demo_cli.command("generate")
@@ -642,28 +599,16 @@ def demo_generate(count, seed):
 
 @report_cli.command("service-levels")
 @click.option("--month", help="The month, YYYY-MM (this month when not given), in the organisation's time zone.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@FORMAT
+@OUTPUT
 def report_service_levels(month, fmt, output):
     """Review service levels for a month: per org unit and per reviewer, decisions,
     on time, share on time, breaches, median and 90th-percentile turnaround in
     working days (CSV: month, group_by, group, decisions, on_time, on_time_pct,
     breaches, median_days, p90_days). XLSX adds the trend, breaches and decisions."""
-    from skills_app.reports import export
-    from skills_app.reports import service_levels as report
-    from skills_app.services import service_level_report
+    from skills_app.services import exports
 
-    try:
-        data = service_level_report.build(SYSTEM, month)
-    except DomainError as exc:
-        fail(f"Error: --month: {exc.message}")
-    if fmt == "csv":
-        body = export.to_csv(data.csv_frame())
-    elif fmt == "json":
-        body = export.to_json(report.payload(data))
-    else:
-        body = export.to_xlsx(report.sheets(data))
-    _write(output, body, fmt, len(data.csv_frame()))
+    _export(lambda: exports.service_levels(SYSTEM, month), fmt, output, what="Error: --month: ")
 
 
 reviews_cli = AppGroup("reviews", help="The review process: service level checks.")

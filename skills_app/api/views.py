@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 
-from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, render_template, request, stream_with_context
 from pydantic import BaseModel, ValidationError
 
 from skills_app import paging, throttle
@@ -20,7 +19,7 @@ from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, assessments, frameworks, gaps, org, tokens
+from skills_app.services import accounts, assessments, exports, frameworks, gaps, org, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -353,16 +352,17 @@ def _report_query() -> tuple[schemas.ReportQuery, gaps.Filters]:
     return q, filters
 
 
-def _csv(text: str, stem: str) -> Response:
-    name = f"{stem}-{date.today():%Y-%m-%d}.csv"
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+def _csv(report: export.Report) -> Response:
+    """A report as a streamed CSV download."""
+    out = export.render(report, "csv")
+    return Response(stream_with_context(out.chunks), content_type=out.content_type, headers=out.headers)
 
 
 @bp.get("/reports/gaps")
 def gap_report():
     q, filters = _report_query()
     if q.format == "csv":
-        return _csv(export.to_csv(gaps.frame(actor(), filters)[gap_tables.COLUMNS]), "gap-report")
+        return _csv(exports.gap_report(actor(), filters))
     found = gaps.page(actor(), filters, cursor=q.cursor, limit=q.limit)
     return jsonify({"items": gap_tables.rows(found.items), "next": found.next})
 
@@ -370,9 +370,9 @@ def gap_report():
 @bp.get("/reports/training-needs")
 def training_needs():
     q, filters = _report_query()
-    cohorts, _people = gaps.training_needs(actor(), filters)
     if q.format == "csv":
-        return _csv(export.to_csv(cohorts[training.COLUMNS]), "training-needs")
+        return _csv(exports.training_needs(actor(), filters))
+    cohorts, _people = gaps.training_needs(actor(), filters)
     records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk", "skill_id"))
                for r in gap_tables.group_records(cohorts[training.COLUMNS + ["skill_id"]])]
     found = paging.of_list(records, training.order_key, cursor=q.cursor, limit=q.limit)

@@ -1,12 +1,42 @@
-"""Writing report frames as CSV, XLSX and JSON: the same rows in each."""
+"""The one export path: any report as CSV, XLSX or JSON, streamed, with its file
+name and content type.
+
+A :class:`Report` says what a report holds (computed only when a format asks for
+it); :func:`render` turns it into an :class:`Export`: the chunks to send, the
+file name, the content type and the Content-Disposition header. The web, the API
+and the command line each adapt an Export in a few lines.
+
+Every CSV and XLSX cell goes through :func:`cell`: text that a spreadsheet would
+evaluate (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+is written with a leading single quote (OWASP's rule for CSV injection), numbers
+stay numbers, and no XLSX cell is ever a formula. JSON is data for programs and
+is written as it is.
+"""
 from __future__ import annotations
 
+import csv
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from skills_app.errors import InvalidInput
+from skills_app.reports.gaps import group_records
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+FORMATS = tuple(CONTENT_TYPES)
+# What a spreadsheet would read as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 5000
 
 HEADER_FILL = PatternFill("solid", fgColor="17263F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -20,8 +50,155 @@ STATUS_FILLS = {
 GAP_FILLS = {1: PatternFill("solid", fgColor="FDE2DF"), 2: PatternFill("solid", fgColor="F9B9B2"), 3: PatternFill("solid", fgColor="F08D83")}
 
 
+# -- the cell writer -----------------------------------------------------------------
+
+def cell(value):
+    """A value as a CSV or XLSX cell may hold it: text a spreadsheet would evaluate
+    gets a leading ``'``; everything else (numbers included, negative ones too) is
+    left as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with :func:`cell` applied to its text columns."""
+    out = df
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column].dtype):
+            if out is df:
+                out = df.copy()
+            out[column] = df[column].map(cell)
+    return out
+
+
+# -- what a report holds ---------------------------------------------------------------
+
+@dataclass
+class Report:
+    """A report to export.
+
+    ``sheets()`` gives its tables, by sheet name: XLSX writes each, CSV the first
+    (or ``table()`` when given), JSON the same as ``{"rows": [...]}``. A report large enough to stream from the
+    database gives ``rows()`` instead for CSV and JSON: ``(columns, batches of
+    rows)``, and ``extra()`` for what the JSON adds after its rows. ``payload()``
+    replaces the JSON altogether."""
+
+    name: str
+    sheets: Callable[[], dict[str, pd.DataFrame]]
+    table: Callable[[], pd.DataFrame] | None = None
+    rows: Callable[[], tuple[Sequence[str], Iterable[Sequence]]] | None = None
+    extra: Callable[[], dict] | None = None
+    payload: Callable[[], dict] | None = None
+    formats: tuple[str, ...] = FORMATS
+    dated: bool = True
+
+
+@dataclass
+class Export:
+    """A report in one format: ``chunks`` (bytes) to send or write, once."""
+
+    filename: str
+    content_type: str
+    chunks: Iterator[bytes]
+    counted: dict = field(default_factory=lambda: {"rows": 0})
+
+    @property
+    def rows(self) -> int:
+        """How many rows were written (known once the chunks are consumed)."""
+        return self.counted["rows"]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Disposition": disposition(self.filename)}
+
+
+def disposition(filename: str) -> str:
+    """The Content-Disposition of a download: every face's file names come through here."""
+    safe = filename.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
+    return f'attachment; filename="{safe}"'
+
+
+def check_format(fmt: str | None, formats: Sequence[str] = FORMATS) -> str:
+    """The format asked for, or a clear error naming those there are."""
+    if fmt not in formats:
+        raise InvalidInput.on("format", f"format is {' or '.join(formats) if len(formats) < 3 else 'one of ' + ', '.join(formats)}")
+    return fmt
+
+
+def render(report: Report, fmt: str, *, today: date | None = None) -> Export:
+    """The report in ``fmt``; the work happens as the chunks are consumed, except
+    checking the format (so a face can still answer 400)."""
+    check_format(fmt, report.formats)
+    stem = f"{report.name}-{(today or date.today()):%Y-%m-%d}" if report.dated else report.name
+    counted = {"rows": 0}
+    writer = {"csv": _csv_chunks, "json": _json_chunks, "xlsx": _xlsx_chunks}[fmt]
+    return Export(f"{stem}.{fmt}", CONTENT_TYPES[fmt], writer(report, counted), counted)
+
+
+def _first(report: Report) -> pd.DataFrame:
+    return report.table() if report.table else next(iter(report.sheets().values()))
+
+
+def _csv_chunks(report: Report, counted: dict) -> Iterator[bytes]:
+    if report.rows is not None:
+        columns, batches = report.rows()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for batch in batches:
+            writer.writerows(["" if v is None else cell(v) for v in row] for row in batch)
+            counted["rows"] += len(batch)
+            yield _drain(buffer)
+        yield _drain(buffer)
+        return
+    df = neutralised(_first(report))
+    counted["rows"] = len(df)
+    yield df.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    for start in range(0, len(df), CHUNK_ROWS):
+        yield df.iloc[start:start + CHUNK_ROWS].to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def _json_chunks(report: Report, counted: dict) -> Iterator[bytes]:
+    if report.payload is not None:
+        payload = report.payload()
+        counted["rows"] = len(payload.get("rows", ()))
+        yield to_json(payload).encode("utf-8")
+        return
+    if report.rows is None:
+        records = group_records(_first(report))
+        counted["rows"] = len(records)
+        yield to_json({"rows": records, **(report.extra() if report.extra else {})}).encode("utf-8")
+        return
+    columns, batches = report.rows()
+    yield b'{"rows": ['
+    for batch in batches:
+        parts = [json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str) for row in batch]
+        yield (("," if counted["rows"] else "") + ",".join(parts)).encode("utf-8")
+        counted["rows"] += len(batch)
+    tail = "]"
+    for key, value in (report.extra() if report.extra else {}).items():
+        tail += f", {json.dumps(key)}: " + json.dumps(value, ensure_ascii=False, default=str)
+    yield (tail + "}\n").encode("utf-8")
+
+
+def _xlsx_chunks(report: Report, counted: dict) -> Iterator[bytes]:
+    sheets = report.sheets()
+    counted["rows"] = len(next(iter(sheets.values())))
+    yield to_xlsx(sheets)
+
+
+# -- the writers ------------------------------------------------------------------------
+
 def to_csv(df: pd.DataFrame) -> str:
-    return df.to_csv(index=False, lineterminator="\n")
+    return neutralised(df).to_csv(index=False, lineterminator="\n")
 
 
 def to_json(payload: dict) -> str:
@@ -30,12 +207,14 @@ def to_json(payload: dict) -> str:
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """One sheet per view: a formatted header, frozen panes, an autofilter,
-    sensible widths, and gaps and statuses coloured."""
+    sensible widths, and gaps and statuses coloured. Text is neutralised
+    (:func:`cell`), so no cell is a formula (openpyxl makes one only of text
+    that starts with ``=``)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():
             title = name[:31]
-            clean = df.copy()
+            clean = neutralised(df)
             for column in clean.columns:
                 if isinstance(clean[column].dtype, pd.DatetimeTZDtype):
                     clean[column] = clean[column].dt.tz_localize(None)
@@ -45,30 +224,32 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
             if len(clean.columns):
                 sheet.auto_filter.ref = f"A1:{get_column_letter(len(clean.columns))}{max(len(clean), 1) + 1}"
             for i, column in enumerate(clean.columns, start=1):
-                cell = sheet.cell(row=1, column=i)
-                cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-                cell.alignment = Alignment(vertical="center", wrap_text=True)
+                c = sheet.cell(row=1, column=i)
+                c.fill, c.font = HEADER_FILL, HEADER_FONT
+                c.alignment = Alignment(vertical="center", wrap_text=True)
                 values = [str(v) for v in clean[column].head(500).tolist() if v is not None]
                 width = max([len(str(column))] + [len(v) for v in values]) + 2
                 sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
-            columns = list(clean.columns)
-            status_col = columns.index("status") + 1 if "status" in columns else None
-            gap_col = columns.index("gap") + 1 if "gap" in columns else None
-            if status_col or gap_col:
-                for row in range(2, len(clean) + 2):
-                    if status_col:
-                        cell = sheet.cell(row=row, column=status_col)
-                        fill = STATUS_FILLS.get(cell.value)
-                        if fill:
-                            cell.fill = fill
-                    if gap_col:
-                        cell = sheet.cell(row=row, column=gap_col)
-                        if isinstance(cell.value, (int, float)) and cell.value > 0:
-                            cell.fill = GAP_FILLS[min(int(cell.value), 3)]
-            if "coverage" in columns:
-                col = columns.index("coverage") + 1
-                for row in range(2, len(clean) + 2):
-                    cell = sheet.cell(row=row, column=col)
-                    if isinstance(cell.value, (int, float)):
-                        cell.fill = STATUS_FILLS["met"] if cell.value >= 80 else STATUS_FILLS["expired"] if cell.value >= 50 else STATUS_FILLS["below"]
+            _colour(sheet, list(clean.columns), len(clean))
     return buffer.getvalue()
+
+
+def _colour(sheet, columns: list, n: int) -> None:
+    status_col = columns.index("status") + 1 if "status" in columns else None
+    gap_col = columns.index("gap") + 1 if "gap" in columns else None
+    for row in range(2, n + 2):
+        if status_col:
+            c = sheet.cell(row=row, column=status_col)
+            fill = STATUS_FILLS.get(c.value)
+            if fill:
+                c.fill = fill
+        if gap_col:
+            c = sheet.cell(row=row, column=gap_col)
+            if isinstance(c.value, (int, float)) and c.value > 0:
+                c.fill = GAP_FILLS[min(int(c.value), 3)]
+    if "coverage" in columns:
+        col = columns.index("coverage") + 1
+        for row in range(2, n + 2):
+            c = sheet.cell(row=row, column=col)
+            if isinstance(c.value, (int, float)):
+                c.fill = STATUS_FILLS["met"] if c.value >= 80 else STATUS_FILLS["expired"] if c.value >= 50 else STATUS_FILLS["below"]

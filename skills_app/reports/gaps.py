@@ -1,10 +1,7 @@
 """The gap report's shape: its columns and statuses, records, groups, totals and
-heatmaps made from the gap engine's rows (``services.gaps`` computes them), and
-its streamed CSV and JSON."""
+heatmaps made from the gap engine's rows (``services.gaps`` computes them);
+``reports.export`` writes them."""
 from __future__ import annotations
-
-import csv
-import json
 
 import pandas as pd
 
@@ -112,35 +109,3 @@ def heatmap(df: pd.DataFrame, by: str = "person") -> dict:
                 cells[column] = {"met": met, "total": len(cg), "coverage": round(met / len(cg) * 100)}
             out_rows.append({"label": unit, "id": None, "sub": f"{group['person_id'].nunique()} people", "cells": cells})
     return {"columns": columns, "rows": out_rows}
-
-
-
-
-# -- streamed writing --------------------------------------------------------------------
-
-def write_csv(out, batches) -> int:
-    """The contract's CSV from batches of rows in :data:`COLUMNS` order (no frame in
-    memory): the same rows, columns and text as the pandas CSV. Returns the row count."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    n = 0
-    for rows in batches:
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-        n += len(rows)
-    return n
-
-
-def write_json(out, batches, groups: pd.DataFrame | None = None) -> int:
-    """``{"rows": [...]}`` from batches of rows in :data:`COLUMNS` order, and
-    ``"groups"`` when grouped totals are given. Same values as :func:`rows`."""
-    out.write('{"rows": [')
-    n = 0
-    for chunk in batches:
-        parts = [json.dumps(dict(zip(COLUMNS, row)), ensure_ascii=False, default=str) for row in chunk]
-        out.write(("," if n else "") + ",".join(parts))
-        n += len(chunk)
-    out.write("]")
-    if groups is not None:
-        out.write(', "groups": ' + json.dumps(group_records(groups), ensure_ascii=False))
-    out.write("}\n")
-    return n

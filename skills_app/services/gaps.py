@@ -19,7 +19,8 @@ One SQL statement computes every row, whatever the number of people:
   there is no current level: "not assessed" and "expired" are never a silent 0.
 
 Counts and groupings are computed in SQL too. Shaping the rows (records,
-groups, heatmaps) and writing them (CSV, XLSX, JSON) is ``reports.gaps``.
+groups, heatmaps) is ``reports.gaps``; writing them (CSV, XLSX, JSON) is
+``reports.export``, with the downloads defined in ``services.exports``.
 """
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ from skills_app.models import (
 )
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.reports import coverage, training
-from skills_app.reports import gaps as gap_tables
 from skills_app.reports.gaps import COLUMNS, GROUPINGS, STATUSES
 from skills_app.services import org
 
@@ -432,18 +432,6 @@ def row_batches(actor, filters: Filters | None = None, *, now: datetime | None =
             yield rows
     finally:
         result.close()
-
-
-def write_csv(actor, out, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000) -> int:
-    """Stream the contract's CSV straight from the cursor (no frame in memory); returns the row count."""
-    return gap_tables.write_csv(out, row_batches(actor, filters, now=now, batch=batch))
-
-
-def write_json(actor, out, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
-               batch: int = 10000) -> int:
-    """Stream ``{"rows": [...]}`` (and ``"groups"``, counted in SQL, when grouped) from the cursor."""
-    groups = summary(actor, filters, by=by, now=now)[1] if by else None
-    return gap_tables.write_json(out, row_batches(actor, filters, now=now, batch=batch), groups)
 
 
 def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.errors import InvalidInput
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
-from skills_app.reports import export
-from skills_app.services import campaigns as service, frameworks, org, requirements
+from skills_app.services import campaigns as service, exports, frameworks, org, requirements
+from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.reports import _download
 from skills_app.web.forms.campaigns import CampaignForm
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -101,18 +98,4 @@ def close(campaign_id: int):
 def export_results(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    fmt = request.args.get("format", "csv")
-    if fmt not in ("csv", "xlsx"):
-        raise InvalidInput.on("format", "format is csv or xlsx")
-    people = pd.DataFrame(service.people(current_user, campaign, limit=1_000_000),
-                          columns=["person_id", "person", "email", "org_unit", "manager_id", "manager", "started",
-                                   "submitted", "decided", "progress"])
-    stem = f"campaign-{campaign.id}"
-    if campaign.is_open:
-        if fmt == "csv":
-            return _download(export.to_csv(people), fmt, stem + "-progress")
-        return _download(export.to_xlsx({"Progress": people}), fmt, stem + "-progress")
-    snapshot = pd.DataFrame(service.result_records(service.results(current_user, campaign)), columns=service.RESULT_COLUMNS)
-    if fmt == "csv":
-        return _download(export.to_csv(snapshot), fmt, stem + "-snapshot")
-    return _download(export.to_xlsx({"Snapshot": snapshot.rename(columns={"gap_status": "status"}), "Progress": people}), fmt, stem + "-snapshot")
+    return download(exports.campaign_results(current_user, campaign), request.args.get("format", "csv"))

@@ -1,39 +1,25 @@
 """Reports for HR and the learning team, and the team matrix for managers."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import cache, policy
-from skills_app.errors import InvalidInput
-from skills_app.reports import coverage, export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import gaps, org, requirements
+from skills_app.services import exports, gaps, org, requirements
+from skills_app.web.downloads import download
 
 bp = Blueprint("reports", __name__)
 
 PER_PAGE = 50
-EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
 def _filters() -> gaps.Filters:
     return gaps.Filters.from_mapping(request.args)
 
 
-def _download(body, fmt: str, stem: str) -> Response:
-    types = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "json": "application/json"}
-    name = f"{stem}-{date.today():%Y-%m-%d}.{fmt}"
-    return Response(body, mimetype=types[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _format() -> str:
-    fmt = request.args.get("format", "csv")
-    if fmt not in EXPORT_FORMATS:
-        raise InvalidInput.on("format", f"format is one of {', '.join(EXPORT_FORMATS)}")
-    return fmt
+def _format() -> str | None:
+    return request.args.get("format") or None
 
 
 def _choices():
@@ -82,42 +68,16 @@ def gap_report():
 @bp.get("/reports/gaps/export")
 def gap_export():
     policy.require(current_user, "view_gap_reports")
-    fmt, filters = _format(), _filters()
-    if fmt == "csv":
-        import io
-
-        buffer = io.StringIO()
-        gaps.write_csv(current_user, buffer, filters)
-        return _download(buffer.getvalue(), fmt, "gap-report")
-    by = request.args.get("group") or None
-    if by and by not in gap_tables.GROUPINGS:
-        raise InvalidInput.on("group", f"group by one of {', '.join(gap_tables.GROUPINGS)}")
-    if fmt == "json":
-        import io
-
-        buffer = io.StringIO()
-        gaps.write_json(current_user, buffer, filters, by=by)
-        return _download(buffer.getvalue(), fmt, "gap-report")
-    df = gaps.frame(current_user, filters)
-    sheets = {"Gaps": df[gap_tables.COLUMNS + ["essential", "via", "valid_until"]]}
-    for grouping in ([by] if by else list(gap_tables.GROUPINGS)):
-        sheets[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
-    return _download(export.to_xlsx(sheets), fmt, "gap-report")
+    report = exports.gap_report(current_user, _filters(), by=request.args.get("group") or None)
+    return download(report, request.args.get("format", "csv"))
 
 
 @bp.get("/reports/coverage")
 def service_coverage():
     policy.require(current_user, "view_gap_reports")
+    if fmt := _format():
+        return download(exports.service_coverage(current_user, service=request.args.get("service") or None), fmt)
     table = gaps.service_coverage(current_user, service=request.args.get("service") or None)
-    fmt = request.args.get("format")
-    if fmt:
-        fmt = _format()
-        data = table[coverage.COLUMNS]
-        if fmt == "csv":
-            return _download(export.to_csv(data), fmt, "service-coverage")
-        if fmt == "json":
-            return _download(export.to_json({"rows": gap_tables.group_records(data)}), fmt, "service-coverage")
-        return _download(export.to_xlsx({"Service coverage": data}), fmt, "service-coverage")
     return render_template("reports/coverage.html", table=table, services=requirements.services(current_user),
                            service=request.args.get("service", ""))
 
@@ -126,17 +86,9 @@ def service_coverage():
 def training_needs():
     policy.require(current_user, "view_gap_reports")
     filters = _filters()
+    if fmt := _format():
+        return download(exports.training_needs(current_user, filters), fmt)
     cohorts, people = gaps.training_needs(current_user, filters)
-    fmt = request.args.get("format")
-    if fmt:
-        fmt = _format()
-        data = cohorts[training.COLUMNS]
-        if fmt == "csv":
-            return _download(export.to_csv(data), fmt, "training-needs")
-        if fmt == "json":
-            return _download(export.to_json({"rows": gap_tables.group_records(data)}), fmt, "training-needs")
-        people_sheet = people[["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status", "essential"]]
-        return _download(export.to_xlsx({"Training needs": data, "People": people_sheet}), fmt, "training-needs")
     return render_template("reports/training.html", cohorts=cohorts, people=people, args=filters.as_args(),
                            filters=filters, can_plan=policy.can(current_user, "manage_learning"), **_choices())
 

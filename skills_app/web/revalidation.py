@@ -2,16 +2,13 @@
 from the last validated one."""
 from __future__ import annotations
 
-import pandas as pd
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from skills_app.errors import InvalidInput
-from skills_app.reports import export
-from skills_app.services import assessments, revalidation
+from skills_app.services import assessments, exports, revalidation
 from skills_app.web.assessments import assessment_page
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.reports import _download
+from skills_app.web.downloads import download
 
 bp = Blueprint("revalidation", __name__)
 
@@ -19,14 +16,9 @@ bp = Blueprint("revalidation", __name__)
 @bp.get("/revalidation")
 def index():
     days = revalidation.clean_days(request.args.get("days"))
+    if fmt := request.args.get("format"):
+        return download(exports.expiring(current_user, days), fmt)
     rows = revalidation.expiring(current_user, days=days)
-    if request.args.get("format"):
-        if request.args["format"] != "csv":
-            raise InvalidInput.on("format", "format is csv")
-        df = pd.DataFrame(rows, columns=[*revalidation.COLUMNS])
-        for column in ("decided_at", "valid_until"):
-            df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]
-        return _download(export.to_csv(df), "csv", f"expiring-within-{days}-days")
     return render_template("revalidation/index.html", rows=rows, days=days,
                            everyone=current_user.has_role("hr"))
 

@@ -4,23 +4,22 @@ review, and the escalations a manager has received. Views parse a form and
 call one service through the form helper (skills_app/web/forms)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
-from skills_app.reports import export
 from skills_app.reports import service_levels as report
-from skills_app.services import service_level_report
+from skills_app.services import exports, service_level_report
 from skills_app.services import org
 from skills_app.services import assessments as assessment_service
 from skills_app.services import service_levels as service
 from skills_app.services.calendar import WEEKDAY_NAMES, timezone_names
+from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.service_levels import TargetForm, CalendarForm, HolidayForm, CauseForm, ReassignForm
 
 bp = Blueprint("service_levels", __name__)
-EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
 @bp.app_template_global("review_clocks")
@@ -50,17 +49,7 @@ def report_page():
     fmt = request.args.get("format")
     if not fmt:
         return _report_page(month)
-    data = service_level_report.build(current_user, month)
-    if fmt not in EXPORT_FORMATS:
-        raise InvalidInput.on("format", f"format is one of {', '.join(EXPORT_FORMATS)}")
-    name = f"service-levels-{data.key}.{fmt}"
-    if fmt == "csv":
-        body, mime = export.to_csv(data.csv_frame()), "text/csv; charset=utf-8"
-    elif fmt == "json":
-        body, mime = export.to_json(report.payload(data)), "application/json"
-    else:
-        body, mime = export.to_xlsx(report.sheets(data)), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(exports.service_levels(current_user, month), fmt)
 
 
 CHECK_PAGES = ("/service-levels", "/service-levels/breaches")

@@ -1,25 +1,18 @@
 """Coverage trends (HR and the learning team) and calibration (HR)."""
 from __future__ import annotations
 
-import pandas as pd
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
-from skills_app.reports import export, trends
-from skills_app.services import gaps
+from skills_app.reports import trends
+from skills_app.services import exports, gaps
 from skills_app.services import trends as trend_service
-from skills_app.web.reports import _choices, _download
+from skills_app.web.downloads import download
+from skills_app.web.reports import _choices
 
 bp = Blueprint("trends", __name__, url_prefix="/reports")
-
-
-def _fmt() -> str | None:
-    fmt = request.args.get("format")
-    if fmt and fmt not in ("csv", "xlsx"):
-        raise InvalidInput.on("format", "format is csv or xlsx")
-    return fmt
 
 
 @bp.get("/trends")
@@ -27,13 +20,9 @@ def coverage():
     policy.require(current_user, "view_trends")
     filters = gaps.Filters.from_mapping(request.args)
     by = request.args.get("group") or None
+    if fmt := request.args.get("format"):
+        return download(exports.coverage_trend(current_user, filters, by=by), fmt)
     trend = trend_service.coverage(current_user, filters, by=by)
-    fmt = _fmt()
-    if fmt:
-        frames = trends.export_frames(trend)
-        if fmt == "csv":
-            return _download(export.to_csv(frames["Coverage by month"]), fmt, "coverage-trend")
-        return _download(export.to_xlsx(frames), fmt, "coverage-trend")
     latest = trend.series[trend.series["month"] == trend.points[-1]] if len(trend.series) else trend.series
     first = trend.series[trend.series["month"] == trend.points[0]] if len(trend.series) else trend.series
     args = filters.as_args()
@@ -59,16 +48,10 @@ def calibration():
             raise InvalidInput.on("months", "months is a whole number") from None
         if not 1 <= months <= 240:
             raise InvalidInput.on("months", "months is between 1 and 240")
+    if fmt := request.args.get("format"):
+        return download(exports.calibration(current_user, by, months=months), fmt)
     decisions = trend_service.decisions_for_calibration(current_user, months=months)
     table = trends.calibration(decisions, by)
-    fmt = _fmt()
-    if fmt:
-        stem = f"calibration-by-{by}"
-        if fmt == "csv":
-            return _download(export.to_csv(table), fmt, stem)
-        sheet = decisions.copy()
-        sheet["decided_at"] = pd.to_datetime(sheet["decided_at"], utc=True).dt.tz_localize(None) if len(sheet) else sheet["decided_at"]
-        return _download(export.to_xlsx({f"By {by}": table, "Decisions": sheet}), fmt, stem)
     return render_template("reports/calibration.html", table=table, overall=trends.overall(decisions), by=by,
                            months=months, groups=trends.CALIBRATION_GROUPS, min_decisions=trends.MIN_DECISIONS,
                            outlier_sd=trends.OUTLIER_SD, diffs=trends.DIFFS)

@@ -1,0 +1,112 @@
+"""Every report that can be downloaded, as a ``reports.export.Report``: what it
+holds, for the actor and the filters given. Access is checked and filters are
+read here, before anything is sent; the tables are computed when a format asks
+for them. The faces render one with ``reports.export.render`` and send or write
+its chunks (web and API: a download; the command line: a file or standard output)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from skills_app import policy
+from skills_app.errors import InvalidInput
+from skills_app.reports import coverage, export, trends
+from skills_app.reports import gaps as gap_tables
+from skills_app.reports import service_levels as service_levels_report
+from skills_app.reports import training
+from skills_app.services import campaigns, gaps, revalidation, service_level_report
+from skills_app.services import trends as trend_service
+from skills_app.services.gaps import Filters
+
+GAP_SHEET_COLUMNS = gap_tables.COLUMNS + ["essential", "via", "valid_until"]
+TRAINING_PEOPLE_COLUMNS = ["person", "email", "org_unit", "framework", "skill", "from_level", "to_level", "step", "status",
+                           "essential"]
+
+
+def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None) -> export.Report:
+    """One row per person × required skill; CSV and JSON streamed from the cursor.
+    XLSX adds a sheet per grouping (the one asked for, or all); JSON adds
+    ``groups`` when grouped."""
+    policy.require(actor, "view_gap_reports")
+    filters = filters or Filters()
+    if by and by not in gap_tables.GROUPINGS:
+        raise InvalidInput.on("group", f"group by one of {', '.join(gap_tables.GROUPINGS)}")
+
+    def sheets():
+        df = gaps.frame(actor, filters, now=now)
+        out = {"Gaps": df[GAP_SHEET_COLUMNS]}
+        for grouping in ([by] if by else list(gap_tables.GROUPINGS)):
+            out[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
+        return out
+
+    return export.Report(
+        "gap-report", sheets,
+        rows=lambda: (gap_tables.COLUMNS, gaps.row_batches(actor, filters, now=now)),
+        extra=(lambda: {"groups": gap_tables.group_records(gaps.summary(actor, filters, by=by, now=now)[1])}) if by else None,
+    )
+
+
+def training_needs(actor, filters: Filters | None = None) -> export.Report:
+    """Cohorts by skill and level step; XLSX adds the people in them."""
+    cohorts, people = gaps.training_needs(actor, filters)
+    data = cohorts[training.COLUMNS]
+    return export.Report("training-needs", lambda: {
+        "Training needs": data, "People": people[TRAINING_PEOPLE_COLUMNS] if len(people) else people})
+
+
+def service_coverage(actor, *, service: str | None = None) -> export.Report:
+    """Per service requirement: needed, qualified, shortfall, single points of failure."""
+    policy.require(actor, "view_gap_reports")
+    data = gaps.service_coverage(actor, service=service)[coverage.COLUMNS]
+    return export.Report("service-coverage", lambda: {"Service coverage": data})
+
+
+def service_levels(actor, month: str | None = None) -> export.Report:
+    """The review service levels of a month: CSV per org unit and reviewer; XLSX adds
+    the trend, breaches and decisions."""
+    data = service_level_report.build(actor, month)
+    return export.Report(f"service-levels-{data.key}", lambda: service_levels_report.sheets(data), table=data.csv_frame,
+                         payload=lambda: service_levels_report.payload(data), dated=False)
+
+
+def campaign_results(actor, campaign) -> export.Report:
+    """An open campaign's progress; a closed one's snapshot (and its progress)."""
+    policy.require(actor, "manage_campaigns")
+    people = pd.DataFrame(campaigns.people(actor, campaign, limit=1_000_000),
+                          columns=["person_id", "person", "email", "org_unit", "manager_id", "manager", "started",
+                                   "submitted", "decided", "progress"])
+    stem = f"campaign-{campaign.id}"
+    if campaign.is_open:
+        return export.Report(stem + "-progress", lambda: {"Progress": people}, formats=("csv", "xlsx"))
+    snapshot = pd.DataFrame(campaigns.result_records(campaigns.results(actor, campaign)), columns=campaigns.RESULT_COLUMNS)
+    return export.Report(stem + "-snapshot", lambda: {"Snapshot": snapshot.rename(columns={"gap_status": "status"}), "Progress": people},
+                         table=lambda: snapshot, formats=("csv", "xlsx"))
+
+
+def coverage_trend(actor, filters: Filters | None = None, *, by: str | None = None) -> export.Report:
+    """Coverage by month (and the campaign snapshots, in XLSX)."""
+    trend = trend_service.coverage(actor, filters, by=by)
+    return export.Report("coverage-trend", lambda: trends.export_frames(trend), formats=("csv", "xlsx"))
+
+
+def calibration(actor, by: str, *, months: int | None = None) -> export.Report:
+    """Reviewers' (or units') decisions against the rest; XLSX adds the decisions."""
+    decisions = trend_service.decisions_for_calibration(actor, months=months)
+    table = trends.calibration(decisions, by)
+
+    def sheets():
+        sheet = decisions.copy()
+        if len(sheet):
+            sheet["decided_at"] = pd.to_datetime(sheet["decided_at"], utc=True).dt.tz_localize(None)
+        return {f"By {by}": table, "Decisions": sheet}
+
+    return export.Report(f"calibration-by-{by}", sheets, formats=("csv", "xlsx"))
+
+
+def expiring(actor, days: int) -> export.Report:
+    """Validations expiring within ``days``."""
+    df = pd.DataFrame(revalidation.expiring(actor, days=days), columns=[*revalidation.COLUMNS])
+    for column in ("decided_at", "valid_until"):
+        df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]
+    return export.Report(f"expiring-within-{days}-days", lambda: {"Expiring": df}, formats=("csv",))
