@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.importers.native import dump_yaml
 from skills_app.models import JobRole, Service
+from skills_app.reports import export
 from skills_app.services import accounts, crosswalks, frameworks, requirements
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.requirements import AssignmentForm, NamedForm, NewRoleForm, NewServiceForm, RequirementForm
@@ -165,11 +167,7 @@ def crosswalk_list():
 
 @bp.get("/crosswalks/<int:crosswalk_id>/export")
 def crosswalk_export(crosswalk_id: int):
-    from flask import Response
-
-    from skills_app.importers.native import dump_yaml
-
     crosswalk = crosswalks.get(current_user, crosswalk_id)
     name = f"crosswalk-{crosswalk.from_framework.code}-{crosswalk.to_framework.code}.yaml".lower()
     return Response(dump_yaml(crosswalks.export(crosswalk)), mimetype="application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": export.disposition(name)})
