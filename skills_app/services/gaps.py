@@ -419,7 +419,8 @@ def row_batches(actor, filters: Filters | None = None, *, now: datetime | None =
     stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        compiled = stmt.compile(dialect=connection.dialect)
+        # Expanding parameters (IN lists) rendered as plain ones: the raw cursor sees no placeholders of SQLAlchemy's.
+        compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
         raw = connection.connection.driver_connection
         with raw.cursor(name=f"gap_export_{uuid.uuid4().hex[:12]}") as cursor:
             cursor.execute(str(compiled), compiled.construct_params())
