@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from skills_app import demo
 from skills_app.extensions import db
@@ -212,7 +213,7 @@ def test_the_live_region_is_there_empty_and_speaks_when_told(page, live_server, 
     region = page.locator("#live-status")
     assert region.get_attribute("role") == "status" and region.inner_text() == ""
     page.evaluate("skillsApp.announce('Saved.')")
-    page.wait_for_function("document.getElementById('live-status').textContent === 'Saved.'")
+    expect(region).to_have_text("Saved.")
 
 
 # -- colours: ratios computed from the stylesheet ---------------------------------------
