@@ -665,3 +665,8 @@ def _and_queries(backend_class) -> None:
         return instances
 
     backend_class.do_query = do_query
+
+
+def open_menu(page, name: str) -> None:
+    """Open a menu of the navigation ("Reports", "Admin") by its visible name."""
+    page.locator("header.site summary").get_by_text(name, exact=True).click()

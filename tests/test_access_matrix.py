@@ -110,6 +110,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "main.healthz": {
         "GET": everyone_signed_in(OK, anonymous=OK),
     },
+    "main.accessibility": {
+        "GET": everyone_signed_in(OK, anonymous=OK),
+    },
     "frameworks.index": {"GET": everyone_signed_in(OK)},
     "frameworks.show": {"GET": everyone_signed_in(OK)},
     "frameworks.skill": {"GET": everyone_signed_in(OK)},

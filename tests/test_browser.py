@@ -3,7 +3,10 @@ screenshot per step under test-artifacts/. Fields are found by their labels."""
 from __future__ import annotations
 
 import pytest
+
 from playwright.sync_api import expect
+
+from tests.conftest import open_menu
 
 
 pytestmark = pytest.mark.browser
@@ -34,6 +37,7 @@ def test_wrong_password_then_admin_signs_in(page, live_server, sign_in_page, dem
     expect(page.get_by_text("That email and password do not match an active account.")).to_be_visible()
     shots(page, "wrong-password")
     sign_in_page("alex.morgan@acme.example")
+    open_menu(page, "Admin")
     page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts and roles")).to_be_visible()
     page.get_by_label("Search by name, email, job title or employee number").fill("Sam")

@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from playwright.sync_api import expect
 
 from skills_app.extensions import db
 from skills_app.models import AuditEvent
+
+from tests.conftest import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +27,7 @@ def submitted_count(page) -> tuple[int, int]:
 def test_campaign_from_opening_to_the_trend_chart(page, live_server, sign_in_page, demo_org, shots):
     # HR opens a campaign for the service desk.
     sign_in_page("hannah.lee@acme.example")
+    open_menu(page, "Admin")
     page.get_by_role("link", name="Campaigns", exact=True).click()
     expect(page.get_by_role("heading", name="Assessment campaigns")).to_be_visible()
     shots(page, "campaigns")
@@ -66,6 +70,7 @@ def test_campaign_from_opening_to_the_trend_chart(page, live_server, sign_in_pag
 
     # HR sees the counts move, reminds those behind, and closes the campaign.
     sign_in_page("hannah.lee@acme.example")
+    open_menu(page, "Admin")
     page.get_by_role("link", name="Campaigns", exact=True).click()
     page.get_by_role("link", name="Service desk review").click()
     assert submitted_count(page) == (before + 1, invited)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from playwright.sync_api import expect
 
 from skills_app.extensions import db
 from skills_app.models import Assessment
+
+from tests.conftest import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +31,8 @@ def sign_out(page):
 
 def sams_slmo_row(page):
     """HR's gap report, filtered by label to SLMO and Sam's job role: Sam's row."""
-    page.get_by_role("link", name="Reports", exact=True).click()
+    open_menu(page, "Reports")
+    page.get_by_role("link", name="Capability gaps", exact=True).click()
     expect(page.get_by_role("heading", name="Capability gap report")).to_be_visible()
     page.get_by_label("Skill", exact=True).select_option("SLMO")
     page.get_by_label("Job role").select_option("Service Desk Analyst")

@@ -9,6 +9,9 @@
  * - The navigation: below 800 px a "Menu" button shows and hides it; the
  *   "Reports", "Admin" and account menus (<details>) close on Escape, on a click
  *   elsewhere, and when another one opens.
+ * - Scroll boxes of wide tables (.scroll, a region the keyboard reaches): a box
+ *   that does not need to scroll at the present width is no region and no tab
+ *   stop, so that landmarks and the tab order carry only what is useful.
  */
 (function () {
   "use strict";
@@ -20,7 +23,7 @@
     region.textContent = "";
     window.setTimeout(function () { region.textContent = text; }, 50);
   }
-  window.skillsApp = { announce: announce };
+  window.skillsApp = { announce: announce, layout: function () {} };
 
   function focusOnLoad() {
     var target = document.querySelector("[data-focus-on-load]");
@@ -76,10 +79,37 @@
     });
   }
 
+  function scrollBoxes() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".scroll"));
+    boxes.forEach(function (box) { box.dataset.label = box.getAttribute("aria-label") || ""; });
+    function update() {
+      boxes.forEach(function (box) {
+        var scrolls = box.scrollWidth > box.clientWidth + 1;
+        if (scrolls) {
+          box.setAttribute("role", "region");
+          if (box.dataset.label) box.setAttribute("aria-label", box.dataset.label);
+          box.setAttribute("tabindex", "0");
+        } else if (document.activeElement !== box) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          box.removeAttribute("tabindex");
+        }
+      });
+    }
+    update();
+    window.skillsApp.layout = update;
+    var pending;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(update, 100);
+    });
+  }
+
   function start() {
     focusOnLoad();
     menuButton();
     menus();
+    scrollBoxes();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

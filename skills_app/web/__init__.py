@@ -22,7 +22,7 @@ from skills_app.web.forms import failed_form, posted
 # The only pages a visitor who has not signed in may open. Every other page
 # sends them to sign in (tests/test_sign_in_required.py derives the check from
 # the URL map, so that no new route can escape it).
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz", "sso.start", "sso.callback"})
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz", "main.accessibility", "sso.start", "sso.callback"})
 # Blueprints that authenticate their callers themselves, with bearer tokens: the API and SCIM.
 OWN_AUTHENTICATION = frozenset({"api", "scim"})
 

@@ -22,6 +22,12 @@ def dashboard():
     return render_template("main/dashboard.html", frameworks=frameworks, my_campaigns=my_campaigns, expiring=expiring)
 
 
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: public, as public bodies must publish it."""
+    return render_template("main/accessibility.html")
+
+
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
