@@ -1,6 +1,11 @@
-"""Accessibility: every page each demo role reaches passes axe-core with no
-serious or critical violation, and the assessment and review pages work from
-the keyboard alone."""
+"""Accessibility, WCAG 2.2 AA, as a gate: every page state each demo role (and a
+signed-out visitor) reaches passes axe-core at 1280 and 320 px with nothing of
+moderate impact or worse, and no contrast "to review" that a computed check finds
+too low; no page is wider than 390 or 320 px; no detail hides in a hover title;
+refused forms are announced (focus on the summary, fields aria-invalid and
+described by their problem); the focus ring stands out; the keyboard goes from
+the skip link through the menus; the stylesheet's colours meet their ratios; the
+assessment and review pages work from the keyboard alone."""
 from __future__ import annotations
 
 import re
