@@ -9,6 +9,7 @@ from sqlalchemy import select
 from skills_app import demo
 from skills_app.extensions import db
 from skills_app.models import Person
+from tests.conftest import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,7 @@ def test_sign_out_everywhere_ends_the_session_of_another_browser(browser, page, 
     other.get_by_role("button", name="Sign in").click()
     expect(other.get_by_role("button", name="Sign out")).to_be_visible()
 
+    open_menu(page, "Your account")
     page.get_by_role("link", name="My account").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     expect(page.get_by_role("cell", name="This session")).to_be_visible()
