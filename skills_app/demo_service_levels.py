@@ -118,6 +118,7 @@ def _history() -> int:
         if decided >= now:
             continue
         a = assessments.start(person, skill, 3)
+        assessments.save_draft(person, a, claimed_level=3, ratings={d.id: "met" for d in assessments.descriptors_in_view(a)})
         assessments.add_evidence(person, a, descriptor_ids=[d.id for d in assessments.claimed_descriptors(a)],
                                  text="Produced the monthly service level report and chaired the review with the customer.")
         assessments.submit(person, a)

@@ -169,8 +169,13 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     # an empty draft form before that (400).
     **{endpoint: {"POST": row(anonymous=LOGIN, self=expect, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                               other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)}
-       for endpoint, expect in (("assessments.save_draft", BAD_FORM), ("assessments.add_evidence", CONFLICT),
-                                ("assessments.remove_evidence", CONFLICT), ("assessments.submit", CONFLICT))},
+       for endpoint, expect in (("assessments.save", BAD_FORM), ("assessments.save_ratings", CONFLICT),
+                                ("assessments.remove_evidence", CONFLICT))},
+    # Removing evidence is confirmed on a page of its own; the subject's assessment is submitted,
+    # so the subject is sent back to it.
+    "assessments.confirm_remove": {"GET": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN,
+                                              indirect=FORBIDDEN, other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN,
+                                              admin=NOT_FOUND)},
     "reviews.queue": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NOT_SHOWN,
                                  other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
     "reviews.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,

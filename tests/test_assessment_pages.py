@@ -33,15 +33,18 @@ def test_my_skills_start_rate_evidence_and_submit(team, client, auth):
 
     claimed = service.claimed_descriptors(a)
     ratings = {f"rating-{d.id}": "met" for d in service.descriptors_in_view(a)}
-    response = client.post(f"/assessments/{a.id}/draft", data={"claimed_level": "4", "version": a.version, **ratings}, follow_redirects=True)
+    response = client.post(f"/assessments/{a.id}", data={"claimed_level": "4", "version": a.version, **ratings,
+                                                          "save": "Save draft"}, follow_redirects=True)
     assert "Draft saved." in text(response)
     db.session.refresh(a)
-    response = client.post(f"/assessments/{a.id}/evidence", data={"descriptors": [str(d.id) for d in claimed],
-                                                                   "text": "I ran the quarterly SLA reviews.", "url": ""}, follow_redirects=True)
+    response = client.post(f"/assessments/{a.id}", data={"claimed_level": "4", "version": a.version, **ratings,
+                                                          "descriptors": [str(d.id) for d in claimed], "add": "Add evidence",
+                                                          "text": "I ran the quarterly SLA reviews.", "url": ""}, follow_redirects=True)
     page = text(response)
     assert "Evidence added." in page and "Every descriptor of level 4 has evidence." in page
     db.session.refresh(a)
-    response = client.post(f"/assessments/{a.id}/submit", data={"version": a.version}, follow_redirects=True)
+    response = client.post(f"/assessments/{a.id}", data={"claimed_level": "4", "version": a.version, **ratings,
+                                                          "submit": "Submit for review"}, follow_redirects=True)
     assert f"Submitted for review: {team.manager.name} has been told." in text(response)
     page = text(client.get("/my/skills"))
     assert "Awaiting review" in page
@@ -52,8 +55,11 @@ def test_stale_page_gets_a_clear_message(team, client, auth):
     db.session.commit()
     old = a.version
     auth.login(team.sam)
-    client.post(f"/assessments/{a.id}/draft", data={"claimed_level": "3", "version": old})
-    response = client.post(f"/assessments/{a.id}/submit", data={"version": old}, follow_redirects=True)
+    first = service.descriptors_in_view(a)[0]
+    # Two tabs of the same page: the first saves a rating, the second (stale) changes it and submits.
+    client.post(f"/assessments/{a.id}", data={"claimed_level": "3", "version": old, f"rating-{first.id}": "met", "save": "Save draft"})
+    response = client.post(f"/assessments/{a.id}", data={"claimed_level": "3", "version": old, f"rating-{first.id}": "partly",
+                                                          "submit": "Submit for review"}, follow_redirects=True)
     assert "changed while you were looking at it" in text(response)
     db.session.expire_all()
     assert db.session.get(Assessment, a.id).status == "draft"

@@ -2,6 +2,8 @@
 locking, audit events, notifications and current-level semantics."""
 from __future__ import annotations
 
+import io
+
 from datetime import timedelta
 
 import pytest
@@ -23,6 +25,7 @@ def submitted(team, level=4, person=None, evidence=True):
     service.save_draft(person, a, claimed_level=level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     if evidence:
         service.add_evidence(person, a, descriptor_ids=[d.id for d in service.claimed_descriptors(a)], text="Ran the SLA reviews.")
+    service.save_draft(person, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(person, a)
     db.session.commit()
     return a
@@ -67,6 +70,52 @@ def test_ratings_are_kept_only_for_descriptors_in_view(team):
         service.save_draft(team.sam, a, claimed_level=3, ratings={in_view[0].id: "excellent"})
 
 
+def test_submitting_needs_a_rating_on_every_descriptor_of_the_claimed_level(team):
+    a = service.start(team.sam, team.slmo, 4)
+    claimed = service.claimed_descriptors(a)
+    service.save_draft(team.sam, a, claimed_level=4, ratings={claimed[0].id: "met"})
+    with pytest.raises(InvalidInput, match="Rate yourself on every descriptor of level 4") as refused:
+        service.submit(team.sam, a)
+    assert set(refused.value.fields) == {f"ratings.{d.id}" for d in claimed[1:]}
+    assert a.status == "draft"
+    service.save_draft(team.sam, a, claimed_level=4, ratings={d.id: "partly" for d in claimed[1:]})
+    service.submit(team.sam, a)
+    assert a.status == "submitted"
+
+
+def test_the_page_saves_level_ratings_and_evidence_in_one_go_and_a_repeat_changes_nothing(team):
+    a = service.start(team.sam, team.slmo, 3)
+    in_view = service.descriptors_in_view(a)
+    ratings = {d.id: "met" for d in in_view}
+    version = a.version
+    note_link_file = service.EvidenceIn(descriptor_ids=[in_view[0].id], text="The monthly report",
+                                        url="https://wiki.example/sla", filename="report.txt", stream=io.BytesIO(b"SLA report"))
+    saved = service.update(team.sam, a, claimed_level=3, ratings=ratings, evidence=note_link_file, then_submit=True, version=version)
+    assert saved.changed and saved.submitted and a.status == "submitted"
+    assert {r.descriptor_id: r.rating for r in a.ratings} == ratings
+    # A note, a link and a file given together are all kept.
+    (e,) = a.evidence
+    assert (e.kind, e.text, e.url, e.original_name) == ("file", "The monthly report", "https://wiki.example/sla", "report.txt")
+    # The same page sent again (a double click): nothing changes, nothing is refused.
+    again = service.update(team.sam, a, claimed_level=3, ratings=ratings, evidence=note_link_file, then_submit=True, version=version)
+    assert again.already_submitted and len(a.evidence) == 1
+
+
+def test_the_same_evidence_twice_is_kept_once_and_saving_nothing_new_is_harmless(team):
+    a = service.start(team.sam, team.slmo, 3)
+    d = service.claimed_descriptors(a)[0]
+    first = service.add_evidence(team.sam, a, descriptor_ids=[d.id], text="Chaired the SLA review.")
+    assert service.add_evidence(team.sam, a, descriptor_ids=[d.id], text="Chaired the SLA review.") is first
+    assert len(a.evidence) == 1
+    stale = a.version
+    service.save_draft(team.sam, a, claimed_level=3, ratings={d.id: "met"}, version=stale)
+    # Sent again with the version it was sent with: already saved, so no conflict and no change.
+    assert service.save_draft(team.sam, a, claimed_level=3, ratings={d.id: "met"}, version=stale) is False
+    service.remove_evidence(team.sam, a, first.id)
+    service.remove_evidence(team.sam, a, first.id)  # a repeated removal is harmless
+    assert a.evidence == []
+
+
 def test_only_the_person_edits_and_only_while_draft_or_returned(team):
     a = service.start(team.sam, team.slmo, 3)
     for outsider in (team.manager, team.hr, team.pat, team.admin):
@@ -74,6 +123,7 @@ def test_only_the_person_edits_and_only_while_draft_or_returned(team):
             service.save_draft(outsider, a, claimed_level=3, ratings={})
         with pytest.raises((NotAllowed, NotFound)):
             service.submit(outsider, a)
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     with pytest.raises(InvalidState, match="cannot edit"):
         service.save_draft(team.sam, a, claimed_level=3, ratings={})
@@ -106,6 +156,7 @@ def test_pre_submit_check_lists_claimed_descriptors_without_evidence(team):
     service.add_evidence(team.sam, a, descriptor_ids=[claimed[0].id], text="done")
     assert service.missing_evidence(a) == claimed[1:]
     # A warning by default: submitting still works.
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     assert a.status == "submitted"
 
@@ -113,9 +164,11 @@ def test_pre_submit_check_lists_claimed_descriptors_without_evidence(team):
 def test_a_framework_can_make_evidence_a_rule(team):
     service.update_framework_settings(team.hr, team.sfia, evidence_required=True, validity_months=12)
     a = service.start(team.sam, team.slmo, 3)
+    service.save_draft(team.sam, a, claimed_level=3, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     with pytest.raises(InvalidInput, match="needs evidence for every descriptor"):
         service.submit(team.sam, a)
     service.add_evidence(team.sam, a, descriptor_ids=[d.id for d in service.claimed_descriptors(a)], text="all of it")
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     assert a.status == "submitted"
     with pytest.raises(NotAllowed):
@@ -200,6 +253,7 @@ def test_returned_goes_back_to_the_person_and_can_be_submitted_again(team):
     assert a.status == "returned" and a.validated_level is None
     service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], url="https://example.com/r")
     service.save_draft(team.sam, a, claimed_level=3, ratings={})
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     assert a.status == "submitted"
     service.decide(team.manager, a, outcome="approve")
@@ -210,6 +264,7 @@ def test_returned_goes_back_to_the_person_and_can_be_submitted_again(team):
 def test_decisions_only_on_submitted(team, state):
     a = service.start(team.sam, team.slmo, 3)
     if state != "draft":
+        service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
         service.submit(team.sam, a)
         outcome = {"validated": "approve", "rejected": "reject", "returned": "return"}[state]
         service.decide(team.manager, a, outcome=outcome, comment="because")
@@ -272,15 +327,17 @@ def test_saving_a_draft_from_a_stale_page_is_refused(team):
     seen = a.version
     service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], text="x")
     with pytest.raises(Conflict):
-        service.save_draft(team.sam, a, claimed_level=3, ratings={}, version=seen)
+        service.save_draft(team.sam, a, claimed_level=3, ratings={service.claimed_descriptors(a)[0].id: "met"}, version=seen)
 
 
 # -- audit and notifications -------------------------------------------------------
 
 def test_every_transition_is_an_audit_event(team):
     a = service.start(team.sam, team.slmo, 4)
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     service.decide(team.manager, a, outcome="return", comment="More please.")
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     service.decide(team.manager, a, outcome="approve", validated_level=3, comment="Level 3 it is.")
     db.session.commit()
@@ -315,6 +372,7 @@ def test_submission_tells_the_manager_and_decision_tells_the_person(team, caplog
 def test_no_email_for_a_change_that_was_rolled_back(team, caplog):
     caplog.set_level("INFO", logger="skills_app.mail")
     a = service.start(team.sam, team.slmo, 3)
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     db.session.rollback()
     assert "Email to" not in caplog.text

@@ -100,6 +100,7 @@ def organisation(app):
                        ("chart.png", b"\x89PNG\r\n\x1a\n" + bytes(reversed(range(256))))):
         assessments.add_evidence(sam, assessment, descriptor_ids=[descriptors[0].id], filename=name, stream=io.BytesIO(data))
     assessments.add_evidence(sam, assessment, descriptor_ids=[d.id for d in descriptors], text="Text evidence, with “quotes”.")
+    assessments.save_draft(sam, assessment, claimed_level=assessment.claimed_level, ratings={d.id: "met" for d in assessments.descriptors_in_view(assessment)})
     assessments.submit(sam, assessment)
     db.session.commit()
     assert len(_files(app)) >= 3

@@ -71,6 +71,7 @@ def poisoned(demo_org):
     for hostile in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "https://x.example/\"><script>"):
         with pytest.raises(InvalidInput):
             assessments.add_evidence(victim, assessment, descriptor_ids=[descriptor.id], url=hostile)
+    assessments.save_draft(victim, assessment, claimed_level=assessment.claimed_level, ratings={d.id: "met" for d in assessments.descriptors_in_view(assessment)})
     assessments.submit(victim, assessment)
     assessments.decide(marcus, assessment, outcome="return", comment=f"Comment {payload('comment')}",
                        verdicts={descriptor.id: ("not_accepted", f"Verdict {payload('verdict')}")})

@@ -321,6 +321,7 @@ def test_revalidation_starts_from_the_previous_ratings_and_evidence(world, app, 
     file_ev = assessments.add_evidence(ann, a, descriptor_ids=[claimed[0].id], filename="sla.txt",
                                        stream=io.BytesIO(b"my monthly SLA report"))
     assessments.add_evidence(ann, a, descriptor_ids=[claimed[1].id], url="https://wiki.example.org/sla")
+    assessments.save_draft(ann, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in assessments.descriptors_in_view(a)})
     assessments.submit(ann, a)
     assessments.decide(world["mgr1"], a, outcome="approve", comment=None)
     db.session.commit()

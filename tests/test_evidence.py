@@ -105,6 +105,7 @@ def test_an_empty_file_is_refused(team):
 def filed(team):
     a = service.start(team.sam, team.slmo, 3)
     e = upload(team, "report.pdf", PDF, a)
+    service.save_draft(team.sam, a, claimed_level=a.claimed_level, ratings={d.id: "met" for d in service.descriptors_in_view(a)})
     service.submit(team.sam, a)
     db.session.commit()
     return e
@@ -138,12 +139,12 @@ def test_upload_through_the_page_and_a_refusal_is_shown(team, client, auth):
     db.session.commit()
     d = service.claimed_descriptors(a)[0]
     auth.login(team.sam)
-    response = client.post(f"/assessments/{a.id}/evidence", data={
-        "descriptors": [str(d.id)], "text": "", "url": "",
+    response = client.post(f"/assessments/{a.id}", data={
+        "claimed_level": "3", "add": "Add evidence", "descriptors": [str(d.id)], "text": "", "url": "",
         "file": (io.BytesIO(EXE), "../invoice.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "the content is not a PDF file" in problems(response)
-    response = client.post(f"/assessments/{a.id}/evidence", data={
-        "descriptors": [str(d.id)], "text": "The monthly report", "url": "",
+    response = client.post(f"/assessments/{a.id}", data={
+        "claimed_level": "3", "add": "Add evidence", "descriptors": [str(d.id)], "text": "The monthly report", "url": "",
         "file": (io.BytesIO(PDF), "../sla-report.pdf")}, content_type="multipart/form-data", follow_redirects=True)
     assert b"Evidence added." in response.data and b"sla-report.pdf" in response.data

@@ -326,8 +326,9 @@ def _upload(client, assessment, filename: str, data: bytes, content_type: str = 
     from skills_app.services import assessments
 
     descriptor = assessments.claimed_descriptors(assessment)[0]
-    return client.post(f"/assessments/{assessment.id}/evidence",
-                       data={"descriptors": [str(descriptor.id)], "file": (io.BytesIO(data), filename, content_type)},
+    return client.post(f"/assessments/{assessment.id}",
+                       data={"claimed_level": str(assessment.claimed_level), "add": "Add evidence",
+                             "descriptors": [str(descriptor.id)], "file": (io.BytesIO(data), filename, content_type)},
                        content_type="multipart/form-data", follow_redirects=True)
 
 

@@ -162,6 +162,11 @@ def descriptors_in_view(assessment: Assessment) -> list[Descriptor]:
     return [d for sl in levels_in_view(assessment) for d in sl.descriptors]
 
 
+def _descriptors_at(assessment: Assessment, level: int) -> list[Descriptor]:
+    """The descriptors in view were the claimed level ``level``."""
+    return [d for sl in assessment.skill.levels if sl.defined and sl.level <= level for d in sl.descriptors]
+
+
 def claimed_descriptors(assessment: Assessment) -> list[Descriptor]:
     level = assessment.skill.level(assessment.claimed_level)
     return list(level.descriptors) if level else []
@@ -400,31 +405,98 @@ def start(actor, skill: Skill, claimed_level) -> Assessment:
     return assessment
 
 
-def save_draft(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], version=None) -> None:
-    """Claim a level and rate descriptors (while a draft or returned)."""
+def save_draft(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], version=None) -> bool:
+    """Claim a level and rate descriptors (while a draft or returned). Saving
+    what is already saved changes nothing (a repeated request is harmless, even
+    with the version it was sent with); returns whether anything changed."""
     policy.require(actor, "edit_assessment", assessment)
-    _check_version(assessment, version)
     _require_state(assessment, *EDITABLE, doing="edit")
     level = _check_level(assessment.skill, claimed_level)
-    changes = {}
-    if level != assessment.claimed_level:
-        changes["claimed_level"] = [assessment.claimed_level, level]
-        assessment.claimed_level = level
-    in_view = {d.id for d in descriptors_in_view(assessment)}
+    in_view = {d.id for d in _descriptors_at(assessment, level)}
+    wanted: dict[int, str] = {}
     for descriptor_id, value in ratings.items():
         if descriptor_id not in in_view or not value:
             continue
         if value not in RATINGS:
             raise InvalidInput(f"{value!r} is not a rating; use one of {', '.join(RATINGS)}.")
         row = assessment.rating_for(descriptor_id)
+        if row is None or row.rating != value:
+            wanted[descriptor_id] = value
+    if level == assessment.claimed_level and not wanted:
+        return False
+    _check_version(assessment, version)
+    changes = {}
+    if level != assessment.claimed_level:
+        changes["claimed_level"] = [assessment.claimed_level, level]
+        assessment.claimed_level = level
+    for descriptor_id, value in wanted.items():
+        row = assessment.rating_for(descriptor_id)
         if row is None:
             assessment.ratings.append(DescriptorRating(descriptor_id=descriptor_id, rating=value))
-        elif row.rating != value:
+        else:
             row.rating = value
     _touch(assessment)
     _flush()
-    audit.record(actor, "assessment.saved", assessment, summary=f"draft of {_label(assessment)} saved",
-                 data={"changes": changes, "ratings": len(ratings)})
+    # Ratings saved as they are ticked: one history line for a run of them, not one per tick.
+    last = audit.latest_for_entity(assessment)
+    if changes or last is None or last.action != "assessment.saved" or last.actor_id != getattr(actor, "id", None):
+        audit.record(actor, "assessment.saved", assessment, summary=f"draft of {_label(assessment)} saved",
+                     data={"changes": changes, "ratings": len(wanted)})
+    return True
+
+
+def unrated(assessment: Assessment) -> list[Descriptor]:
+    """Descriptors of the claimed level that the person has not rated yet (those
+    of the levels below are rated where the person wants to)."""
+    rated = {r.descriptor_id for r in assessment.ratings if r.rating}
+    return [d for d in claimed_descriptors(assessment) if d.id not in rated]
+
+
+@dataclass
+class EvidenceIn:
+    """A piece of evidence as a form gives it (any of a note, a link and a file)."""
+
+    descriptor_ids: list = field(default_factory=list)
+    text: str | None = None
+    url: str | None = None
+    filename: str | None = None
+    stream: object = None
+
+    @property
+    def given(self) -> bool:
+        return bool((self.text or "").strip() or (self.url or "").strip() or (self.stream is not None and self.filename))
+
+
+@dataclass
+class Saved:
+    """What :func:`update` did."""
+
+    changed: bool = False
+    evidence: Evidence | None = None
+    submitted: bool = False
+    already_submitted: bool = False
+
+
+def update(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], evidence: EvidenceIn | None = None,
+           evidence_wanted: bool = False, then_submit: bool = False, version=None) -> Saved:
+    """The self-assessment page in one go: whatever button was pressed, what is
+    on the page (the level, every rating, a new piece of evidence if any was
+    given) is saved first; then, with ``then_submit``, the assessment is
+    submitted. ``evidence_wanted``: the person asked to add evidence, so giving
+    none is an error. A repeated submission of an assessment already submitted
+    by its person changes nothing."""
+    policy.require(actor, "edit_assessment", assessment)
+    if then_submit and assessment.status == "submitted":
+        return Saved(already_submitted=True)
+    result = Saved()
+    result.changed = save_draft(actor, assessment, claimed_level=claimed_level, ratings=ratings, version=version)
+    if evidence is not None and (evidence.given or evidence_wanted):
+        result.evidence = add_evidence(actor, assessment, descriptor_ids=evidence.descriptor_ids, text=evidence.text,
+                                       url=evidence.url, filename=evidence.filename, stream=evidence.stream)
+    if then_submit:
+        submit(actor, assessment)
+        result.submitted = True
+    return result
 
 
 def _clean_url(url: str) -> str:
@@ -454,19 +526,29 @@ def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | N
     text = (text or "").strip() or None
     if text and len(text) > MAX_TEXT:
         raise InvalidInput.on("text", f"A description can have at most {MAX_TEXT} characters.")
-    evidence = Evidence(text=text, created_by=actor if isinstance(actor, Person) else None,
+    url = url.strip() if url and url.strip() else None
+    if url:
+        url = _clean_url(url)
+    if not (text or url or (stream is not None and filename)):
+        raise InvalidInput("Give your evidence: describe it, link to it, or attach a file.")
+    evidence = Evidence(text=text, url=url, created_by=actor if isinstance(actor, Person) else None,
                         descriptors=[in_view[i] for i in sorted(wanted)])
     if stream is not None and filename:
         stored = evidence_store.store(filename, stream)
         evidence.kind = "file"
         evidence.stored_name, evidence.original_name = stored.stored_name, stored.original_name
         evidence.content_type, evidence.size, evidence.sha256 = stored.content_type, stored.size, stored.sha256
-    elif url and url.strip():
-        evidence.kind, evidence.url = "link", _clean_url(url)
-    elif text:
-        evidence.kind = "text"
     else:
-        raise InvalidInput("Give your evidence: describe it, link to it, or attach a file.")
+        evidence.kind = "link" if url else "text"
+    # The same evidence sent twice (a double click, a repeated request) is kept once.
+    same = next((e for e in assessment.evidence if (e.kind, e.text, e.url, e.sha256) == (evidence.kind, text, url, evidence.sha256)
+                 and {d.id for d in e.descriptors} == wanted), None)
+    if same is not None:
+        if evidence.stored_name and evidence.stored_name != same.stored_name:
+            evidence_store.storage().delete(evidence.stored_name)
+        if evidence in db.session:
+            db.session.expunge(evidence)
+        return same
     assessment.evidence.append(evidence)
     _touch(assessment)
     _flush()
@@ -482,7 +564,8 @@ def remove_evidence(actor, assessment: Assessment, evidence_id: int) -> None:
     _require_state(assessment, *EDITABLE, doing="remove evidence from")
     evidence = next((e for e in assessment.evidence if e.id == evidence_id), None)
     if evidence is None:
-        raise NotFound("no such evidence")
+        # Already removed (a repeated request): nothing to do.
+        return
     if evidence.kind == "file":
         # Its file goes once this removal commits (unless a revalidation's copy still carries it).
         evidence_store.release(evidence.stored_name)
@@ -507,6 +590,12 @@ def submit(actor, assessment: Assessment, version=None) -> None:
     policy.require(actor, "edit_assessment", assessment)
     _check_version(assessment, version)
     _require_state(assessment, *EDITABLE, doing="submit")
+    not_rated = unrated(assessment)
+    if not_rated:
+        raise InvalidInput(
+            f"Rate yourself on every descriptor of level {assessment.claimed_level} before you submit: {len(not_rated)} of "
+            f"{len(claimed_descriptors(assessment))} have no rating yet.",
+            details={"fields": {f"ratings.{d.id}": "Choose Met, Partly met or Not yet for this descriptor." for d in not_rated}})
     missing = missing_evidence(assessment)
     if missing and assessment.framework.evidence_required:
         raise InvalidInput(

@@ -47,6 +47,15 @@ def _forget_rolled_back_changes(session) -> None:
     session.info.pop("skills_app.data_changed", None)
 
 
+def latest_for_entity(entity) -> AuditEvent | None:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
 def for_entity(entity) -> list[AuditEvent]:
     stmt = (
         select(AuditEvent)

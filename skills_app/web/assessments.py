@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store, frameworks
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.assessments import DraftForm, EvidenceForm, StartForm, SubmitForm
+from skills_app.web.forms.assessments import AssessmentForm, StartForm
 
 bp = Blueprint("assessments", __name__)
 
@@ -22,15 +22,11 @@ def _level_choices(skill):
     return [(str(sl.level), f"Level {sl.level}") for sl in skill.levels if sl.defined]
 
 
-def _draft_form(assessment, **data) -> DraftForm:
-    form = DraftForm(**data)
+def _form(assessment, **data) -> AssessmentForm:
+    in_view = service.descriptors_in_view(assessment)
+    form = AssessmentForm(descriptor_labels={d.id: f"Level {d.skill_level.level} · {d.text[:80]}" for d in in_view}, **data)
     form.claimed_level.choices = _level_choices(assessment.skill)
-    return form
-
-
-def _evidence_form(assessment) -> EvidenceForm:
-    form = EvidenceForm()
-    form.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in service.descriptors_in_view(assessment)]
+    form.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in in_view]
     return form
 
 
@@ -62,17 +58,16 @@ def new():
 
 # -- the assessment page -----------------------------------------------------------
 
-def assessment_page(assessment, *, draft=None, evidence=None, submit=None):
-    """The assessment page, with any of its forms as they were posted."""
+def assessment_page(assessment, form=None):
+    """The assessment page, with its form as it was posted."""
     return render_template(
         "assessments/show.html", a=assessment,
-        draft=draft or _draft_form(assessment, version=assessment.version, claimed_level=str(assessment.claimed_level)),
-        evidence_form=evidence or _evidence_form(assessment),
-        submit_form=submit or SubmitForm(formdata=None, version=assessment.version), confirm=ConfirmForm(formdata=None),
+        form=form or _form(assessment, formdata=None, version=assessment.version, claimed_level=str(assessment.claimed_level)),
+        confirm=ConfirmForm(formdata=None),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         events=service.history(current_user, assessment), editable=assessment.status in service.EDITABLE,
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS, max_mb=evidence_store.max_bytes() // (1024 * 1024),
-        allowed=evidence_store.ALLOWED_TEXT,
+        max_bytes=evidence_store.max_bytes(), allowed=evidence_store.ALLOWED_TEXT, max_text=service.MAX_TEXT,
     )
 
 
@@ -86,29 +81,66 @@ def _ratings() -> dict[int, str]:
             if k.startswith("rating-") and k.removeprefix("rating-").isdigit()}
 
 
-@bp.post("/assessments/<int:assessment_id>/draft")
-def save_draft(assessment_id: int):
-    assessment = service.get(current_user, assessment_id, "edit_assessment")
-    form = _draft_form(assessment)
-    return handle(form, lambda: service.save_draft(current_user, assessment, claimed_level=form.claimed_level.data,
-                                                   ratings=_ratings(), version=form.version.data),
-                  page=lambda: assessment_page(assessment, draft=form),
-                  done=lambda _: success("Draft saved.", "assessments.show", assessment_id=assessment_id))
+def _saved_message(assessment, saved, remove) -> str:
+    if saved.already_submitted:
+        return "This assessment is already submitted for review."
+    if saved.submitted:
+        reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
+        return f"Submitted for review: {reviewer} has been told."
+    if saved.evidence is not None:
+        return "Evidence added." + (" Your ratings are saved too." if saved.changed else "")
+    if remove:
+        return "Your changes are saved." if saved.changed else "Nothing else had changed."
+    return "Draft saved."
 
 
-@bp.post("/assessments/<int:assessment_id>/evidence")
-def add_evidence(assessment_id: int):
+@bp.post("/assessments/<int:assessment_id>")
+def save(assessment_id: int):
+    """Every button of the assessment page: save what is on the page, then do what the button says."""
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    form = _evidence_form(assessment)
+    form = _form(assessment)
     upload = form.file.data
+    remove = request.form.get("remove", type=int)
 
-    def add():
-        return service.add_evidence(
-            current_user, assessment, descriptor_ids=form.descriptors.data, text=form.text.data, url=form.url.data,
+    def act():
+        evidence = service.EvidenceIn(
+            descriptor_ids=form.descriptors.data, text=form.text.data, url=form.url.data,
             filename=upload.filename if upload else None, stream=upload.stream if upload and upload.filename else None)
+        return service.update(current_user, assessment, claimed_level=form.claimed_level.data, ratings=_ratings(),
+                              evidence=evidence, evidence_wanted=bool(form.add.data), then_submit=bool(form.submit.data),
+                              version=form.version.data)
 
-    return handle(form, add, page=lambda: assessment_page(assessment, evidence=form),
-                  done=lambda _: success("Evidence added.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
+    def done(saved):
+        if remove and not saved.submitted and not saved.already_submitted:
+            if saved.changed or saved.evidence is not None:
+                flash(_saved_message(assessment, saved, remove), "success")
+            return redirect(url_for("assessments.confirm_remove", assessment_id=assessment_id, evidence_id=remove))
+        anchor = "evidence" if saved.evidence is not None else None
+        return success(_saved_message(assessment, saved, remove), "assessments.show", assessment_id=assessment_id, _anchor=anchor)
+
+    return handle(form, act, page=lambda: assessment_page(assessment, form), done=done)
+
+
+@bp.post("/assessments/<int:assessment_id>/ratings")
+def save_ratings(assessment_id: int):
+    """Ratings saved as they are ticked (the page's script): the new version, as JSON."""
+    assessment = service.get(current_user, assessment_id, "edit_assessment")
+    service.save_draft(current_user, assessment, claimed_level=assessment.claimed_level, ratings=_ratings(),
+                       version=request.form.get("version"))
+    return jsonify({"version": assessment.version, "message": "Saved"})
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence/<int:evidence_id>/remove")
+def confirm_remove(assessment_id: int, evidence_id: int):
+    assessment = service.get(current_user, assessment_id, "edit_assessment")
+    evidence = next((e for e in assessment.evidence if e.id == evidence_id), None)
+    if assessment.status not in service.EDITABLE:
+        flash(f"This assessment is {assessment.status_label.lower()}: its evidence can no longer be removed.", "info")
+        return redirect(url_for("assessments.show", assessment_id=assessment_id))
+    if evidence is None:
+        flash("That evidence is already removed.", "info")
+        return redirect(url_for("assessments.show", assessment_id=assessment_id, _anchor="evidence"))
+    return render_template("assessments/remove_evidence.html", a=assessment, e=evidence, confirm=ConfirmForm(formdata=None))
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence/<int:evidence_id>/delete")
@@ -117,17 +149,6 @@ def remove_evidence(assessment_id: int, evidence_id: int):
     return handle(ConfirmForm(), lambda: service.remove_evidence(current_user, assessment, evidence_id),
                   page=lambda: assessment_page(assessment),
                   done=lambda _: success("Evidence removed.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
-
-
-@bp.post("/assessments/<int:assessment_id>/submit")
-def submit(assessment_id: int):
-    assessment = service.get(current_user, assessment_id, "edit_assessment")
-    form = SubmitForm()
-    reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
-    return handle(form, lambda: service.submit(current_user, assessment, version=form.version.data),
-                  page=lambda: assessment_page(assessment, submit=form),
-                  done=lambda _: success(f"Submitted for review: {reviewer} has been told.", "assessments.show",
-                                         assessment_id=assessment_id))
 
 
 @bp.get("/evidence/<int:evidence_id>/file")

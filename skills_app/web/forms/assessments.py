@@ -14,22 +14,36 @@ class StartForm(Form):
     submit = SubmitField("Start self-assessment")
 
 
-class DraftForm(Form):
+class AssessmentForm(Form):
+    """The whole self-assessment page: the level, a rating per descriptor (inputs
+    the template builds, ``rating-<descriptor id>``), a new piece of evidence,
+    and a button per action; every button saves the page first."""
+
+    error_fields = {"descriptor_ids": "descriptors", "claimed_level": "claimed_level"}
+
     version = HiddenField()
     claimed_level = SelectField("Level you claim", choices=[], coerce=str)
-    submit = SubmitField("Save draft")
-
-
-class EvidenceForm(Form):
-    error_fields = {"descriptor_ids": "descriptors"}
-
-    descriptors = CheckboxesField("Descriptors this evidence supports", choices=[], coerce=int)
+    descriptors = CheckboxesField("Descriptors this evidence supports", choices=[], coerce=int, validate_choice=False)
     text = TextAreaField("Describe your evidence", validators=[Optional(), Length(max=service.MAX_TEXT)])
     url = URLField("Link (optional, http or https)", validators=[Optional(), Length(max=service.MAX_URL)])
     file = FileField("File (optional)")
-    submit = SubmitField("Add evidence")
-
-
-class SubmitForm(Form):
-    version = HiddenField()
+    save = SubmitField("Save draft")
+    add = SubmitField("Add evidence")
     submit = SubmitField("Submit for review")
+
+    def __init__(self, *args, descriptor_labels: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.descriptor_labels = descriptor_labels or {}
+        self.rating_errors: dict[int, str] = {}
+
+    def add_error(self, name, message):
+        if name and name.startswith("ratings.") and name.removeprefix("ratings.").isdigit():
+            self.rating_errors[int(name.removeprefix("ratings."))] = message
+            return
+        super().add_error(name, message)
+
+    def problems(self):
+        yield from super().problems()
+        for descriptor_id, message in self.rating_errors.items():
+            label = self.descriptor_labels.get(descriptor_id, "A descriptor")
+            yield f"rating-{descriptor_id}-met", f"{label}: {message}"

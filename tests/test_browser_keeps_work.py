@@ -1,0 +1,124 @@
+"""Nothing a person ticks or types is lost (issue 15), in a real browser, driven
+by visible labels: the self-assessment page is one form whose every button
+saves the page first, ratings save as they are ticked, a refused action shows
+everything again with the problem beside its field."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from skills_app import demo
+
+pytestmark = pytest.mark.browser
+
+EMPLOYEE, MANAGER = "sam.taylor@acme.example", "marcus.webb@acme.example"
+SKILL = "SFIA 8 · SLMO Service level management"
+
+
+def start_assessment(page, level: str = "3") -> None:
+    page.get_by_role("link", name="My skills").first.click()
+    page.get_by_label("Skill to assess").select_option(label=SKILL)
+    page.get_by_role("button", name="Choose a level to claim").click()
+    page.get_by_label("Level you claim").select_option(level)
+    page.get_by_role("button", name="Start self-assessment").click()
+    expect(page.get_by_text(f"Started your self-assessment of SLMO at level {level}")).to_be_visible()
+
+
+def descriptors(page):
+    return page.locator("fieldset.descriptor")
+
+
+def tick_all(page, label: str = "Met") -> int:
+    groups = descriptors(page)
+    for i in range(groups.count()):
+        groups.nth(i).get_by_label(label, exact=True).check()
+    return groups.count()
+
+
+def assert_all_ticked(page, label: str = "Met") -> None:
+    groups = descriptors(page)
+    assert groups.count() > 0
+    for i in range(groups.count()):
+        expect(groups.nth(i).get_by_label(label, exact=True)).to_be_checked()
+
+
+def evidence_for(page):
+    return page.get_by_role("group", name="Descriptors this evidence supports")
+
+
+def test_ticked_ratings_survive_adding_evidence_and_note_link_and_file_are_all_kept(page, sign_in_page, demo_org, tmp_path, shots):
+    sign_in_page(EMPLOYEE)
+    start_assessment(page, "3")
+    tick_all(page, "Partly met")
+    # Each tick is saved as it is made, with a quiet status and no reload.
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    evidence_for(page).get_by_label("Level 3", exact=False).first.check()
+    page.get_by_label("Describe your evidence").fill("I chair the monthly service review.")
+    page.get_by_label("Link (optional, http or https)").fill("https://wiki.example/sla-review")
+    report = tmp_path / "sla-review.txt"
+    report.write_text("Minutes of the service review.")
+    page.get_by_label("File (optional)").set_input_files(str(report))
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.get_by_text("Evidence added.")).to_be_visible()
+    shots(page, "after-add-evidence")
+    assert_all_ticked(page, "Partly met")
+    item = page.locator("ul.evidence-list li").first
+    expect(item.get_by_role("link", name="sla-review.txt")).to_be_visible()
+    expect(item.get_by_role("link", name="https://wiki.example/sla-review")).to_be_visible()
+    expect(item.get_by_text("I chair the monthly service review.")).to_be_visible()
+    # And after coming back to the page later.
+    page.reload()
+    assert_all_ticked(page, "Partly met")
+
+
+def test_without_javascript_every_button_saves_the_page_first(browser, live_server, demo_org):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(EMPLOYEE)
+        page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        start_assessment(page, "3")
+        tick_all(page)
+        evidence_for(page).get_by_label("Level 3", exact=False).first.check()
+        page.get_by_label("Describe your evidence").fill("Wrote the service level agreement for payroll.")
+        page.get_by_role("button", name="Add evidence").click()
+        expect(page.get_by_text("Evidence added.")).to_be_visible()
+        assert_all_ticked(page)
+        # Submit without pressing "Save draft": what is on the page is what is submitted.
+        descriptors(page).first.get_by_label("Not yet", exact=True).check()
+        page.get_by_role("button", name="Submit for review").click()
+        expect(page.get_by_text("Submitted for review")).to_be_visible()
+        expect(page.locator("table.descriptors-table")).to_contain_text("Not yet")
+        # Every self rating was saved: the only dashes are the reviewer's verdicts, one per descriptor.
+        rows = page.locator("table.descriptors-table tbody tr:not(.level-row)")
+        expect(page.locator("table.descriptors-table").get_by_text("—", exact=True)).to_have_count(rows.count())
+    finally:
+        context.close()
+
+
+def test_submitting_without_ratings_is_refused_at_the_field_and_keeps_the_evidence_typed(page, sign_in_page, demo_org, shots):
+    sign_in_page(EMPLOYEE)
+    start_assessment(page, "3")
+    evidence_for(page).get_by_label("Level 3", exact=False).first.check()
+    page.get_by_label("Describe your evidence").fill("Ran the quarterly review with the customer.")
+    page.get_by_role("button", name="Submit for review").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary.get_by_role("link").first).to_contain_text("Choose Met, Partly met or Not yet")
+    shots(page, "refused-without-ratings")
+    first_level3 = page.locator("fieldset.descriptor.has-error").first
+    expect(first_level3.get_by_text("Choose Met, Partly met or Not yet for this descriptor.")).to_be_visible()
+    # Following the summary's link goes to the descriptor's first choice.
+    summary.get_by_role("link").first.click()
+    expect(first_level3.get_by_label("Met", exact=True)).to_be_focused()
+    # The evidence is on the page still (nothing was saved: it is added with the next press).
+    expect(page.get_by_label("Describe your evidence")).to_have_value("Ran the quarterly review with the customer.")
+    expect(page.get_by_text("Awaiting review")).to_have_count(0)
+    tick_all(page)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review")).to_be_visible()
+    expect(page.locator("ul.evidence-list").get_by_text("Ran the quarterly review with the customer.")).to_be_visible()
