@@ -474,3 +474,38 @@ def test_who_sees_an_assessment(team, who, sees):
     else:
         with pytest.raises(NotFound):
             service.get(getattr(team, who), a.id)
+
+
+# -- review drafts and repeated decisions ---------------------------------------------
+
+def test_a_review_draft_keeps_verdicts_and_comments_for_reviewers_only_until_the_decision(team):
+    a = submitted(team, level=3)
+    first, second = service.descriptors_in_view(a)[:2]
+    verdicts = {first.id: ("accepted", "Clear report"), second.id: ("not_accepted", None)}
+    with pytest.raises(NotAllowed):
+        service.save_review(team.sam, a, verdicts=verdicts)
+    service.save_review(team.manager, a, verdicts=verdicts, comment="Nearly there", version=a.version)
+    version = a.version
+    assert service.review_draft(team.manager, a)["verdicts"] == {str(first.id): ["accepted", "Clear report"],
+                                                                  str(second.id): ["not_accepted", None]}
+    assert service.review_draft(team.hr, a)["comment"] == "Nearly there"
+    assert service.review_draft(team.sam, a) is None
+    # The person's descriptors carry no verdict until the decision.
+    assert all(r.verdict is None for r in a.ratings)
+    # Saving the same draft again changes nothing.
+    service.save_review(team.manager, a, verdicts=verdicts, comment="Nearly there", version=version - 1)
+    assert a.version == version
+    service.decide(team.manager, a, outcome="return", comment="Add the SLA report.", verdicts=verdicts)
+    assert a.review_draft is None and a.rating_for(first.id).verdict == "accepted"
+
+
+def test_the_same_decision_sent_twice_is_recorded_once(team):
+    a = submitted(team, level=3)
+    seen = a.version
+    service.decide(team.manager, a, outcome="return", comment="More please.", version=seen)
+    db.session.commit()
+    service.decide(team.manager, a, outcome="return", comment="More please.", version=seen)
+    events = [e.action for e in service.history(team.manager, a)]
+    assert events.count("assessment.returned") == 1
+    with pytest.raises(Conflict):
+        service.decide(team.manager, a, outcome="reject", comment="No.", version=seen)

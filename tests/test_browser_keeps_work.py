@@ -122,3 +122,62 @@ def test_submitting_without_ratings_is_refused_at_the_field_and_keeps_the_eviden
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Submitted for review")).to_be_visible()
     expect(page.locator("ul.evidence-list").get_by_text("Ran the quarterly review with the customer.")).to_be_visible()
+
+
+def submitted_by_employee(browser_app, level: int = 3) -> int:
+    """Sam's SLMO self-assessment, rated and evidenced, waiting for Marcus's review."""
+    from sqlalchemy import select
+
+    from skills_app.extensions import db
+    from skills_app.models import Person
+    from skills_app.policy import SYSTEM
+    from skills_app.services import assessments, frameworks
+
+    with browser_app.app_context():
+        sam = db.session.scalar(select(Person).where(Person.email == EMPLOYEE))
+        a = assessments.start(sam, frameworks.skill(SYSTEM, "SFIA", "SLMO"), level)
+        assessments.save_draft(sam, a, claimed_level=level, ratings={d.id: "met" for d in assessments.descriptors_in_view(a)})
+        assessments.add_evidence(sam, a, descriptor_ids=[d.id for d in assessments.claimed_descriptors(a)],
+                                 text="I run the monthly service level review.")
+        assessments.submit(sam, a)
+        db.session.commit()
+        return a.id
+
+
+def judge(page, verdicts=("Accepted", "Not accepted")) -> None:
+    groups = descriptors(page)
+    for i in range(groups.count()):
+        groups.nth(i).get_by_label(verdicts[i % 2], exact=True).check()
+        groups.nth(i).get_by_label("Comment on this descriptor (optional)").fill(f"Comment {i + 1}")
+
+
+def assert_judged(page, verdicts=("Accepted", "Not accepted")) -> None:
+    groups = descriptors(page)
+    assert groups.count() > 0
+    for i in range(groups.count()):
+        expect(groups.nth(i).get_by_label(verdicts[i % 2], exact=True)).to_be_checked()
+        expect(groups.nth(i).get_by_label("Comment on this descriptor (optional)")).to_have_value(f"Comment {i + 1}")
+
+
+def test_a_refused_decision_keeps_every_verdict_and_a_review_draft_keeps_them_for_later(page, sign_in_page, demo_org, browser_app, shots):
+    submitted_by_employee(browser_app)
+    sign_in_page(MANAGER)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews").click()
+    page.get_by_role("link", name="Review Sam Taylor's SLMO").click()
+    judge(page)
+    page.get_by_role("button", name="Return for more evidence").click()
+    # Refused: the comment is missing; it says so beside the field, and nothing else is lost.
+    expect(page.locator("#error-summary")).to_contain_text("a comment is required to return an assessment")
+    expect(page.locator("#comment-error")).to_contain_text("a comment is required")
+    shots(page, "refused-decision")
+    assert_judged(page)
+    # Saved as a draft, the verdicts are there when the manager comes back.
+    page.get_by_label("Reason or comment").fill("Please add the SLA report itself.")
+    page.get_by_role("button", name="Save review draft").click()
+    expect(page.get_by_text("Review draft saved: nothing is decided yet")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews").click()
+    page.get_by_role("link", name="Review Sam Taylor's SLMO").click()
+    assert_judged(page)
+    expect(page.get_by_label("Reason or comment")).to_have_value("Please add the SLA report itself.")
+    page.get_by_role("button", name="Return for more evidence").click()
+    expect(page.get_by_text("Decision recorded: returned for more evidence.")).to_be_visible()

@@ -616,21 +616,77 @@ def submit(actor, assessment: Assessment, version=None) -> None:
 
 # -- the reviewer's decision ---------------------------------------------------------
 
-def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None, comment: str | None = None,
-           verdicts: dict[int, tuple[str | None, str | None]] | None = None, version=None) -> None:
-    """Approve (at the claimed level or another, with a reason), return (with a
-    comment) or reject (with a reason) a submitted assessment."""
+def _require_reviewer(actor, assessment: Assessment) -> None:
     policy.require(actor, "view_assessment", assessment)
     if isinstance(actor, Person) and assessment.person_id == actor.id:
         raise NotAllowed("Nobody reviews their own assessment.")
     policy.require(actor, "decide_assessment", assessment)
+
+
+def _clean_verdicts(assessment: Assessment, verdicts) -> dict[int, tuple[str | None, str | None]]:
+    in_view = {d.id for d in descriptors_in_view(assessment)}
+    clean = {}
+    for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
+        if descriptor_id not in in_view or not (verdict or verdict_comment):
+            continue
+        if verdict and verdict not in VERDICTS:
+            raise InvalidInput(f"{verdict!r} is not a verdict; use one of {', '.join(VERDICTS)}.")
+        clean[descriptor_id] = (verdict or None, (verdict_comment or "").strip()[:MAX_TEXT] or None)
+    return clean
+
+
+def save_review(actor, assessment: Assessment, *, verdicts: dict[int, tuple[str | None, str | None]],
+                comment: str | None = None, version=None) -> None:
+    """Keep a reviewer's verdicts, comments and overall comment before deciding
+    (seen by those who may decide, not by the person, until the decision)."""
+    _require_reviewer(actor, assessment)
+    _require_state(assessment, "submitted", doing="review")
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > MAX_TEXT:
+        raise InvalidInput.on("comment", f"A comment can have at most {MAX_TEXT} characters.")
+    clean = _clean_verdicts(assessment, verdicts)
+    draft = {"comment": comment, "verdicts": {str(k): list(v) for k, v in sorted(clean.items())}}
+    current = assessment.review_draft or {}
+    if {"comment": current.get("comment"), "verdicts": current.get("verdicts", {})} == draft:
+        return  # already saved: a repeated request changes nothing
+    _check_version(assessment, version)
+    assessment.review_draft = {**draft, "by": getattr(actor, "id", None), "by_name": getattr(actor, "name", "The system"),
+                               "saved_at": utcnow().isoformat()}
+    _flush()
+
+
+def review_draft(actor, assessment: Assessment) -> dict | None:
+    """The review draft, for those who may decide (else None)."""
+    if assessment.review_draft and policy.can(actor, "decide_assessment", assessment):
+        return assessment.review_draft
+    return None
+
+
+def _already_decided(actor, assessment: Assessment, outcome: str, validated_level, comment) -> bool:
+    if outcome not in OUTCOMES or assessment.status != OUTCOMES[outcome] or assessment.reviewer_id != getattr(actor, "id", None):
+        return False
+    if (assessment.decision_comment or None) != ((comment or "").strip() or None):
+        return False
+    if outcome == "approve":
+        wanted = assessment.claimed_level if validated_level in (None, "") else validated_level
+        return str(wanted) == str(assessment.validated_level)
+    return True
+
+
+def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None, comment: str | None = None,
+           verdicts: dict[int, tuple[str | None, str | None]] | None = None, version=None) -> None:
+    """Approve (at the claimed level or another, with a reason), return (with a
+    comment) or reject (with a reason) a submitted assessment."""
+    _require_reviewer(actor, assessment)
+    if _already_decided(actor, assessment, outcome, validated_level, comment):
+        return  # this very decision is already recorded (a repeated request): nothing to do
     _check_version(assessment, version)
     _require_state(assessment, "submitted", doing="decide")
     if outcome not in OUTCOMES:
         raise InvalidInput("Choose an outcome: approve, return or reject.")
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_TEXT:
-        raise InvalidInput(f"A comment can have at most {MAX_TEXT} characters.")
+        raise InvalidInput.on("comment", f"A comment can have at most {MAX_TEXT} characters.")
     level = None
     if outcome == "approve":
         level = assessment.claimed_level if validated_level in (None, "") else _check_level(assessment.skill, validated_level)
@@ -645,18 +701,14 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     # No autoflush while the decision is written: a lazy load must not flush half of it;
     # the one flush in _transition turns a concurrent decision into a Conflict.
     with db.session.no_autoflush:
-        in_view = {d.id for d in descriptors_in_view(assessment)}
-        for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
-            if descriptor_id not in in_view or not (verdict or verdict_comment):
-                continue
-            if verdict and verdict not in VERDICTS:
-                raise InvalidInput(f"{verdict!r} is not a verdict; use one of {', '.join(VERDICTS)}.")
+        for descriptor_id, (verdict, verdict_comment) in _clean_verdicts(assessment, verdicts).items():
             row = assessment.rating_for(descriptor_id)
             if row is None:
                 row = DescriptorRating(descriptor_id=descriptor_id)
                 assessment.ratings.append(row)
-            row.verdict = verdict or None
-            row.verdict_comment = (verdict_comment or "").strip()[:MAX_TEXT] or None
+            row.verdict = verdict
+            row.verdict_comment = verdict_comment
+        assessment.review_draft = None
 
         now = utcnow()
         assessment.reviewer = actor if isinstance(actor, Person) else None

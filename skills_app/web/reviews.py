@@ -19,8 +19,11 @@ def queue():
 
 
 def _review_page(assessment, form=None):
+    draft = service.review_draft(current_user, assessment)
+    if form is None:
+        form = ReviewForm(formdata=None, version=assessment.version, comment=(draft or {}).get("comment"))
     return render_template(
-        "reviews/show.html", a=assessment, form=form or ReviewForm(formdata=None, version=assessment.version),
+        "reviews/show.html", a=assessment, form=form, draft=draft,
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
@@ -34,11 +37,18 @@ def show(assessment_id: int):
 
 @bp.post("/<int:assessment_id>")
 def decide(assessment_id: int):
+    """The review page's buttons: a decision, or "Save review draft" (verdicts and comments kept, nothing decided)."""
     assessment = service.get(current_user, assessment_id, "decide_assessment")
     form = ReviewForm()
     outcome, _, level = (request.form.get("outcome") or "").partition(":")
     verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
                 for d in service.descriptors_in_view(assessment)}
+    if outcome == "draft":
+        return handle(form, lambda: service.save_review(current_user, assessment, verdicts=verdicts, comment=form.comment.data,
+                                                        version=form.version.data),
+                      page=lambda: _review_page(assessment, form),
+                      done=lambda _: success("Review draft saved: nothing is decided yet, and only reviewers see it.",
+                                             "reviews.show", assessment_id=assessment_id))
     return handle(form, lambda: service.decide(current_user, assessment, outcome=outcome, validated_level=level or None,
                                                comment=form.comment.data, verdicts=verdicts, version=form.version.data),
                   page=lambda: _review_page(assessment, form),
