@@ -509,3 +509,22 @@ def test_the_same_decision_sent_twice_is_recorded_once(team):
     assert events.count("assessment.returned") == 1
     with pytest.raises(Conflict):
         service.decide(team.manager, a, outcome="reject", comment="No.", version=seen)
+
+
+def test_starting_twice_at_once_opens_the_one_started(team, monkeypatch):
+    first = service.start(team.sam, team.slmo, 3)
+    db.session.commit()
+    # The second request checked before the first one was written: the database refuses it.
+    real, calls = service.open_assessment, []
+
+    def not_yet_there(person, skill):
+        calls.append(skill)
+        return None if len(calls) == 1 else real(person, skill)
+
+    monkeypatch.setattr(service, "open_assessment", not_yet_there)
+    with pytest.raises(Conflict) as refused:
+        service.start(team.sam, team.slmo, 3)
+    assert refused.value.details["assessment_id"] == first.id
+    monkeypatch.undo()
+    db.session.rollback()
+    assert len(db.session.scalars(select(Assessment).where(Assessment.person_id == team.sam.id)).all()) == 1

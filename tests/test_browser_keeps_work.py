@@ -181,3 +181,41 @@ def test_a_refused_decision_keeps_every_verdict_and_a_review_draft_keeps_them_fo
     expect(page.get_by_label("Reason or comment")).to_have_value("Please add the SLA report itself.")
     page.get_by_role("button", name="Return for more evidence").click()
     expect(page.get_by_text("Decision recorded: returned for more evidence.")).to_be_visible()
+
+
+def open_assessments_of_employee(browser_app) -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from skills_app.extensions import db
+    from skills_app.models import Assessment, Person, Skill
+
+    with browser_app.app_context():
+        return db.session.execute(
+            select(Assessment.id, Assessment.status).join(Person, Assessment.person_id == Person.id)
+            .join(Skill, Assessment.skill_id == Skill.id)
+            .where(Person.email == EMPLOYEE, Skill.code == "SLMO", Assessment.status.in_(("draft", "submitted", "returned")))
+        ).all()
+
+
+def test_a_double_click_starts_once_and_submits_once(page, sign_in_page, demo_org, browser_app, shots):
+    sign_in_page(EMPLOYEE)
+    page.get_by_role("link", name="My skills").first.click()
+    page.get_by_label("Skill to assess").select_option(label=SKILL)
+    page.get_by_role("button", name="Choose a level to claim").click()
+    page.get_by_label("Level you claim").select_option("3")
+    page.get_by_role("button", name="Start self-assessment").dblclick()
+    expect(page.get_by_role("heading", name=re.compile("level 3 claimed"))).to_be_visible()
+    assert len(open_assessments_of_employee(browser_app)) == 1
+    tick_all(page)
+    evidence_for(page).get_by_label("Level 3", exact=False).first.check()
+    page.get_by_label("Describe your evidence").fill("Agreed the payroll service levels with HR.")
+    page.get_by_role("button", name="Submit for review").dblclick()
+    expect(page.get_by_text("Submitted for review")).to_be_visible()
+    expect(page.locator("#error-summary")).to_have_count(0)
+    shots(page, "submitted-once")
+    assert [status for _, status in open_assessments_of_employee(browser_app)] == ["submitted"]
+    expect(page.locator("ul.evidence-list li")).to_have_count(1)
+    # Back to the page before the submission: it shows the assessment as it is now, and nothing is sent twice.
+    page.go_back()
+    expect(page.get_by_text("Awaiting review").first).to_be_visible()
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)

@@ -67,3 +67,47 @@ def test_the_requirements_of_job_roles_and_services_are_carried_into_one_table_a
                                          min_level=2, headcount=1)
     db.session.commit()
     assert len({r[0] for r in rows("SELECT id FROM requirement")}) == 4
+
+
+def test_duplicate_open_assessments_are_resolved_and_then_refused(app, make_person, load_seed_frameworks):
+    """0011: of several open assessments of one skill by one person, the one
+    furthest on is kept, an empty draft is deleted, one with content closed
+    (rejected, saying why, with an audit event); then the database refuses a
+    second open one."""
+    import pytest
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from skills_app.models import Assessment, AuditEvent
+    from skills_app.models.assessment import DescriptorRating
+
+    slmo = load_seed_frameworks()["SFIA"].skills[0]
+    person = make_person("Dee Duplicate")
+    db.session.commit()
+    person_id, skill_id, framework_id = person.id, slmo.id, slmo.framework_id
+    descriptor_id = slmo.level(3).descriptors[0].id
+    db.session.remove()
+    try:
+        downgrade(revision="0010")
+        made = {}
+        for name, status in (("empty", "draft"), ("rated", "draft"), ("submitted", "submitted"), ("done", "validated")):
+            a = Assessment(person_id=person_id, framework_id=framework_id, skill_id=skill_id, claimed_level=3, status=status)
+            db.session.add(a)
+            db.session.flush()
+            made[name] = a.id
+        db.session.add(DescriptorRating(assessment_id=made["rated"], descriptor_id=descriptor_id, rating="met"))
+        db.session.commit()
+        db.session.remove()
+    finally:
+        upgrade()
+    statuses = dict(db.session.execute(select(Assessment.id, Assessment.status).where(Assessment.person_id == person_id)).all())
+    assert statuses == {made["rated"]: "rejected", made["submitted"]: "submitted", made["done"]: "validated"}
+    closed = db.session.get(Assessment, made["rated"])
+    assert f"duplicate of assessment {made['submitted']}" in closed.decision_comment
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "assessment", AuditEvent.entity_id == made["rated"]))
+    assert event.action == "assessment.rejected" and event.data["duplicate_of"] == made["submitted"]
+    with pytest.raises(IntegrityError):
+        db.session.add(Assessment(person_id=person_id, framework_id=framework_id, skill_id=skill_id, claimed_level=2, status="draft"))
+        db.session.flush()
+    db.session.rollback()

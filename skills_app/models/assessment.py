@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
@@ -26,6 +26,8 @@ RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_yet": "Not yet"}
 VERDICTS = ("accepted", "not_accepted")
 VERDICT_LABELS = {"accepted": "Accepted", "not_accepted": "Not accepted"}
 EVIDENCE_KINDS = ("text", "link", "file")
+# One open assessment per person and skill: a partial unique index (SQLite and PostgreSQL alike).
+OPEN_CONDITION = "status IN ('draft', 'submitted', 'returned')"
 
 
 evidence_descriptor = Table(
@@ -38,7 +40,11 @@ evidence_descriptor = Table(
 
 class Assessment(db.Model):
     __tablename__ = "assessment"
-    __table_args__ = (Index("ix_assessment_person_skill", "person_id", "skill_id", "status"),)
+    __table_args__ = (
+        Index("ix_assessment_person_skill", "person_id", "skill_id", "status"),
+        Index("uq_assessment_open_person_skill", "person_id", "skill_id", unique=True,
+              sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))

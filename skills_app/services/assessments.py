@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -397,8 +398,18 @@ def start(actor, skill: Skill, claimed_level) -> Assessment:
             details={"assessment_id": existing.id},
         )
     assessment = Assessment(person=actor, framework_id=skill.framework_id, skill=skill, claimed_level=level, status="draft")
-    db.session.add(assessment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(assessment)
+            db.session.flush()
+    except IntegrityError:
+        # Started at the same moment by another request (a double click): the database
+        # holds one open assessment per person and skill; that one is theirs.
+        existing = open_assessment(actor, skill)
+        raise Conflict(
+            f"You already have an open assessment of {skill.code}; carry on with that one.",
+            details={"assessment_id": existing.id if existing else None},
+        ) from None
     audit.record(actor, "assessment.started", assessment,
                  summary=f"{actor.name} started a self-assessment of {_label(assessment)} at level {level}",
                  data={"from": None, "to": "draft", "claimed_level": level})

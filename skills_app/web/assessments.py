@@ -9,6 +9,7 @@ import io
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from skills_app.errors import Conflict
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
 from skills_app.services import evidence_store, frameworks
@@ -50,10 +51,27 @@ def new():
         return redirect(url_for("assessments.show", assessment_id=existing.id))
     form = StartForm()
     form.claimed_level.choices = _level_choices(skill)
-    return handle(form, lambda: service.start(current_user, skill, form.claimed_level.data),
+
+    def begin():
+        try:
+            return service.start(current_user, skill, form.claimed_level.data), True
+        except Conflict as exc:
+            # Started twice at once (a double click): open the one that was started.
+            if not exc.details.get("assessment_id"):
+                raise
+            return service.get(current_user, exc.details["assessment_id"]), False
+
+    def done(result):
+        assessment, started = result
+        if not started:
+            flash(f"You already have an open assessment of {skill.code}; here it is.", "info")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        return success(f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. "
+                       "Rate each descriptor and add your evidence.", "assessments.show", assessment_id=assessment.id)
+
+    return handle(form, begin,
                   page=lambda: render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form),
-                  done=lambda a: success(f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. "
-                                         "Rate each descriptor and add your evidence.", "assessments.show", assessment_id=a.id))
+                  done=done)
 
 
 # -- the assessment page -----------------------------------------------------------
