@@ -20,7 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.update(test_config)
+    # A file over MAX_UPLOAD_MB is refused beside its field, the form's other fields kept
+    # (skills_app/web/uploads.py); only a form over MAX_REQUEST_MB
+    # (any other body over MAX_CONTENT_LENGTH) is refused unread.
+    app.config.setdefault("MAX_REQUEST_MB", max(100, app.config["MAX_UPLOAD_MB"] * 4))
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    from skills_app.web.uploads import UploadRequest
+
+    app.request_class = UploadRequest
     from skills_app.web.converters import BoundedIntConverter
 
     # Before any route is added: <int:id> never takes a number too big for the database.

@@ -142,6 +142,8 @@ def build_app(url: str, tmp: Path, **extra):
         "SERVER_NAME": None,
         # Tests write rows directly; a report must see them at once.
         "REPORT_CACHE": False,
+        # Kept small so that a request over it is cheap to make.
+        "MAX_REQUEST_MB": 12,
     }
     config.update(extra)
     app = create_app(config)

@@ -219,3 +219,31 @@ def test_a_double_click_starts_once_and_submits_once(page, sign_in_page, demo_or
     page.go_back()
     expect(page.get_by_text("Awaiting review").first).to_be_visible()
     expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
+
+
+def test_an_oversize_file_is_caught_before_it_is_sent_and_nothing_typed_is_lost(page, sign_in_page, demo_org, tmp_path, shots):
+    sign_in_page(EMPLOYEE)
+    start_assessment(page, "3")
+    tick_all(page)
+    expect(page.get_by_text("Up to 10 MB")).to_be_visible()  # the limit, beside the field
+    evidence_for(page).get_by_label("Level 3", exact=False).first.check()
+    page.get_by_label("Describe your evidence").fill("The recording of the quarterly review.")
+    big = tmp_path / "review-recording.pdf"
+    big.write_bytes(b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024))
+    page.get_by_label("File (optional)").set_input_files(str(big))
+    expect(page.get_by_text("review-recording.pdf is 11 MB: the limit is 10 MB")).to_be_visible()
+    address = page.url
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.get_by_label("File (optional)")).to_be_focused()
+    shots(page, "oversize-caught")
+    assert page.url == address
+    expect(page.get_by_label("Describe your evidence")).to_have_value("The recording of the quarterly review.")
+    expect(page.get_by_text("Evidence added.")).to_have_count(0)
+    # A smaller file goes with the same note.
+    small = tmp_path / "review-minutes.txt"
+    small.write_text("Minutes of the quarterly review.")
+    page.get_by_label("File (optional)").set_input_files(str(small))
+    page.get_by_role("button", name="Add evidence").click()
+    expect(page.get_by_text("Evidence added.")).to_be_visible()
+    expect(page.locator("ul.evidence-list").get_by_text("The recording of the quarterly review.")).to_be_visible()
+    assert_all_ticked(page)

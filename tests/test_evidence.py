@@ -148,3 +148,24 @@ def test_upload_through_the_page_and_a_refusal_is_shown(team, client, auth):
         "claimed_level": "3", "add": "Add evidence", "descriptors": [str(d.id)], "text": "The monthly report", "url": "",
         "file": (io.BytesIO(PDF), "../sla-report.pdf")}, content_type="multipart/form-data", follow_redirects=True)
     assert b"Evidence added." in response.data and b"sla-report.pdf" in response.data
+
+
+def test_a_file_over_the_cap_is_refused_beside_its_field_and_the_note_is_kept(app, team, client, auth):
+    a = service.start(team.sam, team.slmo, 3)
+    db.session.commit()
+    d = service.claimed_descriptors(a)[0]
+    auth.login(team.sam)
+    app.config["MAX_UPLOAD_MB"] = 1
+    try:
+        response = client.post(f"/assessments/{a.id}", data={
+            "claimed_level": "3", "add": "Add evidence", "descriptors": [str(d.id)], f"rating-{d.id}": "partly",
+            "text": "Minutes of every review since May", "url": "",
+            "file": (io.BytesIO(PDF + b"0" * (3 * 1024 * 1024)), "minutes.pdf")}, content_type="multipart/form-data")
+    finally:
+        app.config["MAX_UPLOAD_MB"] = 10
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="file-error"' in page and "The file is too big: the limit is 1 MB." in page
+    assert "Minutes of every review since May</textarea>" in page
+    assert f'id="rating-{d.id}-partly" name="rating-{d.id}" value="partly" checked' in page
+    assert "Up to 1 MB" in page  # the limit, beside the field

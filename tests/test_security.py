@@ -382,7 +382,7 @@ def test_an_oversize_upload_is_refused(app, client, auth, org, draft):
         app.config["MAX_UPLOAD_MB"] = 10
     assert "The file is too big: the limit is 1 MB." in response.get_data(as_text=True)
     # Beyond the request size cap the server refuses before reading it all.
-    huge = _upload(client, draft, "huge.pdf", b"%PDF-1.7\n" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1), "application/pdf")
+    huge = _upload(client, draft, "huge.pdf", b"%PDF-1.7\n" + b"0" * (app.config["MAX_REQUEST_MB"] * 1024 * 1024 + 1), "application/pdf")
     assert huge.status_code == 413
     db.session.rollback()
     assert db.session.scalars(select(Evidence).where(Evidence.assessment_id == draft.id)).all() == []

@@ -145,31 +145,47 @@
 
     function say(text) { if (status) { status.textContent = text; } }
 
-    function saveRating(radio) {
+    // One save at a time, each with the version the previous one answered: no save
+    // overtakes another, and the page's own buttons wait for them (below).
+    var queue = Promise.resolve();
+    var waiting = null;
+
+    function send(radio) {
       var body = new FormData();
       body.append("csrf_token", csrf ? csrf.value : "");
       body.append("version", version ? version.value : "");
       body.append(radio.name, radio.value);
-      pending += 1;
-      say("Saving…");
-      fetch(form.getAttribute("data-autosave"), {
+      return fetch(form.getAttribute("data-autosave"), {
         method: "POST", body: body, credentials: "same-origin",
         headers: {"Accept": "application/json", "X-CSRFToken": csrf ? csrf.value : ""}
       }).then(function (response) {
         return response.json().then(function (data) { return {ok: response.ok, data: data}; });
       }).then(function (result) {
-        pending -= 1;
         if (result.ok) {
           if (version && result.data.version) { version.value = result.data.version; }
-          say(pending ? "Saving…" : "Saved");
-        } else {
-          unsaved = true;
-          say("Not saved: " + ((result.data.error && result.data.error.message) || "please press Save draft."));
+          return true;
         }
+        unsaved = true;
+        say("Not saved: " + ((result.data.error && result.data.error.message) || "please press Save draft."));
+        return false;
       }).catch(function () {
-        pending -= 1;
         unsaved = true;
         say("Not saved (no connection): press Save draft when you are back online.");
+        return false;
+      });
+    }
+
+    function saveRating(radio) {
+      pending += 1;
+      say("Saving…");
+      queue = queue.then(function () { return send(radio); }).then(function (ok) {
+        pending -= 1;
+        if (ok && !pending) { say("Saved"); }
+        if (!pending && waiting) {
+          var submitter = waiting;
+          waiting = null;
+          if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+        }
       });
     }
 
@@ -191,6 +207,12 @@
       if (event.target.tagName === "TEXTAREA" || event.target.type === "url") { unsaved = true; }
     });
     form.addEventListener("submit", function (event) {
+      if (pending) {
+        // A rating is still being saved: send the page once it is (with the version it answers).
+        event.preventDefault();
+        waiting = event.submitter || form.querySelector("[name=save]");
+        return;
+      }
       if (!event.defaultPrevented) { leaving = true; }
     });
     window.addEventListener("beforeunload", function (event) {

@@ -46,7 +46,7 @@ def register(app: Flask) -> None:
             404: "There is nothing at this address.",
             403: "You do not have permission to see this page.",
             405: "That action is not allowed here.",
-            413: "The upload is too big.",
+            413: "The upload is too big: nothing was saved. Go back, choose a smaller file and send the page again.",
         }
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))

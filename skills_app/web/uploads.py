@@ -1,0 +1,48 @@
+"""Uploads too big are answered on their page, with everything else kept.
+
+A file of a form is kept only up to the evidence cap (``MAX_UPLOAD_MB``) and
+one byte more; the rest of it is read and dropped, so the form's other fields
+still arrive and the service refuses the file beside its field ("The file is
+too big"), the note typed with it shown again. Only a request larger than
+``MAX_REQUEST_MB`` as a whole is refused before it is read (413)."""
+from __future__ import annotations
+
+import tempfile
+
+from flask import Request, current_app
+
+
+class CappedUpload:
+    """A file of a form, written up to ``room`` bytes; what comes after is dropped."""
+
+    def __init__(self, room: int):
+        self._file = tempfile.SpooledTemporaryFile(max_size=512 * 1024)
+        self._room = room
+        self.dropped = 0
+
+    def write(self, data) -> int:
+        kept = data[: max(self._room, 0)]
+        if kept:
+            self._file.write(kept)
+            self._room -= len(kept)
+        self.dropped += len(data) - len(kept)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+    def __iter__(self):
+        return iter(self._file)
+
+
+class UploadRequest(Request):
+    @property
+    def max_content_length(self) -> int | None:
+        """A form with files may be as big as MAX_REQUEST_MB (its files are capped
+        one by one); any other body keeps MAX_CONTENT_LENGTH."""
+        if self.mimetype == "multipart/form-data":
+            return int(current_app.config.get("MAX_REQUEST_MB", 100)) * 1024 * 1024
+        return super().max_content_length
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return CappedUpload(int(current_app.config.get("MAX_UPLOAD_MB", 10)) * 1024 * 1024 + 1)
