@@ -76,3 +76,9 @@ class TooManyAttempts(DomainError):
 # Errors a form shows (beside its fields, or at its top); the others (not
 # found, not allowed) are answered with their status code by the error handler.
 FORM_ERRORS = (InvalidInput, InvalidState, Conflict, NotSignedIn, TooManyAttempts)
+
+
+def sentence(message: str) -> str:
+    """A message as people read it: starting with a capital (services word some in lower case)."""
+    message = (message or "").strip()
+    return message[:1].upper() + message[1:]

@@ -165,6 +165,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
                                     other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
     "assessments.evidence_file": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
                                              other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    # Looked at in the page (the subject's file is a text): the same as the download.
+    "assessments.evidence_view": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
+                                             other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
     # The subject's assessment is submitted: the person's own changes are refused on the page (409),
     # an empty draft form before that (400).
     **{endpoint: {"POST": row(anonymous=LOGIN, self=expect, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,

@@ -170,3 +170,14 @@ def test_anonymous_is_sent_to_sign_in(team, client):
     for url in ("/my/skills", "/reviews", "/notifications", "/assessments/1", "/reviews/1"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_evidence_given_above_a_lowered_claim_is_still_shown_to_the_reviewer(team, client, auth):
+    a = service.start(team.sam, team.slmo, 4)
+    service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], text="Negotiated the payroll SLA.")
+    service.save_draft(team.sam, a, claimed_level=3, ratings={d.id: "met" for d in team.slmo.level(3).descriptors})
+    service.submit(team.sam, a)
+    db.session.commit()
+    auth.login(team.manager)
+    page = text(client.get(f"/reviews/{a.id}"))
+    assert "Other evidence" in page and "Negotiated the payroll SLA." in page

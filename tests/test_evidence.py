@@ -169,3 +169,33 @@ def test_a_file_over_the_cap_is_refused_beside_its_field_and_the_note_is_kept(ap
     assert "Minutes of every review since May</textarea>" in page
     assert f'id="rating-{d.id}-partly" name="rating-{d.id}" value="partly" checked' in page
     assert "Up to 1 MB" in page  # the limit, beside the field
+
+
+@pytest.mark.parametrize("name, data, shown_as, sandbox", [
+    ("chart.png", PNG, "image/png", "sandbox"),
+    ("report.pdf", PDF, "application/pdf", "sandbox allow-scripts"),
+    ("figures.csv", b"month,met\n2026-01,99.5\n", "text/plain", "sandbox"),
+])
+def test_evidence_is_looked_at_in_the_page_with_the_same_checks(team, client, auth, name, data, shown_as, sandbox):
+    e = upload(team, name, data)
+    db.session.commit()
+    auth.login(team.sam)
+    page = client.get(f"/assessments/{e.assessment_id}").get_data(as_text=True)
+    assert f'src="/evidence/{e.id}/view"' in page
+    response = client.get(f"/evidence/{e.id}/view")
+    assert response.status_code == 200 and response.data == data and response.mimetype == shown_as
+    assert response.headers["Content-Disposition"].startswith("inline")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert f"{sandbox};" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    auth.logout()
+    auth.login(team.pat)
+    assert client.get(f"/evidence/{e.id}/view").status_code == 404
+
+
+def test_a_file_a_browser_cannot_show_is_downloaded(team, client, auth):
+    e = upload(team, "plan.docx", office("wordprocessingml.document.main+xml"))
+    db.session.commit()
+    auth.login(team.sam)
+    response = client.get(f"/evidence/{e.id}/view")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/evidence/{e.id}/file")

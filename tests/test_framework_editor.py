@@ -284,3 +284,22 @@ def test_crosswalk_pages(client, auth, hr, load_seed_frameworks):
     assert f'href="/crosswalks/{crosswalk.id}/edit"' in listing
     assert client.post(f"/crosswalks/{crosswalk.id}/delete").status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Crosswalk)) == 0
+
+
+def test_a_draft_version_is_seen_only_by_those_who_edit_drafts(client, auth, load_seed_frameworks, make_person):
+    """Issue 15: drafts were listed to staff, and led to "Not a valid choice."."""
+    sfia = load_seed_frameworks()["SFIA"]
+    nine = editor.new_version(SYSTEM, sfia, "9")
+    staff, hr = make_person("Stan Staff"), make_person("Hilda HR", roles=("employee", "hr"))
+    db.session.commit()
+    draft_skill = editor.get_skill(nine, "SLMO")
+    assert [f.version for f in framework_service.list_all(staff) if f.code == "SFIA"] == ["8"]
+    assert framework_service.get(staff, "SFIA").version == "8"  # the newest they may see
+    assert {f.version for f in framework_service.list_all(hr) if f.code == "SFIA"} == {"8", "9"}
+    auth.login(staff)
+    assert "SFIA 9" not in client.get("/frameworks").get_data(as_text=True)
+    assert client.get("/frameworks/SFIA?version=9").status_code == 404
+    assert client.get(f"/assessments/new?skill_id={draft_skill.id}").status_code == 404
+    auth.logout()
+    auth.login(hr)
+    assert client.get("/frameworks/SFIA?version=9").status_code == 200

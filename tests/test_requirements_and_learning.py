@@ -275,3 +275,33 @@ def test_a_large_organisation_gets_a_typed_org_unit_filter(client, auth, staffed
     assert 'list="f-unit-list"' in page and 'value="Acme/IT"' in page
     assert "Acme/Many/Sub/Team 7" not in page       # the fourth level and below are typed, not listed
     assert '<option value="Acme/IT/Desk">' in page   # the top levels are suggested
+
+
+def test_a_plan_step_shows_whole_levels_and_only_that_step(client, auth, staffed):
+    """Issue 15: "Plan training: SLMO 3.0→5" (the level came as a float, and matched no step)."""
+    auth.login(staffed["learner"])
+    skill = staffed["slmo"]
+    page = client.get(f"/learning/plans/new?skill_id={skill.id}&to_level=4&from_level=3.0").get_data(as_text=True)
+    assert "SLMO 3→4" in page and "3.0" not in page
+
+
+def test_a_plan_ends_after_it_starts_and_a_withdrawn_person_is_re_enrolled_before_completing(client, auth, staffed):
+    auth.login(staffed["learner"])
+    skill = staffed["slmo"]
+    url = f"/learning/plans/new?skill_id={skill.id}&to_level=3&from_level=none"
+    people = [str(p.id) for p in staffed["staff"][:2]]
+    refused = client.post(url, data={"name": "SLMO to 3", "resource": "", "starts_on": "2026-12-05", "ends_on": "2026-12-01", "people": people})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "The plan ends before it starts" in page and 'value="SLMO to 3"' in page
+    client.post(url, data={"name": "SLMO to 3", "resource": "", "starts_on": "2026-12-01", "ends_on": "2026-12-05", "people": people})
+    plan = db.session.scalar(select(TrainingPlan))
+    enrolment = plan.enrolments[0]
+    client.post(f"/learning/plans/{plan.id}/enrolments/{enrolment.id}", data={"status": "withdrawn"})
+    page = client.get(f"/learning/plans/{plan.id}").get_data(as_text=True)
+    assert f"Mark {enrolment.person.name} completed" not in page and f"Re-enrol {enrolment.person.name}" in page
+    assert "data-confirm=" in page  # withdrawing someone asks first
+    refused = client.post(f"/learning/plans/{plan.id}/enrolments/{enrolment.id}", data={"status": "completed"})
+    assert refused.status_code == 409 and "re-enrol them before marking them completed" in refused.get_data(as_text=True)
+    db.session.refresh(enrolment)
+    assert enrolment.status == "withdrawn"

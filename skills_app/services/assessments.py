@@ -168,6 +168,13 @@ def _descriptors_at(assessment: Assessment, level: int) -> list[Descriptor]:
     return [d for sl in assessment.skill.levels if sl.defined and sl.level <= level for d in sl.descriptors]
 
 
+def evidence_out_of_view(assessment: Assessment) -> list[Evidence]:
+    """Evidence whose descriptors are all above the claimed level (added before the
+    person lowered their claim): still theirs, shown apart to the reviewer."""
+    in_view = {d.id for d in descriptors_in_view(assessment)}
+    return [e for e in assessment.evidence if not any(d.id in in_view for d in e.descriptors)]
+
+
 def claimed_descriptors(assessment: Assessment) -> list[Descriptor]:
     level = assessment.skill.level(assessment.claimed_level)
     return list(level.descriptors) if level else []

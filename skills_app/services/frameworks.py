@@ -70,9 +70,18 @@ def _version_key(version: str) -> tuple:
     return tuple(parts)
 
 
+def _sees_drafts(actor) -> bool:
+    """Draft versions are seen by those who edit them only (they may still change)."""
+    return policy.can(actor, "manage_frameworks")
+
+
 def get(actor, code: str, version: str | None = None) -> Framework:
     policy.require(actor, "view_frameworks")
     framework = find(code, version)
+    if framework is not None and framework.status == "draft" and not _sees_drafts(actor):
+        # Their newest version that is not a draft; a draft asked for by its version is not there for them.
+        framework = None if version is not None else max(
+            (f for f in list_all(actor) if f.code.upper() == code.upper()), key=lambda f: _version_key(f.version), default=None)
     if framework is None:
         what = f"{code} version {version}" if version else code
         raise NotFound(f"no framework {what}")
@@ -80,9 +89,12 @@ def get(actor, code: str, version: str | None = None) -> Framework:
 
 
 def get_skill(actor, skill_id: int | None) -> Skill:
-    """A skill by id."""
+    """A skill by id (of a draft version, for those who edit drafts only)."""
     policy.require(actor, "view_frameworks")
-    return by_id(Skill, skill_id, "skill")
+    skill = by_id(Skill, skill_id, "skill")
+    if skill.framework.status == "draft" and not _sees_drafts(actor):
+        raise NotFound("There is no such skill.")
+    return skill
 
 
 def skill(actor, code: str, skill_code: str, version: str | None = None) -> Skill:
@@ -106,6 +118,8 @@ def list_all(actor) -> list[Framework]:
     """Every framework version, by code and version."""
     policy.require(actor, "view_frameworks")
     stmt = select(Framework).options(selectinload(Framework.skills)).order_by(func.upper(Framework.code))
+    if not _sees_drafts(actor):
+        stmt = stmt.where(Framework.status != "draft")
     return sorted(db.session.scalars(stmt).all(), key=_list_key)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import InvalidInput, NotFound
+from skills_app.errors import InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment, TrainingPlan
 from skills_app.models.framework import utcnow
@@ -51,7 +51,7 @@ def save_resource(actor, resource: LearningResource | None, *, title: str, kind:
     if kind not in RESOURCE_KINDS:
         raise InvalidInput.on("kind", f"the kinds are {', '.join(RESOURCE_KINDS)}")
     if target_level not in skill.defined_levels:
-        raise InvalidInput.on("target_level", f"{skill.code} is not defined at level {target_level}")
+        raise InvalidInput.on("target_level", f"{skill.code} is not defined at level {target_level}.")
     if duration_hours is not None and not (0 < duration_hours < 10000):
         raise InvalidInput.on("duration_hours", "a duration is a number of hours above 0")
     created = resource is None
@@ -95,15 +95,15 @@ def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: 
     policy.require(actor, "manage_learning")
     name = (name or "").strip()
     if not name:
-        raise InvalidInput.on("name", "a training plan needs a name")
+        raise InvalidInput.on("name", "A training plan needs a name.")
     if target_level not in skill.defined_levels:
-        raise InvalidInput(f"{skill.code} is not defined at level {target_level}")
+        raise InvalidInput(f"{skill.code} is not defined at level {target_level}.")
     if starts_on and ends_on and ends_on < starts_on:
-        raise InvalidInput.on("ends_on", "the plan ends before it starts")
+        raise InvalidInput.on("ends_on", "The plan ends before it starts: choose an end date on or after the start date.")
     if resource is not None and resource.skill_id != skill.id:
-        raise InvalidInput.on("resource", f"{resource.title!r} is for another skill")
+        raise InvalidInput.on("resource", f"{resource.title!r} is for another skill.")
     if not people:
-        raise InvalidInput.on("people", "choose at least one person for the plan")
+        raise InvalidInput.on("people", "Choose at least one person for the plan.")
     plan = TrainingPlan(name=name, skill=skill, target_level=target_level, resource=resource, starts_on=starts_on,
                         ends_on=ends_on, created_by=actor if isinstance(actor, Person) else None)
     db.session.add(plan)
@@ -123,9 +123,11 @@ def set_enrolment(actor, enrolment: TrainingEnrolment, status: str) -> None:
     """Mark an enrolment completed or withdrawn; completion asks the person to reassess."""
     policy.require(actor, "complete_training", enrolment)
     if status not in ("enrolled", "completed", "withdrawn"):
-        raise InvalidInput("the statuses are enrolled, completed, withdrawn")
+        raise InvalidInput("The statuses are enrolled, completed and withdrawn.")
     if enrolment.status == status:
         return
+    if enrolment.status == "withdrawn" and status == "completed":
+        raise InvalidState(f"{enrolment.person.name} is withdrawn from this plan: re-enrol them before marking them completed.")
     before = enrolment.status
     enrolment.status = status
     enrolment.completed_at = utcnow() if status == "completed" else None

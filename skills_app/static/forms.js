@@ -77,6 +77,14 @@
     }
   }, true);
 
+  /* -- "are you sure?" before an action that takes something away (data-confirm) ------------- */
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !event.defaultPrevented && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  }, true);
+
   /* -- one press only ------------------------------------------------------------------ */
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -45,6 +45,12 @@ def _csp() -> str:
     return CSP.replace("form-action 'self'", f"form-action 'self' {origin}") if origin else CSP
 
 
+def skill_code(skill) -> str:
+    """A skill's code with its framework's ("SFIA SLMO"), once when they are the same ("SLM", not "SLM SLM")."""
+    framework = skill.framework.code
+    return skill.code if framework.upper() == skill.code.upper() else f"{framework} {skill.code}"
+
+
 def register(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
@@ -60,6 +66,8 @@ def register(app: Flask) -> None:
     def load_user(user_id: str):
         # The cookie alone is not enough: its server-side session must still be open.
         return sign_in_sessions.person_for(user_id, session.get(sign_in_sessions.SESSION_KEY))
+
+    app.jinja_env.filters["skill_code"] = skill_code
 
     @app.context_processor
     def inject():

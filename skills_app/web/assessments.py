@@ -169,6 +169,33 @@ def remove_evidence(assessment_id: int, evidence_id: int):
                   done=lambda _: success("Evidence removed.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
 
 
+# What a browser shows in the page, by the content type the upload was checked to be.
+VIEWABLE_IMAGES = {"image/png", "image/jpeg", "image/gif"}
+VIEWABLE_TEXT = {"text/plain", "text/csv", "text/markdown"}
+PDF = "application/pdf"
+
+
+@bp.get("/evidence/<int:evidence_id>/view")
+def evidence_view(evidence_id: int):
+    """A file to look at in the page: an image inline, a PDF or a text in a sandboxed
+    frame (of this site only), with the access checks and headers of the download."""
+    evidence, data = service.evidence_file(current_user, evidence_id)
+    if evidence.content_type in VIEWABLE_TEXT:
+        mimetype = "text/plain; charset=utf-8"
+    elif evidence.content_type in VIEWABLE_IMAGES or evidence.content_type == PDF:
+        mimetype = evidence.content_type
+    else:
+        return redirect(url_for("assessments.evidence_file", evidence_id=evidence_id))
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=False,
+                         download_name=evidence.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Framed by this site only; whatever the file holds runs nowhere (a PDF viewer needs scripts, in an opaque origin).
+    sandbox = "sandbox allow-scripts" if mimetype == PDF else "sandbox"
+    response.headers["Content-Security-Policy"] = f"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; {sandbox}; frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 @bp.get("/evidence/<int:evidence_id>/file")
 def evidence_file(evidence_id: int):
     evidence, data = service.evidence_file(current_user, evidence_id)

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from skills_app.errors import DomainError
+from skills_app.errors import DomainError, sentence
 from skills_app.web.transaction import abandon, drop_connection
 
 
@@ -28,7 +28,7 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         if details:
             body["error"]["details"] = details
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=sentence(message)), status
 
 
 def register(app: Flask) -> None:

@@ -57,12 +57,21 @@ def plans():
     return render_template("learning/plans.html", plans=learning.plans(current_user))
 
 
+def _level_arg(value: str) -> str:
+    """A level as a whole number ("3", also from "3.0"), or "none"."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "none"
+    return str(int(number)) if number == int(number) else "none"
+
+
 @bp.route("/plans/new", methods=["GET", "POST"])
 def new_plan():
     """A training plan from a training-needs cohort: the cohort's people are ticked."""
     policy.require(current_user, "manage_learning")
     skill = frameworks.get_skill(current_user, request.args.get("skill_id", type=int))
-    from_level = request.args.get("from_level", "none")
+    from_level = _level_arg(request.args.get("from_level", "none"))
     cohort = learning.cohort(current_user, skill, to_level=request.args.get("to_level", type=int), from_level=from_level,
                              filters=gaps.Filters.from_mapping(request.args))
     step = f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}"

@@ -25,6 +25,7 @@ def _review_page(assessment, form=None):
     return render_template(
         "reviews/show.html", a=assessment, form=form, draft=draft,
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
+        other_evidence=service.evidence_out_of_view(assessment),
         events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
     )

@@ -33,7 +33,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, SubmitField, widgets
 from wtforms.validators import ValidationError
 
-from skills_app.errors import FORM_ERRORS, DomainError
+from skills_app.errors import FORM_ERRORS, DomainError, sentence
 from skills_app.web import transaction
 
 
@@ -133,9 +133,9 @@ def refuse(form, exc: DomainError) -> int:
     """Put a domain error on ``form`` and say which status the page is shown with."""
     fields = exc.fields
     for name, message in fields.items():
-        form.add_error(name, message)
+        form.add_error(name, sentence(message))
     if not fields:
-        form.add_error(None, exc.message)
+        form.add_error(None, sentence(exc.message))
     g.failed_form = form
     return 400 if exc.status == 422 else exc.status
 

@@ -17,7 +17,7 @@ class PersonForm(Form):
     employee_number = StringField("Employee number", validators=[Optional(), Length(max=64)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
     org_unit = SelectField("Org unit", choices=[], validate_choice=True)
-    manager = SelectField("Line manager", choices=[], validate_choice=True)
+    manager = SelectField("Reports to (their line manager)", choices=[], validate_choice=True)
     roles = CheckboxesField("Application roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(message="Choose at least one role.")])
     submit = SubmitField("Save person")
 
