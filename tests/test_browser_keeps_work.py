@@ -247,3 +247,15 @@ def test_an_oversize_file_is_caught_before_it_is_sent_and_nothing_typed_is_lost(
     expect(page.get_by_text("Evidence added.")).to_be_visible()
     expect(page.locator("ul.evidence-list").get_by_text("The recording of the quarterly review.")).to_be_visible()
     assert_all_ticked(page)
+
+
+def test_leaving_with_unsaved_changes_asks_first(page, sign_in_page, demo_org):
+    sign_in_page(EMPLOYEE)
+    start_assessment(page, "3")
+    page.get_by_label("Describe your evidence").press_sequentially("Half-written note")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Stay on page"
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("link", name="My skills").first.click()
+    assert asked.value.type == "beforeunload"
+    expect(page.get_by_label("Describe your evidence")).to_have_value("Half-written note")
+    expect(page.get_by_role("heading", name=re.compile("level 3 claimed"))).to_be_visible()

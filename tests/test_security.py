@@ -426,6 +426,11 @@ def test_a_polyglot_is_served_as_an_inert_download(app, client, auth, org, draft
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response.headers["Content-Security-Policy"]
+    # Looked at in the page: an image still, never a page, sandboxed, framed by this site only.
+    shown = client.get(f"/evidence/{evidence.id}/view")
+    assert shown.mimetype == "image/gif" and shown.headers["X-Content-Type-Options"] == "nosniff"
+    csp = shown.headers["Content-Security-Policy"]
+    assert "sandbox;" in csp and "default-src 'none'" in csp and "frame-ancestors 'self'" in csp and "allow-scripts" not in csp
 
 
 # -- privilege escalation ---------------------------------------------------------------
