@@ -130,6 +130,7 @@ def decided(team):
     file_evidence = upload(team.sam, team.slmo, assessment)
     service.add_evidence(team.sam, assessment, descriptor_ids=[service.claimed_descriptors(assessment)[0].id],
                          text="I ran the monthly SLA review for Sam's team at ACME.")
+    service.save_draft(team.sam, assessment, claimed_level=3, ratings={d.id: "met" for d in service.descriptors_in_view(assessment)})
     service.submit(team.sam, assessment)
     service.decide(team.manager, assessment, outcome="approve", validated_level=3, comment="Sam did this well.")
     tokens.create(SYSTEM, team.sam, "script")

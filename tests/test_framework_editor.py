@@ -156,7 +156,7 @@ def test_hr_drafts_edits_and_publishes_a_framework_in_the_browser(client, auth, 
         assert f'<label for="{field}">' in form
     bad = client.post("/frameworks/new", data={"code": "bad code", "name": "Data", "version": "1", "levels": "One\nTwo"})
     assert bad.status_code == 400
-    assert _error_at(bad.get_data(as_text=True), "code").startswith("a code is letters, digits")
+    assert _error_at(bad.get_data(as_text=True), "code").startswith("A code is letters, digits")
     assert db.session.scalar(select(func.count()).select_from(Framework)) == 0
 
     created = client.post("/frameworks/new", data={"code": "DATA", "name": "Data skills", "version": "1", "levels": "Aware\nPractitioner"})
@@ -177,7 +177,7 @@ def test_hr_drafts_edits_and_publishes_a_framework_in_the_browser(client, auth, 
     client.post(skill_url, data={"action": "descriptor_up", "level": "2", "position": "2"})
     empty = client.post(skill_url, data={"action": "save_descriptor", "level": "2", "position": "1", "text": " "})
     assert empty.status_code == 400
-    assert _error_at(empty.get_data(as_text=True), "level-2-d-1") == "a descriptor must not be empty (remove it instead)"
+    assert _error_at(empty.get_data(as_text=True), "level-2-d-1") == "A descriptor must not be empty (remove it instead)"
 
     doc = framework_service.export(SYSTEM, "DATA", "1")
     assert doc["skills"] == [{"code": "DMOD", "name": "Data modelling", "category": "Data",
@@ -276,7 +276,7 @@ def test_crosswalk_pages(client, auth, hr, load_seed_frameworks):
     assert '<label for="new-level-3">SLM level 3 (Apply) counts as</label>' in page
     wrong = client.post(url, data={"action": "map", "new": "1", "from": "SLM", "to": "SLMO", "level-2": "5", "level-3": "3"})
     assert wrong.status_code == 400
-    assert _error_at(wrong.get_data(as_text=True), "level-3") == "a higher level cannot map to a lower one"
+    assert _error_at(wrong.get_data(as_text=True), "level-3") == "A higher level cannot map to a lower one"
     assert client.post(url, data={"action": "map", "new": "1", "from": "SLM", "to": "SLMO", "level-2": "2", "level-3": "3"}).status_code == 302
     db.session.expire_all()
     assert sorted((lvl.from_level, lvl.to_level) for lvl in crosswalk.levels) == [(2, 2), (3, 3)]
