@@ -70,7 +70,7 @@ def test_the_requirements_of_job_roles_and_services_are_carried_into_one_table_a
 
 
 def test_duplicate_open_assessments_are_resolved_and_then_refused(app, make_person, load_seed_frameworks):
-    """0011: of several open assessments of one skill by one person, the one
+    """0012: of several open assessments of one skill by one person, the one
     furthest on is kept, an empty draft is deleted, one with content closed
     (rejected, saying why, with an audit event); then the database refuses a
     second open one."""
@@ -89,7 +89,7 @@ def test_duplicate_open_assessments_are_resolved_and_then_refused(app, make_pers
     descriptor_id = slmo.level(3).descriptors[0].id
     db.session.remove()
     try:
-        downgrade(revision="0010")
+        downgrade(revision="0011")
         made = {}
         for name, status in (("empty", "draft"), ("rated", "draft"), ("submitted", "submitted"), ("done", "validated")):
             a = Assessment(person_id=person_id, framework_id=framework_id, skill_id=skill_id, claimed_level=3, status=status)

@@ -8,8 +8,8 @@ most ratings and evidence; then the latest). The others are deleted when they
 are drafts holding nothing (no rating, no evidence), else closed as rejected with a comment
 saying which assessment they duplicate, and an audit event.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30 13:45:00
 
 """
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
