@@ -50,3 +50,17 @@ def test_a_page_says_a_refusal_in_a_sentence_starting_with_a_capital(team, clien
     auth.login(team.sam)
     page = client.get("/assessments/999999").get_data(as_text=True)
     assert "No such assessment" in page and "no such assessment" not in page
+
+
+def test_hr_is_sent_to_the_browser_import_not_a_shell_command(team, client, auth):
+    auth.login(team.hr)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/admin/people/import"' in page
+
+
+def test_only_evidence_files_are_capped_on_arrival(app):
+    """Another upload (the people CSV) is never cut short at the evidence cap: too big, it is refused whole."""
+    from skills_app.web.uploads import EVIDENCE_ENDPOINTS
+
+    assert EVIDENCE_ENDPOINTS == {"assessments.save", "api.add_evidence"}
+    assert "admin.import_people" in app.view_functions

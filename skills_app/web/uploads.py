@@ -35,14 +35,21 @@ class CappedUpload:
         return iter(self._file)
 
 
+# The forms whose files are evidence (capped one by one); every other upload
+# (the people CSV, imports) keeps MAX_CONTENT_LENGTH and is never cut short.
+EVIDENCE_ENDPOINTS = frozenset({"assessments.save", "api.add_evidence"})
+
+
 class UploadRequest(Request):
     @property
     def max_content_length(self) -> int | None:
-        """A form with files may be as big as MAX_REQUEST_MB (its files are capped
-        one by one); any other body keeps MAX_CONTENT_LENGTH."""
-        if self.mimetype == "multipart/form-data":
+        """An evidence form with files may be as big as MAX_REQUEST_MB (its files are
+        capped one by one); any other body keeps MAX_CONTENT_LENGTH."""
+        if self.endpoint in EVIDENCE_ENDPOINTS and self.mimetype == "multipart/form-data":
             return int(current_app.config.get("MAX_REQUEST_MB", 100)) * 1024 * 1024
         return super().max_content_length
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        if self.endpoint not in EVIDENCE_ENDPOINTS:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
         return CappedUpload(int(current_app.config.get("MAX_UPLOAD_MB", 10)) * 1024 * 1024 + 1)
