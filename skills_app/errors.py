@@ -81,4 +81,8 @@ FORM_ERRORS = (InvalidInput, InvalidState, Conflict, NotSignedIn, TooManyAttempt
 def sentence(message: str) -> str:
     """A message as people read it: starting with a capital (services word some in lower case)."""
     message = (message or "").strip()
+    first = message.split(" ", 1)[0].rstrip(",;")
+    # A word, not a name: "no such file" gets its capital, "bad.yaml: line 1 …" or "x@y.org …" does not.
+    if not first.isalpha() or not first.islower():
+        return message
     return message[:1].upper() + message[1:]

@@ -64,3 +64,10 @@ def test_only_evidence_files_are_capped_on_arrival(app):
 
     assert EVIDENCE_ENDPOINTS == {"assessments.save", "api.add_evidence"}
     assert "admin.import_people" in app.view_functions
+
+
+def test_a_file_name_at_the_start_of_a_refusal_keeps_its_case():
+    from skills_app.errors import sentence
+
+    assert sentence("no such assessment") == "No such assessment"
+    assert sentence("bad.yaml: line 1 (framework.name): missing") == "bad.yaml: line 1 (framework.name): missing"
