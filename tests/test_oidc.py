@@ -215,22 +215,14 @@ def test_a_replayed_code_signs_no_one_in(client, idp, make_person):
     assert signed_in_as(client) is None
 
 
-def test_an_id_token_for_another_audience_is_refused(client, idp, iam_client, make_person):
+def test_an_id_token_for_another_audience_is_refused(client, app, idp, make_person):
+    """The provider issues its token to the client it knows ("skills-app"); the app is told its
+    own client id is another one, so the token's ``aud`` is not the app's: a token minted for
+    another application at the same provider is refused."""
     make_person("Sam Taylor", email="sam.aud@example.test")
-    with idp.app.app_context():
-        other = idp.models.Client(client_id="another-app", client_secret="x", client_name="another app",
-                                  redirect_uris=["http://localhost/elsewhere"], grant_types=["authorization_code"],
-                                  response_types=["code"], scope=["openid"])
-        idp.backend.save(other)
-        iam_client.audience = [other]
-        idp.backend.save(iam_client)
-    try:
-        response = client.get(authorize(client, idp, provider_user(idp, "sam.aud@example.test")))
-    finally:
-        with idp.app.app_context():
-            iam_client.audience = [iam_client]
-            idp.backend.save(iam_client)
-            idp.backend.delete(other)
+    callback = authorize(client, idp, provider_user(idp, "sam.aud@example.test"))
+    app.config["OIDC_CLIENT_ID"] = "another-app"  # idp's teardown restores it
+    response = client.get(callback)
     assert response.status_code == 400
     assert "did not pass the checks" in response.get_data(as_text=True) and "aud" in response.get_data(as_text=True)
     assert signed_in_as(client) is None
