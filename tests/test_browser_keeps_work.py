@@ -145,6 +145,7 @@ def submitted_by_employee(browser_app, level: int = 3) -> int:
 
 
 def judge(page, verdicts=("Accepted", "Not accepted")) -> None:
+    page.wait_for_load_state("load")  # a person ticks a page that has finished loading, scripts included
     groups = descriptors(page)
     for i in range(groups.count()):
         groups.nth(i).get_by_label(verdicts[i % 2], exact=True).check()
