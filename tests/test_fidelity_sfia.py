@@ -205,7 +205,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(runner):
     assert result.exit_code == 0, result.output
     assert all_counts() == before
     assert "(dry run) created SFIA 8 with 4 skills" in result.output
-    assert ("would create: 1 framework version, 7 levels, 5 attributes, 35 attribute levels, 4 skills, 28 skill levels, "
+    assert ("would create: 1 framework version, 7 levels, 5 attributes, 35 attribute levels, 6 groups, 4 skills, 28 skill levels, "
             "13 defined skill levels, 24 descriptors") in result.output
     assert "Dry run: nothing was written." in result.output
     # The same import, for real, creates what the dry run said.

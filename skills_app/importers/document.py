@@ -8,6 +8,7 @@ importer turns into a line number where it knows one.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,6 +18,8 @@ from pydantic import (
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+# A group's code: whatever the source codes it with (CASE's humanCodingScheme "6.RP.A"), on one line.
+GroupCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\r\n]+$")]
 
 
 @dataclass
@@ -90,9 +93,21 @@ class SkillLevelInfo(_Strict):
         return self
 
 
+class GroupInfo(_Strict):
+    """A group of skills in the framework's tree; ``parent`` is the code of a group listed before it."""
+
+    code: GroupCode
+    name: Text
+    description: Text | None = None
+    parent: GroupCode | None = None
+
+
 class SkillInfo(_Strict):
     code: Code
     name: Text
+    # The group it sits in (a code of the document's groups). Without one, the
+    # category (topmost group) and subcategory (the group below it) name it.
+    group: GroupCode | None = None
     category: Text | None = None
     subcategory: Text | None = None
     url: Text | None = None
@@ -112,6 +127,7 @@ class FrameworkDoc(_Strict):
     framework: FrameworkInfo
     levels: list[LevelInfo] = Field(min_length=1)
     attributes: list[AttributeInfo] = Field(default_factory=list)
+    groups: list[GroupInfo] = Field(default_factory=list)
     skills: list[SkillInfo] = Field(default_factory=list)
     # What the importer did not keep of its source, or kept in another shape
     # (importers/report.py); not part of the document's data.
@@ -156,8 +172,31 @@ class FrameworkDoc(_Strict):
                 if attribute_level.level in seen_levels:
                     problems.append((path, f"level {attribute_level.level} of attribute {attribute.code} is listed twice"))
                 seen_levels.add(attribute_level.level)
+        group_codes: dict[str, int] = {}
+        for g, group in enumerate(self.groups):
+            key = group.code.upper()
+            if key in group_codes:
+                problems.append((("groups", g, "code"), f"duplicate group code {group.code!r} (also groups[{group_codes[key]}])"))
+            if group.parent is not None and group.parent.upper() not in group_codes:
+                later = any(other.code.upper() == group.parent.upper() for other in self.groups[g:])
+                problems.append((("groups", g, "parent"), f"group {group.parent!r} is listed after this group; list a parent before its children"
+                                 if later else f"no group has the code {group.parent!r}"))
+            group_codes.setdefault(key, g)
+        paths = {code: self.group_path(code) for code in group_codes}
         codes: dict[str, int] = {}
         for s, skill in enumerate(self.skills):
+            if skill.group is not None:
+                if skill.group.upper() not in group_codes:
+                    problems.append((("skills", s, "group"), f"no group has the code {skill.group!r}"))
+                else:
+                    names = [self.groups[group_codes[c]].name for c in paths[skill.group.upper()]]
+                    category, subcategory = names[0], (names[-1] if len(names) > 1 else None)
+                    if skill.category is not None and skill.category != category:
+                        problems.append((("skills", s, "category"), f"the category {skill.category!r} is not the name of the topmost group "
+                                         f"above the skill ({category!r}); give the group only"))
+                    elif skill.subcategory is not None and skill.subcategory != subcategory:
+                        problems.append((("skills", s, "subcategory"), f"the subcategory {skill.subcategory!r} is not the name of the group "
+                                         f"the skill sits in ({subcategory or names[-1]!r}); give the group only"))
             key = skill.code.upper()
             if key in codes:
                 problems.append((("skills", s, "code"), f"duplicate skill code {skill.code!r} (also skills[{codes[key]}])"))
@@ -175,16 +214,93 @@ class FrameworkDoc(_Strict):
                     problems.append((("skills", s, "levels", j, "descriptors"), f"level {skill_level.level} of skill {skill.code} is defined but has no descriptors"))
         return problems
 
+    def group_path(self, code: str) -> list[str]:
+        """The codes (upper case) of the groups from the top down to the group ``code``."""
+        parents = {g.code.upper(): (g.parent.upper() if g.parent else None) for g in self.groups}
+        chain: list[str] = []
+        current: str | None = code.upper()
+        while current is not None and current in parents and current not in chain:
+            chain.append(current)
+            current = parents[current]
+        return list(reversed(chain))
+
+    def tree(self) -> tuple[list[GroupInfo], list[str | None]]:
+        """The groups of the framework, and the code of each skill's group (None: no group).
+
+        Skills that name their group by category and subcategory get the groups of those
+        names (the topmost group named as the category, the group below it named as the
+        subcategory), made where the document does not list them, in the order the skills
+        first name them, with codes made from the names (see :func:`group_code`)."""
+        groups = list(self.groups)
+        by_place: dict[tuple, str] = {}
+        taken: set[str] = set()
+        for group in groups:
+            taken.add(group.code.upper())
+        for group in groups:
+            parent = by_place.get(("code", group.parent.upper())) if group.parent else None
+            by_place.setdefault(("code", group.code.upper()), group.code)
+            by_place.setdefault(("name", parent, group.name), group.code)
+        out: list[str | None] = []
+        for skill in self.skills:
+            if skill.group is not None:
+                out.append(by_place.get(("code", skill.group.upper()), skill.group))
+                continue
+            names = [n for n in (skill.category, skill.subcategory) if n]
+            parent = None
+            for name in names:
+                code = by_place.get(("name", parent, name))
+                if code is None:
+                    code = group_code(name, taken)
+                    taken.add(code.upper())
+                    groups.append(GroupInfo(code=code, name=name, parent=parent))
+                    by_place[("code", code.upper())] = code
+                    by_place[("name", parent, name)] = code
+                parent = code
+            out.append(parent)
+        return groups, out
+
+    def canonical(self) -> dict:
+        """The document's data with its tree spelled out (every group listed, every skill's
+        group given with its category and subcategory): two documents that mean the same
+        framework have the same canonical form, whichever way they name their groups."""
+        groups, placed = self.tree()
+        data = self.model_dump(mode="json")
+        data["groups"] = [g.model_dump(mode="json") for g in groups]
+        names = {g.code.upper(): g for g in groups}
+        parents = {g.code.upper(): g.parent for g in groups}
+        for skill, code in zip(data["skills"], placed):
+            chain: list[str] = []
+            current = code
+            while current is not None and current.upper() not in chain:
+                chain.append(current.upper())
+                current = parents.get(current.upper())
+            chain.reverse()
+            skill["group"] = names[chain[-1]].code if chain else None
+            skill["category"] = names[chain[0]].name if chain else None
+            skill["subcategory"] = names[chain[-1]].name if len(chain) > 1 else None
+        return _prune(data)
+
     def to_native(self) -> dict:
         """The native file as plain data, in the order PRODUCT.md gives, without empty keys."""
         return _prune(self.model_dump(mode="json"))
+
+
+def group_code(name: str, taken: set[str]) -> str:
+    """A code for a group known by its name only: the name made a code (runs of other
+    characters become '-', at most 40 long), with -2, -3, ... where that is taken (upper case)."""
+    base = re.sub(r"[^A-Za-z0-9._\-]+", "-", name.strip()).strip("-._")[:40].rstrip("-._") or "group"
+    code, n = base, 2
+    while code.upper() in taken:
+        code = f"{base[:36].rstrip('-._')}-{n}"
+        n += 1
+    return code
 
 
 def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if item is None or item == [] and key in {"guidance", "descriptors", "attributes"}:
+            if item is None or item == [] and key in {"guidance", "descriptors", "attributes", "groups"}:
                 continue
             out[key] = _prune(item)
         return out

@@ -46,6 +46,11 @@ class Framework(db.Model):
     attributes: Mapped[list[FrameworkAttribute]] = relationship(
         back_populates="framework", order_by="FrameworkAttribute.position", cascade="all, delete-orphan"
     )
+    # The tree of groups its skills sit in (area › competence area › ...), as deep as
+    # the source: every group of the framework, in the framework's order.
+    groups: Mapped[list[SkillGroup]] = relationship(
+        back_populates="framework", order_by="SkillGroup.position", cascade="all, delete-orphan"
+    )
 
     @property
     def label(self) -> str:
@@ -107,6 +112,39 @@ class AttributeLevel(db.Model):
     attribute: Mapped[FrameworkAttribute] = relationship(back_populates="levels")
 
 
+class SkillGroup(db.Model):
+    """A group of skills (a category, a competence area, a CASE item above the skills),
+    nested in its parent group to any depth; ``position`` orders the framework's groups
+    (parents before their children)."""
+
+    __tablename__ = "skill_group"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("skill_group.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    framework: Mapped[Framework] = relationship(back_populates="groups")
+    parent: Mapped[SkillGroup | None] = relationship(remote_side="SkillGroup.id")
+
+    @property
+    def path(self) -> list[SkillGroup]:
+        """The groups from the top down to this one."""
+        chain: list[SkillGroup] = []
+        current: SkillGroup | None = self
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = current.parent
+        return list(reversed(chain))
+
+    def __repr__(self) -> str:
+        return f"<SkillGroup {self.code}>"
+
+
 class Skill(db.Model):
     __tablename__ = "skill"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
@@ -116,8 +154,8 @@ class Skill(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str | None] = mapped_column(String(200))
-    subcategory: Mapped[str | None] = mapped_column(String(200))
+    # The group it sits in (None: directly under the framework).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("skill_group.id", ondelete="SET NULL"), index=True)
     url: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     guidance_intro: Mapped[str | None] = mapped_column(Text)
@@ -125,12 +163,30 @@ class Skill(db.Model):
     guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     framework: Mapped[Framework] = relationship(back_populates="skills")
+    group: Mapped[SkillGroup | None] = relationship()
     levels: Mapped[list[SkillLevel]] = relationship(
         back_populates="skill", order_by="SkillLevel.level", cascade="all, delete-orphan"
     )
 
     def level(self, number: int) -> SkillLevel | None:
         return next((sl for sl in self.levels if sl.level == number), None)
+
+    @property
+    def path(self) -> list[SkillGroup]:
+        """The groups above the skill, from the top down."""
+        return self.group.path if self.group is not None else []
+
+    @property
+    def category(self) -> str | None:
+        """The name of the topmost group above the skill."""
+        path = self.path
+        return path[0].name if path else None
+
+    @property
+    def subcategory(self) -> str | None:
+        """The name of the group the skill sits in, when that is below the topmost."""
+        path = self.path
+        return path[-1].name if len(path) > 1 else None
 
     @property
     def defined_levels(self) -> list[int]:

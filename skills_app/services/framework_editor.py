@@ -309,7 +309,10 @@ def update_skill(actor, skill: Skill, **values) -> None:
         old = list(skill.guidance or []) if name == "guidance" else getattr(skill, name)
         if new != old:
             changed[name] = [old, new]
-            setattr(skill, name, new)
+            if name not in ("category", "subcategory"):  # the skill's place in the tree: below
+                setattr(skill, name, new)
+    if "category" in changed or "subcategory" in changed:
+        skill.group = framework_service.place(framework, info.category, info.subcategory)
     if changed:
         _edited(actor, framework, f"skill {skill.code} changed ({', '.join(changed)})", skill=skill.code, changes=changed)
 

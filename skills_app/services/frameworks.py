@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.importers.document import FrameworkDoc, SkillInfo
+from skills_app.importers.document import FrameworkDoc, GroupInfo, SkillInfo, group_code
 from skills_app.models import (
-    Assessment, AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillLevel,
+    Assessment, AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
 )
 from skills_app.services import by_id
 from skills_app.services import audit
@@ -39,6 +40,9 @@ def _written(doc: FrameworkDoc, skills=None, *, whole: bool = True) -> dict[str,
         if doc.attributes:
             out["attribute"] = len(doc.attributes)
             out["attribute level"] = sum(len(a.levels) for a in doc.attributes)
+        groups = len(doc.tree()[0])
+        if groups:
+            out["group"] = groups
     out["skill"] = len(skills)
     out["skill level"] = sum(len(s.levels) for s in skills)
     out["defined skill level"] = sum(1 for s in skills for sl in s.levels if sl.defined)
@@ -50,6 +54,7 @@ def _load_options():
     return (
         selectinload(Framework.levels),
         selectinload(Framework.attributes).selectinload(FrameworkAttribute.levels),
+        selectinload(Framework.groups),
         selectinload(Framework.skills).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
     )
 
@@ -166,14 +171,37 @@ def to_data(framework: Framework) -> dict:
             }
             for attribute in framework.attributes
         ],
-        "skills": [_skill_data(skill) for skill in framework.skills],
+        **_tree_data(framework),
     }
+
+
+def _tree_data(framework: Framework) -> dict:
+    """The groups and the skills. Where the tree is what the skills' categories and
+    subcategories alone make (two levels at most, codes made from the names, no
+    descriptions), the skills name their groups that way only, as files made before
+    groups had codes did; else every group is listed and each skill gives its group."""
+    groups = [{"code": g.code, "name": g.name, "description": g.description, "parent": g.parent.code if g.parent else None}
+              for g in framework.groups]
+    skills = [_skill_data(skill) for skill in framework.skills]
+    plain = [{k: v for k, v in skill.items() if k != "group"} for skill in skills]
+    try:
+        derived, _ = FrameworkDoc.model_validate({"framework": {"code": "X", "name": "X", "version": "1"},
+                                                  "levels": [{"number": 1, "name": "X"}],
+                                                  "skills": [{"code": s["code"], "name": s["name"], "category": s["category"],
+                                                              "subcategory": s["subcategory"]} for s in skills]}).tree()
+        simple = [g.model_dump(mode="json") for g in derived] == groups
+    except ValidationError:  # a draft's skill that is not valid yet: list the groups
+        simple = False
+    if simple:
+        return {"groups": [], "skills": plain}
+    return {"groups": groups, "skills": skills}
 
 
 def _skill_data(skill: Skill) -> dict:
     return {
         "code": skill.code,
         "name": skill.name,
+        "group": skill.group.code if skill.group else None,
         "category": skill.category,
         "subcategory": skill.subcategory,
         "url": skill.url,
@@ -226,7 +254,7 @@ def import_doc(actor, doc: FrameworkDoc, *, partial: bool = False, replace: bool
     if partial:
         return _merge(actor, existing, doc, replace=replace, source=source, dry_run=dry_run)
 
-    if to_doc(existing).to_native() == doc.to_native():
+    if to_doc(existing).canonical() == doc.canonical():
         return ImportResult(existing, "unchanged", f"{label} is already loaded and identical: nothing to do")
     if not replace:
         raise Conflict(f"{label} is already loaded with different content; use --replace to overwrite it, or give the file a new version")
@@ -251,7 +279,7 @@ def _merge(actor, framework: Framework, doc: FrameworkDoc, *, replace: bool, sou
         current = by_code.get(info.code.upper())
         if current is None:
             added.append(info)
-        elif _skill_data_clean(current) == info.model_dump(mode="json"):
+        elif _skill_data_clean(current) == _skill_data_clean_info(info):
             same.append(info)
         else:
             changed.append(info)
@@ -301,7 +329,14 @@ def _refuse_if_awarded(framework: Framework) -> None:
 
 
 def _skill_data_clean(skill: Skill) -> dict:
-    return SkillInfo.model_validate(_skill_data(skill)).model_dump(mode="json")
+    data = _skill_data(skill)
+    data["group"] = None
+    return SkillInfo.model_validate(data).model_dump(mode="json")
+
+
+def _skill_data_clean_info(info: SkillInfo) -> dict:
+    """A skill of a partial document (a skill page), placed by category and subcategory."""
+    return info.model_copy(update={"group": None}).model_dump(mode="json")
 
 
 def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
@@ -326,6 +361,8 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
         level.url = level_info.url
 
     _apply_attributes(framework, doc)
+    groups, placed = doc.tree()
+    by_code = _apply_groups(framework, groups)
 
     skills = {skill.code.upper(): skill for skill in framework.skills}
     wanted_codes = {s.code.upper() for s in doc.skills}
@@ -338,7 +375,47 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
             skill = Skill(code=skill_info.code)
             framework.skills.append(skill)
         skill.position = position
-        _apply_skill(skill, skill_info)
+        _apply_skill(skill, skill_info, group=by_code[placed[position].upper()] if placed[position] else None)
+
+
+def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, SkillGroup]:
+    """The framework's groups made those of the document (kept by code); {code upper: group}."""
+    current = {group.code.upper(): group for group in framework.groups}
+    wanted = {g.code.upper() for g in groups}
+    for skill in framework.skills:  # a skill of a group that goes moves with its new place below
+        if skill.group is not None and skill.group.code.upper() not in wanted:
+            skill.group = None
+    for group in list(framework.groups):
+        if group.code.upper() not in wanted:
+            framework.groups.remove(group)
+    out: dict[str, SkillGroup] = {}
+    for position, info in enumerate(groups):
+        group = current.get(info.code.upper())
+        if group is None:
+            group = SkillGroup(code=info.code)
+            framework.groups.append(group)
+        group.position = position
+        group.code = info.code
+        group.name = info.name
+        group.description = info.description
+        group.parent = out[info.parent.upper()] if info.parent else None
+        out[info.code.upper()] = group
+    return out
+
+
+def place(framework: Framework, category: str | None, subcategory: str | None) -> SkillGroup | None:
+    """The group a skill named by category and subcategory sits in: the topmost group named
+    as the category, the group below it named as the subcategory, each made where missing."""
+    parent = None
+    for name in (n for n in (category, subcategory) if n):
+        found = next((g for g in framework.groups if g.parent is parent and g.name == name), None)
+        if found is None:
+            taken = {g.code.upper() for g in framework.groups}
+            found = SkillGroup(code=group_code(name, taken), name=name, parent=parent,
+                               position=max((g.position for g in framework.groups), default=-1) + 1)
+            framework.groups.append(found)
+        parent = found
+    return parent
 
 
 def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
@@ -372,11 +449,13 @@ def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
             al.description = level_info.description
 
 
-def _apply_skill(skill: Skill, info) -> None:
+def _apply_skill(skill: Skill, info, *, group: SkillGroup | None | bool = False) -> None:
+    """``group``: the skill's group; left out, the group its category and subcategory name."""
     skill.code = info.code
     skill.name = info.name
-    skill.category = info.category
-    skill.subcategory = info.subcategory
+    if group is False:
+        group = place(skill.framework, info.category, info.subcategory)
+    skill.group = group
     skill.url = info.url
     skill.description = info.description
     skill.guidance_intro = info.guidance_intro
