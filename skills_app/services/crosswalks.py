@@ -197,10 +197,18 @@ def _check_info(name: str, description: str | None) -> CrosswalkInfo:
         raise InvalidInput.on(field, message, f"{field}: {message}") from None
 
 
-def create(actor, *, name: str, description: str | None, source: Framework, target: Framework) -> Crosswalk:
-    """A new crosswalk between two framework versions, with no skill pairs yet."""
+def create(actor, *, name: str, description: str | None, source: Framework | None, target: Framework | None) -> Crosswalk:
+    """A new crosswalk between two framework versions, with no skill pairs yet (every problem
+    of the name, the description and the versions not chosen told at once)."""
     policy.require(actor, "manage_frameworks")
-    info = _check_info(name, description)
+    problems: dict[str, str] = {}
+    try:
+        info = _check_info(name, description)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    problems.update({k: "choose a framework version" for k, f in (("from", source), ("to", target)) if f is None})
+    if problems:
+        raise InvalidInput.on_fields(problems)
     if source.id == target.id:
         raise InvalidInput("a crosswalk maps one framework onto another, not onto itself",
                            details={"fields": {"to": "choose another framework version than the one it maps from"}})

@@ -154,9 +154,15 @@ def create(actor, *, code: str, name: str, version: str, publisher: str | None =
            description: str | None = None, level_names: list[str]) -> Framework:
     """A new in-house framework, as a draft, with its levels numbered 1, 2, 3… in order."""
     policy.require(actor, "manage_frameworks")
-    info = _validate(FrameworkInfo, {"code": _req(code), "name": _req(name), "version": _req(version),
-                                     "publisher": _clean(publisher), "description": _clean(description), "status": "draft"})
     names = [n.strip() for n in level_names if n and n.strip()]
+    try:
+        info = _validate(FrameworkInfo, {"code": _req(code), "name": _req(name), "version": _req(version),
+                                         "publisher": _clean(publisher), "description": _clean(description), "status": "draft"})
+    except InvalidInput as exc:
+        # Every problem at once: the levels' too.
+        if not names:
+            exc.details["fields"]["levels"] = "give the framework's levels, one name a line (level 1 first)"
+        raise
     if not names:
         raise InvalidInput.on("levels", "give the framework's levels, one name a line (level 1 first)")
     levels = [_validate(LevelInfo, {"number": i, "name": n}, prefix="levels-") for i, n in enumerate(names, start=1)]

@@ -46,14 +46,19 @@ def save_resource(actor, resource: LearningResource | None, *, title: str, kind:
                   duration_hours: float | None, description: str | None, skill: Skill, target_level: int) -> LearningResource:
     policy.require(actor, "manage_learning")
     title = (title or "").strip()
+    problems: dict[str, str] = {}
     if not title:
-        raise InvalidInput.on("title", "a resource needs a title")
+        problems["title"] = "A resource needs a title."
     if kind not in RESOURCE_KINDS:
-        raise InvalidInput.on("kind", f"the kinds are {', '.join(RESOURCE_KINDS)}")
+        problems["kind"] = f"The kinds are {', '.join(RESOURCE_KINDS)}."
     if target_level not in skill.defined_levels:
-        raise InvalidInput.on("target_level", f"{skill.code} is not defined at level {target_level}.")
+        problems["target_level"] = f"{skill.code} is not defined at level {target_level}."
     if duration_hours is not None and not (0 < duration_hours < 10000):
-        raise InvalidInput.on("duration_hours", "a duration is a number of hours above 0")
+        problems["duration_hours"] = "A duration is a number of hours above 0."
+    if url and not url.lower().startswith(("http://", "https://")):
+        problems["url"] = "A link starts with http:// or https://."
+    if problems:
+        raise InvalidInput.on_fields(problems)
     created = resource is None
     if created:
         resource = LearningResource()
@@ -94,16 +99,19 @@ def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: 
     """A training plan for a cohort; every person in it is enrolled and told."""
     policy.require(actor, "manage_learning")
     name = (name or "").strip()
-    if not name:
-        raise InvalidInput.on("name", "A training plan needs a name.")
     if target_level not in skill.defined_levels:
         raise InvalidInput(f"{skill.code} is not defined at level {target_level}.")
+    problems: dict[str, str] = {}
+    if not name:
+        problems["name"] = "A training plan needs a name."
     if starts_on and ends_on and ends_on < starts_on:
-        raise InvalidInput.on("ends_on", "The plan ends before it starts: choose an end date on or after the start date.")
+        problems["ends_on"] = "The plan ends before it starts: choose an end date on or after the start date."
     if resource is not None and resource.skill_id != skill.id:
-        raise InvalidInput.on("resource", f"{resource.title!r} is for another skill.")
+        problems["resource"] = f"{resource.title!r} is for another skill."
     if not people:
-        raise InvalidInput.on("people", "Choose at least one person for the plan.")
+        problems["people"] = "Choose at least one person for the plan."
+    if problems:
+        raise InvalidInput.on_fields(problems)
     plan = TrainingPlan(name=name, skill=skill, target_level=target_level, resource=resource, starts_on=starts_on,
                         ends_on=ends_on, created_by=actor if isinstance(actor, Person) else None)
     db.session.add(plan)

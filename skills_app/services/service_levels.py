@@ -497,18 +497,20 @@ def reassign(actor, assessment: Assessment, reviewer: Person | None, *, reason: 
     if assessment.status != "submitted":
         raise InvalidState(f"Only a review that is waiting can be reassigned; this assessment is {assessment.status_label.lower()}.")
     reason = (reason or "").strip()
+    problems: dict[str, str] = {}
     if not reason:
-        raise InvalidInput.on("reason", "Say why the review is reassigned.")
-    if len(reason) > MAX_TEXT:
-        raise InvalidInput.on("reason", f"A reason can have at most {MAX_TEXT} characters.")
+        problems["reason"] = "Say why the review is reassigned."
+    elif len(reason) > MAX_TEXT:
+        problems["reason"] = f"A reason can have at most {MAX_TEXT} characters."
     if reviewer is None:
-        raise InvalidInput.on("reviewer", "Choose the new reviewer.")
-    if reviewer.id == assessment.person_id:
-        raise InvalidInput.on("reviewer", "Nobody reviews their own assessment.")
-    eligible = {p.id for p in eligible_reviewers(actor, assessment)}
-    if reviewer.id not in eligible:
-        raise InvalidInput.on("reviewer", f"{reviewer.name} cannot take this review: a reviewer manages {assessment.person.name} "
-                                          "or holds HR, is active, and is not the current reviewer.")
+        problems["reviewer"] = "Choose the new reviewer."
+    elif reviewer.id == assessment.person_id:
+        problems["reviewer"] = "Nobody reviews their own assessment."
+    elif reviewer.id not in {p.id for p in eligible_reviewers(actor, assessment)}:
+        problems["reviewer"] = (f"{reviewer.name} cannot take this review: a reviewer manages {assessment.person.name} "
+                                "or holds HR, is active, and is not the current reviewer.")
+    if problems:
+        raise InvalidInput.on_fields(problems)
     now = now or utcnow()
     old = reviewer_of(assessment)
     old_due = _aware(assessment.due_at)

@@ -12,10 +12,9 @@ class CampaignForm(Form):
     # Who is invited is told beside the first of its choices.
     error_fields = {"population": "org_unit"}
 
-    name = StringField("Campaign name", validators=[DataRequired(message="Give the campaign a name."), Length(max=service.MAX_NAME)])
+    name = StringField("Campaign name", validators=[Length(max=service.MAX_NAME)])  # required: the service says so, with the rest
     description = TextAreaField("What to tell those invited (optional)", validators=[Optional(), Length(max=5000)])
-    skills = SelectMultipleField("Skills to assess", choices=[], coerce=int,
-                                 validators=[DataRequired(message="Choose at least one skill to assess.")])
+    skills = SelectMultipleField("Skills to assess", choices=[], coerce=int)  # at least one: the service says so
     org_unit = SelectField("Org unit (and the units below it)", choices=[], coerce=int)
     job_role = SelectField("Job role", choices=[], coerce=int)
     service = SelectField("Service", choices=[], coerce=int)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from skills_app.web.forms import Form
 
@@ -47,6 +47,11 @@ class ImportForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.format.choices = _format_choices()
+
+    def validate_file(self, field) -> None:
+        """No file to check: told with the other fields' problems (the service checks it again)."""
+        if self.check.data and not self.recheck.data and not self.token.data and not getattr(field.data, "filename", None):
+            raise ValidationError("Choose the framework file to import.")
 
     def options(self) -> dict:
         return {"fmt": self.format.data or None, "replace": bool(self.replace.data),

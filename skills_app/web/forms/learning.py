@@ -21,7 +21,7 @@ class ResourceForm(Form):
 
 
 class PlanForm(Form):
-    name = StringField("Plan name", validators=[DataRequired(), Length(max=300)])
+    name = StringField("Plan name", validators=[Length(max=300)])  # required: the service says so, with the rest
     resource = SelectField("Learning resource", choices=[], validate_choice=True)
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
