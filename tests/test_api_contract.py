@@ -129,3 +129,35 @@ def teardown_module(module):
     if os.environ.get("SHOW_API_STATS"):
         for label, counts in sorted(STATS.items()):
             print(label, dict(sorted(counts.items())))
+
+
+def test_the_document_says_how_submitting_refuses_descriptors_not_rated(client, make_person, load_seed_frameworks):
+    """The submit operation's 422 is described, with an example that the server's own
+    answer to an unrated draft matches (its fields named ``ratings.<descriptor_id>``)."""
+    import jsonschema
+
+    from skills_app.services import assessments, tokens
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    refused = doc["paths"]["/api/v1/assessments/{assessment_id}/submit"]["post"]["responses"]["422"]
+    assert "not rated" in refused["description"]
+    example = refused["content"]["application/json"]["examples"]["unrated"]["value"]
+
+    person = make_person("Una Rated")
+    draft = assessments.start(person, load_seed_frameworks()["SFIA"].skills[0], 3)
+    _token, secret = tokens.create(SYSTEM, person, "contract")
+    db.session.commit()
+    response = client.post(f"/api/v1/assessments/{draft.id}/submit", json={},
+                           headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 422
+    body = response.get_json()
+    # Both are the document's Error (its references resolved within the document).
+    schema = {"$ref": "#/components/schemas/Error", "components": doc["components"]}
+    for instance in (body, example):
+        jsonschema.Draft202012Validator(schema).validate(instance)
+    assert body["error"]["code"] == example["error"]["code"] == "invalid"
+    fields = body["error"]["details"]["fields"]
+    assert fields and all(key.startswith("ratings.") for key in fields)
+    assert set(fields) == {f"ratings.{d.id}" for d in assessments.claimed_descriptors(draft)}
+    assert all(key.startswith("ratings.") for key in example["error"]["details"]["fields"])

@@ -220,3 +220,111 @@ def test_a_refused_form_keeps_everything_and_tells_every_problem(name, client, a
     assert not lost, f"lost after a refusal: {lost}"
     told = [line for line in problems(response).splitlines() if line]
     assert len(told) >= case.problems, told
+
+
+# -- too big to send --------------------------------------------------------------------
+
+def test_a_page_over_the_request_limit_is_answered_in_the_layout_with_a_way_back(app, client, auth, org, load_seed_frameworks):
+    import io
+
+    from skills_app.services import assessments
+
+    draft = assessments.start(org["peer"], load_seed_frameworks()["SLM"].skills[0], 3)
+    db.session.commit()
+    auth.login(org["peer"])
+    page = f"/assessments/{draft.id}"
+    huge = b"%PDF-1.7\n" + b"0" * (app.config["MAX_REQUEST_MB"] * 1024 * 1024 + 1)
+
+    response = client.post(page, data={"claimed_level": "3", "add": "Add evidence", "file": (io.BytesIO(huge), "huge.pdf")},
+                           content_type="multipart/form-data", headers={"Referer": f"http://localhost{page}"})
+
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert "<h1>Too big to send</h1>" in body and 'class="skip' in body  # the app's own layout
+    assert f"the limit is {app.config['MAX_REQUEST_MB']} MB" in body and "nothing was saved" in body
+    assert f'<a href="{page}">Back to the page you were on</a>' in body
+    # Without a referrer, the page the form posts to (its own).
+    response = client.post(page, data={"claimed_level": "3", "add": "Add evidence", "file": (io.BytesIO(huge), "huge.pdf")},
+                           content_type="multipart/form-data")
+    assert f'<a href="{page}">Back to the page you were on</a>' in response.get_data(as_text=True)
+
+
+def test_an_import_over_the_limit_leads_back_to_its_page_even_without_a_referrer(app, client, auth, org):
+    import io
+
+    auth.login(org["admin"])
+    huge = b"email,name\n" + b"x" * ((app.config["MAX_UPLOAD_MB"] + 2) * 1024 * 1024)
+
+    response = client.post("/admin/people/import", data={"check": "Check the file", "file": (io.BytesIO(huge), "people.csv")},
+                           content_type="multipart/form-data")
+
+    assert response.status_code == 413
+    assert '<a href="/admin/people/import">Back to the page you were on</a>' in response.get_data(as_text=True)
+
+
+def test_the_api_answers_a_request_over_the_limit_with_json(app, client, org, things):
+    import io
+
+    from skills_app.policy import SYSTEM
+    from skills_app.services import tokens
+
+    _token, secret = tokens.create(SYSTEM, org["self"], "big")
+    db.session.commit()
+    huge = b"0" * (app.config["MAX_REQUEST_MB"] * 1024 * 1024 + 1)
+
+    response = client.post(f"/api/v1/assessments/{things['assessment_id']}/evidence",
+                           data={"file": (io.BytesIO(huge), "huge.pdf"), "descriptor_ids": "1"},
+                           content_type="multipart/form-data", headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 413 and response.is_json
+    error = response.get_json()["error"]
+    assert error["code"] == "request_entity_too_large" and "too big" in error["message"]
+
+
+# -- asked first, without JavaScript ----------------------------------------------------------
+
+def test_withdrawing_someone_is_asked_first_on_a_page_of_its_own(client, auth, org, things):
+    from skills_app.models import TrainingEnrolment
+
+    auth.login(org["learning"])
+    plan = client.get(f"/learning/plans/{things['plan_id']}").get_data(as_text=True)
+    ask = f"/learning/plans/{things['plan_id']}/enrolments/{things['enrolment_id']}/withdraw"
+    # The plan's "Withdraw" button only leads to the question; nothing changes yet.
+    assert f'<form method="get" action="{ask}"' in plan
+
+    page = client.get(ask)
+
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "<h1>Withdraw Sasha Subject from this plan?</h1>" in body
+    assert "Yes, withdraw Sasha Subject</button>" in body and "No, keep Sasha Subject enrolled</a>" in body
+    assert db.session.get(TrainingEnrolment, things["enrolment_id"]).status == "enrolled"
+
+    done = client.post(f"/learning/plans/{things['plan_id']}/enrolments/{things['enrolment_id']}", data={"status": "withdrawn"})
+
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TrainingEnrolment, things["enrolment_id"]).status == "withdrawn"
+    # Asked again once withdrawn: back to the plan, told so.
+    assert client.get(ask).status_code == 302
+
+
+def test_removing_evidence_is_asked_first_on_a_page_of_its_own(client, auth, org, load_seed_frameworks):
+    import io
+
+    from skills_app.services import assessments
+
+    draft = assessments.start(org["peer"], load_seed_frameworks()["SLM"].skills[0], 3)
+    descriptor = assessments.claimed_descriptors(draft)[0]
+    evidence = assessments.add_evidence(org["peer"], draft, descriptor_ids=[descriptor.id], text="Ran the review")
+    db.session.commit()
+    auth.login(org["peer"])
+
+    # The page's "Remove this evidence" button saves the page, then asks.
+    response = client.post(f"/assessments/{draft.id}", data={"claimed_level": "3", "version": str(draft.version),
+                                                             "remove": str(evidence.id)})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/evidence/{evidence.id}/remove")
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Remove this evidence?</h1>" in body and "Yes, remove this evidence</button>" in body
+    assert db.session.get(type(evidence), evidence.id) is not None

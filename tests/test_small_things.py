@@ -71,3 +71,16 @@ def test_a_file_name_at_the_start_of_a_refusal_keeps_its_case():
 
     assert sentence("no such assessment") == "No such assessment"
     assert sentence("bad.yaml: line 1 (framework.name): missing") == "bad.yaml: line 1 (framework.name): missing"
+
+
+def test_a_report_names_a_skill_once_when_it_is_its_frameworks():
+    import pandas as pd
+
+    from skills_app.reports.gaps import grouped
+    from skills_app.reports.labels import skill_label
+
+    assert skill_label("SLM", "SLM") == "SLM" and skill_label("SFIA", "SLMO") == "SFIA SLMO"
+    assert skill_label("SLM", "SLM 3→4") == "SLM 3→4" and skill_label("SFIA", "SLMO 3→4") == "SFIA SLMO 3→4"
+    rows = pd.DataFrame({"framework": ["SLM", "SFIA"], "skill": ["SLM", "SLMO"], "status": ["met", "below"],
+                         "person_id": [1, 2]})
+    assert list(grouped(rows, "skill")["group"]) == ["SFIA SLMO", "SLM"]

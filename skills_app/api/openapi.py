@@ -46,13 +46,20 @@ def _error(status: int) -> dict:
 
 
 def _op(op_id: str, summary: str, ok: dict, *, errors=(), params=(), request=None, description=None,
-        tags=(), public=False) -> dict:
+        tags=(), public=False, error_notes: dict | None = None) -> dict:
+    """``error_notes``: {status: (what this operation's answer with that status means, an example body)}."""
     statuses = sorted(set(errors) | (set() if public else {401, 429}))
     operation = {"operationId": op_id, "summary": summary, "tags": list(tags), "responses": {**ok}}
     if description:
         operation["description"] = description
     for status in statuses:
         operation["responses"][str(status)] = _error(status)
+        if status in (error_notes or {}):
+            note, example = error_notes[status]
+            response = operation["responses"][str(status)]
+            response["description"] = f"{response['description']} {note}"
+            response["content"]["application/json"]["examples"] = {
+                name: {"summary": summary_, "value": value} for name, (summary_, value) in example.items()}
     if params:
         operation["parameters"] = list(params)
     if request:
@@ -180,8 +187,22 @@ def document() -> dict:
             "submitAssessment", "Submit for review", assessment_ok, errors=(400, 403, 404, 409, 422),
             params=[assessment_path], request=_body("SubmitIn", "Optionally, the version read.", required=False),
             tags=["assessments"],
-            description="The person themself. 422 when the framework needs evidence for every descriptor of the "
-                        "claimed level and some have none.")},
+            description="The person themself. Every descriptor of the claimed level must be rated first (PATCH the "
+                        "assessment with `ratings`); 422 names each one not rated yet, in `details.fields` as "
+                        "`ratings.<descriptor_id>`. 422 too when the framework needs evidence for every descriptor of "
+                        "the claimed level and some have none.",
+            error_notes={422: (
+                "Here: descriptors of the claimed level not rated yet (each in `details.fields` as "
+                "`ratings.<descriptor_id>`), or, where the framework requires it, descriptors without evidence.",
+                {"unrated": ("Descriptors not rated yet", {"error": {
+                    "code": "invalid",
+                    "message": "Rate yourself on every descriptor of level 3 before you submit: 2 of 4 have no rating yet.",
+                    "details": {"fields": {"ratings.41": "Choose Met, Partly met or Not yet for this descriptor.",
+                                           "ratings.42": "Choose Met, Partly met or Not yet for this descriptor."}}}}),
+                 "evidence_missing": ("Evidence required and missing", {"error": {
+                     "code": "invalid",
+                     "message": "SFIA 8 needs evidence for every descriptor of the level you claim; 1 of level 3 have none yet."}})},
+            )})},
         "/api/v1/assessments/{assessment_id}/decision": {"post": _op(
             "decideAssessment", "Approve, return or reject", assessment_ok, errors=(400, 403, 404, 409, 422),
             params=[assessment_path], request=_body("DecisionIn", "The decision."), tags=["assessments"],

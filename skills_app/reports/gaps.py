@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from skills_app.reports.labels import skill_labels
+
 STATUSES = ("met", "below", "not_assessed", "expired", "awaiting_review")
 STATUS_LABELS = {
     "met": "Met",
@@ -40,7 +42,7 @@ def grouped(df: pd.DataFrame, by: str) -> pd.DataFrame:
     key = "skill_key" if by == "skill" else by
     work = df.copy()
     if by == "skill":
-        work["skill_key"] = work["framework"] + " " + work["skill"]
+        work["skill_key"] = skill_labels(work["framework"], work["skill"])
     work[key] = work[key].fillna("—")
     if work.empty:
         return pd.DataFrame(columns=["group", "requirements", "people", *STATUSES, "coverage"])
@@ -85,7 +87,7 @@ def heatmap(df: pd.DataFrame, by: str = "person") -> dict:
     if df.empty:
         return {"columns": [], "rows": []}
     work = df.copy()
-    work["column"] = work["framework"] + " " + work["skill"]
+    work["column"] = skill_labels(work["framework"], work["skill"])
     columns = sorted(work["column"].unique())
     out_rows = []
     if by == "person":

@@ -31,6 +31,7 @@ import pandas as pd
 
 from skills_app.errors import InvalidInput
 from skills_app.reports.gaps import GROUPINGS
+from skills_app.reports.labels import skill_labels
 
 GROUP_LABELS = {"org_unit": "Org unit", "job_role": "Job role", "service": "Service", "skill": "Skill"}
 MONTHS = 24
@@ -226,7 +227,7 @@ def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=CALIBRATION_COLUMNS)
     work = df.copy()
-    work["group"] = work["framework"] + " " + work["skill"] if by == "skill" else work[by]
+    work["group"] = skill_labels(work["framework"], work["skill"]) if by == "skill" else work[by]
     work["bucket"] = work["difference"].clip(-2, 2)
     table = work.groupby("group").agg(decisions=("difference", "size"), total=("difference", "sum"),
                                       mean=("difference", "mean"), sd=("difference", lambda s: s.std(ddof=0)))

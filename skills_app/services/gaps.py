@@ -362,7 +362,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 def _grouping_column(sub, by: str):
     if by == "skill":
-        return (sub.c.framework + literal(" ") + sub.c.skill).label("group")
+        return _skill_label(sub).label("group")
     return func.coalesce(sub.c[by], literal("—")).label("group")
 
 
@@ -398,7 +398,7 @@ def unit_heatmap(actor, filters: Filters | None = None, *, now: datetime | None 
     """Org units × skills: the share of requirements met, counted in SQL."""
     sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
     unit = func.coalesce(sub.c.org_unit, literal("—")).label("unit")
-    column = (sub.c.framework + literal(" ") + sub.c.skill).label("column")
+    column = _skill_label(sub).label("column")
     met = func.sum(case((sub.c.status == "met", 1), else_=0)).label("met")
     rows = db.session.execute(select(unit, column, met, func.count().label("total")).group_by(unit, column)).all()
     people = dict(db.session.execute(select(unit, func.count(func.distinct(sub.c.person_id))).group_by(unit)).all())
@@ -484,3 +484,9 @@ def training_needs(actor, filters: Filters | None = None) -> tuple[pd.DataFrame,
     df = frame(actor, filters)
     risky = coverage.at_risk(service_coverage(actor)) if len(df) else set()
     return training.cohorts(df, risky)
+
+
+def _skill_label(sub):
+    """A skill's label in SQL, as ``reports.labels.skill_label`` makes it: "SFIA SLMO", and "SLM" (not "SLM SLM")."""
+    return case((func.upper(sub.c.framework) == func.upper(sub.c.skill), sub.c.skill),
+                else_=sub.c.framework + literal(" ") + sub.c.skill)

@@ -9,6 +9,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.people import ROLE_LABELS
+from skills_app.reports.labels import skill_label
 from skills_app.services import sign_in_sessions
 from skills_app.services import assessments as assessment_service
 from skills_app.services import notifications as notification_service
@@ -47,8 +48,7 @@ def _csp() -> str:
 
 def skill_code(skill) -> str:
     """A skill's code with its framework's ("SFIA SLMO"), once when they are the same ("SLM", not "SLM SLM")."""
-    framework = skill.framework.code
-    return skill.code if framework.upper() == skill.code.upper() else f"{framework} {skill.code}"
+    return skill_label(skill.framework.code, skill.code)
 
 
 def register(app: Flask) -> None:
@@ -68,6 +68,7 @@ def register(app: Flask) -> None:
         return sign_in_sessions.person_for(user_id, session.get(sign_in_sessions.SESSION_KEY))
 
     app.jinja_env.filters["skill_code"] = skill_code
+    app.jinja_env.filters["skill_label"] = skill_label
 
     @app.context_processor
     def inject():

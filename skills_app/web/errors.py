@@ -28,7 +28,29 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
         if details:
             body["error"]["details"] = details
         return jsonify(body), status
-    return render_template("error.html", status=status, message=sentence(message)), status
+    return render_template("error.html", status=status, message=sentence(message), back=_way_back() if status == 413 else None), status
+
+
+def _way_back() -> str | None:
+    """The page a refused post came from (this site's own, as the browser said), else the
+    address it was sent to where that is a page (a form posts to its own page)."""
+    from urllib.parse import urlsplit
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.path and (not referrer.netloc or referrer.netloc == request.host):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    from flask import current_app
+
+    shown = current_app.url_map.bind_to_environ(request.environ).test(request.path, method="GET")
+    return request.full_path.rstrip("?") if shown else None
+
+
+def too_big_message() -> str:
+    """What a request over the size limit is told: the limit, and that nothing was kept."""
+    limit = request.max_content_length
+    size = f" (the limit is {limit // (1024 * 1024)} MB for everything sent at once)" if limit else ""
+    return (f"What was sent is too big{size}: nothing was saved. Go back to the page, choose a smaller file "
+            "(or send the files one at a time) and send the page again.")
 
 
 def register(app: Flask) -> None:
@@ -49,6 +71,8 @@ def register(app: Flask) -> None:
             413: "The upload is too big: nothing was saved. Go back, choose a smaller file and send the page again.",
         }
         code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code == 413:
+            messages[413] = too_big_message()
         return error_response(exc.code or 500, code, messages.get(exc.code, exc.description or exc.name))
 
     from sqlalchemy.exc import DBAPIError, OperationalError

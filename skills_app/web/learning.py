@@ -1,7 +1,7 @@
 """The learning catalogue and training plans."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
@@ -103,6 +103,18 @@ def _plan_page(plan):
 @bp.get("/plans/<int:plan_id>")
 def plan(plan_id: int):
     return _plan_page(learning.get_plan(current_user, plan_id))
+
+
+@bp.get("/plans/<int:plan_id>/enrolments/<int:enrolment_id>/withdraw")
+def confirm_withdraw(plan_id: int, enrolment_id: int):
+    """Are you sure? A page of its own (it works without JavaScript) before someone is withdrawn."""
+    plan = learning.get_plan(current_user, plan_id)
+    enrolment = learning.get_enrolment(current_user, plan, enrolment_id)
+    policy.require(current_user, "complete_training", enrolment)
+    if enrolment.status == "withdrawn":
+        flash(f"{enrolment.person.name} is already withdrawn from this plan.", "info")
+        return redirect(url_for("learning.plan", plan_id=plan.id))
+    return render_template("learning/withdraw.html", plan=plan, e=enrolment, confirm=ConfirmForm(formdata=None))
 
 
 @bp.post("/plans/<int:plan_id>/enrolments/<int:enrolment_id>")
