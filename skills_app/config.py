@@ -60,6 +60,9 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Who the accessibility statement (/accessibility) tells people to report a problem to, and their address.
+        "ACCESSIBILITY_CONTACT": os.environ.get("ACCESSIBILITY_CONTACT") or None,
+        "ACCESSIBILITY_EMAIL": os.environ.get("ACCESSIBILITY_EMAIL") or None,
         # Sign-in sessions end after this long without a request, and this long after sign-in at the latest.
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),

@@ -482,6 +482,39 @@ def test_keyboard_from_the_dashboard_by_the_skip_link_with_the_focus_always_seen
     assert admin.evaluate("el => el === document.activeElement")
 
 
+@pytest.mark.parametrize("who", ROLES)
+def test_the_focus_is_seen_on_every_main_page_of_each_role(browser, live_server, demo_org, who):
+    """Each role's main pages (those its header links to, and its dashboard): Tab
+    through each, and every stop shows a ring at 3:1 or more against what is behind it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    unseen: dict[str, list[str]] = {}
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill(f"{who}@acme.example")
+        page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign out").wait_for()
+        links = page.eval_on_selector_all("header.site a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+        pages = list(dict.fromkeys(["/", *(href for href in links if not any(s in href for s in SKIP))]))
+        assert len(pages) >= 4, pages
+        for path in pages:
+            page.goto(urljoin(live_server, path))
+            stops = 0
+            for _ in range(45):
+                page.keyboard.press("Tab")
+                if page.evaluate("document.activeElement === document.body"):
+                    break
+                stops += 1
+                problem = page.evaluate(FOCUS_RING)
+                if problem:
+                    unseen.setdefault(path, []).append(problem)
+            assert stops > 3, f"{path}: only {stops} stops"
+    finally:
+        context.close()
+    assert not unseen, "\n".join(f"{path}: {'; '.join(found[:3])}" for path, found in unseen.items())
+
+
 def test_the_navigation_fits_one_line_and_folds_behind_a_menu_button(page, live_server, sign_in_page, demo_org):
     sign_in_page("hannah.lee@acme.example")
     middles = ("[...document.querySelectorAll('header.site .bar > :not(.site-menu), header.site nav > ul > li, header.site .account > *')]"

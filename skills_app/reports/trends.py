@@ -200,11 +200,19 @@ def chart(trend: Trend) -> dict:
         markers.append({"x": x_of(max(min(r.closed_at, end), start)), "y": y_of(r.coverage), "cls": index[r.group],
                         "title": f"Campaign {r.campaign!r} closed {pd.Timestamp(r.closed_at):%-d %b %Y}: {r.group} {r.coverage}% "
                                  f"({r.met} of {r.requirements})"})
+    # The chart's numbers as a table: a row a month, a column a line drawn.
+    table = []
+    if series:
+        drawn = series_df[series_df["group"].isin([s["label"] for s in series])]
+        by_month = drawn.pivot_table(index="month", columns="group", values="coverage", aggfunc="last")
+        for month, row in by_month.sort_index().iterrows():
+            table.append({"month": f"{pd.Timestamp(month):%b %Y}",
+                          "values": [None if pd.isna(row.get(s["label"])) else float(row.get(s["label"])) for s in series]})
     xlabels = [{"x": x_of(p), "text": f"{p:%b %Y}" if i in (0, n - 1) or p.month == 1 else f"{p:%b}"}
                for i, p in enumerate(points) if i % 3 == (n - 1) % 3]
     yticks = [{"y": y_of(v), "text": f"{v}%"} for v in (0, 25, 50, 75, 100)]
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": HEIGHT - BOTTOM,
-            "series": series, "markers": markers, "xlabels": xlabels, "yticks": yticks,
+            "series": series, "markers": markers, "xlabels": xlabels, "yticks": yticks, "table": table,
             "hidden": max(len(series_df["group"].unique()) - len(series), 0) if len(series_df) else 0}
 
 

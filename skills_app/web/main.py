@@ -1,7 +1,7 @@
 """The dashboard: each role greeted with what it came to do."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from skills_app.services import frameworks as framework_service
@@ -25,7 +25,8 @@ def dashboard():
 @bp.get("/accessibility")
 def accessibility():
     """The accessibility statement: public, as public bodies must publish it."""
-    return render_template("main/accessibility.html")
+    return render_template("main/accessibility.html", contact=current_app.config.get("ACCESSIBILITY_CONTACT"),
+                           email=current_app.config.get("ACCESSIBILITY_EMAIL"))
 
 
 @bp.get("/healthz")
