@@ -15,24 +15,24 @@ from __future__ import annotations
 
 from flask import Flask
 
-from skills_app.extensions import db
+from skills_app import transaction
 
 
 def abandon() -> None:
     """Undo everything this request has written (its answer will be an error)."""
-    db.session.rollback()
+    transaction.rollback()
 
 
 def drop_connection() -> None:
     """Let go of a session whose connection is gone (the database went away)."""
-    db.session.remove()
+    transaction.release()
 
 
 def register(app: Flask) -> None:
     @app.after_request
     def end_transaction(response):
         if response.status_code < 400:
-            db.session.commit()
+            transaction.commit()
         else:
             abandon()
         return response

@@ -1,0 +1,113 @@
+"""The ``skills-app`` command line: a module per command group, loaded when used.
+
+``COMMANDS`` names every command group (and the two single commands) with the
+module that defines it and its one-line help, so that ``skills-app --help``
+lists them without importing any: it loads click and Flask's command line,
+never the app, its blueprints, pandas or Alembic. ``skills-app report --help``
+imports only ``skills_app/cli/report.py``. A command loads the app
+(``create_app``) when it runs.
+
+Each command is one transaction: it commits once at the end
+(skills_app/transaction.py), or rolls back and exits non-zero with a message
+that says what is wrong and where. Commands call services; none touches the
+session.
+"""
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+# name: (module:attribute, the first paragraph of its help, as `skills-app --help` shows it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("skills_app.cli.backup:backup_command",
+               "Write every table and every evidence file, as one consistent snapshot, to FILE (.tar.gz)."),
+    "campaigns": ("skills_app.cli.campaigns:group", "Assessment campaigns: list them, remind those behind."),
+    "crosswalks": ("skills_app.cli.crosswalks:group", "Crosswalks: one framework's levels mapped onto another's."),
+    "db": ("flask_migrate.cli:db", "Perform database migrations."),
+    "demo": ("skills_app.cli.demo:group", "The demo organisation."),
+    "evidence": ("skills_app.cli.evidence:group", "Evidence files."),
+    "frameworks": ("skills_app.cli.frameworks:group", "Import, list and export skills frameworks."),
+    "people": ("skills_app.cli.people:group", "Import people from an HR system's CSV export; erase a person."),
+    "report": ("skills_app.cli.report:group", "Gap, service coverage and training-needs reports."),
+    "requirements": ("skills_app.cli.requirements:group", "Job roles and services with their required skill levels."),
+    "restore": ("skills_app.cli.backup:restore_command",
+                "Restore FILE (made by `skills-app backup`) into an empty database migrated to the same revision."),
+    "reviews": ("skills_app.cli.reviews:group", "The review process: service level checks."),
+    "scim": ("skills_app.cli.scim:group", "SCIM provisioning (/scim/v2): its bearer tokens."),
+    "settings": ("skills_app.cli.settings:group", "Settings an administrator can also change in the browser."),
+    "users": ("skills_app.cli.users:group", "Create and manage accounts."),
+}
+
+
+def load(name: str) -> click.Command:
+    """The command ``name`` of ``COMMANDS``, its module imported now."""
+    module, attribute = COMMANDS[name][0].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+class SkillsApp(FlaskGroup):
+    """Flask's command group, with ``COMMANDS`` and Flask's plugin commands
+    imported when one of them is asked for rather than to list them."""
+
+    def __init__(self, **extra) -> None:
+        super().__init__(**extra)
+        self._plugins: dict = {}
+
+    def _load_plugin_commands(self) -> None:
+        # Flask imports every plugin's commands to list them; here they are named
+        # by their entry points and imported when used.
+        if self._loaded_plugin_commands:
+            return
+        from importlib import metadata
+
+        for entry in metadata.entry_points(group="flask.commands"):
+            if entry.name not in COMMANDS and entry.name not in self.commands:
+                self._plugins[entry.name] = entry
+        self._loaded_plugin_commands = True
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS:
+            return load(name)
+        self._load_plugin_commands()
+        if name in self._plugins:
+            self.add_command(self._plugins.pop(name).load(), name)
+        return super().get_command(ctx, name)  # run, shell, routes, a plugin, or the app's own
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted({*self.commands, *COMMANDS, *self._plugins})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                command = self.commands[name]
+            elif name in COMMANDS:
+                command = click.Command(name, help=COMMANDS[name][1])
+            else:
+                entry = self._plugins[name]
+                command = click.Command(name, help=f"A command of {entry.dist.name if entry.dist else entry.module}.")
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+
+def register(app: Flask) -> None:
+    """Every command group on ``app.cli`` (for ``flask`` and the test runner)."""
+    for name in COMMANDS:
+        if name not in app.cli.commands:
+            app.cli.add_command(load(name), name)
+
+
+def main() -> None:
+    from skills_app import create_app
+
+    cli = SkillsApp(name="skills-app", create_app=create_app,
+                    help="skills_app: competency assessment and skills-framework tracker.")
+    cli.main(prog_name="skills-app")
