@@ -86,7 +86,7 @@ def measure(kind: str, url: str, n: int) -> dict:
                     rows += len(batch)
             raw.close()
         elif kind == "import":
-            from skills_app import synthetic
+            from skills_app.devdata import synthetic
             from skills_app.services import people_import
 
             text = synthetic.people_csv(n, seed=7)
@@ -95,19 +95,20 @@ def measure(kind: str, url: str, n: int) -> dict:
             db.session.commit()
             rows = len(report.created)
         elif kind == "floor-import":
-            from skills_app import synthetic
+            from skills_app.devdata import synthetic
             from skills_app.models import Person
+            from skills_app.services import bulk
 
             text = synthetic.people_csv(n, seed=8)
             start = time.perf_counter()
-            first = (db.session.scalar(db.select(db.func.max(Person.id))) or 0) + 1
+            first = bulk.next_id(Person)
             reader = csv.DictReader(io.StringIO(text))
             stamp = datetime.now(timezone.utc)
             records = [{"id": first + i, "employee_number": r["employee_number"], "email": r["email"], "name": r["name"],
                         "job_title": r["job_title"], "active": True, "session_version": 1, "password_hash": None,
                         "org_unit_id": None, "manager_id": None, "created_at": stamp, "updated_at": stamp}
                        for i, r in enumerate(reader)]
-            synthetic.bulk_insert(Person.__table__, records)
+            bulk.insert(Person.__table__, records)
             db.session.commit()
             rows = len(records)
         seconds = time.perf_counter() - start

@@ -355,7 +355,7 @@ def load_seed_frameworks():
 
 def load_demo():
     """The demo organisation of seed_data/ (and the frameworks), committed."""
-    from skills_app import demo
+    from skills_app.devdata import demo
 
     demo.load(ROOT / "frameworks", ROOT / "seed_data")
     db.session.commit()
@@ -593,7 +593,7 @@ def sign_in_page(page, live_server):
     (``signed_in=False``), wait until the page says who is signed in."""
     from playwright.sync_api import expect
 
-    from skills_app import demo
+    from skills_app.devdata import demo
 
     def sign_in(email: str, password: str = demo.DEMO_PASSWORD, *, signed_in: bool = True):
         page.goto(f"{live_server}/login")

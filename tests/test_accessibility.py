@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
+from skills_app.devdata import demo
 from skills_app.extensions import db
 from tests.conftest import CI, ROOT
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from skills_app.demo import DEMO_PASSWORD
+from skills_app.devdata.demo import DEMO_PASSWORD
 from skills_app.extensions import db
 from tests.conftest import load_demo
 

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from skills_app import backup as backups
-from skills_app import demo
+from skills_app.devdata import demo
 from skills_app.extensions import db
 from skills_app.models import Person
 from tests.conftest import ROOT, _clean, build_app

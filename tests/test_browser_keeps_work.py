@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from skills_app import demo
+from skills_app.devdata import demo
 
 pytestmark = pytest.mark.browser
 

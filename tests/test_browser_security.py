@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from skills_app import demo
+from skills_app.devdata import demo
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.importers import parse_text

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from skills_app import demo
+from skills_app.devdata import demo
 from skills_app.extensions import db
 from skills_app.models import Person
 from tests.conftest import open_menu

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from skills_app import demo
+from skills_app.devdata import demo
 from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person
 from skills_app.policy import SYSTEM

@@ -251,7 +251,7 @@ def test_crosswalk_file_import_errors_and_no_op(runner, org, tmp_path):
 
 def test_the_demo_organisation_shows_a_single_point_of_failure(app):
     """`make run` must show HR a service hanging on one person."""
-    from skills_app import demo
+    from skills_app.devdata import demo
     from skills_app.services import gaps
 
     demo.load(ROOT / "frameworks", ROOT / "seed_data")

@@ -17,7 +17,7 @@ group = AppGroup("demo", help="The demo organisation.")
 @group.command("load")
 def demo_load():
     """Load the frameworks in frameworks/ and the demo organisation in seed_data/ (idempotent)."""
-    from skills_app import demo
+    from skills_app.devdata import demo
     from skills_app.importers import FrameworkFileError
 
     try:
@@ -37,7 +37,7 @@ def demo_generate(count, seed):
     """A synthetic organisation of N people for benchmarks (org tree, managers, job roles,
     services, about three assessments a person over two years). Everyone's password is
     the demo password."""
-    from skills_app import demo, synthetic
+    from skills_app.devdata import demo, synthetic
     from skills_app.services import accounts
 
     steps = 3 + count * 3

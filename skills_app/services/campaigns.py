@@ -69,6 +69,11 @@ def get(actor, campaign_id: int) -> Campaign:
     return campaign
 
 
+def by_name(name: str) -> Campaign | None:
+    """The campaign called ``name``, if any (the demo loader's check)."""
+    return db.session.scalar(select(Campaign).where(Campaign.name == name))
+
+
 def for_person(actor, person: Person | None = None) -> list[Campaign]:
     """The open campaigns (already opened) that invite this person: what their dashboard shows."""
     person = person or actor

@@ -4,21 +4,17 @@ of decided reviews (some late, with causes), an overdue review for Marcus Webb
 
 The history is made through the services (start, evidence, submit, decide),
 then dated back: the assessment, its decision record and its breach get the
-moments of the story (the audit trail is append-only, so its events keep the
-moment the demo was loaded). Loading twice changes nothing.
+moments of the story (services.history; the audit trail is append-only, so its
+events keep the moment the demo was loaded). Loading twice changes nothing.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-
-from skills_app.extensions import db
-from skills_app.models import Assessment, ReviewBreach, ReviewDecision
 from skills_app.models.framework import utcnow
 from skills_app.policy import SYSTEM
-from skills_app.services import accounts, assessments, frameworks, org, service_levels
-from skills_app.services.calendar import add_working_days, working_days_between
+from skills_app.services import accounts, assessments, frameworks, history, org, service_levels
+from skills_app.services.calendar import add_working_days
 
 HOLIDAYS = [
     (date(2026, 1, 1), "New Year's Day"), (date(2026, 4, 3), "Good Friday"), (date(2026, 4, 6), "Easter Monday"),
@@ -109,9 +105,7 @@ def _history() -> int:
         person, skill = accounts.by_email(email), _skill(fcode)
         if person is None or skill is None or person.manager is None:
             continue
-        exists = db.session.scalar(select(func.count()).select_from(Assessment).where(
-            Assessment.person_id == person.id, Assessment.skill_id == skill.id))
-        if exists:
+        if history.has_assessment(person, skill):
             continue
         submitted = add_working_days(cal, _month_start(months_back), 0)
         decided = add_working_days(cal, submitted, days)
@@ -125,37 +119,10 @@ def _history() -> int:
         reviewer = person.manager
         assessments.decide(reviewer, a, outcome=outcome, comment=None if outcome == "approve" else
                            "The evidence shows level 2 work; keep the monthly reports coming and try again.")
-        _date_back(a, submitted, decided, cause, action, reviewer)
+        history.date_back_review(a, submitted, decided, reviewer=reviewer, cause=cause, action=action,
+                                 recorded_by=accounts.by_email("hannah.lee@acme.example") if cause else None)
         added += 1
     return added
-
-
-def _date_back(a: Assessment, submitted: datetime, decided: datetime, cause, action, reviewer) -> None:
-    cal = service_levels.working_calendar()
-    target = service_levels.target_for(a.person)
-    due = add_working_days(cal, submitted, target.decision_days)
-    a.created_at, a.submitted_at, a.due_at, a.decided_at = submitted - timedelta(days=1), submitted, due, decided
-    if a.valid_until is not None:
-        a.valid_until = assessments.add_months(decided, a.framework.validity_months or 24)
-    record = db.session.scalar(select(ReviewDecision).where(ReviewDecision.assessment_id == a.id))
-    record.submitted_at, record.due_at, record.decided_at = submitted, due, decided
-    record.working_days = working_days_between(cal, submitted, decided)
-    record.on_time = decided <= due
-    for breach in db.session.scalars(select(ReviewBreach).where(ReviewBreach.assessment_id == a.id)):
-        db.session.delete(breach)
-    db.session.flush()
-    if not record.on_time:
-        boss = reviewer.manager
-        breach = ReviewBreach(assessment=a, due_at=due, reviewer=reviewer, reviewer_name=reviewer.name,
-                              org_unit_id=a.person.org_unit_id, detected_at=due + timedelta(hours=1),
-                              escalated_at=due + timedelta(hours=1), escalated_to=boss,
-                              escalated_to_name=boss.name if boss else None, resolved_at=decided)
-        if cause:
-            hr = accounts.by_email("hannah.lee@acme.example")
-            breach.cause, breach.action, breach.recorded_by = cause, action, hr
-            breach.recorded_at = decided + timedelta(days=2)
-        db.session.add(breach)
-    db.session.flush()
 
 
 def _overdue_and_due_soon() -> None:
@@ -167,8 +134,7 @@ def _overdue_and_due_soon() -> None:
         person, skill = accounts.by_email(email), _skill(fcode)
         if person is None or skill is None:
             continue
-        a = db.session.scalar(select(Assessment).where(Assessment.person_id == person.id, Assessment.skill_id == skill.id,
-                                                       Assessment.status == "submitted"))
+        a = history.waiting_assessment(person, skill)
         if a is None or a.submitted_at is None or now - assessments.aware(a.submitted_at) > timedelta(days=1):
             continue
         # ``days_ago`` working days back, at 10:00 in the organisation's zone.
@@ -177,7 +143,4 @@ def _overdue_and_due_soon() -> None:
             day -= timedelta(days=1)
             while not cal.is_working_day(day):
                 day -= timedelta(days=1)
-        submitted = datetime.combine(day, time(10, 0), tzinfo=cal.tz)
-        a.submitted_at = submitted
-        service_levels.record_submission(a, submitted)
-    db.session.flush()
+        history.date_back_submission(a, datetime.combine(day, time(10, 0), tzinfo=cal.tz))

@@ -6,9 +6,9 @@ about 150 skills at 7 levels (generated when no such framework is loaded),
 services with headcount requirements, and about three assessments per person
 over two years (validated, expired, returned, rejected, submitted, drafts).
 
-Rows are written in bulk: COPY on PostgreSQL, executemany elsewhere, with
-explicit ids (sequences are moved past them afterwards). The same seed gives
-the same organisation.
+Rows are written in bulk through ``services.bulk``: COPY on PostgreSQL,
+executemany elsewhere, with explicit ids (sequences are moved past them
+afterwards). The same seed gives the same organisation.
 """
 from __future__ import annotations
 
@@ -17,18 +17,15 @@ import io
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable
-
-from sqlalchemy import Table, func, select, text
+from typing import Callable
 
 from skills_app import policy
-from skills_app.extensions import db
+from skills_app.errors import InvalidInput
 from skills_app.importers.document import FrameworkDoc
 from skills_app.importers.sfia_text import SFIA_LEVEL_NAMES
-from skills_app.models import (
-    Assessment, Framework, JobRole, OrgUnit, Person, PersonRole, Requirement, Service, Skill,
-)
+from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, PersonRole, Requirement, Service
 from skills_app.models.requirements import person_job_role, person_service
+from skills_app.services import audit, bulk, frameworks
 
 SYNTH_CODE = "SYNTH"
 CATEGORIES = {
@@ -100,50 +97,14 @@ def synthetic_framework_doc(rng: random.Random, skills: int = 150) -> FrameworkD
 
 def _framework(rng: random.Random) -> Framework:
     """A framework of 100 skills or more with 7 levels: an existing one, else a generated one."""
-    counts = db.session.execute(select(Skill.framework_id, func.count()).group_by(Skill.framework_id)).all()
-    big = [fid for fid, n in counts if n >= 100]
-    if big:
-        return db.session.get(Framework, big[0])
-    from skills_app.services import frameworks
-
-    return frameworks.import_doc(policy.SYSTEM, synthetic_framework_doc(rng), source="skills-app demo generate").framework
-
-
-def _next_id(model) -> int:
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
-
-
-def bulk_insert(table: Table, rows: list[dict]) -> None:
-    """Insert many rows at once: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        columns = list(rows[0])
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-    else:
-        connection.execute(table.insert(), rows)
-
-
-def _reset_sequences(tables: Iterable[Table]) -> None:
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    for table in tables:
-        connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 1))"))
+    return (bulk.framework_with_skills(100)
+            or frameworks.import_doc(policy.SYSTEM, synthetic_framework_doc(rng), source="skills-app demo generate").framework)
 
 
 def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None = None,
              password_hash: str | None = None) -> Summary:
     """Add a synthetic organisation of ``people`` people. Callers commit."""
     if people < 1:
-        from skills_app.errors import InvalidInput
-
         raise InvalidInput("--people must be at least 1")
     rng = random.Random(seed)
     now = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
@@ -151,7 +112,7 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
     summary = Summary()
 
     framework = _framework(rng)
-    skills = db.session.scalars(select(Skill).where(Skill.framework_id == framework.id).order_by(Skill.position)).all()
+    skills = bulk.skills_of(framework)
     defined = {s.id: s.defined_levels for s in skills}
     skill_ids = [s.id for s in skills if defined[s.id]]
     summary.framework = framework.label
@@ -159,7 +120,7 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
 
     # Org units: a root, divisions, departments, teams (about 25 people a team).
     tag = f"Synth{seed}"
-    unit_id = _next_id(OrgUnit)
+    unit_id = bulk.next_id(OrgUnit)
     units, teams = [], []
 
     def unit(name, parent):
@@ -179,11 +140,11 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
             departments.append(unit(f"Department {d + 1}.{k + 1}", division))
     for t in range(team_count):
         teams.append(unit(f"Team {t + 1}", departments[t % len(departments)]))
-    bulk_insert(OrgUnit.__table__, units)
+    bulk.insert(OrgUnit.__table__, units)
     summary.org_units = len(units)
 
     # People: a tree of managers with about eight reports each.
-    first_id = _next_id(Person)
+    first_id = bulk.next_id(Person)
     created = now - timedelta(days=800)
     person_rows, role_rows = [], []
     queue: list[int] = []          # people who can take more reports, oldest first
@@ -205,7 +166,7 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
             "org_unit_id": team["id"], "manager_id": manager, "created_at": created, "updated_at": created,
         })
     manager_ids = {r["manager_id"] for r in person_rows if r["manager_id"]}
-    role_id = _next_id(PersonRole)
+    role_id = bulk.next_id(PersonRole)
     for r in person_rows:
         roles = ["employee"] + (["manager"] if r["id"] in manager_ids else [])
         offset = r["id"] - first_id
@@ -216,8 +177,8 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
         for role in roles:
             role_rows.append({"id": role_id, "person_id": r["id"], "role": role})
             role_id += 1
-    bulk_insert(Person.__table__, person_rows)
-    bulk_insert(PersonRole.__table__, role_rows)
+    bulk.insert(Person.__table__, person_rows)
+    bulk.insert(PersonRole.__table__, role_rows)
     summary.people = people
     step(1)
 
@@ -226,10 +187,10 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
         levels = defined[skill_id]
         return rng.choice(levels[: max(1, len(levels) - 1)])
 
-    role_first = _next_id(JobRole)
+    role_first = bulk.next_id(JobRole)
     n_roles = max(5, min(60, people // 200))
     job_roles = [{"id": role_first + k, "name": f"{tag} role {k + 1}", "description": None, "created_at": now} for k in range(n_roles)]
-    requirement_id = _next_id(Requirement)
+    requirement_id = bulk.next_id(Requirement)
     role_requirements, role_skills = [], {}
     for role in job_roles:
         chosen = rng.sample(skill_ids, rng.randint(5, min(15, len(skill_ids))))
@@ -240,10 +201,10 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
                                       "min_level": level, "essential": rng.random() < 0.75, "headcount": 1})
             role_skills[role["id"]].append((skill_id, level))
             requirement_id += 1
-    bulk_insert(JobRole.__table__, job_roles)
-    bulk_insert(Requirement.__table__, role_requirements)
+    bulk.insert(JobRole.__table__, job_roles)
+    bulk.insert(Requirement.__table__, role_requirements)
 
-    service_first = _next_id(Service)
+    service_first = bulk.next_id(Service)
     n_services = max(2, people // 500)
     services = [{"id": service_first + k, "name": f"{tag} service {k + 1}", "description": None, "created_at": now} for k in range(n_services)]
     service_requirements = []
@@ -253,8 +214,8 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
                                          "skill_id": skill_id, "min_level": level_for(skill_id), "essential": True,
                                          "headcount": rng.randint(1, 4)})
             requirement_id += 1
-    bulk_insert(Service.__table__, services)
-    bulk_insert(Requirement.__table__, service_requirements)
+    bulk.insert(Service.__table__, services)
+    bulk.insert(Requirement.__table__, service_requirements)
     summary.job_roles, summary.services = len(job_roles), len(services)
 
     assignments, service_members, person_role = [], [], {}
@@ -264,12 +225,12 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
         assignments.append({"person_id": r["id"], "job_role_id": role})
         if rng.random() < 0.3:
             service_members.append({"person_id": r["id"], "service_id": rng.choice(services)["id"]})
-    bulk_insert(person_job_role, assignments)
-    bulk_insert(person_service, service_members)
+    bulk.insert(person_job_role, assignments)
+    bulk.insert(person_service, service_members)
     step(1)
 
     # About three assessments a person over two years, mostly on their role's skills.
-    assessment_id = _next_id(Assessment)
+    assessment_id = bulk.next_id(Assessment)
     rows = []
     by_manager = {r["id"]: r["manager_id"] for r in person_rows}
     for r in person_rows:
@@ -300,19 +261,16 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
             })
             assessment_id += 1
         if len(rows) >= 20000:
-            bulk_insert(Assessment.__table__, rows)
+            bulk.insert(Assessment.__table__, rows)
             summary.assessments += len(rows)
             step(len(rows))
             rows = []
-    bulk_insert(Assessment.__table__, rows)
+    bulk.insert(Assessment.__table__, rows)
     summary.assessments += len(rows)
     step(len(rows))
-    _reset_sequences([OrgUnit.__table__, Person.__table__, PersonRole.__table__, JobRole.__table__, Requirement.__table__,
+    bulk.reset_sequences([OrgUnit.__table__, Person.__table__, PersonRole.__table__, JobRole.__table__, Requirement.__table__,
                       Service.__table__, Assessment.__table__])
-    # Fresh statistics, so that the planner knows the tables' new sizes.
-    db.session.execute(text("ANALYZE"))
-    from skills_app.services import audit
-
+    bulk.analyze()
     audit.record(policy.SYSTEM, "demo.generated", None, summary=summary.lines()[0], data={"seed": seed, "people": people})
     return summary
 

@@ -2,11 +2,14 @@
 seed_data/, loaded idempotently (loading twice changes nothing)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from skills_app.devdata import demo_service_levels
 from skills_app.importers import parse_file
 from skills_app.policy import SYSTEM
-from skills_app.services import accounts, frameworks, people_import
+from skills_app.services import accounts, assessments, campaigns, crosswalks, frameworks, history, learning, org, people_import
+from skills_app.services import requirements
 
 DEMO_PASSWORD = "demo-skills-2026"
 # One sign-in per application role, printed by `make run`.
@@ -35,11 +38,7 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
     if people_csv.exists():
         report = people_import.run(SYSTEM, people_csv.read_text(encoding="utf-8-sig"), str(people_csv))
         lines.append(report.summary())
-        set_passwords = 0
-        for person in accounts.active_people():
-            if not person.password_hash:
-                person.password_hash = accounts.hash_password(DEMO_PASSWORD)
-                set_passwords += 1
+        set_passwords = accounts.set_missing_passwords(DEMO_PASSWORD)
         if set_passwords:
             lines.append(f"Demo password set for {set_passwords} people.")
         lines.extend(load_requirements(seed_dir))
@@ -47,8 +46,6 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
         if added:
             lines.append(f"Demo assessments added: {added}.")
         lines.extend(load_campaigns())
-        from skills_app import demo_service_levels
-
         lines.extend(demo_service_levels.load())
     return lines
 
@@ -74,12 +71,6 @@ DEMO_ASSESSMENTS = [
 
 def load_assessments() -> int:
     """Assessments in every state for the demo people who have none yet."""
-    from sqlalchemy import func, select
-
-    from skills_app.extensions import db
-    from skills_app.models import Assessment
-    from skills_app.services import assessments
-
     added = 0
     for email, fcode, scode, level, outcome, validated, comment in DEMO_ASSESSMENTS:
         person = accounts.by_email(email)
@@ -87,9 +78,7 @@ def load_assessments() -> int:
         if person is None or framework is None:
             continue
         skill = next((s for s in framework.skills if s.code == scode), None)
-        has_any = db.session.scalar(select(func.count()).select_from(Assessment).where(
-            Assessment.person_id == person.id, Assessment.skill_id == (skill.id if skill else None)))
-        if skill is None or has_any:
+        if skill is None or history.has_assessment(person, skill):
             continue
         a = assessments.start(person, skill, level)
         descriptors = assessments.descriptors_in_view(a)
@@ -119,8 +108,6 @@ def load_crosswalks(directory: Path) -> list[str]:
     """Every crosswalk file in frameworks/crosswalks/ (identical ones are left alone)."""
     import yaml
 
-    from skills_app.services import crosswalks
-
     lines = []
     for path in framework_files(directory) if directory.is_dir() else []:
         doc = crosswalks.parse(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
@@ -132,8 +119,6 @@ def load_crosswalks(directory: Path) -> list[str]:
 def load_requirements(seed_dir: Path) -> list[str]:
     """The demo job roles, services and assignments, and the learning catalogue."""
     import yaml
-
-    from skills_app.services import learning, requirements
 
     lines = []
     path = seed_dir / "requirements.yaml"
@@ -150,15 +135,7 @@ DEMO_CAMPAIGN = "Service desk self-assessment"
 
 def load_campaigns() -> list[str]:
     """An open campaign for the Service Desk (opened two weeks ago), unless one of that name exists."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from skills_app.extensions import db
-    from skills_app.models import Campaign
-    from skills_app.services import campaigns, org
-
-    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+    if campaigns.by_name(DEMO_CAMPAIGN) is not None:
         return []
     unit = org.by_path("Acme/IT/Service Desk")
     sfia, slm = frameworks.find("SFIA"), frameworks.find("SLM")
