@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, session
 
 from skills_app.errors import DomainError
+from skills_app.identity_provider import configured, provider_name  # noqa: F401  (the pages ask oidc.configured())
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,6 @@ class Claims:
     name: str | None
     groups: tuple[str, ...]
     id_token: str
-
-
-def configured(app: Flask | None = None) -> bool:
-    config = (app or current_app).config
-    return bool(config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID"))
-
-
-def provider_name() -> str:
-    return current_app.config.get("OIDC_PROVIDER_NAME") or "your organisation's account"
 
 
 def origin() -> str:

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from skills_app import oidc, policy, throttle
+from skills_app import identity_provider, policy, throttle
 from skills_app.errors import Conflict, InvalidInput, NotFound, NotSignedIn, SignInTurnedOff, TooManyAttempts
 from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person, PersonRole
@@ -79,7 +79,7 @@ def sign_in(email: str, password: str, address: str | None) -> Person:
     them, against that account and overall (throttle.py); the account's owner
     elsewhere is not slowed."""
     if not settings.password_sign_in():
-        raise SignInTurnedOff(f"Password sign-in is turned off here: sign in with {oidc.provider_name()}.")
+        raise SignInTurnedOff(f"Password sign-in is turned off here: sign in with {identity_provider.provider_name()}.")
     wait = throttle.sign_in_wait(email, address)
     if wait:
         raise TooManyAttempts(throttle.wait_message(wait, "Too many failed sign-ins from here."))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from skills_app import policy
+from skills_app import identity_provider, policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import AppSetting
@@ -36,18 +36,14 @@ def _set(actor, key: str, value, summary: str) -> None:
 
 def password_sign_in() -> bool:
     """True when the password form is offered (always, without an identity provider)."""
-    from skills_app import oidc
-
-    if not oidc.configured():
+    if not identity_provider.configured():
         return True
     return bool(_get(PASSWORD_SIGN_IN, True))
 
 
 def set_password_sign_in(actor, enabled: bool) -> None:
-    from skills_app import oidc
-
     policy.require(actor, "manage_identity")
-    if not enabled and not oidc.configured(current_app):
+    if not enabled and not identity_provider.configured(current_app):
         raise InvalidInput("Password sign-in can be turned off only while sign-in through an identity provider is configured "
                            "(OIDC_ISSUER and OIDC_CLIENT_ID); otherwise no one could sign in.",
                            details={"password_sign_in": "Configure the identity provider first."})

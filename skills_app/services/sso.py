@@ -21,6 +21,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
+from skills_app import identity_provider
 from skills_app.errors import DomainError, InvalidInput, NotAllowed
 from skills_app.extensions import db
 from skills_app.models import ROLES, ExternalIdentity, Person
@@ -57,9 +58,7 @@ def parse_role_map(text: str) -> dict[str, frozenset[str]]:
 
 
 def _actor() -> ProvisioningActor:
-    from skills_app import oidc
-
-    return ProvisioningActor(f"sign-in through {oidc.provider_name()} ({current_app.config['OIDC_ISSUER']})")
+    return ProvisioningActor(f"sign-in through {identity_provider.provider_name()} ({current_app.config['OIDC_ISSUER']})")
 
 
 def _link(actor, person: Person, claims) -> ExternalIdentity:
