@@ -5,6 +5,7 @@ commits once, so a failure anywhere leaves the database as it was.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -339,6 +340,33 @@ def _skill_data_clean_info(info: SkillInfo) -> dict:
     return info.model_copy(update={"group": None}).model_dump(mode="json")
 
 
+def _code(row) -> str:
+    return row.code.upper()
+
+
+def _level(row) -> int:
+    return row.level
+
+
+def _sync_children(children: list, infos, key, make) -> Iterator[tuple]:
+    """Make the collection ``children`` hold one child per item of ``infos``,
+    matched by ``key`` (which reads a child and an item alike): a child no item
+    matches is removed, a missing one is ``make(item)`` and appended. Yields
+    (child, item) in the items' order for the caller to fill in, each before
+    the next is made, so that a flush on the way never meets a half-made row."""
+    current = {key(child): child for child in children}
+    wanted = {key(info) for info in infos}
+    for child in list(children):
+        if key(child) not in wanted:
+            children.remove(child)
+    for info in infos:
+        child = current.get(key(info))
+        if child is None:
+            child = make(info)
+            children.append(child)
+        yield child, info
+
+
 def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
     info = doc.framework
     framework.name = info.name
@@ -346,16 +374,8 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
     framework.description = info.description
     framework.status = info.status
 
-    levels = {level.number: level for level in framework.levels}
-    wanted = {level.number for level in doc.levels}
-    for level in list(framework.levels):
-        if level.number not in wanted:
-            framework.levels.remove(level)
-    for level_info in doc.levels:
-        level = levels.get(level_info.number)
-        if level is None:
-            level = FrameworkLevel(number=level_info.number)
-            framework.levels.append(level)
+    for level, level_info in _sync_children(framework.levels, doc.levels, lambda x: x.number,
+                                            lambda info: FrameworkLevel(number=info.number)):
         level.name = level_info.name
         level.description = level_info.description
         level.url = level_info.url
@@ -364,36 +384,21 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
     groups, placed = doc.tree()
     by_code = _apply_groups(framework, groups)
 
-    skills = {skill.code.upper(): skill for skill in framework.skills}
-    wanted_codes = {s.code.upper() for s in doc.skills}
-    for skill in list(framework.skills):
-        if skill.code.upper() not in wanted_codes:
-            framework.skills.remove(skill)
-    for position, skill_info in enumerate(doc.skills):
-        skill = skills.get(skill_info.code.upper())
-        if skill is None:
-            skill = Skill(code=skill_info.code)
-            framework.skills.append(skill)
+    for position, (skill, skill_info) in enumerate(_sync_children(framework.skills, doc.skills, _code,
+                                                                  lambda info: Skill(code=info.code))):
         skill.position = position
         _apply_skill(skill, skill_info, group=by_code[placed[position].upper()] if placed[position] else None)
 
 
 def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, SkillGroup]:
     """The framework's groups made those of the document (kept by code); {code upper: group}."""
-    current = {group.code.upper(): group for group in framework.groups}
-    wanted = {g.code.upper() for g in groups}
+    wanted = {_code(g) for g in groups}
     for skill in framework.skills:  # a skill of a group that goes moves with its new place below
-        if skill.group is not None and skill.group.code.upper() not in wanted:
+        if skill.group is not None and _code(skill.group) not in wanted:
             skill.group = None
-    for group in list(framework.groups):
-        if group.code.upper() not in wanted:
-            framework.groups.remove(group)
     out: dict[str, SkillGroup] = {}
-    for position, info in enumerate(groups):
-        group = current.get(info.code.upper())
-        if group is None:
-            group = SkillGroup(code=info.code)
-            framework.groups.append(group)
+    for position, (group, info) in enumerate(_sync_children(framework.groups, groups, _code,
+                                                            lambda info: SkillGroup(code=info.code))):
         group.position = position
         group.code = info.code
         group.name = info.name
@@ -419,16 +424,8 @@ def place(framework: Framework, category: str | None, subcategory: str | None) -
 
 
 def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
-    current = {attribute.code.upper(): attribute for attribute in framework.attributes}
-    wanted = {a.code.upper() for a in doc.attributes}
-    for attribute in list(framework.attributes):
-        if attribute.code.upper() not in wanted:
-            framework.attributes.remove(attribute)
-    for position, info in enumerate(doc.attributes):
-        attribute = current.get(info.code.upper())
-        if attribute is None:
-            attribute = FrameworkAttribute(code=info.code)
-            framework.attributes.append(attribute)
+    for position, (attribute, info) in enumerate(_sync_children(framework.attributes, doc.attributes, _code,
+                                                                lambda info: FrameworkAttribute(code=info.code))):
         attribute.position = position
         attribute.code = info.code
         attribute.name = info.name
@@ -436,16 +433,7 @@ def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
         attribute.url = info.url
         attribute.description = info.description
         attribute.guidance = info.guidance
-        levels = {al.level: al for al in attribute.levels}
-        numbers = {al.level for al in info.levels}
-        for al in list(attribute.levels):
-            if al.level not in numbers:
-                attribute.levels.remove(al)
-        for level_info in info.levels:
-            al = levels.get(level_info.level)
-            if al is None:
-                al = AttributeLevel(level=level_info.level)
-                attribute.levels.append(al)
+        for al, level_info in _sync_children(attribute.levels, info.levels, _level, lambda li: AttributeLevel(level=li.level)):
             al.description = level_info.description
 
 
@@ -461,16 +449,7 @@ def _apply_skill(skill: Skill, info, *, group: SkillGroup | None | bool = False)
     skill.guidance_intro = info.guidance_intro
     skill.guidance = list(info.guidance)
 
-    current = {sl.level: sl for sl in skill.levels}
-    wanted = {sl.level for sl in info.levels}
-    for sl in list(skill.levels):
-        if sl.level not in wanted:
-            skill.levels.remove(sl)
-    for level_info in info.levels:
-        sl = current.get(level_info.level)
-        if sl is None:
-            sl = SkillLevel(level=level_info.level)
-            skill.levels.append(sl)
+    for sl, level_info in _sync_children(skill.levels, info.levels, _level, lambda li: SkillLevel(level=li.level)):
         sl.defined = level_info.defined
         sl.note = level_info.note
         # Descriptors keep their identity by position, so evidence attached to
