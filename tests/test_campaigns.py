@@ -122,7 +122,7 @@ def progress_world(world):
     put(world["Cat"], slmo, "returned", submitted=NOW - timedelta(days=1))
     # Dan: only work from before the campaign, and of no campaign skill -> not started.
     put(world["Dan"], slmo, "validated", created=before, submitted=before, validated=3, decided=before)
-    # Eve: one submitted of two -> draft (started, not all submitted).
+    # Eve: one submitted of two -> partly submitted (its own state, never "Draft").
     put(world["Eve"], slmo, "submitted", submitted=NOW - timedelta(days=1))
     # Out is not invited: their work does not count anywhere.
     put(world["Out"], slmo, "submitted", submitted=NOW)
@@ -131,20 +131,24 @@ def progress_world(world):
 
 def test_completion_counts_per_unit_and_per_manager(world, progress_world):
     done = campaigns.completion(world["hr"], progress_world)
-    assert done.total == {"people": 5, "not_started": 1, "draft": 2, "submitted": 1, "validated": 1, "overdue": 0, "done": 40}
-    by_unit = {r["group"]: {k: r[k] for k in ("people", "not_started", "draft", "submitted", "validated")} for r in done.by_unit}
+    assert done.total == {"people": 5, "not_started": 1, "draft": 1, "partly_submitted": 1, "submitted": 1, "validated": 1,
+                          "overdue": 0, "done": 40}
+    by_unit = {r["group"]: {k: r[k] for k in ("people", "not_started", "draft", "partly_submitted", "submitted", "validated")}
+               for r in done.by_unit}
     assert by_unit == {
-        "Acme/IT/Service Desk": {"people": 3, "not_started": 0, "draft": 1, "submitted": 1, "validated": 1},
-        "Acme/IT/Service Desk/Night": {"people": 2, "not_started": 1, "draft": 1, "submitted": 0, "validated": 0},
+        "Acme/IT/Service Desk": {"people": 3, "not_started": 0, "draft": 0, "partly_submitted": 1, "submitted": 1, "validated": 1},
+        "Acme/IT/Service Desk/Night": {"people": 2, "not_started": 1, "draft": 1, "partly_submitted": 0, "submitted": 0,
+                                       "validated": 0},
     }
-    by_manager = {r["group"]: (r["people"], r["not_started"], r["draft"], r["submitted"], r["validated"]) for r in done.by_manager}
-    assert by_manager == {"Mona Manager": (3, 0, 1, 1, 1), "Max Manager": (2, 1, 1, 0, 0)}
+    by_manager = {r["group"]: (r["people"], r["not_started"], r["draft"], r["partly_submitted"], r["submitted"], r["validated"])
+                  for r in done.by_manager}
+    assert by_manager == {"Mona Manager": (3, 0, 1, 0, 1, 1), "Max Manager": (2, 1, 0, 1, 0, 0)}
     people = {p["person"]: p["progress"] for p in campaigns.people(world["hr"], progress_world)}
-    assert people == {"Ann": "validated", "Ben": "submitted", "Cat": "draft", "Dan": "not_started", "Eve": "draft"}
+    assert people == {"Ann": "validated", "Ben": "submitted", "Cat": "draft", "Dan": "not_started", "Eve": "partly_submitted"}
     # The person's own view says the same.
     parts = campaigns.my_part(world["Eve"], progress_world)
     assert [(p.skill.code, p.stage) for p in parts] == [("SLM", "not_started"), ("SLMO", "submitted")]
-    assert campaigns.person_progress(progress_world, parts) == "draft"
+    assert campaigns.person_progress(progress_world, parts) == "partly_submitted"
 
 
 def test_after_the_due_date_those_not_submitted_are_overdue(world, progress_world):
@@ -216,7 +220,7 @@ def test_closing_freezes_a_snapshot_that_later_changes_do_not_alter(world, progr
                 for r in campaigns.results(world["hr"], progress_world)}
     assert rows == len(snapshot) == 10  # 5 people × 2 skills; SLMO is required by one role each
     assert snapshot[("Ann", "SLMO", "Service Desk Analyst")] == (3, 3, 3, "met", "validated")
-    assert snapshot[("Ann", "SLM", None)] == (None, None, 3, None, "validated")
+    assert snapshot[("Ann", "SLM", None)] == (None, None, 3, None, "rejected")  # a rejection is never "validated"
     assert snapshot[("Ben", "SLMO", "Service Desk Analyst")] == (3, None, 3, "awaiting_review", "submitted")
     assert snapshot[("Dan", "SLMO", "Service Desk Analyst")] == (3, 3, 3, "met", "not_started")
     assert snapshot[("Cat", "SLMO", "Service Desk Analyst")][3:] == ("not_assessed", "draft")

@@ -302,6 +302,50 @@ def test_reassigning_an_overdue_review_keeps_its_breach(org, clock):
     assert aware(a.due_at) == datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 
 
+def test_a_reassignment_is_never_counted_as_a_decision(org, clock):
+    """An overdue review handed to another reviewer is "reassigned", not "decided late",
+    while it still waits; its decision, when it comes, is the only one counted."""
+    clock(MON)
+    a = submit(org)
+    clock(datetime(2026, 3, 18, 9, 0, tzinfo=UTC))
+    sla.reassign(org.hr, a, org.director, reason="Manny is on leave.")
+    db.session.commit()
+    breach = db.session.scalar(select(ReviewBreach))
+    assert (breach.state, breach.resolved_at, breach.reassigned_to_name) == ("reassigned", None, "Dana Director")
+    march = service_level_report.build(org.hr, "2026-03")
+    assert list(march.breaches["status"]) == ["reassigned to Dana Director"]
+    assert march.totals["decisions"] == 0 and march.totals["breaches"] == 1
+    assert db.session.scalar(select(func.count()).select_from(ReviewDecision)) == 0
+    # Escalation of the old clock does not come back; the new reviewer decides on time.
+    clock(datetime(2026, 3, 19, 9, 0, tzinfo=UTC))
+    sla.run_checks(SYSTEM)
+    service.decide(org.director, a, outcome="approve")
+    db.session.commit()
+    assert breach.state == "reassigned"
+    march = service_level_report.build(org.hr, "2026-03")
+    assert march.totals["decisions"] == 1 and march.totals["on_time"] == 1
+    assert list(march.breaches["status"]) == ["reassigned to Dana Director"]
+
+
+def test_breach_pages_say_reassigned_and_show_the_organisations_time(org, clock, client, auth):
+    clock(MON)
+    a = submit(org)
+    clock(datetime(2026, 3, 18, 9, 0, tzinfo=UTC))
+    sla.run_checks(SYSTEM)
+    clock(datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
+    sla.reassign(org.hr, a, org.director, reason="Manny is on leave.")
+    db.session.commit()
+    auth.login(org.hr.email)
+    page = client.get("/service-levels/breaches").get_data(as_text=True)
+    assert "reassigned to Dana Director, 1 Apr 2026" in page and "decided late" not in page
+    assert "still waiting for a decision" in page
+    assert " UTC" not in page and "times in Europe/London" in page
+    # 16 March 09:00 UTC is 09:00 in London (GMT); 1 April 09:00 UTC is 10:00 (BST) — the page shows London's.
+    assert "16 Mar 2026 09:00" in page
+    report_page = client.get("/service-levels?month=2026-03").get_data(as_text=True)
+    assert "reassigned to Dana Director" in report_page
+
+
 def test_hr_records_a_breach_cause_and_action(org, clock):
     clock(MON)
     a = submit(org)

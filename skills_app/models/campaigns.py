@@ -15,13 +15,24 @@ from skills_app.models.requirements import JobRole, Service
 
 CAMPAIGN_STATUSES = ("open", "closed")
 # A person's progress in a campaign, in the order a dashboard shows them.
-PROGRESS = ("not_started", "draft", "submitted", "validated", "overdue")
+# A person's progress in a campaign. "validated" is every skill decided (validated or rejected);
+# "partly_submitted" is some of the skills submitted, not all.
+PROGRESS = ("not_started", "draft", "partly_submitted", "submitted", "validated", "overdue")
 PROGRESS_LABELS = {
     "not_started": "Not started",
     "draft": "Draft",
+    "partly_submitted": "Partly submitted",
     "submitted": "Submitted",
-    "validated": "Validated",
+    "validated": "Decided",
     "overdue": "Overdue",
+}
+# One skill's progress (the snapshot's rows, the person's own part): a rejection is never "Validated".
+SKILL_STAGE_LABELS = {
+    "not_started": "Not started",
+    "draft": "Draft",
+    "submitted": "Submitted, awaiting review",
+    "rejected": "Rejected",
+    "validated": "Validated",
 }
 
 campaign_skill = Table(

@@ -107,7 +107,12 @@ class ReviewBreach(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_to_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     escalated_to_name: Mapped[str | None] = mapped_column(String(200))
+    # When the review was decided (by anyone, on any later clock): never set by a reassignment.
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the review was taken from this breach's reviewer and given to another: its own event,
+    # not a decision; the review may still be waiting.
+    reassigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reassigned_to_name: Mapped[str | None] = mapped_column(String(200))
     cause: Mapped[str | None] = mapped_column(String(40))
     cause_note: Mapped[str | None] = mapped_column(Text)
     action: Mapped[str | None] = mapped_column(Text)
@@ -119,6 +124,15 @@ class ReviewBreach(db.Model):
     escalated_to: Mapped[Person | None] = relationship(foreign_keys=[escalated_to_id])
     org_unit: Mapped[OrgUnit | None] = relationship()
     recorded_by: Mapped[Person | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def state(self) -> str:
+        """decided (late) | reassigned | waiting: a reassignment is never a decision."""
+        if self.resolved_at is not None:
+            return "decided"
+        if self.reassigned_at is not None:
+            return "reassigned"
+        return "waiting"
 
     @property
     def cause_label(self) -> str | None:

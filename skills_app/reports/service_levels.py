@@ -6,7 +6,8 @@ Months are calendar months in the organisation's time zone. For a month:
   it was made (:class:`ReviewDecision`): on time when decided by its due-by
   moment; turnaround in working days from submission to decision.
 - **breaches**: reviews whose due-by moment fell in the month and that were
-  not decided by then — the recorded ones (:class:`ReviewBreach`, with cause
+  not decided by then (each "decided late", "reassigned to …" — a reassignment
+  is never a decision — or "still waiting") — the recorded ones (:class:`ReviewBreach`, with cause
   and action) and any still waiting past their due-by moment that the checks
   have not recorded yet.
 - per org unit (the assessed person's) and per reviewer: decisions, on time,
@@ -30,7 +31,7 @@ TREND_MONTHS = 7  # the month and the six before it
 GROUP_COLUMNS = ["decisions", "on_time", "on_time_pct", "breaches", "median_days", "p90_days"]
 CSV_COLUMNS = ["month", "group_by", "group", *GROUP_COLUMNS]
 BREACH_COLUMNS = ["breach_id", "assessment_id", "person", "skill", "org_unit", "reviewer", "due_at", "decided_at", "status",
-                  "escalated_to", "cause", "cause_note", "action"]
+                  "escalated_to", "cause", "cause_note", "action", "reassigned_at", "reassigned_to"]
 NO_UNIT = "(no org unit)"
 
 
@@ -145,7 +146,7 @@ def breach_rows(report: Report) -> pd.DataFrame:
     if not len(b):
         return pd.DataFrame(columns=BREACH_COLUMNS)
     b["cause"] = b["cause_label"]
-    for col in ("due_at", "decided_at"):
+    for col in ("due_at", "decided_at", "reassigned_at"):
         b[col] = [pd.Timestamp(v).tz_localize("UTC") if pd.notna(v) and pd.Timestamp(v).tzinfo is None else (pd.Timestamp(v) if pd.notna(v) else None)
                   for v in b[col]]
     b["breach_id"] = b["breach_id"].astype(object).where(b["breach_id"].notna(), None)

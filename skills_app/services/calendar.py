@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from skills_app.words import plural
+
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_WEEKDAYS = frozenset(range(5))  # Monday to Friday
 DEFAULT_TIMEZONE = "Europe/London"
@@ -123,11 +125,11 @@ def describe_left(days_left: float) -> str:
     """'3 working days left', 'less than a working day left', 'overdue by 2 working days'."""
     if days_left >= 1:
         n = int(days_left)
-        return f"{n} working day{'s' if n != 1 else ''} left"
+        return f"{plural(n, 'working day')} left"
     if days_left > 0:
         return "less than a working day left"
     over = -days_left
     if over < 1:
         return "overdue by less than a working day"
     n = int(over)
-    return f"overdue by {n} working day{'s' if n != 1 else ''}"
+    return f"overdue by {plural(n, 'working day')}"

@@ -12,13 +12,13 @@ The rules, in one place:
   created or submitted within the campaign window: from the opening date
   (00:00 UTC) until the campaign closes. Work after the due date still counts;
   the person is overdue until they submit.
-* **Progress** of a person × skill: *validated* (a decision was made: validated,
-  or rejected with a reason), *submitted*, *draft* (a draft or one returned for
-  more evidence), or *not started*. A person is *validated* when every campaign
-  skill is decided, *submitted* when every skill is at least submitted, else
-  *overdue* once the due date has passed (while the campaign is open), else
-  *draft* when anything is started, else *not started*. Each person falls in
-  exactly one of these five.
+* **Progress** of a person × skill: *validated*, *rejected* (both decided),
+  *submitted*, *draft* (a draft or one returned for more evidence), or *not
+  started*. A person is *validated* ("Decided") when every campaign skill is
+  decided, *submitted* when every skill is at least submitted, else *overdue*
+  once the due date has passed (while the campaign is open), else *partly
+  submitted* when some skill is submitted, else *draft* when anything is
+  started, else *not started*. Each person falls in exactly one of these six.
 
 Completion is counted set-wise in SQL: one statement per view, whatever the
 number of people.
@@ -43,7 +43,8 @@ from skills_app.services import audit, gaps, notifications
 from skills_app.services.assessments import current_levels
 
 MAX_NAME = 200
-SKILL_STAGES = ("not_started", "draft", "submitted", "validated")
+SKILL_STAGES = ("not_started", "draft", "submitted", "rejected", "validated")
+DECIDED = 3  # the index of the first decided stage
 
 
 def today() -> date:
@@ -102,12 +103,14 @@ def population(campaign: Campaign):
 
 
 def _counted(campaign: Campaign):
-    """Per invited person × campaign skill, the furthest stage of the assessments that count: 1 draft, 2 submitted, 3 decided."""
+    """Per invited person × campaign skill, the furthest stage of the assessments that count: 1 draft, 2 submitted,
+    3 rejected, 4 validated (3 and 4 are decided)."""
     start = window_start(campaign)
     in_window = or_(Assessment.created_at >= start, Assessment.submitted_at >= start)
     if campaign.closed_at is not None:
         in_window = and_(in_window, or_(Assessment.created_at <= campaign.closed_at, Assessment.submitted_at <= campaign.closed_at))
-    stage = case((Assessment.status.in_(("validated", "rejected")), 3), (Assessment.status == "submitted", 2), else_=1)
+    stage = case((Assessment.status == "validated", 4), (Assessment.status == "rejected", 3), (Assessment.status == "submitted", 2),
+                 else_=1)
     return (
         select(Assessment.person_id, Assessment.skill_id, func.max(stage).label("stage"))
         .where(Assessment.skill_id.in_(select(campaign_skill.c.skill_id).where(campaign_skill.c.campaign_id == campaign.id)),
@@ -130,6 +133,7 @@ def _progress_select(campaign: Campaign, *, on: date | None = None):
              (and_(literal(n > 0), submitted >= n), literal("submitted"))]
     if overdue:
         whens.append((literal(True), literal("overdue")))
+    whens.append((submitted > 0, literal("partly_submitted")))
     whens.append((started > 0, literal("draft")))
     progress = case(*whens, else_=literal("not_started"))
     manager = Person.__table__.alias("manager")
@@ -218,7 +222,7 @@ def my_part(actor, campaign: Campaign, person: Person | None = None) -> list[MyS
             .order_by(Assessment.created_at, Assessment.id))
     latest: dict[int, Assessment] = {}
     best: dict[int, int] = {}
-    rank = {"draft": 1, "returned": 1, "submitted": 2, "validated": 3, "rejected": 3}
+    rank = {"draft": 1, "returned": 1, "submitted": 2, "rejected": 3, "validated": 4}
     for a in db.session.scalars(stmt):
         latest[a.skill_id] = a
         best[a.skill_id] = max(best.get(a.skill_id, 0), rank.get(a.status, 1))
@@ -229,12 +233,14 @@ def person_progress(campaign: Campaign, parts: list[MySkill], *, on: date | None
     """The same rule as the SQL, for one person's part."""
     on = on or today()
     stages = [SKILL_STAGES.index(p.stage) for p in parts]
-    if stages and min(stages) >= 3:
+    if stages and min(stages) >= DECIDED:
         return "validated"
     if stages and min(stages) >= 2:
         return "submitted"
     if campaign.is_open and on > campaign.due_on:
         return "overdue"
+    if any(s >= 2 for s in stages):
+        return "partly_submitted"
     return "draft" if any(stages) else "not_started"
 
 
@@ -318,7 +324,7 @@ def remind(actor, campaign: Campaign) -> Reminders:
     sub = _progress_select(campaign).subquery()
     behind = db.session.execute(
         select(Person, sub.c.progress, sub.c.submitted).join(sub, sub.c.person_id == Person.id)
-        .where(sub.c.progress.in_(("not_started", "draft", "overdue"))).order_by(Person.id)
+        .where(sub.c.progress.in_(("not_started", "draft", "partly_submitted", "overdue"))).order_by(Person.id)
     ).all()
     n = len(campaign.skills)
     for person, progress, submitted in behind:

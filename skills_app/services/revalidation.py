@@ -24,6 +24,7 @@ from skills_app.models import Assessment, DescriptorRating, Evidence, Framework,
 from skills_app.models.assessment import OPEN_STATUSES
 from skills_app.models.framework import utcnow
 from skills_app.services import assessments, audit, org
+from skills_app.words import plural
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 730
@@ -142,6 +143,6 @@ def revalidate(actor, assessment: Assessment) -> Assessment:
     db.session.flush()
     audit.record(actor, "assessment.revalidation_started", new,
                  summary=f"{actor.name} started revalidating {new.skill.code} from assessment {assessment.id} "
-                         f"(validated at level {assessment.validated_level}): {ratings} ratings and {copied} pieces of evidence carried over",
+                         f"(validated at level {assessment.validated_level}): {plural(ratings, 'rating')} and {plural(copied, 'piece of evidence')} carried over",
                  data={"from_assessment_id": assessment.id, "ratings": ratings, "evidence": copied})
     return new

@@ -78,6 +78,7 @@ def breaches_frame(cal: WorkingCalendar, start: datetime, end: datetime, now: da
         select(ReviewBreach.id.label("breach_id"), ReviewBreach.assessment_id, Person.name.label("person"),
                Skill.code.label("skill"), OrgUnit.path.label("org_unit"), ReviewBreach.reviewer_id,
                ReviewBreach.reviewer_name.label("reviewer"), ReviewBreach.due_at, ReviewBreach.resolved_at.label("decided_at"),
+               ReviewBreach.reassigned_at, ReviewBreach.reassigned_to_name.label("reassigned_to"),
                ReviewBreach.escalated_to_name.label("escalated_to"), ReviewBreach.cause, ReviewBreach.cause_note, ReviewBreach.action)
         .join(Assessment, ReviewBreach.assessment_id == Assessment.id)
         .join(Person, Assessment.person_id == Person.id)
@@ -106,13 +107,17 @@ def breaches_frame(cal: WorkingCalendar, start: datetime, end: datetime, now: da
             "breach_id": None, "assessment_id": r["assessment_id"], "person": r["person"], "skill": r["skill"],
             "org_unit": r["org_unit"], "reviewer_id": r["assigned_id"] or r["manager_id"],
             "reviewer": r["assigned_name"] or r["manager_name"] or "(no reviewer)", "due_at": r["due_at"], "decided_at": None,
+            "reassigned_at": None, "reassigned_to": None,
             "escalated_to": None, "cause": None, "cause_note": None, "action": None,
         })
     columns = ["breach_id", "assessment_id", "person", "skill", "org_unit", "reviewer_id", "reviewer", "due_at", "decided_at",
-               "escalated_to", "cause", "cause_note", "action"]
+               "reassigned_at", "reassigned_to", "escalated_to", "cause", "cause_note", "action"]
     df = pd.DataFrame(rows, columns=columns)
     df["org_unit"] = df["org_unit"].fillna(service_levels_report.NO_UNIT)
-    df["status"] = ["decided late" if pd.notna(d) else "still waiting" for d in df["decided_at"]]
+    # A reassignment is its own event, never a decision: the review went to another reviewer.
+    df["status"] = ["decided late" if pd.notna(d) else (f"reassigned to {to}" if pd.notna(r) else "still waiting")
+                    for d, r, to in zip(df["decided_at"], df["reassigned_at"], df["reassigned_to"])]
+    df["reassigned_to"] = pd.Series([v if isinstance(v, str) else None for v in df["reassigned_to"]], index=df.index, dtype=object)
     df["month"] = service_levels_report.month_key(df["due_at"], cal.timezone) if len(df) else pd.Series(dtype=str)
     df["cause_label"] = df["cause"].map(lambda c: BREACH_CAUSES.get(c, c) if isinstance(c, str) else None)
     for col in ("escalated_to", "cause", "cause_note", "action", "cause_label"):

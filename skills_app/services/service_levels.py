@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -40,6 +40,7 @@ from skills_app.models.service_levels import (
 )
 from skills_app.services import by_id
 from skills_app.services import audit, notifications
+from skills_app.words import plural
 from skills_app.services.calendar import (
     WEEKDAY_NAMES, CalendarError, WorkingCalendar, add_working_days, describe_left, working_days_between, zone,
 )
@@ -371,10 +372,8 @@ class CheckReport:
     reminded: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        def n(items, one, many):
-            return f"{len(items)} {one if len(items) == 1 else many}"
-        return (f"{n(self.escalated, 'breach', 'breaches')} escalated, {n(self.warned, 'reviewer', 'reviewers')} warned, "
-                f"{n(self.reminded, 'person', 'people')} reminded to resubmit.")
+        return (f"{plural(len(self.escalated), 'breach')} escalated, {plural(len(self.warned), 'reviewer')} warned, "
+                f"{plural(len(self.reminded), 'person')} reminded to resubmit.")
 
 
 def _label(a: Assessment) -> str:
@@ -431,7 +430,7 @@ def run_checks(actor, now: datetime | None = None) -> CheckReport:
             breach.escalated_to_name = ", ".join(c.name for c in contacts) or None
             db.session.flush()
             audit.record(actor, "assessment.escalated", a,
-                         summary=f"review of {_label(a)} breached its target (due {due:%Y-%m-%d %H:%M} UTC, reviewer {who}); "
+                         summary=f"review of {_label(a)} breached its target (due {cal.local(due):%Y-%m-%d %H:%M} {cal.timezone}, reviewer {who}); "
                                  f"escalated to {breach.escalated_to_name or 'no one: there is no manager or HR to tell'}",
                          data={"breach_id": breach.id, "due_at": due.isoformat(), "reviewer_id": reviewer.id if reviewer else None,
                                "escalated_to": [c.id for c in contacts]})
@@ -515,8 +514,10 @@ def reassign(actor, assessment: Assessment, reviewer: Person | None, *, reason: 
     old = reviewer_of(assessment)
     old_due = _aware(assessment.due_at)
     if old_due is not None and now >= old_due:
+        # The breach stays on the record as reassigned: the review was taken away, not decided.
         breach = _ensure_breach(assessment, old, now)
-        breach.resolved_at = breach.resolved_at or now
+        if breach.resolved_at is None and breach.reassigned_at is None:
+            breach.reassigned_at, breach.reassigned_to_name = now, reviewer.name
     assessment.assigned_reviewer = reviewer
     assessment.due_at = add_working_days(working_calendar(), now, target_for(assessment.person).decision_days)
     assessment.warned_at = None
@@ -593,5 +594,5 @@ def escalations_for(actor, limit: int = 100) -> list[ReviewBreach]:
     stmt = (select(ReviewBreach).where(ReviewBreach.escalated_to_id == actor.id)
             .options(selectinload(ReviewBreach.assessment).selectinload(Assessment.person),
                      selectinload(ReviewBreach.assessment).selectinload(Assessment.skill))
-            .order_by(ReviewBreach.resolved_at.is_not(None), ReviewBreach.due_at.desc()).limit(limit))
+            .order_by(or_(ReviewBreach.resolved_at.is_not(None), ReviewBreach.reassigned_at.is_not(None)), ReviewBreach.due_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))

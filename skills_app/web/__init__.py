@@ -2,17 +2,21 @@
 transaction per request, error pages, security headers."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, request, session
 from flask_login import current_user
 
-from skills_app import policy
+from skills_app import policy, words
 from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
+from skills_app.models.campaigns import PROGRESS_LABELS, SKILL_STAGE_LABELS
 from skills_app.models.people import ROLE_LABELS
 from skills_app.reports.labels import skill_label
 from skills_app.services import sign_in_sessions
 from skills_app.services import assessments as assessment_service
 from skills_app.services import notifications as notification_service
+from skills_app.services import service_levels as sla_service
 from skills_app.web import (
     account, admin, assessments, auth, campaigns, errors, frameworks, identity_admin, learning, main, notifications, people,
     reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
@@ -51,6 +55,16 @@ def skill_code(skill) -> str:
     return skill_label(skill.framework.code, skill.code)
 
 
+def when(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
+    """A stored moment (UTC) on the organisation's wall clock, the one time zone of
+    every page (the working calendar's); a date is shown as it is."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = sla_service.working_calendar().local(moment)
+    return moment.strftime(fmt)
+
+
 def register(app: Flask) -> None:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
@@ -69,6 +83,12 @@ def register(app: Flask) -> None:
 
     app.jinja_env.filters["skill_code"] = skill_code
     app.jinja_env.filters["skill_label"] = skill_label
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["plural"] = words.plural
+    app.jinja_env.filters["verb"] = words.verb
+    app.jinja_env.globals["PROGRESS_LABELS"] = PROGRESS_LABELS
+    app.jinja_env.globals["SKILL_STAGE_LABELS"] = SKILL_STAGE_LABELS
+    app.jinja_env.globals["time_zone"] = lambda: sla_service.working_calendar().timezone
 
     @app.context_processor
     def inject():
