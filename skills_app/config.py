@@ -72,6 +72,8 @@ def from_environment() -> dict:
         "SIGN_IN_ADDRESS_LIMIT": int(os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30")),
         # Trusted reverse proxies in front of the app (docs/deployment.md): 0 ignores X-Forwarded-*.
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
+        # A person is not reminded again for the same campaign within this many days.
+        "REMINDER_COOLDOWN_DAYS": int(os.environ.get("REMINDER_COOLDOWN_DAYS", "3")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "skills-app@localhost"),

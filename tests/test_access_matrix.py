@@ -244,8 +244,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "service_levels.targets": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
     "service_levels.calendar": {"POST": only(BAD_FORM, "hr")},
     "service_levels.add_holiday": {"POST": only(BAD_FORM, "hr")},
-    **{endpoint: {"POST": only(REDIRECT, "hr")}
-       for endpoint in ("service_levels.run_checks", "service_levels.remove_holiday")},
+    "service_levels.remove_holiday": {"POST": only(REDIRECT, "hr")},
+    # Without its confirmation, the confirmation page (nothing done).
+    "service_levels.run_checks": {"POST": only(OK, "hr")},
     # The subject's unit has no targets of its own to remove.
     "service_levels.remove_override": {"POST": only(CONFLICT, "hr")},
     "service_levels.reassign": {
@@ -268,8 +269,9 @@ MATRIX.update({
     "campaigns.new": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
     "campaigns.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_SHOWN, manager=NOT_SHOWN, indirect=NOT_FOUND,
                                   other_manager=NOT_FOUND, hr=NAMED, learning=NOT_FOUND, admin=NOT_FOUND)},
-    "campaigns.remind": {"POST": row(hr=REDIRECT, **_CAMPAIGN_HR_ONLY)},
-    "campaigns.close": {"POST": row(hr=REDIRECT, **_CAMPAIGN_HR_ONLY)},
+    # Without its confirmation, the confirmation page (nothing done).
+    "campaigns.remind": {"POST": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
+    "campaigns.close": {"POST": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
     "campaigns.export_results": {"GET": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
     # Expiring validations: HR (everyone) and line managers (their reports).
     "revalidation.index": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=OK, indirect=OK,

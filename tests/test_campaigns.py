@@ -178,6 +178,58 @@ def test_completion_is_counted_in_a_fixed_number_of_statements(world, progress_w
     assert count_statements() == first
 
 
+def test_an_overlapping_campaign_is_opened_with_a_warning_naming_the_other(world, progress_world, client, auth):
+    night = campaigns.open_campaign(world["hr"], name="Night shift", skills=[world["slmo"]], opens_on=TODAY - timedelta(days=1),
+                                    due_on=TODAY + timedelta(days=30), org_unit=world["Cat"].org_unit)
+    db.session.commit()
+    [overlap] = night.overlaps
+    assert (overlap.other.name, [s.code for s in overlap.skills], overlap.people) == ("Desk 2026", ["SLMO"], 2)
+    assert "overlaps with the open campaign 'Desk 2026'" in overlap.sentence() and "2 people are asked for SLMO" in overlap.sentence()
+    opened = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "campaign.opened", AuditEvent.entity_id == night.id))
+    assert opened.data["overlaps"] == [{"campaign_id": progress_world.id, "people": 2, "skills": [world["slmo"].id]}]
+    # No overlap: another skill, or nobody in common.
+    other = campaigns.open_campaign(world["hr"], name="Infra", skills=[world["slmo"]], opens_on=TODAY, due_on=TODAY,
+                                    org_unit=world["Out"].org_unit)
+    assert other.overlaps == []
+    # Through the form: opened, with the warning; and on the campaign's page while both are open.
+    auth.login(world["hr"].email)
+    done = client.post("/campaigns/new", data={"name": "Desk again", "skills": [str(world["slm"].id)],
+                                               "org_unit": str(world["Ann"].org_unit.id), "job_role": "0", "service": "0",
+                                               "opens_on": TODAY.isoformat(), "due_on": TODAY.isoformat()}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "Opened the campaign &#39;Desk again&#39;" in text
+    assert "Warning: It overlaps with the open campaign &#39;Desk 2026&#39;" in text
+    assert "5 people are asked for SLM by both" in text
+
+
+def test_work_from_before_a_campaign_was_opened_does_not_count(world):
+    slmo = world["slmo"]
+    put(world["Ann"], slmo, "submitted", created=NOW - timedelta(minutes=30), submitted=NOW - timedelta(minutes=20))
+    c = campaigns.open_campaign(world["hr"], name="Today", skills=[slmo], opens_on=TODAY, due_on=TODAY + timedelta(days=7),
+                                org_unit=world["Ann"].org_unit)
+    db.session.commit()
+    if campaigns.window_start(c) <= NOW - timedelta(minutes=20):
+        pytest.skip("the test ran just after midnight in the organisation's time zone")
+    people = {p["person"]: p["progress"] for p in campaigns.people(world["hr"], c)}
+    assert people["Ann"] == "not_started"
+    put(world["Ben"], slmo, "submitted", created=datetime.now(timezone.utc) + timedelta(seconds=1),
+        submitted=datetime.now(timezone.utc) + timedelta(seconds=2))
+    people = {p["person"]: p["progress"] for p in campaigns.people(world["hr"], c)}
+    assert people["Ben"] == "submitted"
+
+
+def test_overlapping_campaigns_are_one_card_with_each_skill_once(world, progress_world):
+    night = campaigns.open_campaign(world["hr"], name="Night shift", skills=[world["slmo"]], opens_on=TODAY - timedelta(days=1),
+                                    due_on=TODAY + timedelta(days=2), org_unit=world["Cat"].org_unit)
+    db.session.commit()
+    [card] = campaigns.dashboard_cards(world["Cat"])
+    assert [c.name for c in card.campaigns] == ["Night shift", "Desk 2026"]  # the one due first leads
+    assert [(p.skill.code, p.stage) for p in card.parts] == [("SLM", "not_started"), ("SLMO", "draft")]
+    [ann_card] = campaigns.dashboard_cards(world["Ann"])  # not invited to the night shift's
+    assert ann_card.also == [] and ann_card.progress == "validated"
+    assert night.id != progress_world.id
+
+
 # -- reminders ------------------------------------------------------------------------------
 
 def test_reminders_go_to_those_behind_and_to_managers_with_a_queue(world, progress_world):
@@ -194,6 +246,53 @@ def test_reminders_go_to_those_behind_and_to_managers_with_a_queue(world, progre
     assert queues[world["mgr2"].id].startswith("1 self-assessment ")
     assert (sent.people, sent.managers) == (3, 2)
     assert progress_world.last_reminded_at is not None
+
+
+def test_nobody_is_reminded_twice_within_the_cooldown(world, progress_world, app, monkeypatch):
+    db.session.execute(Notification.__table__.delete())
+    first = campaigns.remind(world["hr"], progress_world)
+    db.session.commit()
+    again = campaigns.remind(world["hr"], progress_world)  # the same minute: a second press, or cron and a person
+    db.session.commit()
+    assert (first.people, first.managers, first.skipped) == (3, 2, 0)
+    assert (again.people, again.managers, again.skipped, again.cooldown_days) == (0, 0, 5, 3)
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 5
+    # Three days on, they are reminded again; a cooldown of 0 days reminds at every run.
+    later = campaigns.remind(world["hr"], progress_world, now=NOW + timedelta(days=3, minutes=1))
+    assert (later.people, later.managers) == (3, 2)
+    monkeypatch.setitem(app.config, "REMINDER_COOLDOWN_DAYS", 0)
+    assert campaigns.remind(world["hr"], progress_world, now=NOW + timedelta(days=3, minutes=2)).people == 3
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "campaign.reminded")
+                               .order_by(AuditEvent.id)).all()[1]
+    assert "left alone (reminded within 3 days)" in event.summary and len(event.data["skipped"]) == 5
+
+
+def test_closing_and_reminding_are_refused_without_their_confirmation(world, progress_world, client, auth):
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
+    auth.login(world["hr"].email)
+    asked = client.post(f"/campaigns/{progress_world.id}/remind")
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Send reminders for Desk 2026?" in text
+    assert "Sends a reminder to 3 people behind" in text and "Sends a reminder to 2 managers" in text
+    assert 'name="confirmed" value="yes"' in text
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    done = client.post(f"/campaigns/{progress_world.id}/remind", data={"confirmed": "yes"}, follow_redirects=True)
+    assert "Reminded 3 people behind and 2 managers" in done.get_data(as_text=True)
+    twice = client.post(f"/campaigns/{progress_world.id}/remind")
+    twice = twice.get_data(as_text=True)
+    assert "Sends a reminder to 0 people behind" in twice and "Leaves 5 people alone" in twice
+
+    asked = client.post(f"/campaigns/{progress_world.id}/close")
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Freezes the results of 5 people in 2 skills" in text
+    assert "3 people have not submitted every skill" in text
+    db.session.expire_all()
+    assert progress_world.is_open
+    closed = client.post(f"/campaigns/{progress_world.id}/close", data={"confirmed": "yes"})
+    assert closed.status_code == 302
+    db.session.expire_all()
+    assert not progress_world.is_open
 
 
 def test_remind_command_and_closed_campaigns(world, progress_world, runner):

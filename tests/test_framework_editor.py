@@ -185,7 +185,11 @@ def test_hr_drafts_edits_and_publishes_a_framework_in_the_browser(client, auth, 
                               "levels": [{"level": 1, "defined": False, "note": "Not at level 1."},
                                          {"level": 2, "defined": True, "descriptors": ["Reviews models.", "Designs data models."]}]}]
 
-    published = client.post("/frameworks/DATA/edit?version=1", data={"action": "publish"})
+    asked = client.post("/frameworks/DATA/edit?version=1", data={"action": "publish"})
+    assert asked.status_code == 200 and "Publish DATA 1?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert framework_service.find("DATA", "1").status == "draft"  # not without its confirmation
+    published = client.post("/frameworks/DATA/edit?version=1", data={"action": "publish", "confirmed": "yes"})
     assert published.status_code == 302
     db.session.expire_all()
     assert framework_service.find("DATA", "1").status == "published"

@@ -300,9 +300,15 @@ def test_migrate_page_previews_then_migrates(client, auth, make_person, people, 
     preview = client.post("/frameworks/DEMO/migrate?from=1&to=2", data={"action": "preview", "map-CCC": "GGG", "map-DDD": ""})
     assert preview.status_code == 200 and "Preview: what would happen" in preview.get_data(as_text=True)
     assert counts() == before
-    done = client.post("/frameworks/DEMO/migrate?from=1&to=2", data={"action": "migrate", "map-CCC": "GGG", "map-DDD": ""})
+    asked = client.post("/frameworks/DEMO/migrate?from=1&to=2", data={"action": "migrate", "map-CCC": "GGG", "map-DDD": ""})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Carries 3 validated levels to DEMO 2" in text and "Flags 1 person for revalidation" in text
+    assert '<input type="hidden" name="map-CCC" value="GGG">' in text
+    assert counts() == before  # not without its confirmation
+    done = client.post("/frameworks/DEMO/migrate?from=1&to=2",
+                       data={"action": "migrate", "map-CCC": "GGG", "map-DDD": "", "confirmed": "yes"})
     assert done.status_code == 200
-    assert "3 validated level(s) migrated to DEMO 2; 1 flagged for re-validation." in done.get_data(as_text=True)
+    assert "3 validated levels migrated to DEMO 2; 1 level flagged for re-validation." in done.get_data(as_text=True)
     migrated = db.session.scalars(select(Assessment).where(Assessment.framework_id == versions[1].id)).all()
     assert {a.reviewer_id for a in migrated} == {hr.id}
 

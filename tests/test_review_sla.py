@@ -242,6 +242,26 @@ def test_returned_assessments_get_one_resubmission_reminder(org, clock):
 def test_only_hr_runs_the_checks(org):
     with pytest.raises(NotAllowed):
         sla.run_checks(org.manager)
+    with pytest.raises(NotAllowed):
+        sla.plan_checks(org.manager)
+
+
+def test_checking_now_asks_first_with_the_numbers(org, clock, client, auth):
+    clock(MON)
+    a = submit(org)
+    clock(datetime(2026, 3, 18, 9, 0, tzinfo=UTC))
+    assert sla.plan_checks(org.hr).counts() == (1, 0, 0)
+    auth.login(org.hr.email)
+    asked = client.post("/service-levels/check", data={"next": "/service-levels/breaches"})
+    text = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Escalates 1 overdue review to the reviewer" in text
+    assert '<input type="hidden" name="next" value="/service-levels/breaches">' in text
+    assert db.session.scalar(select(func.count()).select_from(ReviewBreach)) == 0  # not without its confirmation
+    done = client.post("/service-levels/check", data={"next": "/service-levels/breaches", "confirmed": "yes"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/service-levels/breaches")
+    assert db.session.scalar(select(func.count()).select_from(ReviewBreach)) == 1
+    assert sla.plan_checks(org.hr).counts() == (0, 0, 0)  # escalated once
+    assert a.id == db.session.scalar(select(ReviewBreach.assessment_id))
 
 
 # -- reassignment ---------------------------------------------------------------------------

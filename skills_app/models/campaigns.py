@@ -110,6 +110,20 @@ class Campaign(db.Model):
         return f"<Campaign {self.id} {self.name!r} {self.status}>"
 
 
+class CampaignReminder(db.Model):
+    """One reminder sent to one person for one campaign (as someone behind, or as
+    a manager with reviews waiting): what the cooldown is counted from."""
+
+    __tablename__ = "campaign_reminder"
+    __table_args__ = (Index("ix_campaign_reminder_campaign_person", "campaign_id", "person_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # behind | reviews
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CampaignResult(db.Model):
     """One row of a closed campaign's frozen snapshot: a person × campaign skill
     (× requirement, where the person's job roles or services require the

@@ -10,7 +10,8 @@ The rules, in one place:
   invited too) and frozen by the snapshot when it closes.
 * **What counts**: an assessment of a campaign skill, by an invited person,
   created or submitted within the campaign window: from the opening date
-  (00:00 UTC) until the campaign closes. Work after the due date still counts;
+  (00:00 in the organisation's time zone; from the moment it was opened, for a
+  campaign opened on its opening date) until the campaign closes. Work after the due date still counts;
   the person is overdue until they submit.
 * **Progress** of a person × skill: *validated*, *rejected* (both decided),
   *submitted*, *draft* (a draft or one returned for more evidence), or *not
@@ -26,7 +27,9 @@ number of people.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import current_app, has_app_context
 
 from sqlalchemy import and_, case, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
@@ -35,12 +38,14 @@ from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, Service, Skill
-from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignResult, campaign_skill
+from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignReminder, CampaignResult, campaign_skill
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import by_id
 from skills_app.services import audit, gaps, notifications
 from skills_app.services.assessments import current_levels
+from skills_app.services.service_levels import working_calendar
+from skills_app.words import plural, verb
 
 MAX_NAME = 200
 SKILL_STAGES = ("not_started", "draft", "submitted", "rejected", "validated")
@@ -52,7 +57,17 @@ def today() -> date:
 
 
 def window_start(campaign: Campaign) -> datetime:
-    return datetime.combine(campaign.opens_on, time.min, tzinfo=timezone.utc)
+    """From when work counts: the start of the opening date in the organisation's
+    time zone, or, for a campaign opened on its opening date, the moment it was
+    opened (work done earlier that day was not asked for by it)."""
+    cal = working_calendar()
+    start = datetime.combine(campaign.opens_on, time.min, tzinfo=cal.tz).astimezone(timezone.utc)
+    created = campaign.created_at
+    if created is not None:
+        created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+        if cal.local_date(created) == campaign.opens_on and created > start:
+            return created
+    return start
 
 
 # -- reading -----------------------------------------------------------------
@@ -244,6 +259,46 @@ def person_progress(campaign: Campaign, parts: list[MySkill], *, on: date | None
     return "draft" if any(stages) else "not_started"
 
 
+@dataclass
+class Card:
+    """One dashboard card: a campaign, or overlapping campaigns merged so that a
+    skill two of them ask for appears once (the earliest due date applies)."""
+    campaign: Campaign              # the one due first: its name, dates and link lead
+    also: list[Campaign]            # the others merged into the card
+    parts: list[MySkill]
+    progress: str
+
+    @property
+    def campaigns(self) -> list[Campaign]:
+        return [self.campaign, *self.also]
+
+
+def dashboard_cards(actor, person: Person | None = None) -> list[Card]:
+    """The open campaigns inviting the person, as cards: campaigns that share a
+    skill are one card, each skill once (at the stage it has reached for all of them)."""
+    groups: list[tuple[list[Campaign], dict[int, MySkill]]] = []
+    for campaign in for_person(actor, person):
+        parts = {p.skill.id: p for p in my_part(actor, campaign, person)}
+        home = next((g for g in groups if set(g[1]) & set(parts)), None)
+        if home is None:
+            groups.append(([campaign], parts))
+            continue
+        home[0].append(campaign)
+        for skill_id, part in parts.items():
+            # The stage still to reach for every campaign asking for the skill: work from before a
+            # campaign opened does not count for it; an assessment made now counts for all of them.
+            held = home[1].get(skill_id)
+            if held is None or (SKILL_STAGES.index(part.stage), part.assessment is None) < (
+                    SKILL_STAGES.index(held.stage), held.assessment is None):
+                home[1][skill_id] = part
+    cards = []
+    for members, parts in groups:
+        members.sort(key=lambda c: (c.due_on, c.id))
+        merged = sorted(parts.values(), key=lambda p: (p.skill.code, p.skill.id))
+        cards.append(Card(members[0], members[1:], merged, person_progress(members[0], merged)))
+    return cards
+
+
 # -- opening ---------------------------------------------------------------------
 
 def _parse_date(value, label: str, field: str) -> date:
@@ -284,13 +339,46 @@ def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, or
     invited = 0
     if opens <= today():
         invited = _invite(campaign)
+    # A warning, not a refusal: HR may mean it (a unit's campaign inside an organisation-wide one).
+    campaign.overlaps = overlaps(actor, campaign)
     audit.record(actor, "campaign.opened", campaign,
                  summary=f"campaign {name!r} opened for {campaign.population_label}: "
                          f"{', '.join(s.code for s in campaign.skills)}, {opens.isoformat()} to {due.isoformat()}",
                  data={"skills": [s.id for s in campaign.skills], "org_unit": campaign.org_unit_path,
                        "job_role": job_role.name if job_role else None, "service": service.name if service else None,
-                       "opens_on": opens.isoformat(), "due_on": due.isoformat(), "invited": invited})
+                       "opens_on": opens.isoformat(), "due_on": due.isoformat(), "invited": invited,
+                       "overlaps": [{"campaign_id": o.other.id, "people": o.people, "skills": [s.id for s in o.skills]}
+                                    for o in campaign.overlaps]})
     return campaign
+
+
+@dataclass
+class Overlap:
+    other: Campaign
+    skills: list[Skill]   # asked for by both
+    people: int           # invited to both
+
+    def sentence(self) -> str:
+        return (f"It overlaps with the open campaign {self.other.name!r} (due {self.other.due_on:%-d %b %Y}): "
+                f"{plural(self.people, 'person')} {verb(self.people, 'is', 'are')} asked for "
+                f"{', '.join(s.code for s in self.skills)} by both. They see each skill once on their dashboard, "
+                "and one assessment counts for both.")
+
+
+def overlaps(actor, campaign: Campaign) -> list[Overlap]:
+    """The other open campaigns that ask some of the same people for some of the same skills."""
+    policy.require(actor, "manage_campaigns")
+    mine = {s.id for s in campaign.skills}
+    others = db.session.scalars(select(Campaign).where(Campaign.status == "open", Campaign.id != campaign.id)
+                                .join(campaign_skill, campaign_skill.c.campaign_id == Campaign.id)
+                                .where(campaign_skill.c.skill_id.in_(mine)).distinct().order_by(Campaign.id)).all()
+    found = []
+    for other in others:
+        shared = db.session.scalar(select(func.count()).select_from(
+            population(campaign).intersect(population(other)).subquery()))
+        if shared:
+            found.append(Overlap(other, [s for s in other.skills if s.id in mine], shared))
+    return found
 
 
 def _skills_text(campaign: Campaign) -> str:
@@ -307,41 +395,87 @@ def _invite(campaign: Campaign) -> int:
 
 # -- reminding -------------------------------------------------------------------
 
+DEFAULT_REMINDER_COOLDOWN_DAYS = 3
+
+
+def reminder_cooldown_days() -> int:
+    """Days before the same person is reminded again for the same campaign (``REMINDER_COOLDOWN_DAYS``, default 3)."""
+    if has_app_context():
+        return int(current_app.config.get("REMINDER_COOLDOWN_DAYS", DEFAULT_REMINDER_COOLDOWN_DAYS))
+    return DEFAULT_REMINDER_COOLDOWN_DAYS
+
+
 @dataclass
 class Reminders:
     people: int
     managers: int
+    # Not reminded again: reminded for this campaign within the cooldown.
+    skipped: int = 0
+    cooldown_days: int = DEFAULT_REMINDER_COOLDOWN_DAYS
 
 
-def remind(actor, campaign: Campaign) -> Reminders:
-    """Remind everyone behind (not started, draft, overdue) and every manager
-    with campaign self-assessments waiting for their review; in the app and by email."""
+@dataclass
+class ReminderPlan:
+    behind: list            # (person, progress, submitted) to remind
+    managers: list          # (manager, waiting count) to remind
+    cooling: list           # people behind or managers left alone: reminded within the cooldown
+    cooldown_days: int
+
+
+def plan_reminders(actor, campaign: Campaign, now: datetime | None = None) -> ReminderPlan:
+    """Who a reminder would reach now, and who it would leave alone (reminded
+    within the cooldown). Writes nothing: the confirmation page shows it."""
     policy.require(actor, "manage_campaigns")
     if not campaign.is_open:
         raise InvalidState(f"The campaign {campaign.name!r} is closed; there is no one to remind.")
     if campaign.opens_on > today():
         raise InvalidState(f"The campaign {campaign.name!r} opens on {campaign.opens_on:%-d %b %Y}; remind people after that.")
+    now = now or utcnow()
+    days = reminder_cooldown_days()
+    recent = set(db.session.scalars(select(CampaignReminder.person_id).where(
+        CampaignReminder.campaign_id == campaign.id, CampaignReminder.sent_at > now - timedelta(days=days))))
     sub = _progress_select(campaign).subquery()
     behind = db.session.execute(
         select(Person, sub.c.progress, sub.c.submitted).join(sub, sub.c.person_id == Person.id)
         .where(sub.c.progress.in_(("not_started", "draft", "partly_submitted", "overdue"))).order_by(Person.id)
     ).all()
+    waiting = _waiting_queues(campaign)
+    cooling = [p for p, _, _ in behind if p.id in recent] + [m for m, _ in waiting if m.id in recent]
+    return ReminderPlan(behind=[row for row in behind if row[0].id not in recent],
+                        managers=[(m, c) for m, c in waiting if m.id not in recent],
+                        cooling=list({p.id: p for p in cooling}.values()), cooldown_days=days)
+
+
+def remind(actor, campaign: Campaign, now: datetime | None = None) -> Reminders:
+    """Remind everyone behind (not started, draft, partly submitted, overdue) and
+    every manager with campaign self-assessments waiting for their review; in
+    the app and by email. Nobody is reminded twice for a campaign within the
+    cooldown (``REMINDER_COOLDOWN_DAYS``): the command can run daily, the button
+    be pressed twice."""
+    now = now or utcnow()
+    plan = plan_reminders(actor, campaign, now)
     n = len(campaign.skills)
-    for person, progress, submitted in behind:
+    for person, progress, submitted in plan.behind:
         late = "It was due on" if progress == "overdue" else "It is due on"
         notifications.notify(
             person, f"Reminder: the assessment campaign {campaign.name!r} asks you to self-assess {_skills_text(campaign)}; "
                     f"{submitted} of {n} submitted so far. {late} {campaign.due_on:%-d %b %Y}.", f"/campaigns/{campaign.id}")
-    waiting = _waiting_queues(campaign)
-    for manager, count in waiting:
-        notifications.notify(manager, f"{count} self-assessment{'' if count == 1 else 's'} from the campaign {campaign.name!r} "
-                                      f"wait{'s' if count == 1 else ''} for your review.", "/reviews/")
-    campaign.last_reminded_at = utcnow()
+        db.session.add(CampaignReminder(campaign_id=campaign.id, person_id=person.id, kind="behind", sent_at=now))
+    for manager, count in plan.managers:
+        notifications.notify(manager, f"{plural(count, 'self-assessment')} from the campaign {campaign.name!r} "
+                                      f"{verb(count, 'waits', 'wait')} for your review.", "/reviews/")
+        db.session.add(CampaignReminder(campaign_id=campaign.id, person_id=manager.id, kind="reviews", sent_at=now))
+    if plan.behind or plan.managers:
+        campaign.last_reminded_at = now
     db.session.flush()
-    result = Reminders(len(behind), len(waiting))
+    result = Reminders(len(plan.behind), len(plan.managers), len(plan.cooling), plan.cooldown_days)
     audit.record(actor, "campaign.reminded", campaign,
-                 summary=f"campaign {campaign.name!r}: reminded {result.people} people behind and {result.managers} managers with a waiting queue",
-                 data={"people": [p.id for p, _, _ in behind], "managers": [m.id for m, _ in waiting]})
+                 summary=f"campaign {campaign.name!r}: reminded {plural(result.people, 'person')} behind and "
+                         f"{plural(result.managers, 'manager')} with a waiting queue"
+                         + (f"; {plural(result.skipped, 'person')} left alone (reminded within {plural(plan.cooldown_days, 'day')})"
+                            if result.skipped else ""),
+                 data={"people": [p.id for p, _, _ in plan.behind], "managers": [m.id for m, _ in plan.managers],
+                       "skipped": [p.id for p in plan.cooling], "cooldown_days": plan.cooldown_days})
     return result
 
 

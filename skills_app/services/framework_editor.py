@@ -32,6 +32,8 @@ from skills_app.models import (
 )
 from skills_app.services import audit
 from skills_app.services import frameworks as framework_service
+from skills_app.models.framework import utcnow
+from skills_app.words import plural
 
 SKILL_FIELDS = ("code", "name", "category", "subcategory", "url", "description", "guidance_intro", "guidance")
 
@@ -484,16 +486,47 @@ def remove_descriptor(actor, skill: Skill, number, position) -> None:
 
 # -- publish and retire ------------------------------------------------------------
 
-def publish(actor, framework: Framework) -> None:
-    policy.require(actor, "manage_frameworks")
+def _check_publishable(framework: Framework) -> None:
     _require_draft(framework)
     found = problems(framework)
     if found:
         first = found[0]
-        raise InvalidInput(f"{framework.label} cannot be published yet: {len(found)} problem{'s' if len(found) != 1 else ''} "
+        raise InvalidInput(f"{framework.label} cannot be published yet: {plural(len(found), 'problem')} "
                            f"to fix, the first at {first.where}: {first.message}")
     if not framework.skills:
         raise InvalidInput(f"{framework.label} cannot be published yet: it has no skills")
+
+
+@dataclass
+class StatusChange:
+    """What publishing or retiring a version does, counted (the confirmation page)."""
+    skills: int
+    others: list[str]      # the other live (published) versions of the same code
+    holders: int           # people holding a current validated level in those (publish) or in this one (retire)
+    open_assessments: int  # drafts and submissions against this version (retire)
+
+
+def status_change(actor, framework: Framework, action: str) -> StatusChange:
+    policy.require(actor, "manage_frameworks")
+    if action == "publish":
+        _check_publishable(framework)
+    elif framework.status != "published":
+        raise InvalidState(f"{framework.label} is {framework.status}: only a published version can be retired")
+    others = list(db.session.scalars(select(Framework).where(Framework.code == framework.code, Framework.id != framework.id,
+                                                             Framework.status == "published").order_by(Framework.id)))
+    counted = [f.id for f in others] if action == "publish" else [framework.id]
+    holders = db.session.scalar(select(func.count(func.distinct(Assessment.person_id))).where(
+        Assessment.framework_id.in_(counted), Assessment.status == "validated",
+        (Assessment.valid_until.is_(None)) | (Assessment.valid_until > utcnow()))) if counted else 0
+    open_ = db.session.scalar(select(func.count()).select_from(Assessment).where(
+        Assessment.framework_id == framework.id, Assessment.status.in_(("draft", "submitted", "returned"))))
+    return StatusChange(skills=len(framework.skills), others=[f.label for f in others], holders=holders or 0,
+                        open_assessments=open_ or 0)
+
+
+def publish(actor, framework: Framework) -> None:
+    policy.require(actor, "manage_frameworks")
+    _check_publishable(framework)
     framework.status = "published"
     db.session.flush()
     audit.record(actor, "framework.published", framework, summary=f"{framework.label} published; it can no longer be changed",

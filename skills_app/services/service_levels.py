@@ -393,6 +393,49 @@ def escalation_contacts(reviewer: Person | None, person: Person) -> list[Person]
     return _hr_people({person.id} | ({reviewer.id} if reviewer else set()))
 
 
+@dataclass
+class CheckPlan:
+    """What the checks would do now: the reviews to escalate and to warn about,
+    and the returned assessments whose person to remind. Reading only."""
+    escalate: list[Assessment] = field(default_factory=list)
+    warn: list[Assessment] = field(default_factory=list)
+    remind: list[Assessment] = field(default_factory=list)
+
+    def counts(self) -> tuple[int, int, int]:
+        return len(self.escalate), len(self.warn), len(self.remind)
+
+
+def plan_checks(actor, now: datetime | None = None) -> CheckPlan:
+    """The checks' work, counted without doing it (the confirmation page)."""
+    policy.require(actor, "run_service_level_checks")
+    now = now or utcnow()
+    cal = working_calendar()
+    plan = CheckPlan()
+    stmt = (
+        select(Assessment).where(Assessment.status == "submitted", Assessment.due_at.is_not(None))
+        .options(selectinload(Assessment.person).selectinload(Person.manager), selectinload(Assessment.assigned_reviewer),
+                 selectinload(Assessment.skill), selectinload(Assessment.framework))
+        .order_by(Assessment.due_at, Assessment.id)
+    )
+    escalated = {(b.assessment_id, aware(b.due_at)) for b in db.session.scalars(
+        select(ReviewBreach).where(ReviewBreach.escalated_at.is_not(None)))}
+    for a in db.session.scalars(stmt):
+        due = _aware(a.due_at)
+        if now >= due:
+            if (a.id, due) not in escalated:
+                plan.escalate.append(a)
+        elif a.warned_at is None and working_days_between(cal, now, due) <= target_for(a.person).warning_days:
+            plan.warn.append(a)
+    returned = (
+        select(Assessment).where(Assessment.status == "returned", Assessment.reminded_at.is_(None), Assessment.decided_at.is_not(None))
+        .options(selectinload(Assessment.person), selectinload(Assessment.skill), selectinload(Assessment.framework))
+    )
+    for a in db.session.scalars(returned):
+        if now >= add_working_days(cal, _aware(a.decided_at), target_for(a.person).reminder_days):
+            plan.remind.append(a)
+    return plan
+
+
 def run_checks(actor, now: datetime | None = None) -> CheckReport:
     """Warn, escalate and remind, each once. Safe to run as often as wanted."""
     policy.require(actor, "run_service_level_checks")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
@@ -12,6 +12,8 @@ from skills_app.services import campaigns as service, exports, frameworks, org, 
 from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.campaigns import CampaignForm
+from skills_app.web.forms.confirm import Confirmation, confirmed_handle
+from skills_app.words import plural, verb
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -46,8 +48,14 @@ def new():
                       service=requirements.get_service(current_user, form.service.data) if form.service.data else None,
                       opens_on=form.opens_on.data, due_on=form.due_on.data),
                   page=lambda: render_template("campaigns/new.html", form=form),
-                  done=lambda campaign: success(f"Opened the campaign {campaign.name!r}. Those invited see it on their dashboard.",
-                                                "campaigns.show", campaign_id=campaign.id))
+                  done=_opened)
+
+
+def _opened(campaign):
+    for overlap in campaign.overlaps:
+        flash(f"Warning: {overlap.sentence()}", "warning")
+    return success(f"Opened the campaign {campaign.name!r}. Those invited see it on their dashboard.",
+                   "campaigns.show", campaign_id=campaign.id)
 
 
 def _campaign_page(campaign):
@@ -62,6 +70,7 @@ def _campaign_page(campaign):
     met = sum(1 for r in results if r.gap_status == "met")
     required = sum(1 for r in results if r.required_level is not None)
     return render_template("campaigns/show.html", campaign=campaign, done=done, people=people, progress=progress,
+                           overlaps=service.overlaps(current_user, campaign) if campaign.is_open else [],
                            labels=PROGRESS_LABELS, statuses=PROGRESS, confirm=ConfirmForm(formdata=None), results=results,
                            met=met, required=required, today=service.today())
 
@@ -72,26 +81,61 @@ def show(campaign_id: int):
 
 
 def _reminded(sent) -> str:
-    return (f"Reminded {sent.people} {'person' if sent.people == 1 else 'people'} behind and "
-            f"{sent.managers} manager{'' if sent.managers == 1 else 's'} with self-assessments waiting for review "
-            "(in the app, and by email).")
+    text = (f"Reminded {plural(sent.people, 'person')} behind and {plural(sent.managers, 'manager')} with self-assessments "
+            "waiting for review (in the app, and by email).")
+    if sent.skipped:
+        text += (f" {plural(sent.skipped, 'person')} not reminded again: reminded for this campaign in the last "
+                 f"{plural(sent.cooldown_days, 'day')}.")
+    return text
+
+
+def _remind_confirmation(campaign) -> Confirmation:
+    plan = service.plan_reminders(current_user, campaign)
+    lines = [f"Sends a reminder to {plural(len(plan.behind), 'person')} behind (not started, draft, partly submitted or overdue), "
+             "in the app and by email.",
+             f"Sends a reminder to {plural(len(plan.managers), 'manager')} with campaign self-assessments waiting for their review."]
+    if plan.cooling:
+        lines.append(f"Leaves {plural(len(plan.cooling), 'person')} alone: reminded for this campaign in the last "
+                     f"{plural(plan.cooldown_days, 'day')}.")
+    return Confirmation(title=f"Send reminders for {campaign.name}?", consequences=lines,
+                        button=f"Send {plural(len(plan.behind) + len(plan.managers), 'reminder')} now",
+                        cancel=url_for("campaigns.show", campaign_id=campaign.id),
+                        note=f"Nobody is reminded twice for a campaign within {plural(plan.cooldown_days, 'day')}.")
 
 
 @bp.post("/<int:campaign_id>/remind")
 def remind(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    return handle(ConfirmForm(), lambda: service.remind(current_user, campaign), page=lambda: _campaign_page(campaign),
-                  done=lambda sent: success(_reminded(sent), "campaigns.show", campaign_id=campaign_id))
+    return confirmed_handle(ConfirmForm(), lambda: service.remind(current_user, campaign),
+                            confirm=lambda: _remind_confirmation(campaign), page=lambda: _campaign_page(campaign),
+                            done=lambda sent: success(_reminded(sent), "campaigns.show", campaign_id=campaign_id))
+
+
+def _close_confirmation(campaign) -> Confirmation:
+    total = service.completion(current_user, campaign).total
+    behind = total["people"] - total["submitted"] - total["validated"]
+    skills = len(campaign.skills)
+    lines = [f"Freezes the results of {plural(total['people'], 'person')} in {plural(skills, 'skill')}: "
+             "their levels, gaps and progress as they are now, for the coverage trend.",
+             f"{plural(behind, 'person')} {verb(behind, 'has', 'have')} not submitted every skill; their progress is frozen "
+             "as it is, and work after the closing does not count."]
+    if total["people"]:
+        lines.append(f"The campaign leaves the dashboards of {plural(total['people'], 'person')}, and no more reminders go out.")
+    return Confirmation(title=f"Close the campaign {campaign.name}?", consequences=lines,
+                        button=f"Close {campaign.name} and freeze the results of {plural(total['people'], 'person')}",
+                        cancel=url_for("campaigns.show", campaign_id=campaign.id))
 
 
 @bp.post("/<int:campaign_id>/close")
 def close(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    return handle(ConfirmForm(), lambda: service.close(current_user, campaign), page=lambda: _campaign_page(campaign),
-                  done=lambda rows: success(f"Closed the campaign {campaign.name!r}; its snapshot holds {rows} rows and now "
-                                            "shows in the coverage trend.", "campaigns.show", campaign_id=campaign_id))
+    return confirmed_handle(ConfirmForm(), lambda: service.close(current_user, campaign),
+                            confirm=lambda: _close_confirmation(campaign), page=lambda: _campaign_page(campaign),
+                            done=lambda rows: success(f"Closed the campaign {campaign.name!r}; its snapshot holds "
+                                                      f"{plural(rows, 'row')} and now shows in the coverage trend.",
+                                                      "campaigns.show", campaign_id=campaign_id))
 
 
 @bp.get("/<int:campaign_id>/export")

@@ -10,7 +10,7 @@ place it was made.
 """
 from __future__ import annotations
 
-from flask import flash, render_template, request
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
@@ -19,6 +19,8 @@ from skills_app.services import framework_editor as editor
 from skills_app.services import frameworks as service
 from skills_app.services import framework_diff, level_migration
 from skills_app.web.forms import PostedForm, handle, success
+from skills_app.web.forms.confirm import Confirmation, carried, confirmed_handle
+from skills_app.words import plural, verb
 from skills_app.web.frameworks import NewVersionForm, bp, framework_page
 
 
@@ -113,9 +115,34 @@ def edit(code: str):
     framework = _framework(code)
     policy.require(current_user, "manage_frameworks")
     form = PostedForm()
-    return handle(form, lambda: _edit(framework, form),
-                  page=lambda: _edit_page(code, form if form.is_submitted() else None),
-                  done=lambda went: success(went[0], went[1], **went[2]))
+    page = lambda: _edit_page(code, form if form.is_submitted() else None)  # noqa: E731
+    done = lambda went: success(went[0], went[1], **went[2])  # noqa: E731
+    if form.is_submitted() and form.get("action") in ("publish", "retire"):
+        return confirmed_handle(form, lambda: _edit(framework, form), confirm=lambda: _status_confirmation(framework, form.get("action")),
+                                page=page, done=done)
+    return handle(form, lambda: _edit(framework, form), page=page, done=done)
+
+
+def _status_confirmation(framework, action: str) -> Confirmation:
+    change = editor.status_change(current_user, framework, action)
+    back = url_for("frameworks.edit", code=framework.code, version=framework.version)
+    if action == "publish":
+        lines = [f"Makes {framework.label} ({plural(change.skills, 'skill')}) final: no change to its skills, levels or "
+                 "descriptors after this; corrections go into a new version.",
+                 f"Offers {framework.label} for self-assessment to everyone."]
+        if change.others:
+            lines.append(f"{', '.join(change.others)} {verb(len(change.others), 'stays', 'stay')} live beside it: "
+                         f"{plural(change.holders, 'person')} {verb(change.holders, 'holds', 'hold')} validated levels there. "
+                         f"Migrate them to {framework.version} afterwards (the migration page lists who is carried over and "
+                         "who is flagged for revalidation).")
+        return Confirmation(title=f"Publish {framework.label}?", consequences=lines, button=f"Publish {framework.label}",
+                            cancel=back, carry=carried(["action"]))
+    lines = [f"Stops offering {framework.label} for self-assessment.",
+             f"{plural(change.holders, 'person')} {verb(change.holders, 'keeps', 'keep')} their validated levels in it, on record "
+             "until they expire.",
+             f"{plural(change.open_assessments, 'assessment')} in progress against it can still be finished."]
+    return Confirmation(title=f"Retire {framework.label}?", consequences=lines, button=f"Retire {framework.label}",
+                        cancel=back, carry=carried(["action"]))
 
 
 def _edit_skill_page(code: str, skill_code: str, form: PostedForm | None = None):
@@ -228,8 +255,29 @@ def migrate(code: str):
     def done(result):
         if result.dry_run:
             return page(result)
-        flash(f"{len(result.migrated)} validated level(s) migrated to {framework.code} {to}; "
-              f"{len(result.flagged)} flagged for re-validation.", "success")
+        flash(f"{plural(len(result.migrated), 'validated level')} migrated to {framework.code} {to}; "
+              f"{plural(len(result.flagged), 'level')} flagged for re-validation.", "success")
         return page(result)
 
+    def confirm():
+        if frm == to:
+            raise InvalidInput("Choose two different versions: the levels go from one version to another.")
+        preview = level_migration.migrate(current_user, framework.code, frm, to, {k: v for k, v in mapping.items() if v},
+                                          dry_run=True)
+        flagged = len({i.person_id for i in preview.flagged})
+        c = preview.counts()
+        return Confirmation(
+            title=f"Migrate the validated levels of {framework.code} {frm} to {to}?",
+            consequences=[f"Carries {plural(c['migrated'], 'validated level')} to {framework.code} {to}: the same level and "
+                          "expiry, with you as the reviewer.",
+                          f"Flags {plural(flagged, 'person')} for revalidation ({plural(c['flagged'], 'level')} whose skill "
+                          f"changed at or below the level held); they and their line managers are told.",
+                          f"Leaves {plural(c['already'], 'level')} already done, {plural(c['expired'], 'expired level')} and "
+                          f"{plural(c['not_carried'], 'level')} with no skill to go to as they are."],
+            button=f"Migrate {plural(c['migrated'], 'level')} and flag {plural(flagged, 'person')}",
+            cancel=url_for("frameworks.migrate", code=framework.code, **{"from": frm, "to": to}),
+            carry=carried(["action", *(f"map-{s.code}" for s in needs_map)]))
+
+    if form.is_submitted() and request.form.get("action") == "migrate":
+        return confirmed_handle(form, lambda: _migrate(framework, frm, to, mapping), confirm=confirm, page=page, done=done)
     return handle(form, lambda: _migrate(framework, frm, to, mapping), page=page, done=done)

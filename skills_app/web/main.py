@@ -14,10 +14,7 @@ def dashboard():
     frameworks = framework_service.list_all(current_user)
     from skills_app.services import campaigns, revalidation
 
-    my_campaigns = []
-    for campaign in campaigns.for_person(current_user):
-        parts = campaigns.my_part(current_user, campaign)
-        my_campaigns.append((campaign, parts, campaigns.person_progress(campaign, parts)))
+    my_campaigns = campaigns.dashboard_cards(current_user)
     expiring = revalidation.expiring(current_user, person=current_user)
     return render_template("main/dashboard.html", frameworks=frameworks, my_campaigns=my_campaigns, expiring=expiring)
 

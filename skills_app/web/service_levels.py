@@ -16,6 +16,8 @@ from skills_app.services import assessments as assessment_service
 from skills_app.services import service_levels as service
 from skills_app.services.calendar import WEEKDAY_NAMES, timezone_names
 from skills_app.web.downloads import download
+from skills_app.web.forms.confirm import Confirmation, carried, confirmed_handle
+from skills_app.words import plural
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.service_levels import TargetForm, CalendarForm, HolidayForm, CauseForm, ReassignForm
 
@@ -62,12 +64,27 @@ def _checked(result):
     return redirect(back if back in CHECK_PAGES else url_for("service_levels.report_page"))
 
 
+def _checks_confirmation() -> Confirmation:
+    escalate, warn, remind = service.plan_checks(current_user).counts()
+    back = request.form.get("next")
+    return Confirmation(
+        title="Check waiting reviews now?",
+        consequences=[f"Escalates {plural(escalate, 'overdue review')} to the reviewer's manager (HR where there is none), "
+                      "and records each as a breach.",
+                      f"Warns the reviewers of {plural(warn, 'review')} due soon.",
+                      f"Reminds {plural(remind, 'person', 'people')} to resubmit an assessment returned to them."],
+        button=f"Run the checks: {escalate} escalated, {warn} warned, {remind} reminded",
+        cancel=back if back in CHECK_PAGES else url_for("service_levels.report_page"),
+        carry=carried(["next"]),
+        note="Each review is escalated and warned about once, each person reminded once: the same checks run daily from cron.")
+
+
 @bp.post("/service-levels/check")
 def run_checks():
     policy.require(current_user, "run_service_level_checks")
-    return handle(ConfirmForm(), lambda: service.run_checks(current_user),
-                  page=lambda: _breaches_page() if request.form.get("next") == CHECK_PAGES[1] else _report_page(None),
-                  done=_checked)
+    return confirmed_handle(ConfirmForm(), lambda: service.run_checks(current_user), confirm=_checks_confirmation,
+                            page=lambda: _breaches_page() if request.form.get("next") == CHECK_PAGES[1] else _report_page(None),
+                            done=_checked)
 
 
 # -- breaches ------------------------------------------------------------------------------
