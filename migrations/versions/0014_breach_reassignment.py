@@ -6,8 +6,8 @@ closed that way (no decision of the assessment at that moment) are moved over:
 their ``resolved_at`` becomes ``reassigned_at``, and the review counts as
 reassigned, not decided late.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30 16:40:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

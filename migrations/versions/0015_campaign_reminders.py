@@ -3,8 +3,8 @@
 ``campaign_reminder``: who was reminded for which campaign, and when, so that a
 person is not reminded again within the cooldown (``REMINDER_COOLDOWN_DAYS``).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 17:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
