@@ -323,3 +323,91 @@ def test_replace_refuses_a_published_version_people_were_assessed_against(runner
     assert "DEMO 1 is published and 5 assessments refer to it, so its content cannot be replaced" in result.output
     with pytest.raises(Conflict):
         framework_service.import_doc(SYSTEM, doc(changed), replace=True)
+
+
+# -- the version journey: what follows the levels, and the people flagged -------------------
+
+def test_migration_carries_requirements_crosswalks_campaigns_and_resources_with_a_dry_run(people, versions, make_person):
+    from skills_app.models.campaigns import Campaign
+    from skills_app.models.learning import LearningResource
+    from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, Requirement
+    from skills_app.services import campaigns, requirements
+
+    v1, v2 = versions
+    beta1, beta2 = _skill_of(v1, "BBB"), _skill_of(v2, "BBB")
+    role = requirements.save_job_role(SYSTEM, None, name="Triage lead", description=None)
+    requirements.set_role_requirement(SYSTEM, role, beta1, min_level=3, essential=True)
+    other = framework_service.import_doc(SYSTEM, doc({**copy.deepcopy(V1), "framework": {
+        "code": "OTHER", "name": "Other", "version": "1", "publisher": "x"}})).framework
+    cw = Crosswalk(name="Demo to other", from_framework=v1, to_framework=other)
+    cw.levels.append(CrosswalkLevel(from_skill=beta1, to_skill=_skill_of(other, "BBB"), from_level=3, to_level=3))
+    db.session.add(cw)
+    db.session.add(LearningResource(title="Triage course", skill=beta1, target_level=3))
+    hr = make_person("Hal HR", roles=("employee", "hr"))
+    campaign = campaigns.open_campaign(hr, name="Beta check", skills=[beta1], opens_on=utcnow().date(),
+                                       due_on=utcnow().date() + timedelta(days=9), job_role=role)
+    db.session.commit()
+
+    preview = level_migration.migrate(SYSTEM, "DEMO", "1", "2", dry_run=True)
+    assert preview.carried == [
+        "Job role Triage lead: requires BBB level 3 in DEMO 2 (was BBB in DEMO 1)",
+        "Crosswalk DEMO 1 → OTHER 1 copied as DEMO 2 → OTHER 1 (1 level mapping: BBB→BBB)",
+        "Open campaign 'Beta check': asks for BBB in DEMO 2 instead of DEMO 1",
+        "Learning resource 'Triage course': mapped to BBB level 3 in DEMO 2",
+    ]
+    assert preview.retired == "DEMO 1"
+    db.session.expire_all()
+    assert db.session.get(Requirement, role.requirements[0].id).skill_id == beta1.id and v1.status == "published"
+
+    result = level_migration.migrate(SYSTEM, "DEMO", "1", "2")
+    db.session.commit()
+    db.session.expire_all()
+    assert result.carried == preview.carried
+    assert db.session.scalar(select(Requirement.skill_id).where(Requirement.job_role_id == role.id)) == beta2.id
+    copied = db.session.scalar(select(Crosswalk).where(Crosswalk.from_framework_id == v2.id))
+    assert [(lv.from_skill_id, lv.from_level, lv.to_level) for lv in copied.levels] == [(beta2.id, 3, 3)]
+    assert [s.id for s in db.session.get(Campaign, campaign.id).skills] == [beta2.id]
+    assert {r.skill_id for r in db.session.scalars(select(LearningResource))} == {beta1.id, beta2.id}
+    # The superseded version is retired: no longer offered for a new self-assessment.
+    assert db.session.get(type(v1), v1.id).status == "retired"
+    assert all("DEMO 1" not in label for _, label in assessments.skill_choices(SYSTEM))
+    actions = {e.action for e in db.session.scalars(select(AuditEvent))}
+    assert {"requirement.carried", "crosswalk.carried", "campaign.skills_carried", "learning_resource.carried",
+            "framework.retired"} <= actions
+    # Again: nothing more.
+    again = level_migration.migrate(SYSTEM, "DEMO", "1", "2")
+    assert again.carried == [] and again.retired is None and again.migrated == []
+
+
+def test_a_flagged_level_says_so_everywhere_and_revalidates_against_the_new_version(people, versions, client, auth):
+    from skills_app.services import revalidation, version_flags
+
+    v1, v2 = versions
+    level_migration.migrate(SYSTEM, "DEMO", "1", "2")
+    db.session.commit()
+    ann, manager = people["ann"], people["manager"]
+    [flag] = version_flags.open_flags([ann.id, people["bob"].id])
+    assert (flag.person_id, flag.level, flag.changed_levels, flag.label) == (ann.id, 3, [3], "Revalidate: DEMO 2 changed level 3")
+
+    auth.login(ann.email)
+    mine = client.get("/my/skills").get_data(as_text=True)
+    assert "Revalidate: DEMO 2 changed level 3" in mine and "Revalidate BBB in DEMO 2 from your last evidence" in mine
+    auth.logout()
+    auth.login(manager.email)
+    for path in (f"/people/{ann.id}", "/revalidation", "/team"):
+        page = client.get(path)
+        assert page.status_code == 200 and "Revalidate: DEMO 2 changed level 3" in page.get_data(as_text=True), path
+
+    # Revalidating starts a draft against DEMO 2, from the old evidence; the changed level is rated again.
+    old = people["ann_beta"]
+    draft = revalidation.revalidate(ann, old)
+    db.session.commit()
+    assert (draft.framework_id, draft.skill.code, draft.claimed_level, draft.status) == (v2.id, "BBB", 3, "draft")
+    rated = {(r.descriptor.skill_level.level, r.rating) for r in draft.ratings}
+    assert rated == {(1, "met"), (2, "met")}  # level 3 changed in DEMO 2: to rate again
+    # Once validated in DEMO 2, the flag is gone.
+    assessments.save_draft(ann, draft, claimed_level=3, ratings={d.id: "met" for d in assessments.descriptors_in_view(draft)})
+    assessments.submit(ann, draft)
+    assessments.decide(manager, draft, outcome="approve")
+    db.session.commit()
+    assert version_flags.open_flags([ann.id]) == []

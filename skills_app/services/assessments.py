@@ -35,7 +35,7 @@ from skills_app.models.assessment import (
 )
 from skills_app.models.framework import utcnow
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import audit, evidence_store, gaps, notifications, service_levels
+from skills_app.services import audit, evidence_store, gaps, notifications, service_levels, version_flags
 
 EDITABLE = ("draft", "returned")
 MAX_TEXT = 10_000
@@ -249,6 +249,8 @@ class SkillRow:
     expired: Assessment | None = None
     assessments: list[Assessment] = field(default_factory=list)
     gap_status: str | None = None
+    # An open flag of a new framework version on this skill (services/version_flags): "Revalidate: SLM 2 changed level 3".
+    flag: object | None = None
     via: str | None = None
     via_level: int | None = None
     required_by: list[str] = field(default_factory=list)
@@ -329,8 +331,10 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
             row.gap_status = rec["status"]
             row.via, row.via_level = rec["via"], rec["current_level"]
             row.required_by.append(rec["job_role"] or f"{rec['service']} (service)")
+    flags = version_flags.by_skill(version_flags.open_flags([person.id]))
     for skill_id, row in rows.items():
         row.current = current.get((person.id, skill_id))
+        row.flag = flags.get((person.id, skill_id))
     return sorted(rows.values(), key=_skill_row_key)
 
 

@@ -24,13 +24,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, DescriptorRating, Framework, Person, Skill
+from skills_app.models.campaigns import Campaign, campaign_skill
+from skills_app.models.learning import LearningResource
+from skills_app.models.requirements import Crosswalk, CrosswalkLevel, Requirement
+from skills_app.words import plural
 from skills_app.models.framework import utcnow
 from skills_app.services import audit, framework_diff, notifications
 from skills_app.services import frameworks as framework_service
@@ -49,6 +53,7 @@ class Item:
     from_assessment_id: int
     reason: str = ""
     to_assessment_id: int | None = None
+    changed_levels: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -71,6 +76,9 @@ class MigrationResult:
     already: list[Item] = field(default_factory=list)  # migrated or flagged before, or held in the new version
     not_carried: list[Item] = field(default_factory=list)  # the old skill has no counterpart
     expired: list[Item] = field(default_factory=list)
+    # What else follows the skills to the new version, one sentence each (services/level_migration._carry).
+    carried: list[str] = field(default_factory=list)
+    retired: str | None = None  # the old version, superseded: no longer offered for self-assessment
     unmapped_skills: list[str] = field(default_factory=list)
     suggestions: dict[str, str] = field(default_factory=dict)  # old code -> new code, from the diff's likeness rule
 
@@ -88,6 +96,7 @@ class MigrationResult:
             "mapping": self.mapping, "counts": self.counts(),
             **{name: [i.as_dict() for i in getattr(self, name)] for name in ("migrated", "flagged", "already", "not_carried", "expired")},
             "unmapped_skills": self.unmapped_skills, "suggestions": self.suggestions,
+            "carried": self.carried, "retired": self.retired,
         }
 
     def text(self) -> str:
@@ -105,6 +114,11 @@ class MigrationResult:
                 for i in items:
                     target = f" → {i.to_skill}" if i.to_skill and i.to_skill != i.from_skill else ""
                     lines.append(f"  {i.person} <{i.email}>: {i.from_skill}{target} level {i.level}" + (f" — {i.reason}" if i.reason else ""))
+        if self.carried:
+            lines.append(f"Carried to {self.to_version}{' (would be)' if self.dry_run else ''}:")
+            lines.extend(f"  {line}" for line in self.carried)
+        if self.retired:
+            lines.append(f"{self.retired} {'would be' if self.dry_run else 'is'} retired: no longer offered for new self-assessments.")
         for old, new in self.suggestions.items():
             lines.append(f"Hint: {old} has no skill of the same code in {self.to_version}; the diff pairs it with {new}: add --map {old}={new}")
         return "\n".join(lines) + "\n"
@@ -152,6 +166,109 @@ def _flagged_before(assessment_ids: list[int], to_framework_id: int) -> set[int]
         AuditEvent.action == "assessment.migration_flagged", AuditEvent.entity_type == "assessment",
         AuditEvent.entity_id.in_(assessment_ids)))
     return {e.entity_id for e in events if (e.data or {}).get("to_framework_id") == to_framework_id}
+
+
+def _carry(actor, old: Framework, new: Framework, targets: dict[int, Skill | None], result: MigrationResult, *,
+           dry_run: bool) -> None:
+    """Carry what points at the old version's skills to their new skills, in the
+    same step: job role and service requirements (moved), crosswalks (a copy for
+    the new version, with its skill mapping), open campaigns (the new skill in
+    place of the old) and learning resources (mapped to the new skill too).
+    Each carried thing is one sentence of ``result.carried`` and, unless
+    ``dry_run``, one audit event."""
+    old_ids = [sid for sid, t in targets.items() if t is not None]
+    if not old_ids:
+        return
+    lines = result.carried
+
+    # Requirements: moved, unless the owner already requires the new skill.
+    for req in db.session.scalars(select(Requirement).where(Requirement.skill_id.in_(old_ids))
+                                  .order_by(Requirement.job_role_id, Requirement.service_id, Requirement.id)):
+        to = targets[req.skill_id]
+        owner = req.job_role or req.service
+        what = f"{'Job role' if req.job_role else 'Service'} {owner.name}"
+        clash = db.session.scalar(select(Requirement.id).where(
+            Requirement.skill_id == to.id,
+            (Requirement.job_role_id == req.job_role_id) if req.job_role_id else (Requirement.service_id == req.service_id)))
+        if clash:
+            lines.append(f"{what}: already requires {to.code} in {new.label}; its {old.label} requirement of {req.skill.code} "
+                         "is left as it is")
+            continue
+        lines.append(f"{what}: requires {to.code} level {req.min_level} in {new.label} (was {req.skill.code} in {old.label})")
+        if not dry_run:
+            before, before_id = req.skill.code, req.skill_id
+            req.skill = to
+            audit.record(actor, "requirement.carried", req, summary=f"{what}: requirement of {before} level {req.min_level} "
+                                                                   f"carried from {old.label} to {to.code} in {new.label}",
+                         data={"from_skill_id": before_id, "to_skill_id": to.id, "min_level": req.min_level})
+
+    # Crosswalks from or to the old version: a copy from or to the new one.
+    for cw in db.session.scalars(select(Crosswalk).where(or_(Crosswalk.from_framework_id == old.id, Crosswalk.to_framework_id == old.id))
+                                 .options(selectinload(Crosswalk.levels)).order_by(Crosswalk.id)):
+        from_fw = new if cw.from_framework_id == old.id else cw.from_framework
+        to_fw = new if cw.to_framework_id == old.id else cw.to_framework
+        exists = db.session.scalar(select(Crosswalk.name).where(Crosswalk.from_framework_id == from_fw.id,
+                                                                Crosswalk.to_framework_id == to_fw.id))
+        if exists == f"{cw.name} ({new.label})":
+            continue  # carried before
+        if exists:
+            lines.append(f"Crosswalk {from_fw.label} → {to_fw.label} exists already; {cw.name!r} is left as it is")
+            continue
+        rows = []
+        for lv in cw.levels:
+            f_skill = targets.get(lv.from_skill_id, lv.from_skill) if cw.from_framework_id == old.id else lv.from_skill
+            t_skill = targets.get(lv.to_skill_id, lv.to_skill) if cw.to_framework_id == old.id else lv.to_skill
+            if f_skill is None or t_skill is None:
+                continue
+            rows.append((f_skill, t_skill, lv.from_level, lv.to_level))
+        pairs = sorted({f"{f.code}→{t.code}" for f, t, _, _ in rows})
+        lines.append(f"Crosswalk {cw.from_framework.label} → {cw.to_framework.label} copied as {from_fw.label} → {to_fw.label} "
+                     f"({plural(len(rows), 'level mapping')}: {', '.join(pairs) or 'none'})")
+        if not dry_run:
+            copy = Crosswalk(name=f"{cw.name} ({new.label})", description=cw.description, from_framework=from_fw, to_framework=to_fw)
+            seen = set()
+            for f, t, fl, tl in rows:
+                if (f.id, t.id, fl) not in seen:
+                    seen.add((f.id, t.id, fl))
+                    copy.levels.append(CrosswalkLevel(from_skill=f, to_skill=t, from_level=fl, to_level=tl))
+            db.session.add(copy)
+            db.session.flush()
+            audit.record(actor, "crosswalk.carried", copy, summary=f"crosswalk {cw.name!r} carried to {new.label}",
+                         data={"from_crosswalk_id": cw.id, "levels": len(rows)})
+
+    # Open campaigns asking for an old skill: the new skill takes its place.
+    for campaign in db.session.scalars(select(Campaign).where(Campaign.status == "open").join(
+            campaign_skill, campaign_skill.c.campaign_id == Campaign.id).where(campaign_skill.c.skill_id.in_(old_ids))
+            .distinct().order_by(Campaign.id)):
+        swapped = [(s, targets[s.id]) for s in campaign.skills if targets.get(s.id) is not None]
+        lines.append(f"Open campaign {campaign.name!r}: asks for "
+                     f"{', '.join(t.code for _, t in swapped)} in {new.label} instead of {old.label}")
+        if not dry_run:
+            skills = [targets.get(s.id) or s for s in campaign.skills]
+            campaign.skills = list(dict.fromkeys(skills))
+            audit.record(actor, "campaign.skills_carried", campaign,
+                         summary=f"campaign {campaign.name!r}: skills carried from {old.label} to {new.label}",
+                         data={"from": [s.id for s, _ in swapped], "to": [t.id for _, t in swapped]})
+
+    # Learning resources: mapped to the new skill too (a copy), unless one like it is there.
+    for res in db.session.scalars(select(LearningResource).where(LearningResource.skill_id.in_(old_ids))
+                                  .order_by(LearningResource.id)):
+        to = targets[res.skill_id]
+        twin = db.session.scalar(select(LearningResource.id).where(LearningResource.skill_id == to.id,
+                                                                   LearningResource.title == res.title,
+                                                                   LearningResource.target_level == res.target_level))
+        if twin:
+            continue
+        lines.append(f"Learning resource {res.title!r}: mapped to {to.code} level {res.target_level} in {new.label}")
+        if not dry_run:
+            copy = LearningResource(title=res.title, kind=res.kind, provider=res.provider, url=res.url,
+                                    duration_hours=res.duration_hours, description=res.description, skill=to,
+                                    target_level=res.target_level)
+            db.session.add(copy)
+            db.session.flush()
+            audit.record(actor, "learning_resource.carried", copy,
+                         summary=f"learning resource {res.title!r} mapped to {to.code} in {new.label}",
+                         data={"from_resource_id": res.id})
 
 
 def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[str, str] | None = None,
@@ -234,6 +351,7 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
         change = changes.for_old_code(from_skill.code)
         changed = change.changed_up_to(held.level) if change else []
         defined = held.level in to_skill.defined_levels
+        item.changed_levels = list(changed)
         if changed or not defined:
             if not defined:
                 item.reason = f"{to_skill.code} is not defined at level {held.level} in {new.label}"
@@ -248,8 +366,15 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
             continue
         result.migrated.append(item)
 
+    _carry(actor, old, new, targets, result, dry_run=dry_run)
+    if old.status == "published":
+        result.retired = old.label
     if dry_run:
         return result
+    if old.status == "published":
+        old.status = "retired"
+        audit.record(actor, "framework.retired", old, summary=f"{old.label} retired: superseded by {new.label}, its levels migrated",
+                     data={"superseded_by": new.id})
 
     old_assessments = {a.id: a for a in validated}
     for item in result.migrated:
@@ -287,7 +412,8 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
                      summary=f"{item.person}'s {item.from_skill} level {item.level} ({old.label}) not migrated to "
                              f"{new.label}: {item.reason}; flagged for re-validation",
                      data={"to_framework_id": new.id, "to_framework": new.label, "to_skill": item.to_skill,
-                           "level": item.level, "reason": item.reason})
+                           "to_skill_id": next((s.id for s in new.skills if s.code == item.to_skill), None),
+                           "changed_levels": item.changed_levels, "level": item.level, "reason": item.reason})
         person = source.person
         message = (f"{new.label} changed {item.to_skill} ({item.reason}), so your validated level {item.level} in "
                    f"{old.label} was not carried over: please self-assess {item.to_skill} again in {new.label} "
@@ -302,5 +428,6 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
                  summary=f"validated levels migrated {result.label}: {len(result.migrated)} migrated, "
                          f"{len(result.flagged)} flagged for re-validation, {len(result.already)} already done",
                  data={"from_framework_id": old.id, "mapping": full_mapping, "counts": result.counts(),
-                       "flagged": [i.as_dict() for i in result.flagged]})
+                       "flagged": [i.as_dict() for i in result.flagged], "carried": result.carried,
+                       "retired": result.retired})
     return result

@@ -23,7 +23,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, DescriptorRating, Evidence, Framework, OrgUnit, Person, Skill
 from skills_app.models.assessment import OPEN_STATUSES
 from skills_app.models.framework import utcnow
-from skills_app.services import assessments, audit, org
+from skills_app.services import assessments, audit, org, version_flags
 from skills_app.words import plural
 
 DEFAULT_DAYS = 90
@@ -53,6 +53,27 @@ def _scope(actor, person: Person | None):
     if actor is policy.SYSTEM or actor.has_role("hr"):
         return None
     return select(org.reports_cte(actor.id).c.id)
+
+
+def flagged(actor) -> list[dict]:
+    """Open flags of a new framework version on the people the actor may see
+    here (everyone for HR, their reports for a manager), by person."""
+    policy.require(actor, "view_revalidation")
+    scope = _scope(actor, None)
+    people_ids = scope if scope is not None else select(Person.id)
+    flags = version_flags.open_flags(people_ids)
+    if not flags:
+        return []
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({f.person_id for f in flags}),
+                                                                        Person.active.is_(True)))}
+    skills = {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_({f.skill_id for f in flags})))}
+    open_ids = {(a.person_id, a.skill_id): a.id for a in db.session.scalars(select(Assessment).where(
+        Assessment.person_id.in_(list(people)), Assessment.skill_id.in_({f.to_skill_id for f in flags if f.to_skill_id}),
+        Assessment.status.in_(OPEN_STATUSES)))}
+    rows = [{"person_id": f.person_id, "person": people[f.person_id].name, "skill": skills[f.skill_id],
+             "level": f.level, "label": f.label, "flag": f, "open_id": open_ids.get((f.person_id, f.to_skill_id))}
+            for f in flags if f.person_id in people and f.skill_id in skills]
+    return sorted(rows, key=lambda r: (r["person"], r["person_id"], r["skill"].code))
 
 
 def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None) -> list[dict]:
@@ -108,30 +129,60 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
     return out
 
 
+def target_skill(assessment: Assessment) -> tuple[Skill, object | None]:
+    """The skill a revalidation of this assessment is against: the new version's,
+    where a new version flagged the level (services/version_flags), else its own."""
+    flag = version_flags.for_assessment(assessment)
+    if flag is not None and flag.to_skill_id:
+        skill = db.session.get(Skill, flag.to_skill_id)
+        if skill is not None:
+            return skill, flag
+    return assessment.skill, None
+
+
 def revalidate(actor, assessment: Assessment) -> Assessment:
-    """A new draft from a validated assessment: its level, ratings and evidence carried over."""
+    """A new draft from a validated assessment: its level, ratings and evidence
+    carried over. Where a new framework version flagged the level, the draft is
+    of the new version's skill: ratings and evidence follow each descriptor to
+    the new one in the same place (level and position), and the ratings of the
+    levels the new version changed are left for the person to give again."""
     policy.require(actor, "view_assessment", assessment)
     policy.require(actor, "revalidate", assessment)
     if assessment.status != "validated":
         raise InvalidState("Only a validated assessment can be revalidated; this one is "
                            f"{assessment.status_label.lower()}.")
-    existing = assessments.open_assessment(actor, assessment.skill)
+    skill, flag = target_skill(assessment)
+    existing = assessments.open_assessment(actor, skill)
     if existing is not None:
-        raise Conflict(f"You already have an open assessment of {assessment.skill.code} "
+        raise Conflict(f"You already have an open assessment of {skill.code} "
                        f"({existing.status_label.lower()}); carry on with that one.", details={"assessment_id": existing.id})
     level = assessment.validated_level or assessment.claimed_level
-    if level not in assessment.skill.defined_levels:
-        level = assessment.claimed_level
-    new = assessments.start(actor, assessment.skill, level)
+    if level not in skill.defined_levels:
+        level = assessment.claimed_level if assessment.claimed_level in skill.defined_levels else max(
+            [n for n in skill.defined_levels if n <= level] or skill.defined_levels or [level])
+    new = assessments.start(actor, skill, level)
     in_view = {d.id: d for d in assessments.descriptors_in_view(new)}
+    if flag is not None:
+        # The old descriptor -> the new one in its place; changed levels are rated again.
+        by_place = {(d.skill_level.level, d.position): d for d in in_view.values()}
+        follow = {}
+        for sl in assessment.skill.levels:
+            for d in sl.descriptors:
+                target = by_place.get((sl.level, d.position))
+                if target is not None:
+                    follow[d.id] = target
+        rate_again = set(flag.changed_levels)
+    else:
+        follow, rate_again = {d_id: d for d_id, d in in_view.items()}, set()
     ratings = 0
     for old in assessment.ratings:
-        if old.descriptor_id in in_view and old.rating:
-            new.ratings.append(DescriptorRating(descriptor_id=old.descriptor_id, rating=old.rating))
+        target = follow.get(old.descriptor_id)
+        if target is not None and old.rating and target.skill_level.level not in rate_again:
+            new.ratings.append(DescriptorRating(descriptor_id=target.id, rating=old.rating))
             ratings += 1
     copied = 0
     for old in assessment.evidence:
-        descriptors = [in_view[d.id] for d in old.descriptors if d.id in in_view]
+        descriptors = list({follow[d.id].id: follow[d.id] for d in old.descriptors if d.id in follow}.values())
         if not descriptors:
             continue
         new.evidence.append(Evidence(
@@ -141,8 +192,11 @@ def revalidate(actor, assessment: Assessment) -> Assessment:
         ))
         copied += 1
     db.session.flush()
+    against = f" against {new.framework.label} ({flag.label.removeprefix('Revalidate: ')})" if flag else ""
     audit.record(actor, "assessment.revalidation_started", new,
-                 summary=f"{actor.name} started revalidating {new.skill.code} from assessment {assessment.id} "
-                         f"(validated at level {assessment.validated_level}): {plural(ratings, 'rating')} and {plural(copied, 'piece of evidence')} carried over",
-                 data={"from_assessment_id": assessment.id, "ratings": ratings, "evidence": copied})
+                 summary=f"{actor.name} started revalidating {new.skill.code}{against} from assessment {assessment.id} "
+                         f"(validated at level {assessment.validated_level}): {plural(ratings, 'rating')} and "
+                         f"{plural(copied, 'piece of evidence')} carried over",
+                 data={"from_assessment_id": assessment.id, "ratings": ratings, "evidence": copied,
+                       "to_framework_id": new.framework_id if flag else None})
     return new

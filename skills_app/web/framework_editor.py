@@ -273,7 +273,10 @@ def migrate(code: str):
                           f"Flags {plural(flagged, 'person')} for revalidation ({plural(c['flagged'], 'level')} whose skill "
                           f"changed at or below the level held); they and their line managers are told.",
                           f"Leaves {plural(c['already'], 'level')} already done, {plural(c['expired'], 'expired level')} and "
-                          f"{plural(c['not_carried'], 'level')} with no skill to go to as they are."],
+                          f"{plural(c['not_carried'], 'level')} with no skill to go to as they are.",
+                          *(f"Carries: {line}." for line in preview.carried),
+                          *([f"Retires {preview.retired}: no longer offered for new self-assessments; its validated levels "
+                             "stay on record."] if preview.retired else [])],
             button=f"Migrate {plural(c['migrated'], 'level')} and flag {plural(flagged, 'person')}",
             cancel=url_for("frameworks.migrate", code=framework.code, **{"from": frm, "to": to}),
             carry=carried(["action", *(f"map-{s.code}" for s in needs_map)]))

@@ -98,10 +98,13 @@ def team_matrix():
     policy.require(current_user, "view_team_matrix")
     from skills_app.services import assessments
 
+    from skills_app.services import revalidation
+
     df = gaps.team_frame(current_user, _filters())
     queue = assessments.review_queue(current_user) if policy.can(current_user, "review_queue") else []
+    flagged = revalidation.flagged(current_user) if policy.can(current_user, "view_revalidation") else []
     return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person"), total=gap_tables.totals(df), queue=queue,
-                           status_labels=gap_tables.STATUS_LABELS)
+                           flagged=flagged, status_labels=gap_tables.STATUS_LABELS)
 
 
 @bp.app_template_filter("query")

@@ -19,20 +19,22 @@ def index():
     if fmt := request.args.get("format"):
         return download(exports.expiring(current_user, days), fmt)
     rows = revalidation.expiring(current_user, days=days)
-    return render_template("revalidation/index.html", rows=rows, days=days,
+    return render_template("revalidation/index.html", rows=rows, days=days, flagged=revalidation.flagged(current_user),
                            everyone=current_user.has_role("hr"))
 
 
 @bp.post("/assessments/<int:assessment_id>/revalidate")
 def start(assessment_id: int):
     previous = assessments.get(current_user, assessment_id)
-    existing = assessments.open_assessment(current_user, previous.skill)
+    skill, _ = revalidation.target_skill(previous)
+    existing = assessments.open_assessment(current_user, skill)
     if existing is not None:
-        flash(f"You already have an open assessment of {previous.skill.code} ({existing.status_label.lower()}); "
+        flash(f"You already have an open assessment of {skill.code} in {skill.framework.label} ({existing.status_label.lower()}); "
               "carry on with that one.", "info")
         return redirect(url_for("assessments.show", assessment_id=existing.id))
     return handle(ConfirmForm(), lambda: revalidation.revalidate(current_user, previous),
                   page=lambda: assessment_page(previous),
-                  done=lambda new: success(f"Started revalidating {new.skill.code} at level {new.claimed_level}: your ratings "
-                                           "and evidence are carried over. Add what is new, then submit it for review.",
+                  done=lambda new: success(f"Started revalidating {new.skill.code} in {new.framework.label} at level "
+                                           f"{new.claimed_level}: your ratings and evidence are carried over. Add what is new, "
+                                           "then submit it for review.",
                                            "assessments.show", assessment_id=new.id))
