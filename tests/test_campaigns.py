@@ -258,10 +258,11 @@ def test_nobody_is_reminded_twice_within_the_cooldown(world, progress_world, app
     assert (again.people, again.managers, again.skipped, again.cooldown_days) == (0, 0, 5, 3)
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 5
     # Three days on, they are reminded again; a cooldown of 0 days reminds at every run.
-    later = campaigns.remind(world["hr"], progress_world, now=NOW + timedelta(days=3, minutes=1))
+    in_three_days = datetime.now(timezone.utc) + timedelta(days=3, minutes=1)
+    later = campaigns.remind(world["hr"], progress_world, now=in_three_days)
     assert (later.people, later.managers) == (3, 2)
     monkeypatch.setitem(app.config, "REMINDER_COOLDOWN_DAYS", 0)
-    assert campaigns.remind(world["hr"], progress_world, now=NOW + timedelta(days=3, minutes=2)).people == 3
+    assert campaigns.remind(world["hr"], progress_world, now=in_three_days + timedelta(minutes=1)).people == 3
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "campaign.reminded")
                                .order_by(AuditEvent.id)).all()[1]
     assert "left alone (reminded within 3 days)" in event.summary and len(event.data["skipped"]) == 5
