@@ -239,6 +239,20 @@ def test_validity_follows_the_framework_setting(team):
     assert service.aware(a.valid_until) == service.add_months(service.aware(a.decided_at), 6)
 
 
+def test_a_new_validity_says_what_it_does_to_levels_already_validated(team):
+    a = submitted(team, level=3)
+    service.decide(team.manager, a, outcome="approve")
+    decided, before = service.aware(a.decided_at), service.aware(a.valid_until)
+    kept = service.update_framework_settings(team.hr, team.sfia, evidence_required=False, validity_months=6)
+    assert (kept.validated, kept.recomputed, service.aware(a.valid_until)) == (1, 0, before)
+    assert "for levels validated from now on; 1 level validated before keeps its expiry date" in kept.sentence()
+    moved = service.update_framework_settings(team.hr, team.sfia, evidence_required=False, validity_months=12, recompute=True)
+    assert moved.recomputed == 1 and service.aware(a.valid_until) == service.add_months(decided, 12)
+    assert "the expiry of 1 level validated before now is 12 months after its decision" in moved.sentence()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.validity_recomputed"))
+    assert event.entity_id == a.id and event.data["to"].startswith(service.add_months(decided, 12).date().isoformat())
+
+
 def test_add_months_keeps_to_the_end_of_short_months():
     from datetime import datetime, timezone
 

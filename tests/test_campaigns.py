@@ -416,6 +416,26 @@ def test_expired_requirement_shows_as_expired_in_reports(world, client, auth):
     assert "Ann" not in csv  # expired already: no longer "expiring"
 
 
+def test_a_gap_row_offers_its_next_step(world, client, auth, make_person):
+    a = put(world["Ann"], world["slmo"], "validated", validated=2, reviewer=world["mgr1"])  # below the role's 3
+    db.session.commit()
+    auth.login(world["hr"])
+    page = client.get("/reports/gaps").get_data(as_text=True)
+    assert f'skill_id={world["slmo"].id}' in page and "Propose a training plan<span class=\"visually-hidden\"> for Ann" in page
+    assert "Ask to assess in a campaign<span class=\"visually-hidden\">: Ben" in page  # not assessed
+    # The campaign form opens with the skill and the person's org unit chosen.
+    form = client.get(f"/campaigns/new?skill_id={world['slmo'].id}&person_id={world['Ben'].id}").get_data(as_text=True)
+    assert f'<option selected value="{world["slmo"].id}">' in form or f'value="{world["slmo"].id}" selected' in form
+    assert f'value="{world["Ben"].org_unit_id}" selected' in form or f'<option selected value="{world["Ben"].org_unit_id}">' in form
+    plan = client.get(f"/learning/plans/new?skill_id={world['slmo'].id}&to_level=3&from_level=2&person_id={world['Ann'].id}")
+    assert plan.status_code == 200 and "Ann" in plan.get_data(as_text=True)
+    # Those who may not act see no such step.
+    auth.logout()
+    auth.login(world["mgr1"])
+    assert "Propose a training plan" not in client.get("/team").get_data(as_text=True)
+    assert a.id
+
+
 def test_revalidation_starts_from_the_previous_ratings_and_evidence(world, app, client, auth):
     ann, slmo = world["Ann"], world["slmo"]
     a = assessments.start(ann, slmo, 3)

@@ -411,3 +411,46 @@ def test_a_flagged_level_says_so_everywhere_and_revalidates_against_the_new_vers
     assessments.decide(manager, draft, outcome="approve")
     db.session.commit()
     assert version_flags.open_flags([ann.id]) == []
+
+
+def test_an_editorial_change_carries_levels_and_a_substantive_one_flags_them(versions, make_person, client, auth):
+    """Version 3 rewords two descriptors: BBB level 2 (marked editorial) and BBB level 3
+    (marked substantive). Holders of level 2 are carried over; of level 3, flagged."""
+    from skills_app.services import framework_editor as editor
+
+    v1, v2 = versions
+    manager = make_person("Mia Manager", roles=("employee", "manager"))
+    two, three = make_person("Tia Two", manager=manager), make_person("Theo Three", manager=manager)
+    validate(two, manager, _skill_of(v2, "BBB"), 2)
+    validate(three, manager, _skill_of(v2, "BBB"), 3)
+    hr = make_person("Hal HR", roles=("employee", "hr"))
+    v3 = editor.new_version(hr, v2, "3")
+    beta = editor.get_skill(v3, "BBB")
+    editor.edit_descriptor(hr, beta, 2, 1, "Assists with beta triage, under guidance.")
+    editor.edit_descriptor(hr, beta, 3, 1, "Leads beta triage for the whole department.")
+    db.session.commit()
+    before, changes = editor.changed_descriptors(hr, beta)
+    assert before.label == "DEMO 2" and set(changes) == {(2, 1), (3, 1)}
+
+    auth.login(hr)
+    page = client.get("/frameworks/DEMO/edit/skills/BBB?version=3").get_data(as_text=True)
+    assert "Changed since DEMO 2" in page and "not marked yet (it counts as substantive)" in page
+    marked = client.post("/frameworks/DEMO/edit/skills/BBB?version=3",
+                         data={"action": "mark_change", "level": "2", "position": "1", "change": "editorial"})
+    assert marked.status_code == 302
+    editor.mark_change(hr, beta, 3, 1, "substantive")
+    with pytest.raises(InvalidInput):
+        editor.mark_change(hr, beta, 3, 1, "cosmetic")
+    editor.publish(hr, v3)
+    db.session.commit()
+    diff = client.get("/frameworks/DEMO/diff?from=2&to=3").get_data(as_text=True)
+    assert "editorial: levels carry over" in diff and "substantive: holders revalidate" in diff
+
+    result = level_migration.migrate(hr, "DEMO", "2", "3")
+    db.session.commit()
+    assert [(i.person, i.level) for i in result.migrated] == [("Tia Two", 2)]
+    assert [(i.person, i.level, i.changed_levels) for i in result.flagged] == [("Theo Three", 3, [3])]
+    moved = db.session.get(Assessment, result.migrated[0].to_assessment_id)
+    assert "but in wording (level 2, marked editorial)" in moved.decision_comment
+    with pytest.raises(InvalidState):
+        editor.mark_change(hr, beta, 2, 1, "substantive")  # a published version is final

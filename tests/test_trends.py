@@ -82,7 +82,9 @@ def test_coverage_over_time_by_hand(history):
     met = [int(series.loc[p, "met"]) for p in POINTS]
     assert met == [0] * 16 + [1, 1, 2, 1, 0, 1, 1, 1]
     assert set(series["requirements"]) == {3}
-    assert [float(series.loc[POINTS[k], "coverage"]) for k in (15, 16, 18, 20, 23)] == [0.0, 33.3, 66.7, 0.0, 33.3]
+    assert [float(series.loc[POINTS[k], "coverage"]) for k in (16, 18, 20, 23)] == [33.3, 66.7, 0.0, 33.3]
+    # Before the first validated level on record (month 16), no history: no coverage, never 0%.
+    assert all(series.loc[POINTS[k], "coverage"] is None for k in range(16))
     # Today's point agrees with the gap engine.
     total, _ = gaps.summary(history["hr"])
     assert total["met"] == met[-1]
@@ -128,7 +130,8 @@ def test_a_closed_campaigns_snapshot_is_a_point_of_the_trend(history):
     assert (int(snaps.iloc[0]["requirements"]), int(snaps.iloc[0]["met"]), float(snaps.iloc[0]["coverage"])) == (2, 1, 50.0)
     chart = trends.chart(trend)
     assert len(chart["markers"]) == 1 and "Desk review" in chart["markers"][0]["title"]
-    assert len(chart["series"]) == 1 and chart["series"][0]["points"].count(",") == 24
+    assert len(chart["series"]) == 1 and chart["series"][0]["points"].count(",") == 8  # months 16 to 23 have history
+    assert len(chart["series"][0]["segments"]) == 1
 
 
 def test_trend_page_and_exports(history, client, auth):

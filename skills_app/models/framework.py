@@ -222,5 +222,9 @@ class Descriptor(db.Model):
     skill_level_id: Mapped[int] = mapped_column(ForeignKey("skill_level.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # In a new version, how this descriptor's change from the previous version is meant:
+    # "editorial" (wording only: levels held carry over) or "substantive" (holders revalidate).
+    # Unmarked, a change counts as substantive.
+    change: Mapped[str | None] = mapped_column(String(12))
 
     skill_level: Mapped[SkillLevel] = relationship(back_populates="descriptors")

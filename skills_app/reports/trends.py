@@ -120,6 +120,10 @@ def coverage_series(reqs: pd.DataFrame, intervals: pd.DataFrame, points: list[pd
     work["met"] = (work["level"].notna() & (work["level"] >= work["required_level"])).astype(int)
     out = work.groupby(["month", "group"], as_index=False).agg(requirements=("met", "size"), met=("met", "sum"))
     out["coverage"] = (out["met"] / out["requirements"] * 100).round(1)
+    # Before the first validated level on record there is no history: no coverage (no line), never 0%.
+    first = intervals["start"].min() if not intervals.empty else None
+    out["coverage"] = out["coverage"].astype(object).where(
+        pd.Series([first is not None and m >= first for m in out["month"]], index=out.index), None)
     return out.sort_values(["group", "month"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
 
 
@@ -185,12 +189,25 @@ def chart(trend: Trend) -> dict:
     series = []
     for i, group in enumerate(sorted(groups)):
         g = series_df[series_df["group"] == group].sort_values("month")
-        pts = [(x_of(r.month), y_of(r.coverage), r) for r in g.itertuples()]
+        # A month without history breaks the line: each run of months with a coverage is one segment.
+        segments, run = [], []
+        for r in g.itertuples():
+            if r.coverage is None or pd.isna(r.coverage):
+                if run:
+                    segments.append(run)
+                run = []
+                continue
+            run.append((x_of(r.month), y_of(r.coverage), r))
+        if run:
+            segments.append(run)
+        pts = [p for seg in segments for p in seg]
+        known = [float(c) for c in g["coverage"] if c is not None and not pd.isna(c)]
         series.append({
             "label": group, "cls": f"series-{i}", "points": " ".join(f"{x},{y}" for x, y, _ in pts),
+            "segments": [" ".join(f"{x},{y}" for x, y, _ in seg) for seg in segments],
             "dots": [{"x": x, "y": y, "title": f"{group}, {pd.Timestamp(r.month):%b %Y}: {r.coverage}% ({r.met} of {r.requirements})"}
                      for x, y, r in pts],
-            "last": float(g["coverage"].iloc[-1]) if len(g) else None,
+            "last": known[-1] if known else None,
         })
     index = {s["label"]: s["cls"] for s in series}
     markers = []

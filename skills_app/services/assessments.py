@@ -35,6 +35,7 @@ from skills_app.models.assessment import (
 )
 from skills_app.models.framework import utcnow
 from skills_app.reports import gaps as gap_tables
+from skills_app.words import plural, verb
 from skills_app.services import audit, evidence_store, gaps, notifications, service_levels, version_flags
 
 EDITABLE = ("draft", "returned")
@@ -762,7 +763,29 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
 
 # -- framework settings --------------------------------------------------------------
 
-def update_framework_settings(actor, framework: Framework, *, evidence_required: bool, validity_months) -> None:
+@dataclass
+class SettingsChange:
+    validity_from: int | None
+    validity_to: int
+    validated: int      # levels validated in this version before the change
+    recomputed: int     # of those, whose expiry moved (recompute asked)
+
+    def sentence(self) -> str:
+        if self.validity_from == self.validity_to:
+            return ""
+        if self.recomputed:
+            return (f"The validity is now {plural(self.validity_to, 'month')} (was {self.validity_from}); the expiry of "
+                    f"{plural(self.recomputed, 'level')} validated before now is {self.validity_to} months after its decision.")
+        return (f"The validity is now {plural(self.validity_to, 'month')} (was {self.validity_from}) for levels validated from now on; "
+                f"{plural(self.validated, 'level')} validated before {verb(self.validated, 'keeps', 'keep')} {'its' if self.validated == 1 else 'their'} "
+                "expiry date (tick “recompute” to move them).")
+
+
+def update_framework_settings(actor, framework: Framework, *, evidence_required: bool, validity_months,
+                              recompute: bool = False) -> SettingsChange:
+    """The assessment settings of a version. A new validity applies to levels
+    validated from now on; with ``recompute``, the levels already validated in the
+    version expire that many months after their decision too (each audited)."""
     policy.require(actor, "manage_frameworks")
     try:
         months = int(validity_months)
@@ -775,7 +798,28 @@ def update_framework_settings(actor, framework: Framework, *, evidence_required:
     framework.validity_months = months
     db.session.flush()
     after = {"evidence_required": framework.evidence_required, "validity_months": framework.validity_months}
+    validated = list(db.session.scalars(select(Assessment).where(Assessment.framework_id == framework.id,
+                                                                 Assessment.status == "validated")))
+    change = SettingsChange(before["validity_months"], months, len(validated), 0)
+    if recompute and before["validity_months"] != months:
+        for a in validated:
+            if a.decided_at is None:
+                continue
+            new_until = add_months(aware(a.decided_at), months)
+            if a.valid_until is None or aware(a.valid_until) != new_until:
+                old_until = a.valid_until
+                a.valid_until = new_until
+                change.recomputed += 1
+                audit.record(actor, "assessment.validity_recomputed", a,
+                             summary=f"{a.person.name}'s {a.skill.code} level {a.validated_level} ({framework.label}): valid until "
+                                     f"{new_until:%Y-%m-%d} (was {aware(old_until):%Y-%m-%d})" if old_until else
+                                     f"{a.person.name}'s {a.skill.code} level {a.validated_level}: valid until {new_until:%Y-%m-%d}",
+                             data={"from": aware(old_until).isoformat() if old_until else None, "to": new_until.isoformat()})
+        db.session.flush()
     if before != after:
         audit.record(actor, "framework.settings_changed", framework,
                      summary=f"assessment settings of {framework.label}: evidence required {'yes' if framework.evidence_required else 'no'}, "
-                             f"valid for {months} months", data={"from": before, "to": after})
+                             f"valid for {months} months" + (f"; {plural(change.recomputed, 'expiry date')} recomputed"
+                                                             if change.recomputed else ""),
+                     data={"from": before, "to": after, "recomputed": change.recomputed})
+    return change

@@ -455,6 +455,51 @@ def edit_descriptor(actor, skill: Skill, number, position, text: str) -> None:
                 skill=skill.code, level=entry.level, before=before, after=text)
 
 
+CHANGE_KINDS = {
+    "editorial": "Editorial: the wording changed, not the meaning; levels held carry over",
+    "substantive": "Substantive: what the level asks changed; people holding it revalidate",
+}
+
+
+def previous_version(framework: Framework) -> Framework | None:
+    """The version a draft is measured against: the newest published (or retired) one of the same code before it."""
+    return db.session.scalar(select(Framework).where(
+        Framework.code == framework.code, Framework.id != framework.id, Framework.id < framework.id,
+        Framework.status.in_(("published", "retired"))).order_by(Framework.id.desc()).limit(1))
+
+
+def changed_descriptors(actor, skill: Skill) -> tuple[Framework | None, dict[tuple[int, int], object]]:
+    """The previous version, and the descriptors of ``skill`` that differ from it, by
+    (level, position from 1): each the diff's DescriptorChange (added or changed)."""
+    policy.require(actor, "manage_frameworks")
+    before = previous_version(skill.framework)
+    if before is None:
+        return None, {}
+    from skills_app.services import framework_diff
+
+    d = framework_diff.diff(framework_service.to_doc(before), framework_service.to_doc(skill.framework))
+    change = next((c for c in d.matched if c.new_code.upper() == skill.code.upper()), None)
+    if change is None:
+        return before, {}
+    return before, {(lc.level, dc.position_new): dc for lc in change.levels for dc in lc.descriptors
+                    if dc.kind in ("changed", "added") and dc.position_new}
+
+
+def mark_change(actor, skill: Skill, number, position, kind: str) -> None:
+    """Say how a changed descriptor of a draft version is meant: editorial or substantive."""
+    policy.require(actor, "manage_frameworks")
+    _require_draft(skill.framework)
+    entry = _skill_level(skill, number)
+    descriptor = _descriptor(entry, position)
+    if kind not in CHANGE_KINDS:
+        raise InvalidInput.on(f"level-{entry.level}-d-{descriptor.position + 1}-change",
+                              "choose whether the change is editorial or substantive")
+    if descriptor.change != kind:
+        before, descriptor.change = descriptor.change, kind
+        _edited(actor, skill.framework, f"{skill.code} level {entry.level}: the change of descriptor {descriptor.position + 1} "
+                                        f"marked {kind}", skill=skill.code, level=entry.level, before=before, after=kind)
+
+
 def move_descriptor(actor, skill: Skill, number, position, direction: str) -> None:
     policy.require(actor, "manage_frameworks")
     _require_draft(skill.framework)

@@ -54,6 +54,7 @@ class Item:
     reason: str = ""
     to_assessment_id: int | None = None
     changed_levels: list[int] = field(default_factory=list)
+    editorial_levels: list[int] = field(default_factory=list)  # reworded, marked editorial: carried all the same
 
     def as_dict(self) -> dict:
         return {
@@ -157,6 +158,27 @@ def diff_versions(actor, code: str, from_version: str, to_version: str, mapping:
     policy.require(actor, "view_frameworks")
     old, new = _versions(code, from_version, to_version)
     return framework_diff.diff(framework_service.to_doc(old), framework_service.to_doc(new), mapping)
+
+
+def _editorial_only(change, level: int, to_skill: Skill) -> bool:
+    """Did the level change in wording only: every change of it a reworded
+    descriptor the new version marks editorial (none added or removed, the
+    definition the same)?"""
+    lc = next((lc for lc in change.levels if lc.level == level), None)
+    if lc is None or lc.definition_changed:
+        return False
+    moved = [dc for dc in lc.descriptors if dc.kind != "same"]
+    entry = to_skill.level(level)
+    if not moved or entry is None or any(dc.kind != "changed" or not dc.position_new for dc in moved):
+        return False
+    by_position = {d.position + 1: d for d in entry.descriptors}
+    return all(getattr(by_position.get(dc.position_new), "change", None) == "editorial" for dc in moved)
+
+
+def change_marks(framework: Framework) -> dict[tuple[str, int, int], str]:
+    """(skill code, level, position from 1) -> "editorial" | "substantive", as the version marks them."""
+    return {(skill.code, sl.level, d.position + 1): d.change
+            for skill in framework.skills for sl in skill.levels for d in sl.descriptors if d.change}
 
 
 def _flagged_before(assessment_ids: list[int], to_framework_id: int) -> set[int]:
@@ -350,8 +372,10 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
             continue
         change = changes.for_old_code(from_skill.code)
         changed = change.changed_up_to(held.level) if change else []
+        editorial = [n for n in changed if _editorial_only(change, n, to_skill)]
+        changed = [n for n in changed if n not in editorial]
         defined = held.level in to_skill.defined_levels
-        item.changed_levels = list(changed)
+        item.changed_levels, item.editorial_levels = list(changed), editorial
         if changed or not defined:
             if not defined:
                 item.reason = f"{to_skill.code} is not defined at level {held.level} in {new.label}"
@@ -384,7 +408,9 @@ def migrate(actor, code: str, from_version: str, to_version: str, mapping: dict[
         decided = aware(source.decided_at).date().isoformat() if source.decided_at else "an earlier date"
         comment = (f"Migrated from {old.label} {source.skill.code} level {item.level} (assessment #{source.id}, validated by "
                    f"{reviewer} on {decided}) by {who}: the descriptors of {to_skill.code} at levels up to {item.level} "
-                   f"did not change in {new.label}.")
+                   f"did not change in {new.label}"
+                   + (f" but in wording (level {', '.join(map(str, item.editorial_levels))}, marked editorial)."
+                      if item.editorial_levels else "."))
         moved = Assessment(person_id=item.person_id, framework_id=new.id, skill=to_skill, claimed_level=item.level,
                            status="validated", validated_level=item.level, valid_until=source.valid_until,
                            reviewer=actor if isinstance(actor, Person) else None, decided_at=now,

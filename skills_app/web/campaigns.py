@@ -9,6 +9,7 @@ from flask_login import current_user
 from skills_app import policy
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.services import campaigns as service, exports, frameworks, org, requirements
+from skills_app.services import accounts as people_service
 from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.campaigns import CampaignForm
@@ -39,6 +40,15 @@ def new():
     if request.method == "GET":
         form.opens_on.data = form.opens_on.data or date.today()
         form.due_on.data = form.due_on.data or date.today() + timedelta(days=28)
+        # From a report's next step: the skill asked for, and the person's org unit.
+        skill_id = request.args.get("skill_id", type=int)
+        if skill_id:
+            form.skills.data = [skill_id]
+        person_id = request.args.get("person_id", type=int)
+        if person_id:
+            person = people_service.get_person(current_user, person_id)
+            if person.org_unit_id:
+                form.org_unit.data = person.org_unit_id
     _choices(form)
     return handle(form, lambda: service.open_campaign(
                       current_user, name=form.name.data, description=form.description.data,

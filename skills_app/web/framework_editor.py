@@ -152,8 +152,10 @@ def _edit_skill_page(code: str, skill_code: str, form: PostedForm | None = None)
               "position": request.form.get("position")} if form is not None else {}
     found = [p for p in editor.problems(framework) if p.skill_code and p.skill_code.upper() == skill.code.upper()]
     field_problems = {p.anchor: p.message for p in found}
+    before, changes = editor.changed_descriptors(current_user, skill) if framework.status == "draft" else (None, {})
     return render_template("frameworks/edit_skill.html", framework=framework, skill=skill, errors=form.errors if form else {},
-                           problems=found, field_problems=field_problems, failed=failed, form=request.form)
+                           problems=found, field_problems=field_problems, failed=failed, form=request.form,
+                           before=before, changes=changes, change_kinds=editor.CHANGE_KINDS)
 
 
 def _edit_skill(skill, form: PostedForm):
@@ -170,6 +172,10 @@ def _edit_skill(skill, form: PostedForm):
     if action == "add_descriptor":
         editor.add_descriptor(current_user, skill, level, form.get("text", ""))
         return f"Descriptor added to level {level}.", f"level-{level}"
+    if action == "mark_change":
+        kind = form.get("change", "")
+        editor.mark_change(current_user, skill, level, position, kind)
+        return f"The change of descriptor {position} of level {level} is marked {kind}.", f"level-{level}-d-{position}"
     if action == "save_descriptor":
         editor.edit_descriptor(current_user, skill, level, position, form.get("text", ""))
         return f"Descriptor {position} of level {level} saved.", f"level-{level}-d-{position}"
@@ -218,8 +224,9 @@ def diff(code: str):
     result = None
     if frm != to:
         result = level_migration.diff_versions(current_user, framework.code, frm, to)
+    marks = level_migration.change_marks(service.find(framework.code, to)) if frm != to else {}
     return render_template("frameworks/diff.html", framework=framework, versions=versions, frm=frm, to=to, diff=result,
-                           word_diff=framework_diff.word_diff)
+                           word_diff=framework_diff.word_diff, marks=marks)
 
 
 def _migrate(framework, frm: str, to: str, mapping: dict[str, str]):

@@ -74,10 +74,12 @@ def settings(code: str):
     policy.require(current_user, "manage_frameworks")
     form = SettingsForm()
     return handle(form, lambda: assessments.update_framework_settings(current_user, framework, evidence_required=form.evidence_required.data,
-                                                                      validity_months=form.validity_months.data),
+                                                                      validity_months=form.validity_months.data,
+                                                                      recompute=form.recompute.data),
                   page=lambda: framework_page(framework, settings=form),
-                  done=lambda _: success(f"Assessment settings of {framework.label} saved.", "frameworks.show",
-                                         code=framework.code, version=framework.version, _anchor="settings"))
+                  done=lambda change: success(f"Assessment settings of {framework.label} saved. {change.sentence()}".strip(),
+                                              "frameworks.show", code=framework.code, version=framework.version,
+                                              _anchor="settings"))
 
 
 @bp.get("/<code>/skills/<skill_code>")

@@ -34,7 +34,7 @@ def _choices():
 def _rows_page(filters, cursor: str | None, total: int):
     """A page of the gap table, its rows JSON-ready (as the report cache keeps them)."""
     found = gaps.page(current_user, filters, cursor=cursor, limit=PER_PAGE, total=total)
-    found.items = gap_tables.rows(found.items, gap_tables.COLUMNS + ["essential", "via"])
+    found.items = gap_tables.rows(found.items, gap_tables.COLUMNS + ["essential", "via", "skill_id"])
     return found
 
 

@@ -11,6 +11,7 @@ from skills_app.web.forms import Form
 class SettingsForm(Form):
     evidence_required = BooleanField("Evidence required for every descriptor of the claimed level before submitting")
     validity_months = IntegerField("A validated level stays valid for (months)", validators=[InputRequired(), NumberRange(min=1, max=240)])
+    recompute = BooleanField("Recompute the expiry of the levels already validated in this version (their decision date plus the new validity)")
     submit = SubmitField("Save assessment settings")
 
 
