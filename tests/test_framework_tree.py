@@ -183,3 +183,20 @@ def test_the_migration_carries_categories_into_groups_and_back(app, load_seed_fr
         "DOVE": "Hand-cut joints", "PLANE": "Woodwork", "DARN": "Textiles", "LOOSE": None}
     assert db.session.scalar(select(SkillGroup.id).limit(1)) is not None
     assert db.session.get(Skill, framework.skills[0].id).group.name == "Hand-cut joints"
+
+
+@pytest.mark.parametrize("fmt", ["case", "moodle-csv"])
+def test_the_tree_goes_out_and_back_in_case_and_moodle(fmt):
+    from skills_app.exporters import case as case_export, moodle_csv as moodle_export
+
+    doc = parse_text(DEEP, "craft.yaml")
+    export = case_export.export if fmt == "case" else moodle_export.export
+    name = "craft.json" if fmt == "case" else "craft.csv"
+    first = export(doc)
+    again = parse_text(first, name, fmt)
+    assert again == doc
+    groups, placed = again.tree()
+    assert [(g.code, g.name, g.description, g.parent) for g in groups] == [
+        (g.code, g.name, g.description, g.parent) for g in doc.tree()[0]]
+    assert placed == ["MAKE.WOOD.JOIN.HAND", "MAKE.WOOD", "Textiles", None]
+    assert export(again) == first

@@ -47,7 +47,7 @@ def lost(report: ImportReport, kind: str) -> Counter:
 
 
 def groups_kept(doc) -> int:
-    return len({s.category for s in doc.skills if s.category} | {(s.category, s.subcategory) for s in doc.skills if s.subcategory})
+    return len(doc.tree()[0])
 
 
 def test_every_association_of_a_real_case_package_is_kept_or_reported():
@@ -68,14 +68,16 @@ def test_every_association_of_a_real_case_package_is_kept_or_reported():
     assert "not kept: 23 associations: 16 exactMatchOf, 3 precedes, 2 exemplar, 2 isRelatedTo" in doc.report.render()
 
 
-def test_a_deep_case_tree_reports_the_groups_it_cannot_hold():
+def test_a_deep_case_tree_keeps_every_group_between_the_document_and_the_skills():
     path = real("case-ordering.json")
     source = package(path)
     _, doc = load_file(path)
     items = len(source["CFItems"])
     assert items == 28
     assert items == len(doc.skills) + groups_kept(doc) + sum(lost(doc.report, "item").values())
-    assert sum(lost(doc.report, "item").values()) == 2
+    assert (len(doc.skills), groups_kept(doc), sum(lost(doc.report, "item").values())) == (24, 4, 0)
+    depth = max(len(doc.group_path(s.group)) for s in doc.skills)
+    assert depth == 4  # the document, four groups, the skills: five levels
 
 
 def test_a_long_case_statement_is_cut_at_a_word_for_the_name_and_kept_whole():
@@ -109,8 +111,11 @@ def test_every_competency_of_a_real_moodle_file_is_kept_or_reported():
     assert len(doc.skills) == len(leaves) == 178
     reported = lost(doc.report, "value")
     group_rows = len(competencies) - len(leaves)
-    lost_whole = sum(lost(doc.report, "competency").values())
-    assert reported["ID number of a competency kept as a group name"] + lost_whole == group_rows == 31
+    assert groups_kept(doc) == group_rows == 31  # every competency with children is a group, code and description kept
+    assert not lost(doc.report, "competency")
+    groups = {g.code: g for g in doc.tree()[0]}
+    described = [r for r in competencies if r["ID number"] in parents and r["Description"].strip()]
+    assert all(groups[r["ID number"]].description for r in described)
     assert reported["the framework's taxonomy (the names of its depths)"] == 1
 
 
@@ -173,8 +178,12 @@ def test_own_fixture_in_the_layout_of_a_deep_case_tree():
     assert len(source["CFItems"]) == len(doc.skills) + groups_kept(doc) + sum(lost(doc.report, "item").values()) == 9
     assert [s.code for s in doc.skills] == [f"W.SHOP.HT.CUT.1.{k}" for k in "abcde"]
     assert {(s.category, s.subcategory) for s in doc.skills} == {("Workshop Practice", "Cutting tools")}
-    assert sorted(e.example for e in doc.report.lost if e.kind == "item") == ["W.SHOP.HT Hand Tools", "W.SHOP.HT.CUT Tools that cut: saws, chisels and knives"]
-    assert lost(doc.report, "field")["CFItem humanCodingScheme"] == 2  # the category's and the subcategory's codes
+    assert not lost(doc.report, "item")  # every group between the document and the skills is kept
+    groups, _ = doc.tree()
+    assert [(g.code, g.parent) for g in groups] == [("W.SHOP", None), ("W.SHOP.HT", "W.SHOP"), ("W.SHOP.HT.CUT", "W.SHOP.HT"),
+                                                    ("W.SHOP.HT.CUT.1", "W.SHOP.HT.CUT")]
+    assert groups[2].name == "Tools that cut: saws, chisels and knives"
+    assert "CFItem humanCodingScheme" not in lost(doc.report, "field")  # the groups' codes
     long = next(s for s in doc.skills if s.code.endswith(".c"))
     assert long.description.startswith("(COMMON ERROR)") and long.name.endswith("…") and len(long.name) <= 200
     assert doc.skills[1].guidance_intro == "Learners often pick the widest chisel."
@@ -190,7 +199,7 @@ def test_own_fixture_in_the_layout_of_a_moodle_plugins_framework_csv():
     leaves = [r for r in competencies if r["ID number"] not in parents]
     assert [s.code for s in doc.skills] == [r["ID number"] for r in leaves]  # children listed before their parents
     groups = len(competencies) - len(leaves)
-    assert lost(doc.report, "value")["ID number of a competency kept as a group name"] + sum(lost(doc.report, "competency").values()) == groups
+    assert groups_kept(doc) == groups and not lost(doc.report, "competency")
     keeps = next(s for s in doc.skills if s.code == "1.1.2")
     assert keeps.name == "Keeps raw and cooked food apart in the fridge and on..."  # Moodle's cut short name
     assert keeps.levels[2].descriptors == ["Keeps raw and cooked food apart in the fridge and on the worktop, using separate boards"]

@@ -20,8 +20,8 @@ from skills_app.importers.document import FrameworkDoc
 NAMESPACE = uuid.UUID("6b1f3c52-8f0e-4d7a-9a63-2f5d1c0e7b94")
 ADOPTION_STATUS = {"draft": "Draft", "published": "Adopted", "retired": "Deprecated"}
 ITEM_TYPES = {
-    "Category": "A group of skills.",
-    "Subcategory": "A group of skills within a category.",
+    "Category": "A group of skills at the top of the framework's tree.",
+    "Subcategory": "A group of skills within another group.",
     "Skill": "A skill, assessed at the framework's levels.",
     "Skill Level": "What a skill looks like at one level; its descriptors are its children.",
     "Descriptor": "One statement that describes a skill at a level.",
@@ -119,25 +119,29 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
             associate("isChildOf", level_item, attribute_item, number=al.level)
 
     level_names = {level.number: level.name for level in doc.levels}
-    categories: dict[str, dict] = {}
-    subcategories: dict[tuple, dict] = {}
+    doc_node: dict = {"identifier": doc_id, "title": info.name}
+    tree, placed = doc.tree()
+    by_code = {g.code.upper(): g for g in tree}
+    group_items: dict[str, dict] = {}
+
+    def group_item(code: str) -> dict:
+        """The item of a group, made (after its parent's) the first time a skill needs it."""
+        key = code.upper()
+        if key not in group_items:
+            group = by_code[key]
+            parent = group_item(group.parent) if group.parent else None
+            item = group_items[key] = add_item(
+                ident("group", group.code), "Subcategory" if parent else "Category", group.description or group.name,
+                abbreviatedStatement=group.name if group.description else None, humanCodingScheme=group.code)
+            associate("isChildOf", item, parent or doc_node, "CFItems" if parent else "CFDocuments")
+        return group_items[key]
+
     rubrics: list[dict] = [_levels_rubric(doc, ident, uri, when)]
-    for skill in doc.skills:
-        container: dict = {"identifier": doc_id, "title": info.name}
-        container_kind = "CFDocuments"
-        if skill.category:
-            category = categories.get(skill.category)
-            if category is None:
-                category = categories[skill.category] = add_item(ident("category", skill.category), "Category", skill.category)
-                associate("isChildOf", category, container, container_kind)
-            container, container_kind = category, "CFItems"
-            if skill.subcategory:
-                sub_key = (skill.category, skill.subcategory)
-                sub = subcategories.get(sub_key)
-                if sub is None:
-                    sub = subcategories[sub_key] = add_item(ident("subcategory", *sub_key), "Subcategory", skill.subcategory)
-                    associate("isChildOf", sub, category)
-                container = sub
+    for skill, group_code in zip(doc.skills, placed):
+        if group_code:
+            container, container_kind = group_item(group_code), "CFItems"
+        else:
+            container, container_kind = doc_node, "CFDocuments"
         skill_id = ident("skill", skill.code)
         extensions = {"skillsApp": {"url": skill.url}} if skill.url else None
         skill_item = add_item(
@@ -171,6 +175,9 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
                 )
                 associate("isChildOf", undefined, skill_item)
         rubrics.append(_skill_rubric(skill, skill_item, level_names, ident, uri, link, when))
+
+    for group in tree:  # groups no skill sits in
+        group_item(group.code)
 
     definitions = {
         "CFItemTypes": [

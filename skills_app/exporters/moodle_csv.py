@@ -6,7 +6,7 @@ levels as the scale ("Follow,Assist,...": every level proficient, the first
 the default) and the taxonomy "skill,level". Each skill is a competency at
 the top of the tree; each defined level of it is a child competency
 ("SLMO-L3") whose description lists the descriptors. What Moodle has no field
-for (version, publisher, status, category, URL, guidance, the levels at which
+for (version, publisher, status, the tree of groups, URL, guidance, the levels at which
 a skill is not defined, the framework levels' descriptions) goes into the
 descriptions as headed HTML lists that read well in Moodle and read back
 exactly. docs/formats.md gives the mapping.
@@ -34,19 +34,25 @@ def export(doc: FrameworkDoc, **_context) -> str:
         {"id": i, "scaledefault": 1 if i == 1 else 0, "proficient": 1} for i in range(1, len(scale) + 1)
     ]
     details = [("Version", info.version), ("Publisher", info.publisher), ("Status", info.status)]
+    plain = doc.plain_tree()
+    tree, placed = doc.tree()
     framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc) + _attributes(doc)
+    if not plain:
+        framework_html += _groups(tree)
     rows = [HEADER, [
         "", info.code, info.name[:SHORTNAME_MAX], framework_html, FORMAT_HTML, ",".join(scale),
         json.dumps(config, separators=(",", ":")), "", "", "", "", "", True, "skill,level",
     ]]
     exported = 0
     level_names = {level.number: level.name for level in doc.levels}
-    for skill in doc.skills:
+    for skill, group in zip(doc.skills, placed):
         exported += 1
         html = _paragraphs(skill.description)
         if skill.guidance_intro or skill.guidance:
             html += "<h4>Guidance notes</h4>" + _paragraphs(skill.guidance_intro) + _list(skill.guidance)
-        html += _details("Details", [("Category", skill.category), ("Subcategory", skill.subcategory), ("URL", skill.url)])
+        category, subcategory = _names(tree, group)
+        html += _details("Details", [("Group", None if plain else group), ("Category", category), ("Subcategory", subcategory),
+                                     ("URL", skill.url)])
         undefined = [(f"Level {sl.level}", sl.note or "") for sl in skill.levels if not sl.defined]
         if undefined:
             html += "<h4>Not defined at</h4><dl>" + "".join(f"<dt>{escape(t)}</dt><dd>{_inline(d)}</dd>" for t, d in undefined) + "</dl>"
@@ -105,6 +111,27 @@ def _attributes(doc: FrameworkDoc) -> str:
         entries += [(f"{a.code} {key}", value) for key, value in (("category", a.category), ("url", a.url), ("guidance", a.guidance)) if value]
         entries += [(f"{a.code} level {al.level}", al.description) for al in a.levels]
     return "<h4>Attributes</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
+
+
+def _names(tree, code: str | None) -> tuple[str | None, str | None]:
+    """The names of the topmost group above a skill and of its own group (when below the topmost)."""
+    by_code = {g.code.upper(): g for g in tree}
+    chain = []
+    while code is not None and code.upper() in by_code and by_code[code.upper()] not in chain:
+        chain.append(by_code[code.upper()])
+        code = chain[-1].parent
+    chain.reverse()
+    return (chain[0].name if chain else None), (chain[-1].name if len(chain) > 1 else None)
+
+
+def _groups(tree) -> str:
+    """The framework's tree of groups, as terms the importer reads back: 'Group CODE' (its
+    name), 'CODE parent' (the parent's code) and 'CODE description'."""
+    entries = []
+    for g in tree:
+        entries.append((f"Group {g.code}", g.name))
+        entries += [(f"{g.code} {key}", value) for key, value in (("parent", g.parent), ("description", g.description)) if value]
+    return "<h4>Groups</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
 
 
 def _csv_line(row: list) -> str:

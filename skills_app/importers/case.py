@@ -189,12 +189,27 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     if single:
         levels = [{"number": 1, "name": "Competent"}]
 
+    # The groups: every item between the document and a skill, as deep as the package nests them.
+    kept_groups: set[str] = set()
+    for identifier in skills:
+        kept_groups.update(_ancestors(identifier, parent, doc_id))
+    if ours:  # our own groups that no skill sits in
+        for identifier, item in items.items():
+            if (item.get("CFItemType") or "").strip().lower() in {"category", "subcategory"} and identifier not in skills:
+                kept_groups.update([identifier, *_ancestors(identifier, parent, doc_id)])
+    def group_order(identifier: str) -> tuple:  # parents before their children
+        key = _tree_order(identifier, parent, children, doc_id, order)
+        return key[:-1], key[-1]
+
+    ordered_groups = sorted(kept_groups, key=group_order)
+    groups, group_codes = _groups(pkg, ordered_groups, items, item_paths, parent, doc_id, report)
+    group_names = {g["code"]: g["name"] for g in groups}
+    group_paths = [item_paths[i] for i in ordered_groups]
+
     skill_data = []
     skill_paths = []
     codes_seen: set[str] = set()
     kept_items: set[str] = set()
-    kept_groups: set[str] = set()
-    seen_groups: set[int] = set()
     for identifier in skills:
         item = items[identifier]
         path = item_paths[identifier]
@@ -219,11 +234,10 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
         ancestors = _ancestors(identifier, parent, doc_id)
         kept_items.add(identifier)
         if ancestors:
-            entry["category"] = _group_title(pkg, items[ancestors[0]], item_paths[ancestors[0]], report, seen_groups)
-            kept_groups.add(ancestors[0])
+            entry["group"] = group_codes[ancestors[-1]]
+            entry["category"] = group_names[group_codes[ancestors[0]]]
             if len(ancestors) > 1:
-                entry["subcategory"] = _group_title(pkg, items[ancestors[-1]], item_paths[ancestors[-1]], report, seen_groups)
-                kept_groups.add(ancestors[-1])
+                entry["subcategory"] = group_names[group_codes[ancestors[-1]]]
         intro, guidance = _guidance(item.get("notes"))
         entry["guidance_intro"] = intro
         entry["guidance"] = guidance
@@ -248,11 +262,13 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
             return pkg.where(*skill_paths[path[1]])
         if path[:1] == ("framework",):
             return pkg.where("CFDocument")
+        if path[:1] == ("groups",) and len(path) > 1 and isinstance(path[1], int) and path[1] < len(group_paths):
+            return pkg.where(*group_paths[path[1]])
         return pkg.where("CFRubrics") if path[:1] == ("levels",) else pkg.where()
 
     kept_items |= attribute_items
     _account(pkg, document, items, item_paths, kept_items, kept_groups, set(skills), bool(ours), report)
-    data = {"framework": info, "levels": levels, "attributes": attributes, "skills": skill_data}
+    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": groups, "skills": skill_data}
     return build_at(data, pkg.file, place).with_report(report)
 
 
@@ -299,7 +315,7 @@ BOOKKEEPING = {"identifier", "uri", "CFDocumentURI", "CFItemTypeURI", "CFItemAss
 DOCUMENT_READ = {"title", "version", "publisher", "description", "adoptionStatus", "extensions", "creator"}
 SKILL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "notes", "CFItemType", "extensions"}
 LEVEL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "listEnumeration", "CFItemType"}
-GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement"}
+GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement", "humanCodingScheme"}
 ASSOCIATION_READ = {"associationType", "originNodeURI", "destinationNodeURI", "sequenceNumber"}
 
 
@@ -326,7 +342,7 @@ def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_
         path = item_paths[identifier]
         if identifier not in kept_items and identifier not in kept_groups:
             kind = (item.get("CFItemType") or "item").strip()
-            report.lose("item", f"{kind} (neither a skill, a level, a descriptor, nor a skill's category or subcategory)",
+            report.lose("item", f"{kind} (neither a skill, a level, a descriptor, nor a group above a skill)",
                         pkg.where(*path), _label(item, identifier))
             continue
         read = SKILL_READ if identifier in skills else GROUP_READ if identifier in kept_groups and identifier not in kept_items else LEVEL_READ
@@ -387,19 +403,35 @@ def cut_at_word(text: str, limit: int = NAME_MAX) -> str:
     return head.rstrip(" ,;:.–—-") + "…"
 
 
-def _group_title(pkg: _Package, item: dict, path: tuple, report: ImportReport, seen: set[int]) -> str:
-    """A category's or subcategory's name: its abbreviated statement, else its full statement;
-    a long one is cut at a word (the group has no description to hold the rest: the report says so)."""
-    title = (item.get("abbreviatedStatement") or "").strip() or item["fullStatement"].strip()
-    if len(title) > NAME_MAX:
-        if id(item) not in seen:
-            seen.add(id(item))
-            report.lose("value", "the end of a group's statement longer than 200 characters", pkg.where(*path), title)
-        return cut_at_word(title)
-    if (item.get("abbreviatedStatement") or "").strip() and item["fullStatement"].strip() != title and id(item) not in seen:
-        seen.add(id(item))
-        report.lose("value", "a group's full statement (its name is the abbreviated one)", pkg.where(*path, "fullStatement"), item["fullStatement"].strip())
-    return title
+def _groups(pkg: _Package, ordered: list[str], items: dict, item_paths: dict, parent: dict, doc_id: str,
+            report: ImportReport) -> tuple[list[dict], dict[str, str]]:
+    """The items above the skills as groups, parents first: (the groups, {item id: group code}).
+    A group's code is its humanCodingScheme (else its abbreviated statement made a code, else
+    the start of its identifier), its name the abbreviated statement (else the full one), its
+    description the full statement where that is not the name; a statement longer than a name
+    may be is cut at a word for the name and kept whole as the description."""
+    groups: list[dict] = []
+    codes: dict[str, str] = {}
+    taken: set[str] = set()
+    for identifier in ordered:
+        item = items[identifier]
+        statement = item["fullStatement"].strip()
+        label = (item.get("abbreviatedStatement") or "").strip()
+        name = label or statement
+        description = statement if label and statement != label else None
+        if len(name) > NAME_MAX:
+            name, description = cut_at_word(name, NAME_MAX), description or statement
+            report.change("name", f"a group's statement longer than {NAME_MAX} characters: the name is its start, cut at a word, "
+                          "and the whole text is the description", pkg.where(*item_paths[identifier]), name)
+        code = " ".join((item.get("humanCodingScheme") or "").split())[:100] or as_code(label) or identifier[:8]
+        if code.upper() in taken:
+            code = f"{code[:90]}-{identifier[:8]}"
+        taken.add(code.upper())
+        codes[identifier] = code
+        up = parent.get(identifier)
+        groups.append({"code": code, "name": name, "description": description,
+                       "parent": codes.get(up) if up and up != doc_id else None})
+    return groups, codes
 
 
 def _extension(obj: dict) -> dict:

@@ -138,10 +138,11 @@ class FrameworkDoc(_Strict):
         return self._report
 
     def __eq__(self, other: object) -> bool:
-        # Two documents are equal by their data; the report of how one was read is not part of it.
+        # Two documents are equal by their data, whichever way they name the groups of their
+        # tree (see canonical); the report of how one was read is not part of it.
         if not isinstance(other, FrameworkDoc):
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return self.canonical() == other.canonical()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -258,6 +259,18 @@ class FrameworkDoc(_Strict):
                 parent = code
             out.append(parent)
         return groups, out
+
+    def plain_tree(self) -> bool:
+        """Whether the tree is what the skills' categories and subcategories alone make (two
+        levels at most, codes made from the names, no descriptions, every group holding a
+        skill): then a file may name the groups that way only, as files made before groups
+        had codes did."""
+        canon = self.canonical()
+        names = FrameworkDoc.model_construct(groups=[], skills=[
+            SkillInfo.model_construct(group=None, category=s.get("category"), subcategory=s.get("subcategory"))
+            for s in canon["skills"]])
+        derived, _ = names.tree()
+        return [_prune(g.model_dump(mode="json")) for g in derived] == canon.get("groups", [])
 
     def canonical(self) -> dict:
         """The document's data with its tree spelled out (every group listed, every skill's

@@ -20,10 +20,10 @@ other row is a competency whose parent is the row with its "Parent ID number"
   competencies one depth above it are skills, those at it are the skills'
   levels (number from the ID number's end, "SLMO-L3", or "Level 3" in the
   short name), whose descriptors are the list items (else paragraphs) of
-  their description, or their own child competencies. Depths above the skills
-  are the category and subcategory.
+  their description, or their own child competencies. The competencies above
+  the skills are the groups of the framework's tree, as deep as they go.
 * **Any other tree** (as Moodle users build them): every leaf competency is a
-  skill, its top ancestor the category and its parent the subcategory; the
+  skill, the competencies above it the groups of the framework's tree; the
   levels are the framework scale's values, and each skill is defined at every
   proficient value with its description (else its short name) as the one
   descriptor, and not defined at the others.
@@ -31,7 +31,8 @@ other row is a competency whose parent is the row with its "Parent ID number"
 Descriptions in HTML (format 1) are read as text: paragraphs and list items
 are blocks, ``<br>`` a line break, other whitespace collapses to one space.
 Our export adds a details list (version, publisher, category, URL, guidance,
-levels not defined, the framework's levels) that reads back exactly.
+levels not defined, the framework's levels, and the groups where the tree is
+more than categories and subcategories) that reads back exactly.
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ REQUIRED = ("parent", "idnumber", "shortname", "isframework")
 LABELS = {"parent": "Parent ID number", "idnumber": "ID number", "shortname": "Short name", "isframework": "Is framework",
           "description": "Description", "scalevalues": "Scale values"}
 FORMAT_HTML = "1"
-DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels", "attributes"}
+DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels", "attributes", "groups"}
 
 
 def looks_like(head: str) -> bool:
@@ -139,7 +140,7 @@ def text_blocks(description: str, fmt: str) -> list[tuple[str, str]]:
 
 def read_sections(blocks: list[tuple[str, str]]) -> dict:
     """Blocks split at our headings: {'text': [...], 'guidance': [...], 'details': {...}, 'not defined': [...], 'levels': [...]}."""
-    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": [], "attributes": []}
+    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": [], "attributes": [], "groups": []}
     section = "text"
     term: str | None = None
     for tag, text in blocks:
@@ -256,10 +257,11 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
         raise FrameworkFileError(file, at(framework, "idnumber"), f"cannot make a framework code of {framework.idnumber!r}")
 
     attributes = _declared_attributes(fw_sections, framework, file, at)
+    tree = _Tree(_declared_groups(fw_sections, framework, file, at))
     skill_places: list[_Node] = []
     if "level" in taxonomy and taxonomy.index("level") >= 1:
         levels, level_place = _declared_levels(fw_sections, framework, file, at)
-        skills = _leveled(taxonomy.index("level") + 1, roots, file, at, skill_places)
+        skills = _leveled(taxonomy.index("level") + 1, roots, file, at, skill_places, tree)
         if not levels:
             numbers = sorted({sl["level"] for s in skills for sl in s["levels"]})
             scale = _scale(framework, file, at)[0]
@@ -268,7 +270,7 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
         scale, proficient = _scale(framework, file, at)
         levels = [{"number": i, "name": name} for i, name in enumerate(scale, start=1)]
         level_place = at(framework, "scalevalues")
-        skills = _leaves(roots, proficient, len(scale), skill_places)
+        skills = _leaves(roots, proficient, len(scale), skill_places, tree)
 
     def place(path: tuple) -> str | None:
         if path[:1] == ("skills",) and len(path) > 1 and isinstance(path[1], int) and path[1] < len(skill_places):
@@ -277,12 +279,66 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
             return at(node, field)
         if path[:1] == ("levels",):
             return level_place
+        if path[:1] == ("groups",) and len(path) > 1 and isinstance(path[1], int) and path[1] < len(tree.places):
+            node = tree.places[path[1]]
+            return at(node, "idnumber") if node is not None else at(framework, "description")
         return at(framework, "idnumber")
 
     report = ImportReport(file)
     _account(framework, order, skill_places, "level" in taxonomy, taxonomy, at, report)
-    data = {"framework": info, "levels": levels, "attributes": attributes, "skills": skills}
+    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": tree.groups, "skills": skills}
     return build_at(data, file, place).with_report(report)
+
+
+class _Tree:
+    """The groups above the skills: those our export declares, then the competencies above
+    the skills, each made a group (ID number its code, short name its name, description its
+    description) the first time a skill below it is read, parents first."""
+
+    def __init__(self, declared: list[dict]):
+        self.groups: list[dict] = list(declared)
+        self.places: list[_Node | None] = [None] * len(declared)
+        self.codes: dict[int, str] = {}
+        self.taken = {g["code"].upper() for g in declared}
+
+    def place(self, entry: dict, ancestors: list[_Node]) -> None:
+        """Put a skill below its ancestors: its group, and the names of its topmost and own groups."""
+        if not ancestors or entry.get("group") or entry.get("category"):
+            return
+        parent = None
+        for node in ancestors:
+            if id(node) not in self.codes:
+                code = " ".join(node.idnumber.split())[:100]
+                if code.upper() in self.taken:
+                    code = f"{code[:90]}-{len(self.groups) + 1}"
+                self.taken.add(code.upper())
+                self.codes[id(node)] = code
+                self.groups.append({"code": code, "name": node.shortname, "parent": parent,
+                                    "description": "\n\n".join(t for _, t in text_blocks(node.description, node.cells.get("format", ""))) or None})
+                self.places.append(node)
+            parent = self.codes[id(node)]
+        entry["group"] = parent
+        entry["category"] = ancestors[0].shortname
+        entry["subcategory"] = ancestors[-1].shortname if len(ancestors) > 1 else None
+
+
+def _declared_groups(sections: dict, framework: _Node, file: str, at) -> list[dict]:
+    """The groups our export lists under 'Groups' in the framework's description."""
+    groups: list[dict] = []
+    by_code: dict[str, dict] = {}
+    for term, definition in sections["groups"]:
+        if m := re.match(r"group\s+(.+)$", term, re.IGNORECASE):
+            entry = {"code": m.group(1).strip(), "name": definition, "description": None, "parent": None}
+            groups.append(entry)
+            by_code[entry["code"].upper()] = entry
+            continue
+        m = re.match(r"(.+)\s+(parent|description)$", term, re.IGNORECASE)
+        entry = by_code.get(m.group(1).strip().upper()) if m else None
+        if entry is None:
+            raise FrameworkFileError(file, at(framework, "description"),
+                                     f"cannot read the group entry {term!r} (expected 'Group CODE', 'CODE parent' or 'CODE description')")
+        entry[m.group(2).lower()] = definition or None
+    return groups
 
 
 def _declared_attributes(sections: dict, framework: _Node, file: str, at) -> list[dict]:
@@ -329,26 +385,17 @@ def _account(framework: _Node, order: list[_Node], skill_places: list[_Node], ou
     for node in order:
         for child in node.children:
             parents[id(child)] = node
-    named: set[int] = set()
+    groups: set[int] = set()  # every competency above a skill is a group
     for node in skill_places:
-        chain = []
         current = parents.get(id(node))
-        while current is not None:
-            chain.append(current)
+        while current is not None and id(current) not in groups:
+            groups.add(id(current))
             current = parents.get(id(current))
-        if chain:
-            named.add(id(chain[-1]))  # the top: the category
-            named.add(id(chain[0]))  # the nearest: the subcategory
     for node in order:
-        if id(node) in skills or id(node) in below:
+        if id(node) in skills or id(node) in below or id(node) in groups:
             pass
-        elif id(node) in named:
-            if not ours:
-                report.lose("value", "ID number of a competency kept as a group name", at(node, "idnumber"), node.idnumber)
-            if node.description.strip() and not ours:
-                report.lose("value", "description of a competency kept as a group name", at(node, "description"), node.description)
         else:
-            report.lose("competency", "a competency above the skills that is neither their category nor their subcategory",
+            report.lose("competency", "a competency above the skills with no skill below it",
                         at(node, "shortname"), f"{node.idnumber} {node.shortname}")
         cells = node.cells
         config = cells.get("ruleconfig") if (cells.get("ruleconfig") or "").lower() not in {"", "null"} else ""
@@ -425,6 +472,7 @@ def _skill_entry(node: _Node, file: str, at) -> dict:
     entry = {
         "code": code,
         "name": node.shortname,
+        "group": details.get("group") or None,
         "category": details.get("category") or None,
         "subcategory": details.get("subcategory") or None,
         "url": details.get("url") or None,
@@ -444,20 +492,13 @@ def _skill_entry(node: _Node, file: str, at) -> dict:
     return entry
 
 
-def _category(entry: dict, ancestors: list[_Node]) -> None:
-    if ancestors and not entry["category"]:
-        entry["category"] = ancestors[0].shortname
-        if len(ancestors) > 1 and not entry["subcategory"]:
-            entry["subcategory"] = ancestors[-1].shortname
-
-
-def _leveled(level_depth: int, roots: list[_Node], file: str, at, places: list[_Node]) -> list[dict]:
+def _leveled(level_depth: int, roots: list[_Node], file: str, at, places: list[_Node], tree: _Tree) -> list[dict]:
     skills = []
 
     def walk(node: _Node, ancestors: list[_Node]):
         if node.depth == level_depth - 1:
             entry = _skill_entry(node, file, at)
-            _category(entry, ancestors)
+            tree.place(entry, ancestors)
             for child in node.children:
                 number = _level_number(child)
                 if number is None:
@@ -485,7 +526,7 @@ def _one_text(node: _Node) -> str:
     return "\n".join(t for _, t in text_blocks(node.description, node.cells.get("format", ""))) or node.shortname
 
 
-def _leaves(roots: list[_Node], proficient: set[int], scale_size: int, places: list[_Node]) -> list[dict]:
+def _leaves(roots: list[_Node], proficient: set[int], scale_size: int, places: list[_Node], tree: _Tree) -> list[dict]:
     skills = []
 
     def walk(node: _Node, ancestors: list[_Node]):
@@ -495,7 +536,7 @@ def _leaves(roots: list[_Node], proficient: set[int], scale_size: int, places: l
             return
         code = node.idnumber if CODE_PATTERN.match(node.idnumber) and len(node.idnumber) <= 40 else as_code(node.idnumber)
         entry = {"code": code, "name": node.shortname, "category": None, "subcategory": None, "levels": []}
-        _category(entry, ancestors)
+        tree.place(entry, ancestors)
         statement = _one_text(node)
         for number in range(1, scale_size + 1):
             if number in proficient:
