@@ -31,6 +31,10 @@ ITEM_TYPES = {
 }
 
 
+# The time of change written for a framework that has none (read back as none).
+NO_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def export(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str | None = None) -> str:
     return json.dumps(package(doc, changed=changed, base_uri=base_uri), ensure_ascii=False, indent=2) + "\n"
 
@@ -38,7 +42,7 @@ def export(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str 
 def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str | None = None) -> dict:
     info = doc.framework
     key = f"{info.code}|{info.version}"
-    stamp = changed or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    stamp = info.changed or changed or NO_TIME
     stamp = (stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)).replace(microsecond=0)
     when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -87,21 +91,27 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
         items.append(item)
         return item
 
-    def associate(kind: str, origin: dict, destination: dict, dest_kind: str = "CFItems", number: int | None = None) -> None:
+    def associate(kind: str, origin: dict, destination: dict, dest_kind: str = "CFItems", number: int | None = None,
+                  sequence_given: bool = False) -> None:
         dest_id = destination["identifier"]
-        if number is None:
+        if number is None and not sequence_given:
             sequence[dest_id] = sequence.get(dest_id, 0) + 1
             number = sequence[dest_id]
         identifier = ident("association", kind, origin["identifier"], dest_id)
-        associations.append({
-            "identifier": identifier,
-            "associationType": kind,
-            "sequenceNumber": number,
+        entry = {"identifier": identifier, "associationType": kind}
+        if number is not None:
+            entry["sequenceNumber"] = number
+        if dest_kind == "elsewhere":  # a node of another package, or a page: as the source gave it
+            target = {"title": destination["title"], "identifier": dest_id, "uri": destination["uri"] or f"urn:uuid:{dest_id}"}
+        else:
+            target = link(dest_kind, dest_id, destination.get("title") or _title(destination))
+        entry.update({
             "uri": uri("CFAssociations", identifier),
             "originNodeURI": link("CFItems", origin["identifier"], _title(origin)),
-            "destinationNodeURI": {**link(dest_kind, dest_id, destination.get("title") or _title(destination))},
+            "destinationNodeURI": target,
             "lastChangeDateTime": when,
         })
+        associations.append(entry)
 
     for attribute in doc.attributes:
         ours = {k: v for k, v in {"category": attribute.category, "url": attribute.url}.items() if v}
@@ -132,11 +142,13 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
             parent = group_item(group.parent) if group.parent else None
             item = group_items[key] = add_item(
                 ident("group", group.code), "Subcategory" if parent else "Category", group.description or group.name,
-                abbreviatedStatement=group.name if group.description else None, humanCodingScheme=group.code)
+                abbreviatedStatement=group.name if group.description else None, humanCodingScheme=group.code,
+                language=group.language, educationalLevel=list(group.educational_level))
             associate("isChildOf", item, parent or doc_node, "CFItems" if parent else "CFDocuments")
         return group_items[key]
 
     rubrics: list[dict] = [_levels_rubric(doc, ident, uri, when)]
+    skill_items: dict[str, dict] = {}
     for skill, group_code in zip(doc.skills, placed):
         if group_code:
             container, container_kind = group_item(group_code), "CFItems"
@@ -147,8 +159,10 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
         skill_item = add_item(
             skill_id, "Skill", skill.description or skill.name,
             abbreviatedStatement=skill.name, humanCodingScheme=skill.code,
-            notes=_guidance_notes(skill.guidance_intro, skill.guidance), extensions=extensions,
+            notes=_guidance_notes(skill.guidance_intro, skill.guidance), language=skill.language,
+            educationalLevel=list(skill.educational_level), extensions=extensions,
         )
+        skill_items[skill.code.upper()] = skill_item
         associate("isChildOf", skill_item, container, container_kind)
         for sl in skill.levels:
             level_name = level_names.get(sl.level, f"Level {sl.level}")
@@ -178,6 +192,20 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
 
     for group in tree:  # groups no skill sits in
         group_item(group.code)
+
+    # Relations other than the tree's own, in their order.
+    for association in doc.associations:
+        def node(end) -> tuple[dict, str]:
+            if end.skill is not None:
+                return skill_items[end.skill.upper()], "CFItems"
+            if end.group is not None:
+                return group_item(end.group), "CFItems"
+            return {"identifier": end.identifier or str(uuid.uuid5(NAMESPACE, end.uri)), "uri": end.uri,
+                    "title": end.title or end.uri or end.identifier}, "elsewhere"
+
+        origin, _ = node(association.origin)
+        destination, kind = node(association.destination)
+        associate(association.type, origin, destination, kind, number=association.sequence, sequence_given=True)
 
     definitions = {
         "CFItemTypes": [

@@ -39,6 +39,7 @@ def export(doc: FrameworkDoc, **_context) -> str:
     framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc) + _attributes(doc)
     if not plain:
         framework_html += _groups(tree)
+    framework_html += _associations(doc)
     rows = [HEADER, [
         "", info.code, info.name[:SHORTNAME_MAX], framework_html, FORMAT_HTML, ",".join(scale),
         json.dumps(config, separators=(",", ":")), "", "", "", "", "", True, "skill,level",
@@ -132,6 +133,24 @@ def _groups(tree) -> str:
         entries.append((f"Group {g.code}", g.name))
         entries += [(f"{g.code} {key}", value) for key, value in (("parent", g.parent), ("description", g.description)) if value]
     return "<h4>Groups</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
+
+
+def _associations(doc: FrameworkDoc) -> str:
+    """The relations other than the tree's, as terms the importer reads back: 'Association N'
+    (its type), 'N from' and 'N to' ('skill CODE', 'group CODE', or a node elsewhere by its
+    address), 'N identifier' and 'N title' (of a node elsewhere), 'N sequence'."""
+    if not doc.associations:
+        return ""
+    entries = []
+
+    def end(node) -> str:
+        return f"skill {node.skill}" if node.skill is not None else f"group {node.group}" if node.group is not None else node.uri or ""
+
+    for n, a in enumerate(doc.associations, start=1):
+        entries += [(f"Association {n}", a.type), (f"{n} from", end(a.origin)), (f"{n} to", end(a.destination))]
+        entries += [(f"{n} {key}", value) for key, value in (("identifier", a.destination.identifier), ("title", a.destination.title),
+                                                           ("sequence", None if a.sequence is None else str(a.sequence))) if value]
+    return "<h4>Associations</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
 
 
 def _csv_line(row: list) -> str:

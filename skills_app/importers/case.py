@@ -39,12 +39,15 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import datetime, timezone
 
 from skills_app.importers import limits
 from skills_app.importers.document import FrameworkDoc, FrameworkFileError, format_path
 from skills_app.importers.native import _locator
 from skills_app.importers.report import ImportReport
 from skills_app.importers.tabular import as_code, build_at
+
+NO_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)  # what our export writes for a framework with no time of change
 
 STATUS_FROM_ADOPTION = {"draft": "draft", "private draft": "draft", "adopted": "published", "implemented": "published",
                         "deprecated": "retired", "retired": "retired"}
@@ -128,14 +131,15 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
     children: dict[str, list[tuple]] = defaultdict(list)
     parent: dict[str, str] = {}
     skill_levels: dict[str, list[tuple]] = defaultdict(list)
+    others: list[tuple] = []
     for i, assoc in enumerate(pkg.array("CFAssociations")):
         path = ("CFAssociations", i)
         kind = pkg.text(assoc, "associationType", path, required=True)
         origin = _node(pkg, assoc, "originNodeURI", path)
         destination = _node(pkg, assoc, "destinationNodeURI", path)
         if kind not in {"isChildOf", "hasSkillLevel"}:
-            # Other relations (isRelatedTo, exactMatchOf, ...) say nothing about the framework's shape.
-            report.lose("association", kind, pkg.where(*path), f"{_label(items.get(origin), origin)} → {_label(items.get(destination), destination)}")
+            # Other relations (isRelatedTo, exactMatchOf, ...): kept once the skills and groups are known.
+            others.append((i, assoc, kind, origin, destination))
             continue
         sequence = assoc.get("sequenceNumber")
         key = (sequence if isinstance(sequence, (int, float)) else float("inf"), i)
@@ -238,6 +242,7 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
             entry["category"] = group_names[group_codes[ancestors[0]]]
             if len(ancestors) > 1:
                 entry["subcategory"] = group_names[group_codes[ancestors[-1]]]
+        entry.update(_language_and_level(pkg, item, path, report))
         intro, guidance = _guidance(item.get("notes"))
         entry["guidance_intro"] = intro
         entry["guidance"] = guidance
@@ -266,9 +271,16 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
             return pkg.where(*group_paths[path[1]])
         return pkg.where("CFRubrics") if path[:1] == ("levels",) else pkg.where()
 
+    changed = _changed(pkg, document, bool(ours), report)
+    if changed is not None:
+        info["changed"] = changed
+    skill_codes = {identifier: entry["code"] for identifier, entry in zip(skills, skill_data)}
+    associations, kept_associations = _associations(pkg, others, items, skill_codes, group_codes, report)
     kept_items |= attribute_items
-    _account(pkg, document, items, item_paths, kept_items, kept_groups, set(skills), bool(ours), report)
-    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": groups, "skills": skill_data}
+    _account(pkg, document, items, item_paths, kept_items, kept_groups, set(skills), bool(ours), report, kept_associations,
+             changed is not None)
+    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": groups, "skills": skill_data,
+            "associations": associations}
     return build_at(data, pkg.file, place).with_report(report)
 
 
@@ -313,14 +325,15 @@ def _attributes(pkg: _Package, items: dict, item_paths: dict, children: dict, do
 # What of a package the framework does not carry (the import report).
 BOOKKEEPING = {"identifier", "uri", "CFDocumentURI", "CFItemTypeURI", "CFItemAssociationURI", "lastChangeDateTime", "CFPackageURI"}
 DOCUMENT_READ = {"title", "version", "publisher", "description", "adoptionStatus", "extensions", "creator"}
-SKILL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "notes", "CFItemType", "extensions"}
+SKILL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "notes", "CFItemType", "extensions", "language",
+              "educationalLevel"}
 LEVEL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "listEnumeration", "CFItemType"}
-GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement", "humanCodingScheme"}
+GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement", "humanCodingScheme", "language", "educationalLevel"}
 ASSOCIATION_READ = {"associationType", "originNodeURI", "destinationNodeURI", "sequenceNumber"}
 
 
 def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_items: set, kept_groups: set, skills: set,
-             ours: bool, report: ImportReport) -> None:
+             ours: bool, report: ImportReport, kept_associations: set[int], changed_kept: bool) -> None:
     """Everything of the package not carried into the framework, into the report: items
     nothing kept, fields of kept items that no field holds, definitions, and (for packages
     not written by this application, whose identifiers it makes afresh) identifiers,
@@ -329,7 +342,7 @@ def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_
         return value not in (None, "", [], {})
 
     for key, value in document.items():
-        if key in DOCUMENT_READ or not present(value):
+        if key in DOCUMENT_READ or not present(value) or (key == "lastChangeDateTime" and changed_kept):
             continue
         if key in BOOKKEEPING or (ours and key in {"frameworkType", "caseVersion"}):
             if not ours:
@@ -359,7 +372,7 @@ def _account(pkg: _Package, document: dict, items: dict, item_paths: dict, kept_
                 continue
             report.lose("field", f"CFItem {key}", pkg.where(*path, key), _show(value))
     for i, assoc in enumerate(pkg.array("CFAssociations")):
-        if assoc.get("associationType") not in {"isChildOf", "hasSkillLevel"}:
+        if assoc.get("associationType") not in {"isChildOf", "hasSkillLevel"} and i not in kept_associations:
             continue  # reported whole
         for key, value in assoc.items():
             if key in ASSOCIATION_READ or not present(value):
@@ -430,8 +443,83 @@ def _groups(pkg: _Package, ordered: list[str], items: dict, item_paths: dict, pa
         codes[identifier] = code
         up = parent.get(identifier)
         groups.append({"code": code, "name": name, "description": description,
-                       "parent": codes.get(up) if up and up != doc_id else None})
+                       "parent": codes.get(up) if up and up != doc_id else None,
+                       **_language_and_level(pkg, item, item_paths[identifier], report)})
     return groups, codes
+
+
+def _language_and_level(pkg: _Package, item: dict, path: tuple, report: ImportReport) -> dict:
+    """An item's language and educationalLevel (a list of texts; one text is read as a list of one)."""
+    out: dict = {}
+    language = item.get("language")
+    if isinstance(language, str) and language.strip():
+        out["language"] = language.strip()
+    level = item.get("educationalLevel")
+    if isinstance(level, str) and level.strip():
+        out["educational_level"] = [level.strip()]
+        report.change("value", "educationalLevel given as one text: kept as a list of one", pkg.where(*path, "educationalLevel"), level)
+    elif isinstance(level, list):
+        out["educational_level"] = [str(v).strip() for v in level if isinstance(v, (str, int)) and str(v).strip()]
+    return out
+
+
+def _changed(pkg: _Package, document: dict, ours: bool, report: ImportReport) -> str | None:
+    """The document's lastChangeDateTime, when it reads as a time (without a zone: UTC)."""
+    value = document.get("lastChangeDateTime")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        report.lose("value", "CFDocument lastChangeDateTime that does not read as a time", pkg.where("CFDocument", "lastChangeDateTime"), text)
+        return None
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    if ours and when == NO_TIME:
+        return None  # our export's stand-in for "no time"
+    if not re.search(r"(Z|[+-]\d\d:?\d\d)$", text):
+        report.change("value", "CFDocument lastChangeDateTime without a time zone: read as UTC", pkg.where("CFDocument", "lastChangeDateTime"), text)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _associations(pkg: _Package, others: list[tuple], items: dict, skill_codes: dict, group_codes: dict,
+                  report: ImportReport) -> tuple[list[dict], set[int]]:
+    """The associations other than the tree's own: from a kept skill or group, to a kept skill or
+    group, or to a node outside the package (kept by its address, identifier and title). Those from
+    or to anything else of the package (a level, a descriptor, the document) go into the report."""
+    out: list[dict] = []
+    kept: set[int] = set()
+
+    def end(identifier: str) -> dict | None:
+        if identifier in skill_codes:
+            return {"skill": skill_codes[identifier]}
+        if identifier in group_codes:
+            return {"group": group_codes[identifier]}
+        return None
+
+    for i, assoc, kind, origin, destination in others:
+        path = ("CFAssociations", i)
+        start = end(origin)
+        target = end(destination)
+        if target is None and destination not in items:
+            node = assoc.get("destinationNodeURI") or {}
+            target = {"identifier": destination}
+            uri = node.get("uri")
+            if isinstance(uri, str) and uri.strip():
+                target["uri"] = uri.strip()
+            title = node.get("title")
+            if isinstance(title, str) and title.strip():
+                target["title"] = title.strip()
+        if start is None or target is None or len(kind) > 100 or any(c.isspace() for c in kind):
+            report.lose("association", kind, pkg.where(*path), f"{_label(items.get(origin), origin)} → {_label(items.get(destination), destination)}")
+            continue
+        entry = {"type": kind, "origin": start, "destination": target}
+        sequence = assoc.get("sequenceNumber")
+        if isinstance(sequence, int) and not isinstance(sequence, bool) and 0 <= sequence <= 10**9:
+            entry["sequence"] = sequence
+        out.append(entry)
+        kept.add(i)
+    return out, kept
 
 
 def _extension(obj: dict) -> dict:

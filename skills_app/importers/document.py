@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from pydantic import (
@@ -46,6 +47,17 @@ class FrameworkInfo(_Strict):
     publisher: Text | None = None
     description: Text | None = None
     status: Annotated[str, StringConstraints(pattern=r"^(draft|published|retired)$")] = "published"
+    # When the source says the framework last changed (CASE's lastChangeDateTime), in UTC
+    # to the second; exports write it rather than the time of import.
+    changed: datetime | None = None
+
+    @field_validator("changed", mode="after")
+    @classmethod
+    def _utc_to_the_second(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(microsecond=0)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -100,6 +112,43 @@ class GroupInfo(_Strict):
     name: Text
     description: Text | None = None
     parent: GroupCode | None = None
+    language: Language | None = None
+    educational_level: EducationLevels = Field(default_factory=list)
+
+
+EducationLevels = list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]]
+Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")]
+
+
+class AssociationEnd(_Strict):
+    """One end of an association: a skill or a group of the framework (by code), or a node
+    elsewhere (a CASE item of another package, a web page) by its address, identifier and title."""
+
+    skill: Code | None = None
+    group: GroupCode | None = None
+    uri: Text | None = None
+    identifier: Text | None = None
+    title: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_node(self) -> AssociationEnd:
+        inside = [k for k in ("skill", "group") if getattr(self, k) is not None]
+        outside = self.uri is not None or self.identifier is not None
+        if len(inside) + bool(outside) != 1:
+            raise ValueError("give one of skill, group, or (for a node elsewhere) uri and identifier")
+        if inside and self.title is not None:
+            raise ValueError("a title is for a node elsewhere only")
+        return self
+
+
+class AssociationInfo(_Strict):
+    """A relation of a skill or group to another node other than the tree's own (CASE's
+    exactMatchOf, isRelatedTo, precedes, exemplar, ...; Moodle's cross-references)."""
+
+    type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^\S+$")]
+    origin: AssociationEnd
+    destination: AssociationEnd
+    sequence: Annotated[int, Field(ge=0, le=10**9, strict=True)] | None = None
 
 
 class SkillInfo(_Strict):
@@ -114,6 +163,9 @@ class SkillInfo(_Strict):
     description: Text | None = None
     guidance_intro: Text | None = None
     guidance: list[Text] = Field(default_factory=list)
+    # CASE's language and educationalLevel of the item, where the source gives them.
+    language: Language | None = None
+    educational_level: EducationLevels = Field(default_factory=list)
     levels: list[SkillLevelInfo] = Field(default_factory=list)
 
     @field_validator("guidance", mode="before")
@@ -129,6 +181,7 @@ class FrameworkDoc(_Strict):
     attributes: list[AttributeInfo] = Field(default_factory=list)
     groups: list[GroupInfo] = Field(default_factory=list)
     skills: list[SkillInfo] = Field(default_factory=list)
+    associations: list[AssociationInfo] = Field(default_factory=list)
     # What the importer did not keep of its source, or kept in another shape
     # (importers/report.py); not part of the document's data.
     _report: Any = PrivateAttr(default=None)
@@ -213,6 +266,16 @@ class FrameworkDoc(_Strict):
                 seen.setdefault(skill_level.level, j)
                 if skill_level.defined and not skill_level.descriptors:
                     problems.append((("skills", s, "levels", j, "descriptors"), f"level {skill_level.level} of skill {skill.code} is defined but has no descriptors"))
+        skill_codes = set(codes)
+        for a, association in enumerate(self.associations):
+            for end in ("origin", "destination"):
+                node = getattr(association, end)
+                if node.skill is not None and node.skill.upper() not in skill_codes:
+                    problems.append((("associations", a, end, "skill"), f"no skill has the code {node.skill!r}"))
+                if node.group is not None and node.group.upper() not in group_codes:
+                    problems.append((("associations", a, end, "group"), f"no group has the code {node.group!r}"))
+            if association.origin.skill is None and association.origin.group is None:
+                problems.append((("associations", a, "origin"), "an association starts at a skill or a group of the framework"))
         return problems
 
     def group_path(self, code: str) -> list[str]:
@@ -274,10 +337,12 @@ class FrameworkDoc(_Strict):
 
     def canonical(self) -> dict:
         """The document's data with its tree spelled out (every group listed, every skill's
-        group given with its category and subcategory): two documents that mean the same
-        framework have the same canonical form, whichever way they name their groups."""
+        group given with its category and subcategory) and without its time of change: two
+        documents that mean the same framework have the same canonical form, whichever way
+        they name their groups."""
         groups, placed = self.tree()
         data = self.model_dump(mode="json")
+        data["framework"].pop("changed", None)  # when it changed is not what it is
         data["groups"] = [g.model_dump(mode="json") for g in groups]
         names = {g.code.upper(): g for g in groups}
         parents = {g.code.upper(): g.parent for g in groups}
@@ -313,7 +378,7 @@ def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if item is None or item == [] and key in {"guidance", "descriptors", "attributes", "groups"}:
+            if item is None or item == [] and key in {"guidance", "descriptors", "attributes", "groups", "associations", "educational_level"}:
                 continue
             out[key] = _prune(item)
         return out

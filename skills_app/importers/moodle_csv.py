@@ -64,7 +64,7 @@ REQUIRED = ("parent", "idnumber", "shortname", "isframework")
 LABELS = {"parent": "Parent ID number", "idnumber": "ID number", "shortname": "Short name", "isframework": "Is framework",
           "description": "Description", "scalevalues": "Scale values"}
 FORMAT_HTML = "1"
-DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels", "attributes", "groups"}
+DETAIL_HEADINGS = {"details", "guidance notes", "not defined at", "levels", "attributes", "groups", "associations"}
 
 
 def looks_like(head: str) -> bool:
@@ -140,7 +140,7 @@ def text_blocks(description: str, fmt: str) -> list[tuple[str, str]]:
 
 def read_sections(blocks: list[tuple[str, str]]) -> dict:
     """Blocks split at our headings: {'text': [...], 'guidance': [...], 'details': {...}, 'not defined': [...], 'levels': [...]}."""
-    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": [], "attributes": [], "groups": []}
+    out: dict = {"text": [], "guidance": [], "details": {}, "not defined at": [], "levels": [], "attributes": [], "groups": [], "associations": []}
     section = "text"
     term: str | None = None
     for tag, text in blocks:
@@ -286,7 +286,8 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
 
     report = ImportReport(file)
     _account(framework, order, skill_places, "level" in taxonomy, taxonomy, at, report)
-    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": tree.groups, "skills": skills}
+    data = {"framework": info, "levels": levels, "attributes": attributes, "groups": tree.groups, "skills": skills,
+            "associations": _declared_associations(fw_sections, framework, file, at)}
     return build_at(data, file, place).with_report(report)
 
 
@@ -339,6 +340,37 @@ def _declared_groups(sections: dict, framework: _Node, file: str, at) -> list[di
                                      f"cannot read the group entry {term!r} (expected 'Group CODE', 'CODE parent' or 'CODE description')")
         entry[m.group(2).lower()] = definition or None
     return groups
+
+
+def _declared_associations(sections: dict, framework: _Node, file: str, at) -> list[dict]:
+    """The associations our export lists under 'Associations' in the framework's description."""
+    out: list[dict] = []
+    by_number: dict[str, dict] = {}
+
+    def end(text: str) -> dict:
+        m = re.match(r"(skill|group)\s+(.+)$", text)
+        return {m.group(1): m.group(2).strip()} if m else {"uri": text}
+
+    for term, definition in sections["associations"]:
+        if m := re.match(r"association\s+(\d+)$", term, re.IGNORECASE):
+            entry = by_number[m.group(1)] = {"type": definition}
+            out.append(entry)
+            continue
+        m = re.match(r"(\d+)\s+(from|to|identifier|title|sequence)$", term, re.IGNORECASE)
+        entry = by_number.get(m.group(1)) if m else None
+        if entry is None:
+            raise FrameworkFileError(file, at(framework, "description"),
+                                     f"cannot read the association entry {term!r} (expected 'Association 1', '1 from', '1 to', ...)")
+        key = m.group(2).lower()
+        if key == "from":
+            entry["origin"] = end(definition)
+        elif key == "to":
+            entry.setdefault("destination", {}).update(end(definition))
+        elif key == "sequence":
+            entry["sequence"] = int(definition) if definition.isdigit() else definition
+        else:
+            entry.setdefault("destination", {})[key] = definition
+    return out
 
 
 def _declared_attributes(sections: dict, framework: _Node, file: str, at) -> list[dict]:

@@ -9,7 +9,7 @@ from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult
 from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
 from skills_app.models.framework import (
-    AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
+    AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
 )
 from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
@@ -21,7 +21,7 @@ from skills_app.models.sign_in import SignInSession
 
 __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
-    "Skill", "SkillGroup", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
+    "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignReminder", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",

@@ -34,6 +34,9 @@ class Framework(db.Model):
     validity_months: Mapped[int] = mapped_column(Integer, default=24, server_default=text("24"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # When its source says it last changed (a CASE package's lastChangeDateTime): what
+    # exports give as its time of change, rather than the time it was imported.
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     levels: Mapped[list[FrameworkLevel]] = relationship(
         back_populates="framework", order_by="FrameworkLevel.number", cascade="all, delete-orphan"
@@ -50,6 +53,9 @@ class Framework(db.Model):
     # the source: every group of the framework, in the framework's order.
     groups: Mapped[list[SkillGroup]] = relationship(
         back_populates="framework", order_by="SkillGroup.position", cascade="all, delete-orphan"
+    )
+    associations: Mapped[list[FrameworkAssociation]] = relationship(
+        back_populates="framework", order_by="FrameworkAssociation.position", cascade="all, delete-orphan"
     )
 
     @property
@@ -127,6 +133,8 @@ class SkillGroup(db.Model):
     code: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    educational_level: Mapped[list[str] | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="groups")
     parent: Mapped[SkillGroup | None] = relationship(remote_side="SkillGroup.id")
@@ -145,6 +153,29 @@ class SkillGroup(db.Model):
         return f"<SkillGroup {self.code}>"
 
 
+class FrameworkAssociation(db.Model):
+    """A relation of a skill or group to another node, other than the tree's own (CASE's
+    exactMatchOf, isRelatedTo, precedes, exemplar, ...): its origin a skill or group of the
+    framework by code, its destination one too, or a node elsewhere by address and identifier."""
+
+    __tablename__ = "framework_association"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    association_type: Mapped[str] = mapped_column(String(100))
+    origin_kind: Mapped[str] = mapped_column(String(20))  # skill | group
+    origin_code: Mapped[str] = mapped_column(String(100))
+    destination_kind: Mapped[str] = mapped_column(String(20))  # skill | group | elsewhere
+    destination_code: Mapped[str | None] = mapped_column(String(100))
+    destination_uri: Mapped[str | None] = mapped_column(Text)
+    destination_identifier: Mapped[str | None] = mapped_column(String(500))
+    destination_title: Mapped[str | None] = mapped_column(Text)
+    sequence: Mapped[int | None] = mapped_column(Integer)
+
+    framework: Mapped[Framework] = relationship(back_populates="associations")
+
+
 class Skill(db.Model):
     __tablename__ = "skill"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
@@ -161,6 +192,8 @@ class Skill(db.Model):
     guidance_intro: Mapped[str | None] = mapped_column(Text)
     # Guidance notes, an ordered list of strings.
     guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(20))
+    educational_level: Mapped[list[str] | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="skills")
     group: Mapped[SkillGroup | None] = relationship()

@@ -17,7 +17,8 @@ from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.importers.document import FrameworkDoc, GroupInfo, SkillInfo, group_code
 from skills_app.models import (
-    Assessment, AttributeLevel, Descriptor, Framework, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
+    Assessment, AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill,
+    SkillGroup, SkillLevel,
 )
 from skills_app.services import by_id
 from skills_app.services import audit
@@ -44,6 +45,8 @@ def _written(doc: FrameworkDoc, skills=None, *, whole: bool = True) -> dict[str,
         groups = len(doc.tree()[0])
         if groups:
             out["group"] = groups
+        if doc.associations:
+            out["association"] = len(doc.associations)
     out["skill"] = len(skills)
     out["skill level"] = sum(len(s.levels) for s in skills)
     out["defined skill level"] = sum(1 for s in skills for sl in s.levels if sl.defined)
@@ -56,6 +59,7 @@ def _load_options():
         selectinload(Framework.levels),
         selectinload(Framework.attributes).selectinload(FrameworkAttribute.levels),
         selectinload(Framework.groups),
+        selectinload(Framework.associations),
         selectinload(Framework.skills).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
     )
 
@@ -155,6 +159,7 @@ def to_data(framework: Framework) -> dict:
             "publisher": framework.publisher,
             "description": framework.description,
             "status": framework.status,
+            "changed": framework.changed_at,
         },
         "levels": [
             {"number": level.number, "name": level.name, "description": level.description, "url": level.url}
@@ -173,6 +178,20 @@ def to_data(framework: Framework) -> dict:
             for attribute in framework.attributes
         ],
         **_tree_data(framework),
+        "associations": [_association_data(a) for a in framework.associations],
+    }
+
+
+def _association_data(association: FrameworkAssociation) -> dict:
+    def end(kind: str, code: str | None, **elsewhere) -> dict:
+        return {kind: code} if kind in ("skill", "group") else {k: v for k, v in elsewhere.items() if v is not None}
+
+    return {
+        "type": association.association_type,
+        "origin": end(association.origin_kind, association.origin_code),
+        "destination": end(association.destination_kind, association.destination_code, uri=association.destination_uri,
+                           identifier=association.destination_identifier, title=association.destination_title),
+        "sequence": association.sequence,
     }
 
 
@@ -181,7 +200,8 @@ def _tree_data(framework: Framework) -> dict:
     subcategories alone make (two levels at most, codes made from the names, no
     descriptions), the skills name their groups that way only, as files made before
     groups had codes did; else every group is listed and each skill gives its group."""
-    groups = [{"code": g.code, "name": g.name, "description": g.description, "parent": g.parent.code if g.parent else None}
+    groups = [{"code": g.code, "name": g.name, "description": g.description, "parent": g.parent.code if g.parent else None,
+               "language": g.language, "educational_level": list(g.educational_level or [])}
               for g in framework.groups]
     skills = [_skill_data(skill) for skill in framework.skills]
     plain = [{k: v for k, v in skill.items() if k != "group"} for skill in skills]
@@ -190,7 +210,7 @@ def _tree_data(framework: Framework) -> dict:
                                                   "levels": [{"number": 1, "name": "X"}],
                                                   "skills": [{"code": s["code"], "name": s["name"], "category": s["category"],
                                                               "subcategory": s["subcategory"]} for s in skills]}).tree()
-        simple = [g.model_dump(mode="json") for g in derived] == groups
+        simple = [{**g.model_dump(mode="json"), "educational_level": []} for g in derived] == groups
     except ValidationError:  # a draft's skill that is not valid yet: list the groups
         simple = False
     if simple:
@@ -209,6 +229,8 @@ def _skill_data(skill: Skill) -> dict:
         "description": skill.description,
         "guidance_intro": skill.guidance_intro,
         "guidance": list(skill.guidance or []),
+        "language": skill.language,
+        "educational_level": list(skill.educational_level or []),
         "levels": [
             {
                 "level": sl.level,
@@ -373,6 +395,7 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
     framework.publisher = info.publisher
     framework.description = info.description
     framework.status = info.status
+    framework.changed_at = info.changed
 
     for level, level_info in _sync_children(framework.levels, doc.levels, lambda x: x.number,
                                             lambda info: FrameworkLevel(number=info.number)):
@@ -389,6 +412,24 @@ def _apply(framework: Framework, doc: FrameworkDoc, *, partial: bool) -> None:
         skill.position = position
         _apply_skill(skill, skill_info, group=by_code[placed[position].upper()] if placed[position] else None)
 
+    framework.associations[:] = [_association(position, info) for position, info in enumerate(doc.associations)]
+
+
+def _association(position: int, info) -> FrameworkAssociation:
+    def end(node) -> tuple[str, str | None]:
+        if node.skill is not None:
+            return "skill", node.skill
+        if node.group is not None:
+            return "group", node.group
+        return "elsewhere", None
+
+    origin_kind, origin_code = end(info.origin)
+    destination_kind, destination_code = end(info.destination)
+    return FrameworkAssociation(
+        position=position, association_type=info.type, origin_kind=origin_kind, origin_code=origin_code,
+        destination_kind=destination_kind, destination_code=destination_code, destination_uri=info.destination.uri,
+        destination_identifier=info.destination.identifier, destination_title=info.destination.title, sequence=info.sequence)
+
 
 def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, SkillGroup]:
     """The framework's groups made those of the document (kept by code); {code upper: group}."""
@@ -403,6 +444,8 @@ def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, Sk
         group.code = info.code
         group.name = info.name
         group.description = info.description
+        group.language = info.language
+        group.educational_level = list(info.educational_level) or None
         group.parent = out[info.parent.upper()] if info.parent else None
         out[info.code.upper()] = group
     return out
@@ -448,6 +491,8 @@ def _apply_skill(skill: Skill, info, *, group: SkillGroup | None | bool = False)
     skill.description = info.description
     skill.guidance_intro = info.guidance_intro
     skill.guidance = list(info.guidance)
+    skill.language = info.language
+    skill.educational_level = list(info.educational_level) or None
 
     for sl, level_info in _sync_children(skill.levels, info.levels, _level, lambda li: SkillLevel(level=li.level)):
         sl.defined = level_info.defined
