@@ -309,6 +309,7 @@ MATRIX.update({
     "api.me": {"GET": api_everyone(OK)},
     "api.framework_list": {"GET": api_everyone(OK)},
     "api.framework_file": {"GET": api_everyone(OK)},
+    "api.import_framework": {"POST": api_only(INVALID, "hr", "admin")},
     "api.people": {"GET": api_row(self=SHOWN, peer=NOT_SHOWN, manager=SHOWN, indirect=SHOWN, other_manager=NOT_SHOWN,
                                   hr=SHOWN, learning=SHOWN, admin=SHOWN)},
     "api.person_skills": {"GET": api_row(self=OK, **SEES_SKILLS)},

@@ -148,6 +148,19 @@ def document() -> dict:
                 {"name": "version", "in": "query", "required": False, "description": "The version; the newest when left out.",
                  "schema": {"type": "string"}},
             ])},
+        "/api/v1/frameworks/imports": {"post": _op(
+            "importFramework", "Import a framework file",
+            {"201": _json(_ref("ImportReportOut"), "Imported: the import report."),
+             "200": _json(_ref("ImportReportOut"), "A dry run, or a file identical to the version loaded: the import "
+                                                   "report, nothing written.")},
+            errors=(403, 409, 413, 422), tags=["frameworks"],
+            request={"required": True, "description": "The file and the options, as a multipart form.",
+                     "content": {"multipart/form-data": {"schema": _ref("FrameworkImportUpload")}}},
+            description="HR and administrators. The same formats, checks and report as `skills-app frameworks import`, "
+                        "in one transaction: a file with a problem is refused whole (422, `message` naming the file, the "
+                        "place and the problem; `details.location` and `details.problem` apart); a version loaded with "
+                        "other content is refused (409) unless `replace`; `strict` refuses a file of which anything "
+                        "would not be kept (422, `details.report` the report).")},
         "/api/v1/people": {"get": _op(
             "listPeople", "The people the caller may see",
             {"200": _json(_ref("PersonList"), "Oneself; one's reports, direct and indirect; everyone for HR, learning "

@@ -87,6 +87,25 @@ class EvidenceUpload(BaseModel):
     text: LongText | None = Field(None, description="A note on the file.")
 
 
+class FrameworkImportUpload(BaseModel):
+    """A framework file to import: multipart/form-data."""
+
+    file: bytes = Field(json_schema_extra={"format": "binary", "type": "string"},
+                        description="The framework file: native YAML or JSON, SFIA text, the SFIA download (CSV or XLSX), a "
+                                    "CASE package, a Moodle competency framework CSV, or a table (with format=table).")
+    format: Literal["yaml", "json", "text", "sfia-csv", "sfia-xlsx", "case", "moodle-csv", "table"] | None = Field(
+        None, description="The format; detected when left out (a table is never detected).")
+    dry_run: bool = Field(False, description="Check and report only: nothing is written (200).")
+    replace: bool = Field(False, description="Replace a version already loaded with other content.")
+    strict: bool = Field(False, description="Refuse (422) a file of which anything would not be kept.")
+    framework_code: FilterText | None = Field(None, description="The framework's code, where the file does not give it.")
+    version: FilterText | None = Field(None, description="The version, where the file does not give it.")
+    framework_name: FilterText | None = Field(None, description="The framework's name, where the file does not give it.")
+    publisher: FilterText | None = Field(None, description="The publisher, where the file does not give it.")
+    columns: LongText | None = Field(None, description="Tables: FIELD=HEADER, one a line.")
+    scale: FilterText | None = Field(None, description="Tables: the code of a framework whose levels the skills take.")
+
+
 class SubmitIn(Strict):
     version: Version | None = Field(None, description="The version read; a stale one gets 409.")
 
@@ -170,6 +189,44 @@ class FrameworkSummary(BaseModel):
 class FrameworkList(BaseModel):
     items: list[FrameworkSummary]
     next: str | None
+
+
+class ImportExample(BaseModel):
+    what: str
+    where: str | None
+    example: str | None
+
+
+class ImportEntry(ImportExample):
+    kind: str
+
+
+class ImportSummary(BaseModel):
+    kind: str = Field(description="field, column, association, rule, value, item, identifier, ...")
+    count: int
+    by_what: dict[str, int]
+    examples: list[ImportExample]
+
+
+class FrameworkRef(BaseModel):
+    code: str
+    version: str
+
+
+class ImportReportOut(BaseModel):
+    """The import report: what was (or would be) created, and every part of the file not kept."""
+
+    source: str
+    format: str | None
+    outcome: str | None = Field(description="created, unchanged, added or replaced (what a dry run would do)")
+    message: str | None
+    dry_run: bool
+    created: dict[str, int] = Field(description="What was (or would be) written, by kind: {\"skill\": 121, ...}")
+    not_kept: list[ImportSummary]
+    changed: list[ImportSummary] = Field(description="What was kept in another shape than the file gave it.")
+    not_kept_entries: list[ImportEntry]
+    changed_entries: list[ImportEntry]
+    framework: FrameworkRef | None = Field(description="The framework version, once it exists.")
 
 
 class SkillRowOut(BaseModel):
@@ -275,6 +332,6 @@ class TrainingNeedList(BaseModel):
     next: str | None
 
 
-REQUEST_MODELS = [AssessmentCreate, AssessmentPatch, EvidenceIn, EvidenceUpload, SubmitIn, DecisionIn]
+REQUEST_MODELS = [AssessmentCreate, AssessmentPatch, EvidenceIn, EvidenceUpload, FrameworkImportUpload, SubmitIn, DecisionIn]
 RESPONSE_MODELS = [Error, PersonOut, PersonList, FrameworkList, SkillRowList, AssessmentOut, EvidenceOut, GapList,
-                   TrainingNeedList, FrameworkDoc]
+                   TrainingNeedList, FrameworkDoc, ImportReportOut]

@@ -13,13 +13,13 @@ import math
 from flask import Blueprint, Response, g, jsonify, render_template, request
 from pydantic import BaseModel, ValidationError
 
-from skills_app import paging, throttle
+from skills_app import paging, policy, throttle
 from skills_app.api import schemas
 from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, assessments, exports, frameworks, gaps, org, tokens
+from skills_app.services import accounts, assessments, exports, framework_import, frameworks, gaps, org, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -246,6 +246,49 @@ def framework_list():
 def framework_file(code: str):
     version = request.args.get("version") or None
     return jsonify(frameworks.export(actor(), _text(code), _text(version) if version else None))
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+IMPORT_FIELDS = {"file", "format", "dry_run", "replace", "strict", "framework_code", "version", "framework_name", "publisher",
+                 "columns", "scale"}
+
+
+@bp.post("/frameworks/imports")
+def import_framework():
+    """A framework file, uploaded as a multipart form: imported (201), or with dry_run checked
+    and reported with nothing written (200); the import report either way."""
+    policy.require(actor(), "manage_frameworks")
+    if request.mimetype != "multipart/form-data":
+        raise InvalidInput.on("file", "Send the file as multipart/form-data, in the field 'file'.", "send a multipart form")
+    problems: dict[str, str] = {}
+    for name in sorted(set(request.form) | set(request.files)):
+        if name not in IMPORT_FIELDS:
+            problems[name] = "Unknown field"
+    flags = {}
+    for name in ("dry_run", "replace", "strict"):
+        value = (request.form.get(name) or "").strip().lower()
+        if value not in _TRUE | _FALSE:
+            problems[name] = "true or false"
+        flags[name] = value in _TRUE
+    texts = {}
+    for name in ("format", "framework_code", "version", "framework_name", "publisher", "columns", "scale"):
+        value = request.form.get(name)
+        if value is not None and (not _valid_unicode(value) or "\x00" in value or len(value) > 10_000):
+            problems[name] = "Text without NUL, at most 10000 characters"
+        texts[name] = value.strip() if value and value.strip() else None
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        problems["file"] = "Field required"
+    if problems:
+        raise InvalidInput("The request is not valid; see details.", details={"fields": problems})
+    data = upload.stream.read(framework_import.MAX_FILE_BYTES + 1)
+    result, report = framework_import.upload(
+        actor(), data, upload.filename, fmt=texts.pop("format"), dry_run=flags["dry_run"], replace=flags["replace"],
+        strict=flags["strict"], **texts)
+    out = report.to_dict()
+    out["framework"] = {"code": result.framework.code, "version": result.framework.version} if result.framework else None
+    written = not flags["dry_run"] and result.outcome in {"created", "added", "replaced"}
+    return jsonify(out), 201 if written else 200
 
 
 @bp.get("/people")

@@ -66,7 +66,7 @@ def _read(data: bytes, filename: str, fmt: str | None, options: dict):
     try:
         return load_bytes(data, filename, fmt or None, **options)
     except FrameworkFileError as exc:
-        raise InvalidInput.on("file", str(exc), str(exc)) from None
+        raise InvalidInput.on("file", str(exc), str(exc), location=exc.location, problem=exc.message) from None
 
 
 def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, replace: bool = False,
@@ -119,3 +119,27 @@ def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = Fal
     path.unlink(missing_ok=True)
     (_folder() / f"{token}.name").unlink(missing_ok=True)
     return result, report
+
+
+def upload(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, dry_run: bool = False,
+           replace: bool = False, strict: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
+    """Import an uploaded framework file at once (the API): every check, then the import, or
+    with ``dry_run`` the report of what it would do and nothing written. ``strict`` refuses a
+    file of which anything would not be kept."""
+    policy.require(actor, "manage_frameworks")
+    if not data:
+        raise InvalidInput.on("file", "Send the framework file to import.", "send a file")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput.on("file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "the file is too large")
+    filename = Path(filename or "upload").name[:200] or "upload"
+    options = _options(fmt, **named)
+    detected, doc = _read(data, filename, fmt, options)
+    report = doc.report
+    if strict and report.lost:
+        counts = ", ".join(f"{n} {kind}" for kind, n in report.lost_counts().items())
+        raise InvalidInput(f"{filename}: strict: not everything would be kept ({counts}); nothing was imported",
+                           details={"report": report.to_dict()})
+    result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename, dry_run=dry_run)
+    report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, dry_run
+    return result, report
+
