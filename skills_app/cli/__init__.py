@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reviews": ("skills_app.cli.reviews:group", "The review process: service level checks."),
     "scim": ("skills_app.cli.scim:group", "SCIM provisioning (/scim/v2): its bearer tokens."),
     "settings": ("skills_app.cli.settings:group", "Settings an administrator can also change in the browser."),
+    "uploads": ("skills_app.cli.uploads:group", "Files uploaded in the browser and kept for an import."),
     "users": ("skills_app.cli.users:group", "Create and manage accounts."),
 }
 

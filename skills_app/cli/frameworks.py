@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from skills_app.cli.common import fail, finish, one_transaction
+from skills_app.cli.common import fail, finish, one_transaction, progressbar
 from skills_app.errors import DomainError
 from skills_app.exporters import EXPORTERS, export, export_formats
 from skills_app.importers import FILE_SUFFIXES, FORMATS, FrameworkFileError, formats, load_file
 from skills_app.importers.table import parse_columns
 
 group = AppGroup("frameworks", help="Import, list and export skills frameworks.")
+
+
+LARGE_IMPORT_BYTES = 2 * 1024 * 1024  # from this size on, a framework import shows its progress
 
 
 @group.command("import")
@@ -68,12 +72,16 @@ def import_frameworks(paths, fmt, replace, dry_run, strict, **options):
     if not files:
         fail("No framework files found.")
     parsed = []
-    for file in files:
-        try:
-            detected, doc = load_file(file, fmt, **options)
-        except FrameworkFileError as exc:
-            fail(f"Error: {exc}\nNothing was imported.")
-        parsed.append((file, doc, detected))
+    # A large import shows its progress (on stderr): reading and checking file by file, then writing.
+    large = sum(f.stat().st_size for f in files if f.is_file()) >= LARGE_IMPORT_BYTES
+    with progressbar(iterable=files, label="Reading and checking", show_pos=True,
+                     item_show_func=lambda f: f.name if f else None) if large else nullcontext(files) as steps:
+        for file in steps:
+            try:
+                detected, doc = load_file(file, fmt, **options)
+            except FrameworkFileError as exc:
+                fail(f"Error: {exc}\nNothing was imported.")
+            parsed.append((file, doc, detected))
     if strict:
         for file, doc, _ in parsed:
             if doc.report.lost:
@@ -82,6 +90,9 @@ def import_frameworks(paths, fmt, replace, dry_run, strict, **options):
                 fail(f"Error: {file}: --strict: {counts} of the source would not be kept (listed above).\nNothing was imported.")
     try:
         for file, doc, detected in parsed:
+            if large:
+                click.echo(f"{'Checking' if dry_run else 'Writing'} {doc.framework.code} {doc.framework.version}: "
+                           f"{len(doc.skills)} skills…", err=True)
             result = frameworks.import_doc(SYSTEM, doc, partial=FORMATS[detected].partial, replace=replace, source=str(file))
             report = doc.report
             report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, dry_run
