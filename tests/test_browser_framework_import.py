@@ -29,3 +29,21 @@ def test_hr_checks_the_sfia_download_then_imports_it(page, live_server, sign_in_
     expect(page.get_by_text("Created SFIA 8-download with 4 skills.")).to_be_visible()
     expect(page.get_by_role("heading", name="Generic attributes of the levels")).to_be_visible()
     shots(page, "imported")
+
+
+def test_hr_imports_a_case_package_and_sees_its_tree(page, live_server, sign_in_page, demo_org, shots):
+    sign_in_page("hannah.lee@acme.example")
+    page.goto(f"{live_server}/frameworks/import")
+    page.get_by_label("Framework file").set_input_files(str(DATA / "case-deep-tree-layout.json"))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Import report for case-deep-tree-layout.json (case) — nothing written yet")).to_be_visible()
+    expect(page.get_by_text("4 groups", exact=False).first).to_be_visible()
+    shots(page, "case-report")
+    page.get_by_role("button", name="Import the checked file").click()
+    # The four groups between the document and the skills are headings, the path below the top in one.
+    expect(page.get_by_role("heading", name="Workshop Practice", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Hand Tools › Tools that cut: saws, chisels and knives › Cutting tools")).to_be_visible()
+    shots(page, "case-tree")
+    page.get_by_role("link", name="Open Name each saw on the wall board. on its own page").click()
+    expect(page.get_by_text("Workshop Practice › Hand Tools › Tools that cut: saws, chisels and knives › Cutting tools")).to_be_visible()
+    shots(page, "case-skill-path")

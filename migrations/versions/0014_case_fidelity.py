@@ -1,10 +1,11 @@
-"""what CASE packages say beyond the tree: associations, language, educational level, time of change
+"""what CASE packages and Moodle frameworks say beyond the tree: associations, language, educational level, rules, time of change
 
 framework_association holds a framework's relations other than the tree's own
 (CASE's exactMatchOf, isRelatedTo, precedes, exemplar, ...): from a skill or
 group (by code) to a skill or group, or to a node elsewhere by address,
 identifier and title. Skills and groups get CASE's language and
-educationalLevel; a framework the time its source says it last changed
+educationalLevel, and the rule by which they are completed (Moodle's competency rules); a
+framework the time its source says it last changed
 (framework.changed_at), which exports give rather than the time of import.
 
 Revision ID: 0014
@@ -65,12 +66,14 @@ def upgrade():
     for table in ('skill', 'skill_group'):
         op.add_column(table, sa.Column('language', sa.String(length=20), nullable=True))
         op.add_column(table, sa.Column('educational_level', sa.JSON(), nullable=True))
+        op.add_column(table, sa.Column('rule', sa.JSON(), nullable=True))
 
 
 def downgrade():
     with _foreign_keys_off():
         for table in ('skill_group', 'skill'):
             with op.batch_alter_table(table, schema=None) as batch_op:
+                batch_op.drop_column('rule')
                 batch_op.drop_column('educational_level')
                 batch_op.drop_column('language')
         with op.batch_alter_table('framework', schema=None) as batch_op:

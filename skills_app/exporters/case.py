@@ -143,7 +143,8 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
             item = group_items[key] = add_item(
                 ident("group", group.code), "Subcategory" if parent else "Category", group.description or group.name,
                 abbreviatedStatement=group.name if group.description else None, humanCodingScheme=group.code,
-                language=group.language, educationalLevel=list(group.educational_level))
+                language=group.language, educationalLevel=list(group.educational_level),
+                extensions={"skillsApp": {"rule": group.rule.model_dump(mode="json")}} if group.rule else None)
             associate("isChildOf", item, parent or doc_node, "CFItems" if parent else "CFDocuments")
         return group_items[key]
 
@@ -155,7 +156,8 @@ def package(doc: FrameworkDoc, *, changed: datetime | None = None, base_uri: str
         else:
             container, container_kind = doc_node, "CFDocuments"
         skill_id = ident("skill", skill.code)
-        extensions = {"skillsApp": {"url": skill.url}} if skill.url else None
+        ours = {k: v for k, v in (("url", skill.url), ("rule", skill.rule.model_dump(mode="json") if skill.rule else None)) if v}
+        extensions = {"skillsApp": ours} if ours else None
         skill_item = add_item(
             skill_id, "Skill", skill.description or skill.name,
             abbreviatedStatement=skill.name, humanCodingScheme=skill.code,

@@ -34,7 +34,7 @@ def export(doc: FrameworkDoc, **_context) -> str:
         {"id": i, "scaledefault": 1 if i == 1 else 0, "proficient": 1} for i in range(1, len(scale) + 1)
     ]
     details = [("Version", info.version), ("Publisher", info.publisher), ("Status", info.status)]
-    plain = doc.plain_tree()
+    plain = doc.plain_tree() and not any(g.rule for g in doc.tree()[0])
     tree, placed = doc.tree()
     framework_html = _paragraphs(info.description) + _details("Details", details) + _levels(doc) + _attributes(doc)
     if not plain:
@@ -46,6 +46,13 @@ def export(doc: FrameworkDoc, **_context) -> str:
     ]]
     exported = 0
     level_names = {level.number: level.name for level in doc.levels}
+    # Related skills as Moodle relates competencies: both ways, listed on both rows (the
+    # framework description's list of associations is what reads back).
+    related: dict[str, list[str]] = {}
+    for a in doc.associations:
+        if a.type == "isRelatedTo" and a.origin.skill and a.destination.skill:
+            related.setdefault(a.origin.skill.upper(), []).append(a.destination.skill)
+            related.setdefault(a.destination.skill.upper(), []).append(a.origin.skill)
     for skill, group in zip(doc.skills, placed):
         exported += 1
         html = _paragraphs(skill.description)
@@ -57,7 +64,10 @@ def export(doc: FrameworkDoc, **_context) -> str:
         undefined = [(f"Level {sl.level}", sl.note or "") for sl in skill.levels if not sl.defined]
         if undefined:
             html += "<h4>Not defined at</h4><dl>" + "".join(f"<dt>{escape(t)}</dt><dd>{_inline(d)}</dd>" for t, d in undefined) + "</dl>"
-        rows.append(["", skill.code, skill.name[:SHORTNAME_MAX], html, FORMAT_HTML, "", "", "", 0, "null", "", exported, False, ""])
+        rule = skill.rule
+        rows.append(["", skill.code, skill.name[:SHORTNAME_MAX], html, FORMAT_HTML, "", "", rule.type if rule else "",
+                     rule.outcome if rule else 0, (rule.config or "null") if rule else "null",
+                     ",".join(related.get(skill.code.upper(), [])), exported, False, ""])
         for sl in skill.levels:
             if not sl.defined:
                 continue
@@ -132,6 +142,9 @@ def _groups(tree) -> str:
     for g in tree:
         entries.append((f"Group {g.code}", g.name))
         entries += [(f"{g.code} {key}", value) for key, value in (("parent", g.parent), ("description", g.description)) if value]
+        if g.rule:
+            entries += [(f"{g.code} rule type", g.rule.type), (f"{g.code} rule outcome", str(g.rule.outcome))]
+            entries += [(f"{g.code} rule config", g.rule.config)] if g.rule.config else []
     return "<h4>Groups</h4><dl>" + "".join(f"<dt>{_inline(t)}</dt><dd>{_inline(d)}</dd>" for t, d in entries) + "</dl>"
 
 

@@ -249,6 +249,8 @@ def _read(pkg: _Package, framework_code: str | None, version: str | None) -> Fra
         url = _extension(item).get("url")
         if isinstance(url, str) and url.strip():
             entry["url"] = url.strip()
+        if isinstance(_extension(item).get("rule"), dict):
+            entry["rule"] = _extension(item)["rule"]
         entry["levels"] = _skill_levels(pkg, identifier, items, item_paths, children, skill_levels, criteria_for, single, kept_items)
         skill_data.append(entry)
         skill_paths.append(path)
@@ -328,7 +330,8 @@ DOCUMENT_READ = {"title", "version", "publisher", "description", "adoptionStatus
 SKILL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "notes", "CFItemType", "extensions", "language",
               "educationalLevel"}
 LEVEL_READ = {"fullStatement", "abbreviatedStatement", "humanCodingScheme", "listEnumeration", "CFItemType"}
-GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement", "humanCodingScheme", "language", "educationalLevel"}
+GROUP_READ = {"abbreviatedStatement", "CFItemType", "fullStatement", "humanCodingScheme", "language", "educationalLevel",
+              "extensions"}
 ASSOCIATION_READ = {"associationType", "originNodeURI", "destinationNodeURI", "sequenceNumber"}
 
 
@@ -445,6 +448,8 @@ def _groups(pkg: _Package, ordered: list[str], items: dict, item_paths: dict, pa
         groups.append({"code": code, "name": name, "description": description,
                        "parent": codes.get(up) if up and up != doc_id else None,
                        **_language_and_level(pkg, item, item_paths[identifier], report)})
+        if isinstance(_extension(item).get("rule"), dict):
+            groups[-1]["rule"] = _extension(item)["rule"]
     return groups, codes
 
 

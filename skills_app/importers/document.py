@@ -114,10 +114,20 @@ class GroupInfo(_Strict):
     parent: GroupCode | None = None
     language: Language | None = None
     educational_level: EducationLevels = Field(default_factory=list)
+    rule: RuleInfo | None = None
 
 
 EducationLevels = list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]]
 Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")]
+
+
+class RuleInfo(_Strict):
+    """How a group or skill is completed from what is below it (Moodle's competency rules:
+    ``core_competency\\competency_rule_all``, ``..._points`` with its configuration)."""
+
+    type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    outcome: Annotated[int, Field(ge=0, le=9, strict=True)] = 0
+    config: Text | None = None
 
 
 class AssociationEnd(_Strict):
@@ -166,6 +176,7 @@ class SkillInfo(_Strict):
     # CASE's language and educationalLevel of the item, where the source gives them.
     language: Language | None = None
     educational_level: EducationLevels = Field(default_factory=list)
+    rule: RuleInfo | None = None
     levels: list[SkillLevelInfo] = Field(default_factory=list)
 
     @field_validator("guidance", mode="before")

@@ -286,8 +286,17 @@ def parse(text: str, file: str, *, framework_code=None, framework_name=None, ver
 
     report = ImportReport(file)
     _account(framework, order, skill_places, "level" in taxonomy, taxonomy, at, report)
+    for node, entry in zip(skill_places, skills):
+        if (rule := _rule(node)) is not None:
+            entry["rule"] = rule
+    for node, group in zip(tree.places, tree.groups):
+        if node is not None and (rule := _rule(node)) is not None:
+            group["rule"] = rule
+    associations = _declared_associations(fw_sections, framework, file, at)
+    if not fw_sections["associations"]:  # our export lists them all there; the column only repeats some
+        associations += _cross_references(order, nodes, skill_places, skills, tree, at, report)
     data = {"framework": info, "levels": levels, "attributes": attributes, "groups": tree.groups, "skills": skills,
-            "associations": _declared_associations(fw_sections, framework, file, at)}
+            "associations": associations}
     return build_at(data, file, place).with_report(report)
 
 
@@ -333,13 +342,57 @@ def _declared_groups(sections: dict, framework: _Node, file: str, at) -> list[di
             groups.append(entry)
             by_code[entry["code"].upper()] = entry
             continue
-        m = re.match(r"(.+)\s+(parent|description)$", term, re.IGNORECASE)
+        m = re.match(r"(.+?)\s+(parent|description|rule type|rule outcome|rule config)$", term, re.IGNORECASE)
         entry = by_code.get(m.group(1).strip().upper()) if m else None
         if entry is None:
             raise FrameworkFileError(file, at(framework, "description"),
                                      f"cannot read the group entry {term!r} (expected 'Group CODE', 'CODE parent' or 'CODE description')")
-        entry[m.group(2).lower()] = definition or None
+        key = m.group(2).lower()
+        if key.startswith("rule "):
+            rule = entry.setdefault("rule", {"type": "", "outcome": 0, "config": None})
+            rule[key[5:]] = int(definition) if key == "rule outcome" and definition.isdigit() else (definition or None)
+        else:
+            entry[key] = definition or None
     return groups
+
+
+def _rule(node: _Node) -> dict | None:
+    """A competency's rule (type, outcome, configuration), where it has one."""
+    cells = node.cells
+    kind = (cells.get("ruletype") or "").strip()
+    outcome = (cells.get("ruleoutcome") or "").strip()
+    config = (cells.get("ruleconfig") or "").strip()
+    if not kind or not outcome.isdigit() or int(outcome) > 9:
+        return None
+    return {"type": kind, "outcome": int(outcome), "config": None if config.lower() in {"", "null"} else config}
+
+
+def _cross_references(order: list[_Node], nodes: dict[str, _Node], skill_places: list[_Node], skills: list[dict],
+                      tree: _Tree, at, report: ImportReport) -> list[dict]:
+    """Cross-referenced competencies as isRelatedTo associations between the skills and groups
+    they are. Moodle relates two competencies both ways and lists the relation on both rows:
+    each pair is kept once, from the first row that names it."""
+    ends: dict[int, dict] = {id(node): {"skill": entry["code"]} for node, entry in zip(skill_places, skills)}
+    by_id = {id(node): node for node in order}
+    ends.update({key: {"group": code} for key, code in tree.codes.items() if key in by_id})
+    out: list[dict] = []
+    seen: set[frozenset] = set()
+    for node in order:
+        for related in (r.strip() for r in (node.cells.get("related") or "").split(",")):
+            if not related:
+                continue
+            target = nodes.get(related)
+            if target is None or id(node) not in ends or id(target) not in ends:
+                what = ("a cross-reference to no competency of the file" if target is None
+                        else "a cross-reference from or to a competency that is neither a skill nor a group")
+                report.lose("cross-reference", what, at(node, "related"), f"{node.idnumber} → {related}")
+                continue
+            pair = frozenset((id(node), id(target)))
+            if pair in seen:
+                continue
+            seen.add(pair)
+            out.append({"type": "isRelatedTo", "origin": ends[id(node)], "destination": ends[id(target)]})
+    return out
 
 
 def _declared_associations(sections: dict, framework: _Node, file: str, at) -> list[dict]:
@@ -431,11 +484,10 @@ def _account(framework: _Node, order: list[_Node], skill_places: list[_Node], ou
                         at(node, "shortname"), f"{node.idnumber} {node.shortname}")
         cells = node.cells
         config = cells.get("ruleconfig") if (cells.get("ruleconfig") or "").lower() not in {"", "null"} else ""
-        if cells.get("ruletype") or config or (cells.get("ruleoutcome") or "0") != "0":
+        kept_rule = (id(node) in skills or id(node) in groups) and _rule(node) is not None
+        if not kept_rule and (cells.get("ruletype") or config or (cells.get("ruleoutcome") or "0") != "0"):
             report.lose("rule", cells.get("ruletype") or "rule", at(node, "ruletype"),
                         f"type {cells.get('ruletype') or '-'}, outcome {cells.get('ruleoutcome') or '-'}, config {cells.get('ruleconfig') or '-'}")
-        if cells.get("related"):
-            report.lose("cross-reference", "cross-referenced competencies", at(node, "related"), cells["related"])
         if cells.get("exportid") and not ours:
             report.lose("identifier", "exported id", at(node, "exportid"), cells["exportid"])
         for tag in sorted(set(re.findall(r"<\s*([a-zA-Z][a-zA-Z0-9]*)", node.description)) - SIMPLE_TAGS):

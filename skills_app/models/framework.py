@@ -135,6 +135,8 @@ class SkillGroup(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(20))
     educational_level: Mapped[list[str] | None] = mapped_column(JSON)
+    # How it is completed from what is below it (Moodle's competency rule): {type, outcome, config}.
+    rule: Mapped[dict | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="groups")
     parent: Mapped[SkillGroup | None] = relationship(remote_side="SkillGroup.id")
@@ -194,6 +196,7 @@ class Skill(db.Model):
     guidance: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str | None] = mapped_column(String(20))
     educational_level: Mapped[list[str] | None] = mapped_column(JSON)
+    rule: Mapped[dict | None] = mapped_column(JSON)
 
     framework: Mapped[Framework] = relationship(back_populates="skills")
     group: Mapped[SkillGroup | None] = relationship()

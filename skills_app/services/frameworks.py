@@ -201,7 +201,7 @@ def _tree_data(framework: Framework) -> dict:
     descriptions), the skills name their groups that way only, as files made before
     groups had codes did; else every group is listed and each skill gives its group."""
     groups = [{"code": g.code, "name": g.name, "description": g.description, "parent": g.parent.code if g.parent else None,
-               "language": g.language, "educational_level": list(g.educational_level or [])}
+               "language": g.language, "educational_level": list(g.educational_level or []), "rule": g.rule}
               for g in framework.groups]
     skills = [_skill_data(skill) for skill in framework.skills]
     plain = [{k: v for k, v in skill.items() if k != "group"} for skill in skills]
@@ -210,7 +210,7 @@ def _tree_data(framework: Framework) -> dict:
                                                   "levels": [{"number": 1, "name": "X"}],
                                                   "skills": [{"code": s["code"], "name": s["name"], "category": s["category"],
                                                               "subcategory": s["subcategory"]} for s in skills]}).tree()
-        simple = [{**g.model_dump(mode="json"), "educational_level": []} for g in derived] == groups
+        simple = [g.model_dump(mode="json") for g in derived] == groups
     except ValidationError:  # a draft's skill that is not valid yet: list the groups
         simple = False
     if simple:
@@ -231,6 +231,7 @@ def _skill_data(skill: Skill) -> dict:
         "guidance": list(skill.guidance or []),
         "language": skill.language,
         "educational_level": list(skill.educational_level or []),
+        "rule": skill.rule,
         "levels": [
             {
                 "level": sl.level,
@@ -446,6 +447,7 @@ def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, Sk
         group.description = info.description
         group.language = info.language
         group.educational_level = list(info.educational_level) or None
+        group.rule = info.rule.model_dump(mode="json") if info.rule else None
         group.parent = out[info.parent.upper()] if info.parent else None
         out[info.code.upper()] = group
     return out
@@ -493,6 +495,7 @@ def _apply_skill(skill: Skill, info, *, group: SkillGroup | None | bool = False)
     skill.guidance = list(info.guidance)
     skill.language = info.language
     skill.educational_level = list(info.educational_level) or None
+    skill.rule = info.rule.model_dump(mode="json") if info.rule else None
 
     for sl, level_info in _sync_children(skill.levels, info.levels, _level, lambda li: SkillLevel(level=li.level)):
         sl.defined = level_info.defined
