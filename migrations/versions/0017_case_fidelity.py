@@ -8,8 +8,8 @@ educationalLevel, and the rule by which they are completed (Moodle's competency 
 framework the time its source says it last changed
 (framework.changed_at), which exports give rather than the time of import.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 17:00:00
 
 """
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-down_revision = '0013'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
