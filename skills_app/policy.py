@@ -301,6 +301,9 @@ RULES: dict[str, Callable] = {
     "revalidate": _revalidate,
     "view_trends": _role("hr", "learning"),
     "view_calibration": _role("hr"),
+    # The demo's guided first visit: the demo load turns it on; each person hides their own list.
+    "mark_demo": _role("admin"),
+    "dismiss_tour": lambda actor, obj=None: _person(actor) is not None,
 }
 
 # Permissions about a particular thing whose existence is itself private:

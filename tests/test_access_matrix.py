@@ -229,6 +229,7 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "learning.new_plan": {"GET": only(NOT_FOUND, "hr", "learning"), "POST": only(NOT_FOUND, "hr", "learning")},
     "learning.plan": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,
                                  other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
+    "main.dismiss_tour": {"POST": everyone_signed_in(REDIRECT)},
     "learning.confirm_withdraw": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=OK, indirect=OK,
                                              other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
     "learning.set_enrolment": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=BAD_FORM, indirect=BAD_FORM,

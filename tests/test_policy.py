@@ -288,6 +288,12 @@ ROWS = [
     ("manny", "view_trends", None, False),
     ("hana", "view_calibration", None, True),
     ("lars", "view_calibration", None, False),
+
+    ("ada", "mark_demo", None, True),
+    ("system", "mark_demo", None, True),
+    ("hana", "mark_demo", None, False),
+    ("sam", "dismiss_tour", None, True),
+    ("anonymous", "dismiss_tour", None, False),
 ]
 
 

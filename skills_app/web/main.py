@@ -5,6 +5,8 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from skills_app.services import frameworks as framework_service
+from skills_app.services import tour
+from skills_app.web.forms import ConfirmForm, handle, success
 
 bp = Blueprint("main", __name__)
 
@@ -16,7 +18,16 @@ def dashboard():
 
     my_campaigns = campaigns.dashboard_cards(current_user)
     expiring = revalidation.expiring(current_user, person=current_user)
-    return render_template("main/dashboard.html", frameworks=frameworks, my_campaigns=my_campaigns, expiring=expiring)
+    return render_template("main/dashboard.html", frameworks=frameworks, my_campaigns=my_campaigns, expiring=expiring,
+                           tour=tour.steps_for(current_user), confirm=ConfirmForm(formdata=None))
+
+
+@bp.post("/tour/dismiss")
+def dismiss_tour():
+    """Hide the demo's "try this" list from the dashboard, for good."""
+    return handle(ConfirmForm(), lambda: tour.dismiss(current_user), page=dashboard,
+                  done=lambda _: success("The list of things to try is hidden; everything it led to is in the menus.",
+                                         "main.dashboard"))
 
 
 @bp.get("/accessibility")
