@@ -7,9 +7,10 @@ from pathlib import Path
 
 from skills_app.devdata import demo_service_levels
 from skills_app.importers import parse_file
+from skills_app.models.framework import utcnow
 from skills_app.policy import SYSTEM
 from skills_app.services import accounts, assessments, campaigns, crosswalks, frameworks, history, learning, org, people_import
-from skills_app.services import requirements
+from skills_app.services import requirements, tour
 
 DEMO_PASSWORD = "demo-skills-2026"
 # One sign-in per application role, printed by `make run`.
@@ -47,6 +48,7 @@ def load(frameworks_dir: Path, seed_dir: Path) -> list[str]:
             lines.append(f"Demo assessments added: {added}.")
         lines.extend(load_campaigns())
         lines.extend(demo_service_levels.load())
+        tour.mark_demo(SYSTEM)
     return lines
 
 
@@ -67,6 +69,19 @@ DEMO_ASSESSMENTS = [
     ("ella.nowak@acme.example", "SLM", "SLM", 3, "submitted", None, None),
     ("ravi.patel@acme.example", "SFIA", "SLMO", 2, "approve", 2, None),
 ]
+
+
+# How long ago the decided ones were decided (days): the demo's levels have a past, so
+# that one validation expires within 90 days and another has expired (a level stays
+# valid for the framework's validity, 24 months by default).
+DECIDED_DAYS_AGO = {
+    ("aisha.khan@acme.example", "SLMO"): 680,
+    ("maria.lopez@acme.example", "SLMO"): 300,
+    ("maria.lopez@acme.example", "SLM"): 760,
+    ("ravi.patel@acme.example", "SLMO"): 120,
+    ("jack.oneill@acme.example", "SLMO"): 25,
+    ("chloe.martin@acme.example", "SLMO"): 45,
+}
 
 
 def load_assessments() -> int:
@@ -95,6 +110,10 @@ def load_assessments() -> int:
         verdicts = {d.id: ("accepted" if validated is None or d.skill_level.level <= validated else "not_accepted", None)
                     for d in descriptors}
         assessments.decide(person.manager, a, outcome=outcome, validated_level=validated, comment=comment, verdicts=verdicts)
+        days = DECIDED_DAYS_AGO.get((email, scode))
+        if days:
+            decided = utcnow() - timedelta(days=days)
+            history.date_back_review(a, decided - timedelta(days=4), decided, reviewer=person.manager)
     return added
 
 
