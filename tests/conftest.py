@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import g, request_started
+from flask.testing import FlaskCliRunner
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import select, text
 
@@ -302,10 +303,33 @@ def client(app):
     return app.test_client()
 
 
+class CommandLine(FlaskCliRunner):
+    """Flask's CliRunner, and ``run("frameworks", "import", path)``: the words
+    of a command as they come (paths, numbers), its result."""
+
+    def run(self, *args, input=None):
+        return self.invoke(args=[str(a) for a in args], input=input)
+
+
 @pytest.fixture
 def runner(app):
     """The skills-app command line, through Flask's CliRunner, in the test's app context."""
-    return app.test_cli_runner()
+    return CommandLine(app)
+
+
+@pytest.fixture
+def real_file():
+    """``real_file(name)``: a file of the shared folder of real files made by
+    others (SHARED/realfiles), or the test skipped, with the reason, where it
+    is not there."""
+
+    def real(name: str) -> Path:
+        path = REAL_FILES / name
+        if not path.exists():
+            pytest.skip(f"{name} is not in {REAL_FILES} (the shared folder of real files; set SKILLS_APP_SHARED to it)")
+        return path
+
+    return real
 
 
 @pytest.fixture

@@ -12,14 +12,9 @@ from skills_app.exporters import case as case_export
 from skills_app.extensions import db
 from skills_app.importers import FrameworkFileError, load_file, parse_text
 from tests.conftest import ROOT
-from tests.test_import_report import real
 
 DATA = ROOT / "tests" / "data"
 OWN = DATA / "case-associations-layout.json"
-
-
-def invoke(runner, *args):
-    return runner.invoke(args=list(args))
 
 
 def package(path) -> dict:
@@ -39,14 +34,14 @@ def others(pkg: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", [OWN, "real"], ids=["own layout", "real package"])
-def test_every_association_is_kept_and_written_again(runner, tmp_path, path):
-    path = real("case-ccss-ratios-sample.json") if path == "real" else path
+def test_every_association_is_kept_and_written_again(runner, tmp_path, path, real_file):
+    path = real_file("case-ccss-ratios-sample.json") if path == "real" else path
     source = package(path)
-    result = invoke(runner, "frameworks", "import", str(path))
+    result = runner.run("frameworks", "import", str(path))
     assert result.exit_code == 0, result.output
     assert not re.search(r"not kept: \d+ associations?:", result.output), result.output
-    code = json.loads(invoke(runner, "frameworks", "list", "--json").output)[0]["code"]
-    first = invoke(runner, "frameworks", "export", code, "--format", "case").output
+    code = json.loads(runner.run("frameworks", "list", "--json").output)[0]["code"]
+    first = runner.run("frameworks", "export", code, "--format", "case").output
     exported = json.loads(first)
     # The same relations, from the same statements to the same nodes.
     statements = {i["identifier"]: i["humanCodingScheme"] for i in source["CFItems"]}
@@ -70,8 +65,8 @@ def test_every_association_is_kept_and_written_again(runner, tmp_path, path):
     again = tmp_path / "again.json"
     again.write_text(first, encoding="utf-8")
     empty_database()
-    assert invoke(runner, "frameworks", "import", str(again)).exit_code == 0
-    assert invoke(runner, "frameworks", "export", code, "--format", "case").output == first
+    assert runner.run("frameworks", "import", str(again)).exit_code == 0
+    assert runner.run("frameworks", "export", code, "--format", "case").output == first
 
 
 def test_own_layout_counts_and_words():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -26,22 +25,9 @@ from skills_app.models import AttributeLevel, Descriptor, Framework, FrameworkAt
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
-SHARED = Path(os.environ.get("SKILLS_APP_SHARED") or ROOT.parent / "shared")
-REAL = SHARED / "realfiles"
 
 OWN_XLSX = DATA / "sfia-8-download-layout.xlsx"
 OWN_CSV = DATA / "sfia-8-sheets-export-layout.csv"
-
-
-def real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in {REAL} (the shared folder of real files; set SKILLS_APP_SHARED to it)")
-    return path
-
-
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
 
 
 def count(model) -> int:
@@ -105,10 +91,10 @@ def imported_counts(code: str, version: str) -> dict:
 
 # -- the publisher's download as distributed -------------------------------------
 
-def test_the_real_sfia_8_download_imports_every_defined_level_and_its_attributes(runner):
-    path = real("sfia-8-download.xlsx")
+def test_the_real_sfia_8_download_imports_every_defined_level_and_its_attributes(runner, real_file):
+    path = real_file("sfia-8-download.xlsx")
     source = xlsx_source_counts(path)
-    result = invoke(runner, "frameworks", "import", path)
+    result = runner.run("frameworks", "import", path)
     assert result.exit_code == 0, result.output
     got = imported_counts("SFIA", "8")
     assert got["skills"] == source["skills"] == 121
@@ -129,11 +115,11 @@ def test_the_real_sfia_8_download_imports_every_defined_level_and_its_attributes
     assert "SFIA's level names supplied" in result.output
 
 
-def test_the_real_spreadsheet_re_export_imports_the_same_skills(runner):
-    csv_path = real("sfia-8-skills-sheets-export.csv")
-    xlsx_path = real("sfia-8-download.xlsx")
+def test_the_real_spreadsheet_re_export_imports_the_same_skills(runner, real_file):
+    csv_path = real_file("sfia-8-skills-sheets-export.csv")
+    xlsx_path = real_file("sfia-8-download.xlsx")
     source = csv_source_counts(csv_path)
-    result = invoke(runner, "frameworks", "import", csv_path, "--version", "8")
+    result = runner.run("frameworks", "import", csv_path, "--version", "8")
     assert result.exit_code == 0, result.output
     got = imported_counts("SFIA", "8")
     assert (got["skills"], got["defined"], got["level texts"]) == (source["skills"], source["defined"], source["level texts"]) == (121, 495, 495)
@@ -188,12 +174,12 @@ def test_a_column_this_does_not_read_is_reported_and_strict_refuses_it(runner, t
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     before = all_counts()
-    strict = invoke(runner, "frameworks", "import", path, "--strict")
+    strict = runner.run("frameworks", "import", path, "--strict")
     assert strict.exit_code != 0
     assert "--strict: 2 values of the source would not be kept" in strict.output
     assert "Nothing was imported." in strict.output
     assert all_counts() == before
-    loose = invoke(runner, "frameworks", "import", path)
+    loose = runner.run("frameworks", "import", path)
     assert loose.exit_code == 0, loose.output
     assert "not kept: 2 values: 2 column 'Owner'" in loose.output
     assert "line 2: column 'Owner' = 'Team A'" in loose.output
@@ -201,7 +187,7 @@ def test_a_column_this_does_not_read_is_reported_and_strict_refuses_it(runner, t
 
 def test_dry_run_prints_the_report_and_writes_nothing(runner):
     before = all_counts()
-    result = invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8", "--dry-run")
+    result = runner.run("frameworks", "import", OWN_XLSX, "--version", "8", "--dry-run")
     assert result.exit_code == 0, result.output
     assert all_counts() == before
     assert "(dry run) created SFIA 8 with 4 skills" in result.output
@@ -209,7 +195,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(runner):
             "13 defined skill levels, 24 descriptors") in result.output
     assert "Dry run: nothing was written." in result.output
     # The same import, for real, creates what the dry run said.
-    done = invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8")
+    done = runner.run("frameworks", "import", OWN_XLSX, "--version", "8")
     assert "created: 1 framework version, 7 levels, 5 attributes, 35 attribute levels" in done.output
     assert all_counts()[:4] == (before[0] + 1, before[1] + 7, before[2] + 5, before[3] + 35)
 
@@ -217,7 +203,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(runner):
 # -- SFIA 9: the attributes file and the levels file beside the skills ------------
 
 def test_sfia_9_attributes_and_levels_files_beside_the_skills(runner, tmp_path):
-    result = invoke(runner, "frameworks", "import", DATA / "sfia-9-skills.csv",
+    result = runner.run("frameworks", "import", DATA / "sfia-9-skills.csv",
                     "--levels", DATA / "sfia-9-levels-across-layout.csv", "--levels", DATA / "sfia-9-attributes-layout.csv")
     assert result.exit_code == 0, result.output
     assert "not kept: nothing" in result.output
@@ -232,14 +218,14 @@ def test_sfia_9_attributes_and_levels_files_beside_the_skills(runner, tmp_path):
     assert [al.level for al in deci.levels] == [1, 2, 3, 4, 5, 6, 7]
     assert deci.levels[6].description == "Makes choices for the whole organisation."
     # Kept in the native export, and read back the same.
-    exported = invoke(runner, "frameworks", "export", "SFIA", "--format", "yaml")
+    exported = runner.run("frameworks", "export", "SFIA", "--format", "yaml")
     data = yaml.safe_load(exported.output)
     assert [a["code"] for a in data["attributes"]] == ["INDP", "DECI"]
     assert list(data)[:3] == ["framework", "levels", "attributes"]
     path = tmp_path / "again.yaml"
     path.write_text(exported.output, encoding="utf-8")
-    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
-    as_json = json.loads(invoke(runner, "frameworks", "export", "SFIA", "--format", "json").output)
+    assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
+    as_json = json.loads(runner.run("frameworks", "export", "SFIA", "--format", "json").output)
     assert as_json["attributes"][1]["levels"][0] == {"level": 1, "description": "Makes small choices within set rules."}
 
 
@@ -262,7 +248,7 @@ def test_native_attributes_are_checked():
 # -- skill pages copied off the website ------------------------------------------
 
 def test_a_page_whose_lower_levels_share_one_heading(runner):
-    result = invoke(runner, "frameworks", "import", DATA / "sfia-page-merged-levels.txt")
+    result = runner.run("frameworks", "import", DATA / "sfia-page-merged-levels.txt")
     assert result.exit_code == 0, result.output
     coor = db.session.scalar(select(Skill).where(Skill.code == "COOR"))
     assert coor.defined_levels == [6, 7]
@@ -292,9 +278,9 @@ def test_a_page_kept_as_markdown_without_a_level_1_section():
 
 @pytest.mark.parametrize("fmt, suffix", [("yaml", ".yaml"), ("json", ".json"), ("case", ".json"), ("moodle-csv", ".csv")])
 def test_attributes_are_kept_in_every_export(runner, tmp_path, fmt, suffix):
-    assert invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
+    assert runner.run("frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
     original = load_file(OWN_XLSX, version="8")[1]
-    exported = invoke(runner, "frameworks", "export", "SFIA", "--format", fmt)
+    exported = runner.run("frameworks", "export", "SFIA", "--format", fmt)
     assert exported.exit_code == 0, exported.output
     path = tmp_path / f"again{suffix}"
     path.write_text(exported.output, encoding="utf-8")
@@ -302,11 +288,11 @@ def test_attributes_are_kept_in_every_export(runner, tmp_path, fmt, suffix):
     assert again.attributes == original.attributes
     assert [a.levels[6].description for a in again.attributes][0] == "Independence at level 7: what it looks like.\n\nA second line for level 7."
     assert not again.report.lost
-    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
+    assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
 
 
 def test_the_framework_page_shows_the_attributes_per_level(runner, client, make_person, auth):
-    assert invoke(runner, "frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
+    assert runner.run("frameworks", "import", OWN_XLSX, "--version", "8").exit_code == 0
     auth.login(make_person("Reader"))
     page = client.get("/frameworks/SFIA?version=8").get_data(as_text=True)
     assert "Generic attributes of the levels" in page

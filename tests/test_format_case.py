@@ -27,9 +27,6 @@ def counts():
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Framework, FrameworkLevel, Skill, SkillLevel, Descriptor))
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
-
 
 def validate(package: dict) -> list:
     validator = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -167,37 +164,37 @@ def test_has_skill_level_to_an_unknown_item():
 # -- through the command line -----------------------------------------------------------------
 
 def test_import_export_import_through_the_database(runner, tmp_path):
-    result = invoke(runner, "frameworks", "import", CASE_10)
+    result = runner.run("frameworks", "import", CASE_10)
     assert result.exit_code == 0, result.output
-    exported = invoke(runner, "frameworks", "export", "CLINICAL-COMMUNICATION-COMPETENCIES", "--format", "case")
+    exported = runner.run("frameworks", "export", "CLINICAL-COMMUNICATION-COMPETENCIES", "--format", "case")
     assert exported.exit_code == 0, exported.output
     package = json.loads(exported.output)
     assert validate(package) == []
     path = tmp_path / "again.json"
     path.write_text(exported.output, encoding="utf-8")
     assert parse_file(path) == parse_file(CASE_10)
-    again = invoke(runner, "frameworks", "import", path)
+    again = runner.run("frameworks", "import", path)
     assert "identical: nothing to do" in again.output
     # And exporting again gives the same package, identifiers and all.
-    assert invoke(runner, "frameworks", "export", "CLINICAL-COMMUNICATION-COMPETENCIES", "--format", "case").output == exported.output
+    assert runner.run("frameworks", "export", "CLINICAL-COMMUNICATION-COMPETENCIES", "--format", "case").output == exported.output
 
 
 def test_native_framework_out_as_case_and_back_in(runner, tmp_path):
-    invoke(runner, "frameworks", "import", *NATIVE)
+    runner.run("frameworks", "import", *NATIVE)
     for code in ("SFIA", "SLM"):
-        native = invoke(runner, "frameworks", "export", code).output
+        native = runner.run("frameworks", "export", code).output
         path = tmp_path / f"{code}.json"
-        path.write_text(invoke(runner, "frameworks", "export", code, "--format", "case").output, encoding="utf-8")
-        assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
-        assert invoke(runner, "frameworks", "export", code).output == native
+        path.write_text(runner.run("frameworks", "export", code, "--format", "case").output, encoding="utf-8")
+        assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
+        assert runner.run("frameworks", "export", code).output == native
 
 
 def test_a_bad_package_writes_nothing(runner, tmp_path):
-    invoke(runner, "frameworks", "import", NATIVE[1])
+    runner.run("frameworks", "import", NATIVE[1])
     before = counts()
     bad = tmp_path / "bad.json"
     bad.write_text(broken(lambda p: p["CFItems"][3].update(fullStatement="  ")), encoding="utf-8")
-    result = invoke(runner, "frameworks", "import", CASE_11, bad)
+    result = runner.run("frameworks", "import", CASE_11, bad)
     assert result.exit_code != 0
     assert f"{bad}: line " in result.output and "(CFItems[3].fullStatement): fullStatement must not be empty" in result.output
     assert "Nothing was imported." in result.output
@@ -205,5 +202,5 @@ def test_a_bad_package_writes_nothing(runner, tmp_path):
 
 
 def test_export_of_an_unknown_framework(runner):
-    result = invoke(runner, "frameworks", "export", "NOPE", "--format", "case")
+    result = runner.run("frameworks", "export", "NOPE", "--format", "case")
     assert result.exit_code != 0 and "no framework NOPE" in result.output

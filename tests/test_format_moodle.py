@@ -28,9 +28,6 @@ def counts():
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Framework, FrameworkLevel, Skill, SkillLevel, Descriptor))
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
-
 
 def test_a_file_made_by_moodle():
     fmt, doc = load_file(MOODLE)
@@ -124,41 +121,41 @@ def test_an_unreadable_level_in_our_layout():
 # -- through the command line ---------------------------------------------------------------
 
 def test_moodle_file_in_and_out_and_in_again(runner, tmp_path):
-    result = invoke(runner, "frameworks", "import", MOODLE)
+    result = runner.run("frameworks", "import", MOODLE)
     assert result.exit_code == 0, result.output
     assert "created DIGCOMP-STAFF 1 with 5 skills" in result.output
-    exported = invoke(runner, "frameworks", "export", "DIGCOMP-STAFF", "--format", "moodle-csv")
+    exported = runner.run("frameworks", "export", "DIGCOMP-STAFF", "--format", "moodle-csv")
     assert exported.exit_code == 0, exported.output
     path = tmp_path / "again.csv"
     path.write_text(exported.output, encoding="utf-8")
     assert parse_file(path) == parse_file(MOODLE)
-    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
+    assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
 
 
 def test_native_framework_out_to_moodle_and_back(runner, tmp_path):
-    invoke(runner, "frameworks", "import", *NATIVE)
-    native = invoke(runner, "frameworks", "export", "SFIA", "--format", "json").output
+    runner.run("frameworks", "import", *NATIVE)
+    native = runner.run("frameworks", "export", "SFIA", "--format", "json").output
     path = tmp_path / "sfia.csv"
-    path.write_text(invoke(runner, "frameworks", "export", "SFIA", "--format", "moodle-csv").output, encoding="utf-8")
-    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
-    assert invoke(runner, "frameworks", "export", "SFIA", "--format", "json").output == native
+    path.write_text(runner.run("frameworks", "export", "SFIA", "--format", "moodle-csv").output, encoding="utf-8")
+    assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
+    assert runner.run("frameworks", "export", "SFIA", "--format", "json").output == native
 
 
 def test_a_bad_file_writes_nothing(runner, tmp_path):
-    invoke(runner, "frameworks", "import", NATIVE[0])
+    runner.run("frameworks", "import", NATIVE[0])
     before = counts()
     bad = tmp_path / "bad.csv"
     bad.write_text(edited("info-literacy,IDL-02,", "nowhere,IDL-02,"), encoding="utf-8")
-    result = invoke(runner, "frameworks", "import", "--format", "moodle-csv", MOODLE, bad)
+    result = runner.run("frameworks", "import", "--format", "moodle-csv", MOODLE, bad)
     assert result.exit_code != 0
     assert f"{bad}: line 8, column 'Parent ID number': no competency has the ID number 'nowhere'" in result.output
     assert counts() == before
 
 
 def test_export_format_choices(runner):
-    result = invoke(runner, "frameworks", "export", "--help")
+    result = runner.run("frameworks", "export", "--help")
     for fmt in ("yaml", "json", "case", "moodle-csv"):
         assert fmt in result.output
-    result = invoke(runner, "frameworks", "import", "--help")
+    result = runner.run("frameworks", "import", "--help")
     for fmt in ("sfia-csv", "sfia-xlsx", "case", "moodle-csv"):
         assert fmt in result.output

@@ -28,9 +28,6 @@ def counts():
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Framework, FrameworkLevel, Skill, SkillLevel, Descriptor))
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
-
 
 def skill_row(n: int) -> list:
     """A skill in the publisher's layout, defined at levels 2-6, with the things real cells hold."""
@@ -211,28 +208,28 @@ def whole_version(tmp_path):
 
 
 def test_a_whole_version_imports_in_one_command(runner, whole_version):
-    result = invoke(runner, "frameworks", "import", whole_version)
+    result = runner.run("frameworks", "import", whole_version)
     assert result.exit_code == 0, result.output
     assert "created SFIA 9 with 150 skills" in result.output
-    listed = json.loads(invoke(runner, "frameworks", "list", "--json").output)
+    listed = json.loads(runner.run("frameworks", "list", "--json").output)
     assert listed == [{"code": "SFIA", "name": "Skills Framework for the Information Age", "version": "9",
                        "publisher": "SFIA Foundation", "status": "published", "skills": 150}]
     assert counts() == (1, 7, 150, 150 * 7, 150 * 5 * 3)
     # Importing it again is a no-op that says so.
-    assert "already loaded and identical" in invoke(runner, "frameworks", "import", whole_version).output
+    assert "already loaded and identical" in runner.run("frameworks", "import", whole_version).output
 
 
 def test_import_export_import_round_trip(runner, tmp_path):
-    result = invoke(runner, "frameworks", "import", "--levels", LEVELS_CSV, SKILLS_CSV)
+    result = runner.run("frameworks", "import", "--levels", LEVELS_CSV, SKILLS_CSV)
     assert result.exit_code == 0, result.output
     original = parse_file(SKILLS_CSV, levels=LEVELS_CSV)
     for fmt, suffix in (("yaml", ".yaml"), ("json", ".json"), ("case", ".json"), ("moodle-csv", ".csv")):
-        exported = invoke(runner, "frameworks", "export", "SFIA", "--format", fmt)
+        exported = runner.run("frameworks", "export", "SFIA", "--format", fmt)
         assert exported.exit_code == 0, exported.output
         path = tmp_path / f"again-{fmt}{suffix}"
         path.write_text(exported.output, encoding="utf-8")
         assert parse_file(path) == original, fmt
-        again = invoke(runner, "frameworks", "import", path)
+        again = runner.run("frameworks", "import", path)
         assert "identical: nothing to do" in again.output, (fmt, again.output)
 
 
@@ -241,7 +238,7 @@ def test_import_export_import_round_trip(runner, tmp_path):
     (lambda rows: rows[1].__setitem__(9, ""), "line 2, column 'Level 3 description'"),
 ])
 def test_a_bad_file_among_good_ones_writes_nothing(runner, tmp_path, change, where):
-    invoke(runner, "frameworks", "import", ROOT / "frameworks" / "slm-scale.yaml")
+    runner.run("frameworks", "import", ROOT / "frameworks" / "slm-scale.yaml")
     before = counts()
     rows = list(csv.reader(io.StringIO(SKILLS_CSV.read_bytes().decode("utf-8-sig"), newline="")))
     change(rows)
@@ -250,7 +247,7 @@ def test_a_bad_file_among_good_ones_writes_nothing(runner, tmp_path, change, whe
     broken = tmp_path / "sfia-9-broken.csv"
     broken.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
     good = write_xlsx(tmp_path / "sfia-8.xlsx", [skill_row(1)])
-    result = invoke(runner, "frameworks", "import", good, broken)
+    result = runner.run("frameworks", "import", good, broken)
     assert result.exit_code != 0
     assert f"{broken}: {where}: " in result.output
     assert "Nothing was imported." in result.output
@@ -259,6 +256,6 @@ def test_a_bad_file_among_good_ones_writes_nothing(runner, tmp_path, change, whe
 
 def test_options_that_do_not_apply_are_refused(runner):
     before = counts()
-    result = invoke(runner, "frameworks", "import", "--skill-code", "X", SKILLS_CSV)
+    result = runner.run("frameworks", "import", "--skill-code", "X", SKILLS_CSV)
     assert result.exit_code != 0 and "--skill-code applies to plain-text files only" in result.output
     assert counts() == before

@@ -23,16 +23,13 @@ LEVELS = DATA / "table-level-columns-layout.csv"
 NAMING = ("--framework", "DIGI", "--version", "1", "--name", "Digital skills")
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
-
 
 def framework(code: str) -> Framework:
     return db.session.scalar(select(Framework).where(Framework.code == code))
 
 
 def test_a_taxonomy_with_a_broader_concept_column(runner):
-    result = invoke(runner, "frameworks", "import", ESCO, "--format", "table", *NAMING)
+    result = runner.run("frameworks", "import", ESCO, "--format", "table", *NAMING)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(ESCO.open(encoding="utf-8", newline="")))
     parents = {p.strip() for r in rows for p in r["broaderConceptUri"].split("|") if p.strip()}
@@ -58,7 +55,7 @@ def test_a_taxonomy_with_a_broader_concept_column(runner):
 
 
 def test_level_columns_define_levels_where_a_cell_has_text(runner, tmp_path):
-    result = invoke(runner, "frameworks", "import", LEVELS, "--format", "table", "--framework", "SFT", "--version", "8",
+    result = runner.run("frameworks", "import", LEVELS, "--format", "table", "--framework", "SFT", "--version", "8",
                     "--name", "Skills table")
     assert result.exit_code == 0, result.output
     assert "not kept: nothing" in result.output
@@ -72,17 +69,17 @@ def test_level_columns_define_levels_where_a_cell_has_text(runner, tmp_path):
     assert anim.description == "Making animated pictures for screens."
     assert [d.text for d in anim.level(3).descriptors] == ["Draws simple frames.", "Uses ready-made tools."]
     # Exact round trip through the native file.
-    exported = invoke(runner, "frameworks", "export", "SFT", "--format", "json").output
+    exported = runner.run("frameworks", "export", "SFT", "--format", "json").output
     path = tmp_path / "again.json"
     path.write_text(exported, encoding="utf-8")
-    assert "identical: nothing to do" in invoke(runner, "frameworks", "import", path).output
+    assert "identical: nothing to do" in runner.run("frameworks", "import", path).output
 
 
 def test_columns_given_by_header_in_a_semicolon_file_with_a_bom(runner, tmp_path):
     path = tmp_path / "hr-skills.csv"
     path.write_bytes("\ufeffSkill title;What it is;Area;Owner\r\nPlanning;Making plans that hold;Management;Ann\r\n"
                      "Coaching;Helping others grow;People;\r\n".encode("utf-8"))
-    result = invoke(runner, "frameworks", "import", path, "--format", "table", *NAMING,
+    result = runner.run("frameworks", "import", path, "--format", "table", *NAMING,
                     "--column", "name=Skill title", "--column", "description=what it is", "--column", "category=AREA")
     assert result.exit_code == 0, result.output
     fw = framework("DIGI")
@@ -95,7 +92,7 @@ def test_columns_given_by_header_in_a_semicolon_file_with_a_bom(runner, tmp_path
 def test_scale_gives_every_skill_the_levels_of_a_loaded_framework(runner, load_seed_frameworks):
     load_seed_frameworks()
     scale = framework("SLM")
-    result = invoke(runner, "frameworks", "import", ESCO, "--format", "table", *NAMING, "--scale", "SLM")
+    result = runner.run("frameworks", "import", ESCO, "--format", "table", *NAMING, "--scale", "SLM")
     assert result.exit_code == 0, result.output
     fw = framework("DIGI")
     assert [(lvl.number, lvl.name, lvl.description) for lvl in fw.levels] == [(lvl.number, lvl.name, lvl.description) for lvl in scale.levels]
@@ -116,7 +113,7 @@ def test_an_xlsx_table_and_a_long_name(runner, tmp_path):
     sheet.append(["A.1.1.1", "Deep skill", "A.1.1", "Below a skill that is now a group."])
     path = tmp_path / "taxonomy.xlsx"
     book.save(path)
-    result = invoke(runner, "frameworks", "import", path, "--format", "table", *NAMING)
+    result = runner.run("frameworks", "import", path, "--format", "table", *NAMING)
     assert result.exit_code == 0, result.output
     fw = framework("DIGI")
     assert [s.code for s in fw.skills] == ["A.1.1.1"]
@@ -124,7 +121,7 @@ def test_an_xlsx_table_and_a_long_name(runner, tmp_path):
     assert (deep.category, deep.subcategory) == ("Area one", long_name.strip()[:199].rsplit(" ", 1)[0].rstrip(",") + "…")
     assert "a group between the category and the subcategory" in result.output
     # The contract: the native JSON keeps the full description and the names of the groups above.
-    data = json.loads(invoke(runner, "frameworks", "export", "DIGI", "--format", "json").output)
+    data = json.loads(runner.run("frameworks", "export", "DIGI", "--format", "json").output)
     assert data["skills"][0]["description"] == "Below a skill that is now a group."
     assert data["skills"][0]["category"] == "Area one"
 
@@ -135,7 +132,7 @@ def test_a_long_skill_name_is_cut_at_a_word_and_kept_whole_in_the_description(ru
     path = tmp_path / "long.csv"
     path.write_text(f"name,description\n\"{long_name}\",Said more briefly.\n", encoding="utf-8")
     assert len(long_name) > 200
-    result = invoke(runner, "frameworks", "import", path, "--format", "table", *NAMING)
+    result = runner.run("frameworks", "import", path, "--format", "table", *NAMING)
     assert result.exit_code == 0, result.output
     skill = framework("DIGI").skills[0]
     assert len(skill.name) <= 200 and skill.name.endswith("…") and long_name.startswith(skill.name[:-1])
@@ -151,7 +148,7 @@ def test_a_long_skill_name_is_cut_at_a_word_and_kept_whole_in_the_description(ru
     ((*NAMING, "--scale", "NOPE"), "--scale NOPE: no framework NOPE is loaded"),
 ])
 def test_bad_table_options_are_clear_errors_and_write_nothing(runner, args, message):
-    result = invoke(runner, "frameworks", "import", ESCO, "--format", "table", *args)
+    result = runner.run("frameworks", "import", ESCO, "--format", "table", *args)
     assert result.exit_code != 0
     assert message in result.output
     assert db.session.scalar(select(func.count()).select_from(Skill)) == 0

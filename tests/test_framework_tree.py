@@ -50,14 +50,11 @@ skills:
 """
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=list(args))
-
 
 def test_a_tree_four_groups_deep_is_kept_with_every_group(runner, tmp_path):
     path = tmp_path / "craft.yaml"
     path.write_text(DEEP, encoding="utf-8")
-    result = invoke(runner, "frameworks", "import", str(path))
+    result = runner.run("frameworks", "import", str(path))
     assert result.exit_code == 0, result.output
     assert "6 groups" in result.output  # five listed, and Textiles made from the subcategory
     framework = frameworks.find("CRAFT")
@@ -76,8 +73,8 @@ def test_a_tree_four_groups_deep_is_kept_with_every_group(runner, tmp_path):
 def test_the_tree_is_exported_whole_and_round_trips(runner, tmp_path):
     path = tmp_path / "craft.yaml"
     path.write_text(DEEP, encoding="utf-8")
-    invoke(runner, "frameworks", "import", str(path))
-    exported = json.loads(invoke(runner, "frameworks", "export", "CRAFT", "--format", "json").output)
+    runner.run("frameworks", "import", str(path))
+    exported = json.loads(runner.run("frameworks", "export", "CRAFT", "--format", "json").output)
     assert exported["groups"][3] == {"code": "MAKE.WOOD.JOIN.HAND", "name": "Hand-cut joints",
                                      "description": "Joints cut without machines.", "parent": "MAKE.WOOD.JOIN"}
     dove = exported["skills"][0]
@@ -90,10 +87,10 @@ def test_the_tree_is_exported_whole_and_round_trips(runner, tmp_path):
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
     db.session.commit()
-    assert invoke(runner, "frameworks", "import", str(again)).exit_code == 0
-    assert json.loads(invoke(runner, "frameworks", "export", "CRAFT", "--format", "json").output) == exported
+    assert runner.run("frameworks", "import", str(again)).exit_code == 0
+    assert json.loads(runner.run("frameworks", "export", "CRAFT", "--format", "json").output) == exported
     # The same framework, named either way, is the same: importing again is a no-op.
-    result = invoke(runner, "frameworks", "import", str(path))
+    result = runner.run("frameworks", "import", str(path))
     assert "already loaded and identical" in result.output, result.output
 
 
@@ -145,7 +142,7 @@ def test_a_parent_listed_after_its_child_and_an_unknown_group_are_refused():
 def test_the_pages_show_the_path(runner, tmp_path, make_person, sign_in):
     path = tmp_path / "craft.yaml"
     path.write_text(DEEP, encoding="utf-8")
-    invoke(runner, "frameworks", "import", str(path))
+    runner.run("frameworks", "import", str(path))
     client = sign_in(make_person("Reader"))
     page = client.get("/frameworks/CRAFT").get_data(as_text=True)
     assert "<h3" in page and "Making things</h3>" in page

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import re
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -23,19 +22,6 @@ from skills_app.models import Framework, Skill
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
-SHARED = Path(os.environ.get("SKILLS_APP_SHARED") or ROOT.parent / "shared")
-REAL = SHARED / "realfiles"
-
-
-def real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in {REAL} (the shared folder of real files; set SKILLS_APP_SHARED to it)")
-    return path
-
-
-def invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
 
 
 def package(path: Path) -> dict:
@@ -51,8 +37,8 @@ def groups_kept(doc) -> int:
     return len(doc.tree()[0])
 
 
-def test_every_association_of_a_real_case_package_is_kept_or_reported():
-    path = real("case-ccss-ratios-sample.json")
+def test_every_association_of_a_real_case_package_is_kept_or_reported(real_file):
+    path = real_file("case-ccss-ratios-sample.json")
     source = package(path)
     _, doc = load_file(path)
     by_type = Counter(a["associationType"] for a in source["CFAssociations"])
@@ -70,8 +56,8 @@ def test_every_association_of_a_real_case_package_is_kept_or_reported():
     assert not re.search(r"not kept: \d+ associations?:", doc.report.render())
 
 
-def test_a_deep_case_tree_keeps_every_group_between_the_document_and_the_skills():
-    path = real("case-ordering.json")
+def test_a_deep_case_tree_keeps_every_group_between_the_document_and_the_skills(real_file):
+    path = real_file("case-ordering.json")
     source = package(path)
     _, doc = load_file(path)
     items = len(source["CFItems"])
@@ -82,8 +68,8 @@ def test_a_deep_case_tree_keeps_every_group_between_the_document_and_the_skills(
     assert depth == 4  # the document, four groups, the skills: five levels
 
 
-def test_a_long_case_statement_is_cut_at_a_word_for_the_name_and_kept_whole():
-    path = real("case-ccss-ratios-sample.json")
+def test_a_long_case_statement_is_cut_at_a_word_for_the_name_and_kept_whole(real_file):
+    path = real_file("case-ccss-ratios-sample.json")
     source = package(path)
     _, doc = load_file(path)
     long_statements = [i["fullStatement"].strip() for i in source["CFItems"] if len(i["fullStatement"].strip()) > 200]
@@ -103,8 +89,8 @@ def test_cut_at_word():
     assert cut == "word word word word…" and len(cut) <= 20
 
 
-def test_every_competency_of_a_real_moodle_file_is_kept_or_reported():
-    path = real("moodle-pharmacy-example.csv")
+def test_every_competency_of_a_real_moodle_file_is_kept_or_reported(real_file):
+    path = real_file("moodle-pharmacy-example.csv")
     rows = list(csv.DictReader(path.open(encoding="utf-8-sig", newline="")))
     competencies = [r for r in rows if r["Is framework"] != "1"]
     parents = {r["Parent ID number"] for r in competencies}
@@ -132,27 +118,27 @@ def test_moodle_cross_references_are_kept_once_a_pair_and_rules_kept():
     assert [(a.type, a.origin.skill, a.destination.skill) for a in doc.associations] == [("isRelatedTo", "IDL-01", "IDL-02")]
 
 
-def test_strict_refuses_a_lossy_case_package_and_writes_nothing(runner):
-    path = real("case-ccss-ratios-sample.json")
+def test_strict_refuses_a_lossy_case_package_and_writes_nothing(runner, real_file):
+    path = real_file("case-ccss-ratios-sample.json")
     before = db.session.scalar(select(func.count()).select_from(Framework))
-    result = invoke(runner, "frameworks", "import", path, "--strict")
+    result = runner.run("frameworks", "import", path, "--strict")
     assert result.exit_code == 1
     assert "--strict:" in result.output and "14 fields" in result.output and "Nothing was imported." in result.output
     assert db.session.scalar(select(func.count()).select_from(Framework)) == before
-    dry = invoke(runner, "frameworks", "import", path, "--dry-run")
+    dry = runner.run("frameworks", "import", path, "--dry-run")
     assert dry.exit_code == 0 and "would create: 1 framework version" in dry.output
     assert db.session.scalar(select(func.count()).select_from(Framework)) == before
 
 
 @pytest.mark.parametrize("fmt, suffix", [("case", ".json"), ("moodle-csv", ".csv")])
 def test_what_this_application_exports_reads_back_with_nothing_lost(runner, tmp_path, fmt, suffix):
-    assert invoke(runner, "frameworks", "import", DATA / "sfia-9-skills.csv", "--levels", DATA / "sfia-9-levels.csv").exit_code == 0
-    exported = invoke(runner, "frameworks", "export", "SFIA", "--format", fmt)
+    assert runner.run("frameworks", "import", DATA / "sfia-9-skills.csv", "--levels", DATA / "sfia-9-levels.csv").exit_code == 0
+    exported = runner.run("frameworks", "export", "SFIA", "--format", fmt)
     path = tmp_path / f"again{suffix}"
     path.write_text(exported.output, encoding="utf-8")
     _, doc = load_file(path)
     assert doc.report.lost == []
-    again = invoke(runner, "frameworks", "import", path, "--strict")
+    again = runner.run("frameworks", "import", path, "--strict")
     assert again.exit_code == 0, again.output
     assert "identical: nothing to do" in again.output
     assert db.session.scalar(select(func.count()).select_from(Skill)) == len(doc.skills)

@@ -266,7 +266,7 @@ def test_frameworks_import_refuses_each_bomb_clearly_and_writes_nothing(app, run
     path = tmp_path / name
     path.write_text(content)
     before = _counts()
-    result = runner.invoke(args=["frameworks", "import", str(path)])
+    result = runner.run("frameworks", "import", str(path))
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert name in result.output and "Traceback" not in result.output
@@ -278,7 +278,7 @@ def test_people_import_with_a_nul_byte_is_refused_with_its_place_even_in_a_dry_r
     path.write_bytes(b"employee_number,email,name,job_title\nE1,ann@example.test,Ann,Analyst\nE2,bob@example.test,Bob,Ops\x00Lead\n")
     before = _counts()
     for options in (["--dry-run"], []):
-        result = runner.invoke(args=["people", "import", str(path), *options])
+        result = runner.run("people", "import", str(path), *options)
         assert result.exit_code != 0, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         assert "line 3, column 28" in result.output and "NUL (U+0000)" in result.output
@@ -292,7 +292,7 @@ def test_people_import_with_another_control_character_is_refused_with_its_place_
     path.write_bytes(f"employee_number,email,name\nE1,ann@example.test,An{character}n\n".encode())
     before = _counts()
     for options in (["--dry-run"], []):
-        result = runner.invoke(args=["people", "import", str(path), *options])
+        result = runner.run("people", "import", str(path), *options)
         assert result.exit_code != 0, result.output
         assert "line 2, column 23" in result.output and name in result.output, result.output
         assert _counts() == before
