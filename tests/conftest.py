@@ -420,6 +420,15 @@ def team(app):
 
 
 @world_fixture
+def demo_world():
+    """The demo organisation of seed_data/ (and the frameworks), as ``make run`` loads it.
+    Built once per database; every test runs in a transaction that is rolled back. Tests
+    that use it share an xdist group ("demo_world"), so that one worker builds it once."""
+    load_demo()
+    return {}
+
+
+@world_fixture
 def matrix_world():
     """The callers of the access matrix (tests/test_access_matrix.py draws them), and something behind every id in a URL: the subject's submitted SLMO
     assessment with a file as evidence, a job role and a service with a requirement each,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from skills_app.devdata.demo import DEMO_PASSWORD
 from skills_app.extensions import db
-from tests.conftest import load_demo
 
 
 def _hex(value: str | None) -> str | None:
@@ -53,8 +52,8 @@ def test_the_marks_of_every_chart_stand_out_at_3_to_1():
 
 
 @pytest.fixture
-def demo(app):
-    load_demo()
+def demo(demo_world):
+    return demo_world
 
 
 def _charts(page: str) -> list[str]:
@@ -68,6 +67,7 @@ CHART_PAGES = {
 }
 
 
+@pytest.mark.xdist_group("demo_world")
 def test_every_chart_is_named_and_has_its_numbers_in_a_table(client, auth, demo):
     from skills_app.models import Campaign, Person
 

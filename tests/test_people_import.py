@@ -422,10 +422,8 @@ def test_demo_load_is_idempotent(runner):
     assert f"People: 0 created, 0 updated, {len(rows)} unchanged" in second.output
 
 
-def test_demo_load_brings_an_organisation_of_about_forty_with_every_role(runner):
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-
+@pytest.mark.xdist_group("demo_world")
+def test_demo_load_brings_an_organisation_of_about_forty_with_every_role(demo_world):
     found = people()
     assert 35 <= len(found) <= 45
     assert sorted(found) == sorted(row["employee_number"] for row in seed_people_rows())
@@ -435,9 +433,9 @@ def test_demo_load_brings_an_organisation_of_about_forty_with_every_role(runner)
     assert sum(p.manager is not None for p in found.values()) >= len(found) - 3
 
 
+@pytest.mark.xdist_group("demo_world")
 @pytest.mark.parametrize("role, email", demo.DEMO_SIGN_INS)
-def test_each_demo_sign_in_works_and_has_its_role(runner, role, email):
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+def test_each_demo_sign_in_works_and_has_its_role(demo_world, role, email):
     person = accounts.authenticate(email, demo.DEMO_PASSWORD)
     assert person is not None, f"{email} cannot sign in with the demo password"
     assert role in person.roles

@@ -249,13 +249,11 @@ def test_crosswalk_file_import_errors_and_no_op(runner, org, tmp_path):
     assert "levels:" in exported and "SLMO" in exported
 
 
-def test_the_demo_organisation_shows_a_single_point_of_failure(app):
+@pytest.mark.xdist_group("demo_world")
+def test_the_demo_organisation_shows_a_single_point_of_failure(demo_world):
     """`make run` must show HR a service hanging on one person."""
-    from skills_app.devdata import demo
     from skills_app.services import gaps
 
-    demo.load(ROOT / "frameworks", ROOT / "seed_data")
-    db.session.commit()
     table = gaps.service_coverage(SYSTEM)
     spof = table[table["single_point_of_failure"]]
     assert list(spof["service"]) == ["Major incident reporting"]

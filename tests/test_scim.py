@@ -62,7 +62,9 @@ def test_scim2_tester_finds_no_failure(app, scim_token, groups, monkeypatch):
 
     monkeypatch.setitem(app.config, "SCIM_GROUPS", groups)
     client = WSGISCIMClient(app, base_url=f"http://localhost{SCIM}", headers={"Authorization": f"Bearer {scim_token}"})
-    results = check_server(client)
+    # SCIM_GROUPS changes what a Group is, nothing of Users: with org units as groups the
+    # checker runs on Groups (and discovery) only; the Users' checks of job_roles hold for both.
+    results = check_server(client, resource_types=["Group"] if groups == "org_units" else None)
     failures = [f"{r.title} [{getattr(r, 'resource_type', '')}]: {r.reason}" for r in results if r.status == Status.ERROR]
     assert not failures, "\n".join(failures)
     succeeded = {r.title for r in results if r.status == Status.SUCCESS}
