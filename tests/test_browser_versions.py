@@ -6,12 +6,14 @@ and revalidating starts a draft against version 2. A screenshot per step."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from skills_app.extensions import db
-from skills_app.models import AuditEvent, Requirement
+from skills_app.models import Assessment, AuditEvent, Person, Requirement
+from skills_app.models.framework import utcnow
 from skills_app.services import frameworks as framework_service
 
 from tests.conftest import open_menu
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_new_version_from_the_editor_to_revalidation(page, live_server, sign_in_page, demo_org, shots):
+    # The demo dates María's SLM 3 two years back, so it has expired; this journey needs a live holder of level 3.
+    held = db.session.scalars(db.select(Assessment).join(Assessment.person).where(
+        Person.email == "maria.lopez@acme.example", Assessment.status == "validated",
+        Assessment.skill.has(code="SLM"))).one()
+    held.decided_at = utcnow() - timedelta(days=200)
+    held.valid_until = utcnow() + timedelta(days=500)
+    db.session.commit()
     sign_in_page("hannah.lee@acme.example")
     page.get_by_role("link", name="Frameworks", exact=True).click()
     page.get_by_role("main").get_by_role("link", name="SLM", exact=True).click()

@@ -12,8 +12,10 @@ def invoke(runner, *args):
     return runner.invoke(args=list(args))
 
 
-def test_checked_uploads_never_imported_are_swept_once_old(app, runner):
-    root = Path(app.config["UPLOAD_DIR"])
+def test_checked_uploads_never_imported_are_swept_once_old(app, runner, tmp_path, monkeypatch):
+    # A folder of its own: other tests of the same worker leave checked uploads in the shared one.
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    root = tmp_path
     old, young = [], []
     for folder in ("framework-imports", "people-imports"):
         (root / folder).mkdir(parents=True, exist_ok=True)
