@@ -1,5 +1,6 @@
 """What the command modules share: failing with a message, the end of the
-transaction, progress bars on standard error, reading a password."""
+transaction, progress bars on standard error, reading a password, sweeping
+files left behind."""
 from __future__ import annotations
 
 import sys
@@ -79,3 +80,24 @@ def read_password() -> str:
     if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
     return sys.stdin.readline().rstrip("\r\n")
+
+
+def sweep(found: list, *, kind: str, none: str, label: str, remove, dry_run: bool) -> None:
+    """Remove the files ``found`` (each with ``name``, ``size`` and ``age_seconds``) with
+    ``remove(file)`` under a progress bar, or list them for a dry run; then say how many
+    ``kind`` files (and bytes) went, or ``none`` when there were none."""
+    from skills_app.words import plural
+
+    total = sum(f.size for f in found)
+    if not found:
+        click.echo(none)
+        return
+    if dry_run:
+        for f in found:
+            click.echo(f"{f.name}\t{f.size} bytes\t{f.age_seconds / 3600:.1f} h old")
+        click.echo(f"{plural(len(found), kind)} ({total} bytes) would be removed (dry run: nothing removed).")
+        return
+    with progressbar(iterable=found, label=label) as bar:
+        for f in bar:
+            remove(f)
+    click.echo(f"Removed {plural(len(found), kind)} ({total} bytes).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from skills_app.cli.common import progressbar
+from skills_app.cli.common import sweep
 
 group = AppGroup("evidence", help="Evidence files.")
 
@@ -22,16 +22,5 @@ def sweep_evidence(dry_run, min_age):
     click.echo("Looking for orphan files…", err=True)
     found = list(evidence_store.orphans(min_age_seconds=min_age * 60))
     transaction.rollback()
-    total = sum(o.size for o in found)
-    if not found:
-        click.echo("No orphan files.")
-        return
-    if dry_run:
-        for orphan in found:
-            click.echo(f"{orphan.name}\t{orphan.size} bytes\t{orphan.age_seconds / 3600:.1f} h old")
-        click.echo(f"{len(found)} orphan file{'s' if len(found) != 1 else ''} ({total} bytes) would be removed (dry run: nothing removed).")
-        return
-    with progressbar(iterable=found, label="Removing orphan files") as bar:
-        for orphan in bar:
-            evidence_store.delete_orphan(orphan.name)
-    click.echo(f"Removed {len(found)} orphan file{'s' if len(found) != 1 else ''} ({total} bytes).")
+    sweep(found, kind="orphan file", none="No orphan files.", label="Removing orphan files",
+          remove=lambda orphan: evidence_store.delete_orphan(orphan.name), dry_run=dry_run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from skills_app.cli.common import progressbar
+from skills_app.cli.common import sweep
 
 group = AppGroup("uploads", help="Files uploaded in the browser and kept for an import.")
 
@@ -18,18 +18,5 @@ def sweep_uploads(dry_run, min_age):
     (kept aside for the import) and never imported."""
     from skills_app.services import staged_uploads
 
-    found = list(staged_uploads.stale(min_age * 60))
-    total = sum(f.size for f in found)
-    if not found:
-        click.echo("No checked uploads left behind.")
-        return
-    if dry_run:
-        for staged in found:
-            click.echo(f"{staged.name}\t{staged.size} bytes\t{staged.age_seconds / 3600:.1f} h old")
-        click.echo(f"{len(found)} checked upload{'s' if len(found) != 1 else ''} ({total} bytes) would be removed "
-                   f"(dry run: nothing removed).")
-        return
-    with progressbar(iterable=found, label="Removing checked uploads never imported") as bar:
-        for staged in bar:
-            staged_uploads.remove(staged)
-    click.echo(f"Removed {len(found)} checked upload{'s' if len(found) != 1 else ''} ({total} bytes).")
+    sweep(list(staged_uploads.stale(min_age * 60)), kind="checked upload", none="No checked uploads left behind.",
+          label="Removing checked uploads never imported", remove=staged_uploads.remove, dry_run=dry_run)

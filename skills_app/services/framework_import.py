@@ -60,13 +60,26 @@ def _options(fmt: str | None, *, framework_code=None, version=None, framework_na
     return options
 
 
-def _read(data: bytes, filename: str, fmt: str | None, options: dict):
+def _read(data: bytes | None, filename: str | None, fmt: str | None, named: dict, *, missing: tuple[str, str]):
+    """The one way an upload is received, whichever face sent it: present, within the size
+    limit, a safe name, then read by its format. Returns ``(filename, format, document)``."""
+    if not data:
+        raise InvalidInput.on("file", *missing)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput.on("file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "the file is too large")
+    filename = Path(filename or "upload").name[:200] or "upload"
     if fmt and fmt not in FORMATS:
         raise InvalidInput.on("format", "Choose one of the formats listed.", f"unknown format {fmt}")
     try:
-        return load_bytes(data, filename, fmt or None, **options)
+        detected, doc = load_bytes(data, filename, fmt or None, **_options(fmt, **named))
     except FrameworkFileError as exc:
         raise InvalidInput.on("file", str(exc), str(exc), location=exc.location, problem=exc.message) from None
+    return filename, detected, doc
+
+
+def _outcome(report: ImportReport, result, *, dry_run: bool = False) -> ImportReport:
+    report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, dry_run
+    return report
 
 
 def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, replace: bool = False,
@@ -79,13 +92,7 @@ def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = 
     if not data and token:
         data, filename = _kept(token)
         previous = token
-    if not data:
-        raise InvalidInput.on("file", "Choose the framework file to import.", "choose a file")
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput.on("file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "the file is too large")
-    filename = Path(filename or "upload").name[:200] or "upload"
-    options = _options(fmt, **named)
-    detected, doc = _read(data, filename, fmt, options)
+    filename, detected, doc = _read(data, filename, fmt, named, missing=("Choose the framework file to import.", "choose a file"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename, dry_run=True)
     token = secrets.token_urlsafe(24)
     (_folder() / token).write_bytes(data)
@@ -93,9 +100,7 @@ def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = 
     if previous:  # the copy checked before is replaced by this one
         (_folder() / previous).unlink(missing_ok=True)
         (_folder() / f"{previous}.name").unlink(missing_ok=True)
-    report = doc.report
-    report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, True
-    return Checked(token, filename, detected, report, result)
+    return Checked(token, filename, detected, _outcome(doc.report, result, dry_run=True), result)
 
 
 def _kept(token: str | None) -> tuple[bytes, str]:
@@ -110,15 +115,11 @@ def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = Fal
     """Import the file :func:`check` kept under ``token``, with the same options."""
     policy.require(actor, "manage_frameworks")
     data, filename = _kept(token)
-    path = _folder() / token
-    options = _options(fmt, **named)
-    detected, doc = _read(data, filename, fmt, options)
+    filename, detected, doc = _read(data, filename, fmt, named, missing=("Check the file again: the checked copy is gone.", "that checked file is no longer here"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
-    report = doc.report
-    report.outcome, report.message, report.created = result.outcome, result.message, result.written
-    path.unlink(missing_ok=True)
+    (_folder() / token).unlink(missing_ok=True)
     (_folder() / f"{token}.name").unlink(missing_ok=True)
-    return result, report
+    return result, _outcome(doc.report, result)
 
 
 def upload(actor, data: bytes | None, filename: str | None, *, fmt: str | None = None, dry_run: bool = False,
@@ -127,19 +128,12 @@ def upload(actor, data: bytes | None, filename: str | None, *, fmt: str | None =
     with ``dry_run`` the report of what it would do and nothing written. ``strict`` refuses a
     file of which anything would not be kept."""
     policy.require(actor, "manage_frameworks")
-    if not data:
-        raise InvalidInput.on("file", "Send the framework file to import.", "send a file")
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput.on("file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "the file is too large")
-    filename = Path(filename or "upload").name[:200] or "upload"
-    options = _options(fmt, **named)
-    detected, doc = _read(data, filename, fmt, options)
+    filename, detected, doc = _read(data, filename, fmt, named, missing=("Send the framework file to import.", "send a file"))
     report = doc.report
     if strict and report.lost:
         counts = ", ".join(f"{n} {kind}" for kind, n in report.lost_counts().items())
         raise InvalidInput(f"{filename}: strict: not everything would be kept ({counts}); nothing was imported",
                            details={"report": report.to_dict()})
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename, dry_run=dry_run)
-    report.outcome, report.message, report.created, report.dry_run = result.outcome, result.message, result.written, dry_run
-    return result, report
+    return result, _outcome(report, result, dry_run=dry_run)
 
