@@ -229,6 +229,39 @@ def test_sfia_9_attributes_and_levels_files_beside_the_skills(runner, tmp_path):
     assert as_json["attributes"][1]["levels"][0] == {"level": 1, "description": "Makes small choices within set rules."}
 
 
+def test_the_sfia_9_skills_download_layout_with_its_url_column(runner):
+    """SFIA 9's skills file: the flag group under '#, Levels' as in SFIA 8, then a URL
+    column before the skill's name; a skill defined at 6-7 only; guidance whose list
+    follows a blank line and ends with a line end inside the cell."""
+    path = DATA / "sfia-9-skills-download-layout.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    assert header[:2] == ["#", "Levels"] and header[8:10] == ["Code", "URL"]
+    # Counted from the file, independently of the importer: a flag is a defined level;
+    # each line of a defined level's cell is a descriptor.
+    flags = {row[8]: sorted(int(v) for v in row[1:8] if v) for row in rows}
+    descriptors = sum(len(row[14 + level].splitlines()) for row in rows for level in flags[row[8]])
+    result = runner.run("frameworks", "import", path, "--framework", "S9D", "--version", "9", "--name", "SFIA 9 download",
+                        "--levels", DATA / "sfia-9-levels-across-layout.csv", "--levels", DATA / "sfia-9-attributes-layout.csv")
+    assert result.exit_code == 0, result.output
+    assert "not kept: nothing" in result.output
+    assert f"{sum(map(len, flags.values()))} defined skill levels, {descriptors} descriptors" in result.output
+    version = db.session.scalar(select(Framework).where(Framework.code == "S9D"))
+    skills = {s.code: s for s in version.skills}
+    assert {code: [sl.level for sl in s.levels if sl.defined] for code, s in skills.items()} == flags
+    xunc = skills["XUNC"]
+    assert xunc.url == "https://example.org/en/skillcode/9/XUNC"
+    assert xunc.name == "Cross-unit coordination"
+    assert xunc.guidance_intro.endswith("Activities may include, but are not limited to:")
+    assert xunc.guidance == ["agreeing shared buying of equipment and licences", "setting up services that several units share",
+                             "keeping the units’ plans aligned with the organisation’s aims."]
+    level_7 = next(sl for sl in xunc.levels if sl.level == 7)
+    assert [d.text for d in level_7.descriptors] == [
+        "Sets the organisation’s strategy for shared information and technology and the rules that carry it out.",
+        "Speaks for the whole organisation on these matters inside and outside it."]
+    assert [a.code for a in version.attributes] == ["INDP", "DECI"]
+
+
 def test_sfia_9_attributes_file_alone_says_where_it_belongs():
     with pytest.raises(Exception) as exc:
         load_file(DATA / "sfia-9-attributes-layout.csv")

@@ -303,3 +303,28 @@ def test_a_plan_ends_after_it_starts_and_a_withdrawn_person_is_re_enrolled_befor
     assert refused.status_code == 409 and "re-enrol them before marking them completed" in refused.get_data(as_text=True)
     db.session.refresh(enrolment)
     assert enrolment.status == "withdrawn"
+
+
+def test_the_skill_filter_shows_each_skill_under_its_framework_tree(client, auth, staffed, runner):
+    """The reports' skill filter lists the skills under the groups above them, as deep as
+    the framework's tree goes (a CASE package five levels deep here), each code once."""
+    import re
+
+    from skills_app.models import Skill
+    from tests.conftest import ROOT
+
+    imported = runner.run("frameworks", "import", ROOT / "tests" / "data" / "case-deep-tree-layout.json")
+    assert imported.exit_code == 0, imported.output
+    auth.login(staffed["hr"])
+    page = client.get("/reports/gaps").get_data(as_text=True)
+    select_html = page[page.index('id="f-skill"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    branches = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select_html)
+    assert branches
+    codes = [code for _, options in branches for code in re.findall(r'<option value="([^"]+)"', options)]
+    assert len(codes) == len(set(codes))
+    for label, options in branches:
+        for code in re.findall(r'<option value="([^"]+)"', options):
+            skill = db.session.scalars(select(Skill).where(Skill.code == code).order_by(Skill.framework_id, Skill.position)).first()
+            assert label == " › ".join([skill.framework.code, *(g.name for g in skill.path)])
+    assert any(label.count(" › ") >= 2 for label, _ in branches), [label for label, _ in branches]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.models import JobRole, Person, Requirement, Service, Skill
+from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
 from skills_app.services import by_id
 from skills_app.services import audit
@@ -56,8 +56,28 @@ def headcounts() -> tuple[dict[int, int], dict[int, int]]:
 
 
 def skill_choices() -> list[Skill]:
-    stmt = select(Skill).options(selectinload(Skill.framework), selectinload(Skill.levels)).order_by(Skill.framework_id, Skill.position)
+    # The framework's groups are loaded with it, so that each skill's path (its group and
+    # the groups above) is read from the session, not one statement per group.
+    stmt = (select(Skill)
+            .options(selectinload(Skill.framework).selectinload(Framework.groups), selectinload(Skill.levels))
+            .order_by(Skill.framework_id, Skill.position))
     return list(db.session.scalars(stmt))
+
+
+def skill_tree(skills: list[Skill]) -> list[tuple[str, list[Skill]]]:
+    """The skills of a filter by code (the first of each code), under the framework's tree:
+    ``[("SFIA › Strategy and architecture › Strategy and planning", [skills…]), …]``, in the
+    order the frameworks and their skills come; skills outside any group are under the
+    framework's code alone."""
+    seen: set[str] = set()
+    branches: dict[str, list[Skill]] = {}
+    for skill in skills:
+        if skill.code in seen:
+            continue
+        seen.add(skill.code)
+        label = " › ".join([skill.framework.code, *(g.name for g in skill.path)])
+        branches.setdefault(label, []).append(skill)
+    return list(branches.items())
 
 
 # -- writes ---------------------------------------------------------------------

@@ -23,11 +23,13 @@ def _format() -> str | None:
 
 
 def _choices():
+    skills = requirements.skill_choices()
     return {
         "units": org.units_for_choice(),
         "job_roles": requirements.job_roles(current_user),
         "services": requirements.services(current_user),
-        "skills": requirements.skill_choices(),
+        "skills": skills,
+        "skill_tree": requirements.skill_tree(skills),
     }
 
 
