@@ -289,6 +289,8 @@ RULES: dict[str, Callable] = {
     "manage_requirements": _role("hr", "admin"),
     "view_requirements": _signed_in,
     "view_gap_reports": _role("hr", "learning"),
+    # A report's next step: remind a person of their gap in a skill (services/next_steps.py)
+    "remind_about_gap": _role("hr", "learning"),
     "view_team_matrix": _view_team_matrix,
     "manage_learning": _role("learning", "hr"),
     "view_learning": _signed_in,

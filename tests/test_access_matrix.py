@@ -131,6 +131,8 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
         "POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                     other_manager=NOT_FOUND, hr=BAD_FORM, learning=FORBIDDEN, admin=FORBIDDEN),
     },
+    # The people list's bulk action (job roles and services): HR and administrators; an empty form is a 400.
+    "people.assign": {"POST": only(BAD_FORM, "hr", "admin")},
     "admin.people": {"GET": only(SHOWN, "admin")},
     "admin.import_people": {"GET": only(OK, "hr", "admin"), "POST": only(BAD_FORM, "hr", "admin")},
     "admin.new_person": {
@@ -202,6 +204,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     # Reports: HR and the learning team; the team matrix: those who manage people.
     **{endpoint: {"GET": only(OK, "hr", "learning")}
        for endpoint in ("reports.gap_report", "reports.gap_export", "reports.service_coverage", "reports.training_needs")},
+    # A gap row's next steps: reminding (HR and the learning team), adding to a campaign (HR, who runs them).
+    "reports.remind": {"POST": only(BAD_FORM, "hr", "learning")},
+    "reports.add_to_campaign": {"POST": only(BAD_FORM, "hr")},
     "reports.team_matrix": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NAMED,
                                        other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
 

@@ -422,7 +422,7 @@ def test_a_gap_row_offers_its_next_step(world, client, auth, make_person):
     auth.login(world["hr"])
     page = client.get("/reports/gaps").get_data(as_text=True)
     assert f'skill_id={world["slmo"].id}' in page and "Propose a training plan<span class=\"visually-hidden\"> for Ann" in page
-    assert "Ask to assess in a campaign<span class=\"visually-hidden\">: Ben" in page  # not assessed
+    assert "Ask to assess in a new campaign<span class=\"visually-hidden\">: Ben" in page  # not assessed
     # The campaign form opens with the skill and the person's org unit chosen.
     form = client.get(f"/campaigns/new?skill_id={world['slmo'].id}&person_id={world['Ben'].id}").get_data(as_text=True)
     assert f'<option selected value="{world["slmo"].id}">' in form or f'value="{world["slmo"].id}" selected' in form

@@ -267,6 +267,11 @@ ROWS = [
     ("manny", "view_training_plan", "otto_plan", False),
     ("sam", "view_training_plan", "none", False),
 
+    ("hana", "remind_about_gap", None, True),
+    ("lars", "remind_about_gap", None, True),
+    ("manny", "remind_about_gap", None, False),
+    ("ada", "remind_about_gap", None, False),
+
     ("hana", "manage_campaigns", None, True),
     ("ada", "manage_campaigns", None, False),
     ("sam", "view_campaign", "campaign", True),

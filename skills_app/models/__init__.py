@@ -6,7 +6,7 @@ MAX_ID = 2**31 - 1
 from skills_app.models.api_token import ApiToken
 from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
-from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult
+from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult, CampaignTemplate
 from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
 from skills_app.models.framework import (
     AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
@@ -23,6 +23,6 @@ __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
-    "Campaign", "CampaignReminder", "CampaignResult",
+    "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",
 ]

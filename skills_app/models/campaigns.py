@@ -43,6 +43,22 @@ campaign_skill = Table(
 )
 
 
+# People asked by hand (a report's "Add to the campaign"), besides those its rule invites.
+campaign_person = Table(
+    "campaign_person",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+template_skill = Table(
+    "campaign_template_skill",
+    db.metadata,
+    Column("template_id", ForeignKey("campaign_template.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill_id", ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Campaign(db.Model):
     __tablename__ = "campaign"
 
@@ -72,6 +88,7 @@ class Campaign(db.Model):
     created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
     closed_by: Mapped[Person | None] = relationship(foreign_keys=[closed_by_id])
     skills: Mapped[list[Skill]] = relationship(secondary=campaign_skill, order_by="Skill.code")
+    added: Mapped[list[Person]] = relationship(secondary=campaign_person, order_by="Person.name")
 
     @property
     def is_open(self) -> bool:
@@ -86,12 +103,22 @@ class Campaign(db.Model):
             parts.append(f"job role {self.job_role.name}")
         if self.service:
             parts.append(f"service {self.service.name}")
-        return "; ".join(parts) or "nobody"
+        label = "; ".join(parts)
+        if self.added:
+            n = len(self.added)
+            label += f"{' and ' if label else ''}{n} {'person' if n == 1 else 'people'} added by hand"
+        return label or "nobody"
 
     def includes(self, person: Person) -> bool:
         """Is this (active) person invited? The same rule as the population query."""
         if person is None or not getattr(person, "active", False):
             return False
+        if any(p.id == person.id for p in self.added):
+            return True
+        return self.rule_includes(person)
+
+    def rule_includes(self, person: Person) -> bool:
+        """Does the campaign's population rule (unit, job role, service) invite this person?"""
         if self.org_unit_path and self.org_unit is None:
             return False
         if not (self.org_unit_id or self.job_role_id or self.service_id):
@@ -108,6 +135,40 @@ class Campaign(db.Model):
 
     def __repr__(self) -> str:
         return f"<Campaign {self.id} {self.name!r} {self.status}>"
+
+
+class CampaignTemplate(db.Model):
+    """A campaign to open again and again: its skills, its population rule (org
+    unit, job role, service; people must match all given) and how many days it
+    runs. Opening a campaign from it copies these; the campaign keeps no tie."""
+
+    __tablename__ = "campaign_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id", ondelete="SET NULL"), index=True)
+    job_role_id: Mapped[int | None] = mapped_column(ForeignKey("job_role.id", ondelete="SET NULL"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"), index=True)
+    duration_days: Mapped[int] = mapped_column(Integer, default=28)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    job_role: Mapped[JobRole | None] = relationship()
+    service: Mapped[Service | None] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=template_skill, order_by="Skill.code")
+
+    @property
+    def population_label(self) -> str:
+        parts = []
+        if self.org_unit:
+            parts.append(f"{self.org_unit.path} (and below)")
+        if self.job_role:
+            parts.append(f"job role {self.job_role.name}")
+        if self.service:
+            parts.append(f"service {self.service.name}")
+        return "; ".join(parts) or "nobody (choose an org unit, a job role or a service)"
 
 
 class CampaignReminder(db.Model):

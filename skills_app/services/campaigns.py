@@ -38,7 +38,9 @@ from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import Assessment, Framework, JobRole, OrgUnit, Person, Service, Skill
-from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS, Campaign, CampaignReminder, CampaignResult, campaign_skill
+from skills_app.models.campaigns import (
+    PROGRESS, PROGRESS_LABELS, Campaign, CampaignReminder, CampaignResult, CampaignTemplate, campaign_person, campaign_skill,
+)
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import by_id
@@ -101,20 +103,23 @@ def for_person(actor, person: Person | None = None) -> list[Campaign]:
 
 
 def population(campaign: Campaign):
-    """A select of the invited people's ids (see the module's rules)."""
+    """A select of the invited people's ids (see the module's rules): those the
+    rule invites, and those added by hand."""
     stmt = select(Person.id).where(Person.active.is_(True))
+    added = Person.id.in_(select(campaign_person.c.person_id).where(campaign_person.c.campaign_id == campaign.id))
     if (campaign.org_unit_path and campaign.org_unit_id is None) or not (
             campaign.org_unit_id or campaign.job_role_id or campaign.service_id):
-        return stmt.where(literal(False))
+        return stmt.where(added)
+    rule = []
     if campaign.org_unit is not None:
         path = campaign.org_unit.path
         units = select(OrgUnit.id).where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
-        stmt = stmt.where(Person.org_unit_id.in_(units))
+        rule.append(Person.org_unit_id.in_(units))
     if campaign.job_role_id:
-        stmt = stmt.where(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == campaign.job_role_id)))
+        rule.append(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == campaign.job_role_id)))
     if campaign.service_id:
-        stmt = stmt.where(Person.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == campaign.service_id)))
-    return stmt
+        rule.append(Person.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == campaign.service_id)))
+    return stmt.where(or_(and_(*rule), added))
 
 
 def _counted(campaign: Campaign):
@@ -391,6 +396,157 @@ def _invite(campaign: Campaign) -> int:
         notifications.notify(person, f"You are invited to the assessment campaign {campaign.name!r}: self-assess "
                                      f"{_skills_text(campaign)} by {campaign.due_on:%-d %b %Y}.", f"/campaigns/{campaign.id}")
     return len(people_)
+
+
+# -- a report's next step: one person into an open campaign ----------------------------
+
+def open_asking_for(actor, skill_ids) -> dict[int, list[Campaign]]:
+    """The open campaigns asking for each of these skills (a report row's "Add to the campaign")."""
+    policy.require(actor, "manage_campaigns")
+    ids = {int(i) for i in skill_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(campaign_skill.c.skill_id, Campaign).join(Campaign, Campaign.id == campaign_skill.c.campaign_id)
+                              .where(Campaign.status == "open", campaign_skill.c.skill_id.in_(ids))
+                              .order_by(Campaign.due_on, Campaign.id)).all()
+    found: dict[int, list[Campaign]] = {}
+    for skill_id, campaign in rows:
+        found.setdefault(skill_id, []).append(campaign)
+    return found
+
+
+def row_campaigns(actor, pairs) -> dict[tuple[int, int], tuple[list[Campaign], list[Campaign]]]:
+    """For report rows (person id, skill id): the open campaigns asking for the
+    skill that already invite the person, and those the person could be added to.
+    One query per open campaign asking for one of the skills."""
+    pairs = {(int(p), int(s)) for p, s in pairs}
+    asking = open_asking_for(actor, {s for _, s in pairs})
+    people_ids = {p for p, _ in pairs}
+    invited: dict[int, set[int]] = {}
+    for campaign in {c for found in asking.values() for c in found}:
+        invited[campaign.id] = set(db.session.scalars(population(campaign).where(Person.id.in_(people_ids))))
+    out = {}
+    for person_id, skill_id in pairs:
+        found = asking.get(skill_id, [])
+        out[(person_id, skill_id)] = ([c for c in found if person_id in invited[c.id]],
+                                      [c for c in found if person_id not in invited[c.id]])
+    return out
+
+
+def add_person(actor, campaign: Campaign, person: Person) -> Campaign:
+    """Ask one more person in an open campaign (besides those its rule invites):
+    they are told at once when it has opened, and count in its progress, reminders
+    and snapshot like everyone invited."""
+    policy.require(actor, "manage_campaigns")
+    policy.require(actor, "view_person", person)
+    if not campaign.is_open:
+        raise InvalidState(f"The campaign {campaign.name!r} is closed; open a new one to ask {person.name}.")
+    if not person.active:
+        raise InvalidState(f"{person.name} is no longer active; nobody can be asked on their behalf.")
+    if campaign.includes(person):
+        raise InvalidState(f"{person.name} is already invited to the campaign {campaign.name!r}.")
+    campaign.added.append(person)
+    db.session.flush()
+    if campaign.opens_on <= today():
+        notifications.notify(person, f"You are invited to the assessment campaign {campaign.name!r}: self-assess "
+                                     f"{_skills_text(campaign)} by {campaign.due_on:%-d %b %Y}.", f"/campaigns/{campaign.id}")
+    audit.record(actor, "campaign.person_added", campaign,
+                 summary=f"{person.name} <{person.email}> added to the campaign {campaign.name!r}",
+                 data={"person_id": person.id, "told": campaign.opens_on <= today()})
+    return campaign
+
+
+# -- templates: a campaign to open again and again -------------------------------------
+
+DEFAULT_DURATION_DAYS = 28
+
+
+def templates(actor) -> list[CampaignTemplate]:
+    policy.require(actor, "manage_campaigns")
+    stmt = select(CampaignTemplate).options(selectinload(CampaignTemplate.skills).selectinload(Skill.framework)).order_by(
+        CampaignTemplate.name)
+    return list(db.session.scalars(stmt))
+
+
+def get_template(actor, template_id: int) -> CampaignTemplate:
+    policy.require(actor, "manage_campaigns")
+    return by_id(CampaignTemplate, template_id, "campaign template")
+
+
+def save_template(actor, template: CampaignTemplate | None, *, name: str, skills: list[Skill], duration_days,
+                  org_unit: OrgUnit | None = None, job_role: JobRole | None = None, service: Service | None = None,
+                  description: str | None = None) -> CampaignTemplate:
+    """Create (``template`` None) or change a campaign template: a unique name,
+    at least one skill, a population rule, and from 1 to 366 days."""
+    policy.require(actor, "manage_campaigns")
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Give the template a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"A name has at most {MAX_NAME} characters."
+    else:
+        clash = db.session.scalar(select(CampaignTemplate).where(func.lower(CampaignTemplate.name) == name.lower()))
+        if clash is not None and clash is not template:
+            errors["name"] = f"There is already a template called {clash.name!r}."
+    if not skills:
+        errors["skills"] = "Choose at least one skill to assess."
+    if org_unit is None and job_role is None and service is None:
+        errors["population"] = "Choose who is invited: an org unit, a job role or a service (or several: people must match all)."
+    try:
+        days = int(duration_days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 366:
+        errors["duration_days"] = "A campaign runs from 1 to 366 days."
+    if errors:
+        raise InvalidInput.on_fields(errors)
+    created = template is None
+    before = None if created else _template_data(template)
+    if created:
+        template = CampaignTemplate(name=name)
+        db.session.add(template)
+    template.name, template.description = name, (description or "").strip() or None
+    template.org_unit, template.job_role, template.service = org_unit, job_role, service
+    template.duration_days = days
+    template.skills = list(dict.fromkeys(skills))
+    db.session.flush()
+    audit.record(actor, f"campaign_template.{'created' if created else 'updated'}", template,
+                 summary=f"campaign template {name!r} {'created' if created else 'updated'}: "
+                         f"{', '.join(s.code for s in template.skills)} for {template.population_label}, "
+                         f"{plural(days, 'day')}",
+                 data={"from": before, "to": _template_data(template)})
+    return template
+
+
+def _template_data(t: CampaignTemplate) -> dict:
+    return {"name": t.name, "skills": [s.id for s in t.skills], "org_unit": t.org_unit.path if t.org_unit else None,
+            "job_role": t.job_role.name if t.job_role else None, "service": t.service.name if t.service else None,
+            "duration_days": t.duration_days}
+
+
+def delete_template(actor, template: CampaignTemplate) -> None:
+    """Remove a template; the campaigns opened from it stay as they are."""
+    policy.require(actor, "manage_campaigns")
+    name = template.name
+    db.session.delete(template)
+    db.session.flush()
+    audit.record(actor, "campaign_template.deleted", None, summary=f"campaign template {name!r} deleted",
+                 data={"template_id": template.id})
+
+
+def open_from_template(actor, template: CampaignTemplate, *, opens_on=None, name: str | None = None) -> Campaign:
+    """Open a campaign with the template's skills and population, due its
+    duration after the opening date (today when not given)."""
+    policy.require(actor, "manage_campaigns")
+    opens = _parse_date(opens_on, "opening date", "opens_on") if opens_on else today()
+    campaign = open_campaign(actor, name=(name or "").strip() or f"{template.name} {opens:%b %Y}", skills=list(template.skills),
+                             opens_on=opens, due_on=opens + timedelta(days=template.duration_days), org_unit=template.org_unit,
+                             job_role=template.job_role, service=template.service, description=template.description)
+    audit.record(actor, "campaign_template.used", template,
+                 summary=f"campaign {campaign.name!r} opened from the template {template.name!r}",
+                 data={"campaign_id": campaign.id})
+    return campaign
 
 
 # -- reminding -------------------------------------------------------------------

@@ -194,7 +194,7 @@ class Cohort:
 
 def cohort(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters) -> Cohort:
     """The training-needs cohort of ``skill`` going to ``to_level`` from
-    ``from_level`` (a level, or "none" for those not holding the skill), within
+    ``from_level`` (a level, "none" for those not holding the skill, or "any"), within
     the report's ``filters``."""
     policy.require(actor, "manage_learning")
     if to_level not in skill.defined_levels:

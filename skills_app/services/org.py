@@ -7,7 +7,9 @@ from sqlalchemy.orm import aliased, selectinload
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput
 from skills_app.extensions import db
-from skills_app.models import OrgUnit, Person
+from skills_app.models import Assessment, OrgUnit, Person
+from skills_app.models.framework import utcnow
+from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import by_id
 from skills_app.services import audit
 
@@ -150,10 +152,35 @@ def people_page(actor, *, cursor: str | None = None, limit: int = 50) -> paging.
     return paging.of_select(stmt, [Person.id], cursor=cursor, limit=limit)
 
 
+def holders(skill_id: int, min_level: int):
+    """A select of the ids of the people whose current level in the skill (their
+    latest validated, unexpired one) is ``min_level`` or above."""
+    ranked = (
+        select(Assessment.person_id, Assessment.validated_level,
+               func.row_number().over(partition_by=Assessment.person_id,
+                                      order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
+        .where(Assessment.skill_id == skill_id, Assessment.status == "validated",
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()))
+        .subquery()
+    )
+    return select(ranked.c.person_id).where(ranked.c.rank == 1, ranked.c.validated_level >= min_level)
+
+
 def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, include_inactive: bool = False,
-              cursor: str | None = None, per_page: int = 50) -> paging.Page[Person]:
+              cursor: str | None = None, per_page: int = 50, holds: tuple[int, int] | None = None,
+              job_role_id: int | None = None, service_id: int | None = None) -> paging.Page[Person]:
+    """The people the actor may see, by name: matching the search, in the unit
+    (and below), holding a skill at a level or above (``holds``: skill id,
+    level), holding a job role, running a service."""
     policy.require(actor, "browse_people")
-    stmt = visible_people(actor).options(selectinload(Person.org_unit), selectinload(Person.manager))
+    stmt = visible_people(actor).options(selectinload(Person.org_unit), selectinload(Person.manager),
+                                         selectinload(Person.job_roles), selectinload(Person.services))
+    if holds is not None:
+        stmt = stmt.where(Person.id.in_(holders(*holds)))
+    if job_role_id:
+        stmt = stmt.where(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == job_role_id)))
+    if service_id:
+        stmt = stmt.where(Person.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == service_id)))
     if q:
         term = q.strip().lower()
         stmt = stmt.where(or_(*(

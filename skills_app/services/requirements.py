@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import Conflict, InvalidInput, NotFound
+from skills_app.errors import Conflict, InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
 from skills_app.services import by_id
-from skills_app.services import audit
+from skills_app.services import audit, org
 from skills_app.services import frameworks as framework_service
+from skills_app.words import plural
 
 
 # -- look-ups -------------------------------------------------------------------
@@ -183,6 +184,86 @@ def assign(actor, person: Person, *, job_roles: list[JobRole], services: list[Se
         audit.record(actor, "person.assignments_changed", person,
                      summary=f"{person.email}: job roles {', '.join(after[0]) or 'none'}; services {', '.join(after[1]) or 'none'}",
                      data={"from": before, "to": after})
+
+
+MAX_BULK = 500
+
+
+@dataclass
+class BulkPlan:
+    """What a bulk assignment would do: who joins (or leaves) the job role or
+    service, who already holds it (or does not), and what it asks of them."""
+    owner: JobRole | Service
+    remove: bool
+    change: list[Person]       # those whose assignments change
+    unchanged: list[Person]    # already as asked
+
+    @property
+    def verb(self) -> str:
+        return "remove from" if self.remove else "assign to"
+
+
+def _target(actor, target: str) -> JobRole | Service:
+    """A bulk action's target, "job_role:ID" or "service:ID"."""
+    kind, _, raw = (target or "").partition(":")
+    model = {"job_role": JobRole, "service": Service}.get(kind)
+    if model is None or not raw.isdigit():
+        raise InvalidInput.on("target", "Choose the job role or service to assign the ticked people to.")
+    return get_owner(actor, model, int(raw))
+
+
+def plan_assignment(actor, person_ids, target: str, *, remove: bool = False) -> BulkPlan:
+    """Who a bulk assignment to (or removal from) ``target`` would change. Writes nothing."""
+    policy.require(actor, "manage_requirements")
+    owner = _target(actor, target)
+    ids = []
+    for raw in person_ids or []:
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            raise InvalidInput.on("people", "Tick the people to assign.") from None
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise InvalidInput.on("people", "Tick at least one person in the list.")
+    if len(ids) > MAX_BULK:
+        raise InvalidInput.on("people", f"Assign at most {MAX_BULK} people at once.")
+    people = list(db.session.scalars(org.visible_people(actor).where(Person.id.in_(ids), Person.active.is_(True))
+                                     .order_by(Person.name, Person.id)))
+    if len(people) != len(ids):
+        raise InvalidInput.on("people", "Some of the ticked people are not there any more (or no longer active); "
+                                        "search again and tick them anew.")
+    members = getattr(owner.__class__, "KIND") + "s"
+    holds = [p for p in people if owner in getattr(p, members)]
+    change = holds if remove else [p for p in people if p not in holds]
+    if not change:
+        raise InvalidState.on("people", f"{'None' if remove else 'All'} of the ticked people "
+                                        f"{'hold' if owner.KIND == 'job_role' else 'run'}"
+                                        f"{'' if remove else ' already'} the {owner.LABEL} {owner.name}; there is nothing to change.")
+    return BulkPlan(owner, remove, change, [p for p in people if p not in change])
+
+
+def assign_many(actor, person_ids, target: str, *, remove: bool = False) -> BulkPlan:
+    """Assign the people to (or remove them from) one job role or service, each
+    change audited on the person, and the whole as one event."""
+    plan = plan_assignment(actor, person_ids, target, remove=remove)
+    owner, members = plan.owner, plan.owner.KIND + "s"
+    for person in plan.change:
+        before = ([r.name for r in person.job_roles], [s.name for s in person.services])
+        held = getattr(person, members)
+        if remove:
+            held.remove(owner)
+        else:
+            held.append(owner)
+        after = ([r.name for r in person.job_roles], [s.name for s in person.services])
+        audit.record(actor, "person.assignments_changed", person,
+                     summary=f"{person.email}: job roles {', '.join(after[0]) or 'none'}; services {', '.join(after[1]) or 'none'}",
+                     data={"from": before, "to": after, "bulk": True})
+    db.session.flush()
+    audit.record(actor, f"{owner.KIND}.people_{'removed' if remove else 'assigned'}", owner,
+                 summary=f"{plural(len(plan.change), 'person')} "
+                         f"{'removed from' if remove else 'assigned to'} the {owner.LABEL} {owner.name}",
+                 data={"people": [p.id for p in plan.change], "unchanged": [p.id for p in plan.unchanged]})
+    return plan
 
 
 def _ensure_named(names: list[str], model, cache: dict) -> tuple[list, list[str]]:

@@ -44,6 +44,9 @@ def new():
         skill_id = request.args.get("skill_id", type=int)
         if skill_id:
             form.skills.data = [skill_id]
+        service_id = request.args.get("service_id", type=int)
+        if service_id:
+            form.service.data = requirements.get_service(current_user, service_id).id
         person_id = request.args.get("person_id", type=int)
         if person_id:
             person = people_service.get_person(current_user, person_id)

@@ -58,7 +58,9 @@ def plans():
 
 
 def _level_arg(value: str) -> str:
-    """A level as a whole number ("3", also from "3.0"), or "none"."""
+    """A level as a whole number ("3", also from "3.0"), "any" (everyone short of the level), or "none"."""
+    if value == "any":
+        return value
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -74,7 +76,8 @@ def new_plan():
     from_level = _level_arg(request.args.get("from_level", "none"))
     cohort = learning.cohort(current_user, skill, to_level=request.args.get("to_level", type=int), from_level=from_level,
                              filters=gaps.Filters.from_mapping(request.args))
-    step = f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}"
+    step = (f"{skill.code} →{cohort.to_level}" if from_level == "any"
+            else f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}")
     form = PlanForm()
     form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})")
                                                       for r in cohort.resources]

@@ -6,8 +6,10 @@ from flask_login import current_user
 
 from skills_app import cache, policy
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import exports, gaps, org, requirements
+from skills_app.services import accounts, campaigns, exports, frameworks, gaps, next_steps, org, requirements
 from skills_app.web.downloads import download
+from skills_app.web.forms import handle, success
+from skills_app.web.forms.reports import AddToCampaignForm, GapActionForm
 
 bp = Blueprint("reports", __name__)
 
@@ -60,11 +62,50 @@ def gap_report():
         heat = cache.cached(key("unit-heatmap"), lambda: gaps.unit_heatmap(current_user, filters))
     elif view == "heatmap":
         heat = cache.cached(key("person-heatmap"), lambda: gap_tables.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
+    rows = page.items if page else None
+    # A row's next step "Add to <campaign>": the open campaigns asking for its skill.
+    asking = (campaigns.row_campaigns(current_user, {(r["person_id"], r["skill_id"]) for r in rows if r["status"] != "met"})
+              if rows and policy.can(current_user, "manage_campaigns") else {})
     return render_template(
         "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,
-        groups=groups, rows=page.items if page else None, heat=heat, page=page,
+        groups=groups, rows=rows, heat=heat, page=page, asking=asking, action_form=GapActionForm(formdata=None),
         statuses=gap_tables.STATUSES, status_labels=gap_tables.STATUS_LABELS, **_choices(),
     )
+
+
+def _report_args() -> dict:
+    """The report's filters and page, from the address the row's button posted to."""
+    return {k: v for k, v in request.args.items(multi=False) if k in {"cursor", "view", "group", "exact", "essential"}} | \
+        _filters().as_args()
+
+
+@bp.post("/reports/gaps/remind")
+def remind():
+    """A gap row's next step: remind the person of their gap in the skill (once within the cooldown)."""
+    policy.require(current_user, "view_gap_reports")
+    policy.require(current_user, "remind_about_gap")
+    form = GapActionForm()
+    return handle(form, lambda: next_steps.remind_of_gap(current_user, accounts.get_person(current_user, int(form.person_id.data)),
+                                                         frameworks.get_skill(current_user, int(form.skill_id.data))),
+                  page=gap_report,
+                  done=lambda sent: success(f"Reminded {sent.person.name} of {sent.skill.code} (in the app and by email): "
+                                            f"“{sent.message}”", "reports.gap_report", **_report_args()))
+
+
+@bp.post("/reports/gaps/add-to-campaign")
+def add_to_campaign():
+    """A gap row's next step: ask the person in an open campaign that asks for the skill."""
+    policy.require(current_user, "view_gap_reports")
+    policy.require(current_user, "manage_campaigns")
+    form = AddToCampaignForm()
+
+    def add():
+        person = accounts.get_person(current_user, int(form.person_id.data))
+        return campaigns.add_person(current_user, campaigns.get(current_user, int(form.campaign_id.data)), person), person
+
+    return handle(form, add, page=gap_report,
+                  done=lambda added: success(f"Added {added[1].name} to the campaign {added[0].name!r}; "
+                                             "they see it on their dashboard.", "reports.gap_report", **_report_args()))
 
 
 @bp.get("/reports/gaps/export")
