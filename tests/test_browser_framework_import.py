@@ -2,6 +2,8 @@
 (nothing written yet), then imports it. Fields found by their labels."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,3 +49,35 @@ def test_hr_imports_a_case_package_and_sees_its_tree(page, live_server, sign_in_
     page.get_by_role("link", name="Open Name each saw on the wall board. on its own page").click()
     expect(page.get_by_text("Workshop Practice › Hand Tools › Tools that cut: saws, chisels and knives › Cutting tools")).to_be_visible()
     shots(page, "case-skill-path")
+
+
+def test_a_long_check_shows_its_progress_and_a_second_press_sends_nothing(page, live_server, sign_in_page, demo_org, shots):
+    """A large file takes a while: the form says what it is doing (file name and size, a
+    progress bar, seconds elapsed, once through the live region) and a second press sends
+    nothing; back on the page later, the form is ready again. The wait is made here by
+    keeping the browser from leaving the page (a listener after the page's own)."""
+    sign_in_page("hannah.lee@acme.example")
+    page.goto(f"{live_server}/frameworks/import")
+    page.evaluate("""() => {
+        window.sent = 0;
+        window.addEventListener('submit', (e) => { if (!e.defaultPrevented) window.sent += 1; e.preventDefault(); });
+    }""")
+    page.get_by_label("Framework file").set_input_files(str(DATA / "case-deep-tree-layout.json"))
+    button = page.get_by_role("button", name="Check the file")
+    button.click()
+    page.evaluate("document.getElementById('check').requestSubmit()")  # the impatient second press
+    assert page.evaluate("window.sent") == 1
+    progress = page.locator("#check .upload-progress")
+    expect(progress).to_have_count(1)
+    expect(progress).to_contain_text("Sending and checking case-deep-tree-layout.json (")
+    expect(progress).to_contain_text(" KB)…")
+    expect(page.get_by_role("progressbar", name="Sending and checking case-deep-tree-layout.json")).to_be_visible()
+    expect(button).to_be_disabled()
+    expect(page.locator("#live-status")).to_have_text(re.compile(r"^Sending and checking case-deep-tree-layout\.json \(\d+ KB\), please wait\.$"))
+    expect(progress).to_contain_text(" s", timeout=3000)  # the seconds elapsed
+    shots(page, "import-progress")
+    page.goto(f"{live_server}/frameworks")
+    page.go_back()
+    expect(page.get_by_role("heading", name="Import a framework file")).to_be_visible()
+    expect(page.locator("#check .upload-progress")).to_have_count(0)
+    expect(page.get_by_role("button", name="Check the file")).to_be_enabled()

@@ -1,5 +1,8 @@
 /* Forms that keep people's work. Every page works without this script; with it:
    - a submit button cannot send its form twice (it disables itself after the first press);
+   - a long post (data-progress="Sending and checking": the imports) shows what it does while
+     it runs: a progress bar, the file's name and size, the seconds elapsed, said once
+     through the live region;
    - a file over the upload limit (data-max-bytes) is caught before it is sent;
    - long text fields (maxlength) count the characters left;
    - the self-assessment page (data-autosave) saves ratings as they are ticked,
@@ -85,6 +88,36 @@
     }
   }, true);
 
+  /* -- what a long post is doing -------------------------------------------------------- */
+  function size(bytes) {
+    if (bytes >= 1024 * 1024) { return (bytes / (1024 * 1024)).toFixed(1) + " MB"; }
+    if (bytes >= 1024) { return Math.round(bytes / 1024) + " KB"; }
+    return bytes + " bytes";
+  }
+
+  function showProgress(form) {
+    var what = form.getAttribute("data-progress");
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (file) { what += " " + file.name + " (" + size(file.size) + ")"; }
+    var box = document.createElement("div");
+    box.className = "upload-progress";
+    var bar = document.createElement("progress");  // no value: it runs until the answer comes
+    bar.setAttribute("aria-label", what);
+    var text = document.createElement("span");
+    box.appendChild(bar);
+    box.appendChild(text);
+    form.appendChild(box);
+    var started = Date.now();
+    function tick() {
+      var seconds = Math.round((Date.now() - started) / 1000);
+      text.textContent = what + "… " + (seconds ? seconds + " s" : "");
+    }
+    tick();
+    form.progressTimer = window.setInterval(tick, 1000);
+    if (window.skillsApp) { window.skillsApp.announce(what + ", please wait."); }
+  }
+
   /* -- one press only ------------------------------------------------------------------ */
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -95,6 +128,7 @@
     }
     form.setAttribute("data-sending", "true");
     form.setAttribute("aria-busy", "true");
+    if (form.hasAttribute("data-progress")) { showProgress(form); }
     // After the form's data is gathered (a disabled button would not send its name).
     window.setTimeout(function () {
       var buttons = form.querySelectorAll("button[type=submit], input[type=submit], button:not([type])");
@@ -108,6 +142,9 @@
     for (var i = 0; i < forms.length; i++) {
       forms[i].removeAttribute("data-sending");
       forms[i].removeAttribute("aria-busy");
+      window.clearInterval(forms[i].progressTimer);
+      var boxes = forms[i].querySelectorAll(".upload-progress");
+      for (var k = 0; k < boxes.length; k++) { boxes[k].remove(); }
       var buttons = forms[i].querySelectorAll("button, input[type=submit]");
       for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = false; }
     }
