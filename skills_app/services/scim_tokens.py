@@ -1,22 +1,18 @@
 """SCIM tokens: the bearer tokens of provisioning clients, good for /scim/v2 only.
 
-A token reads ``scim_<prefix>_<secret>``; only its SHA-256 hash is kept (as
-for API tokens, the secret has 256 bits: a fast hash is enough). The API's
-tokens (``ska_``) are never looked up here, nor SCIM tokens by the API, so
-each kind is refused by the other's endpoints. Functions flush, never commit.
+A token reads ``scim_<prefix>_<secret>``, made, kept (as a hash) and found as
+every bearer token is (:mod:`services.bearer`): the API's tokens (``ska_``) are
+never looked up here, nor SCIM tokens by the API. Functions flush, never commit.
 """
 from __future__ import annotations
 
-import secrets
 from sqlalchemy import select
 
 from skills_app import policy
 from skills_app.errors import InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import Person, ScimToken
-from skills_app.models.framework import utcnow
-from skills_app.services import audit
-from skills_app.services.tokens import hash_token, mark_used
+from skills_app.services import audit, bearer
 
 SCHEME = "scim"
 MAX_NAME = 100
@@ -31,9 +27,8 @@ def create(actor, name: str) -> tuple[ScimToken, str]:
                            details={"name": "A name is needed."})
     if len(name) > MAX_NAME:
         raise InvalidInput(f"A token's name can have at most {MAX_NAME} characters.", details={"name": "Too long."})
-    prefix = secrets.token_hex(4)
-    secret = f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
-    token = ScimToken(name=name, prefix=prefix, token_hash=hash_token(secret),
+    prefix, secret, token_hash = bearer.new_secret(SCHEME)
+    token = ScimToken(name=name, prefix=prefix, token_hash=token_hash,
                       created_by=actor if isinstance(actor, Person) else None)
     db.session.add(token)
     db.session.flush()
@@ -52,9 +47,7 @@ def revoke(actor, token_id: int) -> ScimToken:
     token = db.session.get(ScimToken, token_id)
     if token is None:
         raise NotFound("no such SCIM token")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        db.session.flush()
+    if bearer.revoke(token):
         audit.record(actor, "scim_token.revoked", None, summary=f"SCIM token {token.name!r} ({token.prefix}…) revoked",
                      data={"token_id": token.id, "prefix": token.prefix})
     return token
@@ -62,10 +55,7 @@ def revoke(actor, token_id: int) -> ScimToken:
 
 def authenticate(secret: str) -> ScimToken | None:
     """The live SCIM token with this secret, else None. Records when it was last used."""
-    if not secret or len(secret) > 200 or not secret.startswith(f"{SCHEME}_"):
-        return None
-    token = db.session.scalar(select(ScimToken).where(ScimToken.token_hash == hash_token(secret)))
-    if token is None or token.revoked_at is not None:
-        return None
-    mark_used(token)
+    token = bearer.find(ScimToken, SCHEME, secret)
+    if token is not None:
+        bearer.mark_used(token)
     return token

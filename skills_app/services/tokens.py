@@ -1,14 +1,11 @@
 """API tokens: create, list, revoke, and authenticate a bearer token.
 
-A token reads ``ska_<prefix>_<secret>``: the prefix (8 characters) is kept in
-clear so that people can tell their tokens apart; the whole token is kept only
-as a SHA-256 hash (the secret has 256 bits of entropy, so a fast hash is
-enough: there is nothing to guess). Functions flush and never commit.
+A token reads ``ska_<prefix>_<secret>``, made, kept (as a hash) and found as
+every bearer token is (:mod:`services.bearer`); an API token belongs to a
+person and expires. Functions flush and never commit.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta, timezone
 
 from sqlalchemy import select
@@ -18,25 +15,13 @@ from skills_app.errors import InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import ApiToken, Person
 from skills_app.models.framework import utcnow
-from skills_app.services import audit
+from skills_app.services import audit, bearer
 
 SCHEME = "ska"
 MAX_NAME = 100
 # A token lives this many days unless its creator chooses otherwise (1 to MAX_DAYS).
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
-# last_used_at is written at most this often per token, not on every request.
-TOUCH_EVERY = timedelta(seconds=60)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _new_secret() -> tuple[str, str]:
-    prefix = secrets.token_hex(4)
-    return prefix, f"{SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
-
 
 class Refused(Exception):
     """A bearer token that does not authenticate anyone, and why (said to the caller)."""
@@ -58,9 +43,9 @@ def create(actor, person: Person, name: str | None, days: int | None = None) -> 
         raise InvalidInput.on("days", f"A token lives from 1 to {MAX_DAYS} days.")
     if not person.active:
         raise InvalidInput("A deactivated account cannot have API tokens.")
-    prefix, secret = _new_secret()
+    prefix, secret, token_hash = bearer.new_secret(SCHEME)
     created = utcnow()
-    token = ApiToken(person=person, name=name, prefix=prefix, token_hash=hash_token(secret), created_at=created,
+    token = ApiToken(person=person, name=name, prefix=prefix, token_hash=token_hash, created_at=created,
                      expires_at=created + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
@@ -82,9 +67,7 @@ def revoke(actor, person: Person, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.person_id != person.id:
         raise NotFound("no such token")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        db.session.flush()
+    if bearer.revoke(token):
         audit.record(actor, "api_token.revoked", person, summary=f"API token {token.name!r} ({token.prefix}…) of {person.email} revoked",
                      data={"token_id": token.id, "prefix": token.prefix})
     return token
@@ -112,10 +95,8 @@ def check(secret: str) -> Person:
     saying why, for an unknown, revoked or expired token or a deactivated
     account. Records when the token was last used."""
     invalid = Refused("That token is not valid: it is unknown, revoked, or its account is deactivated.")
-    if not secret or len(secret) > 200 or not secret.startswith(f"{SCHEME}_"):
-        raise invalid
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None or token.revoked_at is not None:
+    token = bearer.find(ApiToken, SCHEME, secret)
+    if token is None:
         raise invalid
     person = token.person
     # A deactivated person's tokens stop at once.
@@ -124,16 +105,5 @@ def check(secret: str) -> Person:
     if expired(token):
         raise Refused(f"That token expired on {_aware(token.expires_at):%Y-%m-%d %H:%M} UTC: "
                       "create a new one on the API tokens page (/account/tokens).")
-    mark_used(token)
+    bearer.mark_used(token)
     return person
-
-
-def mark_used(token) -> None:
-    """Record when a token (API or SCIM) was last used, at most every TOUCH_EVERY."""
-    now = utcnow()
-    last = token.last_used_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
-    if last is None or now - last >= TOUCH_EVERY:
-        token.last_used_at = now
-        db.session.flush()
