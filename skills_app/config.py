@@ -60,6 +60,8 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # PostgreSQL's work_mem for report statements (sorting a million gap rows in memory).
+        "REPORT_WORK_MEM": os.environ.get("REPORT_WORK_MEM") or "128MB",
         # Who the accessibility statement (/accessibility) tells people to report a problem to, and their address.
         "ACCESSIBILITY_CONTACT": os.environ.get("ACCESSIBILITY_CONTACT") or None,
         "ACCESSIBILITY_EMAIL": os.environ.get("ACCESSIBILITY_EMAIL") or None,

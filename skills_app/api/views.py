@@ -396,10 +396,11 @@ def _report_query() -> tuple[schemas.ReportQuery, gaps.Filters]:
 
 
 def _csv(report: export.Report) -> Response:
-    """A report as a CSV download, written from the cursor in batches (no frame)
-    and joined inside the request: the database session ends with it."""
-    out = export.render(report, "csv")
-    return Response(b"".join(out.chunks), content_type=out.content_type, headers=out.headers)
+    """A report as a CSV download, streamed as it is written (on PostgreSQL, by the
+    database's COPY); the request and its session last until the last chunk."""
+    from skills_app.web.downloads import download
+
+    return download(report, "csv")
 
 
 @bp.get("/reports/gaps")

@@ -234,6 +234,7 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
     rows = []
     by_manager = {r["id"]: r["manager_id"] for r in person_rows}
     for r in person_rows:
+        open_skills = set()  # one open assessment per person and skill (as the app allows)
         wanted = role_skills[person_role[r["id"]]]
         for k in range(rng.choice([1, 2, 3, 3, 4, 5])):
             skill_id, required = wanted[rng.randrange(len(wanted))] if rng.random() < 0.85 else (rng.choice(skill_ids), None)
@@ -243,6 +244,10 @@ def generate(people: int, seed: int = 0, progress: Callable[[int], None] | None 
             roll = rng.random()
             status = ("validated" if roll < 0.62 else "returned" if roll < 0.7 else "rejected" if roll < 0.75
                       else "submitted" if roll < 0.87 else "draft")
+            if status in ("returned", "submitted", "draft"):
+                if skill_id in open_skills:
+                    status = "rejected"
+                open_skills.add(skill_id)
             submitted = started + timedelta(days=rng.randint(0, 10)) if status != "draft" else None
             decided = submitted + timedelta(days=rng.randint(1, 25)) if status in ("validated", "returned", "rejected") else None
             if decided and decided > now:

@@ -82,7 +82,9 @@ class Report:
     (or ``table()`` when given), JSON the same as ``{"rows": [...]}``. A report large enough to stream from the
     database gives ``rows()`` instead for CSV and JSON: ``(columns, batches of
     rows)``, and ``extra()`` for what the JSON adds after its rows. ``payload()``
-    replaces the JSON altogether."""
+    replaces the JSON altogether. ``written(fmt, counted)``: the bytes of the
+    format as the database writes them (PostgreSQL's COPY), or None where it
+    cannot; then they are sent as they are, and counted["rows"] set."""
 
     name: str
     sheets: Callable[[], dict[str, pd.DataFrame]]
@@ -90,6 +92,7 @@ class Report:
     rows: Callable[[], tuple[Sequence[str], Iterable[Sequence]]] | None = None
     extra: Callable[[], dict] | None = None
     payload: Callable[[], dict] | None = None
+    written: Callable[[str, dict], Iterator[bytes] | None] | None = None
     formats: tuple[str, ...] = FORMATS
     dated: bool = True
 
@@ -141,22 +144,41 @@ def _first(report: Report) -> pd.DataFrame:
 
 
 def _csv_chunks(report: Report, counted: dict) -> Iterator[bytes]:
+    if report.written is not None and (chunks := report.written("csv", counted)) is not None:
+        yield from chunks
+        return
     if report.rows is not None:
         columns, batches = report.rows()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for batch in batches:
-            writer.writerows(["" if v is None else cell(v) for v in row] for row in batch)
-            counted["rows"] += len(batch)
-            yield _drain(buffer)
         yield _drain(buffer)
+        for batch in batches:
+            cells = [["" if v is None else cell(v) for v in row] for row in batch]
+            writer.writerows(cells)
+            counted["rows"] += len(batch)
+            if "\r" in buffer.getvalue():
+                buffer.seek(0)
+                buffer.truncate()
+                buffer.write("".join(_csv_line(row) for row in cells))
+            yield _drain(buffer)
         return
     df = neutralised(_first(report))
     counted["rows"] = len(df)
     yield df.head(0).to_csv(index=False, lineterminator="\n").encode("utf-8")
     for start in range(0, len(df), CHUNK_ROWS):
         yield df.iloc[start:start + CHUNK_ROWS].to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+
+
+def _csv_line(cells: Sequence) -> str:
+    """A CSV line that quotes a cell holding a carriage return too (the csv module,
+    with a line feed to end lines, leaves it bare, and a bare one splits the row
+    in every reader; PostgreSQL's COPY quotes it)."""
+    def one(value) -> str:
+        text = str(value)
+        return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
+
+    return ",".join(one(value) for value in cells) + "\n"
 
 
 def _drain(buffer: io.StringIO) -> bytes:
@@ -167,6 +189,9 @@ def _drain(buffer: io.StringIO) -> bytes:
 
 
 def _json_chunks(report: Report, counted: dict) -> Iterator[bytes]:
+    if report.written is not None and (chunks := report.written("json", counted)) is not None:
+        yield from chunks
+        return
     if report.payload is not None:
         payload = report.payload()
         counted["rows"] = len(payload.get("rows", ()))

@@ -65,6 +65,47 @@ def group_records(table: pd.DataFrame) -> list[dict]:
     return records
 
 
+class GroupTally:
+    """The totals per group of gap rows seen in batches (tuples in ``COLUMNS``
+    order), in one pass: what :func:`grouped` makes of a frame, as records."""
+
+    def __init__(self, by: str) -> None:
+        if by not in GROUPINGS:
+            raise ValueError(by)
+        self.by = by
+        self.groups: dict[str, list] = {}
+
+    def _key(self, row) -> str:
+        if self.by == "skill":
+            framework, skill = row[_FRAMEWORK], row[_SKILL]
+            return skill if framework.upper() == skill.upper() else f"{framework} {skill}"
+        value = row[COLUMNS.index(self.by)]
+        return "—" if value is None else value
+
+    def feed(self, batch):
+        status_at = {s: i for i, s in enumerate(STATUSES)}
+        for row in batch:
+            entry = self.groups.get(key := self._key(row))
+            if entry is None:
+                entry = self.groups[key] = [0, set(), [0] * len(STATUSES)]
+            entry[0] += 1
+            entry[1].add(row[_PERSON_ID])
+            entry[2][status_at[row[_STATUS]]] += 1
+        return batch
+
+    def records(self) -> list[dict]:
+        out = []
+        for key in sorted(self.groups):
+            n, people, counts = self.groups[key]
+            out.append({"group": key, "requirements": n, "people": len(people), **dict(zip(STATUSES, counts)),
+                        # as pandas rounds (grouped): times ten, half to even, over ten
+                        "coverage": round(counts[0] / n * 100 * 10) / 10})
+        return out
+
+
+_PERSON_ID, _FRAMEWORK, _SKILL, _STATUS = (COLUMNS.index(c) for c in ("person_id", "framework", "skill", "status"))
+
+
 def totals(df: pd.DataFrame) -> dict:
     n = len(df)
     by_status = df["status"].value_counts().to_dict() if n else {}

@@ -40,10 +40,21 @@ def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, 
             out[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
         return out
 
+    def written(fmt: str, counted: dict):
+        if fmt == "csv":
+            return gaps.copied_csv(actor, filters, now=now, counted=counted)
+        return gaps.copied_json(actor, filters, by=by, now=now, counted=counted)
+
+    # Elsewhere (SQLite): batches off the cursor, the groups counted as they pass.
+    tally = gap_tables.GroupTally(by) if by else None
+
+    def rows():
+        batches = gaps.row_batches(actor, filters, now=now)
+        return gap_tables.COLUMNS, (tally.feed(batch) for batch in batches) if tally else batches
+
     return export.Report(
-        "gap-report", sheets,
-        rows=lambda: (gap_tables.COLUMNS, gaps.row_batches(actor, filters, now=now)),
-        extra=(lambda: {"groups": gap_tables.group_records(gaps.summary(actor, filters, by=by, now=now)[1])}) if by else None,
+        "gap-report", sheets, rows=rows, written=written,
+        extra=(lambda: {"groups": tally.records()}) if tally else None,
     )
 
 

@@ -25,10 +25,12 @@ groups, heatmaps) is ``reports.gaps``; writing them (CSV, XLSX, JSON) is
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import Select, and_, case, func, literal, literal_column, null, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +41,7 @@ from skills_app.models import (
     Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, Requirement, Service, Skill,
 )
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.reports import coverage, training
+from skills_app.reports import coverage, stream, training
 from skills_app.reports.gaps import COLUMNS, GROUPINGS, STATUSES
 from skills_app.services import org
 
@@ -433,6 +435,99 @@ def row_batches(actor, filters: Filters | None = None, *, now: datetime | None =
             yield rows
     finally:
         result.close()
+
+
+# -- reports written by the database (PostgreSQL's COPY) ---------------------------
+
+TEXT_COLUMNS = {"person", "email", "org_unit", "job_role", "service", "framework", "skill", "status"}
+
+
+def _report_connection():
+    connection = db.session.connection()
+    stream.tune(connection, current_app.config.get("REPORT_WORK_MEM"))
+    return connection
+
+
+def _export_select(actor, filters: Filters | None, now: datetime | None):
+    full = gap_select(filters, now=now, scope=scope_for(actor))
+    return full, {c.key: c for c in full.selected_columns}
+
+
+def copied_csv(actor, filters: Filters | None = None, *, now: datetime | None = None, counted: dict) -> Iterator[bytes] | None:
+    """The gap CSV written by the database (None where it cannot: SQLite): the same
+    statement, each cell as ``reports.export`` writes it, streamed by COPY."""
+    connection = db.session.connection()
+    if not stream.copies(connection):
+        return None
+    full, cols = _export_select(actor, filters, now)
+    stmt = full.with_only_columns(*[(stream.csv_text(cols[name]) if name in TEXT_COLUMNS else cols[name]).label(name)
+                                    for name in COLUMNS])
+    return stream.copy_csv(_report_connection(), stmt, counted)
+
+
+def _json_line(cols: dict):
+    return stream.json_object([(name, stream.json_value(cols[name], text=name in TEXT_COLUMNS)) for name in COLUMNS])
+
+
+def copied_json(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
+                counted: dict) -> Iterator[bytes] | None:
+    """The gap JSON written by the database (None where it cannot: SQLite); with
+    ``by``, its groups counted in the same statement, from the same rows.
+
+    The rows are sorted narrow, in a subquery, and each one's JSON text made
+    after the sort (the outer ORDER BY names the subquery's sorted keys, so
+    PostgreSQL sorts once): sorting the text itself would carry three times
+    the bytes through the sort."""
+    connection = db.session.connection()
+    if not stream.copies(connection):
+        return None
+    if by is not None and by not in GROUPINGS:
+        raise InvalidInput.on("group", f"group by one of {', '.join(GROUPINGS)}")
+    full, cols = _export_select(actor, filters, now)
+    # The sort keys are the columns themselves where they can be (collated as _order does), so that
+    # nothing is sorted twice; only the keys of columns that may be empty are columns of their own.
+    columns, keys = [], []
+    for name in COLUMNS:
+        column = cols[name].collate("C") if name in TEXT and name not in MAYBE_EMPTY else cols[name]
+        columns.append(column.label(name))
+    for name in ORDER:
+        if name in MAYBE_EMPTY:
+            keys.append(func.coalesce(cols[name], "").collate("C").label(f"key_{name}"))
+        elif name not in COLUMNS:
+            keys.append(cols[name].label(f"key_{name}"))
+    key_names = [f"key_{name}" if name in MAYBE_EMPTY or name not in COLUMNS else name for name in ORDER]
+    if by is None:
+        rows = full.with_only_columns(*columns, *keys).order_by(None).order_by(*key_names).subquery("rows")
+        stmt = select(_json_line(rows.c).label("line")).order_by(*[rows.c[k] for k in key_names])
+        return stream.copy_json(_report_connection(), stmt, counted)
+    # One statement: the gap rows once (materialised), read for the rows and for the groups, which come
+    # after them. People are counted per group in two steps (per group and person, then per group):
+    # two hash aggregates instead of a sort for count(DISTINCT).
+    base = full.with_only_columns(*columns, *keys).order_by(None).cte("gap_rows").prefix_with("MATERIALIZED")
+    group = _grouping_column(base, by)
+    per_person = (select(group.label("grp"), base.c.person_id, func.count().label("n"),
+                         *[func.count().filter(base.c.status == s).label(s) for s in STATUSES])
+                  .group_by(group, base.c.person_id).subquery("per_person"))
+    n = func.sum(per_person.c.n)
+    statuses = [func.sum(per_person.c[s]) for s in STATUSES]
+    group_line = stream.marked(stream.json_object([
+        ("group", stream.json_value(per_person.c.grp, text=True)),
+        ("requirements", stream.json_value(n, text=False)),
+        ("people", stream.json_value(func.count(), text=False)),
+        *[(s, stream.json_value(c, text=False)) for s, c in zip(STATUSES, statuses)],
+        ("coverage", stream.json_float(stream.numpy_round1(statuses[0], n))),
+    ]))
+    row_part = select(literal_column("0").label("part"), *[base.c[name] for name in COLUMNS], *[base.c[k.key] for k in keys],
+                      null().label("group_line"))
+    first_key = keys[0].key  # the org unit's: a group's name sorts the groups
+    group_part = select(literal_column("1"), *[null() for _ in COLUMNS],
+                        *[per_person.c.grp.collate("C") if k.key == first_key else null() for k in keys], group_line
+                        ).group_by(per_person.c.grp)
+    both = union_all(row_part, group_part)
+    lines = both.order_by(literal_column("part"), *[literal_column(k) for k in key_names]).subquery("lines")
+    line = case((lines.c.part == 0, _json_line(lines.c)), else_=lines.c.group_line)
+    stmt = select(line.label("line")).order_by(lines.c.part, *[lines.c[k] for k in key_names])
+    return stream.copy_json(_report_connection(), stmt, counted, extra="groups")
 
 
 def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:

@@ -31,6 +31,8 @@ def drop_connection() -> None:
 def register(app: Flask) -> None:
     @app.after_request
     def end_transaction(response):
+        if getattr(response, "ends_transaction", False):
+            return response  # a streamed download commits after its last chunk (web/downloads.py)
         if response.status_code < 400:
             transaction.commit()
         else:
