@@ -129,3 +129,19 @@ def test_a_download_is_streamed_by_the_web_and_the_api(app, awkward, client, aut
     response = client.get("/reports/gaps/export?format=csv")
     assert response.status_code == 200 and response.is_streamed
     assert response.get_data() == expected
+
+
+@pytest.mark.parametrize("by", [None, *gap_tables.GROUPINGS])
+def test_the_summary_is_one_statement_and_agrees_with_the_rows(app, awkward, by):
+    statements = []
+    listener = lambda *a, **k: statements.append(a[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        total, table = gaps.summary(SYSTEM, now=NOW, by=by)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 1
+    df = gaps.frame(SYSTEM, now=NOW)
+    assert total == gap_tables.totals(df)
+    if by:
+        assert gap_tables.group_records(table) == gap_tables.group_records(gap_tables.grouped(df, by))

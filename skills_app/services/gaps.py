@@ -369,31 +369,46 @@ def _grouping_column(sub, by: str):
 
 
 def summary(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None) -> tuple[dict, pd.DataFrame | None]:
-    """Totals (and, with ``by``, per-group totals) counted in SQL."""
-    sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
-    counts = dict(db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)).all())
-    n = sum(counts.values())
-    people = db.session.scalar(select(func.count(func.distinct(sub.c.person_id)))) if n else 0
-    total = {"requirements": n, "people": people or 0, **{s: int(counts.get(s, 0)) for s in STATUSES},
-             "coverage": round(counts.get("met", 0) / n * 100, 1) if n else None}
-    if by is None:
-        return total, None
-    if by not in GROUPINGS:
+    """Totals (and, with ``by``, per-group totals) counted in SQL, in one statement.
+
+    The gap rows are first counted per person (and group): requirements and
+    each status, with FILTER; the totals and each group's add those up, and
+    count people as rows of that first step (a hash aggregate, where
+    count(DISTINCT) over every gap row would sort them all). With ``by``, the
+    groups and the total are two branches of one UNION ALL over that first
+    step (which PostgreSQL computes once)."""
+    if by is not None and by not in GROUPINGS:
         raise InvalidInput.on("group", f"group by one of {', '.join(GROUPINGS)}")
+    sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
+    statuses = [func.count().filter(sub.c.status == s).label(s) for s in STATUSES]
+    if by is None:
+        first = select(sub.c.person_id, func.count().label("n"), *statuses).group_by(sub.c.person_id).subquery("per_person")
+        counts = [func.coalesce(func.sum(first.c[s]), 0) for s in STATUSES]
+        row = db.session.execute(select(literal(None).label("grp"), func.coalesce(func.sum(first.c.n), 0), func.count(), *counts)).one()
+        return _total(row), None
     group = _grouping_column(sub, by)
-    by_status = db.session.execute(select(group, sub.c.status, func.count()).group_by(group, sub.c.status)).all()
-    people_by_group = dict(db.session.execute(select(group, func.count(func.distinct(sub.c.person_id))).group_by(group)).all())
-    if not by_status:
-        return total, pd.DataFrame(columns=["group", "requirements", "people", *STATUSES, "coverage"])
-    long = pd.DataFrame(by_status, columns=["group", "status", "n"])
-    table = long.pivot_table(index="group", columns="status", values="n", aggfunc="sum", fill_value=0)
-    table = table.reindex(columns=list(STATUSES), fill_value=0)
-    table.insert(0, "requirements", table.sum(axis=1))
-    table.insert(1, "people", [int(people_by_group.get(g, 0)) for g in table.index])
+    first = (select(group.label("grp"), sub.c.person_id, func.count().label("n"), *statuses)
+             .group_by(group, sub.c.person_id).cte("per_group_person"))
+    counts = [func.coalesce(func.sum(first.c[s]), 0) for s in STATUSES]
+    total = select(literal(1).label("is_total"), null().label("grp"), func.coalesce(func.sum(first.c.n), 0),
+                   func.count(func.distinct(first.c.person_id)), *counts)
+    groups = select(literal(0), first.c.grp, func.sum(first.c.n), func.count(), *counts).group_by(first.c.grp)
+    found = db.session.execute(union_all(total, groups)).all()
+    total_row = next(r for r in found if r[0] == 1)
+    table = pd.DataFrame([(r[1], int(r[2]), int(r[3]), *(int(v) for v in r[4:])) for r in found if r[0] == 0],
+                         columns=["group", "requirements", "people", *STATUSES])
+    if table.empty:
+        return _total(total_row[1:]), pd.DataFrame(columns=["group", "requirements", "people", *STATUSES, "coverage"])
     table["coverage"] = (table["met"] / table["requirements"] * 100).round(1)
-    table = table.reset_index()
-    table.columns.name = None
-    return total, table.sort_values("group", kind="stable").reset_index(drop=True)
+    return _total(total_row[1:]), table.sort_values("group", kind="stable").reset_index(drop=True)
+
+
+def _total(row) -> dict:
+    """(grp, requirements, people, each status) as the summary's totals."""
+    n, people, counts = int(row[1] or 0), int(row[2] or 0), [int(v or 0) for v in row[3:]]
+    by_status = dict(zip(STATUSES, counts))
+    return {"requirements": n, "people": people if n else 0, **by_status,
+            "coverage": round(by_status["met"] / n * 100, 1) if n else None}
 
 
 def unit_heatmap(actor, filters: Filters | None = None, *, now: datetime | None = None) -> dict:
