@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 
 from skills_app import policy, words
@@ -48,6 +48,14 @@ def _csp() -> str:
 
     origin = oidc.origin() if oidc.configured() else None
     return CSP.replace("form-action 'self'", f"form-action 'self' {origin}") if origin else CSP
+
+
+def _once(name: str, compute):
+    """A value computed once a request (kept in ``g``)."""
+    cached = g.setdefault("_once", {})
+    if name not in cached:
+        cached[name] = compute()
+    return cached[name]
 
 
 def skill_code(skill) -> str:
@@ -96,7 +104,8 @@ def register(app: Flask) -> None:
             "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
             "ROLE_LABELS": ROLE_LABELS,
             # Called by the navigation only, so pages without it cost no query.
-            "review_count": lambda: assessment_service.queue_count(current_user),
+            # Once a request, however many places show it (the navigation, the dashboard).
+            "review_count": lambda: _once("review_count", lambda: assessment_service.queue_count(current_user)),
             "unread_count": lambda: notification_service.unread_count(current_user),
             # The form shown again with its problems (base.html's error summary), and what was typed into it.
             "failed_form": failed_form,
