@@ -1,6 +1,7 @@
 """``skills-app demo``: the demo organisation, and synthetic ones for benchmarks."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -15,13 +16,19 @@ group = AppGroup("demo", help="The demo organisation.")
 
 
 @group.command("load")
-def demo_load():
-    """Load the frameworks in frameworks/ and the demo organisation in seed_data/ (idempotent)."""
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Tell the two years of history up to this day (at noon UTC) rather than up to now.")
+def demo_load(today):
+    """Load the frameworks in frameworks/ and the demo organisation in seed_data/, with two
+    years of its history up to today (idempotent; the same day gives the same history)."""
+    from datetime import time, timezone
+
     from skills_app.devdata import demo
     from skills_app.importers import FrameworkFileError
 
+    now = datetime.combine(today.date(), time(12, 0), tzinfo=timezone.utc) if today else None
     try:
-        lines = demo.load(ROOT / "frameworks", ROOT / "seed_data")
+        lines = demo.load(ROOT / "frameworks", ROOT / "seed_data", now=now)
         finish()
     except (DomainError, FrameworkFileError) as exc:
         fail(f"Error: {exc}")

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from skills_app import identity_provider, policy, throttle
+from skills_app import clock, identity_provider, policy, throttle
 from skills_app.errors import Conflict, InvalidInput, NotFound, NotSignedIn, SignInTurnedOff, TooManyAttempts
 from skills_app.extensions import db
 from skills_app.models import ROLES, OrgUnit, Person, PersonRole
@@ -269,4 +269,4 @@ def get_person(actor, person_id: int, permission: str = "view_person") -> Person
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()

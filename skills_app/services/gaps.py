@@ -27,14 +27,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Select, and_, case, func, literal, literal_column, null, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 
-from skills_app import paging, policy
+from skills_app import clock, paging, policy
 from skills_app.errors import InvalidInput
 from skills_app.extensions import db
 from skills_app.models import (
@@ -96,7 +96,7 @@ class Filters:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _everyone(column):

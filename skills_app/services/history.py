@@ -1,71 +1,51 @@
-"""History as of past moments, for the demo organisation
-(skills_app/devdata/demo_service_levels.py): assessments made through the
-assessment service now, then dated back to the moments of the story, with
-their decision records and breaches.
-
-The audit trail is append-only, so its events keep the moment the history was
-written. Nothing here checks the policy: only the demo loader, running as the
-system, writes history.
-"""
+"""Reading for the demo organisation's history (skills_app/devdata/demo_history.py),
+which is written through the domain's own operations, each as of its moment
+(skills_app/clock.py): which assessments someone has already, and the skill
+as it stood at a moment of the story; and ``as_of``, which runs a step of the
+story at its moment and writes its rows before the moment ends."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import func, select
 
+from skills_app import clock
 from skills_app.extensions import db
-from skills_app.models import Assessment, Person, ReviewBreach, ReviewDecision, Skill
-from skills_app.services import assessments, service_levels
-from skills_app.services.calendar import add_working_days, working_days_between
+from skills_app.models import Assessment, Framework, Person, Skill
 
 
-def has_assessment(person: Person, skill: Skill) -> bool:
-    """Whether ``person`` has any assessment of ``skill``, in any state."""
+def _of(framework_code: str, skill_code: str):
+    return select(Skill.id).join(Framework, Framework.id == Skill.framework_id).where(
+        func.upper(Framework.code) == framework_code.upper(), func.upper(Skill.code) == skill_code.upper())
+
+
+def has_assessment_of(person: Person, framework_code: str, skill_code: str) -> bool:
+    """Whether ``person`` has any assessment, in any state and any version of the framework, of that skill."""
     return bool(db.session.scalar(select(func.count()).select_from(Assessment).where(
-        Assessment.person_id == person.id, Assessment.skill_id == skill.id)))
+        Assessment.person_id == person.id, Assessment.skill_id.in_(_of(framework_code, skill_code)))))
 
 
-def waiting_assessment(person: Person, skill: Skill) -> Assessment | None:
-    """``person``'s submitted assessment of ``skill``, waiting for review."""
+def latest_validated(person: Person, framework_code: str, skill_code: str) -> Assessment | None:
+    """``person``'s latest validated assessment of that skill, in any version of the framework."""
     return db.session.scalar(select(Assessment).where(
-        Assessment.person_id == person.id, Assessment.skill_id == skill.id, Assessment.status == "submitted"))
+        Assessment.person_id == person.id, Assessment.skill_id.in_(_of(framework_code, skill_code)),
+        Assessment.status == "validated").order_by(Assessment.decided_at.desc(), Assessment.id.desc()).limit(1))
 
 
-def date_back_submission(assessment: Assessment, submitted: datetime) -> None:
-    """A waiting assessment submitted at ``submitted``, its review clock started then."""
-    assessment.submitted_at = submitted
-    service_levels.record_submission(assessment, submitted)
-    db.session.flush()
+def published_skill(framework_code: str, skill_code: str) -> Skill | None:
+    """The skill in the newest published version of the framework (the one assessed against now)."""
+    return db.session.scalar(
+        select(Skill).join(Framework, Framework.id == Skill.framework_id).where(
+            func.upper(Framework.code) == framework_code.upper(), func.upper(Skill.code) == skill_code.upper(),
+            Framework.status == "published").order_by(Framework.id.desc()).limit(1))
 
 
-def date_back_review(assessment: Assessment, submitted: datetime, decided: datetime, *, reviewer: Person,
-                     cause: str | None = None, action: str | None = None, recorded_by: Person | None = None) -> None:
-    """A decided assessment submitted at ``submitted`` and decided at ``decided``:
-    its decision record says so, and a late decision has its breach, escalated
-    to the reviewer's manager, with the ``cause`` and ``action`` that
-    ``recorded_by`` recorded two days after."""
-    cal = service_levels.working_calendar()
-    target = service_levels.target_for(assessment.person)
-    due = add_working_days(cal, submitted, target.decision_days)
-    assessment.created_at, assessment.submitted_at, assessment.due_at, assessment.decided_at = (
-        submitted - timedelta(days=1), submitted, due, decided)
-    if assessment.valid_until is not None:
-        assessment.valid_until = assessments.add_months(decided, assessment.framework.validity_months or 24)
-    record = db.session.scalar(select(ReviewDecision).where(ReviewDecision.assessment_id == assessment.id))
-    record.submitted_at, record.due_at, record.decided_at = submitted, due, decided
-    record.working_days = working_days_between(cal, submitted, decided)
-    record.on_time = decided <= due
-    for breach in db.session.scalars(select(ReviewBreach).where(ReviewBreach.assessment_id == assessment.id)):
-        db.session.delete(breach)
-    db.session.flush()
-    if not record.on_time:
-        boss = reviewer.manager
-        breach = ReviewBreach(assessment=assessment, due_at=due, reviewer=reviewer, reviewer_name=reviewer.name,
-                              org_unit_id=assessment.person.org_unit_id, detected_at=due + timedelta(hours=1),
-                              escalated_at=due + timedelta(hours=1), escalated_to=boss,
-                              escalated_to_name=boss.name if boss else None, resolved_at=decided)
-        if cause:
-            breach.cause, breach.action, breach.recorded_by = cause, action, recorded_by
-            breach.recorded_at = decided + timedelta(days=2)
-        db.session.add(breach)
-    db.session.flush()
+@contextmanager
+def as_of(moment: datetime):
+    """Run the body as of ``moment`` (skills_app/clock.py), and flush before it ends:
+    a row's timestamps (``created_at``, an audit event's ``at``) are taken when it is
+    written, so it must be written while the moment lasts."""
+    with clock.as_of(moment):
+        yield
+        db.session.flush()

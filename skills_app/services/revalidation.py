@@ -188,7 +188,9 @@ def revalidate(actor, assessment: Assessment) -> Assessment:
         new.evidence.append(Evidence(
             kind=old.kind, text=old.text, url=old.url, stored_name=old.stored_name, original_name=old.original_name,
             content_type=old.content_type, size=old.size, sha256=old.sha256, created_by_id=old.created_by_id,
-            copied_from_id=old.id, descriptors=descriptors,
+            # Dated when it was given, in the earlier assessment: the page says "carried over from your
+            # previous assessment (that date)", never the day of the revalidation.
+            created_at=old.created_at, copied_from_id=old.id, descriptors=descriptors,
         ))
         copied += 1
     db.session.flush()
