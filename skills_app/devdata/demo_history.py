@@ -125,6 +125,9 @@ STORY = [
     Step("tom.fischer", "SFIA", M(12, 5), 2, "approve", 2, days=5),
     Step("maria.lopez", "MIM", M(12, 14), 2, "approve", 2, days=6),
     Step("ella.nowak", "SFIA", M(11, 6), 2, "approve", 2, days=3),
+    Step("sofia.rossi", "SFIA", M(10, 7), 3, "reject", days=6,
+         comment="The monitoring you describe is level 2 work; claim level 2 and bring a service level report next time."),
+    Step("emma.dubois", "SLM", M(10, 14), 3, "approve", 3, days=5),
     Step("maria.lopez", "SFIA", D(306), 4, "approve", 3, days=4,
          comment="Strong monitoring and reporting; negotiating service levels with customers is not yet shown."),
     # The Service Management Office's campaign (opened nine months ago, closed a month later).
