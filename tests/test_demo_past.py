@@ -22,7 +22,7 @@ from skills_app.models.learning import TrainingEnrolment, TrainingPlan
 from skills_app.models.service_levels import ReviewBreach, ReviewDecision
 from skills_app.policy import SYSTEM
 from skills_app.reports.service_levels import shift_month
-from skills_app.services import campaigns, revalidation, service_level_report, tour, trends, version_flags
+from skills_app.services import campaigns, gaps, revalidation, service_level_report, tour, trends, version_flags
 
 from tests.conftest import ROOT, _clean
 
@@ -47,6 +47,9 @@ def test_levels_expire_soon_and_have_expired(demo_world):
     decided = sorted(_aware(a.decided_at) for a in validated)
     assert decided[0] < now - timedelta(days=700) and decided[-1] > now - timedelta(days=62)
     assert tour.is_demo()
+    # The gap report has an expired level of its own (Sofia's SLM 3, with nothing since), not only levels below.
+    rows = gaps.frame(SYSTEM)
+    assert set(rows["status"]) >= {"met", "below", "expired", "not_assessed"}, rows["status"].value_counts()
 
 
 def test_the_coverage_trend_has_points_in_most_of_the_last_two_years_and_moves(demo_world):

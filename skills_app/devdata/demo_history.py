@@ -104,6 +104,7 @@ LOWER = "The evidence shows level {level} work; keep it coming and claim the nex
 STORY = [
     # Two years ago: the first validations.
     Step("maria.lopez", "SLM", D(766), 3, "approve", 3, days=4),
+    Step("sofia.rossi", "SLM", D(770), 3, "approve", 3, days=5),  # expired, and nothing since: the gap report says so
     Step("marcus.webb", "SFIA", M(23, 4), 4, "approve", 4, days=6),
     Step("kwame.mensah", "SFIA", M(23, 12), 2, "approve", 2, days=5),
     Step("aisha.khan", "SFIA", D(686), 3, "approve", 3, days=4),
@@ -115,7 +116,7 @@ STORY = [
     Step("peter.smith", "SFIA", M(19, 14), 3, "approve", 3, days=5),
     Step("kwame.mensah", "MIM", M(18, 5), 2, "approve", 2, days=4),
     Step("emma.dubois", "SLM", M(18, 12), 2, "approve", 2, days=7),
-    Step("sofia.rossi", "SLM", M(17, 9), 3, "approve", 3, days=5),
+    Step("noah.berg", "SFIA", M(17, 9), 2, "approve", 2, days=5),
     Step("zoe.brown", "SFIA", M(16, 7), 2, "approve", 2, days=4),
     Step("marcus.webb", "MIM", M(15, 6), 3, "approve", 3, days=8),
     Step("david.cohen", "SFIA", M(15, 13), 2, "approve", 2, days=3),
@@ -171,7 +172,6 @@ STORY = [
     Step("yuki.tanaka", "SFIA", M(1, 4), 3, "approve", 3, days=7),
     Step("marcus.webb", "SFIA", M(1, 5), 4, "approve", 4, days=9, revalidate=True, cause="evidence_unclear",
          action="Priya asked for the SLA report; guidance on evidence added to the team page."),
-    Step("sofia.rossi", "SFIA", M(1, 6), 2, "approve", 2, days=6),
     # This month, and what is waiting now.
     Step("liam.walsh", "SLM", M(0, 3), 3, "approve", 3, days=3),
     Step("ibrahim.said", "SFIA", M(0, 4), 2, "approve", 2, days=8),
