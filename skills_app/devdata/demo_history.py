@@ -125,7 +125,7 @@ STORY = [
     Step("chloe.martin", "SFIA", M(13, 10), 2, "approve", 2, days=6),
     Step("tom.fischer", "SFIA", M(12, 5), 2, "approve", 2, days=5),
     Step("maria.lopez", "MIM", M(12, 14), 2, "approve", 2, days=6),
-    Step("ella.nowak", "SFIA", M(11, 6), 2, "approve", 2, days=3),
+    Step("yuki.tanaka", "SFIA", M(11, 6), 2, "approve", 2, days=3),
     Step("sofia.rossi", "SFIA", M(10, 7), 3, "reject", days=6,
          comment="The monitoring you describe is level 2 work; claim level 2 and bring a service level report next time."),
     Step("emma.dubois", "SLM", M(10, 14), 3, "approve", 3, days=5),
@@ -175,11 +175,11 @@ STORY = [
     # This month, and what is waiting now.
     Step("liam.walsh", "SLM", M(0, 3), 3, "approve", 3, days=3),
     Step("ibrahim.said", "SFIA", M(0, 4), 2, "approve", 2, days=8),
-    # The Service Desk's campaign, opened five weeks ago: about half have done it.
+    # The Service Desk's campaign, opened five weeks ago: about half have started, a quarter have done it.
+    # (Ella Nowak has never assessed SLMO: the gap report's "not assessed", and its reminder.)
     Step("david.cohen", "SFIA", D(28), 3, "approve", 3, days=2),
     Step("kwame.mensah", "SLM", D(26), 3, "approve", 3, days=10),
     Step("david.cohen", "SLM", D(24), 3, "approve", 3, days=4),
-    Step("ella.nowak", "SFIA", D(22), 3, "approve", 3, days=4),
     Step("ravi.patel", "SFIA", D(20), 3, "approve", 3, days=4),
     Step("kwame.mensah", "SFIA", D(19), 3, "approve", 3, days=3),
     Step("ravi.patel", "SLM", D(18), 3, "approve", 3, days=5),
