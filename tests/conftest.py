@@ -481,6 +481,8 @@ def matrix_world():
                                 people=[subject])
     campaign = campaigns.open_campaign(SYSTEM, name="Service desk 2026", skills=[slmo], opens_on=date.today(),
                                        due_on=date.today(), org_unit=subject.org_unit)
+    template = campaigns.save_template(SYSTEM, None, name="Desk every spring", skills=[slmo], duration_days=28,
+                                       org_unit=subject.org_unit)
     # A holiday, and the subject's review overdue: a breach, escalated to the manager's manager.
     holiday = service_levels.add_holiday(SYSTEM, day=date(2030, 12, 25), name="Christmas Day")
     assessment.due_at = utcnow() - timedelta(days=1)
@@ -498,7 +500,7 @@ def matrix_world():
             # SCIM: a SCIM token, a resource type and a schema (SCIM's <resource_id> is
             # the learning resource's id below: every caller is refused there anyway).
             "scim_token_id": scim_token.id, "name": "User", "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User",
-            "campaign_id": campaign.id,
+            "campaign_id": campaign.id, "template_id": template.id,
             "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,

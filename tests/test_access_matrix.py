@@ -279,6 +279,13 @@ MATRIX.update({
     "campaigns.remind": {"POST": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
     "campaigns.close": {"POST": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
     "campaigns.export_results": {"GET": row(hr=OK, **_CAMPAIGN_HR_ONLY)},
+    # Campaign templates: HR. The world has one, "Desk every spring".
+    "campaigns.templates": {"GET": only(OK, "hr")},
+    "campaigns.new_template": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
+    "campaigns.edit_template": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
+    "campaigns.open_template": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
+    # Deleting asks first: the confirmation page, nothing deleted.
+    "campaigns.delete_template": {"POST": only(OK, "hr")},
     # Expiring validations: HR (everyone) and line managers (their reports).
     "revalidation.index": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=OK, indirect=OK,
                                       other_manager=OK, hr=OK, learning=FORBIDDEN, admin=FORBIDDEN)},

@@ -12,14 +12,14 @@ from skills_app.services import campaigns as service, exports, frameworks, org, 
 from skills_app.services import accounts as people_service
 from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.campaigns import CampaignForm
+from skills_app.web.forms.campaigns import CampaignForm, OpenFromTemplateForm, TemplateForm
 from skills_app.web.forms.confirm import Confirmation, confirmed_handle
 from skills_app.words import plural, verb
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
-def _choices(form: CampaignForm) -> None:
+def _choices(form: CampaignForm | TemplateForm) -> None:
     form.skills.choices = service.skill_choices(current_user)
     form.org_unit.choices = [(0, "Any org unit")] + [(u.id, f"{'— ' * u.depth}{u.path}") for u in org.all_units()]
     form.job_role.choices = [(0, "Any job role")] + [(r.id, r.name) for r in requirements.job_roles(current_user)]
@@ -156,3 +156,87 @@ def export_results(campaign_id: int):
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
     return download(exports.campaign_results(current_user, campaign), request.args.get("format", "csv"))
+
+
+# -- templates: a campaign to open again and again ------------------------------------
+
+@bp.get("/templates")
+def templates():
+    return render_template("campaigns/templates.html", templates=service.templates(current_user))
+
+
+def _template_call(form: TemplateForm, template):
+    return lambda: service.save_template(
+        current_user, template, name=form.name.data, description=form.description.data,
+        skills=[frameworks.get_skill(current_user, i) for i in form.skills.data],
+        org_unit=org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None,
+        job_role=requirements.get_job_role(current_user, form.job_role.data) if form.job_role.data else None,
+        service=requirements.get_service(current_user, form.service.data) if form.service.data else None,
+        duration_days=form.duration_days.data)
+
+
+def _fill_from(form: TemplateForm, source) -> None:
+    """The form's fields from a template, or from a campaign (its skills, its rule, its length)."""
+    form.name.data = source.name
+    form.description.data = source.description
+    form.skills.data = [s.id for s in source.skills]
+    form.org_unit.data = source.org_unit_id or 0
+    form.job_role.data = source.job_role_id or 0
+    form.service.data = source.service_id or 0
+    form.duration_days.data = getattr(source, "duration_days", None) or max((source.due_on - source.opens_on).days, 1)
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+def new_template():
+    """A new template, blank or (``?from_campaign=ID``) from a campaign's skills, population and length."""
+    policy.require(current_user, "manage_campaigns")
+    form = TemplateForm()
+    campaign_id = request.args.get("from_campaign", type=int)
+    if request.method == "GET" and campaign_id:
+        _fill_from(form, service.get(current_user, campaign_id))
+    _choices(form)
+    return handle(form, _template_call(form, None),
+                  page=lambda: render_template("campaigns/template.html", form=form, template=None),
+                  done=lambda t: success(f"Saved the template {t.name!r}. Open a campaign from it whenever it is due.",
+                                         "campaigns.templates"))
+
+
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(template_id: int):
+    template = service.get_template(current_user, template_id)
+    form = TemplateForm()
+    if request.method == "GET":
+        _fill_from(form, template)
+    _choices(form)
+    return handle(form, _template_call(form, template),
+                  page=lambda: render_template("campaigns/template.html", form=form, template=template),
+                  done=lambda t: success(f"Saved the template {t.name!r}; campaigns opened from it before stay as they are.",
+                                         "campaigns.templates"))
+
+
+@bp.post("/templates/<int:template_id>/delete")
+def delete_template(template_id: int):
+    template = service.get_template(current_user, template_id)
+    confirmation = lambda: Confirmation(  # noqa: E731
+        title=f"Delete the template {template.name}?",
+        consequences=[f"The template {template.name!r} ({plural(len(template.skills), 'skill')}, {template.population_label}, "
+                      f"{plural(template.duration_days, 'day')}) is deleted.",
+                      "Campaigns opened from it stay as they are."],
+        button=f"Delete the template {template.name}", cancel=url_for("campaigns.templates"))
+    return confirmed_handle(ConfirmForm(), lambda: service.delete_template(current_user, template), confirm=confirmation,
+                            page=lambda: render_template("campaigns/templates.html", templates=service.templates(current_user)),
+                            done=lambda _: success("Deleted the template.", "campaigns.templates"))
+
+
+@bp.route("/templates/<int:template_id>/open", methods=["GET", "POST"])
+def open_template(template_id: int):
+    """Open a campaign from a template: its name and opening date; the rest is the template's."""
+    template = service.get_template(current_user, template_id)
+    form = OpenFromTemplateForm()
+    if request.method == "GET":
+        form.opens_on.data = service.today()
+        form.name.data = f"{template.name} {service.today():%b %Y}"
+    return handle(form, lambda: service.open_from_template(current_user, template, opens_on=form.opens_on.data,
+                                                           name=form.name.data),
+                  page=lambda: render_template("campaigns/open_template.html", form=form, template=template),
+                  done=_opened)
