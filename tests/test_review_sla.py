@@ -239,6 +239,23 @@ def test_returned_assessments_get_one_resubmission_reminder(org, clock):
     assert sum(n.startswith("Reminder: your SLMO") for n in notes_for(org.sam)) == 1
 
 
+def test_the_checks_do_what_their_plan_counts_and_nothing_else(org, clock):
+    """One source of truth: the confirmation page's counts are the plan, and the run acts on a plan."""
+    clock(MON)
+    late = submit(org)
+    soon = submit(org, person=org.otto)
+    clock(datetime(2026, 3, 17, 9, 0, tzinfo=UTC))
+    plan = sla.plan_checks(org.hr)
+    assert [a.id for a in plan.escalate] == [late.id, soon.id] and plan.counts() == (2, 0, 0)
+    # Given a plan with only one of them, the run escalates that one, and the next run the other.
+    plan.escalate = plan.escalate[:1]
+    report = sla.run_checks(org.hr, plan=plan)
+    assert len(report.escalated) == 1 and len(events("assessment.escalated", late)) == 1
+    assert events("assessment.escalated", soon) == []
+    assert sla.plan_checks(org.hr).counts() == (1, 0, 0)
+    assert len(sla.run_checks(org.hr).escalated) == 1 and sla.plan_checks(org.hr).counts() == (0, 0, 0)
+
+
 def test_only_hr_runs_the_checks(org):
     with pytest.raises(NotAllowed):
         sla.run_checks(org.manager)

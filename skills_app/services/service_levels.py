@@ -436,66 +436,54 @@ def plan_checks(actor, now: datetime | None = None) -> CheckPlan:
     return plan
 
 
-def run_checks(actor, now: datetime | None = None) -> CheckReport:
-    """Warn, escalate and remind, each once. Safe to run as often as wanted."""
+def run_checks(actor, now: datetime | None = None, plan: CheckPlan | None = None) -> CheckReport:
+    """Warn, escalate and remind, each once: exactly what :func:`plan_checks`
+    finds (the one source of truth, which the confirmation page counts). Safe to
+    run as often as wanted."""
     policy.require(actor, "run_service_level_checks")
     now = now or utcnow()
+    plan = plan if plan is not None else plan_checks(actor, now)
     cal = working_calendar()
     report = CheckReport()
-    stmt = (
-        select(Assessment).where(Assessment.status == "submitted", Assessment.due_at.is_not(None))
-        .options(selectinload(Assessment.person).selectinload(Person.manager), selectinload(Assessment.assigned_reviewer),
-                 selectinload(Assessment.skill), selectinload(Assessment.framework))
-        .order_by(Assessment.due_at, Assessment.id)
-    )
-    for a in db.session.scalars(stmt):
+    for a in plan.escalate:
+        due = _aware(a.due_at)
+        reviewer = reviewer_of(a)
+        breach = _ensure_breach(a, reviewer, now)
+        contacts = escalation_contacts(reviewer, a.person)
+        overdue = describe_left(working_days_between(cal, now, due))
+        who = reviewer.name if reviewer else "no one (the person has no line manager)"
+        as_manager = bool(reviewer and reviewer.manager and contacts == [reviewer.manager])
+        for contact in contacts:
+            notifications.notify(contact, f"Escalation: the review of {_label(a)} by {who} was due {cal.local(due):%-d %b %Y %H:%M} "
+                                          f"and is {overdue}. You are told as {'their manager' if as_manager else 'HR'}.",
+                                 "/service-levels/escalations")
+        if reviewer is not None and reviewer.active:
+            notifications.notify(reviewer, f"Your review of {_label(a)} is {overdue} and has been escalated to "
+                                           f"{', '.join(c.name for c in contacts) or 'no one'}.", f"/reviews/{a.id}")
+        breach.escalated_at = now
+        breach.escalated_to = contacts[0] if contacts else None
+        breach.escalated_to_name = ", ".join(c.name for c in contacts) or None
+        db.session.flush()
+        audit.record(actor, "assessment.escalated", a,
+                     summary=f"review of {_label(a)} breached its target (due {cal.local(due):%Y-%m-%d %H:%M} {cal.timezone}, reviewer {who}); "
+                             f"escalated to {breach.escalated_to_name or 'no one: there is no manager or HR to tell'}",
+                     data={"breach_id": breach.id, "due_at": due.isoformat(), "reviewer_id": reviewer.id if reviewer else None,
+                           "escalated_to": [c.id for c in contacts]})
+        report.escalated.append(_label(a))
+    for a in plan.warn:
         due = _aware(a.due_at)
         reviewer = reviewer_of(a)
         left = working_days_between(cal, now, due)
-        link = f"/reviews/{a.id}"
-        if now >= due:
-            breach = _ensure_breach(a, reviewer, now)
-            if breach.escalated_at is not None:
-                continue
-            contacts = escalation_contacts(reviewer, a.person)
-            overdue = describe_left(left)
-            who = reviewer.name if reviewer else "no one (the person has no line manager)"
-            as_manager = bool(reviewer and reviewer.manager and contacts == [reviewer.manager])
-            for contact in contacts:
-                notifications.notify(contact, f"Escalation: the review of {_label(a)} by {who} was due {cal.local(due):%-d %b %Y %H:%M} "
-                                              f"and is {overdue}. You are told as {'their manager' if as_manager else 'HR'}.",
-                                     "/service-levels/escalations")
-            if reviewer is not None and reviewer.active:
-                notifications.notify(reviewer, f"Your review of {_label(a)} is {overdue} and has been escalated to "
-                                               f"{', '.join(c.name for c in contacts) or 'no one'}.", link)
-            breach.escalated_at = now
-            breach.escalated_to = contacts[0] if contacts else None
-            breach.escalated_to_name = ", ".join(c.name for c in contacts) or None
-            db.session.flush()
-            audit.record(actor, "assessment.escalated", a,
-                         summary=f"review of {_label(a)} breached its target (due {cal.local(due):%Y-%m-%d %H:%M} {cal.timezone}, reviewer {who}); "
-                                 f"escalated to {breach.escalated_to_name or 'no one: there is no manager or HR to tell'}",
-                         data={"breach_id": breach.id, "due_at": due.isoformat(), "reviewer_id": reviewer.id if reviewer else None,
-                               "escalated_to": [c.id for c in contacts]})
-            report.escalated.append(_label(a))
-        elif a.warned_at is None and left <= target_for(a.person).warning_days:
-            if reviewer is not None and reviewer.active:
-                notifications.notify(reviewer, f"Due soon: your review of {_label(a)} is due {cal.local(due):%-d %b %Y %H:%M} "
-                                               f"({describe_left(left)}).", link)
-            a.warned_at = now
-            audit.record(actor, "assessment.review_due_soon", a,
-                         summary=f"review of {_label(a)} is due soon ({describe_left(left)}); "
-                                 f"{reviewer.name if reviewer else 'no reviewer'} warned",
-                         data={"due_at": due.isoformat(), "reviewer_id": reviewer.id if reviewer else None})
-            report.warned.append(_label(a))
-    returned = (
-        select(Assessment).where(Assessment.status == "returned", Assessment.reminded_at.is_(None), Assessment.decided_at.is_not(None))
-        .options(selectinload(Assessment.person), selectinload(Assessment.skill), selectinload(Assessment.framework))
-    )
-    for a in db.session.scalars(returned):
-        remind_at = add_working_days(cal, _aware(a.decided_at), target_for(a.person).reminder_days)
-        if now < remind_at:
-            continue
+        if reviewer is not None and reviewer.active:
+            notifications.notify(reviewer, f"Due soon: your review of {_label(a)} is due {cal.local(due):%-d %b %Y %H:%M} "
+                                           f"({describe_left(left)}).", f"/reviews/{a.id}")
+        a.warned_at = now
+        audit.record(actor, "assessment.review_due_soon", a,
+                     summary=f"review of {_label(a)} is due soon ({describe_left(left)}); "
+                             f"{reviewer.name if reviewer else 'no reviewer'} warned",
+                     data={"due_at": due.isoformat(), "reviewer_id": reviewer.id if reviewer else None})
+        report.warned.append(_label(a))
+    for a in plan.remind:
         if a.person.active:
             notifications.notify(a.person, f"Reminder: your {a.skill.code} {a.skill.name} ({a.framework.label}) came back for more "
                                            f"evidence on {cal.local(_aware(a.decided_at)):%-d %b %Y}. Add it and submit again.",
