@@ -301,7 +301,7 @@ def test_remind_command_and_closed_campaigns(world, progress_world, runner):
     db.session.commit()
     result = runner.invoke(args=["campaigns", "remind"])
     assert result.exit_code == 0, result.output
-    assert "Desk 2026: reminded 3 people behind and 2 managers" in result.output
+    assert "reminded 3 people behind and 2 managers" in result.output and "Desk 2026 (#" in result.output
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 5
     campaigns.close(world["hr"], progress_world)
     db.session.commit()
@@ -309,6 +309,39 @@ def test_remind_command_and_closed_campaigns(world, progress_world, runner):
         campaigns.remind(world["hr"], progress_world)
     result = runner.invoke(args=["campaigns", "remind", "--campaign", "999"])
     assert result.exit_code != 0 and "no campaign 999" in result.output
+
+
+def test_send_reminders_for_cron_respects_the_cooldown_and_says_what_it_did(world, progress_world, runner):
+    from skills_app.models import CampaignReminder
+
+    db.session.execute(Notification.__table__.delete())
+    db.session.commit()
+
+    def notes():
+        return db.session.scalar(select(func.count()).select_from(Notification))
+
+    dry = runner.invoke(args=["campaigns", "send-reminders", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would remind 3 people behind and 2 managers" in dry.output
+    assert "Dry run: would send 5 reminders for 1 campaign." in dry.output
+    assert notes() == 0 and db.session.scalar(select(func.count()).select_from(CampaignReminder)) == 0
+
+    sent = runner.invoke(args=["campaigns", "send-reminders"])
+    assert sent.exit_code == 0 and "Sent 5 reminders for 1 campaign." in sent.output
+    assert notes() == 5
+
+    # Run again at once (cron twice, or the button and the command): nobody is reminded twice.
+    again = runner.invoke(args=["campaigns", "send-reminders"])
+    assert again.exit_code == 0, again.output
+    assert "Sent 0 reminders for 1 campaign; 5 people left alone within the cooldown." in again.output
+    assert notes() == 5
+
+    # Once the cooldown (3 days) has passed, they are reminded again.
+    for row in db.session.scalars(select(CampaignReminder)):
+        row.sent_at = row.sent_at - timedelta(days=3, minutes=1)
+    db.session.commit()
+    later = runner.invoke(args=["campaigns", "send-reminders"])
+    assert "Sent 5 reminders" in later.output and notes() == 10
 
 
 # -- closing ----------------------------------------------------------------------------------

@@ -653,12 +653,16 @@ def _waiting_queues(campaign: Campaign) -> list[tuple[Person, int]]:
     return [(m, int(c)) for m, c in db.session.execute(stmt).all()]
 
 
+def to_remind(actor) -> list[Campaign]:
+    """The open campaigns that have opened, by id: those the daily reminders go through."""
+    policy.require(actor, "manage_campaigns")
+    return list(db.session.scalars(select(Campaign).where(Campaign.status == "open", Campaign.opens_on <= today())
+                                   .order_by(Campaign.id)))
+
+
 def remind_all(actor) -> list[tuple[Campaign, Reminders]]:
     """Remind for every open campaign that has opened: what the command line runs (e.g. daily from cron)."""
-    policy.require(actor, "manage_campaigns")
-    campaigns = db.session.scalars(select(Campaign).where(Campaign.status == "open", Campaign.opens_on <= today())
-                                   .order_by(Campaign.id)).all()
-    return [(c, remind(actor, c)) for c in campaigns]
+    return [(c, remind(actor, c)) for c in to_remind(actor)]
 
 
 # -- closing -----------------------------------------------------------------------
