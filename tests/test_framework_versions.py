@@ -454,3 +454,31 @@ def test_an_editorial_change_carries_levels_and_a_substantive_one_flags_them(ver
     assert "but in wording (level 2, marked editorial)" in moved.decision_comment
     with pytest.raises(InvalidState):
         editor.mark_change(hr, beta, 2, 1, "substantive")  # a published version is final
+
+
+def test_two_live_versions_are_named_apart_and_a_flag_shows_in_its_team_matrix_cell(people, versions, client, auth):
+    from skills_app.services import requirements
+
+    v1, v2 = versions
+    ann, manager = people["ann"], people["manager"]
+    old_role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    requirements.set_role_requirement(SYSTEM, old_role, _skill_of(v1, "BBB"), min_level=2, essential=True)
+    new_role = requirements.save_job_role(SYSTEM, None, name="Senior analyst", description=None)
+    requirements.set_role_requirement(SYSTEM, new_role, _skill_of(v2, "BBB"), min_level=2, essential=True)
+    requirements.assign(SYSTEM, ann, job_roles=[old_role, new_role], services=[])
+    db.session.commit()
+    assert framework_service.versioned_codes() == {"DEMO"}
+
+    auth.login(manager.email)
+    team = client.get("/team").get_data(as_text=True)
+    # Two versions of DEMO are live: two columns, each naming its version, never one merged "DEMO BBB".
+    assert '<th scope="col">DEMO BBB (v1)</th>' in team and '<th scope="col">DEMO BBB (v2)</th>' in team
+
+    level_migration.migrate(SYSTEM, "DEMO", "1", "2")
+    db.session.commit()
+    assert framework_service.versioned_codes() == set()  # DEMO 1 retired: one version live, no version named
+    team = client.get("/team").get_data(as_text=True)
+    assert '<th scope="col">DEMO BBB</th>' in team
+    assert '<span class="cell-flag">⚑ Revalidate: DEMO 2 changed level 3</span>' in team
+    # The flagged list names the old version's skill with its version.
+    assert "DEMO BBB (v1)</span> level 3" in team

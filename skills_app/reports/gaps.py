@@ -122,13 +122,15 @@ def totals(df: pd.DataFrame) -> dict:
 SEVERITY = {"met": 0, "awaiting_review": 1, "below": 2, "expired": 3, "not_assessed": 4}
 
 
-def heatmap(df: pd.DataFrame, by: str = "person") -> dict:
+def heatmap(df: pd.DataFrame, by: str = "person", versioned=frozenset()) -> dict:
     """People (or org units) × skills. A person's cell is their worst requirement on
-    that skill; an org unit's cell is the share of its requirements met."""
+    that skill; an org unit's cell is the share of its requirements met. Two
+    versions of a framework are two columns, each naming its version."""
     if df.empty:
         return {"columns": [], "rows": []}
     work = df.copy()
-    work["column"] = skill_labels(work["framework"], work["skill"])
+    versions = work["framework_version"] if "framework_version" in work else None
+    work["column"] = skill_labels(work["framework"], work["skill"], versions, versioned)
     columns = sorted(work["column"].unique())
     out_rows = []
     if by == "person":
@@ -141,6 +143,7 @@ def heatmap(df: pd.DataFrame, by: str = "person") -> dict:
                     "status": rec.status, "gap": None if pd.isna(rec.gap) else int(rec.gap),
                     "current": None if pd.isna(rec.current_level) else int(rec.current_level),
                     "required": int(rec.required_level),
+                    "skill_id": int(rec.skill_id) if "skill_id" in work and not pd.isna(rec.skill_id) else None,
                 }
             out_rows.append({"label": name, "id": int(person_id), "sub": None if pd.isna(unit) else unit, "cells": cells})
     else:

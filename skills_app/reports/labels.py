@@ -1,5 +1,6 @@
 """How a skill is named in a report: its framework's code and its own ("SFIA SLMO"),
-once where the two are the same ("SLM", not "SLM SLM")."""
+once where the two are the same ("SLM", not "SLM SLM"); and its framework's version
+where two versions of that framework are live ("SLM (v2)")."""
 from __future__ import annotations
 
 import pandas as pd
@@ -15,7 +16,21 @@ def skill_label(framework: str | None, skill: str | None) -> str:
     return f"{framework} {skill}" if skill else framework
 
 
-def skill_labels(frameworks: pd.Series, skills: pd.Series) -> pd.Series:
-    """:func:`skill_label` of each row."""
+def with_version(label: str, version: str | None) -> str:
+    """``label`` naming its framework's version: "SLM (v2)"."""
+    return f"{label} (v{version})" if version not in (None, "") else label
+
+
+def skill_labels(frameworks: pd.Series, skills: pd.Series, versions: pd.Series | None = None,
+                 versioned=frozenset()) -> pd.Series:
+    """:func:`skill_label` of each row; with ``versions``, the version is named
+    where the framework's code is in ``versioned`` (two versions live) or where
+    the rows hold two versions of it."""
     same = frameworks.str.upper() == skills.str.upper()
-    return (frameworks + " " + skills).where(~same, skills)
+    labels = (frameworks + " " + skills).where(~same, skills)
+    if versions is None or not len(frameworks):
+        return labels
+    versions = versions.astype(str)
+    several = versions.groupby(frameworks.str.upper()).transform("nunique") > 1
+    named = several | frameworks.str.upper().isin({c.upper() for c in versioned})
+    return labels.where(~named, labels + " (v" + versions + ")")

@@ -64,6 +64,15 @@ def _load_options():
     )
 
 
+def versioned_codes() -> set[str]:
+    """The codes of frameworks with two or more versions live (published) side
+    by side: wherever a skill of theirs is named, its version is named too
+    ("SLM (v2)"). No permission: which versions are live is no secret."""
+    stmt = (select(Framework.code).where(Framework.status == "published").group_by(Framework.code)
+            .having(func.count(Framework.id) > 1))
+    return {code.upper() for code in db.session.scalars(stmt)}
+
+
 def find(code: str, version: str | None = None) -> Framework | None:
     """The framework with this code (case-insensitive) at this version, or its newest version."""
     stmt = select(Framework).where(func.upper(Framework.code) == code.upper()).options(*_load_options())

@@ -582,8 +582,9 @@ def service_coverage(actor, *, service: str | None = None) -> pd.DataFrame:
             "qualified_people": "; ".join(qualified["person"].tolist()),
             "service_id": req.service_id,
             "skill_id": req.skill_id,
+            "framework_version": req.skill.framework.version,
         })
-    return pd.DataFrame(records, columns=coverage.COLUMNS + ["service_id", "skill_id"])
+    return pd.DataFrame(records, columns=coverage.COLUMNS + ["service_id", "skill_id", "framework_version"])
 
 
 def training_needs(actor, filters: Filters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

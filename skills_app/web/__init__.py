@@ -12,9 +12,10 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.campaigns import PROGRESS_LABELS, SKILL_STAGE_LABELS
 from skills_app.models.people import ROLE_LABELS
-from skills_app.reports.labels import skill_label
+from skills_app.reports.labels import skill_label, with_version
 from skills_app.services import sign_in_sessions
 from skills_app.services import assessments as assessment_service
+from skills_app.services import frameworks as framework_service
 from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
@@ -58,9 +59,26 @@ def _once(name: str, compute):
     return cached[name]
 
 
-def skill_code(skill) -> str:
-    """A skill's code with its framework's ("SFIA SLMO"), once when they are the same ("SLM", not "SLM SLM")."""
-    return skill_label(skill.framework.code, skill.code)
+def versioned_codes() -> set[str]:
+    """The framework codes with two versions live, read once a request."""
+    return _once("versioned_codes", framework_service.versioned_codes)
+
+
+def skill_code(skill, version: bool = False) -> str:
+    """A skill's code with its framework's ("SFIA SLMO"), once when they are the same ("SLM", not "SLM SLM");
+    with its framework's version ("SLM (v2)") where two versions of it are live, or when asked (``version``)."""
+    label = skill_label(skill.framework.code, skill.code)
+    if version or skill.framework.code.upper() in versioned_codes():
+        return with_version(label, skill.framework.version)
+    return label
+
+
+def skill_label_filter(framework, skill, version=None) -> str:
+    """:func:`skill_label` of a report's row, naming ``version`` where two versions of the framework are live."""
+    label = skill_label(framework, skill)
+    if version not in (None, "") and (framework or "").upper() in versioned_codes():
+        return with_version(label, version)
+    return label
 
 
 def when(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
@@ -90,7 +108,7 @@ def register(app: Flask) -> None:
         return sign_in_sessions.person_for(user_id, session.get(sign_in_sessions.SESSION_KEY))
 
     app.jinja_env.filters["skill_code"] = skill_code
-    app.jinja_env.filters["skill_label"] = skill_label
+    app.jinja_env.filters["skill_label"] = skill_label_filter
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["plural"] = words.plural
     app.jinja_env.filters["verb"] = words.verb

@@ -38,7 +38,7 @@ def _choices():
 def _rows_page(filters, cursor: str | None, total: int):
     """A page of the gap table, its rows JSON-ready (as the report cache keeps them)."""
     found = gaps.page(current_user, filters, cursor=cursor, limit=PER_PAGE, total=total)
-    found.items = gap_tables.rows(found.items, gap_tables.COLUMNS + ["essential", "via", "skill_id"])
+    found.items = gap_tables.rows(found.items, gap_tables.COLUMNS + ["essential", "via", "skill_id", "framework_version"])
     return found
 
 
@@ -61,7 +61,8 @@ def gap_report():
     if view == "heatmap-units":
         heat = cache.cached(key("unit-heatmap"), lambda: gaps.unit_heatmap(current_user, filters))
     elif view == "heatmap":
-        heat = cache.cached(key("person-heatmap"), lambda: gap_tables.heatmap(gaps.frame(current_user, filters, limit=2000), "person"))
+        heat = cache.cached(key("person-heatmap"), lambda: gap_tables.heatmap(gaps.frame(current_user, filters, limit=2000), "person",
+                                                                          frameworks.versioned_codes()))
     rows = page.items if page else None
     # A row's next step "Add to <campaign>": the open campaigns asking for its skill.
     asking = (campaigns.row_campaigns(current_user, {(r["person_id"], r["skill_id"]) for r in rows if r["status"] != "met"})
@@ -146,8 +147,15 @@ def team_matrix():
     df = gaps.team_frame(current_user, _filters())
     queue = assessments.review_queue(current_user) if policy.can(current_user, "review_queue") else []
     flagged = revalidation.flagged(current_user) if policy.can(current_user, "view_revalidation") else []
-    return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person"), total=gap_tables.totals(df), queue=queue,
-                           flagged=flagged, status_labels=gap_tables.STATUS_LABELS)
+    # A flagged level shows in its cell, under the old version's skill and the new one's.
+    cell_flags = {}
+    for r in flagged:
+        cell_flags[(r["person_id"], r["skill"].id)] = r["label"]
+        if r["flag"].to_skill_id:
+            cell_flags[(r["person_id"], r["flag"].to_skill_id)] = r["label"]
+    return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person", frameworks.versioned_codes()),
+                           total=gap_tables.totals(df), queue=queue, flagged=flagged, cell_flags=cell_flags,
+                           status_labels=gap_tables.STATUS_LABELS)
 
 
 @bp.app_template_filter("query")
