@@ -149,6 +149,9 @@ def test_bulk_assignment_is_refused_without_people_a_target_or_the_right(shop):
         requirements.plan_assignment(shop["hr"], [], f"job_role:{shop['role'].id}")
     with pytest.raises(InvalidInput, match="job role or service"):
         requirements.plan_assignment(shop["hr"], [shop["cat"].id], "")
+    with pytest.raises(InvalidInput) as both:  # every problem at once
+        requirements.plan_assignment(shop["hr"], [], "")
+    assert set(both.value.fields) == {"people", "target"}
     with pytest.raises(NotAllowed):
         requirements.assign_many(shop["lars"], [shop["cat"].id], f"job_role:{shop['role'].id}")
 

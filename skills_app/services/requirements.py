@@ -215,18 +215,24 @@ def _target(actor, target: str) -> JobRole | Service:
 def plan_assignment(actor, person_ids, target: str, *, remove: bool = False) -> BulkPlan:
     """Who a bulk assignment to (or removal from) ``target`` would change. Writes nothing."""
     policy.require(actor, "manage_requirements")
-    owner = _target(actor, target)
+    problems = {}
+    try:
+        owner = _target(actor, target)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
     ids = []
     for raw in person_ids or []:
         try:
             ids.append(int(raw))
         except (TypeError, ValueError):
-            raise InvalidInput.on("people", "Tick the people to assign.") from None
+            problems["people"] = "Tick the people to assign."
     ids = list(dict.fromkeys(ids))
     if not ids:
-        raise InvalidInput.on("people", "Tick at least one person in the list.")
-    if len(ids) > MAX_BULK:
-        raise InvalidInput.on("people", f"Assign at most {MAX_BULK} people at once.")
+        problems["people"] = "Tick at least one person in the list."
+    elif len(ids) > MAX_BULK:
+        problems["people"] = f"Assign at most {MAX_BULK} people at once."
+    if problems:
+        raise InvalidInput.on_fields(problems)
     people = list(db.session.scalars(org.visible_people(actor).where(Person.id.in_(ids), Person.active.is_(True))
                                      .order_by(Person.name, Person.id)))
     if len(people) != len(ids):
