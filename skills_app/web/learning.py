@@ -76,7 +76,7 @@ def new_plan():
     from_level = _level_arg(request.args.get("from_level", "none"))
     cohort = learning.cohort(current_user, skill, to_level=request.args.get("to_level", type=int), from_level=from_level,
                              filters=gaps.Filters.from_mapping(request.args))
-    step = (f"{skill.code} →{cohort.to_level}" if from_level == "any"
+    step = (f"{skill.code} to level {cohort.to_level}" if from_level == "any"
             else f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}")
     form = PlanForm()
     form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})")
