@@ -17,8 +17,10 @@ def cohorts(df: pd.DataFrame, risky: set[tuple[int, int]]) -> tuple[pd.DataFrame
     with a priority: services at risk first, then essential requirements,
     then size."""
     if df.empty:
-        return pd.DataFrame(columns=COLUMNS + ["skill_id"]), df
+        return pd.DataFrame(columns=COLUMNS + ["skill_id", "framework_version"]), df
     df = df.copy()
+    if "framework_version" not in df:
+        df["framework_version"] = None
     df["at_risk"] = [
         (int(s), int(k)) in risky if pd.notna(s) else False for s, k in zip(df["service_id"], df["skill_id"])
     ]
@@ -26,7 +28,8 @@ def cohorts(df: pd.DataFrame, risky: set[tuple[int, int]]) -> tuple[pd.DataFrame
     per_person = (df.sort_values(["required_level", "essential"], ascending=False)
                     .groupby(["person_id", "skill_id"], as_index=False)
                     .agg(person=("person", "first"), email=("email", "first"), org_unit=("org_unit", "first"),
-                         framework=("framework", "first"), skill=("skill", "first"), skill_name=("skill_name", "first"),
+                         framework=("framework", "first"), framework_version=("framework_version", "first"),
+                         skill=("skill", "first"), skill_name=("skill_name", "first"),
                          from_level=("current_level", "first"), to_level=("required_level", "max"),
                          essential=("essential", "max"), at_risk=("at_risk", "max"), status=("status", "first")))
     per_person["from_label"] = per_person["from_level"].map(lambda v: "–" if pd.isna(v) else str(int(v)))
@@ -44,9 +47,10 @@ def cohorts(df: pd.DataFrame, risky: set[tuple[int, int]]) -> tuple[pd.DataFrame
             "priority": _priority(services_at_risk, essential),
             "org_units": "; ".join(f"{unit} ({n})" for unit, n in units.items()),
             "who": "; ".join(sorted(group["person"])), "skill_id": int(skill_id),
+            "framework_version": first["framework_version"],
         })
     table = pd.DataFrame(sorted(cohorts, key=order_key))
-    return table[COLUMNS + ["skill_id"]], per_person
+    return table[COLUMNS + ["skill_id", "framework_version"]], per_person
 
 
 def order_key(cohort: dict) -> tuple:
