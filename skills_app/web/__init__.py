@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_app_context, request, session
 from flask_login import current_user
 
 from skills_app import policy, words
@@ -60,7 +60,9 @@ def _once(name: str, compute):
 
 
 def versioned_codes() -> set[str]:
-    """The framework codes with two versions live, read once a request."""
+    """The framework codes with two versions live, read once a request (none outside the app)."""
+    if not has_app_context():
+        return set()
     return _once("versioned_codes", framework_service.versioned_codes)
 
 
