@@ -135,7 +135,9 @@ def heatmap(df: pd.DataFrame, by: str = "person", versioned=frozenset()) -> dict
     out_rows = []
     if by == "person":
         work["severity"] = work["status"].map(SEVERITY)
-        worst = work.sort_values(["severity", "gap"], ascending=False, na_position="first").drop_duplicates(["person_id", "column"])
+        # the worst: the most severe status, then the largest gap (none, first), then the highest level required
+        worst = (work.sort_values(["severity", "gap", "required_level"], ascending=False, na_position="first", kind="stable")
+                 .drop_duplicates(["person_id", "column"]))
         for (person_id, name, unit), group in worst.groupby(["person_id", "person", "org_unit"], dropna=False, sort=False):
             cells = {}
             for rec in group.itertuples():
