@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := skills_app:create_app
 
-.PHONY: run test install chromium db demo clean help fuzz soak bench
+.PHONY: run test install chromium db demo clean help fuzz soak bench mutate
 
 # Where `make run` serves: `make run PORT=8080`, `make run HOST=0.0.0.0` (reachable from other machines).
 PORT ?= 5000
@@ -18,6 +18,8 @@ help:
 	@echo "make test   create .venv, install (Node's axe-core, and Debian's chromium when missing), run the whole test suite"
 	@echo "make fuzz   the importer fuzzing with a thousand generated files per format"
 	@echo "make soak   a bounded load and fault test against gunicorn on PostgreSQL"
+	@echo "make mutate mutation testing of the policy, gap engine, assessment service and SFIA text importer,"
+	@echo "            each against its own tests (about 30 minutes; MUTATE_AREA=policy for one area)"
 	@echo "make bench  the performance table of docs/performance.md (about 15 minutes)"
 	@echo "make clean  remove .venv, instance/ (the SQLite database and uploads), node_modules and test artefacts"
 
@@ -74,6 +76,14 @@ soak: install
 # SQLite and PostgreSQL (BENCH_SIZES, BENCH_BACKENDS, BENCH_PAGE_SECONDS narrow it).
 bench: install
 	$(BIN)/python bench/bench.py
+
+# Mutation testing (tools/mutate.py; docs/testing.md): single-point changes of the code
+# that matters most, each run against its area's own test files on SQLite; prints the
+# share killed per area and every survivor. Not part of `make test`.
+MUTATE_AREA ?=
+MUTATE_JOBS ?= 1
+mutate: install
+	$(BIN)/python tools/mutate.py $(if $(MUTATE_AREA),--area $(MUTATE_AREA)) --jobs $(MUTATE_JOBS)
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache node_modules

@@ -1,0 +1,388 @@
+"""Mutation testing of the code that matters most: ``make mutate``.
+
+For each area (the policy, the gap engine, the assessment service, the
+importers) this makes single-point changes of the kind real bugs look like
+(the operators of mutmut: a comparison turned (``<`` to ``<=``, ``==`` to
+``!=``, ``in`` to ``not in``, ``is`` to ``is not``), ``and`` to ``or``, a
+``not`` dropped, a condition negated, ``True`` to ``False``, a number one
+higher, ``+`` to ``-``, ``break`` to ``continue``, a ``return`` of ``None``, a
+call statement removed) one at a time, and runs the area's own targeted test
+files against each (SQLite only, ``-x``, one process): a mutant the tests fail
+on is *killed*, one they pass is a *survivor*: a bug that would ship with the
+suite green. Survivors are printed with their line, and each must be killed by
+a test or explained in docs/testing.md.
+
+Why not mutmut itself: mutmut 3 mutates a copy of the whole package and runs
+one test command for every mutant of every module (its per-function test
+selection needs a full run of the suite first), which on this machine is hours;
+here each module is paired with its own test files. The mutants are made by
+rewriting the syntax tree (``ast``), so each is valid Python that differs from
+the original at exactly one point.
+
+The run works in a copy of the tracked files (under ``$TMPDIR``); the checkout
+is never changed. ``python tools/mutate.py --help`` for the options
+(``--area``, ``--list``, ``--only``).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import queue
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# How many mutants each area runs (spread evenly; see ``sample``): every one of the
+# policy (its tests need no database, a run takes seconds), 40 of the others.
+SAMPLE = {"policy": 0, "gaps": 40, "assessments": 40, "importers": 40}
+
+# area -> (modules to mutate, the test files that exercise them)
+AREAS: dict[str, tuple[list[str], list[str]]] = {
+    "policy": (
+        ["skills_app/policy.py"],
+        ["tests/test_policy.py"],
+    ),
+    "gaps": (
+        ["skills_app/services/gaps.py", "skills_app/reports/gaps.py"],
+        ["tests/test_gap_model.py", "tests/test_gaps.py"],
+    ),
+    "assessments": (
+        ["skills_app/services/assessments.py"],
+        ["tests/test_assessment_rules.py", "tests/test_assessments.py"],
+    ),
+    "importers": (
+        ["skills_app/importers/sfia_text.py"],
+        ["tests/test_sfia_text.py", "tests/test_importers.py"],
+    ),
+}
+
+COMPARE_SWAP = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+}
+BINOP_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+              ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv}
+SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+          ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+          ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
+
+
+@dataclass
+class Mutant:
+    area: str
+    module: str
+    index: int          # the n-th mutation point of the module, in source order
+    line: int
+    kind: str
+    source_line: str
+    result: str = ""    # killed | survived | timeout
+    seconds: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return f"{self.module}#{self.index}"
+
+
+def _is_docstring(node, parent) -> bool:
+    return (isinstance(parent, ast.Expr) and isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+class Points(ast.NodeVisitor):
+    """Every mutation point of a module, in a stable order: (node id path, kind, description)."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, str, int]] = []  # (node position, kind, line)
+        self.nodes: list[ast.AST] = []
+        self.in_function = 0
+
+    def _add(self, node, kind):
+        self.nodes.append(node)
+        self.points.append((len(self.nodes) - 1, kind, getattr(node, "lineno", 0)))
+
+    def visit_FunctionDef(self, node):
+        self.in_function += 1
+        self.generic_visit(node)
+        self.in_function -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self.in_function += 1
+        self.generic_visit(node)
+        self.in_function -= 1
+
+    def visit_Compare(self, node):
+        if self.in_function:
+            for i, op in enumerate(node.ops):
+                if type(op) in COMPARE_SWAP:
+                    self._add(node, f"compare:{i}")
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node):
+        if self.in_function:
+            self._add(node, "boolop")
+        self.generic_visit(node)
+
+    def visit_UnaryOp(self, node):
+        if self.in_function and isinstance(node.op, ast.Not):
+            self._add(node, "drop-not")
+        self.generic_visit(node)
+
+    def visit_If(self, node):
+        if self.in_function:
+            self._add(node, "negate-if")
+        self.generic_visit(node)
+
+    def visit_IfExp(self, node):
+        if self.in_function:
+            self._add(node, "negate-ifexp")
+        self.generic_visit(node)
+
+    def visit_BinOp(self, node):
+        if self.in_function and type(node.op) in BINOP_SWAP:
+            # "text" + "text" and f-strings are not arithmetic
+            if not any(isinstance(side, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(side, "value", ""), str)
+                       for side in (node.left, node.right)):
+                self._add(node, "binop")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        if self.in_function:
+            if node.value is True or node.value is False:
+                self._add(node, "bool-const")
+            elif isinstance(node.value, int) and not isinstance(node.value, bool):
+                self._add(node, "number")
+        # strings are left alone: messages and labels
+
+    def visit_Break(self, node):
+        if self.in_function:
+            self._add(node, "break")
+
+    def visit_Continue(self, node):
+        if self.in_function:
+            self._add(node, "continue")
+
+    def visit_Return(self, node):
+        # a constant's return is the constant's own mutation (and False -> None is no change)
+        if self.in_function and node.value is not None and not isinstance(node.value, ast.Constant):
+            self._add(node, "return-none")
+        self.generic_visit(node)
+
+    def visit_Expr(self, node):
+        # a call made for its effect (append, add, raise-free checks): removed
+        if self.in_function and isinstance(node.value, ast.Call):
+            self._add(node, "drop-call")
+        self.generic_visit(node)
+
+
+def mutation_points(source: str) -> tuple[ast.Module, list[tuple[int, str, int]]]:
+    tree = ast.parse(source)
+    visitor = Points()
+    visitor.visit(tree)
+    return tree, visitor.points
+
+
+def apply(source: str, index: int) -> str:
+    """The source with its ``index``-th mutation point changed."""
+    tree = ast.parse(source)
+    visitor = Points()
+    visitor.visit(tree)
+    position, kind, _ = visitor.points[index]
+    node = visitor.nodes[position]
+    if kind.startswith("compare:"):
+        i = int(kind.split(":")[1])
+        node.ops[i] = COMPARE_SWAP[type(node.ops[i])]()
+    elif kind == "boolop":
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif kind == "drop-not":
+        _replace(tree, node, node.operand)
+    elif kind == "negate-if":
+        node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)
+    elif kind == "negate-ifexp":
+        node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)
+    elif kind == "binop":
+        node.op = BINOP_SWAP[type(node.op)]()
+    elif kind == "bool-const":
+        node.value = not node.value
+    elif kind == "number":
+        node.value = node.value + 1
+    elif kind == "break":
+        _replace(tree, node, ast.Continue())
+    elif kind == "continue":
+        _replace(tree, node, ast.Break())
+    elif kind == "return-none":
+        node.value = ast.Constant(value=None)
+    elif kind == "drop-call":
+        _replace(tree, node, ast.Pass())
+    else:
+        raise ValueError(kind)
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def _replace(tree, old, new) -> None:
+    for parent in ast.walk(tree):
+        for name, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, name, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+    raise LookupError("node not found")
+
+
+def _describe(kind: str, node_line: str) -> str:
+    return f"{kind}: {node_line.strip()[:110]}"
+
+
+def list_mutants(area: str) -> list[Mutant]:
+    modules, _ = AREAS[area]
+    out = []
+    for module in modules:
+        source = (ROOT / module).read_text()
+        lines = source.splitlines()
+        _, points = mutation_points(source)
+        for index, (_, kind, line) in enumerate(points):
+            out.append(Mutant(area, module, index, line, kind, lines[line - 1].strip() if line else ""))
+    return out
+
+
+def _copy_tree(dest: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    for name in files:
+        src = ROOT / name
+        if not src.is_file() or "__pycache__" in name:
+            continue
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    # the browser checks' axe-core is not needed: these runs stay off the browser
+
+
+def _pytest(work: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("TEST_DATABASE_URL", None)  # SQLite only
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+             "-p", "no:randomly", "-o", "addopts=", "-m", "not browser", *tests],
+            cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", time.monotonic() - start
+    seconds = time.monotonic() - start
+    if done.returncode == 0:
+        return "survived", seconds
+    if done.returncode in (1,):
+        return "killed", seconds
+    # 2-5: the run itself broke (an import error is a kill too: the app would not start)
+    return "killed", seconds
+
+
+def sample(mutants: list[Mutant], n: int) -> list[Mutant]:
+    """``n`` mutants spread evenly over the area's mutation points in source order
+    (every k-th), so that every part of each module is sampled; all when ``n`` is 0."""
+    if not n or n >= len(mutants):
+        return mutants
+    return [mutants[i * len(mutants) // n] for i in range(n)]
+
+
+def run_area(area: str, only: set[str] | None, out: Path, n: int, jobs: int) -> list[Mutant]:
+    modules, tests = AREAS[area]
+    tests = [t for t in tests if (ROOT / t).exists()]
+    mutants = list_mutants(area)
+    mutants = [m for m in mutants if m.key in only] if only else sample(mutants, n)
+    originals = {m: (ROOT / m).read_text() for m in modules}
+    with tempfile.TemporaryDirectory(prefix=f"mutate-{area}-") as tmp:
+        works = queue.Queue()
+        for j in range(jobs):
+            work = Path(tmp) / str(j)
+            _copy_tree(work)
+            works.put(work)
+        # the unchanged code must pass, and tells how long a run takes
+        baseline, seconds = _pytest(Path(tmp) / "0", tests, timeout=1800)
+        if baseline != "survived":
+            sys.exit(f"{area}: the targeted tests fail on the unchanged code ({tests})")
+        timeout = max(60.0, seconds * 4)
+        print(f"== {area}: {len(mutants)} mutants of {', '.join(modules)}; tests {' '.join(tests)} "
+              f"(a clean run takes {seconds:.0f} s)", flush=True)
+        done = iter(range(1, len(mutants) + 1))
+        lock = threading.Lock()
+
+        def one(mutant: Mutant) -> None:
+            work = works.get()
+            target = work / mutant.module
+            try:
+                target.write_text(apply(originals[mutant.module], mutant.index))
+                mutant.result, mutant.seconds = _pytest(work, tests, timeout)
+            finally:
+                target.write_text(originals[mutant.module])
+                works.put(work)
+            with lock:
+                n_done = next(done)
+                mark = {"killed": ".", "timeout": "t", "survived": "S"}[mutant.result]
+                print(mark, end="" if n_done % 60 else "\n", flush=True)
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, mutants))
+        print(flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{area}.json").write_text(json.dumps([asdict(m) for m in mutants], indent=1))
+    return mutants
+
+
+def report(area: str, mutants: list[Mutant]) -> None:
+    killed = sum(m.result in ("killed", "timeout") for m in mutants)
+    survivors = [m for m in mutants if m.result == "survived"]
+    score = killed / len(mutants) * 100 if mutants else 100.0
+    print(f"{area}: {killed}/{len(mutants)} killed ({score:.1f}%), {len(survivors)} survived")
+    for m in survivors:
+        print(f"  SURVIVED {m.module}:{m.line} [#{m.index}] {_describe(m.kind, m.source_line)}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--area", action="append", choices=sorted(AREAS),
+                        help="one area (repeatable); all four by default")
+    parser.add_argument("--list", action="store_true", help="list the mutants without running them")
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only these mutants, as module#index (repeatable)")
+    parser.add_argument("--sample", type=int, default=None,
+                        help="mutants per area, spread evenly over its modules (0: every one); "
+                             "default: every one for the policy, 40 for the others")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", 1)),
+                        help="mutants run at once, each in its own copy; default 1")
+    parser.add_argument("--out", default=str(ROOT / "test-artifacts" / "mutation"),
+                        help="where each area's results (JSON) are written")
+    args = parser.parse_args(argv)
+    areas = args.area or list(AREAS)
+    if args.list:
+        for area in areas:
+            for m in sample(list_mutants(area), SAMPLE[area] if args.sample is None else args.sample):
+                print(f"{area} {m.key} line {m.line} {_describe(m.kind, m.source_line)}")
+        return 0
+    results = {}
+    for area in areas:
+        results[area] = run_area(area, set(args.only) or None, Path(args.out), SAMPLE[area] if args.sample is None else args.sample, args.jobs)
+    print()
+    for area, mutants in results.items():
+        report(area, mutants)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
