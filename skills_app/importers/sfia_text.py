@@ -59,6 +59,7 @@ LEVEL_HEADING = re.compile(
 GUIDANCE_HEADING = re.compile(r"^guidance(?:\s+notes)?\s*:?$", re.IGNORECASE)
 DEFINED_AT = re.compile(r"^defined at (?:these|the following)?\s*levels?\s*:?\s*(?P<levels>[\d\s,\-–]*)$", re.IGNORECASE)
 STRUCTURAL = re.compile(r"^(?:(?:proficiency|competency|skill)\s+)?levels?(?:\s+descriptors?)?\s*:?$|^(?:description|overview)\s*:?$", re.IGNORECASE)
+DESCRIPTION_HEADING = re.compile(r"^(?:description|overview)\s*:?$", re.IGNORECASE)
 TITLE_PAREN = re.compile(r"^(?P<name>.*[a-z].*?)\s*\((?P<code>[A-Za-z][A-Za-z0-9&._\-]{0,15})\)$")
 TITLE_TRAILING_CODE = re.compile(r"^(?P<name>.*[a-z].*?)\s+(?P<code>[A-Z][A-Z0-9]{1,7})$")
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
@@ -91,10 +92,13 @@ def _items(text: str) -> list[Item]:
             current = None
             continue
         bullet = BULLET.match(raw)
+        # The first line, when it reads as a skill's title with its code, stands alone:
+        # a description pasted right under it is not part of the title.
+        title = len(items) == 1 and current is items[0] and _is_title(current.text)
         if bullet:
             current = Item(number, bullet.group("text").strip(), bullet=True)
             items.append(current)
-        elif current is not None and not _is_heading(line) and not _is_heading(current.text):
+        elif current is not None and not title and not _is_heading(line) and not _is_heading(current.text):
             current.text = f"{current.text} {line}"
         else:
             current = Item(number, line)
@@ -102,6 +106,10 @@ def _items(text: str) -> list[Item]:
     for item in items:
         item.text = re.sub(r"\s+", " ", item.text).strip()
     return items
+
+
+def _is_title(line: str) -> bool:
+    return bool(len(line) <= 150 and (TITLE_PAREN.match(line) or TITLE_TRAILING_CODE.match(line)))
 
 
 def _is_heading(line: str) -> bool:
@@ -195,7 +203,10 @@ def parse(
             section = "after-guidance"
             continue
         if not item.bullet and STRUCTURAL.match(item.text):
-            section = "levels-intro" if section in {"description", "guidance", "after-guidance"} else section
+            # "Description:" heads the description (and inside a level is skipped);
+            # "Proficiency levels" ends the description and the guidance.
+            if not DESCRIPTION_HEADING.match(item.text):
+                section = "levels-intro" if section in {"description", "guidance", "after-guidance"} else section
             continue
         if section == "description":
             description.append(item.text)
@@ -285,7 +296,7 @@ def _find_title(items: list[Item], first_heading: int, prefixed: set[str], skill
             if text.lower().startswith(prefix):
                 rest = text[len(prefix):].strip().strip("()").strip()
                 if re.fullmatch(r"[A-Za-z][A-Za-z0-9&._\-]{0,15}", rest):
-                    return i, text[: len(prefix)].strip(), rest
+                    return i, text[: len(prefix)].strip(), skill_code or rest
                 if not rest and skill_code:
                     return i, text.strip(), skill_code
     for pattern in (TITLE_PAREN, TITLE_TRAILING_CODE):
