@@ -1,0 +1,110 @@
+"""The assessment service's arithmetic and counts, with the expected values written out:
+validity dates across year and month ends (never computed by the helper under test),
+My skills never showing a negative gap, and the review queue's count equal to the
+length of the list it counts."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from skills_app.extensions import db
+from skills_app.policy import SYSTEM
+from skills_app.services import assessments as service
+from skills_app.services import requirements, service_levels
+from tests.test_assessments import submitted
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("start, months, expected", [
+    ("2026-11-15", 6, "2027-05-15"),   # across the year's end
+    ("2026-12-31", 1, "2027-01-31"),
+    ("2026-12-01", 12, "2027-12-01"),
+    ("2026-11-30", 3, "2027-02-28"),   # to a shorter month, across the year
+    ("2026-08-31", 6, "2027-02-28"),
+    ("2027-08-31", 6, "2028-02-29"),   # a leap year's February
+    ("2026-01-31", 1, "2026-02-28"),
+    ("2026-03-31", 1, "2026-04-30"),
+    ("2026-01-30", 11, "2026-12-30"),  # to December, the same year
+    ("2026-01-15", 12, "2027-01-15"),
+    ("2026-07-10", 18, "2028-01-10"),
+    ("2024-02-29", 24, "2026-02-28"),
+    ("2026-05-20", 240, "2046-05-20"),
+])
+def test_months_are_added_across_year_and_month_ends(start, months, expected):
+    moment = datetime.fromisoformat(start).replace(hour=9, minute=30, tzinfo=UTC)
+    result = service.add_months(moment, months)
+    assert result.date().isoformat() == expected
+    assert (result.hour, result.minute, result.tzinfo) == (9, 30, UTC)
+
+
+def test_an_approval_in_november_is_valid_into_the_next_year(team, monkeypatch):
+    a = submitted(team)
+    service.update_framework_settings(SYSTEM, a.framework, evidence_required=False, validity_months=6)
+    monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    service.decide(team.manager, a, outcome="approve")
+    db.session.commit()
+    assert service.aware(a.valid_until) == datetime(2027, 5, 30, 16, 0, tzinfo=UTC)
+
+
+def test_recomputed_validity_follows_each_decision_across_the_year(team):
+    a = submitted(team)
+    service.decide(team.manager, a, outcome="approve")
+    a.decided_at = datetime(2026, 8, 31, 10, 0, tzinfo=UTC)
+    db.session.commit()
+    change = service.update_framework_settings(SYSTEM, a.framework, evidence_required=False, validity_months=6,
+                                               recompute=True)
+    db.session.commit()
+    assert change.recomputed == 1
+    assert service.aware(a.valid_until) == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
+
+
+def test_my_skills_never_shows_a_negative_gap(team):
+    """Held above the requirement: the gap is 0, not -2."""
+    role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    requirements.set_role_requirement(SYSTEM, role, team.slmo, min_level=3, essential=True)
+    requirements.assign(SYSTEM, team.sam, job_roles=[role], services=[])
+    a = submitted(team, level=5)
+    service.decide(team.manager, a, outcome="approve")
+    db.session.commit()
+    row = next(r for r in service.skill_rows(team.sam, team.sam) if r.skill.id == team.slmo.id)
+    assert (row.required_level, row.current_level, row.gap, row.status_code) == (3, 5, 0, "met")
+
+
+def test_my_skills_gap_is_what_is_missing_and_none_without_a_level(team):
+    role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    requirements.set_role_requirement(SYSTEM, role, team.slmo, min_level=5, essential=True)
+    requirements.assign(SYSTEM, team.sam, job_roles=[role], services=[])
+    db.session.commit()
+    row = next(r for r in service.skill_rows(team.sam, team.sam) if r.skill.id == team.slmo.id)
+    assert (row.required_level, row.current_level, row.gap, row.status_code) == (5, None, None, "not_assessed")
+    a = submitted(team, level=3)
+    service.decide(team.manager, a, outcome="approve")
+    db.session.commit()
+    row = next(r for r in service.skill_rows(team.sam, team.sam) if r.skill.id == team.slmo.id)
+    assert (row.required_level, row.current_level, row.gap, row.status_code) == (5, 3, 2, "below")
+
+
+def test_the_review_queue_count_is_the_length_of_the_queue(team, make_person):
+    """HR's own submission and reviews reassigned away are in neither."""
+    hugo = make_person("Hugo HR", roles=("employee", "hr"), manager=team.manager)
+    sam = submitted(team)                                  # Manny's report
+    pat = submitted(team, person=team.pat, level=3)        # Manny's report, reassigned to Dana
+    otto = submitted(team, person=team.otto, level=3)      # Olga's report
+    hana = submitted(team, person=team.hr, level=3)        # HR's own
+    hugos = submitted(team, person=hugo, level=3)          # HR, and Manny's report
+    service_levels.reassign(team.hr, pat, team.director, reason="Manny is away")
+    db.session.commit()
+    expected = {
+        team.manager: {sam, hugos},
+        team.other: {otto},
+        team.hr: {sam, pat, otto, hugos},
+        hugo: {sam, pat, otto, hana},
+        team.director: {pat},
+    }
+    for actor, queue in expected.items():
+        listed = service.review_queue(actor)
+        assert set(listed) == queue, actor.name
+        assert service.queue_count(actor) == len(listed) == len(queue), actor.name
+    assert service.queue_count(team.sam) == 0
