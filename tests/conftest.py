@@ -251,6 +251,9 @@ def world_fixture(build):
     a transaction that is rolled back (``rolled_back``), so it may write freely
     and the next test finds the world as it was built."""
     name = build.__name__
+    if name in WORLDS:
+        # the built worlds are kept by name: two of one name would be taken for each other
+        raise ValueError(f"there is already a world fixture named {name!r}")
 
     @pytest.fixture(name=name)
     def fixture(app):

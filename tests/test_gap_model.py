@@ -49,7 +49,7 @@ def _framework(code: str, skills: str) -> str:
 
 
 @world_fixture
-def gap_world():
+def gap_model_world():
     """Two frameworks, a crosswalk, a job role, a service and five people (see the module)."""
     one = frameworks.import_doc(SYSTEM, parse_text(_framework("ONE", "ABC"), "one.yaml"), source="one.yaml").framework
     two = frameworks.import_doc(SYSTEM, parse_text(_framework("TWO", "X"), "two.yaml"), source="two.yaml").framework
@@ -254,11 +254,11 @@ MODEL_SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, data
 
 @MODEL_SETTINGS
 @given(history=histories)
-def test_every_row_filter_total_and_heatmap_agrees_with_the_model(gap_world, history):
+def test_every_row_filter_total_and_heatmap_agrees_with_the_model(gap_model_world, history):
     savepoint = db.session.begin_nested()
     try:
-        add(gap_world, history)
-        expected = model_rows(gap_world, history)
+        add(gap_model_world, history)
+        expected = model_rows(gap_model_world, history)
 
         df = gaps.frame(SYSTEM, now=NOW)
         assert frame_tuples(df) == as_tuples(expected)
@@ -331,12 +331,12 @@ def _validated(person, skill, level, *, days_ago=10, valid_for=None):
     (5, 4),
     (7, 4),     # above the highest mapped level: the highest one counts
 ])
-def test_a_crosswalk_counts_forwards_at_between_and_above_its_levels(gap_world, a_level, x_level):
-    add(gap_world, [_validated("ops", "A", a_level)])
+def test_a_crosswalk_counts_forwards_at_between_and_above_its_levels(gap_model_world, a_level, x_level):
+    add(gap_model_world, [_validated("ops", "A", a_level)])
     # Ops needs X 3 through the job role only
     status = "not_assessed" if x_level is None else ("met" if x_level >= 3 else "below")
     gap = None if x_level is None else max(3 - x_level, 0)
-    assert _rows_of(gap_world, "ops", "X") == [("", x_level, gap, status, None if x_level is None else "A")]
+    assert _rows_of(gap_model_world, "ops", "X") == [("", x_level, gap, status, None if x_level is None else "A")]
 
 
 @pytest.mark.parametrize("x_level, a_level", [
@@ -346,47 +346,47 @@ def test_a_crosswalk_counts_forwards_at_between_and_above_its_levels(gap_world, 
     (4, 5),
     (6, 5),     # above
 ])
-def test_a_crosswalk_counts_backwards_as_the_highest_level_mapping_at_or_below(gap_world, x_level, a_level):
-    add(gap_world, [_validated("ops", "X", x_level)])
+def test_a_crosswalk_counts_backwards_as_the_highest_level_mapping_at_or_below(gap_model_world, x_level, a_level):
+    add(gap_model_world, [_validated("ops", "X", x_level)])
     status = "not_assessed" if a_level is None else ("met" if a_level >= 4 else "below")
     gap = None if a_level is None else max(4 - a_level, 0)
-    assert _rows_of(gap_world, "ops", "A") == [("", a_level, gap, status, None if a_level is None else "X")]
+    assert _rows_of(gap_model_world, "ops", "A") == [("", a_level, gap, status, None if a_level is None else "X")]
 
 
-def test_a_skill_held_directly_shows_no_via_when_a_crosswalk_ties_it(gap_world):
-    add(gap_world, [_validated("ops", "X", 4), _validated("ops", "A", 5)])  # A5 maps to X4: a tie
-    assert _rows_of(gap_world, "ops", "X") == [("", 4, 0, "met", None)]
-    assert _rows_of(gap_world, "ops", "A") == [("", 5, 0, "met", None)]
+def test_a_skill_held_directly_shows_no_via_when_a_crosswalk_ties_it(gap_model_world):
+    add(gap_model_world, [_validated("ops", "X", 4), _validated("ops", "A", 5)])  # A5 maps to X4: a tie
+    assert _rows_of(gap_model_world, "ops", "X") == [("", 4, 0, "met", None)]
+    assert _rows_of(gap_model_world, "ops", "A") == [("", 5, 0, "met", None)]
 
 
-def test_a_higher_crosswalked_level_wins_and_names_its_skill(gap_world):
-    add(gap_world, [_validated("ops", "X", 2), _validated("ops", "A", 5)])
-    assert _rows_of(gap_world, "ops", "X") == [("", 4, 0, "met", "A")]
+def test_a_higher_crosswalked_level_wins_and_names_its_skill(gap_model_world):
+    add(gap_model_world, [_validated("ops", "X", 2), _validated("ops", "A", 5)])
+    assert _rows_of(gap_model_world, "ops", "X") == [("", 4, 0, "met", "A")]
 
 
-def test_a_draft_is_not_awaiting_review_and_a_submission_is(gap_world):
-    add(gap_world, [_record("ops", "C", {"status": "draft", "claimed": 5, "days_ago": 1}),
+def test_a_draft_is_not_awaiting_review_and_a_submission_is(gap_model_world):
+    add(gap_model_world, [_record("ops", "C", {"status": "draft", "claimed": 5, "days_ago": 1}),
                     _record("ops", "A", {"status": "submitted", "claimed": 5, "days_ago": 1})])
-    assert _rows_of(gap_world, "ops", "C") == [("", None, None, "not_assessed", None)]
-    assert _rows_of(gap_world, "ops", "A") == [("", None, None, "awaiting_review", None)]
+    assert _rows_of(gap_model_world, "ops", "C") == [("", None, None, "not_assessed", None)]
+    assert _rows_of(gap_model_world, "ops", "A") == [("", None, None, "awaiting_review", None)]
 
 
-def test_the_org_unit_filter_takes_the_unit_and_below_not_a_sibling_with_the_same_start(gap_world):
+def test_the_org_unit_filter_takes_the_unit_and_below_not_a_sibling_with_the_same_start(gap_model_world):
     units = set(gaps.frame(SYSTEM, gaps.Filters(org_unit="Acme/IT"), now=NOW)["org_unit"])
     assert units == {"Acme/IT", "Acme/IT/Ops"}
     assert set(gaps.frame(SYSTEM, gaps.Filters(org_unit="Acme/ITSM"), now=NOW)["org_unit"]) == {"Acme/ITSM"}
     assert set(gaps.frame(SYSTEM, gaps.Filters(org_unit="/Acme/IT/", org_unit_exact=True), now=NOW)["org_unit"]) == {"Acme/IT"}
 
 
-def test_essential_only_keeps_the_services_requirements(gap_world):
-    rows = _rows_of(gap_world, "it", "X", essential_only=True)
+def test_essential_only_keeps_the_services_requirements(gap_model_world):
+    rows = _rows_of(gap_model_world, "it", "X", essential_only=True)
     assert rows == [("Payroll", None, None, "not_assessed", None)]  # the role's X 3 is desirable
-    assert _rows_of(gap_world, "it", "B", essential_only=True) == [("Payroll", None, None, "not_assessed", None)]
+    assert _rows_of(gap_model_world, "it", "B", essential_only=True) == [("Payroll", None, None, "not_assessed", None)]
 
 
-def test_the_headline_coverage_does_not_count_awaiting_review_as_met(gap_world):
+def test_the_headline_coverage_does_not_count_awaiting_review_as_met(gap_model_world):
     # Ops: A met, C awaiting review, X not assessed: one of three met
-    add(gap_world, [_validated("ops", "A", 4),
+    add(gap_model_world, [_validated("ops", "A", 4),
                     _record("ops", "C", {"status": "submitted", "claimed": 3, "days_ago": 1})])
     filters = gaps.Filters(org_unit="Acme/IT/Ops")
     total, _ = gaps.summary(SYSTEM, filters, now=NOW)
@@ -395,17 +395,17 @@ def test_the_headline_coverage_does_not_count_awaiting_review_as_met(gap_world):
     assert shape.totals(df)["coverage"] == 33.3
 
 
-def test_the_heatmap_shows_a_persons_worst_requirement_on_a_skill(gap_world):
+def test_the_heatmap_shows_a_persons_worst_requirement_on_a_skill(gap_model_world):
     # It needs X 3 (role) and X 4 (service); at X 3 the role's is met and the service's is below
-    add(gap_world, [_validated("it", "X", 3)])
+    add(gap_model_world, [_validated("it", "X", 3)])
     df = gaps.frame(SYSTEM, gaps.Filters(org_unit="Acme/IT", org_unit_exact=True), now=NOW)
-    cell = next(r for r in shape.heatmap(df)["rows"] if r["id"] == gap_world["people"]["it"])["cells"]["TWO X"]
+    cell = next(r for r in shape.heatmap(df)["rows"] if r["id"] == gap_model_world["people"]["it"])["cells"]["TWO X"]
     assert cell == {"status": "below", "gap": 1, "current": 3, "required": 4}
 
 
-def test_an_expired_validation_is_expired_not_a_silent_zero(gap_world):
-    add(gap_world, [_validated("ops", "C", 5, days_ago=400, valid_for=365)])
-    assert _rows_of(gap_world, "ops", "C") == [("", None, None, "expired", None)]
+def test_an_expired_validation_is_expired_not_a_silent_zero(gap_model_world):
+    add(gap_model_world, [_validated("ops", "C", 5, days_ago=400, valid_for=365)])
+    assert _rows_of(gap_model_world, "ops", "C") == [("", None, None, "expired", None)]
     # valid until exactly now: already expired
-    add(gap_world, [_validated("ops", "A", 5, days_ago=30, valid_for=30)])
-    assert _rows_of(gap_world, "ops", "A") == [("", None, None, "expired", None)]
+    add(gap_model_world, [_validated("ops", "A", 5, days_ago=30, valid_for=30)])
+    assert _rows_of(gap_model_world, "ops", "A") == [("", None, None, "expired", None)]
