@@ -203,3 +203,20 @@ def test_what_cannot_be_read_says_where(text, where, what):
         parse_text(text, "page.txt")
     assert caught.value.location == where
     assert what in caught.value.message
+
+
+def test_text_between_the_levels_heading_and_the_first_level_is_named_in_the_error():
+    stray = "This paragraph sits between the levels heading and the first level, where nothing is expected."
+    text = f"Planning (PLAN)\n\nProficiency levels\n\n{stray}\n\nLevel 1 (Basic)\n- Plans.\n"
+    with pytest.raises(FrameworkFileError) as caught:
+        parse_text(text, "plan.txt")
+    assert caught.value.location == "line 5"
+    assert f"text outside any section: {stray[:60]!r} (expected" in caught.value.message
+
+
+def test_a_title_is_at_most_150_characters():
+    name = "Planning " + "p" * 134  # with " (PLAN)": 150 characters
+    doc = parse_text(f"{name} (PLAN)\n\nLevel 1 (Basic)\n- Plans.\n", "plan.txt")
+    assert (doc.skills[0].name, doc.skills[0].code) == (name, "PLAN")
+    with pytest.raises(FrameworkFileError, match="cannot find the skill's title"):
+        parse_text(f"{name}p (PLAN)\n\nLevel 1 (Basic)\n- Plans.\n", "plan.txt")
