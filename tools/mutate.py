@@ -54,7 +54,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "gaps": (
         ["skills_app/services/gaps.py", "skills_app/reports/gaps.py"],
-        ["tests/test_gap_model.py", "tests/test_gaps.py"],
+        ["tests/test_gap_model.py", "tests/test_gaps.py", "tests/test_report_stream.py"],
     ),
     "assessments": (
         ["skills_app/services/assessments.py"],
