@@ -35,6 +35,13 @@ def services(actor) -> list[Service]:
     return _owners(actor, Service)
 
 
+def names(actor, model: type[RequirementOwner]) -> list[str]:
+    """The job roles' (or services') names, in order: what a filter offers, one
+    narrow statement (not every requirement of every one)."""
+    policy.require(actor, "view_requirements")
+    return list(db.session.scalars(select(model.name).order_by(model.name)))
+
+
 def get_owner(actor, model: type[RequirementOwner], owner_id: int):
     """A job role or a service by id."""
     policy.require(actor, "view_requirements")

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import cache, policy
+from skills_app.models import JobRole, Service
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import accounts, campaigns, exports, frameworks, gaps, next_steps, org, requirements
 from skills_app.web.downloads import download
@@ -28,8 +29,8 @@ def _choices():
     skills = requirements.skill_choices()
     return {
         "units": org.units_for_choice(),
-        "job_roles": requirements.job_roles(current_user),
-        "services": requirements.services(current_user),
+        "job_roles": requirements.names(current_user, JobRole),
+        "services": requirements.names(current_user, Service),
         "skills": skills,
         "skill_tree": requirements.skill_tree(skills),
     }
