@@ -56,8 +56,9 @@ def tune(connection: Connection, work_mem: str | None) -> None:
 
 def csv_text(column: ColumnElement) -> ColumnElement:
     """A text column as ``export.cell`` writes it: formulas neutralised, empty as missing."""
-    first = func.substr(column, 1, 1)
-    return case((first.in_(FORMULA_STARTS), literal("'") + column), else_=func.nullif(column, ""))
+    # The first character's code: an integer comparison, where comparing text would collate.
+    first = func.ascii(column)
+    return case((first.in_([ord(c) for c in FORMULA_STARTS]), literal("'") + column), else_=func.nullif(column, ""))
 
 
 def json_value(column: ColumnElement, *, text: bool) -> ColumnElement:
