@@ -1,11 +1,11 @@
-"""`make bench`: the figures behind docs/performance.md.
+"""Sizes and backends side by side (``python bench/bench.py``): for each backend
+(SQLite, PostgreSQL) and size N, the gap report (CSV, grouped JSON) and the
+people import, time and peak memory; the latency of the most used pages under
+concurrent clients against gunicorn, beside a trivial endpoint (``pages``, which
+``make bench`` uses too); and the SQL statements each page and report issues.
 
-For each backend (SQLite, PostgreSQL) and size N (10,000 and 100,000 people):
-the gap report (grouped JSON and the full per-person CSV) against its floor
-(one hand-written SQL query written with the csv module), time and peak memory;
-the people import of an N-row CSV against a bare bulk insert; the latency and
-throughput of the most used pages under 16 concurrent clients against gunicorn,
-beside a trivial endpoint; and the SQL statements each page and report issues.
+The figures against their floors (what the database alone costs) are
+bench/floors.py, which ``make bench`` runs.
 
 Every measurement runs in a process of its own, so peak memory is its own.
 """
@@ -67,24 +67,6 @@ def measure(kind: str, url: str, n: int) -> dict:
             with out_path.open("wb") as out:
                 out.writelines(streamed.chunks)
             rows = streamed.rows
-        elif kind == "floor-csv":
-            from bench.floor import HEADER, gaps_sql
-
-            dialect = db.engine.dialect.name
-            now = "'2026-11-22 00:00:00.000000'" if dialect == "sqlite" else "TIMESTAMPTZ '2026-11-22 00:00:00+00'"
-            raw = db.engine.raw_connection()
-            cursor = raw.cursor()
-            cursor.execute(gaps_sql(dialect, now))
-            with out_path.open("w", newline="") as out:
-                writer = csv.writer(out, lineterminator="\n")
-                writer.writerow(HEADER)
-                while True:
-                    batch = cursor.fetchmany(5000)
-                    if not batch:
-                        break
-                    writer.writerows(["" if v is None else v for v in row] for row in batch)
-                    rows += len(batch)
-            raw.close()
         elif kind == "import":
             from skills_app.devdata import synthetic
             from skills_app.services import people_import
@@ -94,27 +76,10 @@ def measure(kind: str, url: str, n: int) -> dict:
             report = people_import.run(SYSTEM, text, "bench.csv")
             db.session.commit()
             rows = len(report.created)
-        elif kind == "floor-import":
-            from skills_app.devdata import synthetic
-            from skills_app.models import Person
-            from skills_app.services import bulk
-
-            text = synthetic.people_csv(n, seed=8)
-            start = time.perf_counter()
-            first = bulk.next_id(Person)
-            reader = csv.DictReader(io.StringIO(text))
-            stamp = datetime.now(timezone.utc)
-            records = [{"id": first + i, "employee_number": r["employee_number"], "email": r["email"], "name": r["name"],
-                        "job_title": r["job_title"], "active": True, "session_version": 1, "password_hash": None,
-                        "org_unit_id": None, "manager_id": None, "created_at": stamp, "updated_at": stamp}
-                       for i, r in enumerate(reader)]
-            bulk.insert(Person.__table__, records)
-            db.session.commit()
-            rows = len(records)
         seconds = time.perf_counter() - start
         size = out_path.stat().st_size if out_path.exists() else 0
         digest = ""
-        if kind in ("gap-csv", "floor-csv"):
+        if kind == "gap-csv":
             import hashlib
 
             digest = hashlib.sha256(out_path.read_bytes()).hexdigest()[:12]
@@ -261,9 +226,10 @@ def load(port: int, path: str, cookie: str, clients: int, seconds: float) -> dic
 def pages(url: str, clients: int, seconds: float) -> dict:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
-    # As in production: the workers share throttling and the report cache in Redis.
-    if os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"):
-        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    # As in production: the workers share throttling and the report cache in Redis, when
+    # BENCH_REDIS_URL names a Redis database of the benchmark's own (it is emptied first).
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
         try:
             import redis
 
@@ -350,14 +316,13 @@ def main() -> None:
             run([str(BIN / "skills-app"), "demo", "load"], url)
             entry["generate_s"] = round(run([str(BIN / "skills-app"), "demo", "generate", "--people", str(n), "--seed", "1"], url), 1)
             print(f"  generated in {entry['generate_s']} s", file=sys.stderr)
-            for kind in ("gap-csv", "floor-csv", "gap-json"):
+            for kind in ("gap-csv", "gap-json"):
                 entry[kind] = sub(kind, url, n)
                 print(f"  {kind}: {entry[kind]}", file=sys.stderr)
-            entry["same_rows"] = entry["gap-csv"]["sha"] == entry["floor-csv"]["sha"]
             entry["statements"] = json.loads(subprocess.run([sys.executable, __file__, "statements", url], cwd=ROOT, capture_output=True,
                                                             text=True, check=True).stdout.strip().splitlines()[-1])
             entry["pages"] = pages(url, args.clients, args.seconds)
-            for kind in ("import", "floor-import"):
+            for kind in ("import",):
                 entry[kind] = sub(kind, url, n)
                 print(f"  {kind}: {entry[kind]}", file=sys.stderr)
             results.append(entry)
@@ -385,10 +350,10 @@ def print_table(results: list[dict]) -> None:
             print(f"{e['backend']:<11}{e['people']:>9,}  {label:<26}{ours:>9.2f}{unit}{(peak or 0):>9.0f}"
                   f"{(f'{floor:.2f}' + unit) if floor else '':>10}{ratio:>7}")
         line("generate organisation", e["generate_s"])
-        line("gap report CSV (rows)", e["gap-csv"]["seconds"], e["floor-csv"]["seconds"], peak=e["gap-csv"]["peak_mb"])
-        line("gap report JSON grouped", e["gap-json"]["seconds"], e["floor-csv"]["seconds"], peak=e["gap-json"]["peak_mb"])
-        line("people import", e["import"]["seconds"], e["floor-import"]["seconds"], peak=e["import"]["peak_mb"])
-        print(f"{'':<22}  gap rows: {e['gap-csv']['rows']:,}; same rows as the floor: {'yes' if e['same_rows'] else 'NO'}")
+        line("gap report CSV (rows)", e["gap-csv"]["seconds"], peak=e["gap-csv"]["peak_mb"])
+        line("gap report JSON grouped", e["gap-json"]["seconds"], peak=e["gap-json"]["peak_mb"])
+        line("people import", e["import"]["seconds"], peak=e["import"]["peak_mb"])
+        print(f"{'':<22}  gap rows: {e['gap-csv']['rows']:,}")
         trivial = e["pages"]["trivial endpoint"]
         for label, p in e["pages"].items():
             ratio = p["p95_ms"] / trivial["p95_ms"] if trivial["p95_ms"] else 0

@@ -145,3 +145,19 @@ def test_the_summary_is_one_statement_and_agrees_with_the_rows(app, awkward, by)
     assert total == gap_tables.totals(df)
     if by:
         assert gap_tables.group_records(table) == gap_tables.group_records(gap_tables.grouped(df, by))
+
+
+def test_a_reader_that_stops_early_leaves_the_connection_usable(app, awkward, monkeypatch):
+    from sqlalchemy import text
+
+    from skills_app.reports import stream
+
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 10)  # a chunk a row or so: the reader leaves mid-COPY
+    for fmt in ("csv", "json"):
+        chunks = export.render(exports.gap_report(SYSTEM, now=NOW), fmt).chunks
+        assert next(chunks)
+        chunks.close()
+        db.session.rollback()
+        assert db.session.scalar(text("SELECT 41 + 1")) == 42
+        # and a whole report reads again on the same connection
+        assert _bytes(exports.gap_report(SYSTEM, now=NOW), fmt)[1] == len(NAMES) * 2 + 5

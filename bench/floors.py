@@ -1,0 +1,290 @@
+"""`make bench` against true floors: each figure of the product beside what the
+same result costs the database alone, in the same run, interleaved, min and
+median of three.
+
+* Reports (gap CSV, gap JSON, gap JSON grouped by org unit): the product is
+  ``skills-app report gaps`` writing a file, start-up included; the floor is
+  ``COPY (the gap statement) TO STDOUT WITH (FORMAT csv, HEADER)`` run by psql
+  into a file, with the same settings (jit off, REPORT_WORK_MEM). The gap
+  statement is the product's own (services/gaps.py), its contract columns only.
+* People import (a fresh database each time, copied from a migrated template):
+  the product is ``skills-app people import FILE``; the floor is
+  bench/import_floor.sql: COPY into a staging table, the checks, and one
+  set-wise statement each for org units, people, managers and roles.
+* HR gap report page: cold (the report cache empty) and warm, one client, in-process.
+* The review badge: its one statement, for a manager and for HR, in-process.
+* CLI start-up: ``skills-app report --help``.
+
+Usage: python bench/floors.py --url postgresql+psycopg://.../db [--rounds 3]
+       [--import-template DB] [--people-csv N]
+The database at --url holds the generated organisation (skills-app demo generate).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+TARGETS = {"gap CSV": 1.2, "gap JSON": 1.5, "gap JSON grouped": 1.5, "people import": 1.5}
+
+
+def _env(url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "FLASK_APP": "skills_app:create_app"}
+
+
+def _psql_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def timed(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def copy_script(url: str) -> str:
+    """The floor's SQL: the product's gap statement (its contract columns), parameters inlined."""
+    code = r"""
+import sys
+from skills_app import create_app
+app = create_app({"REPORT_CACHE": False})
+with app.app_context():
+    import psycopg
+    from skills_app.extensions import db
+    from skills_app.reports.gaps import COLUMNS
+    from skills_app.services import gaps
+    full = gaps.gap_select()
+    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
+    conn = db.session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    print(psycopg.ClientCursor(conn.connection.driver_connection).mogrify(str(compiled), compiled.construct_params()))
+    print("--work_mem=" + str(app.config.get("REPORT_WORK_MEM")))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(url), check=True, capture_output=True, text=True).stdout
+    sql, work_mem = out.rsplit("--work_mem=", 1)
+    return (f"SET jit = off;\nSET work_mem = '{work_mem.strip()}';\n"
+            f"COPY ({sql.strip()}) TO STDOUT WITH (FORMAT csv, HEADER);\n")
+
+
+def reports(url: str, rounds: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="skills-bench-"))
+    script = tmp / "floor.sql"
+    script.write_text(copy_script(url))
+    kinds = {
+        "gap CSV": ["--format", "csv"],
+        "gap JSON": ["--format", "json"],
+        "gap JSON grouped": ["--format", "json", "--group-by", "org_unit"],
+    }
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    floors: list[float] = []
+    sizes = {}
+    for r in range(rounds):
+        for kind, args in kinds.items():
+            out = tmp / f"product-{kind.replace(' ', '-')}"
+            times[kind].append(timed([str(BIN / "skills-app"), "report", "gaps", *args, "--output", str(out)], _env(url)))
+            sizes[kind] = out.stat().st_size
+            out.unlink()
+            with (tmp / "floor.csv").open("wb") as target:
+                floors.append(timed(["psql", "-X", "-q", "-d", _psql_url(url), "-f", str(script)], os.environ, stdout=target))
+            sizes["floor"] = (tmp / "floor.csv").stat().st_size
+            print(f"  round {r + 1}: {kind} {times[kind][-1]:.2f} s, floor {floors[-1]:.2f} s", file=sys.stderr)
+    return {"times": times, "floors": floors, "bytes": sizes}
+
+
+def people_import(template: str, url: str, rounds: int, n: int) -> dict:
+    """The product's import and the set-wise floor, each on a fresh copy of ``template``."""
+    import psycopg
+
+    from skills_app.devdata import synthetic
+
+    csv_path = Path(tempfile.mkdtemp(prefix="skills-bench-")) / "people.csv"
+    csv_path.write_text(synthetic.people_csv(n, seed=7))
+    admin = _psql_url(url).rsplit("/", 1)[0] + "/postgres"
+    target = url.rsplit("/", 1)[1] + "_import"  # beside the benchmark's database, named after it
+    target_url = url.rsplit("/", 1)[0] + "/" + target
+
+    def fresh():
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {target}")
+            conn.execute(f"CREATE DATABASE {target} TEMPLATE {template}")
+
+    def counts():
+        with psycopg.connect(_psql_url(target_url)) as conn:
+            return conn.execute("SELECT (SELECT count(*) FROM person), (SELECT count(manager_id) FROM person),"
+                                " (SELECT count(*) FROM org_unit), (SELECT count(*) FROM person_role)").fetchone()
+
+    product, floor, results = [], [], {}
+    for r in range(rounds):
+        fresh()
+        product.append(timed([str(BIN / "skills-app"), "people", "import", str(csv_path)], _env(target_url)))
+        results["product"] = counts()
+        fresh()
+        floor.append(timed(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"csv={csv_path}", "-1", "-d", _psql_url(target_url),
+                            "-f", str(ROOT / "bench" / "import_floor.sql")], os.environ))
+        results["floor"] = counts()
+        print(f"  round {r + 1}: people import {product[-1]:.2f} s, floor {floor[-1]:.2f} s", file=sys.stderr)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {target}")
+    return {"times": product, "floors": floor, "rows": n, "same_result": results["product"] == results["floor"],
+            "counts": results}
+
+
+def in_process(url: str) -> dict:
+    """The HR gap report page cold and warm, and the review badge, one client."""
+    code = r"""
+import json, time, statistics
+from skills_app import create_app
+app = create_app({"WTF_CSRF_ENABLED": False})
+with app.app_context():
+    from sqlalchemy import select, func
+    from skills_app.extensions import db
+    from skills_app.models import Person, PersonRole, Assessment
+    from skills_app.services import assessments
+    hr = db.session.scalar(select(Person).join(PersonRole).where(PersonRole.role == "hr").order_by(Person.id).limit(1))
+    manager = db.session.get(Person, db.session.scalar(
+        select(Person.manager_id).join(Assessment, Assessment.person_id == Person.id)
+        .where(Assessment.status == "submitted", Person.manager_id.is_not(None))
+        .group_by(Person.manager_id).order_by(func.count().desc()).limit(1)))
+    out = {}
+    for label, who in (("badge (manager)", manager), ("badge (HR)", hr)):
+        assessments.queue_count(who)
+        runs = []
+        for _ in range(20):
+            t = time.perf_counter(); assessments.queue_count(who); runs.append(time.perf_counter() - t)
+        out[label] = statistics.median(runs)
+    db.session.remove()
+client = app.test_client()
+client.post("/login", data={"email": hr.email, "password": "demo-skills-2026"})
+t = time.perf_counter(); r = client.get("/reports/gaps"); out["HR gap page cold"] = time.perf_counter() - t
+assert r.status_code == 200, r.status_code
+warm = []
+for _ in range(5):
+    t = time.perf_counter(); client.get("/reports/gaps"); warm.append(time.perf_counter() - t)
+out["HR gap page warm"] = statistics.median(warm)
+print(json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(url), capture_output=True, text=True)
+    if result.returncode:
+        print(result.stderr[-2000:], file=sys.stderr)
+        return {}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def build(url: str, people: int) -> str:
+    """A fresh database at ``url`` with the demo and ``people`` generated people, vacuumed
+    (as autovacuum leaves a settled database); and ``<name>_empty``, migrated only, the
+    template of each import. Returns the template's name."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = _psql_url(url).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for db in (name, f"{name}_empty"):
+            conn.execute(f"DROP DATABASE IF EXISTS {db}")
+            conn.execute(f"CREATE DATABASE {db}")
+    empty = url.rsplit("/", 1)[0] + f"/{name}_empty"
+    timed([str(BIN / "skills-app"), "db", "upgrade"], _env(empty))
+    timed([str(BIN / "skills-app"), "db", "upgrade"], _env(url))
+    timed([str(BIN / "skills-app"), "demo", "load"], _env(url))
+    seconds = timed([str(BIN / "skills-app"), "demo", "generate", "--people", str(people), "--seed", "1"], _env(url))
+    print(f"  generated {people:,} people in {seconds:.1f} s", file=sys.stderr)
+    with psycopg.connect(_psql_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return f"{name}_empty"
+
+
+def page_load(url: str, clients: int, seconds: float) -> dict:
+    """The main pages under ``clients`` concurrent clients against gunicorn (bench/bench.py)."""
+    from bench import bench
+
+    return bench.pages(url, clients, seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--build", type=int, metavar="PEOPLE", help="first build the database at --url with this many people")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--import-template", help="a migrated, empty database to copy for each import")
+    parser.add_argument("--people-csv", type=int, default=100_000)
+    parser.add_argument("--only", default="startup,reports,import,pages,load")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "floors.json"))
+    parser.add_argument("--table", help="print the table of an earlier run's JSON and stop")
+    args = parser.parse_args()
+    if args.table:
+        print_table(json.loads(Path(args.table).read_text()))
+        return
+    only = set(args.only.split(","))
+    out: dict = {}
+    if args.build:
+        args.import_template = build(args.url, args.build)
+        out["people"] = args.build
+    if "startup" in only:
+        runs = [timed([str(BIN / "skills-app"), "report", "--help"], _env(args.url)) for _ in range(3)]
+        out["startup"] = {"min": min(runs), "median": statistics.median(runs)}
+    if "reports" in only:
+        out["reports"] = reports(args.url, args.rounds)
+    if "import" in only and args.import_template:
+        out["import"] = people_import(args.import_template, args.url, args.rounds, args.people_csv)
+    if "pages" in only:
+        out["in_process"] = in_process(args.url)
+    if "load" in only:
+        out["load"] = page_load(args.url, args.clients, args.seconds)
+    Path(args.output).write_text(json.dumps(out, indent=2, default=str))
+    print_table(out)
+
+
+def _stats(values):
+    return min(values), statistics.median(values)
+
+
+def print_table(out: dict) -> None:
+    # ratio: median over median; paired: the median of each run over the floor run right after it
+    # (the fairer one on a shared machine, where the load changes from minute to minute).
+    print(f"\n{'figure':<22}{'min':>9}{'median':>9}{'floor min':>11}{'floor med':>11}{'ratio':>8}{'paired':>8}{'target':>8}  holds")
+    rows = []
+    if "reports" in out:
+        kinds = list(out["reports"]["times"])
+        floors = out["reports"]["floors"]
+        for k, (kind, times) in enumerate(out["reports"]["times"].items()):
+            mine = [floors[r * len(kinds) + k] for r in range(len(times))]
+            rows.append((kind, *_stats(times), *_stats(floors), statistics.median(t / f for t, f in zip(times, mine))))
+    if "import" in out:
+        times, floors = out["import"]["times"], out["import"]["floors"]
+        rows.append(("people import", *_stats(times), *_stats(floors), statistics.median(t / f for t, f in zip(times, floors))))
+    for label, low, med, fmin, fmed, paired in rows:
+        ratio = med / fmed
+        target = TARGETS[label]
+        print(f"{label:<22}{low:>8.2f}s{med:>8.2f}s{fmin:>10.2f}s{fmed:>10.2f}s{ratio:>7.2f}×{paired:>7.2f}×{target:>7.1f}×  "
+              f"{'yes' if paired <= target else f'no, by {(paired / target - 1) * 100:.0f}%'}")
+    if "import" in out:
+        print(f"  same result as the floor (people, managers, org units, roles): {'yes' if out['import']['same_result'] else 'NO'} "
+              f"{out['import']['counts']}")
+    for label, target_ms in (("HR gap page cold", 1000), ("HR gap page warm", 150), ("badge (manager)", 5), ("badge (HR)", 5)):
+        if label in out.get("in_process", {}):
+            ms = out["in_process"][label] * 1000
+            print(f"{label:<22}{ms:>8.1f} ms  target < {target_ms} ms  {'yes' if ms < target_ms else f'no, {ms / target_ms:.1f}× the target'}")
+    if "load" in out:
+        trivial = out["load"]["trivial endpoint"]["p95_ms"]
+        for label, p in out["load"].items():
+            ratio = p["p95_ms"] / trivial if trivial else 0
+            print(f"{label:<22} p50 {p['p50_ms']:>7.1f} ms  p95 {p['p95_ms']:>7.1f} ms  ×{ratio:.1f} /healthz p95 (target ≤ 10×)"
+                  f"  {'yes' if ratio <= 10 else 'no'}  cold {p['cold_ms']:.0f} ms")
+    if "startup" in out:
+        s = out["startup"]["median"]
+        print(f"{'CLI start-up':<22}{s:>8.2f} s   target < 0.5 s  {'yes' if s < 0.5 else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
