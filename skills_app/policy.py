@@ -150,6 +150,18 @@ def _browse_people(actor, obj=None) -> bool:
     return bool(me and (me.has_role("manager") or me.reports))
 
 
+def _filter_people_by_skill(actor, obj=None) -> bool:
+    """Filter the people list by a skill held at a level: only over people whose skills
+    the caller may see (HR and learning: everyone; a line manager: their own people).
+    Not an administrator, who sees everyone's name but not their skills: the filter
+    would tell them each person's validated level."""
+    if _has(actor, "hr", "learning"):
+        return True
+    if sees_everyone(actor):
+        return False
+    return _browse_people(actor)
+
+
 def _edit_account(actor, person) -> bool:
     """Roles, password resets, activation: admins, never on their own roles' loss of admin."""
     return _has(actor, "admin")
@@ -258,6 +270,7 @@ RULES: dict[str, Callable] = {
     "view_frameworks": _signed_in,
     "manage_frameworks": _role("hr", "admin"),
     "browse_people": _browse_people,
+    "filter_people_by_skill": _filter_people_by_skill,
     "view_person": _view_person,
     "view_person_skills": _view_person_skills,
     "manage_accounts": _role("admin"),

@@ -267,6 +267,12 @@ ROWS = [
     ("manny", "view_training_plan", "otto_plan", False),
     ("sam", "view_training_plan", "none", False),
 
+    ("hana", "filter_people_by_skill", None, True),
+    ("lars", "filter_people_by_skill", None, True),
+    ("manny", "filter_people_by_skill", None, True),  # over his own people only
+    ("ada", "filter_people_by_skill", None, False),  # sees everyone's name, not their skills
+    ("sam", "filter_people_by_skill", None, False),
+
     ("hana", "remind_about_gap", None, True),
     ("lars", "remind_about_gap", None, True),
     ("manny", "remind_about_gap", None, False),

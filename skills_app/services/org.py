@@ -176,6 +176,7 @@ def directory(actor, *, q: str | None = None, unit: OrgUnit | None = None, inclu
     stmt = visible_people(actor).options(selectinload(Person.org_unit), selectinload(Person.manager),
                                          selectinload(Person.job_roles), selectinload(Person.services))
     if holds is not None:
+        policy.require(actor, "filter_people_by_skill")
         stmt = stmt.where(Person.id.in_(holders(*holds)))
     if job_role_id:
         stmt = stmt.where(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == job_role_id)))
