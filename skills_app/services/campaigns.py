@@ -44,7 +44,7 @@ from skills_app.models.campaigns import (
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.services import by_id
-from skills_app.services import audit, gaps, notifications
+from skills_app.services import audit, gaps, locks, notifications
 from skills_app.services.assessments import current_levels
 from skills_app.services.service_levels import working_calendar
 from skills_app.words import plural, verb
@@ -439,6 +439,7 @@ def add_person(actor, campaign: Campaign, person: Person) -> Campaign:
     and snapshot like everyone invited."""
     policy.require(actor, "manage_campaigns")
     policy.require(actor, "view_person", person)
+    locks.hold(campaign)  # the same person added twice at once: the second waits, then finds her invited
     if not campaign.is_open:
         raise InvalidState(f"The campaign {campaign.name!r} is closed; open a new one to ask {person.name}.")
     if not person.active:

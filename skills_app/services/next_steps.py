@@ -23,7 +23,7 @@ from skills_app.errors import InvalidState
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Person, Skill
 from skills_app.models.framework import utcnow
-from skills_app.services import audit, gaps, notifications
+from skills_app.services import audit, gaps, locks, notifications
 from skills_app.services.campaigns import reminder_cooldown_days
 from skills_app.services.service_levels import working_calendar
 
@@ -75,6 +75,7 @@ def remind_of_gap(actor, person: Person, skill: Skill, now: datetime | None = No
     can act on, or were reminded of it within the cooldown."""
     policy.require(actor, "remind_about_gap")
     policy.require(actor, "view_person_skills", person)
+    locks.hold(person)  # two reminders posted together: the second waits, then sees the first
     now = now or utcnow()
     frame = gaps.frame(actor, gaps.Filters(person_id=person.id))
     rows = [r for r in frame.to_dict(orient="records") if r["skill_id"] == skill.id] if len(frame) else []

@@ -13,7 +13,7 @@ from skills_app.extensions import db
 from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
 from skills_app.services import by_id
-from skills_app.services import audit, org
+from skills_app.services import audit, locks, org
 from skills_app.services import frameworks as framework_service
 from skills_app.words import plural
 
@@ -258,6 +258,8 @@ def plan_assignment(actor, person_ids, target: str, *, remove: bool = False) -> 
 def assign_many(actor, person_ids, target: str, *, remove: bool = False) -> BulkPlan:
     """Assign the people to (or remove them from) one job role or service, each
     change audited on the person, and the whole as one event."""
+    policy.require(actor, "manage_requirements")
+    locks.hold(_target(actor, target))  # the same people assigned twice at once: the second waits, then finds them in it
     plan = plan_assignment(actor, person_ids, target, remove=remove)
     owner, members = plan.owner, plan.owner.KIND + "s"
     for person in plan.change:
