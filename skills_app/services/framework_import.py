@@ -21,7 +21,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.importers import FORMATS, MAX_FILE_BYTES, FrameworkFileError, ImportReport, load_bytes
 from skills_app.importers.table import parse_columns
-from skills_app.services import frameworks
+from skills_app.services import frameworks, staged_uploads
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -90,22 +90,23 @@ def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = 
     policy.require(actor, "manage_frameworks")
     previous = None
     if not data and token:
-        data, filename = _kept(token)
+        data, filename = _kept(actor, token)
         previous = token
     filename, detected, doc = _read(data, filename, fmt, named, missing=("Choose the framework file to import.", "choose a file"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename, dry_run=True)
     token = secrets.token_urlsafe(24)
     (_folder() / token).write_bytes(data)
     (_folder() / f"{token}.name").write_text(filename, encoding="utf-8")
+    staged_uploads.mark_owner(_folder(), token, actor)
     if previous:  # the copy checked before is replaced by this one
-        (_folder() / previous).unlink(missing_ok=True)
-        (_folder() / f"{previous}.name").unlink(missing_ok=True)
+        staged_uploads.forget(_folder(), previous)
     return Checked(token, filename, detected, _outcome(doc.report, result, dry_run=True), result)
 
 
-def _kept(token: str | None) -> tuple[bytes, str]:
+def _kept(actor, token: str | None) -> tuple[bytes, str]:
+    """The file ``actor`` checked and kept under ``token``; anyone else's is "gone"."""
     path = _folder() / (token or "")
-    if not token or not TOKEN.match(token) or not path.is_file():
+    if not token or not TOKEN.fullmatch(token) or not path.is_file() or not staged_uploads.owned_by(_folder(), token, actor):
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
     name = _folder() / f"{token}.name"
     return path.read_bytes(), name.read_text(encoding="utf-8") if name.is_file() else "upload"
@@ -114,11 +115,10 @@ def _kept(token: str | None) -> tuple[bytes, str]:
 def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
     """Import the file :func:`check` kept under ``token``, with the same options."""
     policy.require(actor, "manage_frameworks")
-    data, filename = _kept(token)
+    data, filename = _kept(actor, token)
     filename, detected, doc = _read(data, filename, fmt, named, missing=("Check the file again: the checked copy is gone.", "that checked file is no longer here"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
-    (_folder() / token).unlink(missing_ok=True)
-    (_folder() / f"{token}.name").unlink(missing_ok=True)
+    staged_uploads.forget(_folder(), token)
     return result, _outcome(doc.report, result)
 
 

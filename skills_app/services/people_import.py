@@ -24,7 +24,7 @@ from skills_app.importers import limits
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import accounts, audit, org, requirements
+from skills_app.services import accounts, audit, org, requirements, staged_uploads
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
@@ -458,6 +458,7 @@ def check(actor, data: bytes | None, filename: str | None) -> Checked:
     token = secrets.token_urlsafe(24)
     (_staging() / token).write_bytes(data)
     (_staging() / f"{token}.name").write_text(filename, encoding="utf-8")
+    staged_uploads.mark_owner(_staging(), token, actor)
     return Checked(token, filename, report)
 
 
@@ -465,11 +466,12 @@ def import_checked(actor, token: str | None) -> ImportReport:
     """Import the file :func:`check` kept under ``token``."""
     policy.require(actor, "import_people")
     folder = _staging()
-    if not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / token).is_file():
+    # Only the one who checked it imports it: anyone else's token is "gone".
+    if (not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / token).is_file()
+            or not staged_uploads.owned_by(folder, token, actor)):
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
     name_file = folder / f"{token}.name"
     filename = name_file.read_text(encoding="utf-8") if name_file.is_file() else "people.csv"
     report = run(actor, _text((folder / token).read_bytes(), filename), filename)
-    (folder / token).unlink(missing_ok=True)
-    name_file.unlink(missing_ok=True)
+    staged_uploads.forget(folder, token)
     return report

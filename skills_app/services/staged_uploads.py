@@ -44,3 +44,24 @@ def stale(min_age_seconds: float) -> Iterator[Staged]:
 
 def remove(staged: Staged) -> None:
     staged.path.unlink(missing_ok=True)
+
+
+def owner_key(actor) -> str:
+    """Who checked a kept file: only they may check it again or import it."""
+    return f"person:{actor.id}" if getattr(actor, "id", None) else "system"
+
+
+def mark_owner(folder: Path, token: str, actor) -> None:
+    (folder / f"{token}.who").write_text(owner_key(actor), encoding="utf-8")
+
+
+def owned_by(folder: Path, token: str, actor) -> bool:
+    """True when ``actor`` checked the file kept under ``token`` (a token seen by
+    someone else, another tab's or a log's, imports nothing for them)."""
+    who = folder / f"{token}.who"
+    return who.is_file() and who.read_text(encoding="utf-8") == owner_key(actor)
+
+
+def forget(folder: Path, token: str) -> None:
+    for name in (token, f"{token}.name", f"{token}.who"):
+        (folder / name).unlink(missing_ok=True)
