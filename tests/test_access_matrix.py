@@ -161,6 +161,9 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     # with a file as evidence; the person acts on their own, their direct line
     # manager (or HR) decides, and no one else learns it exists.
     "assessments.my_skills": {"GET": everyone_signed_in(OK)},
+    # One's own level of responsibility: everyone signed in; an empty form starts nothing (400).
+    # (tests/test_responsibility_pages.py: a responsibility assessment answers every caller as a skill's does.)
+    "assessments.my_responsibility": {"GET": everyone_signed_in(OK), "POST": everyone_signed_in(BAD_FORM)},
     # Without ?skill_id= there is nothing to start: 404 for everyone signed in.
     "assessments.new": {"GET": everyone_signed_in(NOT_FOUND), "POST": everyone_signed_in(NOT_FOUND)},
     "assessments.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,

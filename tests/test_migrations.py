@@ -91,11 +91,14 @@ def test_duplicate_open_assessments_are_resolved_and_then_refused(app, make_pers
     try:
         downgrade(revision="0011")
         made = {}
+        # Rows as 0011 had them (today's model has columns that came later).
+        from sqlalchemy import text
+
         for name, status in (("empty", "draft"), ("rated", "draft"), ("submitted", "submitted"), ("done", "validated")):
-            a = Assessment(person_id=person_id, framework_id=framework_id, skill_id=skill_id, claimed_level=3, status=status)
-            db.session.add(a)
-            db.session.flush()
-            made[name] = a.id
+            made[name] = db.session.execute(text(
+                "INSERT INTO assessment (person_id, framework_id, skill_id, claimed_level, status, version, created_at, updated_at) "
+                "VALUES (:p, :f, :s, 3, :status, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
+                {"p": person_id, "f": framework_id, "s": skill_id, "status": status}).scalar_one()
         db.session.add(DescriptorRating(assessment_id=made["rated"], descriptor_id=descriptor_id, rating="met"))
         db.session.commit()
         db.session.remove()

@@ -187,9 +187,15 @@ def assessment_json(a: Assessment) -> dict:
                 "id": d.id, "level": sl.level, "text": d.text, "rating": rating.rating if rating else None,
                 "verdict": rating.verdict if rating else None, "verdict_comment": rating.verdict_comment if rating else None,
             })
-    return {
+    extra = {}
+    if a.is_responsibility:
+        # A level of responsibility: a claimed (and validated) level per generic attribute.
+        extra = {"kind": a.kind, "attributes": [
+            {"id": c.attribute_id, "name": c.attribute.name, "claimed_level": c.claimed_level,
+             "validated_level": c.validated_level, "verdict_comment": c.verdict_comment} for c in a.claims]}
+    return extra | {
         "id": a.id, "person_id": a.person_id, "framework": a.framework.code, "framework_version": a.framework.version,
-        "skill": a.skill.code, "skill_name": a.skill.name, "claimed_level": a.claimed_level, "status": a.status,
+        "skill": a.subject_code, "skill_name": a.subject_name, "claimed_level": a.claimed_level, "status": a.status,
         "version": a.version, "validated_level": a.validated_level, "valid_until": _iso(a.valid_until),
         "decision_comment": a.decision_comment, "reviewer_id": a.reviewer_id, "submitted_at": _iso(a.submitted_at),
         "decided_at": _iso(a.decided_at), "created_at": _iso(a.created_at),

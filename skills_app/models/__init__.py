@@ -4,7 +4,7 @@
 MAX_ID = 2**31 - 1
 
 from skills_app.models.api_token import ApiToken
-from skills_app.models.assessment import Assessment, DescriptorRating, Evidence, Notification
+from skills_app.models.assessment import Assessment, AttributeClaim, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult, CampaignTemplate
 from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
@@ -20,7 +20,7 @@ from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, R
 from skills_app.models.sign_in import SignInSession
 
 __all__ = [
-    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
+    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AttributeClaim", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",

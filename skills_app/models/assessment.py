@@ -1,6 +1,9 @@
 """Assessments: a person's claim to a level of one skill of one framework
 version, rated descriptor by descriptor, backed by evidence and decided by a
-reviewer; and the in-app notifications that tell people about them."""
+reviewer; or (``kind`` "responsibility") to a level of responsibility, one
+claimed level per generic attribute of a framework (SFIA's autonomy,
+influence, ...), through the same states, evidence and review; and the in-app
+notifications that tell people about them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +12,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
-from skills_app.models.framework import Descriptor, Framework, Skill, utcnow
+from skills_app.models.framework import Descriptor, Framework, FrameworkAttribute, Skill, utcnow
 from skills_app.models.people import Person
 
 STATUSES = ("draft", "submitted", "validated", "returned", "rejected")
@@ -28,6 +31,11 @@ VERDICT_LABELS = {"accepted": "Accepted", "not_accepted": "Not accepted"}
 EVIDENCE_KINDS = ("text", "link", "file")
 # One open assessment per person and skill: a partial unique index (SQLite and PostgreSQL alike).
 OPEN_CONDITION = "status IN ('draft', 'submitted', 'returned')"
+# One open responsibility assessment per person.
+OPEN_RESPONSIBILITY_CONDITION = "kind = 'responsibility' AND status IN ('draft', 'submitted', 'returned')"
+KINDS = ("skill", "responsibility")
+RESPONSIBILITY_CODE = "LoR"
+RESPONSIBILITY_NAME = "Level of responsibility"
 
 
 evidence_descriptor = Table(
@@ -37,6 +45,14 @@ evidence_descriptor = Table(
     Column("descriptor_id", ForeignKey("descriptor.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
+# Evidence of a responsibility assessment supports generic attributes (as a skill's supports descriptors).
+evidence_attribute = Table(
+    "evidence_attribute",
+    db.metadata,
+    Column("evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True),
+    Column("attribute_id", ForeignKey("framework_attribute.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 
 class Assessment(db.Model):
     __tablename__ = "assessment"
@@ -44,12 +60,17 @@ class Assessment(db.Model):
         Index("ix_assessment_person_skill", "person_id", "skill_id", "status"),
         Index("uq_assessment_open_person_skill", "person_id", "skill_id", unique=True,
               sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
+        Index("uq_assessment_open_responsibility", "person_id", unique=True,
+              sqlite_where=text(OPEN_RESPONSIBILITY_CONDITION), postgresql_where=text(OPEN_RESPONSIBILITY_CONDITION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id", ondelete="RESTRICT"), index=True)
-    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
+    # "skill": of ``skill``; "responsibility": of the framework's generic attributes (``claims``), no skill.
+    kind: Mapped[str] = mapped_column(String(20), default="skill", server_default="skill")
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skill.id", ondelete="RESTRICT"), index=True)
+    # Of a responsibility assessment: the level its attribute claims add up to (services/responsibility.overall_level).
     claimed_level: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     # Optimistic locking: every UPDATE checks and bumps it; a stale writer fails.
@@ -81,7 +102,10 @@ class Assessment(db.Model):
     reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_id])
     assigned_reviewer: Mapped[Person | None] = relationship(foreign_keys=[assigned_reviewer_id])
     framework: Mapped[Framework] = relationship()
-    skill: Mapped[Skill] = relationship()
+    skill: Mapped[Skill | None] = relationship()
+    claims: Mapped[list[AttributeClaim]] = relationship(
+        back_populates="assessment", order_by="AttributeClaim.id", cascade="all, delete-orphan", passive_deletes=True
+    )
     ratings: Mapped[list[DescriptorRating]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -96,6 +120,25 @@ class Assessment(db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_responsibility(self) -> bool:
+        return self.kind == "responsibility"
+
+    @property
+    def subject_code(self) -> str:
+        """What is assessed, as a code: the skill's, or "LoR" for the level of responsibility."""
+        return RESPONSIBILITY_CODE if self.is_responsibility else self.skill.code
+
+    @property
+    def subject_name(self) -> str:
+        return RESPONSIBILITY_NAME if self.is_responsibility else self.skill.name
+
+    def claim_for(self, attribute_id: int) -> AttributeClaim | None:
+        return next((c for c in self.claims if c.attribute_id == attribute_id), None)
+
+    def evidence_for_attribute(self, attribute_id: int) -> list[Evidence]:
+        return [e for e in self.evidence if any(a.id == attribute_id for a in e.attributes)]
 
     def rating_for(self, descriptor_id: int) -> DescriptorRating | None:
         return next((r for r in self.ratings if r.descriptor_id == descriptor_id), None)
@@ -124,6 +167,24 @@ class DescriptorRating(db.Model):
     descriptor: Mapped[Descriptor] = relationship()
 
 
+class AttributeClaim(db.Model):
+    """In a responsibility assessment, the level the person claims for one generic
+    attribute, and the level (and comment) the reviewer validated it at."""
+
+    __tablename__ = "attribute_claim"
+    __table_args__ = (UniqueConstraint("assessment_id", "attribute_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("framework_attribute.id", ondelete="RESTRICT"), index=True)
+    claimed_level: Mapped[int] = mapped_column(Integer)
+    validated_level: Mapped[int | None] = mapped_column(Integer)
+    verdict_comment: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="claims")
+    attribute: Mapped[FrameworkAttribute] = relationship()
+
+
 class Evidence(db.Model):
     """A piece of evidence: a text, a link, or a file kept by the evidence store."""
 
@@ -148,6 +209,7 @@ class Evidence(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="evidence")
     created_by: Mapped[Person | None] = relationship()
     descriptors: Mapped[list[Descriptor]] = relationship(secondary=evidence_descriptor, order_by="Descriptor.id")
+    attributes: Mapped[list[FrameworkAttribute]] = relationship(secondary=evidence_attribute, order_by="FrameworkAttribute.position")
 
     @property
     def label(self) -> str:

@@ -58,6 +58,10 @@ class JobRole(RequirementOwner, db.Model):
     __tablename__ = "job_role"
     KIND, LABEL, MEMBERS = "job_role", "job role", person_job_role
 
+    # The level of responsibility the role needs (SFIA's 1-7), compared with the
+    # holder's validated responsibility level; none: not stated.
+    responsibility_level: Mapped[int | None] = mapped_column(Integer)
+
 
 class Service(RequirementOwner, db.Model):
     """A service the organisation runs ("Payroll platform"), and the skills it needs, with headcounts."""

@@ -12,6 +12,13 @@ or HR, decides a submitted one; nobody decides their own. Every transition is
 an audit event. A person's current level in a skill is their latest validated,
 unexpired assessment (:func:`current_levels`); nothing else writes a level.
 
+A responsibility assessment (``kind`` "responsibility") goes through the same
+states, evidence and review: its person claims a level per generic attribute
+of a framework (``claims``) instead of rating descriptors, evidence supports
+attributes instead of descriptors, and the reviewer validates a level per
+attribute; the level they add up to is its claimed and validated level
+(services/responsibility.py).
+
 Functions take the acting user first, ask the policy, flush and never commit.
 """
 from __future__ import annotations
@@ -29,9 +36,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
-from skills_app.models import AuditEvent, Descriptor, Evidence, Framework, Person, Skill, SkillLevel
+from skills_app.models import AuditEvent, Descriptor, Evidence, Framework, FrameworkAttribute, Person, Skill, SkillLevel
 from skills_app.models.assessment import (
-    OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, DescriptorRating,
+    OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, AttributeClaim, DescriptorRating,
 )
 from skills_app.models.framework import utcnow
 from skills_app.reports import gaps as gap_tables
@@ -62,7 +69,22 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _label(assessment: Assessment) -> str:
+    if assessment.is_responsibility:
+        return f"level of responsibility ({assessment.framework.label})"
     return f"{assessment.skill.code} {assessment.skill.name} ({assessment.framework.label})"
+
+
+def overall_level(levels) -> int | None:
+    """The level of responsibility a set of per-attribute levels adds up to: the
+    highest level that more than half of the attributes reach (their lower median:
+    3, 3, 4, 4, 5 give 4; 3, 5 give 3)."""
+    levels = sorted((int(n) for n in levels if n is not None), reverse=True)
+    return levels[len(levels) // 2] if levels else None
+
+
+def attribute_levels(attribute: FrameworkAttribute) -> list[int]:
+    """The levels an attribute is described at (those a person may claim)."""
+    return [al.level for al in attribute.levels]
 
 
 def _check_version(assessment: Assessment, version) -> None:
@@ -123,7 +145,9 @@ def _load_options():
     return (
         selectinload(Assessment.ratings),
         selectinload(Assessment.evidence).selectinload(Evidence.descriptors),
+        selectinload(Assessment.evidence).selectinload(Evidence.attributes),
         selectinload(Assessment.skill).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
+        selectinload(Assessment.claims),
     )
 
 
@@ -153,7 +177,10 @@ def skill_choices(actor) -> list[tuple[int, str]]:
 
 
 def levels_in_view(assessment: Assessment) -> list[SkillLevel]:
-    """The defined levels of the skill up to the claimed one, highest first."""
+    """The defined levels of the skill up to the claimed one, highest first
+    (none for a responsibility assessment: its attributes are in view)."""
+    if assessment.is_responsibility:
+        return []
     return sorted(
         (sl for sl in assessment.skill.levels if sl.defined and sl.level <= assessment.claimed_level),
         key=lambda sl: -sl.level,
@@ -166,23 +193,49 @@ def descriptors_in_view(assessment: Assessment) -> list[Descriptor]:
 
 def _descriptors_at(assessment: Assessment, level: int) -> list[Descriptor]:
     """The descriptors in view were the claimed level ``level``."""
+    if assessment.is_responsibility:
+        return []
     return [d for sl in assessment.skill.levels if sl.defined and sl.level <= level for d in sl.descriptors]
 
 
 def evidence_out_of_view(assessment: Assessment) -> list[Evidence]:
     """Evidence whose descriptors are all above the claimed level (added before the
     person lowered their claim): still theirs, shown apart to the reviewer."""
+    if assessment.is_responsibility:
+        return []
     in_view = {d.id for d in descriptors_in_view(assessment)}
     return [e for e in assessment.evidence if not any(d.id in in_view for d in e.descriptors)]
 
 
 def claimed_descriptors(assessment: Assessment) -> list[Descriptor]:
+    if assessment.is_responsibility:
+        return []
     level = assessment.skill.level(assessment.claimed_level)
     return list(level.descriptors) if level else []
 
 
-def missing_evidence(assessment: Assessment) -> list[Descriptor]:
-    """Descriptors of the claimed level that no evidence is attached to."""
+def attributes_in_view(assessment: Assessment) -> list[FrameworkAttribute]:
+    """A responsibility assessment's generic attributes: those of its framework, in order."""
+    return list(assessment.framework.attributes) if assessment.is_responsibility else []
+
+
+def _targets(assessment: Assessment) -> dict:
+    """What evidence may support, by id: the descriptors in view, or the attributes."""
+    if assessment.is_responsibility:
+        return {a.id: a for a in attributes_in_view(assessment)}
+    return {d.id: d for d in descriptors_in_view(assessment)}
+
+
+def _supported(evidence: Evidence) -> list:
+    return evidence.attributes if evidence.assessment.is_responsibility else evidence.descriptors
+
+
+def missing_evidence(assessment: Assessment) -> list:
+    """Descriptors of the claimed level that no evidence is attached to (of a
+    responsibility assessment: the attributes without evidence)."""
+    if assessment.is_responsibility:
+        covered = {a.id for e in assessment.evidence for a in e.attributes}
+        return [a for a in attributes_in_view(assessment) if a.id not in covered]
     covered = {d.id for e in assessment.evidence for d in e.descriptors}
     return [d for d in claimed_descriptors(assessment) if d.id not in covered]
 
@@ -220,6 +273,7 @@ def current_levels(person_ids) -> dict[tuple[int, int], CurrentLevel]:
         )
         .where(
             Assessment.person_id.in_(person_ids),
+            Assessment.kind == "skill",
             Assessment.status == "validated",
             or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()),
         )
@@ -311,6 +365,8 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
     now = utcnow()
     rows: dict[int, SkillRow] = {}
     for a in sorted(assessments, key=lambda a: (aware(a.created_at), a.id)):
+        if a.is_responsibility:
+            continue  # a row of its own (services/responsibility.my_row)
         row = rows.setdefault(a.skill_id, SkillRow(skill=a.skill, framework=a.framework))
         row.assessments.insert(0, a)
         row.latest = a
@@ -319,6 +375,7 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
     # The skills the person's job roles and services require, from the gap engine:
     # the highest level any of them asks, and whether a crosswalk meets it.
     required = gaps.frame(actor, gaps.Filters(person_id=person.id))
+    required = required[required["skill_id"].notna()]  # the level of responsibility: a row of its own
     if len(required):
         missing = {int(i) for i in required["skill_id"]} - set(rows)
         if missing:
@@ -445,12 +502,18 @@ def start(actor, skill: Skill, claimed_level) -> Assessment:
     return assessment
 
 
-def save_draft(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], version=None) -> bool:
-    """Claim a level and rate descriptors (while a draft or returned). Saving
-    what is already saved changes nothing (a repeated request is harmless, even
-    with the version it was sent with); returns whether anything changed."""
+def save_draft(actor, assessment: Assessment, *, claimed_level=None, ratings: dict[int, str] | None = None,
+               claims: dict[int, object] | None = None, version=None) -> bool:
+    """Claim a level and rate descriptors (while a draft or returned); of a
+    responsibility assessment, claim a level per attribute (``claims``: attribute
+    id -> level). Saving what is already saved changes nothing (a repeated request
+    is harmless, even with the version it was sent with); returns whether anything
+    changed."""
     policy.require(actor, "edit_assessment", assessment)
     _require_state(assessment, *EDITABLE, doing="edit")
+    if assessment.is_responsibility:
+        return _save_claims(actor, assessment, claims or {}, version)
+    ratings = ratings or {}
     level = _check_level(assessment.skill, claimed_level)
     in_view = {d.id for d in _descriptors_at(assessment, level)}
     wanted: dict[int, str] = {}
@@ -485,9 +548,58 @@ def save_draft(actor, assessment: Assessment, *, claimed_level, ratings: dict[in
     return True
 
 
-def unrated(assessment: Assessment) -> list[Descriptor]:
+def _clean_attribute_levels(assessment: Assessment, levels: dict, *, field: str, doing: str) -> dict[int, int]:
+    """{attribute id: level} with every id an attribute of the assessment and every
+    level one the attribute is described at; empty values left out."""
+    attributes = {a.id: a for a in attributes_in_view(assessment)}
+    clean = {}
+    for attribute_id, value in (levels or {}).items():
+        attribute = attributes.get(int(attribute_id)) if str(attribute_id).isdigit() else None
+        if attribute is None or value in (None, ""):
+            continue
+        try:
+            level = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput.on(f"{field}.{attribute.id}", f"Choose a level {doing} {attribute.name}.") from None
+        if level not in attribute_levels(attribute):
+            described = ", ".join(str(n) for n in attribute_levels(attribute)) or "none"
+            raise InvalidInput.on(f"{field}.{attribute.id}",
+                                  f"{attribute.name} is not described at level {level}; its levels are {described}.")
+        clean[attribute.id] = level
+    return clean
+
+
+def _save_claims(actor, assessment: Assessment, claims: dict, version) -> bool:
+    wanted = {aid: level for aid, level in _clean_attribute_levels(assessment, claims, field="claims", doing="to claim for").items()
+              if (assessment.claim_for(aid).claimed_level if assessment.claim_for(aid) else None) != level}
+    if not wanted:
+        return False
+    _check_version(assessment, version)
+    for attribute_id, level in wanted.items():
+        claim = assessment.claim_for(attribute_id)
+        if claim is None:
+            assessment.claims.append(AttributeClaim(attribute_id=attribute_id, claimed_level=level))
+        else:
+            claim.claimed_level = level
+    before = assessment.claimed_level
+    assessment.claimed_level = overall_level(c.claimed_level for c in assessment.claims) or before
+    _touch(assessment)
+    _flush()
+    last = audit.latest_for_entity(assessment)
+    changes = {"claimed_level": [before, assessment.claimed_level]} if before != assessment.claimed_level else {}
+    if changes or last is None or last.action != "assessment.saved" or last.actor_id != getattr(actor, "id", None):
+        audit.record(actor, "assessment.saved", assessment, summary=f"draft of {_label(assessment)} saved",
+                     data={"changes": changes, "claims": {str(k): v for k, v in wanted.items()}})
+    return True
+
+
+def unrated(assessment: Assessment) -> list:
     """Descriptors of the claimed level that the person has not rated yet (those
-    of the levels below are rated where the person wants to)."""
+    of the levels below are rated where the person wants to); of a responsibility
+    assessment, the attributes with no level claimed."""
+    if assessment.is_responsibility:
+        claimed = {c.attribute_id for c in assessment.claims}
+        return [a for a in attributes_in_view(assessment) if a.id not in claimed]
     rated = {r.descriptor_id for r in assessment.ratings if r.rating}
     return [d for d in claimed_descriptors(assessment) if d.id not in rated]
 
@@ -517,7 +629,8 @@ class Saved:
     already_submitted: bool = False
 
 
-def update(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, str], evidence: EvidenceIn | None = None,
+def update(actor, assessment: Assessment, *, claimed_level=None, ratings: dict[int, str] | None = None,
+           claims: dict[int, object] | None = None, evidence: EvidenceIn | None = None,
            evidence_wanted: bool = False, then_submit: bool = False, version=None) -> Saved:
     """The self-assessment page in one go: whatever button was pressed, what is
     on the page (the level, every rating, a new piece of evidence if any was
@@ -529,7 +642,7 @@ def update(actor, assessment: Assessment, *, claimed_level, ratings: dict[int, s
     if then_submit and assessment.status == "submitted":
         return Saved(already_submitted=True)
     result = Saved()
-    result.changed = save_draft(actor, assessment, claimed_level=claimed_level, ratings=ratings, version=version)
+    result.changed = save_draft(actor, assessment, claimed_level=claimed_level, ratings=ratings, claims=claims, version=version)
     if evidence is not None and (evidence.given or evidence_wanted):
         result.evidence = add_evidence(actor, assessment, descriptor_ids=evidence.descriptor_ids, text=evidence.text,
                                        url=evidence.url, filename=evidence.filename, stream=evidence.stream)
@@ -551,18 +664,20 @@ def _clean_url(url: str) -> str:
 
 def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | None = None, url: str | None = None,
                  filename: str | None = None, stream=None) -> Evidence:
-    """Evidence (a file, a link, or a text; a file or link may carry a note) for one or more descriptors."""
+    """Evidence (a file, a link, or a text; a file or link may carry a note) for one or more
+    descriptors (of a responsibility assessment: attributes)."""
     policy.require(actor, "edit_assessment", assessment)
     _require_state(assessment, *EDITABLE, doing="add evidence to")
-    in_view = {d.id: d for d in descriptors_in_view(assessment)}
+    in_view = _targets(assessment)
+    what = "attribute" if assessment.is_responsibility else "descriptor"
     try:
         wanted = {int(i) for i in descriptor_ids or []}
     except (TypeError, ValueError):
-        raise InvalidInput.on("descriptor_ids", "Choose the descriptors this evidence supports.") from None
+        raise InvalidInput.on("descriptor_ids", f"Choose the {what}s this evidence supports.") from None
     if not wanted:
-        raise InvalidInput.on("descriptor_ids", "Choose at least one descriptor this evidence supports.")
+        raise InvalidInput.on("descriptor_ids", f"Choose at least one {what} this evidence supports.")
     if not wanted <= in_view.keys():
-        raise InvalidInput.on("descriptor_ids", "That descriptor is not part of this assessment.")
+        raise InvalidInput.on("descriptor_ids", f"That {what} is not part of this assessment.")
     text = (text or "").strip() or None
     if text and len(text) > MAX_TEXT:
         raise InvalidInput.on("text", f"A description can have at most {MAX_TEXT} characters.")
@@ -571,8 +686,11 @@ def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | N
         url = _clean_url(url)
     if not (text or url or (stream is not None and filename)):
         raise InvalidInput("Give your evidence: describe it, link to it, or attach a file.")
-    evidence = Evidence(text=text, url=url, created_by=actor if isinstance(actor, Person) else None,
-                        descriptors=[in_view[i] for i in sorted(wanted)])
+    evidence = Evidence(text=text, url=url, created_by=actor if isinstance(actor, Person) else None)
+    if assessment.is_responsibility:
+        evidence.attributes = [in_view[i] for i in sorted(wanted)]
+    else:
+        evidence.descriptors = [in_view[i] for i in sorted(wanted)]
     if stream is not None and filename:
         stored = evidence_store.store(filename, stream)
         evidence.kind = "file"
@@ -582,7 +700,7 @@ def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | N
         evidence.kind = "link" if url else "text"
     # The same evidence sent twice (a double click, a repeated request) is kept once.
     same = next((e for e in assessment.evidence if (e.kind, e.text, e.url, e.sha256) == (evidence.kind, text, url, evidence.sha256)
-                 and {d.id for d in e.descriptors} == wanted), None)
+                 and {d.id for d in _supported(e)} == wanted), None)
     if same is not None:
         if evidence.stored_name and evidence.stored_name != same.stored_name:
             evidence_store.storage().delete(evidence.stored_name)
@@ -594,7 +712,7 @@ def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | N
     _flush()
     audit.record(actor, "assessment.evidence_added", assessment,
                  summary=f"{evidence.kind} evidence added to {_label(assessment)}: {evidence.label}",
-                 data={"evidence_id": evidence.id, "kind": evidence.kind, "descriptor_ids": sorted(wanted),
+                 data={"evidence_id": evidence.id, "kind": evidence.kind, f"{what}_ids": sorted(wanted),
                        "sha256": evidence.sha256})
     return evidence
 
@@ -631,12 +749,19 @@ def submit(actor, assessment: Assessment, version=None) -> None:
     _check_version(assessment, version)
     _require_state(assessment, *EDITABLE, doing="submit")
     not_rated = unrated(assessment)
+    if not_rated and assessment.is_responsibility:
+        raise InvalidInput(
+            f"Claim a level for every attribute before you submit: {len(not_rated)} of "
+            f"{len(attributes_in_view(assessment))} have none yet ({', '.join(a.name for a in not_rated)}).",
+            details={"fields": {f"claims.{a.id}": "Choose the level you work at for this attribute." for a in not_rated}})
     if not_rated:
         raise InvalidInput(
             f"Rate yourself on every descriptor of level {assessment.claimed_level} before you submit: {len(not_rated)} of "
             f"{len(claimed_descriptors(assessment))} have no rating yet.",
             details={"fields": {f"ratings.{d.id}": "Choose Met, Partly met or Not yet for this descriptor." for d in not_rated}})
     missing = missing_evidence(assessment)
+    if missing and assessment.framework.evidence_required and assessment.is_responsibility:
+        raise InvalidInput(f"{assessment.framework.label} needs evidence for every attribute; {len(missing)} have none yet.")
     if missing and assessment.framework.evidence_required:
         raise InvalidInput(
             f"{assessment.framework.label} needs evidence for every descriptor of the level you claim; "
@@ -647,6 +772,8 @@ def submit(actor, assessment: Assessment, version=None) -> None:
     service_levels.record_submission(assessment, assessment.submitted_at)
     _transition(actor, assessment, "submitted", data={"claimed_level": assessment.claimed_level,
                                                      "without_evidence": [d.id for d in missing],
+                                                     **({"claims": {str(c.attribute_id): c.claimed_level for c in assessment.claims}}
+                                                        if assessment.is_responsibility else {}),
                                                      "due_at": assessment.due_at.isoformat()})
     manager = service_levels.reviewer_of(assessment)
     if manager is not None and manager.active:
@@ -664,6 +791,18 @@ def _require_reviewer(actor, assessment: Assessment) -> None:
 
 
 def _clean_verdicts(assessment: Assessment, verdicts) -> dict[int, tuple[str | None, str | None]]:
+    """{descriptor id: (verdict, comment)}; of a responsibility assessment, {attribute id:
+    (the level the reviewer validates it at, as a string, comment)}."""
+    if assessment.is_responsibility:
+        levels = _clean_attribute_levels(assessment, {k: v[0] for k, v in (verdicts or {}).items()},
+                                         field="validated", doing="to validate")
+        clean = {}
+        for attribute in attributes_in_view(assessment):
+            level, verdict_comment = levels.get(attribute.id), ((verdicts or {}).get(attribute.id) or (None, None))[1]
+            verdict_comment = (verdict_comment or "").strip()[:MAX_TEXT] or None
+            if level is not None or verdict_comment:
+                clean[attribute.id] = (str(level) if level is not None else None, verdict_comment)
+        return clean
     in_view = {d.id for d in descriptors_in_view(assessment)}
     clean = {}
     for descriptor_id, (verdict, verdict_comment) in (verdicts or {}).items():
@@ -707,6 +846,8 @@ def _already_decided(actor, assessment: Assessment, outcome: str, validated_leve
         return False
     if (assessment.decision_comment or None) != ((comment or "").strip() or None):
         return False
+    if assessment.is_responsibility:
+        return True
     if outcome == "approve":
         wanted = assessment.claimed_level if validated_level in (None, "") else validated_level
         return str(wanted) == str(assessment.validated_level)
@@ -728,7 +869,15 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     if comment and len(comment) > MAX_TEXT:
         raise InvalidInput.on("comment", f"A comment can have at most {MAX_TEXT} characters.")
     level = None
-    if outcome == "approve":
+    per_attribute: dict[int, int] = {}
+    clean = _clean_verdicts(assessment, verdicts)
+    if assessment.is_responsibility and outcome == "approve":
+        per_attribute = {c.attribute_id: int(clean.get(c.attribute_id, (None, None))[0] or c.claimed_level) for c in assessment.claims}
+        level = overall_level(per_attribute.values())
+        changed = [c.attribute.name for c in assessment.claims if per_attribute[c.attribute_id] != c.claimed_level]
+        if changed and not comment:
+            raise InvalidInput.on("comment", f"Give a reason for validating {', '.join(changed)} at another level than claimed.")
+    elif outcome == "approve":
         level = assessment.claimed_level if validated_level in (None, "") else _check_level(assessment.skill, validated_level)
         if level != assessment.claimed_level and not comment:
             raise InvalidInput.on("comment", f"Give a reason for approving at level {level} rather than the claimed level "
@@ -741,7 +890,10 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     # No autoflush while the decision is written: a lazy load must not flush half of it;
     # the one flush in _transition turns a concurrent decision into a Conflict.
     with db.session.no_autoflush:
-        for descriptor_id, (verdict, verdict_comment) in _clean_verdicts(assessment, verdicts).items():
+        for claim in assessment.claims:
+            claim.validated_level = per_attribute[claim.attribute_id] if level is not None else None
+            claim.verdict_comment = clean.get(claim.attribute_id, (None, None))[1]
+        for descriptor_id, (verdict, verdict_comment) in ({} if assessment.is_responsibility else clean).items():
             row = assessment.rating_for(descriptor_id)
             if row is None:
                 row = DescriptorRating(descriptor_id=descriptor_id)
@@ -763,6 +915,8 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
     to = OUTCOMES[outcome]
     _transition(actor, assessment, to, comment=comment,
                 data={"claimed_level": assessment.claimed_level, "validated_level": level,
+                      **({"attributes": {str(c.attribute_id): c.validated_level for c in assessment.claims}}
+                         if assessment.is_responsibility else {}),
                       "valid_until": assessment.valid_until.date().isoformat() if assessment.valid_until else None})
     service_levels.record_decision(actor, assessment, outcome)
     who = actor.name if isinstance(actor, Person) else "The system"

@@ -18,6 +18,12 @@ One SQL statement computes every row, whatever the number of people:
   ``not_assessed``. ``gap`` is required − current, 0 when met, and empty when
   there is no current level: "not assessed" and "expired" are never a silent 0.
 
+The level of responsibility a job role states is a requirement of its own: a
+row whose framework and skill are both ``LoR`` (no skill id), compared with the
+person's current responsibility level (their latest validated, unexpired
+responsibility assessment, services/responsibility.py), with the same statuses.
+The contract's columns stay as they are: it adds rows, not columns.
+
 Counts and groupings are computed in SQL too. Shaping the rows (records,
 groups, heatmaps) is ``reports.gaps``; writing them (CSV, XLSX, JSON) is
 ``reports.export``, with the downloads defined in ``services.exports``.
@@ -40,6 +46,7 @@ from skills_app.extensions import db
 from skills_app.models import (
     Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, Requirement, Service, Skill,
 )
+from skills_app.models.assessment import RESPONSIBILITY_CODE, RESPONSIBILITY_NAME
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.reports import coverage, stream, training
 from skills_app.reports.gaps import COLUMNS, GROUPINGS, STATUSES
@@ -130,7 +137,45 @@ def _requirements(people=_everyone):
         .join(Service, Service.id == person_service.c.service_id)
         .where(people(person_service.c.person_id))
     )
-    return union_all(from_roles, from_services).cte("requirements")
+    # A job role's level of responsibility: a requirement with no skill.
+    responsibility = (
+        select(
+            person_job_role.c.person_id, null(), JobRole.responsibility_level, true(),
+            JobRole.id, JobRole.name, null(), null(),
+        )
+        .join(JobRole, JobRole.id == person_job_role.c.job_role_id)
+        .where(JobRole.responsibility_level.is_not(None), people(person_job_role.c.person_id))
+    )
+    return union_all(from_roles, from_services, responsibility).cte("requirements")
+
+
+def _responsibility(now, people=_everyone):
+    """Per person: the current responsibility level (latest validated, unexpired
+    responsibility assessment) and when it expires, the latest claimed one, and
+    whether one waits for review or only expired ones exist. Four CTEs."""
+    responsibility = Assessment.kind == "responsibility"
+    ranked = (
+        select(Assessment.person_id, Assessment.validated_level.label("level"), Assessment.valid_until,
+               func.row_number().over(partition_by=Assessment.person_id,
+                                      order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
+        .where(responsibility, Assessment.status == "validated", Assessment.validated_level.is_not(None),
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
+        .cte("ranked_responsibility")
+    )
+    held = select(ranked.c.person_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("responsibility_held")
+    claimed = select(
+        Assessment.person_id, Assessment.claimed_level,
+        func.row_number().over(partition_by=Assessment.person_id,
+                               order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(),
+                                         Assessment.id.desc())).label("rank"),
+    ).where(responsibility, people(Assessment.person_id)).cte("ranked_responsibility_claims")
+    claims = select(claimed.c.person_id, claimed.c.claimed_level).where(claimed.c.rank == 1).cte("responsibility_claims")
+    pending = (select(Assessment.person_id).where(responsibility, Assessment.status == "submitted", people(Assessment.person_id))
+               .group_by(Assessment.person_id).cte("responsibility_pending"))
+    expired = (select(Assessment.person_id)
+               .where(responsibility, Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
+               .group_by(Assessment.person_id).cte("responsibility_expired"))
+    return held, claims, pending, expired
 
 
 def held_levels(now, people=_everyone):
@@ -217,14 +262,21 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
                .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
                .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
     via = Skill.__table__.alias("via_skill")
+    r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
 
-    level = effective.c.level
+    def responsibility_of(cte):
+        # Joined to the level-of-responsibility rows only (those without a skill).
+        return and_(reqs.c.skill_id.is_(None), cte.c.person_id == reqs.c.person_id)
+
+    level = func.coalesce(effective.c.level, r_held.c.level)
     required = reqs.c.required_level
+    framework_code = func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE))
+    skill_code = func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE))
     status = case(
         (level >= required, literal("met")),
-        (pending.c.person_id.is_not(None), literal("awaiting_review")),
+        (or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)), literal("awaiting_review")),
         (level.is_not(None), literal("below")),
-        (expired.c.person_id.is_not(None), literal("expired")),
+        (or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)), literal("expired")),
         else_=literal("not_assessed"),
     )
     gap = case((level.is_(None), null()), (level >= required, literal(0)), else_=required - level)
@@ -232,17 +284,20 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         select(
             Person.id.label("person_id"), Person.name.label("person"), Person.email.label("email"),
             OrgUnit.path.label("org_unit"), reqs.c.job_role, reqs.c.service,
-            Framework.code.label("framework"), Skill.code.label("skill"),
-            required.label("required_level"), level.label("current_level"), claims.c.claimed_level.label("self_level"),
+            framework_code.label("framework"), skill_code.label("skill"),
+            required.label("required_level"), level.label("current_level"),
+            func.coalesce(claims.c.claimed_level, r_claims.c.claimed_level).label("self_level"),
             gap.label("gap"), status.label("status"),
-            Framework.version.label("framework_version"), Skill.name.label("skill_name"), reqs.c.essential,
+            Framework.version.label("framework_version"),
+            func.coalesce(Skill.name, literal(RESPONSIBILITY_NAME)).label("skill_name"), reqs.c.essential,
             via.c.code.label("via"),
-            held.c.valid_until, Skill.id.label("skill_id"), reqs.c.job_role_id, reqs.c.service_id,
+            func.coalesce(held.c.valid_until, r_held.c.valid_until).label("valid_until"), Skill.id.label("skill_id"),
+            reqs.c.job_role_id, reqs.c.service_id,
         )
         .select_from(reqs)
         .join(Person, Person.id == reqs.c.person_id)
-        .join(Skill, Skill.id == reqs.c.skill_id)
-        .join(Framework, Framework.id == Skill.framework_id)
+        .outerjoin(Skill, Skill.id == reqs.c.skill_id)
+        .outerjoin(Framework, Framework.id == Skill.framework_id)
         .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
         .outerjoin(effective, and_(effective.c.person_id == reqs.c.person_id, effective.c.skill_id == reqs.c.skill_id))
         .outerjoin(via, via.c.id == effective.c.via_skill_id)
@@ -250,6 +305,10 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         .outerjoin(claims, and_(claims.c.person_id == reqs.c.person_id, claims.c.skill_id == reqs.c.skill_id))
         .outerjoin(pending, and_(pending.c.person_id == reqs.c.person_id, pending.c.skill_id == reqs.c.skill_id))
         .outerjoin(expired, and_(expired.c.person_id == reqs.c.person_id, expired.c.skill_id == reqs.c.skill_id))
+        .outerjoin(r_held, responsibility_of(r_held))
+        .outerjoin(r_claims, responsibility_of(r_claims))
+        .outerjoin(r_pending, responsibility_of(r_pending))
+        .outerjoin(r_expired, responsibility_of(r_expired))
         .where(Person.active.is_(True))
     )
     if scope is not None:
@@ -267,24 +326,26 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
     if filters.service:
         stmt = stmt.where(func.lower(reqs.c.service) == filters.service.lower())
     if filters.skill:
-        stmt = stmt.where(func.upper(Skill.code) == filters.skill.upper())
+        stmt = stmt.where(func.upper(skill_code) == filters.skill.upper())
     if filters.framework:
-        stmt = stmt.where(func.upper(Framework.code) == filters.framework.upper())
+        stmt = stmt.where(func.upper(framework_code) == filters.framework.upper())
     if filters.essential_only:
         stmt = stmt.where(reqs.c.essential.is_(True))
     if filters.status:
         stmt = stmt.where(status.in_(filters.status))
-    return stmt.order_by(*_order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=Framework.code,
-                                      skill=Skill.code, job_role=reqs.c.job_role, service=reqs.c.service, skill_id=Skill.id),
+    return stmt.order_by(*_order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=framework_code,
+                                      skill=skill_code, job_role=reqs.c.job_role, service=reqs.c.service, skill_id=Skill.id),
                                  dialect))
 
 
 # The order of the gap rows, read by people and paged (services/paging.py): by
 # org unit, person, framework, skill, job role and service, then the skill's id
 # (two versions of a framework may both hold a skill code). The columns that may be
-# empty count as '' (first, on every database), so that a row's key has no NULL.
+# empty count as '' (first, on every database), so that a row's key has no NULL; a
+# level-of-responsibility row's skill id (none) counts as 0.
 ORDER = ("org_unit", "person", "person_id", "framework", "skill", "job_role", "service", "skill_id")
 MAYBE_EMPTY = {"org_unit", "job_role", "service"}
+NO_SKILL_ID = 0
 TEXT = {"org_unit", "person", "framework", "skill", "job_role", "service"}
 
 
@@ -297,6 +358,8 @@ def _order(columns: dict, dialect: str) -> list:
         column = columns[name]
         if name in MAYBE_EMPTY:
             column = func.coalesce(column, "")
+        elif name == "skill_id":
+            column = func.coalesce(column, NO_SKILL_ID)
         if name in TEXT and dialect == "postgresql":
             column = column.collate("C")
         out.append(column)
@@ -304,7 +367,8 @@ def _order(columns: dict, dialect: str) -> list:
 
 
 def _row_key(row) -> tuple:
-    return tuple((getattr(row, name) or "") if name in MAYBE_EMPTY else getattr(row, name) for name in ORDER)
+    return tuple((getattr(row, name) or "") if name in MAYBE_EMPTY
+                 else (getattr(row, name) or NO_SKILL_ID) if name == "skill_id" else getattr(row, name) for name in ORDER)
 
 
 def scope_for(actor):
@@ -508,6 +572,8 @@ def copied_json(actor, filters: Filters | None = None, *, by: str | None = None,
     for name in ORDER:
         if name in MAYBE_EMPTY:
             keys.append(func.coalesce(cols[name], "").collate("C").label(f"key_{name}"))
+        elif name == "skill_id":
+            keys.append(func.coalesce(cols[name], NO_SKILL_ID).label(f"key_{name}"))
         elif name not in COLUMNS:
             keys.append(cols[name].label(f"key_{name}"))
     key_names = [f"key_{name}" if name in MAYBE_EMPTY or name not in COLUMNS else name for name in ORDER]
@@ -593,6 +659,7 @@ def training_needs(actor, filters: Filters | None = None) -> tuple[pd.DataFrame,
     filters = filters or Filters()
     filters.status = [s for s in (filters.status or training.NEED_STATUSES) if s in training.NEED_STATUSES] or training.NEED_STATUSES
     df = frame(actor, filters)
+    df = df[df["skill_id"].notna()]  # the level of responsibility is not trained as a skill step
     risky = coverage.at_risk(service_coverage(actor)) if len(df) else set()
     return training.cohorts(df, risky)
 

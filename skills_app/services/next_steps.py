@@ -78,7 +78,8 @@ def remind_of_gap(actor, person: Person, skill: Skill, now: datetime | None = No
     locks.hold(person)  # two reminders posted together: the second waits, then sees the first
     now = now or utcnow()
     frame = gaps.frame(actor, gaps.Filters(person_id=person.id))
-    rows = [r for r in frame.to_dict(orient="records") if r["skill_id"] == skill.id] if len(frame) else []
+    frame = frame[frame["skill_id"].eq(skill.id).fillna(False)] if len(frame) else frame
+    rows = frame.to_dict(orient="records") if len(frame) else []
     open_rows = [r for r in rows if r["status"] in REMINDABLE]
     if not open_rows:
         if any(r["status"] == "awaiting_review" for r in rows):

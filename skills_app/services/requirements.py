@@ -99,11 +99,34 @@ def _clean_name(name: str, what: str) -> str:
     return name
 
 
-def save_owner(actor, model: type[RequirementOwner], row, *, name: str, description: str | None):
-    """Create (``row`` None) or rename a job role or a service: names are unique, whatever their case."""
+MAX_RESPONSIBILITY_LEVEL = 9
+
+
+def _clean_responsibility_level(value, where: str = "responsibility_level") -> int | None:
+    """A job role's required level of responsibility: a whole number 1-9, or none."""
+    place = "" if where == "responsibility_level" else f"{where}: "
+    if value in (None, ""):
+        return None
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput.on(where, f"{place}the level of responsibility is a whole number (SFIA's are 1 to 7), "
+                                     f"not {value!r}.") from None
+    if isinstance(value, bool) or not 1 <= level <= MAX_RESPONSIBILITY_LEVEL:
+        raise InvalidInput.on(where, f"{place}the level of responsibility is between 1 and {MAX_RESPONSIBILITY_LEVEL}; "
+                                     f"{value!r} is not.")
+    return level
+
+
+def save_owner(actor, model: type[RequirementOwner], row, *, name: str, description: str | None, **extra):
+    """Create (``row`` None) or rename a job role or a service: names are unique, whatever
+    their case. A job role also takes ``responsibility_level`` (the level of responsibility
+    it needs, or None)."""
     policy.require(actor, "manage_requirements")
     what = model.LABEL
     name = _clean_name(name, what)
+    if model is JobRole and "responsibility_level" in extra:
+        extra["responsibility_level"] = _clean_responsibility_level(extra["responsibility_level"])
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash is not row:
         raise Conflict.on("name", f"there is already a {what} {clash.name!r}")
@@ -112,14 +135,23 @@ def save_owner(actor, model: type[RequirementOwner], row, *, name: str, descript
         row = model(name=name)
         db.session.add(row)
     row.name, row.description = name, (description or "").strip() or None
+    level_change = None
+    if model is JobRole and "responsibility_level" in extra and extra["responsibility_level"] != row.responsibility_level:
+        level_change = [row.responsibility_level, extra["responsibility_level"]]
+        row.responsibility_level = extra["responsibility_level"]
     db.session.flush()
     action = f"{model.__tablename__}.{'created' if created else 'updated'}"
-    audit.record(actor, action, row, summary=f"{what} {name} {'created' if created else 'updated'}")
+    summary = f"{what} {name} {'created' if created else 'updated'}"
+    if level_change:
+        summary += (f"; level of responsibility required: {level_change[1]}" if level_change[1] is not None
+                    else "; no level of responsibility required")
+    audit.record(actor, action, row, summary=summary,
+                 **({"data": {"responsibility_level": level_change}} if level_change else {}))
     return row
 
 
-def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None) -> JobRole:
-    return save_owner(actor, JobRole, role, name=name, description=description)
+def save_job_role(actor, role: JobRole | None, *, name: str, description: str | None, **extra) -> JobRole:
+    return save_owner(actor, JobRole, role, name=name, description=description, **extra)
 
 
 def save_service(actor, service: Service | None, *, name: str, description: str | None) -> Service:
@@ -335,8 +367,13 @@ def load_file(actor, data: dict, source: str) -> LoadReport:
         for i, item in enumerate(data.get(key) or []):
             where = f"{source}: {key}[{i}]"
             owner = by_name[model].get(str(item.get("name", "")).lower())
-            if owner is None or owner.description != item.get("description"):
-                owner = save_owner(actor, model, owner, name=item.get("name"), description=item.get("description"))
+            # An optional extension: a job role's level of responsibility (files without it load as before).
+            extra = ({"responsibility_level": _clean_responsibility_level(item["responsibility_level"],
+                                                                          f"{where}.responsibility_level")}
+                     if model is JobRole and "responsibility_level" in item else {})
+            if (owner is None or owner.description != item.get("description")
+                    or any(getattr(owner, k) != v for k, v in extra.items())):
+                owner = save_owner(actor, model, owner, name=item.get("name"), description=item.get("description"), **extra)
                 by_name[model][owner.name.lower()] = owner
             for j, req in enumerate(item.get("requirements") or []):
                 skill = _skill(req, f"{where}.requirements[{j}]")

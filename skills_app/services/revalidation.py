@@ -151,6 +151,8 @@ def revalidate(actor, assessment: Assessment) -> Assessment:
     if assessment.status != "validated":
         raise InvalidState("Only a validated assessment can be revalidated; this one is "
                            f"{assessment.status_label.lower()}.")
+    if assessment.is_responsibility:
+        raise InvalidState("A level of responsibility is assessed again from My level of responsibility, not revalidated.")
     skill, flag = target_skill(assessment)
     existing = assessments.open_assessment(actor, skill)
     if existing is not None:

@@ -377,7 +377,7 @@ class CheckReport:
 
 
 def _label(a: Assessment) -> str:
-    return f"{a.person.name}'s {a.skill.code} {a.skill.name} ({a.framework.label})"
+    return f"{a.person.name}'s {a.subject_code} {a.subject_name} ({a.framework.label})"
 
 
 def _hr_people(exclude: set[int]) -> list[Person]:
@@ -485,14 +485,14 @@ def run_checks(actor, now: datetime | None = None, plan: CheckPlan | None = None
         report.warned.append(_label(a))
     for a in plan.remind:
         if a.person.active:
-            notifications.notify(a.person, f"Reminder: your {a.skill.code} {a.skill.name} ({a.framework.label}) came back for more "
+            notifications.notify(a.person, f"Reminder: your {a.subject_code} {a.subject_name} ({a.framework.label}) came back for more "
                                            f"evidence on {cal.local(_aware(a.decided_at)):%-d %b %Y}. Add it and submit again.",
                                  f"/assessments/{a.id}")
         a.reminded_at = now
         audit.record(actor, "assessment.resubmission_reminded", a,
-                     summary=f"{a.person.name} reminded to resubmit {a.skill.code} (returned {_aware(a.decided_at):%Y-%m-%d})",
+                     summary=f"{a.person.name} reminded to resubmit {a.subject_code} (returned {_aware(a.decided_at):%Y-%m-%d})",
                      data={"returned_at": _aware(a.decided_at).isoformat()})
-        report.reminded.append(f"{a.person.name}'s {a.skill.code}")
+        report.reminded.append(f"{a.person.name}'s {a.subject_code}")
     try:
         db.session.flush()
     except StaleDataError:

@@ -24,7 +24,7 @@ def requirements_frame(actor, filters: Filters, now: datetime) -> pd.DataFrame:
     filters = replace(filters, status=[])
     sub = gap_select(filters, now=now, scope=scope_for(actor)).order_by(None).subquery()
     stmt = select(sub.c.person_id, sub.c.org_unit, sub.c.job_role, sub.c.service, sub.c.framework, sub.c.skill,
-                  sub.c.skill_id, sub.c.required_level)
+                  sub.c.skill_id, sub.c.required_level).where(sub.c.skill_id.is_not(None))  # skills' levels only
     result = db.session.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 

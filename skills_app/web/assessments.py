@@ -12,9 +12,9 @@ from flask_login import current_user
 from skills_app.errors import Conflict
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import evidence_store, frameworks
+from skills_app.services import evidence_store, frameworks, responsibility
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.assessments import AssessmentForm, StartForm
+from skills_app.web.forms.assessments import AssessmentForm, ResponsibilityForm, StartForm, StartResponsibilityForm
 
 bp = Blueprint("assessments", __name__)
 
@@ -24,6 +24,12 @@ def _level_choices(skill):
 
 
 def _form(assessment, **data) -> AssessmentForm:
+    if assessment.is_responsibility:
+        attributes = service.attributes_in_view(assessment)
+        data.pop("claimed_level", None)
+        form = ResponsibilityForm(descriptor_labels={a.id: a.name for a in attributes}, **data)
+        form.descriptors.choices = [(a.id, a.name) for a in attributes]
+        return form
     in_view = service.descriptors_in_view(assessment)
     form = AssessmentForm(descriptor_labels={d.id: f"Level {d.skill_level.level} · {d.text[:80]}" for d in in_view}, **data)
     form.claimed_level.choices = _level_choices(assessment.skill)
@@ -39,6 +45,7 @@ def my_skills():
     from skills_app.services import revalidation
 
     return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),
+                           responsibility=responsibility.row(current_user, current_user),
                            expiring=revalidation.expiring(current_user, person=current_user))
 
 
@@ -51,6 +58,7 @@ def new():
         return redirect(url_for("assessments.show", assessment_id=existing.id))
     form = StartForm()
     form.claimed_level.choices = _level_choices(skill)
+    current = responsibility.current_level(current_user)
 
     def begin():
         try:
@@ -70,7 +78,8 @@ def new():
                        "Rate each descriptor and add your evidence.", "assessments.show", assessment_id=assessment.id)
 
     return handle(form, begin,
-                  page=lambda: render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form),
+                  page=lambda: render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form,
+                                               current=current, step=responsibility.MISMATCH_STEP),
                   done=done)
 
 
@@ -79,7 +88,8 @@ def new():
 def assessment_page(assessment, form=None):
     """The assessment page, with its form as it was posted."""
     return render_template(
-        "assessments/show.html", a=assessment,
+        "assessments/show.html", a=assessment, attributes=service.attributes_in_view(assessment),
+        mismatch=responsibility.mismatch(current_user, assessment),
         form=form or _form(assessment, formdata=None, version=assessment.version, claimed_level=str(assessment.claimed_level)),
         confirm=ConfirmForm(formdata=None),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
@@ -92,6 +102,11 @@ def assessment_page(assessment, form=None):
 @bp.get("/assessments/<int:assessment_id>")
 def show(assessment_id: int):
     return assessment_page(service.get(current_user, assessment_id))
+
+
+def _claims() -> dict[int, str]:
+    return {int(k.removeprefix("claim-")): v for k, v in request.form.items()
+            if k.startswith("claim-") and k.removeprefix("claim-").isdigit()}
 
 
 def _ratings() -> dict[int, str]:
@@ -124,8 +139,8 @@ def save(assessment_id: int):
         evidence = service.EvidenceIn(
             descriptor_ids=form.descriptors.data, text=form.text.data, url=form.url.data,
             filename=upload.filename if upload else None, stream=upload.stream if upload and upload.filename else None)
-        return service.update(current_user, assessment, claimed_level=form.claimed_level.data, ratings=_ratings(),
-                              evidence=evidence, evidence_wanted=bool(form.add.data), then_submit=bool(form.submit.data),
+        return service.update(current_user, assessment, claimed_level=form.claimed_level.data if form.claimed_level else None,
+                              ratings=_ratings(), claims=_claims(), evidence=evidence, evidence_wanted=bool(form.add.data), then_submit=bool(form.submit.data),
                               version=form.version.data)
 
     def done(saved):
@@ -143,7 +158,7 @@ def save(assessment_id: int):
 def save_ratings(assessment_id: int):
     """Ratings saved as they are ticked (the page's script): the new version, as JSON."""
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    service.save_draft(current_user, assessment, claimed_level=assessment.claimed_level, ratings=_ratings(),
+    service.save_draft(current_user, assessment, claimed_level=assessment.claimed_level, ratings=_ratings(), claims=_claims(),
                        version=request.form.get("version"))
     return jsonify({"version": assessment.version, "message": "Saved"})
 
@@ -204,3 +219,38 @@ def evidence_file(evidence_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# -- the level of responsibility ----------------------------------------------------
+
+@bp.route("/my/responsibility", methods=["GET", "POST"])
+def my_responsibility():
+    """My level of responsibility: validated, claimed, required; start assessing it (or carry on)."""
+    choices = responsibility.framework_choices(current_user)
+    form = StartResponsibilityForm()
+    form.framework_id.choices = [(str(f.id), f"{f.name} ({f.label})") for f in choices]
+    levels = sorted({al.level for f in choices for a in f.attributes for al in a.levels})
+    form.level.choices = [(str(n), f"Level {n}") for n in levels]
+    existing = responsibility.open_assessment(current_user)
+
+    def begin():
+        try:
+            framework = responsibility.get_framework(current_user, form.framework_id.data)
+            return responsibility.start(current_user, framework, form.level.data), True
+        except Conflict as exc:
+            if not exc.details.get("assessment_id"):
+                raise
+            return service.get(current_user, exc.details["assessment_id"]), False
+
+    def done(result):
+        assessment, started = result
+        if not started:
+            flash("You already have an open assessment of your level of responsibility; here it is.", "info")
+            return redirect(url_for("assessments.show", assessment_id=assessment.id))
+        return success(f"Started your assessment of your level of responsibility at level {form.level.data}. "
+                       "Set the level of each attribute and add your evidence.", "assessments.show", assessment_id=assessment.id)
+
+    return handle(form, begin,
+                  page=lambda: render_template("assessments/responsibility.html", form=form, frameworks=choices, open=existing,
+                                               row=responsibility.row(current_user, current_user)),
+                  done=done)

@@ -66,7 +66,8 @@ def gap_report():
                                                                           frameworks.versioned_codes()))
     rows = page.items if page else None
     # A row's next step "Add to <campaign>": the open campaigns asking for its skill.
-    asking = (campaigns.row_campaigns(current_user, {(r["person_id"], r["skill_id"]) for r in rows if r["status"] != "met"})
+    asking = (campaigns.row_campaigns(current_user, {(r["person_id"], r["skill_id"]) for r in rows
+                                                           if r["status"] != "met" and r["skill_id"] is not None})
               if rows and policy.can(current_user, "manage_campaigns") else {})
     return render_template(
         "reports/gaps.html", filters=filters, args=filters.as_args(), by=by, view=view, total=total,

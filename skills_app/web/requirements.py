@@ -84,9 +84,16 @@ def create_service():
     return _create(SERVICE, form, new_service=form)
 
 
+def _details_form(kind: Kind, **options) -> NamedForm:
+    form = NamedForm(prefix="details", **options)
+    if kind is not ROLE:
+        del form["responsibility_level"]
+    return form
+
+
 def _owner_page(kind: Kind, owner, details=None, add=None):
     return render_template("requirements/owner.html", kind=kind, owner=owner,
-                           details=details or NamedForm(formdata=None, obj=owner, prefix="details"),
+                           details=details or _details_form(kind, formdata=None, obj=owner),
                            add=add or _requirement_form(kind, formdata=None), confirm=ConfirmForm(formdata=None))
 
 
@@ -97,10 +104,11 @@ def _owner(kind: Kind, owner_id: int):
         return _owner_page(kind, owner)
     policy.require(current_user, "manage_requirements")
     here = {kind.id_arg: owner.id}
-    details = NamedForm(prefix="details")
+    details = _details_form(kind)
     if details.submit.data:
+        extra = {"responsibility_level": details.responsibility_level.data} if "responsibility_level" in details else {}
         return handle(details, lambda: requirements.save_owner(current_user, kind.model, owner, name=details.name.data,
-                                                              description=details.description.data),
+                                                              description=details.description.data, **extra),
                       page=lambda: _owner_page(kind, owner, details=details),
                       done=lambda _: success(f"Saved {owner.name}.", kind.endpoint, **here))
     add = _requirement_form(kind)

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
+from skills_app.services import responsibility
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.reviews import ReviewForm
 
@@ -23,7 +24,8 @@ def _review_page(assessment, form=None):
     if form is None:
         form = ReviewForm(formdata=None, version=assessment.version, comment=(draft or {}).get("comment"))
     return render_template(
-        "reviews/show.html", a=assessment, form=form, draft=draft,
+        "reviews/show.html", a=assessment, form=form, draft=draft, attributes=service.attributes_in_view(assessment),
+        mismatch=responsibility.mismatch(current_user, assessment),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         other_evidence=service.evidence_out_of_view(assessment),
         events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
@@ -42,8 +44,13 @@ def decide(assessment_id: int):
     assessment = service.get(current_user, assessment_id, "decide_assessment")
     form = ReviewForm()
     outcome, _, level = (request.form.get("outcome") or "").partition(":")
-    verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
-                for d in service.descriptors_in_view(assessment)}
+    if assessment.is_responsibility:
+        # Per attribute: the level the reviewer validates it at, and a comment.
+        verdicts = {at.id: (request.form.get(f"validated-{at.id}") or None, request.form.get(f"verdict_comment-{at.id}") or None)
+                    for at in service.attributes_in_view(assessment)}
+    else:
+        verdicts = {d.id: (request.form.get(f"verdict-{d.id}") or None, request.form.get(f"verdict_comment-{d.id}") or None)
+                    for d in service.descriptors_in_view(assessment)}
     if outcome == "draft":
         return handle(form, lambda: service.save_review(current_user, assessment, verdicts=verdicts, comment=form.comment.data,
                                                         version=form.version.data),

@@ -47,3 +47,30 @@ class AssessmentForm(Form):
         for descriptor_id, message in self.rating_errors.items():
             label = self.descriptor_labels.get(descriptor_id, "A descriptor")
             yield f"rating-{descriptor_id}-met", f"{label}: {message}"
+
+
+class ResponsibilityForm(AssessmentForm):
+    """The responsibility assessment page: a level per attribute (selects the template
+    builds, ``claim-<attribute id>``) instead of the one claimed level and the ratings;
+    evidence supports attributes."""
+
+    claimed_level = None
+    descriptors = CheckboxesField("Attributes this evidence supports", choices=[], coerce=int, validate_choice=False)
+
+    def add_error(self, name, message):
+        if name and name.startswith("claims.") and name.removeprefix("claims.").isdigit():
+            self.rating_errors[int(name.removeprefix("claims."))] = message
+            return
+        super().add_error(name, message)
+
+    def problems(self):
+        yield from Form.problems(self)
+        for attribute_id, message in self.rating_errors.items():
+            label = self.descriptor_labels.get(attribute_id, "An attribute")
+            yield f"claim-{attribute_id}", f"{label}: {message}"
+
+
+class StartResponsibilityForm(Form):
+    framework_id = SelectField("Framework", choices=[], coerce=str)
+    level = SelectField("The level you think you work at", choices=[], coerce=str)
+    submit = SubmitField("Start assessing my level of responsibility")

@@ -8,8 +8,12 @@ from skills_app.web.forms import CheckboxesField, Form
 
 
 class NamedForm(Form):
+    """A job role's or a service's name and description (a job role's also the level of
+    responsibility it needs; the view removes that field for a service)."""
+
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    responsibility_level = StringField("Level of responsibility required (optional)", validators=[Optional(), Length(max=3)])
     submit = SubmitField("Save")
 
 
