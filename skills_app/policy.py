@@ -260,6 +260,12 @@ def _view_revalidation(actor, obj=None) -> bool:
     return bool(me and (me.has_role("manager") or me.reports))
 
 
+def _download_credential(actor, assessment) -> bool:
+    """A validated level's verifiable credential: the assessed person only (the service checks the state)."""
+    me = _person(actor)
+    return bool(me and assessment is not None and assessment.person_id == me.id)
+
+
 def _revalidate(actor, assessment) -> bool:
     """Start a revalidation from one's own validated assessment."""
     me = _person(actor)
@@ -315,6 +321,12 @@ RULES: dict[str, Callable] = {
     "view_revalidation": _view_revalidation,
     "revalidate": _revalidate,
     "view_trends": _role("hr", "learning"),
+    # Explore roles (services/role_fit.py): anyone against any job role or service goes through
+    # view_person_skills; for a job role, the people closest to it (succession) is HR's.
+    "view_succession": _role("hr"),
+    # Verifiable credentials (services/credentials.py): the assessed person downloads theirs.
+    # (Verifying one, and reading the issuer's key and status list, is public: web/credentials.py.)
+    "download_credential": _download_credential,
     "view_calibration": _role("hr"),
     # The demo's guided first visit: the demo load turns it on; each person hides their own list.
     "mark_demo": _role("admin"),

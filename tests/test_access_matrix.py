@@ -296,6 +296,16 @@ MATRIX.update({
     "revalidation.start": {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                                        other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)},
     "trends.coverage": {"GET": only(OK, "hr", "learning")},
+    # Explore roles: anyone against any job role or service; a person's own, or a report's for
+    # their line managers, HR and the learning team (whoever sees the person's skills).
+    "explore.mine": {"GET": everyone_signed_in(OK)},
+    "explore.my_role": {"GET": everyone_signed_in(OK)},
+    "explore.my_service": {"GET": everyone_signed_in(OK)},
+    **{endpoint: {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=NAMED, indirect=NAMED, other_manager=NOT_FOUND,
+                             hr=NAMED, learning=NAMED, admin=NOT_FOUND)}
+       for endpoint in ("explore.person", "explore.person_role", "explore.person_service")},
+    # For a job role, the people closest to it: HR (the subject holds the role's skill in review).
+    "explore.succession": {"GET": only(NAMED, "hr")},
     "trends.calibration": {"GET": only(OK, "hr")},
 })
 
@@ -324,6 +334,7 @@ MATRIX.update({
     "api.docs": {"GET": row(**{c: OK for c in CALLERS})},
     "api.me": {"GET": api_everyone(OK)},
     "api.framework_list": {"GET": api_everyone(OK)},
+    "api.my_roles": {"GET": api_everyone(OK)},
     "api.framework_file": {"GET": api_everyone(OK)},
     "api.import_framework": {"POST": api_only(INVALID, "hr", "admin")},
     "api.people": {"GET": api_row(self=SHOWN, peer=NOT_SHOWN, manager=SHOWN, indirect=SHOWN, other_manager=NOT_SHOWN,

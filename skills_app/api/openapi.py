@@ -134,6 +134,14 @@ def document() -> dict:
                                              public=True, tags=["meta"])},
         "/api/v1/me": {"get": _op("me", "The caller", {"200": _json(_ref("PersonOut"), "The person the token belongs to.")},
                                   tags=["people"])},
+        "/api/v1/me/roles": {"get": _op(
+            "myRoles", "The caller against every job role, closest first",
+            {"200": _json(_ref("RoleMatchList"), "Every job role with the levels it requires, how many the caller "
+                                                 "meets, and the ones missing.")},
+            errors=(422,), params=PAGE_PARAMS, tags=["people"],
+            description="Closest first: the most essential levels met, then the most levels met, then the fewest "
+                        "missing, then by name. Levels count as in the gap report: the latest validated, unexpired "
+                        "level, directly or through a crosswalk.")},
         "/api/v1/frameworks": {"get": _op(
             "listFrameworks", "Frameworks and their versions",
             {"200": _json(_ref("FrameworkList"), "Every framework version, by code then version.")},

@@ -332,6 +332,26 @@ class TrainingNeedList(BaseModel):
     next: str | None
 
 
+class MissingLevelOut(BaseModel):
+    framework: str
+    skill: str
+    required_level: int
+    current_level: int | None = Field(description="The level held now (a crosswalked one counts); null when none is "
+                                                  "validated and unexpired.")
+
+
+class RoleMatchOut(BaseModel):
+    job_role: str = Field(description="The job role's name.")
+    required: int = Field(description="How many skill levels the job role requires.")
+    met: int = Field(description="How many of them the caller meets.")
+    missing: list[MissingLevelOut] = Field(description="The required levels not met, essential ones first.")
+
+
+class RoleMatchList(BaseModel):
+    items: list[RoleMatchOut]
+    next: str | None
+
+
 REQUEST_MODELS = [AssessmentCreate, AssessmentPatch, EvidenceIn, EvidenceUpload, FrameworkImportUpload, SubmitIn, DecisionIn]
 RESPONSE_MODELS = [Error, PersonOut, PersonList, FrameworkList, SkillRowList, AssessmentOut, EvidenceOut, GapList,
-                   TrainingNeedList, FrameworkDoc, ImportReportOut]
+                   TrainingNeedList, FrameworkDoc, ImportReportOut, RoleMatchList]

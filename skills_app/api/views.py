@@ -19,7 +19,7 @@ from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, assessments, exports, framework_import, frameworks, gaps, org, tokens
+from skills_app.services import accounts, assessments, exports, framework_import, frameworks, gaps, org, role_fit, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -237,6 +237,14 @@ def docs():
 @bp.get("/me")
 def me():
     return jsonify(person_json(actor()))
+
+
+@bp.get("/me/roles")
+def my_roles():
+    page = query(schemas.Page)
+    found = role_fit.closest_roles(actor(), actor(), cursor=page.cursor, limit=page.limit)
+    return jsonify(found.as_json(lambda m: {"job_role": m.job_role, "required": m.required, "met": m.met,
+                                            "missing": m.missing}))
 
 
 @bp.get("/frameworks")

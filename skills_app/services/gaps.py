@@ -239,6 +239,90 @@ def _latest_claims(people=_everyone):
     return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.claimed_level).where(ranked.c.rank == 1).cte("claims")
 
 
+def _levels(now, people):
+    """The held-level rules, per person and skill, as CTEs: (held, effective,
+    claims, pending, expired): the latest validated, unexpired level; the level
+    that counts (directly or through a crosswalk, with ``via``); the latest claim;
+    a submission waiting; an expired validation."""
+    held = held_levels(now, people)
+    effective = _effective(held)
+    claims = _latest_claims(people)
+    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
+               .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
+    expired = (select(Assessment.person_id, Assessment.skill_id)
+               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
+               .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
+    return held, effective, claims, pending, expired
+
+
+def _status(level, required, pending, expired):
+    return case(
+        (level >= required, literal("met")),
+        (pending.c.person_id.is_not(None), literal("awaiting_review")),
+        (level.is_not(None), literal("below")),
+        (expired.c.person_id.is_not(None), literal("expired")),
+        else_=literal("not_assessed"),
+    )
+
+
+def _gap(level, required):
+    return case((level.is_(None), null()), (level >= required, literal(0)), else_=required - level)
+
+
+def target_select(people, *, job_role_id: int | None = None, service_id: int | None = None, every_job_role: bool = False,
+                  now: datetime | None = None) -> Select:
+    """People against requirements they need not hold: each active person of
+    ``people`` (a condition on a person id column) × the requirements of one job
+    role, one service, or (``every_job_role``) every job role, with the gap
+    rows' levels, gap and status, by the same held-level rules.
+
+    Columns: person_id, job_role_id, service_id, skill_id, framework,
+    framework_version, skill, skill_name, required_level, essential,
+    current_level, via, self_level, gap, status, valid_until."""
+    now = now or now_utc()
+    if every_job_role:
+        owner = Requirement.job_role_id.is_not(None)
+    elif job_role_id is not None:
+        owner = Requirement.job_role_id == job_role_id
+    elif service_id is not None:
+        owner = Requirement.service_id == service_id
+    else:
+        raise ValueError("name a job role, a service, or every job role")
+    candidates = select(Person.id.label("person_id")).where(Person.active.is_(True), people(Person.id)).cte("candidates")
+    reqs = (
+        select(candidates.c.person_id, Requirement.skill_id, Requirement.min_level.label("required_level"),
+               Requirement.essential, Requirement.job_role_id, Requirement.service_id)
+        .select_from(candidates).join(Requirement, true()).where(owner)
+        .cte("target_requirements")
+    )
+    held, effective, claims, pending, expired = _levels(now, people)
+    via = Skill.__table__.alias("via_skill")
+    level, required = effective.c.level, reqs.c.required_level
+
+    def on(cte):
+        return and_(cte.c.person_id == reqs.c.person_id, cte.c.skill_id == reqs.c.skill_id)
+
+    return (
+        select(
+            reqs.c.person_id, reqs.c.job_role_id, reqs.c.service_id, reqs.c.skill_id,
+            Framework.code.label("framework"), Framework.version.label("framework_version"),
+            Skill.code.label("skill"), Skill.name.label("skill_name"),
+            required.label("required_level"), reqs.c.essential, level.label("current_level"), via.c.code.label("via"),
+            claims.c.claimed_level.label("self_level"), _gap(level, required).label("gap"),
+            _status(level, required, pending, expired).label("status"), held.c.valid_until,
+        )
+        .select_from(reqs)
+        .join(Skill, Skill.id == reqs.c.skill_id)
+        .join(Framework, Framework.id == Skill.framework_id)
+        .outerjoin(effective, on(effective))
+        .outerjoin(via, via.c.id == effective.c.via_skill_id)
+        .outerjoin(held, on(held))
+        .outerjoin(claims, on(claims))
+        .outerjoin(pending, on(pending))
+        .outerjoin(expired, on(expired))
+    )
+
+
 def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None, dialect: str | None = None) -> Select:
     """The gap rows as one SELECT. ``scope`` limits people (a select of ids)."""
     filters = filters or Filters()
@@ -253,14 +337,7 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
     else:
         people = _everyone
     reqs = _requirements(people)
-    held = held_levels(now, people)
-    effective = _effective(held)
-    claims = _latest_claims(people)
-    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
-    expired = (select(Assessment.person_id, Assessment.skill_id)
-               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
+    held, effective, claims, pending, expired = _levels(now, people)
     via = Skill.__table__.alias("via_skill")
     r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
 

@@ -12,6 +12,7 @@ from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.campaigns import PROGRESS_LABELS, SKILL_STAGE_LABELS
 from skills_app.models.people import ROLE_LABELS
+from skills_app.reports.gaps import STATUS_LABELS as GAP_STATUS_LABELS
 from skills_app.reports.labels import skill_label, with_version
 from skills_app.services import sign_in_sessions
 from skills_app.services import assessments as assessment_service
@@ -19,7 +20,7 @@ from skills_app.services import frameworks as framework_service
 from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
-    account, admin, assessments, auth, campaigns, errors, frameworks, identity_admin, learning, main, notifications, people,
+    account, admin, assessments, auth, campaigns, errors, explore, frameworks, identity_admin, learning, main, notifications, people,
     reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
 )
 from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
@@ -34,7 +35,7 @@ OWN_AUTHENTICATION = frozenset({"api", "scim"})
 
 # One blueprint a module, registered in this order.
 BLUEPRINTS = (auth, main, frameworks, people, admin, assessments, reviews, notifications, reports, requirements, learning,
-              account, campaigns, revalidation, trends, service_levels, sso, identity_admin)
+              account, campaigns, revalidation, trends, service_levels, sso, identity_admin, explore)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -115,6 +116,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["plural"] = words.plural
     app.jinja_env.filters["verb"] = words.verb
     app.jinja_env.globals["PROGRESS_LABELS"] = PROGRESS_LABELS
+    app.jinja_env.globals["GAP_STATUS_LABELS"] = GAP_STATUS_LABELS
     app.jinja_env.globals["SKILL_STAGE_LABELS"] = SKILL_STAGE_LABELS
     app.jinja_env.globals["time_zone"] = lambda: sla_service.working_calendar().timezone
 
