@@ -5,6 +5,7 @@ Every setting has a safe default for a developer's machine: SQLite under
 """
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +38,25 @@ def _secret_key() -> str:
         return key
 
 
+def _credential_signing_key() -> str:
+    """CREDENTIAL_SIGNING_KEY from the environment (the organisation's Ed25519 key:
+    its 32-byte seed in base64url, or a PEM private key), else one generated and
+    kept in instance/ for development, so that credentials issued there stay
+    verifiable across restarts."""
+    key = os.environ.get("CREDENTIAL_SIGNING_KEY")
+    if key:
+        return key
+    path = INSTANCE / "credential_signing_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the URLs people paste (postgres://, postgresql://) and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -49,6 +69,11 @@ def from_environment() -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'skills_app.db'}"
     return {
         "SECRET_KEY": _secret_key(),
+        # Verifiable credentials (services/credentials.py): the signing key, the issuer's address
+        # (its did:web; by default the address the request came to) and its name.
+        "CREDENTIAL_SIGNING_KEY": _credential_signing_key(),
+        "CREDENTIAL_ISSUER_URL": os.environ.get("CREDENTIAL_ISSUER_URL") or None,
+        "CREDENTIAL_ISSUER_NAME": os.environ.get("CREDENTIAL_ISSUER_NAME") or "skills_app",
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads"),
         "MAX_UPLOAD_MB": int(os.environ.get("MAX_UPLOAD_MB", "10")),

@@ -306,6 +306,14 @@ MATRIX.update({
        for endpoint in ("explore.person", "explore.person_role", "explore.person_service")},
     # For a job role, the people closest to it: HR (the subject holds the role's skill in review).
     "explore.succession": {"GET": only(NAMED, "hr")},
+    # Credentials: the assessed person downloads theirs (the subject's assessment is submitted: 409);
+    # verifying one, the issuer's keys and the status list are open to everyone.
+    "credentials.download": {"GET": row(anonymous=LOGIN, self=CONFLICT, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                                        other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)},
+    "credentials.verify": {"GET": everyone_signed_in(OK, anonymous=OK), "POST": everyone_signed_in(BAD_FORM, anonymous=BAD_FORM)},
+    "credentials.status_list": {"GET": everyone_signed_in(OK, anonymous=OK)},
+    "credentials.did_document": {"GET": everyone_signed_in(OK, anonymous=OK)},
+    "credentials.jwks": {"GET": everyone_signed_in(OK, anonymous=OK)},
     "trends.calibration": {"GET": only(OK, "hr")},
 })
 
@@ -344,6 +352,8 @@ MATRIX.update({
     "api.get_assessment": {"GET": api_row(self=OK, **SEES_SKILLS)},
     "api.patch_assessment": {"PATCH": api_row(self=CONFLICT, **EDITS)},
     "api.add_evidence": {"POST": api_row(self=INVALID, **EDITS)},
+    # A validated level's credential: the assessed person only; the subject's assessment is submitted (409).
+    "api.assessment_credential": {"GET": api_row(self=CONFLICT, **EDITS)},
     "api.submit": {"POST": api_row(self=CONFLICT, **EDITS)},
     "api.decide": {"POST": api_row(self=FORBIDDEN, peer=NOT_FOUND, manager=INVALID, indirect=FORBIDDEN, other_manager=NOT_FOUND,
                                    hr=INVALID, learning=FORBIDDEN, admin=NOT_FOUND)},

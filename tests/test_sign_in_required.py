@@ -32,7 +32,8 @@ def _routes(app):
 def test_the_public_endpoints_are_few_and_exist(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert PUBLIC_ENDPOINTS <= endpoints
-    assert PUBLIC_ENDPOINTS == {"static", "auth.login", "auth.logout", "main.healthz", "main.accessibility", "sso.start", "sso.callback"}
+    assert PUBLIC_ENDPOINTS == {"static", "auth.login", "auth.logout", "main.healthz", "main.accessibility", "sso.start", "sso.callback",
+                                "credentials.verify", "credentials.status_list", "credentials.did_document", "credentials.jwks"}
     assert API_PUBLIC == {"api.openapi", "api.docs"}
 
 

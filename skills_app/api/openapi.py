@@ -195,6 +195,15 @@ def document() -> dict:
                          request=_body("AssessmentPatch", "What changes."), tags=["assessments"],
                          description="The person themself, while the assessment is a draft or returned (else 409)."),
         },
+        "/api/v1/assessments/{assessment_id}/credential": {"get": _op(
+            "assessmentCredential", "The Open Badges 3.0 credential of a validated level",
+            {"200": _json({"type": "object", "required": ["@context", "id", "type", "issuer", "credentialSubject", "proof"],
+                           "properties": {"proof": {"type": "object", "required": ["type", "cryptosuite", "proofValue"]}}},
+                          "A W3C Verifiable Credential of type OpenBadgeCredential, with an embedded DataIntegrityProof "
+                          "(eddsa-jcs-2022) by the organisation's Ed25519 key. Anyone verifies it at POST /credentials/verify.")},
+            errors=(403, 404, 409), params=[assessment_path], tags=["assessments"],
+            description="The assessed person only (403 for others who may see the assessment), once validated and while "
+                        "the level stands (409 otherwise: not validated, expired, or replaced by a later validation).")},
         "/api/v1/assessments/{assessment_id}/evidence": {"post": _op(
             "addEvidence", "Add evidence",
             {"201": _json(_ref("EvidenceOut"), "The evidence added.")},

@@ -19,7 +19,7 @@ from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, assessments, exports, framework_import, frameworks, gaps, org, role_fit, tokens
+from skills_app.services import accounts, assessments, credentials, exports, framework_import, frameworks, gaps, org, role_fit, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -346,6 +346,11 @@ def patch_assessment(assessment_id: int):
     ratings = {r.descriptor_id: r.rating for r in data.ratings}
     assessments.save_draft(actor(), assessment, claimed_level=level, ratings=ratings, version=data.version)
     return jsonify(assessment_json(_reload(assessment_id)))
+
+
+@bp.get("/assessments/<id:assessment_id>/credential")
+def assessment_credential(assessment_id: int):
+    return jsonify(credentials.issue(actor(), assessments.get(actor(), assessment_id)))
 
 
 @bp.post("/assessments/<id:assessment_id>/evidence")

@@ -20,7 +20,7 @@ from skills_app.services import frameworks as framework_service
 from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
-    account, admin, assessments, auth, campaigns, errors, explore, frameworks, identity_admin, learning, main, notifications, people,
+    account, admin, assessments, auth, campaigns, credentials, errors, explore, frameworks, identity_admin, learning, main, notifications, people,
     reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
 )
 from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
@@ -29,13 +29,15 @@ from skills_app.web.forms import failed_form, posted
 # The only pages a visitor who has not signed in may open. Every other page
 # sends them to sign in (tests/test_sign_in_required.py derives the check from
 # the URL map, so that no new route can escape it).
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz", "main.accessibility", "sso.start", "sso.callback"})
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healthz", "main.accessibility", "sso.start", "sso.callback",
+                              # Verifying a credential, and the issuer's key and status list (web/credentials.py)
+                              "credentials.verify", "credentials.status_list", "credentials.did_document", "credentials.jwks"})
 # Blueprints that authenticate their callers themselves, with bearer tokens: the API and SCIM.
 OWN_AUTHENTICATION = frozenset({"api", "scim"})
 
 # One blueprint a module, registered in this order.
 BLUEPRINTS = (auth, main, frameworks, people, admin, assessments, reviews, notifications, reports, requirements, learning,
-              account, campaigns, revalidation, trends, service_levels, sso, identity_admin, explore)
+              account, campaigns, revalidation, trends, service_levels, sso, identity_admin, explore, credentials)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -9,10 +9,11 @@ import io
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from skills_app import policy
 from skills_app.errors import Conflict
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import evidence_store, frameworks, responsibility
+from skills_app.services import credentials, evidence_store, frameworks, responsibility
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.assessments import AssessmentForm, ResponsibilityForm, StartForm, StartResponsibilityForm
 
@@ -96,6 +97,8 @@ def assessment_page(assessment, form=None):
         events=service.history(current_user, assessment), editable=assessment.status in service.EDITABLE,
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS, max_mb=evidence_store.max_bytes() // (1024 * 1024),
         max_bytes=evidence_store.max_bytes(), allowed=evidence_store.ALLOWED_TEXT, max_text=service.MAX_TEXT,
+        credential=assessment.status == "validated" and policy.can(current_user, "download_credential", assessment)
+        and credentials.stands(assessment),
     )
 
 

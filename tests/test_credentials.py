@@ -1,0 +1,229 @@
+"""Validated levels as Open Badges 3.0 credentials: valid against 1EdTech's
+OB 3.0 JSON schema (shipped in skills_app/schemas/ob_v3p0), signed with the
+organisation's Ed25519 key and verified here by an independent implementation
+(JCS by the ``jcs`` package, Ed25519 by PyNaCl, the key read from the
+published DID document and JWKS); verified by anyone at POST /credentials/verify;
+tampered, revoked (superseded, expired) and expired credentials refused."""
+from __future__ import annotations
+
+import base64
+import copy
+import gzip
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jcs
+import jsonschema
+import pytest
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from skills_app.extensions import db
+from skills_app.models import Assessment
+from skills_app.policy import SYSTEM
+from skills_app.services import assessments, tokens
+from skills_app.services import credentials as service
+
+SCHEMA = Path(__file__).resolve().parent.parent / "skills_app" / "schemas" / "ob_v3p0" / "ob_v3p0_achievementcredential_schema.json"
+ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58(text: str) -> bytes:
+    """base58btc, written here apart from the application's."""
+    value = 0
+    for ch in text:
+        value = value * 58 + ALPHABET.index(ch)
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + raw
+
+
+@pytest.fixture
+def world(load_seed_frameworks, make_person):
+    fw = load_seed_frameworks()
+    slmo = fw["SFIA"].skills[0]
+    manager = make_person("Manny Manager", roles=("employee", "manager"))
+    sam = make_person("Sam Subject", manager=manager)
+
+    def validate(level, *, claimed=None):
+        a = assessments.start(sam, slmo, claimed or level)
+        assessments.save_draft(sam, a, claimed_level=a.claimed_level,
+                               ratings={d.id: "met" for d in assessments.descriptors_in_view(a)})
+        assessments.submit(sam, a)
+        assessments.decide(manager, a, outcome="approve", validated_level=level, comment="Good evidence")
+        db.session.commit()
+        return a
+
+    return {"sam": sam, "manager": manager, "slmo": slmo, "validate": validate}
+
+
+def credential_of(client, auth, person, assessment_id):
+    auth.login(person)
+    response = client.get(f"/assessments/{assessment_id}/credential")
+    auth.logout()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "attachment" in response.headers["Content-Disposition"]
+    return json.loads(response.get_data())
+
+
+def test_the_credential_is_an_open_badge_valid_against_the_ob3_schema(world, client, auth):
+    a = world["validate"](4)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft201909Validator(schema, format_checker=jsonschema.FormatChecker()).validate(cred)
+    assert cred["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert set(cred["type"]) == {"VerifiableCredential", "OpenBadgeCredential"}
+    achievement = cred["credentialSubject"]["achievement"]
+    assert achievement["humanCode"] == "SLMO.4"
+    # The criteria are the level's descriptors, word for word.
+    for d in world["slmo"].level(4).descriptors:
+        assert f"- {d.text}" in achievement["criteria"]["narrative"]
+    # Aligned to the CASE identifiers the CASE export gives the skill and the level.
+    from skills_app.exporters import case
+    from skills_app.services import frameworks
+
+    package = case.package(frameworks.to_doc(world["slmo"].framework))
+    by_code = {item.get("humanCodingScheme"): item["identifier"] for item in package["CFItems"]}
+    assert achievement["alignment"][0]["targetUrl"] == f"urn:uuid:{by_code['SLMO']}"
+    assert achievement["id"] == f"urn:uuid:{by_code['SLMO.4']}"
+    assert cred["validFrom"] and cred["validUntil"] > cred["validFrom"]
+    assert cred["credentialStatus"]["statusListIndex"] == str(a.id)
+    assert cred["proof"]["type"] == "DataIntegrityProof" and cred["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    # The person is named, and identified by a salted hash of their email, not the email itself.
+    assert world["sam"].email not in json.dumps(cred)
+
+
+def test_an_independent_implementation_verifies_the_signature(world, client, auth):
+    a = world["validate"](3)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    did = client.get("/.well-known/did.json").get_json()
+    method = did["verificationMethod"][0]
+    assert cred["proof"]["verificationMethod"] == method["id"] and cred["issuer"]["id"] == did["id"]
+    multikey = base58(method["publicKeyMultibase"][1:])
+    assert multikey[:2] == b"\xed\x01"
+    jwk = client.get("/.well-known/jwks.json").get_json()["keys"][0]
+    assert base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4)) == multikey[2:]
+
+    def check(document):
+        proof = dict(document["proof"])
+        signature = base58(proof.pop("proofValue")[1:])
+        proof["@context"] = document["@context"]
+        body = {k: v for k, v in document.items() if k != "proof"}
+        data = hashlib.sha256(jcs.canonicalize(proof)).digest() + hashlib.sha256(jcs.canonicalize(body)).digest()
+        VerifyKey(multikey[2:]).verify(data, signature)
+
+    check(cred)
+    tampered = copy.deepcopy(cred)
+    tampered["credentialSubject"]["achievement"]["humanCode"] = "SLMO.7"
+    with pytest.raises(BadSignatureError):
+        check(tampered)
+
+
+def test_anyone_verifies_it_without_signing_in(world, client, auth, app):
+    a = world["validate"](4)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    anonymous = app.test_client()
+    assert anonymous.post("/credentials/verify", json=cred).get_json() == {"verified": True, "errors": []}
+    # The page says the same, from the pasted JSON.
+    page = anonymous.post("/credentials/verify", data={"credential": json.dumps(cred)}).get_data(as_text=True)
+    assert "Verified" in page and "Not verified" not in page
+
+
+def test_a_tampered_credential_is_refused(world, client, auth):
+    a = world["validate"](3)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    cred["credentialSubject"]["achievement"]["name"] = cred["credentialSubject"]["achievement"]["name"].replace("3", "6")
+    result = client.post("/credentials/verify", json=cred).get_json()
+    assert result["verified"] is False and any(e.startswith("signature") for e in result["errors"])
+    for broken in ({}, {"proof": "x"}, [], "nonsense", {"type": ["VerifiableCredential"], "proof": {}}):
+        assert client.post("/credentials/verify", json=broken).get_json()["verified"] is False
+    assert client.post("/credentials/verify", data=b"{not json", content_type="application/json").status_code == 400
+
+
+def test_another_issuer_s_key_is_refused(world, client, auth, app):
+    a = world["validate"](3)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    before = app.config["CREDENTIAL_SIGNING_KEY"]
+    app.config["CREDENTIAL_SIGNING_KEY"] = base64.urlsafe_b64encode(b"\x07" * 32).decode()
+    try:
+        result = client.post("/credentials/verify", json=cred).get_json()
+    finally:
+        app.config["CREDENTIAL_SIGNING_KEY"] = before
+    assert result["verified"] is False and any(e.startswith("signature") for e in result["errors"])
+
+
+def status_bit(client, index: int) -> bool:
+    status = client.get("/credentials/status").get_json()
+    encoded = status["credentialSubject"]["encodedList"]
+    assert encoded[0] == "u"
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    assert len(bits) * 8 >= 131072
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def test_a_superseded_level_is_revoked_through_the_status_list(world, client, auth):
+    first = world["validate"](4)
+    cred = credential_of(client, auth, world["sam"], first.id)
+    assert status_bit(client, first.id) is False
+    second = world["validate"](3)
+    result = client.post("/credentials/verify", json=cred).get_json()
+    assert result["verified"] is False and any(e.startswith("revoked") for e in result["errors"])
+    assert status_bit(client, first.id) is True and status_bit(client, second.id) is False
+    # No credential is issued any more for the level replaced.
+    auth.login(world["sam"])
+    assert client.get(f"/assessments/{first.id}/credential").status_code == 409
+
+
+def test_an_expired_level_is_revoked_and_an_expired_credential_refused(world, client, auth):
+    a = world["validate"](3)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    row = db.session.get(Assessment, a.id)
+    row.valid_until = datetime.now(timezone.utc) - timedelta(days=1)
+    db.session.commit()
+    result = client.post("/credentials/verify", json=cred).get_json()
+    assert result["verified"] is False and any(e.startswith("revoked") for e in result["errors"])
+    assert status_bit(client, a.id) is True
+    # A credential whose own validity has ended, however well signed, is refused.
+    with client.application.test_request_context("/"):
+        old = service.unsigned(row)
+        old["validUntil"] = old["expirationDate"] = "2020-01-01T00:00:00Z"
+        signed = service.sign(old)
+    result = client.post("/credentials/verify", json=signed).get_json()
+    assert result["verified"] is False and any(e.startswith("expired") for e in result["errors"])
+
+
+def test_the_api_gives_the_person_their_credential_and_no_one_else(world, client):
+    a = world["validate"](4)
+    _t, mine = tokens.create(SYSTEM, world["sam"], "test")
+    _t, theirs = tokens.create(SYSTEM, world["manager"], "test")
+    db.session.commit()
+    response = client.get(f"/api/v1/assessments/{a.id}/credential", headers={"Authorization": f"Bearer {mine}"})
+    assert response.status_code == 200
+    cred = response.get_json()
+    assert cred["proof"]["type"] == "DataIntegrityProof"
+    assert client.post("/credentials/verify", json=cred).get_json() == {"verified": True, "errors": []}
+    refused = client.get(f"/api/v1/assessments/{a.id}/credential", headers={"Authorization": f"Bearer {theirs}"})
+    assert refused.status_code == 403
+    draft = assessments.start(world["sam"], world["slmo"], 5)
+    db.session.commit()
+    pending = client.get(f"/api/v1/assessments/{draft.id}/credential", headers={"Authorization": f"Bearer {mine}"})
+    assert pending.status_code == 409 and pending.get_json()["error"]["code"] == "invalid_state"
+
+
+def test_the_issuer_s_key_comes_from_the_environment(app):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    before = app.config["CREDENTIAL_SIGNING_KEY"]
+    app.config["CREDENTIAL_SIGNING_KEY"] = pem
+    try:
+        with app.test_request_context("/"):
+            raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            assert service.did_document()["verificationMethod"][0]["publicKeyMultibase"] == "z" + service.b58encode(b"\xed\x01" + raw)
+    finally:
+        app.config["CREDENTIAL_SIGNING_KEY"] = before
