@@ -227,3 +227,14 @@ def test_the_issuer_s_key_comes_from_the_environment(app):
             assert service.did_document()["verificationMethod"][0]["publicKeyMultibase"] == "z" + service.b58encode(b"\xed\x01" + raw)
     finally:
         app.config["CREDENTIAL_SIGNING_KEY"] = before
+
+
+def test_my_skills_charts_validated_levels_over_time_with_a_table(world, client, auth):
+    world["validate"](3)
+    world["validate"](4)
+    auth.login(world["sam"])
+    page = client.get("/my/skills").get_data(as_text=True)
+    assert 'aria-labelledby="timeline-chart-title"' in page and '<table class="data" id="timeline-chart-table"' in page
+    title = page.split('<title id="timeline-chart-title">', 1)[1].split("</title>", 1)[0]
+    assert "SFIA SLMO: level 3 on" in title and ", level 4 on" in title
+    assert page.count("Download credential<span") == 1  # the level that stands: 4

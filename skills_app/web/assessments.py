@@ -43,9 +43,10 @@ def _form(assessment, **data) -> AssessmentForm:
 @bp.get("/my/skills")
 def my_skills():
     rows = service.skill_rows(current_user, current_user)
-    from skills_app.services import revalidation
+    from skills_app.services import level_timeline, revalidation
 
     return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),
+                           timeline=level_timeline.timeline(current_user, current_user),
                            responsibility=responsibility.row(current_user, current_user),
                            expiring=revalidation.expiring(current_user, person=current_user))
 
