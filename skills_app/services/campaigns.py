@@ -43,13 +43,12 @@ from skills_app.models.campaigns import (
 )
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import by_id
+from skills_app.services import MAX_NAME, by_id, clean_name
 from skills_app.services import audit, gaps, locks, notifications
 from skills_app.services.assessments import current_levels
 from skills_app.services.service_levels import working_calendar
 from skills_app.words import plural, verb
 
-MAX_NAME = 200
 SKILL_STAGES = ("not_started", "draft", "submitted", "rejected", "validated")
 DECIDED = 3  # the index of the first decided stage
 
@@ -315,20 +314,27 @@ def _parse_date(value, label: str, field: str) -> date:
         raise InvalidInput.on(field, f"The {label} is not a date such as 2026-03-31.") from None
 
 
-def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, org_unit: OrgUnit | None = None,
-                  job_role: JobRole | None = None, service: Service | None = None, description: str | None = None) -> Campaign:
-    """Open a campaign; those invited are told at once when it has opened (else the dashboard shows it from the opening date)."""
-    policy.require(actor, "manage_campaigns")
-    name = (name or "").strip()
+def _invitation(name, what: str, skills, org_unit, job_role, service) -> tuple[str, dict[str, str]]:
+    """What a campaign and a template both check: a name (``what`` says whose),
+    at least one skill and who is invited. Returns the clean name and the
+    problems by field."""
     errors = {}
-    if not name:
-        errors["name"] = "Give the campaign a name."
-    elif len(name) > MAX_NAME:
-        errors["name"] = f"A name has at most {MAX_NAME} characters."
+    try:
+        name = clean_name(name, missing=f"Give the {what} a name.")
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if not skills:
         errors["skills"] = "Choose at least one skill to assess."
     if org_unit is None and job_role is None and service is None:
         errors["population"] = "Choose who is invited: an org unit, a job role or a service (or several: people must match all)."
+    return name, errors
+
+
+def open_campaign(actor, *, name: str, skills: list[Skill], opens_on, due_on, org_unit: OrgUnit | None = None,
+                  job_role: JobRole | None = None, service: Service | None = None, description: str | None = None) -> Campaign:
+    """Open a campaign; those invited are told at once when it has opened (else the dashboard shows it from the opening date)."""
+    policy.require(actor, "manage_campaigns")
+    name, errors = _invitation(name, "campaign", skills, org_unit, job_role, service)
     opens = _parse_date(opens_on, "opening date", "opens_on")
     due = _parse_date(due_on, "due date", "due_on")
     if due < opens:
@@ -480,20 +486,11 @@ def save_template(actor, template: CampaignTemplate | None, *, name: str, skills
     """Create (``template`` None) or change a campaign template: a unique name,
     at least one skill, a population rule, and from 1 to 366 days."""
     policy.require(actor, "manage_campaigns")
-    name = (name or "").strip()
-    errors = {}
-    if not name:
-        errors["name"] = "Give the template a name."
-    elif len(name) > MAX_NAME:
-        errors["name"] = f"A name has at most {MAX_NAME} characters."
-    else:
+    name, errors = _invitation(name, "template", skills, org_unit, job_role, service)
+    if "name" not in errors:
         clash = db.session.scalar(select(CampaignTemplate).where(func.lower(CampaignTemplate.name) == name.lower()))
         if clash is not None and clash is not template:
             errors["name"] = f"There is already a template called {clash.name!r}."
-    if not skills:
-        errors["skills"] = "Choose at least one skill to assess."
-    if org_unit is None and job_role is None and service is None:
-        errors["population"] = "Choose who is invited: an org unit, a job role or a service (or several: people must match all)."
     try:
         days = int(duration_days)
     except (TypeError, ValueError):

@@ -12,7 +12,7 @@ from skills_app.errors import Conflict, InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
-from skills_app.services import by_id
+from skills_app.services import MAX_NAME, by_id, clean_name
 from skills_app.services import audit, locks, org
 from skills_app.services import frameworks as framework_service
 from skills_app.words import plural
@@ -90,15 +90,6 @@ def skill_tree(skills: list[Skill]) -> list[tuple[str, list[Skill]]]:
 
 # -- writes ---------------------------------------------------------------------
 
-def _clean_name(name: str, what: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.on("name", f"a {what} needs a name")
-    if len(name) > 200:
-        raise InvalidInput.on("name", f"a {what}'s name is at most 200 characters")
-    return name
-
-
 MAX_RESPONSIBILITY_LEVEL = 9
 
 
@@ -124,7 +115,7 @@ def save_owner(actor, model: type[RequirementOwner], row, *, name: str, descript
     it needs, or None)."""
     policy.require(actor, "manage_requirements")
     what = model.LABEL
-    name = _clean_name(name, what)
+    name = clean_name(name, missing=f"a {what} needs a name", too_long=f"a {what}'s name is at most {MAX_NAME} characters")
     if model is JobRole and "responsibility_level" in extra:
         extra["responsibility_level"] = _clean_responsibility_level(extra["responsibility_level"])
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
