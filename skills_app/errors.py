@@ -9,8 +9,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """A refusal of the domain: its HTTP ``status`` and machine-readable ``code``,
+    which each kind names in its class line (``class NotFound(DomainError, status=404, code="not_found")``)."""
+
     status = 400
     code = "bad_request"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, details: dict | None = None):
         super().__init__(message)
@@ -33,44 +43,36 @@ class DomainError(Exception):
         return dict(self.details.get("fields") or {})
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
+class NotFound(DomainError, status=404, code="not_found"):
+    """There is no such thing, or the actor may not know it exists."""
 
 
-class NotAllowed(DomainError):
-    status = 403
-    code = "forbidden"
+class NotAllowed(DomainError, status=403, code="forbidden"):
+    """The actor may see it but not do this (the policy said no)."""
 
 
-class InvalidInput(DomainError):
-    status = 422
-    code = "invalid"
+class InvalidInput(DomainError, status=422, code="invalid"):
+    """What was given is wrong: the fields say where."""
 
 
-class InvalidState(DomainError):
-    status = 409
-    code = "invalid_state"
+class InvalidState(DomainError, status=409, code="invalid_state"):
+    """Right input at the wrong moment (a closed campaign, a submitted assessment)."""
 
 
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
+class Conflict(DomainError, status=409, code="conflict"):
+    """It clashes with what is already there (a name taken, a version loaded with other content)."""
 
 
-class NotSignedIn(DomainError):
-    status = 401
-    code = "unauthorized"
+class NotSignedIn(DomainError, status=401, code="unauthorized"):
+    """No one, or no valid token, is signed in."""
 
 
-class SignInTurnedOff(NotSignedIn):
-    status = 403
-    code = "forbidden"
+class SignInTurnedOff(NotSignedIn, status=403, code="forbidden"):
+    """That way of signing in is turned off."""
 
 
-class TooManyAttempts(DomainError):
-    status = 429
-    code = "too_many_requests"
+class TooManyAttempts(DomainError, status=429, code="too_many_requests"):
+    """Too many failures from here: wait before trying again."""
 
 
 # Errors a form shows (beside its fields, or at its top); the others (not

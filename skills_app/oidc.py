@@ -38,16 +38,12 @@ MAX_HINT = 2000
 clock = time.time
 
 
-class SignInFailed(DomainError):
+class SignInFailed(DomainError, status=400, code="sign_in_failed"):
     """The provider's answer could not be trusted or used: no one is signed in."""
 
-    status = 400
-    code = "sign_in_failed"
 
-
-class ProviderUnavailable(DomainError):
-    status = 502
-    code = "provider_unavailable"
+class ProviderUnavailable(DomainError, status=502, code="provider_unavailable"):
+    """The provider did not answer, or not as it should."""
 
 
 @dataclass(frozen=True)

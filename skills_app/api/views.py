@@ -32,9 +32,8 @@ class ApiError(DomainError):
         self.status, self.code, self.headers = status, code, headers or {}
 
 
-class MalformedJson(DomainError):
-    status = 400
-    code = "malformed_json"
+class MalformedJson(DomainError, status=400, code="malformed_json"):
+    """A request body that is not the JSON asked for."""
 
 
 # -- authentication ------------------------------------------------------------------

@@ -273,23 +273,53 @@ def bulk():
     raise ScimRefusal(501, "Bulk operations are not supported (see ServiceProviderConfig).")
 
 
-# -- Users ----------------------------------------------------------------------------------------
+# -- answers of Users and Groups alike ------------------------------------------------------------
 
-def _user_answer(person, status: int = 200, ctx=Context.RESOURCE_QUERY_RESPONSE, parameters=None) -> Response:
-    user = schema.user_resource(person)
-    return _answer(user.model_dump(scim_ctx=ctx, response_parameters=parameters), status, user.meta.version)
+def _resource_answer(resource, status: int = 200, ctx=Context.RESOURCE_QUERY_RESPONSE) -> Response:
+    """One resource, shaped by the request's attributes/excludedAttributes, with its version as ETag."""
+    parameters = _parameters(request.args.to_dict())
+    return _answer(resource.model_dump(scim_ctx=ctx, response_parameters=parameters), status, resource.meta.version)
 
 
-def _list_users(source: dict):
-    condition = None
-    if source.get("filter"):
-        condition = filters.user_condition(filters.parse(str(source["filter"]), schema.FullUser))
+def _created(kind: str, resource, row_id: int) -> Response:
+    """201 with the new resource and its Location."""
+    response = _resource_answer(resource, 201, Context.RESOURCE_CREATION_RESPONSE)
+    response.headers["Location"] = schema.location(kind, str(row_id))
+    return response
+
+
+def _shown(resource) -> Response:
+    """A GET of one resource: 304 when If-None-Match names its version."""
+    if _not_modified(resource.meta.version):
+        return Response(status=304, headers={"ETag": resource.meta.version})
+    return _resource_answer(resource)
+
+
+def _deleted(row, resource, delete) -> Response:
+    """A DELETE: refused when If-Match names another version, else ``delete(actor, row)``, 204."""
+    _check_version(resource.meta.version)
+    delete(actor(), row)
+    return Response(status=204)
+
+
+def _list(source: dict, model, condition_of, search, resource_of):
+    """A page of Users or Groups: ``source``'s filter read against ``model`` and
+    made a condition by ``condition_of``, ``search`` reading the rows, each row
+    made a resource by ``resource_of``."""
+    condition = condition_of(filters.parse(str(source["filter"]), model)) if source.get("filter") else None
     start, count = _paging(source)
     parameters = _parameters(source)
-    total, rows = provisioning.search_users(actor(), condition, offset=start - 1, limit=count)
-    resources = [schema.user_resource(person, extra).model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters)
-                 for person, extra in rows]
+    total, rows = search(actor(), condition, offset=start - 1, limit=count)
+    resources = [resource_of(row).model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters)
+                 for row in rows]
     return _answer(_listing(resources, total, start))
+
+
+# -- Users ----------------------------------------------------------------------------------------
+
+def _list_users(source: dict):
+    return _list(source, schema.FullUser, filters.user_condition, provisioning.search_users,
+                 lambda row: schema.user_resource(*row))
 
 
 @bp.get("/Users")
@@ -321,18 +351,12 @@ def create_user():
     user = schema.FullUser.model_validate(schema.with_defaults(_body()), scim_ctx=Context.RESOURCE_CREATION_REQUEST,
                                           scim_policy=schema.POLICY)
     person = provisioning.create_user(actor(), schema.user_fields(user))
-    response = _user_answer(person, 201, Context.RESOURCE_CREATION_RESPONSE, _parameters(request.args.to_dict()))
-    response.headers["Location"] = schema.location("User", str(person.id))
-    return response
+    return _created("User", schema.user_resource(person), person.id)
 
 
 @bp.get("/Users/<resource_id>")
 def get_user(resource_id: str):
-    person = provisioning.get_user(actor(), resource_id)
-    user = schema.user_resource(person)
-    if _not_modified(user.meta.version):
-        return Response(status=304, headers={"ETag": user.meta.version})
-    return _user_answer(person, parameters=_parameters(request.args.to_dict()))
+    return _shown(schema.user_resource(provisioning.get_user(actor(), resource_id)))
 
 
 @bp.put("/Users/<resource_id>")
@@ -349,7 +373,7 @@ def replace_user(resource_id: str):
         kept = schema.user_fields(current)
         fields.employee_number, fields.department, fields.manager_id = kept.employee_number, kept.department, kept.manager_id
     provisioning.update_user(actor(), person, fields)
-    return _user_answer(person, 200, Context.RESOURCE_REPLACEMENT_RESPONSE, _parameters(request.args.to_dict()))
+    return _resource_answer(schema.user_resource(person), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
 
 @bp.patch("/Users/<resource_id>")
@@ -361,34 +385,20 @@ def patch_user(resource_id: str):
                                                     scim_policy=schema.POLICY)
     if patch.patch(user, scim_policy=schema.POLICY):
         provisioning.update_user(actor(), person, schema.user_fields(user))
-    return _user_answer(person, 200, Context.RESOURCE_PATCH_RESPONSE, _parameters(request.args.to_dict()))
+    return _resource_answer(schema.user_resource(person), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
 @bp.delete("/Users/<resource_id>")
 def delete_user(resource_id: str):
     person = provisioning.get_user(actor(), resource_id)
-    _check_version(schema.user_resource(person).meta.version)
-    provisioning.delete_user(actor(), person)
-    return Response(status=204)
+    return _deleted(person, schema.user_resource(person), provisioning.delete_user)
 
 
 # -- Groups ---------------------------------------------------------------------------------------
 
-def _group_answer(target, status: int = 200, ctx=Context.RESOURCE_QUERY_RESPONSE, parameters=None) -> Response:
-    group = schema.group_resource(target)
-    return _answer(group.model_dump(scim_ctx=ctx, response_parameters=parameters), status, group.meta.version)
-
-
 def _list_groups(source: dict):
-    condition = None
-    if source.get("filter"):
-        condition = filters.group_condition(filters.parse(str(source["filter"]), schema.Group), provisioning.groups_kind())
-    start, count = _paging(source)
-    parameters = _parameters(source)
-    total, targets = provisioning.search_groups(actor(), condition, offset=start - 1, limit=count)
-    resources = [schema.group_resource(t).model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters)
-                 for t in targets]
-    return _answer(_listing(resources, total, start))
+    return _list(source, schema.Group, lambda parsed: filters.group_condition(parsed, provisioning.groups_kind()),
+                 provisioning.search_groups, schema.group_resource)
 
 
 @bp.get("/Groups")
@@ -405,18 +415,12 @@ def search_groups():
 def create_group():
     group = schema.Group.model_validate(_body(), scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=schema.POLICY)
     target = provisioning.create_group(actor(), schema.group_fields(group))
-    response = _group_answer(target, 201, Context.RESOURCE_CREATION_RESPONSE, _parameters(request.args.to_dict()))
-    response.headers["Location"] = schema.location("Group", str(target.id))
-    return response
+    return _created("Group", schema.group_resource(target), target.id)
 
 
 @bp.get("/Groups/<resource_id>")
 def get_group(resource_id: str):
-    target = provisioning.get_group(actor(), resource_id)
-    group = schema.group_resource(target)
-    if _not_modified(group.meta.version):
-        return Response(status=304, headers={"ETag": group.meta.version})
-    return _group_answer(target, parameters=_parameters(request.args.to_dict()))
+    return _shown(schema.group_resource(provisioning.get_group(actor(), resource_id)))
 
 
 @bp.put("/Groups/<resource_id>")
@@ -425,7 +429,7 @@ def replace_group(resource_id: str):
     _check_version(schema.group_resource(target).meta.version)
     group = schema.Group.model_validate(_body(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=schema.POLICY)
     provisioning.update_group(actor(), target, schema.group_fields(group))
-    return _group_answer(target, 200, Context.RESOURCE_REPLACEMENT_RESPONSE, _parameters(request.args.to_dict()))
+    return _resource_answer(schema.group_resource(target), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
 
 @bp.patch("/Groups/<resource_id>")
@@ -442,7 +446,7 @@ def patch_group(resource_id: str):
             fields.member_ids = None
         provisioning.update_group(actor(), target, fields)
     if request.args.get("attributes") or request.args.get("excludedAttributes"):
-        return _group_answer(target, 200, Context.RESOURCE_PATCH_RESPONSE, _parameters(request.args.to_dict()))
+        return _resource_answer(schema.group_resource(target), 200, Context.RESOURCE_PATCH_RESPONSE)
     # As Microsoft Entra ID advises for groups: no body, rather than every member.
     return Response(status=204)
 
@@ -450,6 +454,4 @@ def patch_group(resource_id: str):
 @bp.delete("/Groups/<resource_id>")
 def delete_group(resource_id: str):
     target = provisioning.get_group(actor(), resource_id)
-    _check_version(schema.group_resource(target).meta.version)
-    provisioning.delete_group(actor(), target)
-    return Response(status=204)
+    return _deleted(target, schema.group_resource(target), provisioning.delete_group)

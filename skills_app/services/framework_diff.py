@@ -259,17 +259,22 @@ def _descriptor_changes(old: list[str], new: list[str]) -> list[DescriptorChange
     return out
 
 
+def _changed(a, b, names) -> dict[str, tuple]:
+    """{name: (before, after)} of the attributes ``names`` that differ from ``a`` to ``b``."""
+    return {name: (getattr(a, name), getattr(b, name)) for name in names if getattr(a, name) != getattr(b, name)}
+
+
+def _by_number(old, new, number) -> list[tuple[int, object, object]]:
+    """``(number, old item or None, new item or None)`` for every number either list has, in order."""
+    olds, news = {number(x): x for x in old}, {number(x): x for x in new}
+    return [(n, olds.get(n), news.get(n)) for n in sorted(olds.keys() | news.keys())]
+
+
 def _skill_change(a: SkillInfo, b: SkillInfo, matched_by: str, score: float | None) -> SkillChange:
     change = SkillChange(a.code, b.code, a.name, b.name, matched_by, score,
                          (a.category, a.subcategory), (b.category, b.subcategory))
-    for name in ("description", "guidance_intro", "guidance", "url"):
-        before, after = getattr(a, name), getattr(b, name)
-        if before != after:
-            change.fields[name] = (before, after)
-    old_levels = {sl.level: sl for sl in a.levels}
-    new_levels = {sl.level: sl for sl in b.levels}
-    for number in sorted(old_levels.keys() | new_levels.keys()):
-        o, n = old_levels.get(number), new_levels.get(number)
+    change.fields.update(_changed(a, b, ("description", "guidance_intro", "guidance", "url")))
+    for number, o, n in _by_number(a.levels, b.levels, lambda sl: sl.level):
         change.levels.append(LevelChange(
             level=number,
             defined_old=o.defined if o else None,
@@ -284,27 +289,16 @@ def _skill_change(a: SkillInfo, b: SkillInfo, matched_by: str, score: float | No
 def diff(old: FrameworkDoc, new: FrameworkDoc, mapping: dict[str, str] | None = None) -> FrameworkDiff:
     """The changes from ``old`` to ``new``; ``mapping`` pairs old skill codes with new ones explicitly."""
     result = FrameworkDiff(old.framework.code, old.framework.version, new.framework.version)
-    for name in ("name", "publisher", "description", "status"):
-        before, after = getattr(old.framework, name), getattr(new.framework, name)
-        if before != after:
-            result.info[name] = (before, after)
-
-    old_levels = {lvl.number: lvl for lvl in old.levels}
-    new_levels = {lvl.number: lvl for lvl in new.levels}
-    for number in sorted(old_levels.keys() | new_levels.keys()):
-        o, n = old_levels.get(number), new_levels.get(number)
+    result.info.update(_changed(old.framework, new.framework, ("name", "publisher", "description", "status")))
+    for number, o, n in _by_number(old.levels, new.levels, lambda lvl: lvl.number):
         if o is None:
             result.levels_added.append((number, n.name))
         elif n is None:
             result.levels_removed.append((number, o.name))
         else:
-            entry: dict = {"number": number}
-            if o.name != n.name:
-                entry["name"] = (o.name, n.name)
-            if o.description != n.description:
-                entry["description"] = (o.description, n.description)
-            if len(entry) > 1:
-                result.levels_changed.append(entry)
+            changed = _changed(o, n, ("name", "description"))
+            if changed:
+                result.levels_changed.append({"number": number, **changed})
 
     old_skills = {s.code.upper(): s for s in old.skills}
     new_skills = {s.code.upper(): s for s in new.skills}

@@ -441,6 +441,12 @@ def _association(position: int, info) -> FrameworkAssociation:
         destination_identifier=info.destination.identifier, destination_title=info.destination.title, sequence=info.sequence)
 
 
+def _copy(row, info, names) -> None:
+    """The document's values of ``names`` onto the row."""
+    for name in names:
+        setattr(row, name, getattr(info, name))
+
+
 def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, SkillGroup]:
     """The framework's groups made those of the document (kept by code); {code upper: group}."""
     wanted = {_code(g) for g in groups}
@@ -451,10 +457,7 @@ def _apply_groups(framework: Framework, groups: list[GroupInfo]) -> dict[str, Sk
     for position, (group, info) in enumerate(_sync_children(framework.groups, groups, _code,
                                                             lambda info: SkillGroup(code=info.code))):
         group.position = position
-        group.code = info.code
-        group.name = info.name
-        group.description = info.description
-        group.language = info.language
+        _copy(group, info, ("code", "name", "description", "language"))
         group.educational_level = list(info.educational_level) or None
         group.rule = info.rule.model_dump(mode="json") if info.rule else None
         group.parent = out[info.parent.upper()] if info.parent else None
@@ -481,12 +484,7 @@ def _apply_attributes(framework: Framework, doc: FrameworkDoc) -> None:
     for position, (attribute, info) in enumerate(_sync_children(framework.attributes, doc.attributes, _code,
                                                                 lambda info: FrameworkAttribute(code=info.code))):
         attribute.position = position
-        attribute.code = info.code
-        attribute.name = info.name
-        attribute.category = info.category
-        attribute.url = info.url
-        attribute.description = info.description
-        attribute.guidance = info.guidance
+        _copy(attribute, info, ("code", "name", "category", "url", "description", "guidance"))
         for al, level_info in _sync_children(attribute.levels, info.levels, _level, lambda li: AttributeLevel(level=li.level)):
             al.description = level_info.description
 

@@ -116,13 +116,19 @@ def _remind_confirmation(campaign) -> Confirmation:
                         note=f"Nobody is reminded twice for a campaign within {plural(plan.cooldown_days, 'day')}.")
 
 
-@bp.post("/<int:campaign_id>/remind")
-def remind(campaign_id: int):
+def _confirmed(campaign_id: int, act, confirmation, said):
+    """A campaign's action that asks first (remind, close): ``act(actor, campaign)``
+    once confirmed on the page ``confirmation(campaign)`` gives, then ``said(campaign, result)``."""
     campaign = service.get(current_user, campaign_id)
     policy.require(current_user, "manage_campaigns")
-    return confirmed_handle(ConfirmForm(), lambda: service.remind(current_user, campaign),
-                            confirm=lambda: _remind_confirmation(campaign), page=lambda: _campaign_page(campaign),
-                            done=lambda sent: success(_reminded(sent), "campaigns.show", campaign_id=campaign_id))
+    return confirmed_handle(ConfirmForm(), lambda: act(current_user, campaign),
+                            confirm=lambda: confirmation(campaign), page=lambda: _campaign_page(campaign),
+                            done=lambda result: success(said(campaign, result), "campaigns.show", campaign_id=campaign_id))
+
+
+@bp.post("/<int:campaign_id>/remind")
+def remind(campaign_id: int):
+    return _confirmed(campaign_id, service.remind, _remind_confirmation, lambda _campaign, sent: _reminded(sent))
 
 
 def _close_confirmation(campaign) -> Confirmation:
@@ -142,13 +148,9 @@ def _close_confirmation(campaign) -> Confirmation:
 
 @bp.post("/<int:campaign_id>/close")
 def close(campaign_id: int):
-    campaign = service.get(current_user, campaign_id)
-    policy.require(current_user, "manage_campaigns")
-    return confirmed_handle(ConfirmForm(), lambda: service.close(current_user, campaign),
-                            confirm=lambda: _close_confirmation(campaign), page=lambda: _campaign_page(campaign),
-                            done=lambda rows: success(f"Closed the campaign {campaign.name!r}; its snapshot holds "
-                                                      f"{plural(rows, 'row')} and now shows in the coverage trend.",
-                                                      "campaigns.show", campaign_id=campaign_id))
+    return _confirmed(campaign_id, service.close, _close_confirmation,
+                      lambda campaign, rows: f"Closed the campaign {campaign.name!r}; its snapshot holds "
+                                             f"{plural(rows, 'row')} and now shows in the coverage trend.")
 
 
 @bp.get("/<int:campaign_id>/export")
