@@ -114,3 +114,80 @@ def test_duplicate_open_assessments_are_resolved_and_then_refused(app, make_pers
         db.session.add(Assessment(person_id=person_id, framework_id=framework_id, skill_id=skill_id, claimed_level=2, status="draft"))
         db.session.flush()
     db.session.rollback()
+
+
+def test_api_and_scim_tokens_are_carried_into_one_table_and_still_authenticate(app, make_person):
+    """0020 moves api_token and scim_token rows into bearer_token: each token made
+    before it authenticates after it (or is refused as before: revoked, expired),
+    an API token keeps its id, a SCIM token keeps its creator; going down and up
+    again keeps them all."""
+    from datetime import datetime, timedelta, timezone
+
+    import pytest
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from skills_app.models import ApiToken, Person, ScimToken
+    from skills_app.policy import SYSTEM
+    from skills_app.services import bearer, scim_tokens, tokens
+
+    owner, admin = make_person("Tess Token"), make_person("Ada Admin", roles=("admin",))
+    db.session.commit()
+    owner_id, admin_id = owner.id, admin.id
+    db.session.remove()
+    now = datetime.now(timezone.utc)
+    secrets = {name: f"{scheme}_{name[:8].ljust(8, 'x')}_{name}-secret" for name, scheme in
+               (("live", "ska"), ("revoked", "ska"), ("expired", "ska"), ("client", "scim"), ("gone", "scim"))}
+    try:
+        downgrade(revision="0019")
+        with db.engine.begin() as conn:
+            for i, (name, expires, revoked) in enumerate((("live", now + timedelta(days=30), None),
+                                                          ("revoked", now + timedelta(days=30), now),
+                                                          ("expired", now - timedelta(days=1), None)), start=1):
+                conn.execute(text("INSERT INTO api_token (id, person_id, name, prefix, token_hash, created_at, revoked_at, expires_at) "
+                                  "VALUES (:id, :person, :name, :prefix, :hash, :now, :revoked, :expires)"),
+                             {"id": i, "person": owner_id, "name": name, "prefix": name[:8], "hash": bearer.hash_token(secrets[name]),
+                              "now": now, "revoked": revoked, "expires": expires})
+            for i, (name, revoked) in enumerate((("client", None), ("gone", now)), start=1):
+                conn.execute(text("INSERT INTO scim_token (id, name, prefix, token_hash, created_by_id, created_at, revoked_at) "
+                                  "VALUES (:id, :name, :prefix, :hash, :admin, :now, :revoked)"),
+                             {"id": i, "name": name, "prefix": name[:8], "hash": bearer.hash_token(secrets[name]),
+                              "admin": admin_id, "now": now, "revoked": revoked})
+    finally:
+        upgrade()
+
+    def authenticated():
+        assert tokens.authenticate(secrets["live"]).id == owner_id
+        assert tokens.authenticate(secrets["revoked"]) is None
+        with pytest.raises(tokens.Refused, match="That token expired on"):
+            tokens.check(secrets["expired"])
+        client = scim_tokens.authenticate(secrets["client"])
+        assert client.name == "client" and client.created_by_id == admin_id
+        assert scim_tokens.authenticate(secrets["gone"]) is None
+        # Each kind stays good only where it was: an API token is no SCIM token, and back.
+        assert scim_tokens.authenticate(secrets["live"]) is None and tokens.authenticate(secrets["client"]) is None
+        db.session.commit()
+
+    authenticated()
+    api_ids = {t.name: t.id for t in db.session.scalars(select_all(ApiToken))}
+    assert api_ids == {"live": 1, "revoked": 2, "expired": 3}
+    assert {t.name: t.id for t in db.session.scalars(select_all(ScimToken))} == {"client": 4, "gone": 5}
+    # New tokens get new ids after those carried over.
+    row, secret = tokens.create(SYSTEM, db.session.get(Person, owner_id), "new")
+    db.session.commit()
+    assert row.id == 6 and tokens.authenticate(secret).id == owner_id
+    db.session.remove()
+    try:
+        downgrade(revision="0019")
+        with db.engine.connect() as conn:
+            assert {r[0] for r in conn.execute(text("SELECT name FROM api_token"))} == {"live", "revoked", "expired", "new"}
+            assert {r[0] for r in conn.execute(text("SELECT name FROM scim_token"))} == {"client", "gone"}
+    finally:
+        upgrade()
+    authenticated()
+
+
+def select_all(model):
+    from sqlalchemy import select
+
+    return select(model).order_by(model.id)

@@ -3,11 +3,10 @@
 # integer). An id beyond it, from an address or a session, is no row at all.
 MAX_ID = 2**31 - 1
 
-from skills_app.models.api_token import ApiToken
 from skills_app.models.assessment import Assessment, AttributeClaim, DescriptorRating, Evidence, Notification
 from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult, CampaignTemplate
-from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimToken, ScimUser
+from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimUser
 from skills_app.models.framework import (
     AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
 )
@@ -18,9 +17,10 @@ from skills_app.models.service_levels import (
 )
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, Requirement, Service
 from skills_app.models.sign_in import SignInSession
+from skills_app.models.tokens import ApiToken, BearerToken, ScimToken
 
 __all__ = [
-    "MAX_ID", "ROLES", "ApiToken", "Assessment", "AttributeClaim", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
+    "MAX_ID", "ROLES", "ApiToken", "BearerToken", "Assessment", "AttributeClaim", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",

@@ -3,8 +3,8 @@ and the few settings an administrator keeps in the database.
 
 - :class:`ExternalIdentity`: a person's account at the identity provider, the
   provider's ``(issuer, sub)``, linked on the first sign-in.
-- :class:`ScimToken`: the bearer tokens of provisioning clients (Entra ID,
-  Okta, an HR system). Good for ``/scim/v2`` only; kept as a SHA-256 hash.
+- the bearer tokens of provisioning clients are :class:`models.tokens.ScimToken`,
+  in the one table of bearer tokens.
 - :class:`ScimUser`: what SCIM says of a person beyond the person's own
   fields (userName, externalId, the parts of the name, the department as sent).
 - :class:`ScimGroup`: the externalId of an org unit or job role that SCIM
@@ -38,28 +38,6 @@ class ExternalIdentity(db.Model):
 
     def __repr__(self) -> str:
         return f"<ExternalIdentity {self.subject} of {self.person_id}>"
-
-
-class ScimToken(db.Model):
-    __tablename__ = "scim_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(20))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    created_by: Mapped[Person | None] = relationship()
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-    def __repr__(self) -> str:
-        return f"<ScimToken {self.prefix} {self.name!r}>"
 
 
 class ScimUser(db.Model):

@@ -4,9 +4,9 @@ A token reads ``<scheme>_<prefix>_<secret>``: the scheme says which kind it is
 (``ska`` for the API, ``scim`` for provisioning clients), the prefix
 (8 characters) is kept in clear so that people can tell their tokens apart, and
 the whole token is kept only as a SHA-256 hash (the secret has 256 bits of
-entropy, so a fast hash is enough: there is nothing to guess). A token of one
-scheme is never looked up in another's table, so each kind is refused by the
-other's endpoints. :mod:`services.tokens` and :mod:`services.scim_tokens` keep
+entropy, so a fast hash is enough: there is nothing to guess). Every kind is a
+row of one table (:mod:`models.tokens`); a token of one scheme is looked up only
+among its own kind's rows, so each kind is refused by the other's endpoints. :mod:`services.tokens` and :mod:`services.scim_tokens` keep
 their own rules (who may create them, expiry) on top of this.
 """
 from __future__ import annotations
