@@ -32,3 +32,21 @@ def field_error(response, field_id: str) -> str:
 def messages(response) -> str:
     """What the page tells the person, flashed or as problems of its form."""
     return " ".join(part for part in (flashes(response), problems(response)) if part)
+
+
+def confirmation(response) -> tuple[str, list[tuple[str, str]]]:
+    """The confirmation page's form: where it posts and the values it carries
+    (its hidden inputs, in order, the signature and ``confirmed=yes`` among them)."""
+    page = response.get_data(as_text=True)
+    form = re.search(r'<section class="card narrow confirm".*?<form method="post" action="([^"]*)">(.*?)</form>', page, re.S)
+    assert form, "not a confirmation page"
+    hidden = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form.group(2))
+    return html.unescape(form.group(1)), [(html.unescape(n), html.unescape(v)) for n, v in hidden]
+
+
+def confirm(client, response, **options):
+    """Press the confirming button of the confirmation page ``response``: its carried values posted back as shown."""
+    from werkzeug.datastructures import MultiDict
+
+    action, values = confirmation(response)
+    return client.post(action, data=MultiDict(values), **options)

@@ -12,6 +12,7 @@ from skills_app.extensions import db
 from skills_app.models import AuditEvent, CampaignTemplate
 from skills_app.services import campaigns
 
+from tests.pages import confirm
 from tests.test_campaigns import TODAY, world  # noqa: F401  (the campaigns' world: Acme's service desk)
 
 
@@ -81,7 +82,7 @@ def test_templates_in_the_browser_forms(world, sign_in):
     asked = client.post(f"/campaigns/templates/{template.id}/delete", data={})
     assert asked.status_code == 200 and "Campaigns opened from it stay as they are." in asked.get_data(as_text=True)
     assert db.session.get(CampaignTemplate, template.id) is not None
-    gone = client.post(f"/campaigns/templates/{template.id}/delete", data={"confirmed": "yes"})
+    gone = confirm(client, asked)
     assert gone.status_code == 302
     db.session.expire_all()
     assert db.session.get(CampaignTemplate, template.id) is None

@@ -16,6 +16,7 @@ from skills_app.models import Assessment, AuditEvent, Evidence, Notification
 from skills_app.policy import SYSTEM
 from skills_app.services import gaps
 from skills_app.services import assessments, campaigns, requirements, revalidation
+from tests.pages import confirm
 
 NOW = datetime.now(timezone.utc)
 TODAY = NOW.date()
@@ -278,7 +279,7 @@ def test_closing_and_reminding_are_refused_without_their_confirmation(world, pro
     assert "Sends a reminder to 3 people behind" in text and "Sends a reminder to 2 managers" in text
     assert 'name="confirmed" value="yes"' in text
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
-    done = client.post(f"/campaigns/{progress_world.id}/remind", data={"confirmed": "yes"}, follow_redirects=True)
+    done = confirm(client, asked, follow_redirects=True)
     assert "Reminded 3 people behind and 2 managers" in done.get_data(as_text=True)
     twice = client.post(f"/campaigns/{progress_world.id}/remind")
     twice = twice.get_data(as_text=True)
@@ -290,7 +291,7 @@ def test_closing_and_reminding_are_refused_without_their_confirmation(world, pro
     assert "3 people have not submitted every skill" in text
     db.session.expire_all()
     assert progress_world.is_open
-    closed = client.post(f"/campaigns/{progress_world.id}/close", data={"confirmed": "yes"})
+    closed = confirm(client, asked)
     assert closed.status_code == 302
     db.session.expire_all()
     assert not progress_world.is_open

@@ -15,7 +15,7 @@ from skills_app.policy import SYSTEM
 from skills_app.services import assessments, crosswalks
 from skills_app.services import framework_editor as editor
 from skills_app.services import frameworks as framework_service
-from tests.pages import field_error
+from tests.pages import confirm, field_error
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_hr_drafts_edits_and_publishes_a_framework_in_the_browser(client, auth, 
     assert asked.status_code == 200 and "Publish DATA 1?" in asked.get_data(as_text=True)
     db.session.expire_all()
     assert framework_service.find("DATA", "1").status == "draft"  # not without its confirmation
-    published = client.post("/frameworks/DATA/edit?version=1", data={"action": "publish", "confirmed": "yes"})
+    published = confirm(client, asked)
     assert published.status_code == 302
     db.session.expire_all()
     assert framework_service.find("DATA", "1").status == "published"

@@ -17,6 +17,7 @@ from skills_app.models.framework import utcnow
 from skills_app.policy import SYSTEM
 from skills_app.services import assessments, framework_diff, level_migration
 from skills_app.services import frameworks as framework_service
+from tests.pages import confirm
 
 
 def _skill(code, name, descriptors, category="Delivery", **extra):
@@ -305,8 +306,7 @@ def test_migrate_page_previews_then_migrates(client, auth, make_person, people, 
     assert asked.status_code == 200 and "Carries 3 validated levels to DEMO 2" in text and "Flags 1 person for revalidation" in text
     assert '<input type="hidden" name="map-CCC" value="GGG">' in text
     assert counts() == before  # not without its confirmation
-    done = client.post("/frameworks/DEMO/migrate?from=1&to=2",
-                       data={"action": "migrate", "map-CCC": "GGG", "map-DDD": "", "confirmed": "yes"})
+    done = confirm(client, asked)
     assert done.status_code == 200
     assert "3 validated levels migrated to DEMO 2; 1 level flagged for re-validation." in done.get_data(as_text=True)
     migrated = db.session.scalars(select(Assessment).where(Assessment.framework_id == versions[1].id)).all()

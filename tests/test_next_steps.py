@@ -16,6 +16,7 @@ from skills_app.models import AuditEvent, Notification
 from skills_app.policy import SYSTEM
 from skills_app.services import campaigns, next_steps, requirements
 
+from tests.pages import confirm
 from tests.test_campaigns import TODAY, put
 
 
@@ -182,8 +183,55 @@ def test_the_bulk_action_asks_first_then_assigns(shop, sign_in):
     db.session.rollback()
     assert shop["desk"].people == []
 
-    done = client.post("/people/assign", data={**form, "confirmed": "yes"})
+    done = confirm(client, asked)
     assert done.status_code == 302 and done.location.endswith("/people?q=Desk")
+    db.session.expire_all()
+    assert {p.name for p in shop["desk"].people} == {"Ann Able", "Ben Best"}
+
+
+def test_a_confirmation_altered_after_it_was_shown_is_refused(shop, sign_in, make_person):
+    """The confirmation page's values are signed: a person ticked in the page (Cat)
+    swapped in, a value added or dropped, the signature left out or forged, or the
+    page sent by someone else is refused (400), and nothing is assigned."""
+    from werkzeug.datastructures import MultiDict
+
+    from tests.pages import confirmation
+
+    client = sign_in(shop["hr"])
+    form = {"people": [str(shop["ann"].id), str(shop["ben"].id)], "target": f"service:{shop['desk'].id}",
+            "back": "q=Desk", "assign": "Assign the ticked people"}
+    asked = client.post("/people/assign", data=form)
+    action, values = confirmation(asked)
+    assert ("confirmed", "yes") in values and any(name == "confirmation" for name, _ in values)
+
+    def altered(change):
+        posted = MultiDict(change(list(values)))
+        return client.post(action, data=posted)
+
+    swapped = [(n, str(shop["cat"].id) if (n, v) == ("people", str(shop["ben"].id)) else v) for n, v in values]
+    attempts = {
+        "a carried value changed": lambda vs: swapped,
+        "a value added": lambda vs: [*vs, ("people", str(shop["cat"].id))],
+        "a value dropped": lambda vs: [(n, v) for n, v in vs if (n, v) != ("people", str(shop["ben"].id))],
+        "another field added": lambda vs: [*vs, ("remove", "Remove the ticked people")],
+        "no signature": lambda vs: [(n, v) for n, v in vs if n != "confirmation"],
+        "a forged signature": lambda vs: [(n, v + "x" if n == "confirmation" else v) for n, v in vs],
+    }
+    for what, change in attempts.items():
+        refused = altered(change)
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 400, what
+        assert "This confirmation was changed after it was shown" in text and "nothing was done" in text, what
+        db.session.expire_all()
+        assert shop["desk"].people == [], what
+    # Another person's session cannot send it either (the signature names who was shown it).
+    other = sign_in(make_person("Hal HR", roles=("employee", "hr"), unit="Acme/People"))
+    assert other.post(action, data=MultiDict(values)).status_code == 400
+    db.session.expire_all()
+    assert shop["desk"].people == []
+    # Unaltered, it is done.
+    done = client.post(action, data=MultiDict(values))
+    assert done.status_code == 302
     db.session.expire_all()
     assert {p.name for p in shop["desk"].people} == {"Ann Able", "Ben Best"}
 

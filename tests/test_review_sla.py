@@ -25,6 +25,7 @@ from skills_app.services.assessments import aware
 from skills_app.services import org as org_service
 from skills_app.services import service_levels as sla
 from skills_app.services.calendar import add_working_days
+from tests.pages import confirm
 
 UTC = timezone.utc
 MON = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in London (GMT)
@@ -274,7 +275,7 @@ def test_checking_now_asks_first_with_the_numbers(org, clock, client, auth):
     assert asked.status_code == 200 and "Escalates 1 overdue review to the reviewer" in text
     assert '<input type="hidden" name="next" value="/service-levels/breaches">' in text
     assert db.session.scalar(select(func.count()).select_from(ReviewBreach)) == 0  # not without its confirmation
-    done = client.post("/service-levels/check", data={"next": "/service-levels/breaches", "confirmed": "yes"})
+    done = confirm(client, asked)
     assert done.status_code == 302 and done.headers["Location"].endswith("/service-levels/breaches")
     assert db.session.scalar(select(func.count()).select_from(ReviewBreach)) == 1
     assert sla.plan_checks(org.hr).counts() == (0, 0, 0)  # escalated once
