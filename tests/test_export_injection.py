@@ -58,7 +58,7 @@ def poisoned_world():
     assessments.save_draft(pat, late, claimed_level=late.claimed_level,
                            ratings={d.id: "met" for d in assessments.descriptors_in_view(late)})
     assessments.submit(pat, late)
-    late.due_at = utcnow() - timedelta(days=1)
+    late.due_at = utcnow() - timedelta(minutes=5)  # overdue this month, whatever the day (the export shows this month)
     service_levels.run_checks(SYSTEM)
     breach = service_levels.breaches(SYSTEM)[0]
     service_levels.record_cause(hr, breach, cause="other", note=LINK, action=SUM)
