@@ -294,8 +294,33 @@ class CurrentLevel:
     assessment_id: int
 
 
+class AssessedRow:
+    """What a row of My skills says from its assessments (``latest``, ``current``,
+    ``expired``): the self-assessed level and the status."""
+
+    latest: Assessment | None
+    current: object | None
+    expired: Assessment | None
+
+    @property
+    def self_level(self) -> int | None:
+        return self.latest.claimed_level if self.latest else None
+
+    @property
+    def status(self) -> str:
+        if self.latest and self.latest.is_open:
+            return self.latest.status_label
+        if self.current:
+            return "Validated"
+        if self.expired:
+            return "Expired"
+        if self.latest:
+            return self.latest.status_label
+        return "Not assessed"
+
+
 @dataclass
-class SkillRow:
+class SkillRow(AssessedRow):
     skill: Skill
     framework: Framework
     required_level: int | None = None
@@ -316,22 +341,6 @@ class SkillRow:
             return None
         level = self.current.level if self.current else self.via_level
         return None if level is None else max(self.required_level - level, 0)
-
-    @property
-    def self_level(self) -> int | None:
-        return self.latest.claimed_level if self.latest else None
-
-    @property
-    def status(self) -> str:
-        if self.latest and self.latest.is_open:
-            return self.latest.status_label
-        if self.current:
-            return "Validated"
-        if self.expired:
-            return "Expired"
-        if self.latest:
-            return self.latest.status_label
-        return "Not assessed"
 
     @property
     def status_code(self) -> str:

@@ -153,7 +153,7 @@ def required_level(person: Person) -> tuple[int | None, list[str]]:
 
 
 @dataclass
-class ResponsibilityRow:
+class ResponsibilityRow(assessments.AssessedRow):
     """My skills' row for the level of responsibility."""
 
     required_level: int | None = None
@@ -168,22 +168,6 @@ class ResponsibilityRow:
         if self.required_level is None or self.current is None:
             return None
         return max(self.required_level - self.current.level, 0)
-
-    @property
-    def self_level(self) -> int | None:
-        return self.latest.claimed_level if self.latest else None
-
-    @property
-    def status(self) -> str:
-        if self.latest and self.latest.is_open:
-            return self.latest.status_label
-        if self.current:
-            return "Validated"
-        if self.expired:
-            return "Expired"
-        if self.latest:
-            return self.latest.status_label
-        return "Not assessed"
 
 
 def for_person(actor, person: Person) -> list[Assessment]:
