@@ -63,21 +63,12 @@ def new():
     current = responsibility.current_level(current_user)
 
     def begin():
-        try:
-            return service.start(current_user, skill, form.claimed_level.data), True
-        except Conflict as exc:
-            # Started twice at once (a double click): open the one that was started.
-            if not exc.details.get("assessment_id"):
-                raise
-            return service.get(current_user, exc.details["assessment_id"]), False
+        return _begin(lambda: service.start(current_user, skill, form.claimed_level.data))
 
     def done(result):
-        assessment, started = result
-        if not started:
-            flash(f"You already have an open assessment of {skill.code}; here it is.", "info")
-            return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        return success(f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. "
-                       "Rate each descriptor and add your evidence.", "assessments.show", assessment_id=assessment.id)
+        return _opened(result, f"You already have an open assessment of {skill.code}; here it is.",
+                       f"Started your self-assessment of {skill.code} at level {form.claimed_level.data}. "
+                       "Rate each descriptor and add your evidence.")
 
     return handle(form, begin,
                   page=lambda: render_template("assessments/new.html", skill=skill, framework=skill.framework, form=form,
@@ -227,6 +218,26 @@ def evidence_file(evidence_id: int):
 
 # -- the level of responsibility ----------------------------------------------------
 
+def _begin(start):
+    """(the assessment ``start()`` opens, True); started twice at once (a double
+    click), (the one that was started, False)."""
+    try:
+        return start(), True
+    except Conflict as exc:
+        if not exc.details.get("assessment_id"):
+            raise
+        return service.get(current_user, exc.details["assessment_id"]), False
+
+
+def _opened(result, already: str, started: str):
+    """To the assessment: saying it was started, or, when it was already open, that it was."""
+    assessment, fresh = result
+    if not fresh:
+        flash(already, "info")
+        return redirect(url_for("assessments.show", assessment_id=assessment.id))
+    return success(started, "assessments.show", assessment_id=assessment.id)
+
+
 @bp.route("/my/responsibility", methods=["GET", "POST"])
 def my_responsibility():
     """My level of responsibility: validated, claimed, required; start assessing it (or carry on)."""
@@ -238,21 +249,13 @@ def my_responsibility():
     existing = responsibility.open_assessment(current_user)
 
     def begin():
-        try:
-            framework = responsibility.get_framework(current_user, form.framework_id.data)
-            return responsibility.start(current_user, framework, form.level.data), True
-        except Conflict as exc:
-            if not exc.details.get("assessment_id"):
-                raise
-            return service.get(current_user, exc.details["assessment_id"]), False
+        framework = responsibility.get_framework(current_user, form.framework_id.data)
+        return _begin(lambda: responsibility.start(current_user, framework, form.level.data))
 
     def done(result):
-        assessment, started = result
-        if not started:
-            flash("You already have an open assessment of your level of responsibility; here it is.", "info")
-            return redirect(url_for("assessments.show", assessment_id=assessment.id))
-        return success(f"Started your assessment of your level of responsibility at level {form.level.data}. "
-                       "Set the level of each attribute and add your evidence.", "assessments.show", assessment_id=assessment.id)
+        return _opened(result, "You already have an open assessment of your level of responsibility; here it is.",
+                       f"Started your assessment of your level of responsibility at level {form.level.data}. "
+                       "Set the level of each attribute and add your evidence.")
 
     return handle(form, begin,
                   page=lambda: render_template("assessments/responsibility.html", form=form, frameworks=choices, open=existing,
