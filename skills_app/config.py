@@ -21,21 +21,28 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one kept in instance/ so that
-    sessions survive a restart of the development server."""
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
-    path = INSTANCE / "secret_key"
+def _kept(name: str, make) -> str:
+    """The environment's ``name``, else a value made once by ``make()`` and kept in
+    instance/ (``name`` in lower case, readable by its owner only), so that what
+    depends on it survives a restart of the development server."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = INSTANCE / name.lower()
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         INSTANCE.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        path.write_text(key)
+        value = make()
+        path.write_text(value)
         path.chmod(0o600)
-        return key
+        return value
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so that
+    sessions survive a restart of the development server."""
+    return _kept("SECRET_KEY", lambda: secrets.token_hex(32))
 
 
 def _credential_signing_key() -> str:
@@ -43,18 +50,7 @@ def _credential_signing_key() -> str:
     its 32-byte seed in base64url, or a PEM private key), else one generated and
     kept in instance/ for development, so that credentials issued there stay
     verifiable across restarts."""
-    key = os.environ.get("CREDENTIAL_SIGNING_KEY")
-    if key:
-        return key
-    path = INSTANCE / "credential_signing_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        INSTANCE.mkdir(parents=True, exist_ok=True)
-        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+    return _kept("CREDENTIAL_SIGNING_KEY", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="))
 
 
 def normalise_database_url(url: str) -> str:
