@@ -40,7 +40,10 @@ def download(assessment_id: int):
 def verify():
     if request.method == "GET":
         return render_template("credentials/verify.html", result=None, text="")
-    if request.is_json or request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # JSON (or any body that is not a form) is checked as sent; a form, or an empty
+    # post, is the page's form and carries its CSRF token.
+    form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") or not request.content_length
+    if request.is_json or not form:
         data, errors = service.parse(request.get_data(cache=False))
         if errors:
             return _json({"verified": False, "errors": errors}, 400)
