@@ -255,12 +255,13 @@ def _levels(now, people):
     return held, effective, claims, pending, expired
 
 
-def _status(level, required, pending, expired):
+def _status(level, required, waiting, lapsed):
+    """The status of a row: ``waiting``, a submission waits for review; ``lapsed``, only expired validations."""
     return case(
         (level >= required, literal("met")),
-        (pending.c.person_id.is_not(None), literal("awaiting_review")),
+        (waiting, literal("awaiting_review")),
         (level.is_not(None), literal("below")),
-        (expired.c.person_id.is_not(None), literal("expired")),
+        (lapsed, literal("expired")),
         else_=literal("not_assessed"),
     )
 
@@ -309,7 +310,8 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
             Skill.code.label("skill"), Skill.name.label("skill_name"),
             required.label("required_level"), reqs.c.essential, level.label("current_level"), via.c.code.label("via"),
             claims.c.claimed_level.label("self_level"), _gap(level, required).label("gap"),
-            _status(level, required, pending, expired).label("status"), held.c.valid_until,
+            _status(level, required, pending.c.person_id.is_not(None), expired.c.person_id.is_not(None)).label("status"),
+            held.c.valid_until,
         )
         .select_from(reqs)
         .join(Skill, Skill.id == reqs.c.skill_id)
@@ -349,14 +351,9 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
     required = reqs.c.required_level
     framework_code = func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE))
     skill_code = func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE))
-    status = case(
-        (level >= required, literal("met")),
-        (or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)), literal("awaiting_review")),
-        (level.is_not(None), literal("below")),
-        (or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)), literal("expired")),
-        else_=literal("not_assessed"),
-    )
-    gap = case((level.is_(None), null()), (level >= required, literal(0)), else_=required - level)
+    status = _status(level, required, or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)),
+                     or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)))
+    gap = _gap(level, required)
     stmt = (
         select(
             Person.id.label("person_id"), Person.name.label("person"), Person.email.label("email"),
