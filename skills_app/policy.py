@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Callable
 
 from skills_app.errors import NotAllowed, NotFound
-from skills_app.models import Person
+from skills_app.extensions import db
+from skills_app.models import AppSetting, Person
 
 
 class SystemActor:
@@ -162,6 +163,62 @@ def _filter_people_by_skill(actor, obj=None) -> bool:
     return _browse_people(actor)
 
 
+# The skills finder (services/finder.py): HR chooses, per role, whom its holders
+# may search (no one, their own people, everyone) and who sees the contact
+# details of the people found. The administrator role never gives it: an
+# administrator sees everyone's name, not their skills.
+FINDER_SETTING = "skills_finder"
+FINDER_ROLES = ("employee", "manager", "learning", "hr")
+FINDER_REACHES = ("none", "own", "everyone")
+FINDER_DEFAULT_REACH = {"employee": "none", "manager": "own", "learning": "everyone", "hr": "everyone"}
+FINDER_DEFAULT_CONTACT = ("manager", "learning", "hr")
+
+
+def finder_settings() -> dict:
+    """``{"reach": {role: reach}, "contact": [roles]}``: HR's choice, else the defaults."""
+    row = db.session.get(AppSetting, FINDER_SETTING)
+    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    reach = dict(FINDER_DEFAULT_REACH)
+    for role, chosen in (value.get("reach") or {}).items():
+        if role in FINDER_ROLES and chosen in FINDER_REACHES:
+            reach[role] = chosen
+    contact = value.get("contact")
+    contact = FINDER_DEFAULT_CONTACT if not isinstance(contact, list) else tuple(r for r in FINDER_ROLES if r in contact)
+    return {"reach": reach, "contact": list(contact)}
+
+
+def _finder_roles(me) -> set[str]:
+    roles = {r for r in FINDER_ROLES if me.has_role(r)}
+    if me.reports:
+        roles.add("manager")  # a line manager in fact, whatever their roles say
+    return roles
+
+
+def finder_reach(actor) -> str:
+    """Whom the actor may search with the finder: ``none``, ``own`` (their reports,
+    direct and indirect) or ``everyone`` (the widest their roles give)."""
+    if _is_system(actor):
+        return "everyone"
+    me = _person(actor)
+    if me is None:
+        return "none"
+    reach = finder_settings()["reach"]
+    given = {reach[r] for r in _finder_roles(me)}
+    return next((r for r in reversed(FINDER_REACHES) if r in given), "none")
+
+
+def _use_skills_finder(actor, obj=None) -> bool:
+    return finder_reach(actor) != "none"
+
+
+def _see_finder_contact(actor, obj=None) -> bool:
+    """The contact details (email) of the people the finder finds."""
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    return bool(me and _use_skills_finder(me) and _finder_roles(me) & set(finder_settings()["contact"]))
+
+
 def _edit_account(actor, person) -> bool:
     """Roles, password resets, activation: admins, never on their own roles' loss of admin."""
     return _has(actor, "admin")
@@ -277,6 +334,10 @@ RULES: dict[str, Callable] = {
     "manage_frameworks": _role("hr", "admin"),
     "browse_people": _browse_people,
     "filter_people_by_skill": _filter_people_by_skill,
+    # The skills finder: search people by skills held at levels; HR sets who may, across whom
+    "use_skills_finder": _use_skills_finder,
+    "see_finder_contact": _see_finder_contact,
+    "manage_finder": _role("hr"),
     "view_person": _view_person,
     "view_person_skills": _view_person_skills,
     "manage_accounts": _role("admin"),

@@ -131,6 +131,13 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
         "POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
                     other_manager=NOT_FOUND, hr=BAD_FORM, learning=FORBIDDEN, admin=FORBIDDEN),
     },
+    # The skills finder: by default line managers (over their own people), HR and the learning team;
+    # HR sets who else (tests/test_finder.py). Without a search the page lists no one.
+    "finder.search": {
+        "GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NOT_SHOWN, indirect=NOT_SHOWN,
+                   other_manager=NOT_SHOWN, hr=NOT_SHOWN, learning=NOT_SHOWN, admin=FORBIDDEN),
+    },
+    "finder.settings": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
     # The people list's bulk action (job roles and services): HR and administrators; an empty form is a 400.
     "people.assign": {"POST": only(BAD_FORM, "hr", "admin")},
     "admin.people": {"GET": only(SHOWN, "admin")},

@@ -178,8 +178,9 @@ def _responsibility(now, people=_everyone):
     return held, claims, pending, expired
 
 
-def held_levels(now, people=_everyone):
-    """Each person's latest validated, unexpired level per skill."""
+def held_levels(now, people=_everyone, *, skills=None):
+    """Each person's latest validated, unexpired level per skill (``skills``: a
+    condition on ``Assessment.skill_id`` that limits the skills read)."""
     ranked = (
         select(
             Assessment.person_id, Assessment.skill_id, Assessment.validated_level.label("level"), Assessment.valid_until,
@@ -189,7 +190,8 @@ def held_levels(now, people=_everyone):
             ).label("rank"),
         )
         .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id),
+               true() if skills is None else skills)
         .cte("ranked_validations")
     )
     return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("held")
@@ -202,7 +204,7 @@ _SCALE = literal_column("10000000")
 _DIRECT = literal_column("9999999")
 
 
-def _effective(held):
+def effective_levels(held):
     """Levels that count for each skill: held directly, or through a crosswalk either way.
     Columns: person_id, skill_id, level, via_skill_id (None when held directly)."""
     forward = (
@@ -245,7 +247,7 @@ def _levels(now, people):
     that counts (directly or through a crosswalk, with ``via``); the latest claim;
     a submission waiting; an expired validation."""
     held = held_levels(now, people)
-    effective = _effective(held)
+    effective = effective_levels(held)
     claims = _latest_claims(people)
     pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
                .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))

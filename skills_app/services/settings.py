@@ -17,12 +17,12 @@ from skills_app.services import audit
 PASSWORD_SIGN_IN = "password_sign_in"
 
 
-def _get(key: str, default):
+def get_value(key: str, default):
     row = db.session.get(AppSetting, key)
     return default if row is None else row.value
 
 
-def _set(actor, key: str, value, summary: str) -> None:
+def set_value(actor, key: str, value, summary: str) -> None:
     row = db.session.get(AppSetting, key)
     if row is None:
         db.session.add(AppSetting(key=key, value=value))
@@ -38,7 +38,7 @@ def password_sign_in() -> bool:
     """True when the password form is offered (always, without an identity provider)."""
     if not identity_provider.configured():
         return True
-    return bool(_get(PASSWORD_SIGN_IN, True))
+    return bool(get_value(PASSWORD_SIGN_IN, True))
 
 
 def set_password_sign_in(actor, enabled: bool) -> None:
@@ -47,5 +47,5 @@ def set_password_sign_in(actor, enabled: bool) -> None:
         raise InvalidInput("Password sign-in can be turned off only while sign-in through an identity provider is configured "
                            "(OIDC_ISSUER and OIDC_CLIENT_ID); otherwise no one could sign in.",
                            details={"password_sign_in": "Configure the identity provider first."})
-    _set(actor, PASSWORD_SIGN_IN, bool(enabled),
+    set_value(actor, PASSWORD_SIGN_IN, bool(enabled),
          f"password sign-in turned {'on' if enabled else 'off'}")

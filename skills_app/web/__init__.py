@@ -20,7 +20,8 @@ from skills_app.services import frameworks as framework_service
 from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
-    account, admin, assessments, auth, campaigns, credentials, errors, explore, frameworks, identity_admin, learning, main, notifications, people,
+    account, admin, assessments, auth, campaigns, credentials, errors, explore, finder, frameworks, identity_admin, learning, main,
+    notifications, people,
     reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
 )
 from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
@@ -36,7 +37,7 @@ PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healt
 OWN_AUTHENTICATION = frozenset({"api", "scim"})
 
 # One blueprint a module, registered in this order.
-BLUEPRINTS = (auth, main, frameworks, people, admin, assessments, reviews, notifications, reports, requirements, learning,
+BLUEPRINTS = (auth, main, frameworks, people, finder, admin, assessments, reviews, notifications, reports, requirements, learning,
               account, campaigns, revalidation, trends, service_levels, sso, identity_admin, explore, credentials)
 
 CSP = (
