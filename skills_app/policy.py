@@ -389,6 +389,8 @@ RULES: dict[str, Callable] = {
     # (Verifying one, and reading the issuer's key and status list, is public: web/credentials.py.)
     "download_credential": _download_credential,
     "view_calibration": _role("hr"),
+    # What if these people left: services and job roles before anything changes (services/what_if.py)
+    "run_what_if": _role("hr"),
     # The demo's guided first visit: the demo load turns it on; each person hides their own list.
     "mark_demo": _role("admin"),
     "dismiss_tour": lambda actor, obj=None: _person(actor) is not None,

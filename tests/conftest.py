@@ -495,6 +495,9 @@ def matrix_world():
     from skills_app.services import scim_tokens
 
     scim_token, _secret = scim_tokens.create(SYSTEM, "Entra ID")
+    from skills_app.services import what_if
+
+    scenario = what_if.save(SYSTEM, None, name="Subject leaves", note=None, who=what_if.Who([subject], []))
     db.session.commit()
     return {
         "people": {caller: person.id for caller, person in org.items()},
@@ -507,6 +510,7 @@ def matrix_world():
             "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
+            "scenario_id": scenario.id,
         },
     }
 

@@ -138,6 +138,11 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
                    other_manager=NOT_SHOWN, hr=NOT_SHOWN, learning=NOT_SHOWN, admin=FORBIDDEN),
     },
     "finder.settings": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
+    # What if these people left: HR only (an empty form names no one: 400; no ids to compare: 400).
+    "what_if.index": {"GET": only(OK, "hr"), "POST": only(BAD_FORM, "hr")},
+    "what_if.show": {"GET": only(NAMED, "hr"), "POST": only(BAD_FORM, "hr")},
+    "what_if.delete": {"POST": only(REDIRECT, "hr")},
+    "what_if.compare": {"GET": only(BAD_FORM, "hr")},
     # The people list's bulk action (job roles and services): HR and administrators; an empty form is a 400.
     "people.assign": {"POST": only(BAD_FORM, "hr", "admin")},
     "admin.people": {"GET": only(SHOWN, "admin")},

@@ -18,6 +18,7 @@ from skills_app.models.service_levels import (
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, JobRole, Requirement, Service
 from skills_app.models.sign_in import SignInSession
 from skills_app.models.tokens import ApiToken, BearerToken, ScimToken
+from skills_app.models.what_if import Scenario
 
 __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "BearerToken", "Assessment", "AttributeClaim", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
@@ -25,4 +26,5 @@ __all__ = [
     "LearningResource", "TrainingPlan", "TrainingEnrolment",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",
+    "Scenario",
 ]

@@ -50,6 +50,14 @@ def by_email(email: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.email == normalise_email(email)))
 
 
+def find_person(text: str) -> Person | None:
+    """The person with this email address or employee number, else None."""
+    text = (text or "").strip()
+    if "@" in text:
+        return by_email(text)
+    return db.session.scalar(select(Person).where(Person.employee_number == text)) if text else None
+
+
 def authenticate(email: str, password: str) -> Person | None:
     """The active person with this email and password, else None.
 

@@ -1,0 +1,192 @@
+"""What if these people left (issue 21): services and job roles against
+hand-computed coverage, scenarios saved and compared, the pages, and a fixed
+number of statements whatever the number of people."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event
+
+from skills_app.errors import Conflict, InvalidInput, NotAllowed
+from skills_app.extensions import db
+from skills_app.models import Assessment, AuditEvent, Scenario
+from skills_app.policy import SYSTEM
+from skills_app.services import org, requirements, what_if
+
+NOW = datetime.now(timezone.utc)
+
+
+def hold(person, skill, level):
+    decided = NOW - timedelta(days=10)
+    db.session.add(Assessment(person_id=person.id, framework_id=skill.framework_id, skill_id=skill.id, claimed_level=level,
+                              status="validated", validated_level=level, submitted_at=decided, decided_at=decided,
+                              created_at=decided, valid_until=decided + timedelta(days=700)))
+    db.session.commit()
+
+
+@pytest.fixture
+def world(team, make_person):
+    """Service Desk needs 2 people at SLMO 3: Sam (4), Pat (3) and Otto (2, below) run it.
+    Payroll needs 1 at SLMO 5: Sam alone (a single point of failure already).
+    Job role "Service manager" (SLMO 4 essential): Sam and Dana hold it, only Sam meets it.
+    Job role "Analyst": Pat alone. Pat and Otto sit in Acme/Ops; Sam in Acme/IT."""
+    t = team
+    desk = requirements.save_service(SYSTEM, None, name="Service Desk", description=None)
+    requirements.set_service_requirement(SYSTEM, desk, t.slmo, min_level=3, headcount=2)
+    payroll = requirements.save_service(SYSTEM, None, name="Payroll", description=None)
+    requirements.set_service_requirement(SYSTEM, payroll, t.slmo, min_level=5, headcount=1)
+    manager_role = requirements.save_job_role(SYSTEM, None, name="Service manager", description=None)
+    requirements.set_role_requirement(SYSTEM, manager_role, t.slmo, min_level=4, essential=True)
+    analyst = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
+    ops, it = org.ensure_path(SYSTEM, "Acme/Ops"), org.ensure_path(SYSTEM, "Acme/IT")
+    t.sam.org_unit, t.pat.org_unit, t.otto.org_unit = it, ops, ops
+    requirements.assign(SYSTEM, t.sam, job_roles=[manager_role], services=[desk, payroll])
+    requirements.assign(SYSTEM, t.pat, job_roles=[analyst], services=[desk])
+    requirements.assign(SYSTEM, t.otto, job_roles=[], services=[desk])
+    requirements.assign(SYSTEM, t.director, job_roles=[manager_role], services=[])
+    db.session.commit()
+    hold(t.sam, t.slmo, 5)
+    hold(t.pat, t.slmo, 3)
+    hold(t.otto, t.slmo, 2)
+    t.ops, t.it = ops, it
+    return t
+
+
+def service(outcome, name):
+    return next(s for s in outcome.services if s.service == name)
+
+
+def role(outcome, name):
+    return next(r for r in outcome.roles if r.job_role == name)
+
+
+def test_nobody_leaving_changes_nothing_and_counts_match_coverage_today(world):
+    t = world
+    outcome = what_if.evaluate(t.hr, what_if.Who([], []))
+    desk, payroll = service(outcome, "Service Desk"), service(outcome, "Payroll")
+    assert (desk.needed, desk.before, desk.after) == (2, 2, 2)
+    assert (payroll.needed, payroll.before, payroll.after) == (1, 1, 1)
+    assert (role(outcome, "Service manager").holders_before, role(outcome, "Service manager").qualified_before) == (2, 1)
+    assert not outcome.below_headcount and not outcome.single_points and not outcome.roles_without_holders
+
+
+def test_one_leaver_takes_a_service_below_headcount_and_the_only_qualified_holder(world):
+    t = world
+    outcome = what_if.evaluate(t.hr, what_if.resolve(t.hr, people=t.sam.email))
+    desk, payroll = service(outcome, "Service Desk"), service(outcome, "Payroll")
+    assert (desk.before, desk.after, desk.falls_below, desk.new_single_point, desk.leaving) == (2, 1, True, True, ["Sam Subject"])
+    assert (payroll.after, payroll.left_with_no_one) == (0, True)
+    manager_role = role(outcome, "Service manager")
+    assert (manager_role.holders_before, manager_role.holders_after) == (2, 1)
+    assert (manager_role.qualified_before, manager_role.qualified_after) == (1, 0)
+    assert manager_role.loses_every_qualified_holder and not manager_role.loses_every_holder
+    assert [r.job_role for r in outcome.roles_without_qualified] == ["Service manager"]
+    assert [p.name for p in outcome.leaving] == ["Sam Subject"]
+
+
+def test_an_org_unit_takes_everyone_in_it_and_below(world, make_person):
+    t = world
+    make_person("Below Ops", unit="Acme/Ops/Night")
+    outcome = what_if.evaluate(t.hr, what_if.resolve(t.hr, unit_ids=[t.ops.id]))
+    assert [p.name for p in outcome.leaving] == ["Below Ops", "Otto Outside", "Pat Peer"]
+    desk = service(outcome, "Service Desk")
+    assert (desk.after, desk.leaving) == (1, ["Pat Peer"])  # Otto was not qualified
+    assert [r.job_role for r in outcome.roles_without_holders] == ["Analyst"]
+
+
+def test_people_are_named_by_email_or_employee_number_and_unknown_ones_are_refused(world):
+    t = world
+    who = what_if.resolve(t.hr, people=f"{t.sam.email.upper()}\n{t.pat.employee_number}; ")
+    assert [p.name for p in who.people] == ["Pat Peer", "Sam Subject"]
+    with pytest.raises(InvalidInput) as caught:
+        what_if.resolve(t.hr, people="nobody@example.test, T99999")
+    assert "nobody@example.test" in caught.value.fields["people"] and "T99999" in caught.value.fields["people"]
+    with pytest.raises(InvalidInput):
+        what_if.resolve(t.hr, people="")
+    with pytest.raises(InvalidInput) as caught:
+        what_if.resolve(t.hr, unit_ids=["99999999999"])
+    assert "units" in caught.value.fields
+
+
+def test_only_hr_runs_what_if(world):
+    t = world
+    for who in (t.manager, t.learning, t.admin, t.sam):
+        with pytest.raises(NotAllowed):
+            what_if.resolve(who, people=t.sam.email)
+
+
+def test_a_saved_scenario_changes_nothing_else_and_two_compare(world):
+    t = world
+    first = what_if.save(t.hr, None, name="Sam leaves", note="retiring", who=what_if.resolve(t.hr, people=t.sam.email))
+    second = what_if.save(t.hr, None, name="Ops outsourced", note=None, who=what_if.resolve(t.hr, unit_ids=[t.ops.id]))
+    db.session.commit()
+    with pytest.raises(Conflict):
+        what_if.save(t.hr, None, name="sam LEAVES", note=None, who=what_if.resolve(t.hr, people=t.pat.email))
+    db.session.rollback()
+    assert t.sam.active and t.sam.services  # nothing else changed
+    compared = what_if.compare(t.hr, [str(first.id), str(second.id)])
+    assert [(s.name, len(o.below_headcount), len(o.roles_without_holders)) for s, o in compared] == [
+        ("Sam leaves", 2, 0), ("Ops outsourced", 1, 1)]  # Sam: the desk and payroll
+    with pytest.raises(InvalidInput):
+        what_if.compare(t.hr, [str(first.id)])
+    actions = set(db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("what_if.%"))))
+    assert actions == {"what_if.saved"}
+
+
+def _statements(fn) -> int:
+    count = 0
+
+    def counter(*args, **kwargs):
+        nonlocal count
+        count += 1
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_same_statements_for_one_leaver_as_for_thirty(world, make_person):
+    t = world
+    one = what_if.resolve(t.hr, people=t.sam.email, unit_ids=[t.it.id])
+    db.session.expire_all()
+    small = _statements(lambda: what_if.evaluate(t.hr, one))
+    extra = [make_person(f"Ops {i}", unit="Acme/Ops") for i in range(30)]
+    for p in extra:
+        requirements.assign(SYSTEM, p, job_roles=[], services=list(t.pat.services))
+        hold(p, t.slmo, 3)
+    db.session.commit()
+    many = what_if.resolve(t.hr, people=t.sam.email, unit_ids=[t.ops.id])
+    db.session.expire_all()
+    assert _statements(lambda: what_if.evaluate(t.hr, many)) == small
+
+
+def test_the_pages_preview_save_compare_and_delete(world, sign_in):
+    t = world
+    client = sign_in(t.hr)
+    assert client.get("/what-if/").status_code == 200
+    page = client.post("/what-if/", data={"people": t.sam.email, "preview": "1"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "What would happen" in text and "Single point of failure" in text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scenario)) == 0
+    # a mistake: an unknown person, typed text kept
+    page = client.post("/what-if/", data={"people": "nobody@example.test", "preview": "1"})
+    assert page.status_code == 400 and "nobody@example.test" in page.get_data(as_text=True)
+    # save without a name: refused beside the name
+    page = client.post("/what-if/", data={"people": t.sam.email, "save": "1"})
+    assert page.status_code == 400 and 'id="name-error"' in page.get_data(as_text=True)
+    saved = client.post("/what-if/", data={"people": t.sam.email, "name": "Sam leaves", "save": "1"})
+    assert saved.status_code == 302
+    scenario = db.session.scalar(db.select(Scenario))
+    shown = client.get(f"/what-if/{scenario.id}").get_data(as_text=True)
+    assert "What if: Sam leaves" in shown and "Below headcount" in shown
+    client.post("/what-if/", data={"units": [str(t.ops.id)], "name": "Ops", "save": "1"})
+    ids = [s.id for s in db.session.scalars(db.select(Scenario))]
+    compared = client.get("/what-if/compare?" + "&".join(f"ids={i}" for i in ids))
+    assert compared.status_code == 200 and "Scenarios side by side" in compared.get_data(as_text=True)
+    assert client.get(f"/what-if/compare?ids={ids[0]}").status_code == 400
+    assert client.post(f"/what-if/{scenario.id}/delete").status_code == 302
+    assert client.get(f"/what-if/{scenario.id}").status_code == 404
+    assert sign_in(t.manager).get("/what-if/").status_code == 403
