@@ -329,6 +329,35 @@ def _revalidate(actor, assessment) -> bool:
     return bool(me and assessment is not None and assessment.person_id == me.id)
 
 
+def _request_endorsement(actor, assessment) -> bool:
+    """Ask colleagues to endorse an assessment: its person only."""
+    me = _person(actor)
+    return bool(me and assessment is not None and assessment.person_id == me.id)
+
+
+def _view_endorsement(actor, endorsement) -> bool:
+    """An endorsement: its endorser while it waits for their answer (what was shared, nothing
+    else, and not after they answer); and whoever may see the assessment."""
+    if endorsement is None:
+        return False
+    me = _person(actor)
+    if me is not None and endorsement.endorser_id == me.id and endorsement.assessment.person_id != me.id:
+        return endorsement.status == "requested"
+    return _view_assessment(actor, endorsement.assessment)
+
+
+def _answer_endorsement(actor, endorsement) -> bool:
+    """Answer an endorsement: its endorser, once."""
+    me = _person(actor)
+    return bool(me and endorsement is not None and endorsement.endorser_id == me.id and endorsement.status == "requested")
+
+
+def _remind_endorser(actor, endorsement) -> bool:
+    """Remind an endorser: the person who asked."""
+    me = _person(actor)
+    return bool(me and endorsement is not None and endorsement.assessment.person_id == me.id)
+
+
 RULES: dict[str, Callable] = {
     "view_frameworks": _signed_in,
     "manage_frameworks": _role("hr", "admin"),
@@ -358,6 +387,11 @@ RULES: dict[str, Callable] = {
     "start_assessment": _start_assessment,
     "decide_assessment": _decide_assessment,
     "review_queue": _review_queue,
+    # Endorsements by colleagues (services/endorsements.py)
+    "request_endorsement": _request_endorsement,
+    "view_endorsement": _view_endorsement,
+    "answer_endorsement": _answer_endorsement,
+    "remind_endorser": _remind_endorser,
     # Service levels of the review process (services/service_levels.py)
     "view_service_levels": _role("hr"),
     "manage_service_levels": _role("hr"),
@@ -398,7 +432,7 @@ RULES: dict[str, Callable] = {
 
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
-HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign"}
+HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign", "view_endorsement"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

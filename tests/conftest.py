@@ -434,7 +434,7 @@ def demo_world():
 @world_fixture
 def matrix_world():
     """The callers of the access matrix (tests/test_access_matrix.py draws them), and something behind every id in a URL: the subject's submitted SLMO
-    assessment with a file as evidence, a job role and a service with a requirement each,
+    assessment with a file as evidence (the peer asked to endorse it), a job role and a service with a requirement each,
     a crosswalk, a learning resource, a training plan the subject is enrolled in, a
     campaign, a holiday, an escalated breach of the review service level, an API token, a SCIM token.
     Built once per database; every test runs in a transaction that is rolled back."""
@@ -470,6 +470,11 @@ def matrix_world():
                                         stream=io.BytesIO(b"Monthly SLA report, written by me."))
     assessments.save_draft(subject, assessment, claimed_level=assessment.claimed_level, ratings={d.id: "met" for d in assessments.descriptors_in_view(assessment)})
     assessments.submit(subject, assessment)
+    # The subject asked the peer to endorse it, sharing the descriptor and the file.
+    from skills_app.services import endorsements
+
+    endorsement = endorsements.request(subject, assessment, endorser_email=peer.email, item_ids=[descriptor.id],
+                                       evidence_ids=[evidence.id])
     role = requirements.save_job_role(SYSTEM, None, name="Analyst", description=None)
     role_req = requirements.set_role_requirement(SYSTEM, role, slmo, min_level=3, essential=True)
     service = requirements.save_service(SYSTEM, None, name="Payroll", description=None)
@@ -508,6 +513,7 @@ def matrix_world():
             "scim_token_id": scim_token.id, "name": "User", "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User",
             "campaign_id": campaign.id, "template_id": template.id,
             "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
+            "endorsement_id": endorsement.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
             "scenario_id": scenario.id,

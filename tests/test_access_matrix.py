@@ -92,6 +92,10 @@ def only(allowed: Expect, *who: str) -> dict[str, Expect]:
 # POSTs are sent with an empty form: enough to show who gets past the access
 # check (an allowed caller then gets the page back with the form's problems,
 # 400 or 409, or the action's redirect), without the test depending on form details.
+# Those who may not edit someone's assessment: refused (403) if they may see it, else not found.
+EDITS_PAGE = dict(peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN, other_manager=NOT_FOUND, hr=FORBIDDEN,
+                  learning=FORBIDDEN, admin=NOT_FOUND)
+
 MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "auth.login": {
         "GET": everyone_signed_in(TO_DASHBOARD, anonymous=OK),
@@ -196,6 +200,22 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "assessments.confirm_remove": {"GET": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN,
                                               indirect=FORBIDDEN, other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN,
                                               admin=NOT_FOUND)},
+    # Endorsements. The subject asked the peer to endorse the submitted SLMO assessment (the
+    # descriptor and the file shared): the peer sees what was shared, and answers (an empty answer
+    # is a 400); whoever may see the assessment reads it; only the subject asks and reminds (the
+    # peer was asked moments ago: too soon to remind, 409).
+    "endorsements.ask": {"POST": row(anonymous=LOGIN, self=BAD_FORM, **EDITS_PAGE)},
+    "endorsements.index": {"GET": everyone_signed_in(OK)},
+    "endorsements.show": {
+        "GET": row(anonymous=LOGIN, self=OK, peer=OK, manager=OK, indirect=OK, other_manager=NOT_FOUND, hr=OK, learning=OK,
+                   admin=NOT_FOUND),
+        "POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=BAD_FORM, manager=FORBIDDEN, indirect=FORBIDDEN,
+                    other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND),
+    },
+    "endorsements.remind": {"POST": row(anonymous=LOGIN, self=CONFLICT, peer=FORBIDDEN, manager=FORBIDDEN, indirect=FORBIDDEN,
+                                        other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN, admin=NOT_FOUND)},
+    "endorsements.evidence_file": {"GET": row(anonymous=LOGIN, self=OK, peer=OK, manager=OK, indirect=OK,
+                                              other_manager=NOT_FOUND, hr=OK, learning=OK, admin=NOT_FOUND)},
     "reviews.queue": {"GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=FORBIDDEN, manager=NAMED, indirect=NOT_SHOWN,
                                  other_manager=NOT_SHOWN, hr=NAMED, learning=FORBIDDEN, admin=FORBIDDEN)},
     "reviews.show": {"GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=OK, indirect=OK,

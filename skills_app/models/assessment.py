@@ -232,3 +232,38 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     person: Mapped[Person] = relationship()
+
+
+ENDORSEMENT_ANSWERS = ("seen", "not_seen")
+ENDORSEMENT_ANSWER_LABELS = {"seen": "Seen it", "not_seen": "Not seen it"}
+ENDORSEMENT_STATUSES = ("requested", "answered")
+
+
+class Endorsement(db.Model):
+    """A colleague asked to endorse a submitted assessment: they see the descriptors (of a
+    responsibility assessment, the attributes) and the evidence the person chose to share,
+    and answer per descriptor whether they have seen it, with a comment. An endorsement
+    never changes a level; the reviewer reads it beside the evidence."""
+
+    __tablename__ = "endorsement"
+    __table_args__ = (UniqueConstraint("assessment_id", "endorser_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    endorser_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="requested")
+    # What the person shared: descriptor (or attribute) ids, and evidence ids.
+    shared_items: Mapped[list] = mapped_column(JSON, default=list)
+    shared_evidence: Mapped[list] = mapped_column(JSON, default=list)
+    # The endorser's answer: {item id: "seen" | "not_seen"}, and a comment.
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    assessment: Mapped[Assessment] = relationship()
+    endorser: Mapped[Person] = relationship()
+
+    def answer_for(self, item_id: int) -> str | None:
+        return (self.answers or {}).get(str(item_id))

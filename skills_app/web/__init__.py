@@ -20,8 +20,9 @@ from skills_app.services import frameworks as framework_service
 from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
-    account, admin, assessments, auth, campaigns, credentials, errors, explore, finder, frameworks, identity_admin, learning, main,
-    notifications, people, reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends, what_if,
+    account, admin, assessments, auth, campaigns, credentials, endorsements, errors, explore, finder, frameworks, identity_admin,
+    learning, main, notifications, people, reports, requirements, revalidation, reviews, service_levels, sso, transaction, trends,
+    what_if,
 )
 from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
 from skills_app.web.forms import failed_form, posted
@@ -36,8 +37,8 @@ PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healt
 OWN_AUTHENTICATION = frozenset({"api", "scim"})
 
 # One blueprint a module, registered in this order.
-BLUEPRINTS = (auth, main, frameworks, people, finder, admin, assessments, reviews, notifications, reports, requirements, learning,
-              account, campaigns, revalidation, trends, what_if, service_levels, sso, identity_admin, explore, credentials)
+BLUEPRINTS = (auth, main, frameworks, people, finder, admin, assessments, endorsements, reviews, notifications, reports, requirements,
+              learning, account, campaigns, revalidation, trends, what_if, service_levels, sso, identity_admin, explore, credentials)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -13,7 +13,7 @@ from skills_app import policy
 from skills_app.errors import Conflict
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import credentials, evidence_store, frameworks, responsibility
+from skills_app.services import credentials, endorsements, evidence_store, frameworks, responsibility
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.assessments import AssessmentForm, ResponsibilityForm, StartForm, StartResponsibilityForm
 
@@ -48,6 +48,7 @@ def my_skills():
     return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),
                            timeline=level_timeline.timeline(current_user, current_user),
                            responsibility=responsibility.row(current_user, current_user),
+                           asked_of_me=endorsements.waiting_for(current_user),
                            expiring=revalidation.expiring(current_user, person=current_user))
 
 
@@ -78,10 +79,14 @@ def new():
 
 # -- the assessment page -----------------------------------------------------------
 
-def assessment_page(assessment, form=None):
-    """The assessment page, with its form as it was posted."""
+def assessment_page(assessment, form=None, endorse_form=None):
+    """The assessment page, with its form (or the endorsement request) as it was posted."""
+    from skills_app.web.endorsements import request_form
+
     return render_template(
         "assessments/show.html", a=assessment, attributes=service.attributes_in_view(assessment),
+        endorsements=endorsements.for_assessment(current_user, assessment), max_endorsers=endorsements.MAX_ENDORSERS,
+        endorse_form=endorse_form or request_form(assessment, formdata=None),
         mismatch=responsibility.mismatch(current_user, assessment),
         form=form or _form(assessment, formdata=None, version=assessment.version, claimed_level=str(assessment.claimed_level)),
         confirm=ConfirmForm(formdata=None),
@@ -116,7 +121,8 @@ def _saved_message(assessment, saved, remove) -> str:
         reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
         return f"Submitted for review: {reviewer} has been told."
     if saved.evidence is not None:
-        return "Evidence added." + (" Your ratings are saved too." if saved.changed else "")
+        return "Evidence added." + ((" Your levels are saved too." if assessment.is_responsibility else " Your ratings are saved too.")
+                                    if saved.changed else "")
     if remove:
         return "Your changes are saved." if saved.changed else "Nothing else had changed."
     return "Draft saved."

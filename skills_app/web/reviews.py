@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import responsibility
+from skills_app.services import endorsements, responsibility
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.reviews import ReviewForm
 
@@ -21,10 +21,12 @@ def queue():
 
 def _review_page(assessment, form=None):
     draft = service.review_draft(current_user, assessment)
+    asked = endorsements.for_assessment(current_user, assessment)
     if form is None:
         form = ReviewForm(formdata=None, version=assessment.version, comment=(draft or {}).get("comment"))
     return render_template(
         "reviews/show.html", a=assessment, form=form, draft=draft, attributes=service.attributes_in_view(assessment),
+        endorsement_list=asked, endorsed=endorsements.by_item(asked),
         mismatch=responsibility.mismatch(current_user, assessment),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         other_evidence=service.evidence_out_of_view(assessment),

@@ -1,0 +1,141 @@
+"""Endorsements (issue 21): a person asks up to five colleagues to endorse a submitted
+assessment; each sees only what was shared, and only until they answer; the reviewer
+reads the answers beside the evidence; nothing changes a level."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from skills_app import policy
+from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
+from skills_app.extensions import db
+from skills_app.models import AuditEvent, Notification
+from skills_app.services import assessments, endorsements
+from tests.conftest import make_person
+
+
+@pytest.fixture
+def submitted(team):
+    """Sam's SLMO level 3, submitted, with a note on one descriptor and a file on another."""
+    a = assessments.start(team.sam, team.slmo, 3)
+    d1, d2 = assessments.claimed_descriptors(a)[:2]
+    note = assessments.add_evidence(team.sam, a, descriptor_ids=[d1.id], text="Wrote the SLA for the desk.")
+    private = assessments.add_evidence(team.sam, a, descriptor_ids=[d2.id], filename="private.txt",
+                                       stream=io.BytesIO(b"My private appraisal."))
+    assessments.save_draft(team.sam, a, claimed_level=3, ratings={d.id: "met" for d in assessments.claimed_descriptors(a)})
+    assessments.submit(team.sam, a)
+    db.session.commit()
+    return a, d1, d2, note, private
+
+
+def test_a_colleague_endorses_what_was_shared_and_the_level_does_not_change(team, submitted):
+    a, d1, d2, note, private = submitted
+    e = endorsements.request(team.sam, a, endorser_email=team.otto.email.upper(), item_ids=[d1.id], evidence_ids=[note.id])
+    db.session.commit()
+    assert (e.endorser, e.status) == (team.otto, "requested")
+    assert [i.id for i in endorsements.shared_items(e)] == [d1.id] and endorsements.shared_evidence(e) == [note]
+    told = db.session.scalars(select(Notification).where(Notification.person_id == team.otto.id)).all()
+    assert told[-1].link == f"/endorsements/{e.id}" and "Sam Subject asks you to endorse" in told[-1].message
+    # Otto (another team) sees the endorsement, never the assessment, nor what was not shared.
+    assert policy.can(team.otto, "view_endorsement", e) and not policy.can(team.otto, "view_assessment", a)
+    with pytest.raises(NotFound):
+        endorsements.evidence_file(team.otto, e, private.id)
+    with pytest.raises(InvalidInput) as unanswered:
+        endorsements.answer(team.otto, e, answers={}, comment=None)
+    assert list(unanswered.value.fields) == [f"answers.{d1.id}"]
+    endorsements.answer(team.otto, e, answers={d1.id: "seen"}, comment="I reviewed that SLA with Sam.")
+    db.session.commit()
+    assert (e.status, e.answers, a.status, a.validated_level) == ("answered", {str(d1.id): "seen"}, "submitted", None)
+    # Once answered, the endorser sees it no more (and cannot answer again).
+    assert not policy.can(team.otto, "view_endorsement", e)
+    with pytest.raises(NotFound):
+        endorsements.get(team.otto, e.id)
+    # The person and their reviewer read it; it is beside the descriptor.
+    assert endorsements.get(team.sam, e.id) is e and endorsements.get(team.manager, e.id) is e
+    beside = endorsements.by_item(endorsements.for_assessment(team.manager, a))
+    assert [(b.endorser, b.answer, b.comment) for b in beside[d1.id]] == [("Otto Outside", "Seen it", "I reviewed that SLA with Sam.")]
+    actions = [ev.action for ev in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "assessment", AuditEvent.entity_id == a.id).order_by(AuditEvent.id))]
+    assert actions[-2:] == ["assessment.endorsement_requested", "assessment.endorsement_answered"]
+    assert "Otto Outside answered your request" in db.session.scalars(
+        select(Notification.message).where(Notification.person_id == team.sam.id)).all()[-1]
+
+
+def test_who_may_be_asked_and_how_many(team, submitted):
+    a, d1, *_ = submitted
+    with pytest.raises(InvalidInput, match="nobody endorses their own"):
+        endorsements.request(team.sam, a, endorser_email=team.sam.email, item_ids=[d1.id], evidence_ids=[])
+    with pytest.raises(InvalidInput, match="No active person"):
+        endorsements.request(team.sam, a, endorser_email="nobody@example.test", item_ids=[d1.id], evidence_ids=[])
+    gone = make_person("Gone Person", active=False)
+    with pytest.raises(InvalidInput, match="No active person"):
+        endorsements.request(team.sam, a, endorser_email=gone.email, item_ids=[d1.id], evidence_ids=[])
+    with pytest.raises(InvalidInput, match="at least one descriptor"):
+        endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[], evidence_ids=[])
+    with pytest.raises(NotAllowed):
+        endorsements.request(team.manager, a, endorser_email=team.pat.email, item_ids=[d1.id], evidence_ids=[])
+    colleagues = [team.pat, team.otto, team.hr, team.learning, team.admin]
+    first = endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[d1.id], evidence_ids=[])
+    # Asked twice the same (a double click): one request.
+    assert endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[d1.id], evidence_ids=[]) is first
+    with pytest.raises(Conflict, match="already been asked"):
+        endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[d1.id, submitted[2].id], evidence_ids=[])
+    for person in colleagues[1:]:
+        endorsements.request(team.sam, a, endorser_email=person.email, item_ids=[d1.id], evidence_ids=[])
+    with pytest.raises(InvalidInput, match="At most 5 colleagues"):
+        endorsements.request(team.sam, a, endorser_email=team.director.email, item_ids=[d1.id], evidence_ids=[])
+
+
+def test_only_a_submitted_assessment_is_endorsed(team):
+    a = assessments.start(team.sam, team.slmo, 3)
+    with pytest.raises(InvalidState, match="Only a submitted assessment"):
+        endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[], evidence_ids=[])
+
+
+def test_the_person_reminds_an_endorser_once_a_day(team, submitted):
+    a, d1, *_ = submitted
+    e = endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[d1.id], evidence_ids=[])
+    with pytest.raises(InvalidState, match="less than a day ago"):
+        endorsements.remind(team.sam, e)
+    e.requested_at = e.requested_at - timedelta(days=2)
+    endorsements.remind(team.sam, e)
+    assert "Reminder: Sam Subject asks you to endorse" in db.session.scalars(
+        select(Notification.message).where(Notification.person_id == team.pat.id)).all()[-1]
+    with pytest.raises(NotAllowed):
+        endorsements.remind(team.pat, e)
+
+
+def test_endorsements_on_the_pages(client, auth, team, submitted):
+    a, d1, d2, note, private = submitted
+    auth.login(team.sam)
+    page = client.get(f"/assessments/{a.id}").get_data(as_text=True)
+    assert '<label for="endorser">Colleague&#39;s email address</label>' in page or "Colleague's email address</label>" in page
+    refused = client.post(f"/assessments/{a.id}/endorsements", data={"endorser": team.otto.email})
+    assert refused.status_code == 400 and "Choose at least one descriptor" in refused.get_data(as_text=True)
+    asked = client.post(f"/assessments/{a.id}/endorsements", data={"endorser": team.otto.email, "items": [str(d1.id)],
+                                                                   "evidence": [str(note.id)]})
+    assert asked.status_code == 302
+    e = db.session.scalar(select(endorsements.Endorsement).where(endorsements.Endorsement.assessment_id == a.id))
+    auth.logout()
+    auth.login(team.otto)
+    assert "1 colleague asked you to endorse" in client.get("/my/skills").get_data(as_text=True)
+    mine = client.get(f"/endorsements/{e.id}").get_data(as_text=True)
+    assert d1.text in mine and "Wrote the SLA for the desk." in mine
+    assert d2.text not in mine and "private.txt" not in mine
+    assert client.get(f"/assessments/{a.id}").status_code == 404
+    assert client.get(f"/evidence/{private.id}/file").status_code == 404
+    missing = client.post(f"/endorsements/{e.id}", data={"comment": "Yes."})
+    assert missing.status_code == 400 and "Choose Seen it or Not seen it" in missing.get_data(as_text=True)
+    done = client.post(f"/endorsements/{e.id}", data={f"answer-{d1.id}": "seen", "comment": "Yes, I saw the SLA."})
+    assert done.status_code == 302
+    assert client.get(f"/endorsements/{e.id}").status_code == 404
+    auth.logout()
+    auth.login(team.manager)
+    review = client.get(f"/reviews/{a.id}").get_data(as_text=True)
+    block = review[review.index(f'id="descriptor-{d1.id}"'):]
+    block = block[:block.index("</fieldset>")]
+    assert "Otto Outside: seen it" in block and "Yes, I saw the SLA." in block
