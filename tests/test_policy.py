@@ -77,6 +77,11 @@ def build_world() -> SimpleNamespace:
     w.a_hana = assessment(w.hana)
     # HR's own assessment given to HR themself: still their own.
     w.a_hana_to_hana = assessment(w.hana, reviewer=w.hana)
+    # Sam asked Otto (another team) to endorse their assessment; Otto's answer, once given, closes it to Otto.
+    from skills_app.models import Endorsement
+
+    w.endorse_sam = Endorsement(id=next(ids), assessment=w.a_sam, endorser=w.otto, endorser_id=w.otto.id, status="requested")
+    w.endorsed_sam = Endorsement(id=next(ids), assessment=w.a_sam, endorser=w.otto, endorser_id=w.otto.id, status="answered")
 
     def plan(*people):
         p = TrainingPlan(id=next(ids), name="Plan", skill_id=1, target_level=3)
@@ -330,6 +335,20 @@ ROWS = [
     ("hana", "mark_demo", None, False),
     ("sam", "dismiss_tour", None, True),
     ("anonymous", "dismiss_tour", None, False),
+
+    # Endorsements: the person asks and reminds; the endorser sees and answers what was shared
+    # until they answer; whoever may see the assessment reads it.
+    ("sam", "request_endorsement", "a_sam", True),
+    ("manny", "request_endorsement", "a_sam", False),
+    ("otto", "view_endorsement", "endorse_sam", True),
+    ("otto", "view_endorsement", "endorsed_sam", False),  # answered: no longer theirs to see
+    ("manny", "view_endorsement", "endorsed_sam", True),
+    ("pat", "view_endorsement", "endorse_sam", False),
+    ("otto", "answer_endorsement", "endorse_sam", True),
+    ("otto", "answer_endorsement", "endorsed_sam", False),
+    ("sam", "answer_endorsement", "endorse_sam", False),
+    ("sam", "remind_endorser", "endorse_sam", True),
+    ("otto", "remind_endorser", "endorse_sam", False),
 ]
 
 

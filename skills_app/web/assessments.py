@@ -16,6 +16,7 @@ from skills_app.services import assessments as service
 from skills_app.services import credentials, endorsements, evidence_store, frameworks, responsibility
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.assessments import AssessmentForm, ResponsibilityForm, StartForm, StartResponsibilityForm
+from skills_app.web.forms.endorsements import request_form
 
 bp = Blueprint("assessments", __name__)
 
@@ -81,8 +82,6 @@ def new():
 
 def assessment_page(assessment, form=None, endorse_form=None):
     """The assessment page, with its form (or the endorsement request) as it was posted."""
-    from skills_app.web.endorsements import request_form
-
     return render_template(
         "assessments/show.html", a=assessment, attributes=service.attributes_in_view(assessment),
         endorsements=endorsements.for_assessment(current_user, assessment), max_endorsers=endorsements.MAX_ENDORSERS,

@@ -11,29 +11,16 @@ from flask_login import current_user
 from skills_app.models.assessment import ENDORSEMENT_ANSWER_LABELS
 from skills_app.services import assessments, endorsements
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.endorsements import AnswerForm, RequestForm
+from skills_app.web.assessments import assessment_page
+from skills_app.web.forms.endorsements import AnswerForm, request_form
 
 bp = Blueprint("endorsements", __name__)
-
-
-def request_form(assessment, **options) -> RequestForm:
-    """The form that asks a colleague, with the assessment's descriptors (or attributes) and evidence to share."""
-    form = RequestForm(**options)
-    if assessment.is_responsibility:
-        form.items.label.text = "Attributes to share"
-        form.items.choices = [(a.id, a.name) for a in assessments.attributes_in_view(assessment)]
-    else:
-        form.items.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in assessments.descriptors_in_view(assessment)]
-    form.evidence.choices = [(e.id, e.label) for e in assessment.evidence]
-    return form
 
 
 @bp.post("/assessments/<int:assessment_id>/endorsements")
 def ask(assessment_id: int):
     assessment = assessments.get(current_user, assessment_id, "request_endorsement")
     form = request_form(assessment)
-    from skills_app.web.assessments import assessment_page
-
     return handle(form, lambda: endorsements.request(current_user, assessment, endorser_email=form.endorser.data,
                                                      item_ids=form.items.data, evidence_ids=form.evidence.data),
                   page=lambda: assessment_page(assessment, endorse_form=form),
@@ -71,8 +58,6 @@ def show(endorsement_id: int):
 @bp.post("/endorsements/<int:endorsement_id>/remind")
 def remind(endorsement_id: int):
     endorsement = endorsements.get(current_user, endorsement_id, "remind_endorser")
-    from skills_app.web.assessments import assessment_page
-
     return handle(ConfirmForm(), lambda: endorsements.remind(current_user, endorsement),
                   page=lambda: assessment_page(endorsement.assessment),
                   done=lambda e: success(f"{e.endorser.name} has been reminded.", "assessments.show",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from wtforms import EmailField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from skills_app.services import assessments
 from skills_app.services import endorsements as service
 from skills_app.web.forms import CheckboxesField, Form
 
@@ -38,3 +39,15 @@ class AnswerForm(Form):
         yield from super().problems()
         for item_id, message in self.answer_errors.items():
             yield f"answer-{item_id}-seen", message
+
+
+def request_form(assessment, **options) -> RequestForm:
+    """The form that asks a colleague, with the assessment's descriptors (or attributes) and evidence to share."""
+    form = RequestForm(**options)
+    if assessment.is_responsibility:
+        form.items.label.text = "Attributes to share"
+        form.items.choices = [(a.id, a.name) for a in assessments.attributes_in_view(assessment)]
+    else:
+        form.items.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in assessments.descriptors_in_view(assessment)]
+    form.evidence.choices = [(e.id, e.label) for e in assessment.evidence]
+    return form
