@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from skills_app import paging, policy
 from skills_app.extensions import db
-from skills_app.models import JobRole, LearningResource, Person, Service, Skill, SkillLevel
+from skills_app.models import JobRole, LearningResource, OrgUnit, Person, Service, Skill, SkillLevel
 from skills_app.services import by_id, gaps, org
 
 READY_NOW, ONE_LEVEL_AWAY, FURTHER = "ready_now", "one_level_away", "further"
@@ -256,8 +256,6 @@ def succession(actor, role_id: int, *, limit: int = SUCCESSION_LIMIT, now: datet
     short = func.sum(case((rows.c.status == "met", 0),
                           else_=rows.c.required_level - func.coalesce(rows.c.current_level, 0))).label("levels_short")
     met = func.count().filter(rows.c.status == "met").label("met")
-    from skills_app.models import OrgUnit
-
     stmt = (
         select(Person.id, Person.name, Person.email, OrgUnit.path, func.count().label("required"), met, short)
         .select_from(rows).join(Person, Person.id == rows.c.person_id).outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
