@@ -193,10 +193,11 @@ def evaluate(actor, who: Who) -> Outcome:
     counts = (select(rows.c.service_id, rows.c.skill_id, func.count().label("before"),
                      func.sum(case((is_leaving, 0), else_=1)).label("after"))
               .where(met).group_by(rows.c.service_id, rows.c.skill_id).subquery("counts"))
-    stmt = (select(Service.name, Service.id, Skill.code, Skill.framework_id, Requirement.skill_id, Requirement.min_level,
+    stmt = (select(Service.name, Service.id, Skill.code, Framework.code, Requirement.skill_id, Requirement.min_level,
                    Requirement.headcount, func.coalesce(counts.c.before, 0), func.coalesce(counts.c.after, 0))
             .join(Service, Service.id == Requirement.service_id)
             .join(Skill, Skill.id == Requirement.skill_id)
+            .join(Framework, Framework.id == Skill.framework_id)
             .outerjoin(counts, and_(counts.c.service_id == Requirement.service_id, counts.c.skill_id == Requirement.skill_id))
             .order_by(Service.name, Skill.code, Requirement.id))
     qualified_leaving: dict[tuple[int, int], list[str]] = {}
@@ -204,11 +205,10 @@ def evaluate(actor, who: Who) -> Outcome:
             select(rows.c.service_id, rows.c.skill_id, rows.c.person_id).where(met, is_leaving)
             .order_by(rows.c.person, rows.c.person_id)):
         qualified_leaving.setdefault((service_id, skill_id), []).append(gone.get(person_id, "?"))
-    labels = _framework_codes()
     services = [
-        ServiceImpact(name, sid, f"{labels.get(fid, '')} {code}".strip(), level, needed, int(before), int(after),
+        ServiceImpact(name, sid, f"{framework} {code}", level, needed, int(before), int(after),
                       qualified_leaving.get((sid, skill_id), []))
-        for name, sid, code, fid, skill_id, level, needed, before, after in db.session.execute(stmt)
+        for name, sid, code, framework, skill_id, level, needed, before, after in db.session.execute(stmt)
     ]
 
     # Job roles: holders, and holders who meet every essential requirement of the role.
@@ -234,10 +234,6 @@ def evaluate(actor, who: Who) -> Outcome:
     roles = [RoleImpact(name, rid, int(h or 0), int(ha or 0), int(q or 0), int(qa or 0), sorted(holders_leaving.get(rid, [])))
              for name, rid, h, ha, q, qa in db.session.execute(stmt)]
     return Outcome(leaving, services, roles)
-
-
-def _framework_codes() -> dict[int, str]:
-    return dict(db.session.execute(select(Framework.id, Framework.code)).all())
 
 
 # -- saved scenarios --------------------------------------------------------------
