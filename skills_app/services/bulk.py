@@ -37,6 +37,28 @@ def insert(table: Table, rows: list[dict]) -> None:
         connection.execute(table.insert(), rows)
 
 
+def copy(table: Table, columns: list[str], rows: Iterable[tuple]) -> int:
+    """COPY ``rows`` (tuples in the order of ``columns``) into ``table``: PostgreSQL only.
+    Foreign keys are checked once the COPY ends, so rows may point at rows later in it."""
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    written = 0
+    with raw.cursor() as cursor:
+        with cursor.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as out:
+            for row in rows:
+                out.write_row(row)
+                written += 1
+    return written
+
+
+def reserve_ids(table: Table, count: int) -> list[int]:
+    """``count`` new ids from ``table``'s sequence (PostgreSQL), in one statement."""
+    if count <= 0:
+        return []
+    return list(db.session.scalars(text(
+        f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"), {"n": count}))
+
+
 def reset_sequences(tables: Iterable[Table]) -> None:
     """Move PostgreSQL's id sequences past the ids written explicitly."""
     connection = db.session.connection()

@@ -24,7 +24,7 @@ from skills_app.importers import limits
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import accounts, audit, org, requirements, staged_uploads
+from skills_app.services import accounts, audit, bulk, org, requirements, staged_uploads
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
@@ -315,40 +315,64 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
                 wanted[column][row.employee_number] = found
     db.session.flush()
 
-    # New people are written in bulk (one INSERT ... RETURNING per thousand rows),
-    # people already here are updated through the ORM, field by field.
-    ids: dict[str, int] = {}
-    new_rows = []
+    # New people are written in bulk: on PostgreSQL with COPY (their ids taken from
+    # the sequence first, so that their line managers, roles, job roles and services
+    # go in with them), elsewhere one INSERT ... RETURNING per thousand rows. People
+    # already here are updated through the ORM, field by field.
     stamp = utcnow()
-    for row in rows:
-        if row.employee_number not in existing:
-            unit = units.get(row.org_unit) if row.org_unit else None
-            new_rows.append({"employee_number": row.employee_number, "email": row.email, "name": row.name,
-                             "job_title": row.job_title, "org_unit_id": unit.id if unit else None, "active": True,
-                             "session_version": 1, "password_hash": None, "manager_id": None,
-                             "created_at": stamp, "updated_at": stamp})
+    fresh = [row for row in rows if row.employee_number not in existing]
     person_table = Person.__table__
-    for start in range(0, len(new_rows), 1000):
-        batch = new_rows[start:start + 1000]
-        returned = db.session.execute(
-            insert(person_table).returning(person_table.c.id, person_table.c.employee_number, sort_by_parameter_order=True), batch)
-        ids.update({number: pid for pid, number in returned})
-        if progress:
-            progress(len(batch))
-    by_number = {row.employee_number: row for row in rows}
-    role_rows, link_rows = [], {"job_roles": [], "services": []}
-    for number, pid in ids.items():
-        row = by_number[number]
-        role_rows.extend({"person_id": pid, "role": role} for role in sorted(set(row.roles or ["employee"])))
-        for column, key in (("job_roles", "job_role_id"), ("services", "service_id")):
-            link_rows[column].extend({"person_id": pid, key: x.id} for x in wanted[column].get(number, []))
-        report.created.append(number)
-    if role_rows:
-        db.session.execute(insert(PersonRole.__table__), role_rows)
+    set_wise = db.session.connection().dialect.name == "postgresql"
+    if set_wise:
+        ids = dict(zip((row.employee_number for row in fresh), bulk.reserve_ids(person_table, len(fresh))))
+    else:
+        ids = {}
+        batch_rows = [{"employee_number": row.employee_number, "email": row.email, "name": row.name,
+                       "job_title": row.job_title, "org_unit_id": _unit_id(units, row), "active": True,
+                       "session_version": 1, "password_hash": None, "manager_id": None,
+                       "created_at": stamp, "updated_at": stamp} for row in fresh]
+        for start in range(0, len(batch_rows), 1000):
+            batch = batch_rows[start:start + 1000]
+            returned = db.session.execute(
+                insert(person_table).returning(person_table.c.id, person_table.c.employee_number, sort_by_parameter_order=True), batch)
+            ids.update({number: pid for pid, number in returned})
+            if progress:
+                progress(len(batch))
 
-    for column, table in (("job_roles", person_job_role), ("services", person_service)):
-        if link_rows[column]:
-            db.session.execute(insert(table), link_rows[column])
+    def manager_id(number: str) -> int | None:
+        key = manager_of.get(number)
+        if key is None:
+            return None
+        if key.startswith("p:"):
+            return int(key[2:])
+        return ids.get(key[2:]) or existing[key[2:]].id
+
+    if set_wise:
+        with_manager = "manager" in columns
+        for start in range(0, len(fresh), 10000):
+            chunk = fresh[start:start + 10000]
+            bulk.copy(person_table, ["id", "employee_number", "email", "name", "job_title", "org_unit_id", "active",
+                                     "session_version", "manager_id", "created_at", "updated_at"],
+                      ((ids[row.employee_number], row.employee_number, row.email, row.name, row.job_title,
+                        _unit_id(units, row), True, 1, manager_id(row.employee_number) if with_manager else None, stamp, stamp)
+                       for row in chunk))
+            if progress:
+                progress(len(chunk))
+    role_rows, link_rows = [], {"job_roles": [], "services": []}
+    for row in fresh:
+        pid = ids[row.employee_number]
+        role_rows.extend((pid, role) for role in sorted(set(row.roles or ["employee"])))
+        for column in ("job_roles", "services"):
+            link_rows[column].extend((pid, x.id) for x in wanted[column].get(row.employee_number, []))
+        report.created.append(row.employee_number)
+    for table, key, values in ((PersonRole.__table__, "role", role_rows), (person_job_role, "job_role_id", link_rows["job_roles"]),
+                               (person_service, "service_id", link_rows["services"])):
+        if not values:
+            continue
+        if set_wise:
+            bulk.copy(table, ["person_id", key], values)
+        else:
+            db.session.execute(insert(table), [{"person_id": pid, key: value} for pid, value in values])
 
     for row in rows:
         person = existing.get(row.employee_number)
@@ -381,7 +405,7 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         if changes:
             report.updated[row.employee_number] = changes
     if progress:
-        progress(len(rows) - len(new_rows))
+        progress(len(rows) - len(fresh))
     db.session.flush()
 
     # Line managers, now that everyone has an id (managers may come after their reports).
@@ -389,14 +413,14 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         new_managers = []
         for row in rows:
             key = manager_of.get(row.employee_number)
-            manager_id = None if key is None else (ids[key[2:]] if key.startswith("n:") else int(key[2:]))
+            manager = None if key is None else (ids[key[2:]] if key.startswith("n:") else int(key[2:]))
             person = existing.get(row.employee_number)
             if person is None:
-                if manager_id is not None:
-                    new_managers.append({"pid": ids[row.employee_number], "mid": manager_id})
-            elif person.manager_id != manager_id:
+                if manager is not None and not set_wise:  # COPY wrote them with the people
+                    new_managers.append({"pid": ids[row.employee_number], "mid": manager})
+            elif person.manager_id != manager:
                 report.updated.setdefault(row.employee_number, []).append("manager")
-                person.manager_id = manager_id
+                person.manager_id = manager
         if new_managers:
             db.session.execute(
                 update(person_table).where(person_table.c.id == bindparam("pid")).values(manager_id=bindparam("mid")),
@@ -409,6 +433,11 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
                        "org_units_created": report.org_units_created, "job_roles_created": report.job_roles_created,
                        "services_created": report.services_created})
     return report
+
+
+def _unit_id(units: dict, row: Row) -> int | None:
+    unit = units.get(row.org_unit) if row.org_unit else None
+    return unit.id if unit else None
 
 
 # -- from an upload (the browser): check, then import ---------------------------
