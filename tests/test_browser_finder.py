@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 
 def test_hr_finds_everyone_at_a_level_in_a_unit(page, live_server, sign_in_page, demo_org, axe, shots):
     sign_in_page("hannah.lee@acme.example")
-    page.get_by_role("link", name="Find by skill").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("link", name="Find people by skill").click()
     expect(page.get_by_role("heading", name="Find people by skill")).to_be_visible()
     skill = page.get_by_role("group", name="Skill 1").get_by_label("Skill", exact=True)
     skill.select_option(label="SLMO — Service level management")
@@ -55,7 +56,8 @@ def test_hr_finds_everyone_at_a_level_in_a_unit(page, live_server, sign_in_page,
 
 def test_a_line_manager_finds_among_their_own_people(page, live_server, sign_in_page, demo_org, shots):
     sign_in_page("marcus.webb@acme.example")
-    page.get_by_role("link", name="Find by skill").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("link", name="Find people by skill").click()
     expect(page.get_by_text("You search among your own people")).to_be_visible()
     page.get_by_role("group", name="Skill 1").get_by_label("Skill", exact=True).select_option(
         label="SLMO — Service level management")
