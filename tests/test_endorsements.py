@@ -8,12 +8,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
-from skills_app.models import AuditEvent, Notification
+from skills_app.models import AuditEvent, Endorsement, Notification
 from skills_app.services import assessments, endorsements
 from tests.conftest import make_person
 
@@ -139,3 +139,118 @@ def test_endorsements_on_the_pages(client, auth, team, submitted):
     block = review[review.index(f'id="descriptor-{d1.id}"'):]
     block = block[:block.index("</fieldset>")]
     assert "Otto Outside: seen it" in block and "Yes, I saw the SLA." in block
+
+
+# -- erasing a person (services/erasure.py) ----------------------------------------
+
+def _endorsement_table() -> str:
+    """Every value of every endorsement row, as text."""
+    return " ".join(str(value) for row in db.session.execute(text("SELECT * FROM endorsement")).all() for value in row)
+
+
+def _submitted(person, skill, level: int = 2):
+    a = assessments.start(person, skill, level)
+    assessments.save_draft(person, a, claimed_level=level, ratings={d.id: "met" for d in assessments.claimed_descriptors(a)})
+    assessments.submit(person, a)
+    return a
+
+
+def _erase(sign_in, hr, person):
+    pid, email = person.id, person.email
+    assert sign_in(hr).post(f"/people/{pid}/erase", data={"confirm": email}).status_code == 302
+    db.session.expire_all()
+    return pid
+
+
+def test_erasing_an_endorser_withdraws_what_waits_for_them_and_keeps_their_answers_without_their_words(
+        team, submitted, sign_in):
+    a, d1, d2, note, _private = submitted
+    answered = endorsements.request(team.sam, a, endorser_email=team.otto.email, item_ids=[d1.id, d2.id],
+                                   evidence_ids=[note.id])
+    endorsements.answer(team.otto, answered, answers={d1.id: "seen", d2.id: "not_seen"},
+                        comment="Otto wrote this: I saw the SLA.")
+    b = _submitted(team.pat, team.slmo)
+    waiting = endorsements.request(team.pat, b, endorser_email=team.otto.email,
+                                   item_ids=[assessments.claimed_descriptors(b)[0].id], evidence_ids=[])
+    db.session.commit()
+    answered_id, waiting_id = answered.id, waiting.id
+
+    otto_id = _erase(sign_in, team.hr, team.otto)
+
+    assert "Otto wrote this" not in _endorsement_table() and "Otto Outside" not in _endorsement_table()
+    left = db.session.scalars(select(Endorsement).order_by(Endorsement.id)).all()
+    assert [(e.id, e.status, e.answers, e.comment) for e in left] == [
+        (answered_id, "answered", {str(d1.id): "seen", str(d2.id): "not_seen"}, None)]
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.link == f"/endorsements/{waiting_id}")) == 0
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.erased"))
+    assert (event.data["endorsements_withdrawn"], event.data["endorsements_kept"]) == (1, 1)
+    assert "1 endorsement request withdrawn, 1 endorsement kept without comments" in event.summary
+
+    # Sam and the reviewer still read the answer, under the anonymised name.
+    sam = sign_in(team.sam)
+    page = sam.get(f"/assessments/{a.id}")
+    assert page.status_code == 200 and f"Erased person {otto_id}: answered" in page.get_data(as_text=True)
+    read = sam.get(f"/endorsements/{answered_id}")
+    assert read.status_code == 200 and "Not seen it" in read.get_data(as_text=True)
+    assert "Otto" not in read.get_data(as_text=True)
+    review = sign_in(team.manager).get(f"/reviews/{a.id}")
+    assert review.status_code == 200
+    assert f"Erased person {otto_id}: seen it" in review.get_data(as_text=True)
+    assert f"Erased person {otto_id}: seen 1 of 2" in review.get_data(as_text=True)
+    # Pat's request is gone: nothing waits on Otto, and the request is not there to open.
+    pat = sign_in(team.pat)
+    mine = pat.get(f"/assessments/{b.id}").get_data(as_text=True)
+    assert "(0 asked so far)" in mine and "Erased person" not in mine
+    assert pat.get(f"/endorsements/{waiting_id}").status_code == 404
+
+
+def test_erasing_the_person_who_asked_withdraws_their_requests_and_keeps_answers_without_comments(
+        team, submitted, sign_in):
+    a, d1, _d2, note, _private = submitted
+    answered = endorsements.request(team.sam, a, endorser_email=team.otto.email, item_ids=[d1.id], evidence_ids=[note.id])
+    endorsements.answer(team.otto, answered, answers={d1.id: "seen"}, comment="About Sam: he ran the SLA review.")
+    waiting = endorsements.request(team.sam, a, endorser_email=team.pat.email, item_ids=[d1.id], evidence_ids=[note.id])
+    db.session.commit()
+    answered_id, waiting_id = answered.id, waiting.id
+    pat = sign_in(team.pat)
+    assert "1 colleague asked you to endorse" in pat.get("/my/skills").get_data(as_text=True)
+
+    sam_id = _erase(sign_in, team.hr, team.sam)
+
+    table = _endorsement_table()
+    assert "About Sam" not in table and "Sam Subject" not in table
+    left = db.session.scalars(select(Endorsement)).all()
+    assert [(e.id, e.status, e.answers, e.comment, e.shared_evidence) for e in left] == [
+        (answered_id, "answered", {str(d1.id): "seen"}, None, [])]
+    # Pat is asked nothing any more, and the request that was sent is not there to open.
+    assert "asked you to endorse" not in pat.get("/my/skills").get_data(as_text=True)
+    assert "Nobody is waiting for your endorsement" in pat.get("/endorsements").get_data(as_text=True)
+    assert pat.get(f"/endorsements/{waiting_id}").status_code == 404
+    assert db.session.scalars(select(Notification.message).where(Notification.person_id == team.pat.id)).all() == []
+    # HR still reads the anonymised assessment and Otto's answer on it.
+    hr = sign_in(team.hr)
+    page = hr.get(f"/assessments/{a.id}")
+    assert page.status_code == 200 and "Otto Outside: answered" in page.get_data(as_text=True)
+    read = hr.get(f"/endorsements/{answered_id}")
+    assert read.status_code == 200 and f"Erased person {sam_id}" in read.get_data(as_text=True)
+    assert "About Sam" not in read.get_data(as_text=True) and "Wrote the SLA" not in read.get_data(as_text=True)
+
+
+def test_an_erased_endorsers_place_is_free_again_for_the_person_who_asked(team, make_person, sign_in):
+    b = _submitted(team.pat, team.slmo)
+    item = assessments.claimed_descriptors(b)[0].id
+    for colleague in [team.otto] + [make_person(f"Colleague {n}") for n in range(4)]:
+        endorsements.request(team.pat, b, endorser_email=colleague.email, item_ids=[item], evidence_ids=[])
+    db.session.commit()
+    with pytest.raises(InvalidInput, match="At most 5"):
+        endorsements.request(team.pat, b, endorser_email=team.sam.email, item_ids=[item], evidence_ids=[])
+    db.session.rollback()
+
+    _erase(sign_in, team.hr, team.otto)
+
+    pat = sign_in(team.pat)
+    assert "(4 asked so far)" in pat.get(f"/assessments/{b.id}").get_data(as_text=True)
+    asked = pat.post(f"/assessments/{b.id}/endorsements", data={"endorser": team.sam.email, "items": [str(item)]})
+    assert asked.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Endorsement).where(Endorsement.assessment_id == b.id)) == 5

@@ -7,7 +7,15 @@ their notifications, their assignments and training enrolments, the free text
 written about them, and their names in closed campaigns' snapshots. What stays
 is anonymised: their assessments' levels and decisions (who decided, when,
 what), so that reports and the service level figures keep their numbers, under
-"Erased person <id>". The audit trail is append-only and keeps its entries
+"Erased person <id>".
+
+Endorsements go the same way: a request not answered yet, asked of them or by
+them on their own assessment, is withdrawn with the notifications that told of
+it (they can no longer answer, nor be answered: the colleague's waiting list and
+the asker's five places count without it); an answer stays like a decision, its
+"seen it" / "not seen it" per descriptor under "Erased person <id>", without its
+comment (theirs, or written about them) and, on their own assessments, without
+the evidence they had shared, which is gone. The audit trail is append-only and keeps its entries
 (accountability); the erasure itself is recorded there without the person's
 email. Functions flush, never commit.
 """
@@ -15,14 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, false, or_, select, update
 
 from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import (
-    ApiToken, Assessment, CampaignResult, DescriptorRating, Evidence, ExternalIdentity, Notification, Person, ScimUser,
-    SignInSession, TrainingEnrolment,
+    ApiToken, Assessment, CampaignResult, DescriptorRating, Endorsement, Evidence, ExternalIdentity, Notification, Person,
+    ScimUser, SignInSession, TrainingEnrolment,
 )
 from skills_app.services import audit, evidence_store, sign_in_sessions
 
@@ -35,11 +43,19 @@ class Erased:
     evidence: int
     files: int
     assessments: int
+    # Endorsement requests not answered yet, withdrawn; answered endorsements kept without their comment.
+    endorsements_withdrawn: int = 0
+    endorsements_kept: int = 0
 
     def summary(self) -> str:
-        return (f"Person {self.person_id} erased: {self.evidence} piece{'s' if self.evidence != 1 else ''} of evidence "
+        text = (f"Person {self.person_id} erased: {self.evidence} piece{'s' if self.evidence != 1 else ''} of evidence "
                 f"({self.files} file{'s' if self.files != 1 else ''}) removed, {self.assessments} "
-                f"assessment{'s' if self.assessments != 1 else ''} kept, anonymised.")
+                f"assessment{'s' if self.assessments != 1 else ''} kept, anonymised")
+        if self.endorsements_withdrawn or self.endorsements_kept:
+            text += (f"; {self.endorsements_withdrawn} endorsement request{'s' if self.endorsements_withdrawn != 1 else ''} "
+                     f"withdrawn, {self.endorsements_kept} endorsement{'s' if self.endorsements_kept != 1 else ''} kept "
+                     f"without comments")
+        return text + "."
 
 
 def is_erased(person: Person) -> bool:
@@ -77,6 +93,7 @@ def erase(actor, person: Person, *, confirm: str) -> Erased:
     ids = [a.id for a in assessments]
     if ids:
         db.session.execute(update(DescriptorRating).where(DescriptorRating.assessment_id.in_(ids)).values(verdict_comment=None))
+    withdrawn, kept = _endorsements(person, ids)
 
     sign_in_sessions.end_all(person, "erased")
     for model in (SignInSession, ApiToken, ExternalIdentity, ScimUser, Notification, TrainingEnrolment):
@@ -98,7 +115,28 @@ def erase(actor, person: Person, *, confirm: str) -> Erased:
     person.services = []
     db.session.flush()
     db.session.expire_all()
-    result = Erased(person_id=person.id, evidence=evidence_count, files=files, assessments=len(assessments))
+    result = Erased(person_id=person.id, evidence=evidence_count, files=files, assessments=len(assessments),
+                    endorsements_withdrawn=withdrawn, endorsements_kept=kept)
     audit.record(actor, "person.erased", person, summary=result.summary(),
-                 data={"evidence": evidence_count, "files": files, "assessments": len(assessments)})
+                 data={"evidence": evidence_count, "files": files, "assessments": len(assessments),
+                       "endorsements_withdrawn": withdrawn, "endorsements_kept": kept})
     return result
+
+
+def _endorsements(person: Person, assessment_ids: list[int]) -> tuple[int, int]:
+    """The person's endorsements, asked of them or on their assessments (see the module): returns how many
+    requests were withdrawn and how many answers were kept without their comment."""
+    theirs = or_(Endorsement.endorser_id == person.id,
+                 Endorsement.assessment_id.in_(assessment_ids) if assessment_ids else false())
+    waiting = list(db.session.scalars(select(Endorsement.id).where(theirs, Endorsement.status == "requested")))
+    if waiting:
+        # The request and its reminders told the endorser in the app, linking to it.
+        db.session.execute(delete(Notification).where(Notification.link.in_([f"/endorsements/{i}" for i in waiting]))
+                           .execution_options(synchronize_session=False))
+        db.session.execute(delete(Endorsement).where(Endorsement.id.in_(waiting)).execution_options(synchronize_session=False))
+    kept = db.session.execute(update(Endorsement).where(theirs).values(comment=None)
+                              .execution_options(synchronize_session=False)).rowcount
+    if assessment_ids:
+        db.session.execute(update(Endorsement).where(Endorsement.assessment_id.in_(assessment_ids))
+                           .values(shared_evidence=[]).execution_options(synchronize_session=False))
+    return len(waiting), kept
