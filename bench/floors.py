@@ -13,6 +13,9 @@ median of three.
   set-wise statement each for org units, people, managers and roles.
 * HR gap report page: cold (the report cache empty) and warm, one client, in-process.
 * The review badge: its one statement, for a manager and for HR, in-process.
+* The skills finder (issue 21): two searches, each's first page and a later page by
+  keyset, cold and warm, in-process; the floor is the same page and total from one
+  hand-written statement, run by psql with ``\timing``.
 * CLI start-up: ``skills-app report --help``.
 
 Usage: python bench/floors.py --url postgresql+psycopg://.../db [--rounds 3]
@@ -179,6 +182,187 @@ print(json.dumps(out))
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+BENCH_CROSSWALK = "Bench: finder crosswalk"
+
+# Picks the searches (in a new process, with the app): HR; the division and the two skills that the
+# most people there hold together at level 2 or above; a crosswalk onto the first from the skill most
+# held beside it; then the searches' totals and the cursor of a later page.
+FINDER_SETUP = r"""
+import json, sys
+from skills_app import create_app
+app = create_app({})
+with app.app_context():
+    from sqlalchemy import text, select
+    from skills_app.extensions import db
+    from skills_app.models import Crosswalk, CrosswalkLevel, OrgUnit, Person, PersonRole, Skill
+    from skills_app.services import finder
+    from skills_app import paging
+    hr = db.session.scalar(select(Person).join(PersonRole).where(PersonRole.role == "hr").order_by(Person.id).limit(1))
+    held = "(SELECT DISTINCT person_id, skill_id FROM assessment WHERE status = 'validated' AND validated_level >= 2)"
+    division, s1, s2 = db.session.execute(text(f'''
+        SELECT d.id, a.skill_id, b.skill_id FROM {held} a JOIN {held} b ON b.person_id = a.person_id AND a.skill_id < b.skill_id
+        JOIN person p ON p.id = a.person_id JOIN org_unit t ON t.id = p.org_unit_id
+        JOIN org_unit d ON t.path LIKE d.path || '/%%' AND d.path LIKE '%%/Division %%' AND d.path NOT LIKE '%%/Division %%/%%'
+        GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 1, 2, 3 LIMIT 1''')).one()
+    x = db.session.scalar(text(f'''SELECT b.skill_id FROM {held} a JOIN {held} b ON b.person_id = a.person_id
+        WHERE a.skill_id = :s1 AND b.skill_id NOT IN (:s1, :s2) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1'''),
+        {"s1": s1, "s2": s2})
+    first, other = db.session.get(Skill, s1), db.session.get(Skill, x)
+    db.session.execute(text("DELETE FROM crosswalk WHERE name = :n"), {"n": "%(crosswalk)s"})
+    crosswalk = Crosswalk(name="%(crosswalk)s", from_framework_id=other.framework_id, to_framework_id=first.framework_id)
+    for level in sorted(set(other.defined_levels) & set(first.defined_levels)):
+        crosswalk.levels.append(CrosswalkLevel(from_skill_id=other.id, to_skill_id=first.id, from_level=level, to_level=level))
+    db.session.add(crosswalk)
+    db.session.commit()
+    unit = db.session.get(OrgUnit, division)
+    busiest = db.session.execute(text('''SELECT skill_id, count(*) FROM assessment WHERE status = 'validated'
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1''')).one()[0]
+    out = []
+    for label, spec, later in (
+        ("2 skills in a division", {"skills": [s1, s2], "levels": [3, 3], "unit_id": unit.id, "unit_path": unit.path,
+                                    "nearly": True}, 2),
+        ("1 skill, everyone", {"skills": [busiest], "levels": [3], "unit_id": None, "unit_path": None, "nearly": False}, 20),
+    ):
+        search = finder.parse(hr, skills=spec["skills"], levels=spec["levels"], unit_id=spec["unit_id"], nearly=spec["nearly"])
+        page = finder.find(hr, search)
+        total, page_no = page.total, 1
+        while page_no < later - 1 and page.next:
+            page = finder.find(hr, search, cursor=page.next)
+            page_no += 1
+        wanted = ", ".join(f"{c.skill.code} {c.level}+" for c in search.criteria)
+        out.append({**spec, "label": label, "hr": hr.id, "total": total, "page": page_no + 1, "cursor": page.next,
+                    "after": list(paging.decode(page.next).key), "partners": [x] if s1 in spec["skills"] else [],
+                    "described": wanted + (f" (a crosswalk onto the first), in {unit.path} and below, with those one level "
+                                           "below" if spec["unit_id"] else " across the organisation") + f"; {total} found"})
+    print(json.dumps(out))
+""" % {"crosswalk": BENCH_CROSSWALK}
+
+# One search's page in a new process, connected: the first time (cold), then five times more, each in a new session (warm).
+FINDER_TIMED = r"""
+import json, statistics, sys, time
+from skills_app import create_app
+spec = json.loads(sys.argv[1])
+app = create_app({})
+with app.app_context():
+    from skills_app.extensions import db
+    from skills_app.models import Person
+    from skills_app.services import finder
+
+    def run():
+        hr = db.session.get(Person, spec["hr"])
+        search = finder.parse(hr, skills=spec["skills"], levels=spec["levels"], unit_id=spec["unit_id"], nearly=spec["nearly"])
+        page = finder.find(hr, search, cursor=spec["cursor"])
+        db.session.remove()
+        return page
+    # Connected, as psql is before its first statement, and the models set up, as after any first request.
+    db.session.get(Person, spec["hr"]); db.session.remove()
+    t = time.perf_counter(); page = run(); cold = time.perf_counter() - t
+    warm = []
+    for _ in range(5):
+        t = time.perf_counter(); run(); warm.append(time.perf_counter() - t)
+    print(json.dumps({"cold": cold, "warm": statistics.median(warm), "ids": [f.person_id for f in page.items],
+                      "total": page.total}))
+"""
+
+
+def _run_python(code: str, url: str, arg: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code, arg], cwd=ROOT, env=_env(url), capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(result.stderr[-3000:])
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def finder_floor_sql(s: dict, after: list | None) -> str:
+    """The finder's page and total as one hand-written statement: the latest validated, unexpired level
+    of the skills that count (DISTINCT ON), those through the crosswalk, one row per person, the page
+    after ``after`` (shortfall, name, id) with the total beside each row."""
+    ids = ", ".join(str(int(i)) for i in s["skills"])
+    read = ", ".join(str(int(i)) for i in sorted(set(s["skills"]) | set(s["partners"])))
+    below = 1 if s["nearly"] else 0
+    per = ",\n    ".join(
+        f"max(level) FILTER (WHERE skill_id = {int(k)}) AS l{i}, "
+        f"(array_agg(via ORDER BY level DESC, via NULLS FIRST, via DESC) FILTER (WHERE skill_id = {int(k)}))[1] AS v{i}"
+        for i, k in enumerate(s["skills"]))
+    shortfall = " + ".join(f"(l{i} < {int(lv)})::int" for i, lv in enumerate(s["levels"]))
+    enough = " AND ".join(f"l{i} >= {max(int(lv) - below, 1)}" for i, lv in enumerate(s["levels"]))
+    unit = f" AND (u.id = {int(s['unit_id'])} OR u.path LIKE {_quoted(s['unit_path'] + '/%')})" if s["unit_id"] else ""
+    keyset = ""
+    if after:
+        keyset = f"WHERE (shortfall, name, id) > ({int(after[0])}, {_quoted(after[1])}, {int(after[2])}) "
+    columns = ", ".join(f"l{i}, v{i}" for i in range(len(s["skills"])))
+    return f"""WITH held AS (
+  SELECT DISTINCT ON (person_id, skill_id) person_id, skill_id, validated_level AS level FROM assessment
+  WHERE status = 'validated' AND validated_level IS NOT NULL AND (valid_until IS NULL OR valid_until > now())
+    AND skill_id IN ({read})
+  ORDER BY person_id, skill_id, decided_at DESC, id DESC
+), levels AS (
+  SELECT person_id, skill_id, level, NULL::int AS via FROM held WHERE skill_id IN ({ids})
+  UNION ALL SELECT h.person_id, c.to_skill_id, c.to_level, h.skill_id FROM held h
+    JOIN crosswalk_level c ON c.from_skill_id = h.skill_id AND c.from_level <= h.level WHERE c.to_skill_id IN ({ids})
+  UNION ALL SELECT h.person_id, c.from_skill_id, c.from_level, h.skill_id FROM held h
+    JOIN crosswalk_level c ON c.to_skill_id = h.skill_id AND c.to_level <= h.level WHERE c.from_skill_id IN ({ids})
+), per AS (
+  SELECT person_id,
+    {per}
+  FROM levels GROUP BY person_id
+), found AS (
+  SELECT p.id, p.name, p.email, p.job_title, u.path AS org_unit, {shortfall} AS shortfall, {columns},
+         count(*) OVER () AS total
+  FROM per JOIN person p ON p.id = per.person_id LEFT JOIN org_unit u ON u.id = p.org_unit_id
+  WHERE p.active AND {enough}{unit}
+)
+SELECT * FROM found {keyset}ORDER BY shortfall, name, id LIMIT 50"""
+
+
+
+def finder_search(url: str, rounds: int) -> dict:
+    """The skills finder at scale, each search's first page and a later page by keyset, cold (the first
+    search of a new process) and warm (the median of five, a new session each), against its floor: the
+    same page and total from one hand-written statement run by psql (\\timing; the first run of a new
+    session cold, the median of five more warm). A crosswalk onto the first skill searched for is added
+    for the run (the generated organisation has none of its own) and taken away after."""
+    import psycopg
+
+    tmp = Path(tempfile.mkdtemp(prefix="skills-bench-"))
+    searches = json.loads(_run_python(FINDER_SETUP, url, "setup"))
+    results: dict = {}
+    try:
+        for s in searches:
+            product = {"first cold": [], "first warm": [], "later cold": [], "later warm": []}
+            floor = {k: [] for k in product}
+            same = True
+            for r in range(rounds):
+                for which, cursor in (("first", None), ("later", s["cursor"])):
+                    got = json.loads(_run_python(FINDER_TIMED, url, json.dumps({**s, "cursor": cursor})))
+                    product[f"{which} cold"].append(got["cold"])
+                    product[f"{which} warm"].append(got["warm"])
+                    script = tmp / "finder_floor.sql"
+                    sql = finder_floor_sql(s, s["after"] if cursor else None)
+                    script.write_text("SET jit = off;\n\\timing on\n" + (sql + ";\n") * 6)
+                    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-d", _psql_url(url), "-f", str(script)],
+                                         check=True, capture_output=True, text=True).stdout
+                    ms = [float(line.split()[1]) / 1000 for line in out.splitlines() if line.startswith("Time:")]
+                    floor[f"{which} cold"].append(ms[0])
+                    floor[f"{which} warm"].append(statistics.median(ms[1:]))
+                    rows = [line.split("|") for line in out.splitlines() if line and not line.startswith("Time:")]
+                    ids = [int(row[0]) for row in rows[:len(rows) // 6]]
+                    total = int(rows[0][-1]) if rows else 0
+                    same = same and ids == got["ids"] and total == got["total"]
+                    print(f"  round {r + 1}: finder {s['label']} {which} page: cold {got['cold'] * 1000:.0f} ms, warm "
+                          f"{got['warm'] * 1000:.0f} ms; floor cold {ms[0] * 1000:.0f} ms, warm {floor[f'{which} warm'][-1] * 1000:.0f} ms",
+                          file=sys.stderr)
+            results[s["label"]] = {"times": product, "floors": floor, "same_result": same, "found": s["total"],
+                                   "later_page": s["page"], "search": s["described"]}
+    finally:
+        with psycopg.connect(_psql_url(url), autocommit=True) as conn:
+            conn.execute("DELETE FROM crosswalk WHERE name = %s", (BENCH_CROSSWALK,))
+    return results
+
+
 def build(url: str, people: int) -> str:
     """A fresh database at ``url`` with the demo and ``people`` generated people, vacuumed
     (as autovacuum leaves a settled database); and ``<name>_empty``, migrated only, the
@@ -218,7 +402,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--import-template", help="a migrated, empty database to copy for each import")
     parser.add_argument("--people-csv", type=int, default=100_000)
-    parser.add_argument("--only", default="startup,reports,import,pages,load")
+    parser.add_argument("--only", default="startup,reports,import,pages,finder,load")
     parser.add_argument("--output", default=str(ROOT / "bench" / "floors.json"))
     parser.add_argument("--table", help="print the table of an earlier run's JSON and stop")
     args = parser.parse_args()
@@ -239,6 +423,8 @@ def main() -> None:
         out["import"] = people_import(args.import_template, args.url, args.rounds, args.people_csv)
     if "pages" in only:
         out["in_process"] = in_process(args.url)
+    if "finder" in only:
+        out["finder"] = finder_search(args.url, args.rounds)
     if "load" in only:
         out["load"] = page_load(args.url, args.clients, args.seconds)
     Path(args.output).write_text(json.dumps(out, indent=2, default=str))
@@ -275,6 +461,16 @@ def print_table(out: dict) -> None:
         if label in out.get("in_process", {}):
             ms = out["in_process"][label] * 1000
             print(f"{label:<22}{ms:>8.1f} ms  target < {target_ms} ms  {'yes' if ms < target_ms else f'no, {ms / target_ms:.1f}× the target'}")
+    for label, f in out.get("finder", {}).items():
+        print(f"finder: {f['search']}")
+        for which in ("first cold", "first warm", "later cold", "later warm"):
+            page = "page 1" if which.startswith("first") else f"page {f['later_page']}"
+            times, floors = f["times"][which], f["floors"][which]
+            paired = statistics.median(t / fl for t, fl in zip(times, floors))
+            print(f"  {page + which[which.index(' '):]:<20}{min(times) * 1000:>7.0f}ms{statistics.median(times) * 1000:>7.0f}ms"
+                  f"{min(floors) * 1000:>9.0f}ms{statistics.median(floors) * 1000:>9.0f}ms"
+                  f"{statistics.median(times) / statistics.median(floors):>7.1f}×{paired:>7.1f}×")
+        print(f"  same page and total as the floor: {'yes' if f['same_result'] else 'NO'}")
     if "load" in out:
         trivial = out["load"]["trivial endpoint"]["p95_ms"]
         for label, p in out["load"].items():

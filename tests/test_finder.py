@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import InvalidInput, NotAllowed
 from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, Crosswalk, CrosswalkLevel
@@ -178,6 +178,11 @@ def test_pages_follow_each_other_by_keyset_with_the_total(people, make_person):
     third = finder.find(t.hr, finder.parse(t.hr, skills=[t.slmo.id], levels=[2]), cursor=second.next, limit=4)
     seen = [f.name for page in (first, second, third) for f in page.items]
     assert first.total == 10 and len(seen) == 10 and len(set(seen)) == 10 and third.next is None
+    assert second.total == third.total == 10
+    # a cursor past the last match (the matches changed since) still says how many there are
+    past = paging.encode(paging.Cursor((9, "\uffff", 10**9), False, 4))
+    beyond = finder.find(t.hr, finder.parse(t.hr, skills=[t.slmo.id], levels=[2]), cursor=past, limit=4)
+    assert (beyond.items, beyond.total) == ([], 10)
 
 
 def _statements(fn) -> int:
@@ -209,6 +214,67 @@ def test_a_page_is_the_same_few_statements_for_4_people_as_for_40(people, make_p
     db.session.expire_all()
     s = finder.parse(SYSTEM, skills=[t.slmo.id, t.slm.id], levels=[1, 1], nearly=True)
     assert _statements(lambda: finder.find(t.hr, s)) == small
+
+
+def test_a_search_with_every_option_and_its_second_page_are_the_same_statements_for_8_people_as_for_80(
+        people, make_person, sign_in):
+    """Several skills, an org unit (and those below), crosswalks, one level below, and the
+    second page by keyset: as many statements (service and whole request) at both sizes,
+    for HR (everyone) and for a manager (their own people)."""
+    from skills_app.services import org
+
+    t = people
+    crosswalk = Crosswalk(name="SLM to SFIA", from_framework=t.slm.framework, to_framework=t.slmo.framework)
+    crosswalk.levels.append(CrosswalkLevel(from_skill=t.slm, to_skill=t.slmo, from_level=3, to_level=3))
+    db.session.add(crosswalk)
+    db.session.commit()
+    desk = org.ensure_path(SYSTEM, "Acme/IT/Desk")
+    elsewhere = org.ensure_path(SYSTEM, "Acme/Sales")
+    hr, manager = sign_in(t.hr), sign_in(t.manager)
+    finder.save_settings(t.hr, reach={**policy.FINDER_DEFAULT_REACH, "manager": "own"}, contact=["hr"])
+    db.session.commit()
+    made = 0
+
+    def grow(to: int) -> None:
+        """Up to ``to`` more people: in the unit below, the manager's reports holding SLM 3 (so SLMO 3 through
+        the crosswalk), every second one; the others elsewhere, at levels that match or not."""
+        nonlocal made
+        for i in range(made, to):
+            if i % 2 == 0:
+                p = make_person(f"Desk {i:03d}", manager=t.manager)
+                p.org_unit = desk
+                db.session.commit()
+                hold(p, t.slm, 3)
+            else:
+                p = make_person(f"Away {i:03d}")
+                p.org_unit = elsewhere
+                db.session.commit()
+                hold(p, t.slmo, 1 + i % 6)
+                hold(p, t.slm, 1 + i % 4)
+        made = to
+        db.session.expire_all()
+
+    def counted(actor, client) -> tuple[int, int, list[str]]:
+        args = dict(skills=[t.slmo.id, t.slm.id], levels=[3, 2], unit_id=t.unit.id, via_crosswalks=True, nearly=True)
+        first = finder.find(actor, finder.parse(actor, **args), limit=2)
+        assert first.next, "a second page"
+        second = []
+        service = _statements(lambda: second.extend(finder.find(actor, finder.parse(actor, **args), cursor=first.next,
+                                                                limit=2).items))
+        url = (f"/finder/?skill_1={t.slmo.id}&level_1=3&skill_2={t.slm.id}&level_2=2&unit={t.unit.id}&nearly=1"
+               f"&search=1&cursor={first.next}")
+        page = []
+        request = _statements(lambda: page.append(client.get(url)))
+        assert page[0].status_code == 200
+        return service, request, [(f.name, f.levels) for f in second]
+
+    grow(8)
+    small = {who: counted(actor, client) for who, actor, client in (("hr", t.hr, hr), ("manager", t.manager, manager))}
+    assert small["hr"][2] == [("Desk 004", [(3, "SLM"), (3, None)]), ("Desk 006", [(3, "SLM"), (3, None)])]
+    grow(80)
+    large = {who: counted(actor, client) for who, actor, client in (("hr", t.hr, hr), ("manager", t.manager, manager))}
+    assert large["hr"][2] == small["hr"][2] == large["manager"][2]
+    assert {who: c[:2] for who, c in large.items()} == {who: c[:2] for who, c in small.items()}
 
 
 def test_the_page_searches_and_keeps_what_was_asked(people, sign_in):

@@ -10,7 +10,9 @@ and optionally with the people one level below in one or more of the skills
 One statement answers a page, whatever the number of people: the held levels
 of the named skills only, one row per person with a column pair per criterion,
 ordered by how many skills fall short (none first), then by name, and read by
-keyset (``paging.of_select``); a second counts the matches.
+keyset (``paging.of_select``), each row with the number of matches beside it
+(a window over them all, before the keyset); a first statement names the
+skills crosswalked to those searched for, when crosswalks count.
 
 Who may search, and across whom, is set by HR (``policy.finder_settings``): per role,
 no one, their own people (their reports, direct and indirect), or everyone.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, func, literal, null, or_, select, union
+from sqlalchemy import Select, and_, case, func, literal, null, select, union
 
 from skills_app import paging, policy
 from skills_app.errors import InvalidInput
@@ -134,13 +136,14 @@ def _statement(search: Search, scope: Select | None) -> Select:
     wanted = set(ids)
     now = gaps.now_utc()
     if search.via_crosswalks:
-        # Only the skills that can count are read: the named ones and their crosswalk partners.
-        partners = union(
+        # Only the skills that can count are read: the named ones and their crosswalk partners, named
+        # by id (a list the planner can estimate: with a subquery in its place PostgreSQL read every
+        # validated assessment at 100,000 people, docs/performance.md).
+        partners = set(db.session.scalars(union(
             select(CrosswalkLevel.from_skill_id).where(CrosswalkLevel.to_skill_id.in_(ids)),
             select(CrosswalkLevel.to_skill_id).where(CrosswalkLevel.from_skill_id.in_(ids)),
-        ).subquery()
-        skills = or_(Assessment.skill_id.in_(ids), Assessment.skill_id.in_(select(partners.c[0])))
-        levels = gaps.effective_levels(gaps.held_levels(now, skills=skills))
+        )))
+        levels = gaps.effective_levels(gaps.held_levels(now, skills=Assessment.skill_id.in_(sorted(wanted | partners))))
     else:
         held = gaps.held_levels(now, skills=Assessment.skill_id.in_(ids))
         levels = select(held.c.person_id, held.c.skill_id, held.c.level, null().label("via_skill_id")).cte("levels")
@@ -190,9 +193,16 @@ def find(actor, search: Search, *, cursor: str | None = None, limit: int = 50) -
     """A page of the people matching ``search`` among those the actor may search:
     those meeting every level first, then those one level short in the fewest skills."""
     policy.require(actor, "use_skills_finder")
-    sub = _statement(search, _scope(actor)).subquery("found")
+    stmt = _statement(search, _scope(actor))
+    # The total rides on every row (a window over every match, before the keyset takes the page):
+    # one statement a page instead of a second one that counts.
+    sub = stmt.add_columns(func.count().over().label("total")).subquery("found")
     page = paging.of_select(select(sub), [sub.c.shortfall, sub.c.name, sub.c.id], cursor=cursor, limit=limit,
-                            scalars=False, count=True)
+                            scalars=False)
+    if page.items:
+        page.total = page.items[0].total
+    else:  # past the last match (an old cursor), or none at all
+        page.total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) if cursor else 0
     via_ids = {row._mapping[f"via_{i}"] for row in page.items for i in range(1, len(search.criteria) + 1)} - {None}
     codes = dict(db.session.execute(select(Skill.id, Skill.code).where(Skill.id.in_(via_ids))).all()) if via_ids else {}
     contact = policy.can(actor, "see_finder_contact")
