@@ -244,62 +244,43 @@ def _guidance_notes(intro: str | None, guidance: list[str]) -> str | None:
 
 
 def _levels_rubric(doc: FrameworkDoc, ident, uri, when: str) -> dict:
-    rubric_id = ident("rubric", "levels")
-    criterion_id = ident("criterion", "levels")
-    levels = []
-    for position, level in enumerate(doc.levels):
-        level_id = ident("criterionlevel", "levels", level.number)
-        entry = {"identifier": level_id, "uri": uri("CFRubricCriterionLevels", level_id)}
-        if level.description:
-            entry["description"] = level.description
-        entry.update({"quality": level.name, "score": level.number, "position": position,
-                      "rubricCriterionId": criterion_id, "lastChangeDateTime": when})
-        levels.append(entry)
-    return {
-        "identifier": rubric_id,
-        "uri": uri("CFRubrics", rubric_id),
-        "title": f"{doc.framework.name}: levels",
-        "description": "The framework's levels: each criterion level is one (score = level number, quality = its name).",
-        "lastChangeDateTime": when,
-        "CFRubricCriteria": [{
-            "identifier": criterion_id,
-            "uri": uri("CFRubricCriteria", criterion_id),
-            "category": "Levels",
-            "position": 0,
-            "rubricId": rubric_id,
-            "lastChangeDateTime": when,
-            "CFRubricCriterionLevels": levels,
-        }],
-    }
+    levels = [(level.number, level.name, {"description": level.description} if level.description else {})
+              for level in doc.levels]
+    return _rubric("levels", f"{doc.framework.name}: levels", "Levels", levels, ident, uri, when,
+                   description="The framework's levels: each criterion level is one (score = level number, quality = its name).")
 
 
 def _skill_rubric(skill, skill_item: dict, level_names: dict, ident, uri, link, when: str) -> dict:
-    rubric_id = ident("rubric", skill.code)
-    criterion_id = ident("criterion", skill.code)
     levels = []
-    for position, sl in enumerate(skill.levels):
-        level_id = ident("criterionlevel", skill.code, sl.level)
-        entry = {"identifier": level_id, "uri": uri("CFRubricCriterionLevels", level_id)}
+    for sl in skill.levels:
         if sl.defined:
-            entry["description"] = "\n".join(f"- {d}" for d in sl.descriptors)
-        elif sl.note:
-            entry["feedback"] = sl.note
-        entry.update({"quality": level_names.get(sl.level, f"Level {sl.level}"), "score": sl.level, "position": position,
-                      "rubricCriterionId": criterion_id, "lastChangeDateTime": when})
-        levels.append(entry)
-    return {
-        "identifier": rubric_id,
-        "uri": uri("CFRubrics", rubric_id),
-        "title": f"{skill.code} {skill.name}",
-        "lastChangeDateTime": when,
-        "CFRubricCriteria": [{
-            "identifier": criterion_id,
-            "uri": uri("CFRubricCriteria", criterion_id),
-            "category": skill.name,
-            "CFItemURI": link("CFItems", skill_item["identifier"], skill.name),
-            "position": 0,
-            "rubricId": rubric_id,
-            "lastChangeDateTime": when,
-            "CFRubricCriterionLevels": levels,
-        }],
-    }
+            text = {"description": "\n".join(f"- {d}" for d in sl.descriptors)}
+        else:
+            text = {"feedback": sl.note} if sl.note else {}
+        levels.append((sl.level, level_names.get(sl.level, f"Level {sl.level}"), text))
+    return _rubric(skill.code, f"{skill.code} {skill.name}", skill.name, levels, ident, uri, when,
+                   item_uri=link("CFItems", skill_item["identifier"], skill.name))
+
+
+def _rubric(key: str, title: str, category: str, levels: list[tuple[int, str, dict]], ident, uri, when: str, *,
+            description: str | None = None, item_uri: dict | None = None) -> dict:
+    """A CFRubric with one criterion, ``key``'s; ``levels`` are its criterion
+    levels as (score, quality, the level's description or feedback)."""
+    rubric_id, criterion_id = ident("rubric", key), ident("criterion", key)
+    criterion_levels = []
+    for position, (score, quality, text) in enumerate(levels):
+        level_id = ident("criterionlevel", key, score)
+        criterion_levels.append({"identifier": level_id, "uri": uri("CFRubricCriterionLevels", level_id), **text,
+                                 "quality": quality, "score": score, "position": position,
+                                 "rubricCriterionId": criterion_id, "lastChangeDateTime": when})
+    rubric = {"identifier": rubric_id, "uri": uri("CFRubrics", rubric_id), "title": title}
+    if description:
+        rubric["description"] = description
+    rubric["lastChangeDateTime"] = when
+    criterion = {"identifier": criterion_id, "uri": uri("CFRubricCriteria", criterion_id), "category": category}
+    if item_uri:
+        criterion["CFItemURI"] = item_uri
+    criterion.update({"position": 0, "rubricId": rubric_id, "lastChangeDateTime": when,
+                      "CFRubricCriterionLevels": criterion_levels})
+    rubric["CFRubricCriteria"] = [criterion]
+    return rubric

@@ -425,17 +425,22 @@ def build(data: Any, file: str, locate=None) -> FrameworkDoc:
     if bad is not None:
         path, char = bad
         raise FrameworkFileError(file, where(path), f"contains the control character U+{ord(char):04X}; only tabs and line breaks are allowed in text")
+    return build_at(data, file, where)
+
+
+def build_at(data: dict, file: str, place) -> FrameworkDoc:
+    """Validate plain data as a framework document; errors name the place that
+    ``place(path)`` gives for the path of keys at fault."""
     try:
         doc = FrameworkDoc.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        path = tuple(first["loc"])
-        raise FrameworkFileError(file, where(path), _message(first)) from None
+        raise FrameworkFileError(file, place(tuple(first["loc"])), _message(first)) from None
     problems = doc.check()
     if problems:
         path, message = problems[0]
         more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-        raise FrameworkFileError(file, where(path), message + more)
+        raise FrameworkFileError(file, place(path), message + more)
     return doc
 
 

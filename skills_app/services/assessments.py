@@ -307,16 +307,24 @@ class AssessedRow:
         return self.latest.claimed_level if self.latest else None
 
     @property
-    def status(self) -> str:
+    def standing(self) -> str:
+        """What decides the row: ``open`` (the latest assessment is in progress),
+        ``validated`` (a level is held), ``expired``, ``closed`` (the latest was
+        decided without a level held), or ``none``."""
         if self.latest and self.latest.is_open:
-            return self.latest.status_label
+            return "open"
         if self.current:
-            return "Validated"
+            return "validated"
         if self.expired:
-            return "Expired"
-        if self.latest:
+            return "expired"
+        return "closed" if self.latest else "none"
+
+    @property
+    def status(self) -> str:
+        standing = self.standing
+        if standing in ("open", "closed"):
             return self.latest.status_label
-        return "Not assessed"
+        return {"validated": "Validated", "expired": "Expired"}.get(standing, "Not assessed")
 
 
 @dataclass
@@ -350,15 +358,12 @@ class SkillRow(AssessedRow):
         returned, rejected, not_assessed)."""
         if self.gap_status:
             return self.gap_status
-        if self.latest and self.latest.is_open:
-            return "awaiting_review" if self.latest.status == "submitted" else self.latest.status
-        if self.current:
-            return "validated"
-        if self.expired:
-            return "expired"
-        if self.latest:
+        standing = self.standing
+        if standing == "open" and self.latest.status == "submitted":
+            return "awaiting_review"
+        if standing in ("open", "closed"):
             return self.latest.status
-        return "not_assessed"
+        return "not_assessed" if standing == "none" else standing
 
     @property
     def current_level(self) -> int | None:

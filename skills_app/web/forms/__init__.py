@@ -152,11 +152,16 @@ def handle(form, call: Callable[[], Any], *, page: Callable[[], Any], done: Call
     try:
         result = call()
     except FORM_ERRORS as exc:
-        # The page is shown again from the database as it was before the call.
-        transaction.abandon()
-        status = refuse(form, exc)
-        return page(), status
+        return refused(form, exc, page)
     return done(result)
+
+
+def refused(form, exc, page: Callable[[], Any]):
+    """``page`` again, from the database as it was before the refused call, with
+    the refusal's problems on ``form`` and its status."""
+    transaction.abandon()
+    status = refuse(form, exc)
+    return page(), status
 
 
 def success(message: str, endpoint: str, **values):

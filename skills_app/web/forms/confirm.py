@@ -32,7 +32,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from skills_app.errors import FORM_ERRORS, DomainError
 from skills_app.web import transaction
-from skills_app.web.forms import handle, refuse
+from skills_app.web.forms import handle, refused
 
 CONFIRMED = "confirmed"
 SIGNATURE = "confirmation"  # the hidden field that carries the signed values
@@ -108,9 +108,7 @@ def confirmed_handle(form, call: Callable[[], Any], *, confirm: Callable[[], Con
         try:
             confirmation = confirm()
         except FORM_ERRORS as exc:
-            transaction.abandon()
-            status = refuse(form, exc)
-            return page(), status
+            return refused(form, exc, page)
         transaction.abandon()  # counting writes nothing; make sure of it
         action = confirmation.action or request.full_path.rstrip("?")
         return render_template("confirm.html", c=confirmation, action=action, signature=sign(action, confirmation.carry))
