@@ -81,6 +81,16 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Background jobs (services/jobs.py, `skills-app worker`): gap exports of more rows than this go to a
+        # worker when one listens; a job's file is kept this many hours; a running job's worker beats every
+        # JOB_HEARTBEAT_SECONDS (a job whose beat stops is shown as stalled); a job may run this long.
+        "JOB_EXPORT_ROWS": int(os.environ.get("JOB_EXPORT_ROWS", "50000")),
+        "JOB_KEEP_HOURS": float(os.environ.get("JOB_KEEP_HOURS", "24")),
+        "JOB_HEARTBEAT_SECONDS": float(os.environ.get("JOB_HEARTBEAT_SECONDS", "5")),
+        "JOB_TIMEOUT_SECONDS": int(os.environ.get("JOB_TIMEOUT_SECONDS", "3600")),
+        # The worker's scheduler: campaign reminders daily at this time (UTC), review checks every N minutes.
+        "REMINDERS_AT": os.environ.get("REMINDERS_AT") or "08:00",
+        "ESCALATIONS_EVERY_MINUTES": int(os.environ.get("ESCALATIONS_EVERY_MINUTES", "60")),
         # PostgreSQL's work_mem for report statements (sorting a million gap rows in memory).
         "REPORT_WORK_MEM": os.environ.get("REPORT_WORK_MEM") or "128MB",
         # Who the accessibility statement (/accessibility) tells people to report a problem to, and their address.

@@ -75,6 +75,10 @@ class TooManyAttempts(DomainError, status=429, code="too_many_requests"):
     """Too many failures from here: wait before trying again."""
 
 
+class Unavailable(DomainError, status=503, code="unavailable"):
+    """Something the answer needs (the job queue's Redis) does not answer now: try again later."""
+
+
 # Errors a form shows (beside its fields, or at its top); the others (not
 # found, not allowed) are answered with their status code by the error handler.
 FORM_ERRORS = (InvalidInput, InvalidState, Conflict, NotSignedIn, TooManyAttempts)

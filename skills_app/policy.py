@@ -358,6 +358,17 @@ def _remind_endorser(actor, endorsement) -> bool:
     return bool(me and endorsement is not None and endorsement.assessment.person_id == me.id)
 
 
+def _view_job(actor, job) -> bool:
+    """A background job (services/jobs.py), its progress and its file: the person who started it only
+    (the scheduled ones, started by no one, the command line only)."""
+    if job is None:
+        return False
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    return bool(me and job.owner_id is not None and job.owner_id == me.id)
+
+
 RULES: dict[str, Callable] = {
     "view_frameworks": _signed_in,
     "manage_frameworks": _role("hr", "admin"),
@@ -428,11 +439,14 @@ RULES: dict[str, Callable] = {
     # The demo's guided first visit: the demo load turns it on; each person hides their own list.
     "mark_demo": _role("admin"),
     "dismiss_tour": lambda actor, obj=None: _person(actor) is not None,
+    # Background jobs (services/jobs.py): their starter follows them and downloads their file.
+    "view_job": _view_job,
 }
 
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
-HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign", "view_endorsement"}
+HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign", "view_endorsement",
+          "view_job"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

@@ -517,6 +517,9 @@ def matrix_world():
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
             "scenario_id": scenario.id,
+            # A background job (services/jobs.py): none runs here (the matrix has no Redis), so every
+            # caller is told it is not found; tests/test_jobs.py has a real one, its owner's and no one else's.
+            "job_id": "0123456789abcdef",
         },
     }
 

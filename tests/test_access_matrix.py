@@ -347,6 +347,9 @@ MATRIX.update({
     "credentials.did_document": {"GET": everyone_signed_in(OK, anonymous=OK)},
     "credentials.jwks": {"GET": everyone_signed_in(OK, anonymous=OK)},
     "trends.calibration": {"GET": only(OK, "hr")},
+    # A background job's page, status and file: its starter's only (tests/test_jobs.py); the matrix's id names
+    # no job, so everyone signed in is told it is not found.
+    **{endpoint: {"GET": everyone_signed_in(NOT_FOUND)} for endpoint in ("jobs.show", "jobs.status", "jobs.download")},
 })
 
 # The HTTP API: the same policy, answered in JSON. A caller without a token gets

@@ -96,6 +96,10 @@ def build_world() -> SimpleNamespace:
 
     # Invites Acme/IT and below: Sam, not Otto (Acme/ITSM is a sibling, not a child).
     w.campaign = Campaign(id=next(ids), name="IT", org_unit=it, org_unit_id=it.id, org_unit_path=it.path, status="open")
+    # A background job Sam started (services/jobs.py): its page and file are Sam's.
+    w.job_sam = SimpleNamespace(owner_id=w.sam.id)
+    # A scheduled job, started by no one.
+    w.job_scheduled = SimpleNamespace(owner_id=None)
     return w
 
 
@@ -349,6 +353,14 @@ ROWS = [
     ("sam", "answer_endorsement", "endorse_sam", False),
     ("sam", "remind_endorser", "endorse_sam", True),
     ("otto", "remind_endorser", "endorse_sam", False),
+
+    # Background jobs: their starter only; a scheduled one, the command line only.
+    ("sam", "view_job", "job_sam", True),
+    ("manny", "view_job", "job_sam", False),
+    ("hana", "view_job", "job_sam", False),
+    ("hana", "view_job", "job_scheduled", False),
+    ("system", "view_job", "job_scheduled", True),
+    ("sam", "view_job", "none", False),
 ]
 
 

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "settings": ("skills_app.cli.settings:group", "Settings an administrator can also change in the browser."),
     "uploads": ("skills_app.cli.uploads:group", "Files uploaded in the browser and kept for an import."),
     "users": ("skills_app.cli.users:group", "Create and manage accounts."),
+    "worker": ("skills_app.cli.worker:worker_command",
+               "Run a background-job worker (RQ on Redis) and its scheduler: big exports, imports, reminders."),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from skills_app.cli.common import fail
+from skills_app.cli.common import fail, progressbar
 
 group = AppGroup("report", help="Gap, service coverage and training-needs reports.")
 
@@ -41,9 +41,16 @@ def _filters(options: dict):
     })
 
 
-def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: ") -> None:
+def _shown(progress: bool | None) -> bool:
+    """Show a progress bar: when asked, or by default when standard error is a terminal."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: ", total=None, progress: bool | None = None) -> None:
     """Write a report (``services.exports``) in ``fmt`` to ``output`` or standard
-    output, streamed; a failure leaves no file behind."""
+    output, streamed; a failure leaves no file behind. With ``progress`` (and
+    ``total()``, the rows there will be, counted by the database first), a
+    progress bar of the rows written, on standard error."""
     from skills_app.errors import DomainError
     from skills_app.reports import export
 
@@ -51,14 +58,27 @@ def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: "
         fail("XLSX is binary: give --output FILE.xlsx")
     try:
         out = export.render(make_report(), fmt)
+        bar = None
+        if total is not None and _shown(progress):
+            bar = progressbar(length=max(total(), 1), label=f"Exporting {fmt.upper()}", show_pos=True)
+            bar.__enter__()
+
+        def chunks():
+            for chunk in out.chunks:
+                yield chunk
+                if bar is not None:
+                    bar.update(out.rows - bar.pos)
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
         if output is None:
             sys.stdout.flush()
-            for chunk in out.chunks:
+            for chunk in chunks():
                 sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             return
         with output.open("wb") as target:
-            for chunk in out.chunks:
+            for chunk in chunks():
                 target.write(chunk)
     except DomainError as exc:
         if output is not None:
@@ -69,21 +89,26 @@ def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: "
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
 OUTPUT = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+PROGRESS = click.option("--progress/--no-progress", default=None,
+                        help="A progress bar of the rows written, on standard error (default: when it is a terminal).")
 
 
 @group.command("gaps")
 @FORMAT
 @OUTPUT
 @click.option("--group-by", type=click.Choice(["org_unit", "job_role", "service", "skill"]), help="Add grouped totals (JSON: groups; XLSX: a sheet).")
+@PROGRESS
 @_filter_options
-def report_gaps(fmt, output, group_by, **options):
+def report_gaps(fmt, output, group_by, progress, **options):
     """One row per person × required skill: person_id, person, email, org_unit, job_role,
     service, framework, skill, required_level, current_level, self_level, gap, status.
     CSV and JSON are streamed from the database: constant memory whatever the size."""
     from skills_app.policy import SYSTEM
-    from skills_app.services import exports
+    from skills_app.services import exports, gaps
 
-    _export(lambda: exports.gap_report(SYSTEM, _filters(options), by=group_by), fmt, output)
+    filters = _filters(options)
+    _export(lambda: exports.gap_report(SYSTEM, filters, by=group_by), fmt, output, progress=progress,
+            total=lambda: gaps.summary(SYSTEM, filters)[0]["requirements"])
 
 
 @group.command("training-needs")

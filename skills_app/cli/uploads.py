@@ -15,7 +15,8 @@ group = AppGroup("uploads", help="Files uploaded in the browser and kept for an 
               help="Only files older than this many minutes (younger ones may be imported yet).")
 def sweep_uploads(dry_run, min_age):
     """Remove the framework files and people CSVs that were checked in the browser
-    (kept aside for the import) and never imported."""
+    (kept aside for the import) and never imported, and the files of background
+    jobs (big exports) older than --min-age."""
     from skills_app.services import staged_uploads
 
     sweep(list(staged_uploads.stale(min_age * 60)), kind="checked upload", none="No checked uploads left behind.",

@@ -15,7 +15,7 @@ from skills_app.reports import coverage, export, trends
 from skills_app.reports import gaps as gap_tables
 from skills_app.reports import service_levels as service_levels_report
 from skills_app.reports import training
-from skills_app.services import campaigns, gaps, revalidation, service_level_report
+from skills_app.services import campaigns, gaps, jobs, revalidation, service_level_report
 from skills_app.services import trends as trend_service
 from skills_app.services.gaps import Filters
 
@@ -56,6 +56,25 @@ def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, 
         "gap-report", sheets, rows=rows, written=written,
         extra=(lambda: {"groups": tally.records()}) if tally else None,
     )
+
+
+def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = None, fmt: str = "csv") -> str | None:
+    """A gap export of more than ``JOB_EXPORT_ROWS`` rows as a background job (its id),
+    when a worker can take it; None when it is small, or no worker is there: then it is
+    downloaded in the request, as always. Access, the format and the grouping are
+    checked first, so that a refusal is answered here."""
+    policy.require(actor, "view_gap_reports")
+    filters = filters or Filters()
+    if by and by not in gap_tables.GROUPINGS:
+        raise InvalidInput.on("group", f"group by one of {', '.join(gap_tables.GROUPINGS)}")
+    export.check_format(fmt)
+    if not jobs.available():
+        return None
+    total = gaps.summary(actor, filters)[0]["requirements"]
+    if total <= jobs.export_threshold():
+        return None
+    return jobs.start(actor, "gap_export", {"filters": filters.as_args(), "group": by, "format": fmt, "total": total},
+                      total=total)
 
 
 def training_needs(actor, filters: Filters | None = None) -> export.Report:

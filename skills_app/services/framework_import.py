@@ -21,7 +21,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.importers import FORMATS, MAX_FILE_BYTES, FrameworkFileError, ImportReport, load_bytes
 from skills_app.importers.table import parse_columns
-from skills_app.services import frameworks, staged_uploads
+from skills_app.services import frameworks, jobs, staged_uploads
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -110,6 +110,15 @@ def _kept(actor, token: str | None) -> tuple[bytes, str]:
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
     name = _folder() / f"{token}.name"
     return path.read_bytes(), name.read_text(encoding="utf-8") if name.is_file() else "upload"
+
+
+def queue_run(actor, token: str | None, **options) -> str | None:
+    """The import of the checked file, with the same options, as a background job (its
+    id) when a worker can take it (services/jobs.py); None when none can: then
+    :func:`run` imports it in the request."""
+    policy.require(actor, "manage_frameworks")
+    _kept(actor, token)
+    return jobs.start(actor, "framework_import", {"token": token, "options": options})
 
 
 def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:

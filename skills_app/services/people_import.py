@@ -24,7 +24,7 @@ from skills_app.importers import limits
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import accounts, audit, bulk, org, requirements, staged_uploads
+from skills_app.services import accounts, audit, bulk, jobs, org, requirements, staged_uploads
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
@@ -491,16 +491,35 @@ def check(actor, data: bytes | None, filename: str | None) -> Checked:
     return Checked(token, filename, report)
 
 
-def import_checked(actor, token: str | None) -> ImportReport:
-    """Import the file :func:`check` kept under ``token``."""
-    policy.require(actor, "import_people")
+def _checked_copy(actor, token: str | None):
+    """The folder of the file ``actor`` checked and kept under ``token``; anyone else's is "gone"."""
     folder = _staging()
-    # Only the one who checked it imports it: anyone else's token is "gone".
     if (not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / token).is_file()
             or not staged_uploads.owned_by(folder, token, actor)):
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
+    return folder
+
+
+def queue_import(actor, token: str | None) -> str | None:
+    """The import of the checked file as a background job (its id) when a worker can
+    take it (services/jobs.py); None when none can: then :func:`import_checked` runs
+    in the request."""
+    policy.require(actor, "import_people")
+    _checked_copy(actor, token)
+    return jobs.start(actor, "people_import", {"token": token})
+
+
+def import_checked(actor, token: str | None, *, progress=None) -> ImportReport:
+    """Import the file :func:`check` kept under ``token``; ``progress`` (a background
+    job's, see services/jobs.py) is told how many rows there are, then each batch written."""
+    policy.require(actor, "import_people")
+    # Only the one who checked it imports it: anyone else's token is "gone".
+    folder = _checked_copy(actor, token)
     name_file = folder / f"{token}.name"
     filename = name_file.read_text(encoding="utf-8") if name_file.is_file() else "people.csv"
-    report = run(actor, _text((folder / token).read_bytes(), filename), filename)
+    text = _text((folder / token).read_bytes(), filename)
+    if progress is not None:
+        progress.start(max(text.count("\n") - 1, 1))
+    report = run(actor, text, filename, progress=progress.advance if progress is not None else None)
     staged_uploads.forget(folder, token)
     return report

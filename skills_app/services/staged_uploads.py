@@ -1,7 +1,8 @@
 """Uploads checked in the browser and kept aside for the import that follows
 (``UPLOAD_DIR/framework-imports`` and ``UPLOAD_DIR/people-imports``): the ones
 never imported (the page was left after the dry run) are found here once older
-than a bound, for ``skills-app uploads sweep`` to remove."""
+than a bound, for ``skills-app uploads sweep`` to remove; so are the files of
+background jobs (``UPLOAD_DIR/jobs``: big exports, kept a day for their owner)."""
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ from typing import Iterator
 
 from flask import current_app
 
-FOLDERS = ("framework-imports", "people-imports")
+FOLDERS = ("framework-imports", "people-imports", "jobs")
 
 
 @dataclass

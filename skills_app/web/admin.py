@@ -8,6 +8,7 @@ from skills_app import policy
 from skills_app.models import OrgUnit, Person
 from skills_app.services import accounts, audit, org, people_import
 from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.jobs import started
 from skills_app.web.forms.admin import PersonForm, NewPersonForm, PeopleImportForm, ResetPasswordForm, OrgUnitForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,8 +48,10 @@ def import_people():
         return render_template("admin/people_import.html", form=form, checked=checked)
 
     if form.confirm.data:
-        return handle(form, lambda: people_import.import_checked(current_user, form.token.data), page=page,
-                      done=lambda report: success(report.summary() + ".", "admin.import_people"))
+        # A worker imports it when there is one (the job's page follows it); else it is imported here.
+        return handle(form, lambda: people_import.queue_import(current_user, form.token.data)
+                      or people_import.import_checked(current_user, form.token.data), page=page,
+                      done=lambda done: started(done) if isinstance(done, str) else success(done.summary() + ".", "admin.import_people"))
     upload = form.file.data
     return handle(form, lambda: people_import.check(current_user, upload.read() if upload else None,
                                                      upload.filename if upload else None),

@@ -9,6 +9,7 @@ from skills_app.importers.table import FIELDS as TABLE_FIELDS
 from skills_app.services import assessments, framework_import
 from skills_app.services import frameworks as service
 from skills_app.web.forms import handle, success
+from skills_app.web.jobs import started
 from skills_app.web.forms.frameworks import ImportForm, SettingsForm, NewVersionForm
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
@@ -30,8 +31,10 @@ def import_file():
         return render_template("frameworks/import.html", form=form, checked=checked, fields=TABLE_FIELDS)
 
     if form.confirm.data:
-        return handle(form, lambda: framework_import.run(current_user, form.token.data, **form.options()),
-                      page=page, done=_imported)
+        # A worker imports it when there is one (the job's page follows it); else it is imported here.
+        return handle(form, lambda: framework_import.queue_run(current_user, form.token.data, **form.options())
+                      or framework_import.run(current_user, form.token.data, **form.options()),
+                      page=page, done=lambda done: started(done) if isinstance(done, str) else _imported(done))
     upload = form.file.data
     token = form.token.data if form.recheck.data else None
     return handle(form, lambda: framework_import.check(current_user, upload.read() if upload else None,

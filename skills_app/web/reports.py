@@ -9,6 +9,7 @@ from skills_app.models import JobRole, Service
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import accounts, campaigns, exports, frameworks, gaps, next_steps, org, requirements
 from skills_app.web.downloads import download
+from skills_app.web.jobs import started
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.reports import AddToCampaignForm, GapActionForm
 
@@ -113,9 +114,13 @@ def add_to_campaign():
 
 @bp.get("/reports/gaps/export")
 def gap_export():
+    """The export, downloaded; a big one (JOB_EXPORT_ROWS) goes to a worker when there is one,
+    and the browser follows it on the job's page."""
     policy.require(current_user, "view_gap_reports")
-    report = exports.gap_report(current_user, _filters(), by=request.args.get("group") or None)
-    return download(report, request.args.get("format", "csv"))
+    filters, by, fmt = _filters(), request.args.get("group") or None, request.args.get("format", "csv")
+    if job_id := exports.gap_report_job(current_user, filters, by=by, fmt=fmt):
+        return started(job_id)
+    return download(exports.gap_report(current_user, filters, by=by), fmt)
 
 
 @bp.get("/reports/coverage")
