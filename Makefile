@@ -84,7 +84,7 @@ bench: install
 # that matters most, each run against its area's own test files on SQLite; prints the
 # share killed per area and every survivor. Not part of `make test`.
 MUTATE_AREA ?=
-MUTATE_JOBS ?= 1
+MUTATE_JOBS ?= 2
 mutate: install
 	$(BIN)/python tools/mutate.py $(if $(MUTATE_AREA),--area $(MUTATE_AREA)) --jobs $(MUTATE_JOBS)
 

@@ -89,8 +89,11 @@ class Mutant:
     line: int
     kind: str
     source_line: str
+    span: tuple[int, int] = (0, 0)  # the lines of the statement it changes
     result: str = ""    # killed | survived | timeout
     seconds: float = 0.0
+    tests: int = 0      # how many tests ran it (those that execute its statement)
+    note: str = ""      # "no test runs this line" for a survivor never executed
 
     @property
     def key(self) -> str:
@@ -107,11 +110,23 @@ class Points(ast.NodeVisitor):
     def __init__(self) -> None:
         self.points: list[tuple[int, str, int]] = []  # (node position, kind, line)
         self.nodes: list[ast.AST] = []
+        self.spans: list[tuple[int, int]] = []  # the lines of the statement each point is in
+        self.statements: list[ast.stmt] = []
         self.in_function = 0
+
+    def visit(self, node):
+        if isinstance(node, ast.stmt):
+            self.statements.append(node)
+            try:
+                return super().visit(node)
+            finally:
+                self.statements.pop()
+        return super().visit(node)
 
     def _add(self, node, kind):
         self.nodes.append(node)
         self.points.append((len(self.nodes) - 1, kind, getattr(node, "lineno", 0)))
+        self.spans.append(_span(self.statements[-1]) if self.statements else (node.lineno, node.end_lineno))
 
     def visit_FunctionDef(self, node):
         self.in_function += 1
@@ -189,6 +204,17 @@ class Points(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def _span(statement: ast.stmt) -> tuple[int, int]:
+    """The lines a tracer reports when ``statement`` itself runs: all of a simple
+    statement's; a compound one's (``if``, ``for``, ``with``...) up to its body."""
+    body = getattr(statement, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.AST):
+        first = body[0]
+        start = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])])
+        return statement.lineno, max(statement.lineno, start - 1)
+    return statement.lineno, statement.end_lineno or statement.lineno
+
+
 def mutation_points(source: str) -> tuple[ast.Module, list[tuple[int, str, int]]]:
     tree = ast.parse(source)
     visitor = Points()
@@ -257,9 +283,10 @@ def list_mutants(area: str) -> list[Mutant]:
     for module in modules:
         source = (ROOT / module).read_text()
         lines = source.splitlines()
-        _, points = mutation_points(source)
-        for index, (_, kind, line) in enumerate(points):
-            out.append(Mutant(area, module, index, line, kind, lines[line - 1].strip() if line else ""))
+        visitor = Points()
+        visitor.visit(ast.parse(source))
+        for index, ((_, kind, line), span) in enumerate(zip(visitor.points, visitor.spans)):
+            out.append(Mutant(area, module, index, line, kind, lines[line - 1].strip() if line else "", span))
     return out
 
 
@@ -276,7 +303,10 @@ def _copy_tree(dest: Path) -> None:
     # the browser checks' axe-core is not needed: these runs stay off the browser
 
 
-def _pytest(work: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+def _pytest(work: Path, tests: list[str], timeout: float, extra: tuple[str, ...] = ()) -> tuple[str, float, int]:
+    """Run pytest on ``tests`` (files or node ids) in ``work``: (survived | killed |
+    timeout | unselected, seconds, exit code). ``unselected`` is pytest's "no such test"
+    or "no test collected" (exit 4 or 5), never counted as a kill."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("TEST_DATABASE_URL", None)  # SQLite only
     start = time.monotonic()
@@ -284,17 +314,59 @@ def _pytest(work: Path, tests: list[str], timeout: float) -> tuple[str, float]:
         done = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
              *[arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}")],
-             "-o", "addopts=", "-m", "not browser", *tests],
+             "-o", "addopts=", "-m", "not browser", *extra, *tests],
             cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return "timeout", time.monotonic() - start
+        return "timeout", time.monotonic() - start, -1
     seconds = time.monotonic() - start
     if done.returncode == 0:
-        return "survived", seconds
-    if done.returncode in (1,):
-        return "killed", seconds
-    # 2-5: the run itself broke (an import error is a kill too: the app would not start)
-    return "killed", seconds
+        return "survived", seconds, 0
+    if done.returncode in (4, 5):
+        return "unselected", seconds, done.returncode
+    # 1: a test failed; 2, 3: the run broke (an import error is a kill too: the app would not start)
+    return "killed", seconds, done.returncode
+
+
+def _baseline(work: Path, modules: list[str], tests: list[str]) -> tuple[float, dict[str, dict[int, set[str]]]]:
+    """Run the area's tests once on the unchanged code under coverage, with a context per
+    test (pytest-cov's ``--cov-context=test``): the seconds it took, and for each module
+    which tests (node ids) execute each line. Lines run only while importing (no test
+    context) are listed under the test id "*" (every test)."""
+    import coverage
+
+    data_file = work / ".coverage.mutate"
+    rc = work / ".coveragerc.mutate"
+    rc.write_text("[run]\ninclude =\n" + "".join(f"    {m}\n" for m in modules)
+                  + f"data_file = {data_file}\nbranch = False\n")
+    result, seconds, code = _pytest(work, tests, timeout=3600, extra=(
+        "--cov", f"--cov-config={rc}", "--cov-context=test", "--cov-report="))
+    if result != "survived":
+        sys.exit(f"the targeted tests fail on the unchanged code ({' '.join(tests)}; exit {code})")
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    by_module: dict[str, dict[int, set[str]]] = {}
+    for measured in data.measured_files():
+        module = os.path.relpath(measured, work)
+        lines: dict[int, set[str]] = {}
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            ids = set()
+            for context in contexts:
+                node_id = context.rsplit("|", 1)[0]
+                ids.add(node_id or "*")
+            lines[line] = ids
+        by_module[module] = lines
+    return seconds, by_module
+
+
+def _selected(mutant: Mutant, lines: dict[int, set[str]], order: dict[str, int]) -> list[str] | None:
+    """The tests that execute the mutant's statement, in the order pytest runs them;
+    [] when none does; None when the line runs at import (every test then)."""
+    ids: set[str] = set()
+    for line in range(mutant.span[0], mutant.span[1] + 1):
+        ids |= lines.get(line, set())
+    if "*" in ids:
+        return None
+    return sorted(ids, key=lambda node_id: order.get(node_id, len(order)))
 
 
 def sample(mutants: list[Mutant], n: int) -> list[Mutant]:
@@ -305,7 +377,8 @@ def sample(mutants: list[Mutant], n: int) -> list[Mutant]:
     return [mutants[i * len(mutants) // n] for i in range(n)]
 
 
-def run_area(area: str, only: set[str] | None, out: Path, n: int, jobs: int, tests: list[str] | None = None) -> list[Mutant]:
+def run_area(area: str, only: set[str] | None, out: Path, n: int, jobs: int, tests: list[str] | None = None,
+             select: bool = True) -> list[Mutant]:
     modules, default_tests = AREAS[area]
     tests = [t for t in (tests or default_tests) if (ROOT / t).exists()]
     mutants = list_mutants(area)
@@ -317,28 +390,53 @@ def run_area(area: str, only: set[str] | None, out: Path, n: int, jobs: int, tes
             work = Path(tmp) / str(j)
             _copy_tree(work)
             works.put(work)
-        # the unchanged code must pass, and tells how long a run takes
-        baseline, seconds = _pytest(Path(tmp) / "0", tests, timeout=1800)
-        if baseline != "survived":
-            sys.exit(f"{area}: the targeted tests fail on the unchanged code ({tests})")
+        # the unchanged code must pass; under coverage it also tells which tests run each line
+        if select:
+            seconds, coverage_by_module = _baseline(Path(tmp) / "0", modules, tests)
+            # pytest's own order: files as given, tests in collection order (from --collect-only)
+            collected = subprocess.run(
+                [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "--collect-only", "-q",
+                 "-p", "no:cacheprovider", *[arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}")],
+                 "-o", "addopts=", "-m", "not browser", *tests],
+                cwd=Path(tmp) / "0", capture_output=True, text=True).stdout.splitlines()
+            order = {node_id: i for i, node_id in enumerate(line for line in collected if "::" in line)}
+        else:
+            result, seconds, _ = _pytest(Path(tmp) / "0", tests, timeout=3600)
+            if result != "survived":
+                sys.exit(f"{area}: the targeted tests fail on the unchanged code ({tests})")
         timeout = max(120.0, seconds * 5)
         print(f"== {area}: {len(mutants)} mutants of {', '.join(modules)}; tests {' '.join(tests)} "
-              f"(a clean run takes {seconds:.0f} s)", flush=True)
+              f"(a clean run{' under coverage' if select else ''} takes {seconds:.0f} s)", flush=True)
         done = iter(range(1, len(mutants) + 1))
         lock = threading.Lock()
 
         def one(mutant: Mutant) -> None:
-            work = works.get()
-            target = work / mutant.module
-            try:
-                target.write_text(apply(originals[mutant.module], mutant.index))
-                mutant.result, mutant.seconds = _pytest(work, tests, timeout)
-                if mutant.result == "timeout":
-                    # a busy machine, or a loop that never ends: a second, longer chance tells
-                    mutant.result, mutant.seconds = _pytest(work, tests, timeout * 3)
-            finally:
-                target.write_text(originals[mutant.module])
-                works.put(work)
+            chosen = tests
+            if select:
+                picked = _selected(mutant, coverage_by_module.get(mutant.module, {}), order)
+                if picked == []:
+                    mutant.result, mutant.note = "survived", "no test runs this line"
+                    chosen = None
+                elif picked is not None:
+                    chosen = picked
+                    mutant.tests = len(picked)
+            if chosen is not None:
+                work = works.get()
+                target = work / mutant.module
+                try:
+                    target.write_text(apply(originals[mutant.module], mutant.index))
+                    mutant.result, mutant.seconds, _ = _pytest(work, chosen, timeout)
+                    if mutant.result == "unselected" and chosen is not tests:
+                        # a test id pytest could not find again: the whole files instead
+                        mutant.result, mutant.seconds, _ = _pytest(work, tests, timeout)
+                    if mutant.result == "timeout":
+                        # a busy machine, or a loop that never ends: a second, longer chance tells
+                        mutant.result, mutant.seconds, _ = _pytest(work, chosen, timeout * 3)
+                    if mutant.result == "unselected":
+                        sys.exit(f"{area}: pytest found no tests in {' '.join(tests)}")
+                finally:
+                    target.write_text(originals[mutant.module])
+                    works.put(work)
             with lock:
                 n_done = next(done)
                 mark = {"killed": ".", "timeout": "t", "survived": "S"}[mutant.result]
@@ -358,7 +456,8 @@ def report(area: str, mutants: list[Mutant]) -> None:
     score = killed / len(mutants) * 100 if mutants else 100.0
     print(f"{area}: {killed}/{len(mutants)} killed ({score:.1f}%), {len(survivors)} survived")
     for m in survivors:
-        print(f"  SURVIVED {m.module}:{m.line} [#{m.index}] {_describe(m.kind, m.source_line)}")
+        note = f"  ({m.note})" if m.note else ""
+        print(f"  SURVIVED {m.module}:{m.line} [#{m.index}] {_describe(m.kind, m.source_line)}{note}")
 
 
 def main(argv=None) -> int:
@@ -375,6 +474,8 @@ def main(argv=None) -> int:
                         help="mutants run at once, each in its own copy; default 1")
     parser.add_argument("--tests", action="append", default=[],
                         help="run these test files instead of the area's own (repeatable; to compare test sets)")
+    parser.add_argument("--no-select", action="store_true",
+                        help="run every mutant against all the area's test files (slow; to check the selection)")
     parser.add_argument("--out", default=str(ROOT / "test-artifacts" / "mutation"),
                         help="where each area's results (JSON) are written")
     args = parser.parse_args(argv)
@@ -386,7 +487,7 @@ def main(argv=None) -> int:
         return 0
     results = {}
     for area in areas:
-        results[area] = run_area(area, set(args.only) or None, Path(args.out), SAMPLE[area] if args.sample is None else args.sample, args.jobs, args.tests or None)
+        results[area] = run_area(area, set(args.only) or None, Path(args.out), SAMPLE[area] if args.sample is None else args.sample, args.jobs, args.tests or None, not args.no_select)
     print()
     for area, mutants in results.items():
         report(area, mutants)
