@@ -29,8 +29,9 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from skills_app import policy
+from skills_app.extensions import db
 from skills_app.errors import NotAllowed, NotFound
-from skills_app.models import Assessment, Campaign, OrgUnit, Person, TrainingEnrolment, TrainingPlan
+from skills_app.models import AppSetting, Assessment, Campaign, OrgUnit, Person, TrainingEnrolment, TrainingPlan
 from skills_app.policy import PROVISIONING, RULES, SYSTEM, ProvisioningActor, can
 
 
@@ -456,6 +457,30 @@ def test_the_command_line_may_do_what_an_operator_does():
         obj = {"complete_training": world.e_otto, "view_training_plan": world.otto_plan,
                "view_campaign": world.campaign}.get(permission, world.sam)
         assert can(SYSTEM, permission, obj), permission
+
+
+def test_the_command_line_holds_every_role_where_a_service_asks_for_one():
+    """Services that ask the actor's roles (HR's review of their own, the welcome tour)
+    treat the command line as every role."""
+    for role in ("employee", "manager", "hr", "learning", "admin"):
+        assert SYSTEM.has_role(role), role
+    assert SYSTEM.has_role("hr", "admin")
+
+
+def test_hr_s_finder_choices_are_what_the_finder_allows(app):
+    """What HR stored is read back per role; a role or a reach the finder does not
+    know (a hand-edited or older setting) is ignored, the role keeping its default."""
+    world = build_world()
+    db.session.add(AppSetting(key=policy.FINDER_SETTING, value={
+        "reach": {"employee": "everyone", "manager": "galaxy", "admin": "everyone"},
+        "contact": ["hr", "admin"]}))
+    db.session.flush()
+    assert policy.finder_settings() == {
+        "reach": {"employee": "everyone", "manager": "own", "learning": "everyone", "hr": "everyone"},
+        "contact": ["hr"]}
+    assert can(world.sam, "use_skills_finder") is True  # an employee, now allowed
+    assert can(world.manny, "see_finder_contact") is False
+    assert can(world.hana, "see_finder_contact") is True
 
 
 def test_unknown_permission_is_an_error_not_a_no():
