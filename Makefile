@@ -18,7 +18,7 @@ help:
 	@echo "make test   create .venv, install (Node's axe-core, and Debian's chromium when missing), run the whole test suite"
 	@echo "make fuzz   the importer fuzzing with a thousand generated files per format"
 	@echo "make soak   a bounded load and fault test against gunicorn on PostgreSQL"
-	@echo "make mutate mutation testing of the policy, gap engine, assessment service and SFIA text importer,"
+	@echo "make mutate mutation testing of the policy, gap engine, assessment service and every importer,"
 	@echo "            each against its own tests (about 30 minutes; MUTATE_AREA=policy for one area)"
 	@echo "make bench  docs/performance.md's table: 100,000 people on PostgreSQL, each figure against its floor (about 15 minutes)"
 	@echo "make clean  remove .venv, instance/ (the SQLite database and uploads), node_modules and test artefacts"

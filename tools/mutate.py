@@ -43,8 +43,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # How many mutants each area runs (spread evenly; see ``sample``): of the
-# policy (its tests need no database: a run takes seconds) 60, the others 40.
-SAMPLE = {"policy": 60, "gaps": 40, "assessments": 40, "importers": 40}
+# policy (its tests need no database: a run takes seconds) 60, of the importers
+# (eleven modules, mostly parsing without a database) 60, the others 40.
+SAMPLE = {"policy": 60, "gaps": 40, "assessments": 40, "importers": 60}
 
 # area -> (modules to mutate, the test files that exercise them)
 AREAS: dict[str, tuple[list[str], list[str]]] = {
@@ -58,11 +59,16 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "assessments": (
         ["skills_app/services/assessments.py"],
-        ["tests/test_assessment_rules.py", "tests/test_assessments.py"],
+        ["tests/test_assessment_rules.py", "tests/test_assessments.py", "tests/test_responsibility.py",
+         "tests/test_evidence_lifecycle.py"],
     ),
     "importers": (
-        ["skills_app/importers/sfia_text.py"],
-        ["tests/test_sfia_text.py", "tests/test_importers.py"],
+        # every importer: the formats, the file reader, the limits and the report
+        sorted(str(p.relative_to(ROOT)) for p in (ROOT / "skills_app" / "importers").glob("*.py")),
+        ["tests/test_sfia_text.py", "tests/test_importers.py", "tests/test_format_case.py",
+         "tests/test_format_moodle.py", "tests/test_format_sfia_sheet.py", "tests/test_format_table.py",
+         "tests/test_fidelity_case.py", "tests/test_fidelity_sfia.py", "tests/test_parser_limits.py",
+         "tests/test_import_report.py"],
     ),
 }
 
@@ -371,10 +377,18 @@ def _selected(mutant: Mutant, lines: dict[int, set[str]], order: dict[str, int])
 
 def sample(mutants: list[Mutant], n: int) -> list[Mutant]:
     """``n`` mutants spread evenly over the area's mutation points in source order
-    (every k-th), so that every part of each module is sampled; all when ``n`` is 0."""
+    (every k-th of each module), each module getting its share by its number of points
+    and at least two, so that every part of every module is sampled; all when ``n`` is 0."""
     if not n or n >= len(mutants):
         return mutants
-    return [mutants[i * len(mutants) // n] for i in range(n)]
+    modules: dict[str, list[Mutant]] = {}
+    for m in mutants:
+        modules.setdefault(m.module, []).append(m)
+    chosen = []
+    for points in modules.values():
+        k = min(len(points), max(2, round(n * len(points) / len(mutants))))
+        chosen += [points[i * len(points) // k] for i in range(k)]
+    return chosen
 
 
 def run_area(area: str, only: set[str] | None, out: Path, n: int, jobs: int, tests: list[str] | None = None,
