@@ -136,6 +136,7 @@ def test_a_big_export_runs_on_the_worker_with_its_progress_and_file(app, gaps_wo
     assert status["download"] == f"/jobs/{job_id}/download" and status["file"].startswith("gap-report-")
     page = hr.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "Wrote 18 rows" in page and f"Download {status['file']}" in page
+    assert '<a href="/reports/gaps">Back to the gap report</a>' in page and "Start it again" not in page
 
     got = hr.get(status["download"])
     assert got.status_code == 200 and got.headers["Content-Disposition"] == f'attachment; filename="{status["file"]}"'
@@ -189,6 +190,7 @@ def test_an_import_that_fails_on_the_worker_says_what_and_where_and_writes_nothi
                                 + db.session.scalar(select(Person.employee_number).where(Person.email == "tom.tate@example.org"))]
     page = hr.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "Failed" in page and "line 3, column email" in page
+    assert '<a href="/admin/people/import">Back to the people import</a>' in page
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Person)) == before
 
@@ -290,6 +292,8 @@ def test_a_job_whose_worker_died_is_shown_as_stalled_not_running(app, gaps_world
     assert status["state"] == "stalled" and "stopped before it finished" in status["message"]
     page = hr.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "Stopped (stalled)" in page and 'http-equiv="refresh"' not in page
+    assert '<a href="/reports/gaps/export?format=csv">Start it again</a>' in page
+    assert '<a href="/reports/gaps">Back to the gap report</a>' in page
     # Asked for again, the export is a new job (not the dead one).
     again = job_id_of(hr.get("/reports/gaps/export?format=csv"))
     assert again != job_id and hr.get(f"/jobs/{again}/status").get_json()["state"] == "queued"

@@ -58,7 +58,8 @@ def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, 
     )
 
 
-def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = None, fmt: str = "csv") -> str | None:
+def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = None, fmt: str = "csv",
+                   back: tuple[str, str] | None = None, again: str | None = None) -> str | None:
     """A gap export of more than ``JOB_EXPORT_ROWS`` rows as a background job (its id),
     when a worker can take it; None when it is small, or no worker is there: then it is
     downloaded in the request, as always. Access, the format and the grouping are
@@ -74,7 +75,7 @@ def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = No
     if total <= jobs.export_threshold():
         return None
     return jobs.start(actor, "gap_export", {"filters": filters.as_args(), "group": by, "format": fmt, "total": total},
-                      total=total)
+                      total=total, back=back, again=again)
 
 
 def training_needs(actor, filters: Filters | None = None) -> export.Report:

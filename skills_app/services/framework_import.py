@@ -112,13 +112,13 @@ def _kept(actor, token: str | None) -> tuple[bytes, str]:
     return path.read_bytes(), name.read_text(encoding="utf-8") if name.is_file() else "upload"
 
 
-def queue_run(actor, token: str | None, **options) -> str | None:
+def queue_run(actor, token: str | None, *, back: tuple[str, str] | None = None, **options) -> str | None:
     """The import of the checked file, with the same options, as a background job (its
     id) when a worker can take it (services/jobs.py); None when none can: then
     :func:`run` imports it in the request."""
     policy.require(actor, "manage_frameworks")
     _kept(actor, token)
-    return jobs.start(actor, "framework_import", {"token": token, "options": options})
+    return jobs.start(actor, "framework_import", {"token": token, "options": options}, back=back)
 
 
 def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:

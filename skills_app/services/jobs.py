@@ -104,11 +104,14 @@ def available() -> bool:
 
 # -- starting one --------------------------------------------------------------------
 
-def start(actor, kind: str, params: dict, *, total: int | None = None, title: str | None = None) -> str | None:
+def start(actor, kind: str, params: dict, *, total: int | None = None, title: str | None = None,
+          back: tuple[str, str] | None = None, again: str | None = None) -> str | None:
     """Queue a job of ``kind`` for ``actor``; its id, or None when no worker can
     take it (no Redis, Redis not answering, no worker): then the caller does the
     work in the request. The same job asked for again while the first is still
-    queued or running (a double click) is that first job."""
+    queued or running (a double click) is that first job. ``back`` (label,
+    address): the page the person came from, linked from the job's page;
+    ``again``: the address that starts the same job afresh (after a failure)."""
     if kind not in KINDS:
         raise KeyError(kind)
     if not available():
@@ -135,7 +138,8 @@ def start(actor, kind: str, params: dict, *, total: int | None = None, title: st
         job = Queue(QUEUE, connection=client).enqueue(
             TASK, kind, params, job_timeout=int(_config("JOB_TIMEOUT_SECONDS", 3600)), result_ttl=keep_seconds(),
             failure_ttl=keep_seconds(), meta={"owner_id": owner, "kind": kind, "title": title or KINDS[kind][0],
-                                              "done": 0, "total": total, "created": time.time()})
+                                              "done": 0, "total": total, "created": time.time(),
+                                              "back": list(back) if back else None, "again": again})
         client.set(once, job.id, ex=keep_seconds())
         return job.id
 
@@ -160,6 +164,8 @@ class JobView:
     filename: str | None = None
     next_url: str | None = None
     waiting_for_worker: bool = False
+    back: tuple[str, str] | None = None
+    again: str | None = None
 
     @property
     def active(self) -> bool:
@@ -191,7 +197,8 @@ def _view(job, client) -> JobView:
     view = JobView(id=job.id, kind=meta.get("kind", "?"), title=meta.get("title") or "Job", owner_id=meta.get("owner_id"),
                    state="queued", done=int(meta.get("done") or 0), total=meta.get("total"),
                    message=outcome.get("message"), errors=list(outcome.get("errors") or []), filename=outcome.get("file"),
-                   next_url=outcome.get("next_url"))
+                   next_url=outcome.get("next_url"), back=tuple(meta["back"]) if meta.get("back") else None,
+                   again=meta.get("again"))
     if status in ("queued", "deferred", "scheduled"):
         from rq import Queue, Worker
 

@@ -500,13 +500,13 @@ def _checked_copy(actor, token: str | None):
     return folder
 
 
-def queue_import(actor, token: str | None) -> str | None:
+def queue_import(actor, token: str | None, *, back: tuple[str, str] | None = None) -> str | None:
     """The import of the checked file as a background job (its id) when a worker can
     take it (services/jobs.py); None when none can: then :func:`import_checked` runs
     in the request."""
     policy.require(actor, "import_people")
     _checked_copy(actor, token)
-    return jobs.start(actor, "people_import", {"token": token})
+    return jobs.start(actor, "people_import", {"token": token}, back=back)
 
 
 def import_checked(actor, token: str | None, *, progress=None) -> ImportReport:

@@ -1,7 +1,7 @@
 """Administration: accounts, roles, org units and the audit trail."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
@@ -49,7 +49,8 @@ def import_people():
 
     if form.confirm.data:
         # A worker imports it when there is one (the job's page follows it); else it is imported here.
-        return handle(form, lambda: people_import.queue_import(current_user, form.token.data)
+        return handle(form, lambda: people_import.queue_import(current_user, form.token.data,
+                                                               back=("Back to the people import", url_for("admin.import_people")))
                       or people_import.import_checked(current_user, form.token.data), page=page,
                       done=lambda done: started(done) if isinstance(done, str) else success(done.summary() + ".", "admin.import_people"))
     upload = form.file.data

@@ -1,7 +1,7 @@
 """Framework pages: the list, a framework, a skill."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
@@ -32,7 +32,8 @@ def import_file():
 
     if form.confirm.data:
         # A worker imports it when there is one (the job's page follows it); else it is imported here.
-        return handle(form, lambda: framework_import.queue_run(current_user, form.token.data, **form.options())
+        return handle(form, lambda: framework_import.queue_run(current_user, form.token.data, **form.options(),
+                                                               back=("Back to the framework import", url_for("frameworks.import_file")))
                       or framework_import.run(current_user, form.token.data, **form.options()),
                       page=page, done=lambda done: started(done) if isinstance(done, str) else _imported(done))
     upload = form.file.data

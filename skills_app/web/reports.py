@@ -118,7 +118,10 @@ def gap_export():
     and the browser follows it on the job's page."""
     policy.require(current_user, "view_gap_reports")
     filters, by, fmt = _filters(), request.args.get("group") or None, request.args.get("format", "csv")
-    if job_id := exports.gap_report_job(current_user, filters, by=by, fmt=fmt):
+    args = {**filters.as_args(), **({"group": by} if by else {})}
+    if job_id := exports.gap_report_job(current_user, filters, by=by, fmt=fmt,
+                                        back=("Back to the gap report", url_for("reports.gap_report", **args)),
+                                        again=url_for("reports.gap_export", format=fmt, **args)):
         return started(job_id)
     return download(exports.gap_report(current_user, filters, by=by), fmt)
 
