@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
+from skills_app.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
+from skills_app.models import Framework, Skill
 from skills_app.policy import SYSTEM
 from skills_app.services import assessments as service
-from skills_app.services import requirements, service_levels
+from skills_app.services import audit, requirements, service_levels
 from tests.test_assessments import submitted
 
 UTC = timezone.utc
@@ -108,3 +111,62 @@ def test_the_review_queue_count_is_the_length_of_the_queue(team, make_person):
         assert set(listed) == queue, actor.name
         assert service.queue_count(actor) == len(listed) == len(queue), actor.name
     assert service.queue_count(team.sam) == 0
+
+
+def test_a_validity_is_between_1_and_240_months(team):
+    """240 months is allowed (the form's maximum); 0 and 241 are refused, saying so."""
+    service.update_framework_settings(SYSTEM, team.sfia, evidence_required=False, validity_months=240)
+    assert team.sfia.validity_months == 240
+    for months in (0, 241):
+        with pytest.raises(InvalidInput, match="between 1 and 240 months"):
+            service.update_framework_settings(SYSTEM, team.sfia, evidence_required=False, validity_months=months)
+    assert team.sfia.validity_months == 240
+
+
+def test_only_the_person_saves_their_self_assessment_page(team):
+    a = service.start(team.sam, team.slmo, 3)
+    db.session.commit()
+    with pytest.raises((NotAllowed, NotFound)):
+        service.update(team.pat, a, claimed_level=5)
+    assert a.claimed_level == 3
+
+
+def test_removing_evidence_is_in_the_audit_trail(team):
+    a = service.start(team.sam, team.slmo, 3)
+    service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], text="Ran the SLA reviews.")
+    db.session.commit()
+    evidence_id = a.evidence[0].id
+    service.remove_evidence(team.sam, a, evidence_id)
+    db.session.commit()
+    assert a.evidence == []
+    event = audit.latest_for_entity(a)
+    assert event.action == "assessment.evidence_removed"
+    assert "evidence removed" in event.summary and event.data["evidence_id"] == evidence_id
+
+
+def test_a_second_approval_at_another_level_is_refused_not_taken_as_a_repeat(team):
+    """Approving again with the same (empty) comment is a repeated request only when the
+    level is the same; at another level the assessment is already validated: refused."""
+    a = submitted(team, level=4)
+    service.decide(team.manager, a, outcome="approve")
+    db.session.commit()
+    service.decide(team.manager, a, outcome="approve")  # the same request again: nothing to do
+    with pytest.raises(InvalidState, match="validated"):
+        service.decide(team.manager, a, outcome="approve", validated_level=3)
+    db.session.rollback()
+    assert (a.status, a.validated_level) == ("validated", 4)
+
+
+def test_my_skills_shows_a_submitted_assessment_as_awaiting_review(team):
+    """A skill no role requires: the status comes from the assessment itself."""
+    submitted(team)
+    row = next(r for r in service.skill_rows(team.sam, team.sam) if r.skill.id == team.slmo.id)
+    assert (row.required_level, row.status_code) == (None, "awaiting_review")
+
+
+def test_the_skills_to_assess_are_every_published_skill_named_with_its_framework(team):
+    choices = dict(service.skill_choices(team.sam))
+    assert choices[team.slmo.id] == f"SFIA {team.sfia.version} · SLMO {team.slmo.name}"
+    assert choices[team.slm.id].startswith("SLM ")
+    published = db.session.scalars(select(Skill.id).join(Framework).where(Framework.status == "published")).all()
+    assert sorted(choices) == sorted(published)
