@@ -333,3 +333,51 @@ def test_statement_count_does_not_grow_with_people(world):
     large = count_statements(work)
     assert large == small, (small, large)
     assert len(gaps.frame(SYSTEM)) == 1000 * 2 + 334
+
+
+# -- the report's shape from rows, with no database ------------------------------------
+
+def _frame(*rows) -> pd.DataFrame:
+    """Gap rows: (person_id, person, framework, version, skill, skill_id, required, current, status)."""
+    records = []
+    for person_id, person, framework, version, skill, skill_id, required, current, status in rows:
+        records.append({"person_id": person_id, "person": person, "email": f"{person.lower()}@example.test",
+                        "org_unit": "Acme/IT", "job_role": "Analyst", "service": None, "framework": framework,
+                        "skill": skill, "required_level": required, "current_level": current, "self_level": None,
+                        "gap": None if current is None else max(required - current, 0), "status": status,
+                        "framework_version": version, "skill_id": skill_id})
+    return pd.DataFrame.from_records(records)
+
+
+def test_the_streamed_tally_by_skill_names_groups_as_the_frame_does():
+    """"SFIA SLMO", but "SLM" once where the skill's code is its framework's."""
+    df = _frame((1, "Sam", "SFIA", "9", "SLMO", 10, 4, 4, "met"),
+                (1, "Sam", "SLM", "1", "SLM", 20, 3, 1, "below"),
+                (2, "Pat", "SLM", "1", "slm", 20, 3, None, "not_assessed"))
+    tally = gap_tables.GroupTally("skill")
+    tally.feed([tuple(rec[c] for c in gap_tables.COLUMNS) for rec in df.to_dict(orient="records")])
+    assert [r["group"] for r in tally.records()] == ["SFIA SLMO", "SLM", "slm"]
+    assert tally.records() == gap_tables.group_records(gap_tables.grouped(df, "skill"))
+
+
+def test_the_heatmap_names_versions_where_two_are_live_and_links_each_cell_to_its_skill():
+    df = _frame((1, "Sam", "SLM", "1", "SLM", 20, 3, 3, "met"),
+                (1, "Sam", "SLM", "2", "SLM", 21, 4, 2, "below"))
+    heat = gap_tables.heatmap(df)
+    assert heat["columns"] == ["SLM (v1)", "SLM (v2)"]
+    cells = heat["rows"][0]["cells"]
+    assert (cells["SLM (v1)"]["skill_id"], cells["SLM (v2)"]["skill_id"]) == (20, 21)
+    assert (cells["SLM (v2)"]["gap"], cells["SLM (v2)"]["status"]) == (2, "below")
+    one = gap_tables.heatmap(df.iloc[:1], versioned={"SLM"})
+    assert one["columns"] == ["SLM (v1)"]
+    assert gap_tables.heatmap(df.iloc[:1])["columns"] == ["SLM"]
+
+
+def test_a_service_with_more_qualified_people_than_it_needs_has_no_shortfall(world):
+    """Three qualified for two needed: the shortfall is 0, not negative, and no one is a single point of failure."""
+    people = [world["person"](name, service_member=True) for name in ("Alpha", "Beta", "Gamma")]
+    for p in people:
+        assess(p, world["slmo"], "validated", claimed=3, validated=3)
+    r = gaps.service_coverage(SYSTEM).iloc[0]
+    assert (r.needed, r.qualified, r.shortfall, r.single_point_of_failure, r.qualified_people) == (
+        2, 3, 0, False, "Alpha; Beta; Gamma")
