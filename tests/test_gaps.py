@@ -381,3 +381,29 @@ def test_a_service_with_more_qualified_people_than_it_needs_has_no_shortfall(wor
     r = gaps.service_coverage(SYSTEM).iloc[0]
     assert (r.needed, r.qualified, r.shortfall, r.single_point_of_failure, r.qualified_people) == (
         2, 3, 0, False, "Alpha; Beta; Gamma")
+
+
+def test_filters_become_the_links_query_and_come_back_the_same():
+    """A drill-down link carries the filters: flags as "1", nothing for what is not set."""
+    filters = gaps.Filters(org_unit="Acme/IT", org_unit_exact=True, essential_only=True, status=["below"], person_id=7)
+    args = filters.as_args()
+    assert args == {"org_unit": "Acme/IT", "exact": "1", "essential": "1", "status": ["below"], "person_id": 7}
+    assert gaps.Filters.from_mapping(args) == filters
+    assert gaps.Filters().as_args() == {}
+
+
+def test_each_report_result_is_cached_under_its_own_filters_and_viewer():
+    one = gaps.cache_key(SYSTEM, "summary", gaps.Filters(org_unit="Acme/IT"))
+    assert one == gaps.cache_key(SYSTEM, "summary", gaps.Filters(org_unit="Acme/IT"))
+    assert one != gaps.cache_key(SYSTEM, "summary", gaps.Filters(org_unit="Acme/ITSM"))
+    assert one != gaps.cache_key(SYSTEM, "rows", gaps.Filters(org_unit="Acme/IT"))
+
+
+def test_a_page_of_the_frame_holds_at_most_its_limit(world):
+    for name in ("Alpha", "Beta", "Gamma"):
+        world["person"](name)
+    everyone = gaps.frame(SYSTEM)
+    assert len(everyone) == 6  # two role requirements each
+    page = gaps.frame(SYSTEM, limit=2, offset=2)
+    assert len(page) == 2
+    assert page["person"].tolist() == everyone["person"].tolist()[2:4]
