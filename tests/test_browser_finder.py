@@ -107,3 +107,38 @@ def test_hr_sees_what_one_leaver_would_do_and_compares_scenarios(page, live_serv
     expect(table.get_by_role("row", name="People who would go")).to_contain_text("1")
     assert page_problems(page, axe) == []
     shots(page, "compared")
+
+
+def test_hr_picks_people_by_keyboard_and_adds_everyone_in_a_unit(page, live_server, sign_in_page, demo_org, axe, shots):
+    sign_in_page("hannah.lee@acme.example")
+    page.goto(f"{live_server}/what-if/")
+    find = page.get_by_label("Find people by name or email")
+    find.fill("lopez")
+    find.press("Enter")  # Enter in the search box searches
+    expect(page.locator("#picker-status")).to_contain_text("found")
+    maria = page.get_by_role("checkbox", name=re.compile(r"^María López — maria\.lopez@acme\.example"))
+    maria.focus()
+    page.keyboard.press("Space")
+    expect(maria).to_be_checked()
+    assert page_problems(page, axe) == []
+    shots(page, "picker-found")
+    page.get_by_role("button", name="See what would happen").focus()
+    page.keyboard.press("Enter")
+    outcome = page.get_by_role("region", name="What would happen")
+    expect(outcome).to_contain_text("1 person would go")
+    expect(outcome.get_by_role("row", name="Payroll platform")).to_contain_text("María López")
+    expect(maria).to_be_checked()  # still picked, to change the scenario
+    # everyone in a unit, with the search box empty
+    find.fill("")
+    page.get_by_label("In the org unit (and the units below it)").select_option(label="— — Service Desk")
+    page.get_by_role("button", name="Search people").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#picker-status")).to_contain_text("Service Desk and below")
+    page.get_by_role("button", name="Add everyone in this unit").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#picker-status")).to_contain_text("Everyone in")
+    expect(page.get_by_label("Org units to reorganise")).to_have_values([re.compile(r"\d+")])
+    page.get_by_role("button", name="See what would happen").click()
+    expect(page.get_by_role("region", name="What would happen")).to_contain_text("would go")
+    assert page_problems(page, axe) == []
+    shots(page, "picker-unit")

@@ -3,6 +3,7 @@ hand-computed coverage, scenarios saved and compared, the pages, and a fixed
 number of statements whatever the number of people."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -190,3 +191,83 @@ def test_the_pages_preview_save_compare_and_delete(world, sign_in):
     assert client.post(f"/what-if/{scenario.id}/delete").status_code == 302
     assert client.get(f"/what-if/{scenario.id}").status_code == 404
     assert sign_in(t.manager).get("/what-if/").status_code == 403
+
+
+# -- the people picker -----------------------------------------------------------------
+
+def test_the_picker_finds_people_by_name_or_email_within_a_unit(world, make_person):
+    t = world
+    assert [p.name for p in what_if.find_people(t.hr, text="sAM").people] == ["Sam Subject"]
+    assert [p.name for p in what_if.find_people(t.hr, text=t.pat.email.upper()).people] == ["Pat Peer"]
+    assert [p.name for p in what_if.find_people(t.hr, text=t.otto.employee_number).people] == ["Otto Outside"]
+    # within a unit (and those below), or everyone in it when nothing is typed
+    assert [p.name for p in what_if.find_people(t.hr, text="o", unit_id=t.ops.id).people] == ["Otto Outside"]
+    assert [p.name for p in what_if.find_people(t.hr, unit_id=str(t.ops.id)).people] == ["Otto Outside", "Pat Peer"]
+    # a wildcard is a character like any other; people who left are not offered
+    assert what_if.find_people(t.hr, text="%").total == 0 and what_if.find_people(t.hr, text="_").total == 0
+    make_person("Gone Sampson", active=False)
+    assert [p.name for p in what_if.find_people(t.hr, text="sam").people] == ["Sam Subject"]
+    for n in range(what_if.PICK_LIMIT + 2):
+        make_person(f"Many Namesake {n:02d}")
+    many = what_if.find_people(t.hr, text="namesake")
+    assert (len(many.people), many.total, many.more) == (what_if.PICK_LIMIT, what_if.PICK_LIMIT + 2, 2)
+
+
+@pytest.mark.parametrize("text, unit_id, field", [
+    ("", None, "find"), ("   ", "", "find"), ("x" * 201, None, "find"), ("sam", "999999", "find_unit"),
+    ("sam", "abc", "find_unit"),
+])
+def test_a_search_the_picker_cannot_run_says_which_input_is_wrong(world, text, unit_id, field):
+    with pytest.raises(InvalidInput) as caught:
+        what_if.find_people(world.hr, text=text, unit_id=unit_id)
+    assert list(caught.value.fields) == [field]
+
+
+def test_only_hr_picks_people(world):
+    for who in (world.manager, world.learning, world.admin, world.sam):
+        with pytest.raises(NotAllowed):
+            what_if.find_people(who, text="sam")
+        with pytest.raises(NotAllowed):
+            what_if.whole_unit(who, world.ops.id)
+
+
+def test_hr_searches_ticks_and_adds_a_whole_unit_on_the_page(world, sign_in):
+    t = world
+    client = sign_in(t.hr)
+    page = client.get("/what-if/").get_data(as_text=True)
+    assert '<label for="find">Find people by name or email</label>' in page
+    assert '<label for="find_unit">In the org unit (and the units below it)</label>' in page
+    found = client.post("/what-if/", data={"find": "sam", "find_people": "1", "people": "typed@example.test"})
+    text = found.get_data(as_text=True)
+    assert found.status_code == 200 and "1 person found" in text and "What would happen" not in text
+    assert f'value="{t.sam.id}"' in text and t.sam.email in text and "typed@example.test" in text  # what was typed stays
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scenario)) == 0
+    # ticked and worked out: the same outcome as typing the email
+    ticked = client.post("/what-if/", data={"person_ids": [str(t.sam.id)], "preview": "1"}).get_data(as_text=True)
+    typed = client.post("/what-if/", data={"people": t.sam.email, "preview": "1"}).get_data(as_text=True)
+    outcome = lambda html: html[html.index('id="outcome-heading"'):html.index("</section>", html.index('id="outcome-heading"'))]  # noqa: E731
+    assert "<strong>1</strong> person would go" in outcome(ticked) and outcome(ticked) == outcome(typed)
+    assert re.search(rf'<input checked[^>]* value="{t.sam.id}"', ticked)
+    # a second search keeps the first pick ticked
+    again = client.post("/what-if/", data={"person_ids": [str(t.sam.id)], "find": "pat", "find_people": "1"})
+    assert again.status_code == 200 and t.sam.email in again.get_data(as_text=True) and t.pat.email in again.get_data(as_text=True)
+    # everyone in a unit: the unit is chosen, and the scenario counts them all
+    added = client.post("/what-if/", data={"find_unit": str(t.ops.id), "add_unit": "1"})
+    text = added.get_data(as_text=True)
+    assert added.status_code == 200 and re.search(rf'<option selected value="{t.ops.id}">', text)
+    assert "Everyone in Acme/Ops and the units below it is in the scenario" in text
+    saved = client.post("/what-if/", data={"units": [str(t.ops.id)], "person_ids": [str(t.sam.id)], "name": "Ops and Sam",
+                                           "save": "1"})
+    assert saved.status_code == 302
+    scenario = db.session.scalar(db.select(Scenario))
+    assert [p.name for p in scenario.people] == ["Sam Subject"] and [u.id for u in scenario.units] == [t.ops.id]
+    # mistakes are said beside their field
+    empty = client.post("/what-if/", data={"find": "", "find_people": "1"})
+    assert empty.status_code == 400 and 'id="find-error"' in empty.get_data(as_text=True)
+    no_unit = client.post("/what-if/", data={"add_unit": "1"})
+    assert no_unit.status_code == 400 and 'id="find_unit-error"' in no_unit.get_data(as_text=True)
+    forged = client.post("/what-if/", data={"person_ids": ["abc"], "preview": "1"})
+    assert forged.status_code == 400 and 'id="people-error"' in forged.get_data(as_text=True)
+    gone = client.post("/what-if/", data={"person_ids": ["999999"], "preview": "1"})
+    assert gone.status_code == 400 and "No active person with the id 999999" in gone.get_data(as_text=True)
+    assert sign_in(t.manager).post("/what-if/", data={"find": "sam", "find_people": "1"}).status_code == 403

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import selectinload
 
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
@@ -28,6 +29,9 @@ from skills_app.models.requirements import person_job_role
 from skills_app.services import accounts, audit, clean_name, gaps, org
 
 MAX_PEOPLE = 500
+# The people picker shows this many people found at a time.
+PICK_LIMIT = 25
+MAX_SEARCH = 200
 
 
 @dataclass
@@ -168,6 +172,75 @@ def resolve(actor, *, people: str = "", person_ids=(), unit_ids=()) -> Who:
     if errors:
         raise InvalidInput.on_fields(errors)
     return Who(sorted(found.values(), key=lambda p: (p.name, p.id)), units)
+
+
+@dataclass
+class Picked:
+    """The people picker's answer: the first ``PICK_LIMIT`` people found, and how many there are."""
+    people: list[Person]
+    total: int
+    unit: OrgUnit | None = None
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.people)
+
+
+def _unit(unit_id, field_name: str) -> OrgUnit | None:
+    if unit_id in (None, ""):
+        return None
+    ids = _ids([unit_id], "org unit", field_name)
+    unit = db.session.get(OrgUnit, ids[0]) if ids else None
+    if unit is None:
+        raise InvalidInput.on(field_name, f"No org unit with the id {unit_id}.")
+    return unit
+
+
+def find_people(actor, *, text: str = "", unit_id=None, limit: int = PICK_LIMIT) -> Picked:
+    """The people picker: active people whose name or email contains ``text`` (whatever its case), or
+    whose employee number it is, in the org unit ``unit_id`` and those below; by name, at most ``limit``."""
+    policy.require(actor, "run_what_if")
+    text = (text or "").strip()
+    if len(text) > MAX_SEARCH:
+        raise InvalidInput.on("find", f"Search with at most {MAX_SEARCH} characters.")
+    unit = _unit(unit_id, "find_unit")
+    if not text and unit is None:
+        raise InvalidInput.on("find", "Type part of a name or an email address, or choose an org unit.")
+    stmt = select(Person).where(Person.active.is_(True))
+    if text:
+        lowered = text.lower()
+        stmt = stmt.where(or_(func.lower(Person.name).contains(lowered, autoescape=True),
+                              func.lower(Person.email).contains(lowered, autoescape=True),
+                              Person.employee_number == text))
+    if unit is not None:
+        stmt = stmt.where(Person.org_unit_id.in_(select(OrgUnit.id).where(org.unit_and_descendants(unit))))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    people = list(db.session.scalars(stmt.options(selectinload(Person.org_unit)).order_by(Person.name, Person.id).limit(limit)))
+    return Picked(people, total, unit)
+
+
+def picked(actor, person_ids) -> list[Person]:
+    """The people ticked in the picker, to show them ticked again (those no longer active, or not
+    people at all, are left out here and named when the scenario is worked out, by ``resolve``)."""
+    policy.require(actor, "run_what_if")
+    try:
+        ids = _ids(person_ids, "person", "people")
+    except InvalidInput:
+        ids = [i for i in (str(v).strip() for v in person_ids or []) if i.isdigit() and 0 < int(i) <= MAX_ID]
+        ids = [int(i) for i in ids]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Person).where(Person.id.in_(ids[:MAX_PEOPLE + 1]), Person.active.is_(True))
+                                   .options(selectinload(Person.org_unit)).order_by(Person.name, Person.id)))
+
+
+def whole_unit(actor, unit_id) -> OrgUnit:
+    """The org unit whose people would all go ("everyone in this unit"), checked."""
+    policy.require(actor, "run_what_if")
+    unit = _unit(unit_id, "find_unit")
+    if unit is None:
+        raise InvalidInput.on("find_unit", "Choose the org unit whose people would all go.")
+    return unit
 
 
 def _leavers(who: Who):
