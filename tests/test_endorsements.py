@@ -254,3 +254,51 @@ def test_an_erased_endorsers_place_is_free_again_for_the_person_who_asked(team, 
     asked = pat.post(f"/assessments/{b.id}/endorsements", data={"endorser": team.sam.email, "items": [str(item)]})
     assert asked.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Endorsement).where(Endorsement.assessment_id == b.id)) == 5
+
+
+# -- sent at once (a double click, a script) -----------------------------------------
+
+def _at_once(app, calls):
+    """Run ``calls`` (each a function of nothing) in threads released together; their results."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    if app.config["BACKEND"] != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite writes one transaction at a time")
+    gate = Barrier(len(calls))
+
+    def run(call):
+        gate.wait()
+        return call()
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_requests_sent_at_once_never_ask_more_than_five_nor_one_colleague_twice(app, team, submitted, sign_in, make_person):
+    a, d1, *_ = submitted
+    for n in range(4):
+        endorsements.request(team.sam, a, endorser_email=make_person(f"Asked {n}").email, item_ids=[d1.id], evidence_ids=[])
+    db.session.commit()
+    late = [make_person(f"Late {n}") for n in range(3)]
+    clients = [sign_in(team.sam) for _ in range(5)]
+    emails = [p.email for p in late] + [team.otto.email, team.otto.email]
+    url, item = f"/assessments/{a.id}/endorsements", str(d1.id)
+    answers = _at_once(app, [lambda c=c, e=e: c.post(url, data={"endorser": e, "items": [item]}).status_code
+                             for c, e in zip(clients, emails)])
+    assert 500 not in answers and answers.count(302) >= 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Endorsement).where(Endorsement.assessment_id == a.id)) == 5
+
+
+def test_an_answer_sent_twice_at_once_is_taken_once(app, team, submitted, sign_in):
+    a, d1, *_ = submitted
+    e = endorsements.request(team.sam, a, endorser_email=team.otto.email, item_ids=[d1.id], evidence_ids=[])
+    db.session.commit()
+    clients = [sign_in(team.otto) for _ in range(2)]
+    url, field = f"/endorsements/{e.id}", f"answer-{d1.id}"
+    answers = _at_once(app, [lambda c=c, v=v: c.post(url, data={field: v}).status_code
+                             for c, v in zip(clients, ("seen", "not_seen"))])
+    assert sorted(answers)[0] == 302 and 500 not in answers and answers.count(302) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "assessment.endorsement_answered")) == 1

@@ -23,7 +23,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, Evidence, Person
 from skills_app.models.assessment import ENDORSEMENT_ANSWER_LABELS, ENDORSEMENT_ANSWERS, Endorsement
 from skills_app.models.framework import utcnow
-from skills_app.services import assessments, audit, notifications
+from skills_app.services import assessments, audit, locks, notifications
 
 MAX_ENDORSERS = 5
 MAX_COMMENT = 5000
@@ -93,6 +93,9 @@ def request(actor, assessment: Assessment, *, endorser_email: str, item_ids, evi
     """Ask a colleague (any active person but oneself) to endorse one's submitted assessment,
     sharing the descriptors ``item_ids`` and the evidence ``evidence_ids``."""
     policy.require(actor, "request_endorsement", assessment)
+    # Requests sent at once (a double click, a script): the second waits, then counts the first
+    # (at most five, one each) instead of both passing the count or both writing one endorser.
+    locks.hold(assessment)
     if assessment.status != "submitted":
         raise InvalidState(f"Only a submitted assessment can be endorsed; this one is {assessment.status_label.lower()}.")
     endorser = _find_person(endorser_email)
@@ -138,6 +141,8 @@ def request(actor, assessment: Assessment, *, endorser_email: str, item_ids, evi
 def answer(actor, endorsement: Endorsement, *, answers: dict, comment: str | None) -> Endorsement:
     """The endorser's answer: "seen" or "not_seen" for every shared descriptor, and a comment."""
     policy.require(actor, "answer_endorsement", endorsement)
+    locks.hold(endorsement)  # answered twice at once: the second waits, then finds it answered (once)
+    policy.require(actor, "answer_endorsement", endorsement)
     items = shared_items(endorsement)
     clean, problems = {}, {}
     for item in items:
@@ -168,6 +173,7 @@ def answer(actor, endorsement: Endorsement, *, answers: dict, comment: str | Non
 def remind(actor, endorsement: Endorsement) -> Endorsement:
     """Remind an endorser who has not answered (at most once a day)."""
     policy.require(actor, "remind_endorser", endorsement)
+    locks.hold(endorsement)  # two reminders at once: the second waits, then finds the first
     if endorsement.status != "requested":
         raise InvalidState(f"{endorsement.endorser.name} has already answered.")
     now = utcnow()
