@@ -9,7 +9,10 @@ list built in Python is paged the same way by a key function.
 A cursor is opaque to its reader (the ``next`` of the API's
 ``{"items": [...], "next": cursor | null}``, the pager's links): a
 URL-safe string holding the direction, the key and the page's number. A
-cursor this module did not make is refused as invalid input, at its field.
+cursor this module did not make is refused as invalid input, at its field,
+and so is one whose key values are not of their columns' kinds (a forged
+cursor never reaches the database, where PostgreSQL would refuse a word for
+a number with an error instead of a page).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import BigInteger, Select, bindparam, func, select, tuple_
 from sqlalchemy.sql import ColumnElement
 
 from skills_app.errors import InvalidInput
@@ -123,6 +126,24 @@ def _page(rows: list, key: Callable[[Any], tuple], cursor: Cursor | None, limit:
     return page
 
 
+def _fits(column, value) -> bool:
+    """Whether ``value`` is of the kind ``column`` holds (None always is: it compares to nothing)."""
+    if value is None:
+        return True
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return True
+    if kind is int:
+        limit = 2 ** 63 if isinstance(column.type, BigInteger) else 2 ** 31
+        return isinstance(value, int) and not isinstance(value, bool) and -limit <= value < limit
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, kind)
+
+
 def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | None, limit: int,
               descending: bool = False, count: bool = False, scalars: bool = True,
               key: Callable[[Any], tuple] | None = None) -> Page:
@@ -131,7 +152,7 @@ def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | Non
     ``order`` (by default the attributes of the same names). ``count``: count
     every row too (for "page 2 of 5")."""
     at = decode(cursor)
-    if at is not None and len(at.key) != len(order):
+    if at is not None and (len(at.key) != len(order) or not all(_fits(c, v) for c, v in zip(order, at.key))):
         raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
     key = key or (lambda row: tuple(getattr(row, c.key) for c in order))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) if count else None

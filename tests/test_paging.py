@@ -202,3 +202,28 @@ def test_training_needs_page_in_their_order_of_urgency(client, gap_world):
     items = api_walk(client, "/api/v1/reports/training-needs", gap_world, limit=1)
 
     assert items == whole["items"] and len(items) == 2 and whole["next"] is None
+
+
+def _forged(*key) -> str:
+    import base64
+    import json
+    return base64.urlsafe_b64encode(json.dumps({"k": list(key), "n": 2}).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("key", [("x", "y"), ("Ann", "y"), (["Ann"], 1), ("Ann", 2 ** 40), ("Ann", True), ("Ann", 1.5)])
+def test_a_forged_cursor_of_the_wrong_kinds_is_refused_not_sent_to_the_database(staff, key):
+    from skills_app.models import Person
+
+    stmt = db.select(Person)
+    with pytest.raises(InvalidInput) as refused:
+        paging.of_select(stmt, [Person.name, Person.id], cursor=_forged(*key), limit=3)
+    assert refused.value.fields == {"cursor": "unknown cursor"}
+    # a key of the right kinds pages on
+    assert names(paging.of_select(stmt, [Person.name, Person.id], cursor=_forged("Cai", 0), limit=3)) == ["Cai", "Dee", "Eve"]
+
+
+@pytest.mark.parametrize("path", ["/people?cursor={}", "/admin/audit?cursor={}", "/finder/?skill_1={skill}&search=1&cursor={}"])
+def test_a_forged_cursor_on_a_page_is_a_400_never_a_500(app, team, sign_in, path):
+    url = path.format(_forged("x", "y", "z") if "finder" in path else _forged("x", "y"), skill=team.slmo.id)
+    answer = sign_in(team.admin if "admin" in path else team.hr).get(url)
+    assert answer.status_code in (400, 422) and "cursor" in answer.get_data(as_text=True)
