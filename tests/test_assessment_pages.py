@@ -181,3 +181,14 @@ def test_evidence_given_above_a_lowered_claim_is_still_shown_to_the_reviewer(tea
     auth.login(team.manager)
     page = text(client.get(f"/reviews/{a.id}"))
     assert "Other evidence" in page and "Negotiated the payroll SLA." in page
+
+
+def test_a_rating_or_claim_posted_under_a_name_that_is_not_a_number_is_ignored_not_a_500(team, client, auth):
+    a = service.start(team.sam, team.slmo, 3)
+    db.session.commit()
+    auth.login(team.sam)
+    first = service.descriptors_in_view(a)[0]
+    response = client.post(f"/assessments/{a.id}", data={"claimed_level": "3", "version": a.version, f"rating-{first.id}": "met",
+                                                          "rating-\u00b2": "met", "claim-\u00b2": "4", "save": "Save draft"})
+    assert response.status_code == 302
+    assert client.post(f"/assessments/{a.id}/ratings", data={"rating-\u00b2": "met"}).status_code < 500

@@ -154,6 +154,8 @@ def test_only_hr_sets_the_finder_and_bad_settings_are_refused_by_field(people):
     (["SLMO"], ["eight"], "level_1"),
     (["SLMO"], ["9"], "level_1"),  # SLMO is defined up to 7
     (["SLMO", "SLMO"], ["1", "2"], "skill_2"),
+    (["\u00b2"], ["1"], "skill_1"),  # "²": a digit to Python, not a number to int()
+    (["SLMO"], ["\u00b2"], "level_1"),
 ])
 def test_a_bad_search_says_which_input_is_wrong(people, skills, levels, field):
     t = people
@@ -314,3 +316,9 @@ def test_hr_changes_the_settings_on_their_page(people, sign_in):
     assert sign_in(t.learning).get("/finder/").status_code == 403
     assert sign_in(t.sam).get("/finder/").status_code == 403
     assert policy.finder_reach(t.manager) == "everyone"
+
+
+def test_a_unit_that_is_not_a_number_is_refused_at_its_field(people):
+    with pytest.raises(InvalidInput) as caught:
+        finder.parse(people.hr, skills=[people.slmo.id], levels=[1], unit_id="\u00b2")
+    assert list(caught.value.fields) == ["unit"]

@@ -271,3 +271,30 @@ def test_hr_searches_ticks_and_adds_a_whole_unit_on_the_page(world, sign_in):
     gone = client.post("/what-if/", data={"person_ids": ["999999"], "preview": "1"})
     assert gone.status_code == 400 and "No active person with the id 999999" in gone.get_data(as_text=True)
     assert sign_in(t.manager).post("/what-if/", data={"find": "sam", "find_people": "1"}).status_code == 403
+
+
+def test_ids_that_are_not_numbers_are_refused_at_their_field_never_a_500(world, sign_in):
+    client = sign_in(world.hr)
+    for data, field in (({"person_ids": ["\u00b2"], "preview": "1"}, "people"), ({"units": ["\u00b2"], "preview": "1"}, "units"),
+                        ({"find": "a", "find_unit": "\u00b2", "find_people": "1"}, "find_unit")):
+        answer = client.post("/what-if/", data=data)
+        assert answer.status_code == 400 and f'id="{field}-error"' in answer.get_data(as_text=True), data
+    assert client.get("/what-if/compare?ids=%C2%B2&ids=1").status_code == 400
+
+
+def test_a_scenario_saved_twice_at_once_under_one_name_is_kept_once_never_a_500(app, world, sign_in):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    if app.config["BACKEND"] != "postgresql":
+        pytest.skip("two transactions at once: PostgreSQL's; SQLite writes one at a time")
+    clients = [sign_in(world.hr) for _ in range(3)]
+    email, gate = world.sam.email, Barrier(3)
+
+    def save(client):
+        gate.wait()
+        return client.post("/what-if/", data={"people": email, "name": "Sam leaves", "save": "1"}).status_code
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(save, clients))
+    assert sorted(answers) == [302, 409, 409]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scenario)) == 1

@@ -39,6 +39,11 @@ REACHES = {"none": "No one", "own": "Their own people (their reports, direct and
 ROLES = policy.FINDER_ROLES
 
 
+def _number(text: str) -> bool:
+    """Digits 0-9 only, at most nine ("²" is a digit to Python, not a number to int())."""
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
 def settings() -> dict:
     """Whom each role may search, and who sees contact details (``policy.finder_settings``)."""
     return policy.finder_settings()
@@ -85,7 +90,7 @@ def parse(actor, *, skills: list, levels: list, unit_id=None, via_crosswalks: bo
         skill_id, level = str(skill_id or "").strip(), str(level or "").strip()
         if not skill_id:
             continue
-        skill = db.session.get(Skill, int(skill_id)) if skill_id.isdigit() and len(skill_id) < 10 else None
+        skill = db.session.get(Skill, int(skill_id)) if _number(skill_id) else None
         if skill is None:
             errors[f"skill_{i}"] = f"Skill {i}: no such skill."
             continue
@@ -96,7 +101,7 @@ def parse(actor, *, skills: list, levels: list, unit_id=None, via_crosswalks: bo
         defined = sorted(skill.defined_levels or []) or list(range(1, 8))
         if not level:
             chosen = defined[0]
-        elif not level.isdigit() or not 1 <= int(level) <= 9:
+        elif not _number(level) or not 1 <= int(level) <= 9:
             errors[f"level_{i}"] = f"Skill {i}: the level must be a whole number from 1 to 9."
             continue
         else:
@@ -111,7 +116,7 @@ def parse(actor, *, skills: list, levels: list, unit_id=None, via_crosswalks: bo
         errors["skill_1"] = "Choose at least one skill."
     unit = None
     if unit_id not in (None, ""):
-        unit = db.session.get(OrgUnit, int(unit_id)) if str(unit_id).isdigit() and len(str(unit_id)) < 10 else None
+        unit = db.session.get(OrgUnit, int(unit_id)) if _number(str(unit_id)) else None
         if unit is None:
             errors["unit"] = "No such org unit."
     if errors:

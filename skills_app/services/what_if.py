@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
@@ -125,7 +126,7 @@ def _ids(values, what: str, field_name: str) -> list[int]:
         text = str(value).strip()
         if not text:
             continue
-        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
             raise InvalidInput.on(field_name, f"{text!r} is not a {what} id.")
         out.append(int(text))
     return out
@@ -226,7 +227,7 @@ def picked(actor, person_ids) -> list[Person]:
     try:
         ids = _ids(person_ids, "person", "people")
     except InvalidInput:
-        ids = [i for i in (str(v).strip() for v in person_ids or []) if i.isdigit() and 0 < int(i) <= MAX_ID]
+        ids = [i for i in (str(v).strip() for v in person_ids or []) if i.isascii() and i.isdigit() and 0 < int(i) <= MAX_ID]
         ids = [int(i) for i in ids]
     if not ids:
         return []
@@ -332,12 +333,17 @@ def save(actor, scenario: Scenario | None, *, name: str, note: str | None, who: 
     if clash is not None and clash is not scenario:
         raise Conflict(f"A scenario named {name!r} exists already.", details={"fields": {"name": "This name is taken."}})
     new = scenario is None
-    if new:
-        scenario = Scenario(created_by=actor if isinstance(actor, Person) else None)
-        db.session.add(scenario)
-    scenario.name, scenario.note = name, (note or "").strip() or None
-    scenario.people, scenario.units = list(who.people), list(who.units)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            if new:
+                scenario = Scenario(created_by=actor if isinstance(actor, Person) else None)
+                db.session.add(scenario)
+            scenario.name, scenario.note = name, (note or "").strip() or None
+            scenario.people, scenario.units = list(who.people), list(who.units)
+            db.session.flush()
+    except IntegrityError:
+        # Saved under the same name at the same moment by another request (a double click, two tabs).
+        raise Conflict(f"A scenario named {name!r} exists already.", details={"fields": {"name": "This name is taken."}}) from None
     audit.record(actor, "what_if.saved" if new else "what_if.changed", scenario,
                  summary=f"{'saved' if new else 'changed'} the what-if scenario {name!r}: "
                          f"{len(who.people)} people named, {len(who.units)} org units",

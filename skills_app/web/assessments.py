@@ -103,14 +103,19 @@ def show(assessment_id: int):
     return assessment_page(service.get(current_user, assessment_id))
 
 
+def _number(text: str) -> bool:
+    """Digits 0-9 only, at most nine: a posted field's id ("²" is a digit to Python, not a number to int())."""
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
 def _claims() -> dict[int, str]:
     return {int(k.removeprefix("claim-")): v for k, v in request.form.items()
-            if k.startswith("claim-") and k.removeprefix("claim-").isdigit()}
+            if k.startswith("claim-") and _number(k.removeprefix("claim-"))}
 
 
 def _ratings() -> dict[int, str]:
     return {int(k.removeprefix("rating-")): v for k, v in request.form.items()
-            if k.startswith("rating-") and k.removeprefix("rating-").isdigit()}
+            if k.startswith("rating-") and _number(k.removeprefix("rating-"))}
 
 
 def _saved_message(assessment, saved, remove) -> str:
