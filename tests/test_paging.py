@@ -227,3 +227,9 @@ def test_a_forged_cursor_on_a_page_is_a_400_never_a_500(app, team, sign_in, path
     url = path.format(_forged("x", "y", "z") if "finder" in path else _forged("x", "y"), skill=team.slmo.id)
     answer = sign_in(team.admin if "admin" in path else team.hr).get(url)
     assert answer.status_code in (400, 422) and "cursor" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["unit=%C2%B2", "skill_id=%C2%B2&level=1", "job_role=%C2%B2", "service=%C2%B2"])
+def test_a_directory_filter_that_is_not_a_number_is_ignored_never_a_500(team, sign_in, query):
+    answer = sign_in(team.hr).get(f"/people?{query}")
+    assert answer.status_code == 200

@@ -21,7 +21,7 @@ FILTERS = ("q", "unit", "skill_id", "level", "job_role", "service", "assign", "i
 
 def _int(args, name: str) -> int | None:
     value = args.get(name, "")
-    return int(value) if str(value).isdigit() and len(str(value)) < 10 else None
+    return int(value) if str(value).isascii() and str(value).isdigit() and len(str(value)) < 10 else None
 
 
 def _directory_page(args, form: BulkAssignForm | None = None):
