@@ -299,6 +299,63 @@ def _view_training_plan(actor, plan) -> bool:
     return any(e.person_id == me.id or manages(me, e.person) for e in plan.enrolments)
 
 
+# Development plans (services/plans.py): a person's goals, personal and from cohort training plans.
+
+def _view_plan(actor, person) -> bool:
+    """A person's development plan: the person, their line managers (up the line), and HR.
+    (The learning team sees cohort goals on their training plans, as before, not the person's plan.)"""
+    if person is None:
+        return False
+    if _has(actor, "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and (me.id == person.id or manages(me, person)))
+
+
+def _view_goal(actor, goal) -> bool:
+    """A goal: whoever may see its person's plan; a cohort goal also whoever may see its training plan."""
+    if goal is None:
+        return False
+    return _view_plan(actor, goal.person) or (goal.plan is not None and _view_training_plan(actor, goal.plan))
+
+
+def _propose_goal(actor, person) -> bool:
+    """Propose a goal in a development plan: for oneself only."""
+    me = _person(actor)
+    return bool(me and person is not None and person.id == me.id)
+
+
+def _edit_goal(actor, goal) -> bool:
+    """Change a goal (the service: while proposed) and record its learning: its person, for a goal of their own plan."""
+    me = _person(actor)
+    return bool(me and goal is not None and goal.plan_id is None and goal.person_id == me.id)
+
+
+def _agree_goal(actor, goal) -> bool:
+    """Agree a proposed goal, or send it back: the person's direct line manager, or HR; never one's own."""
+    if goal is None or goal.plan_id is not None:
+        return False
+    if _is_system(actor):
+        return True
+    me = _person(actor)
+    if me is None or goal.person_id == me.id:
+        return False
+    return goal.person.manager_id == me.id or me.has_role("hr")
+
+
+def _drop_goal(actor, goal) -> bool:
+    """Drop a goal: its person or their line manager (up the line), or HR; a cohort plan's goal is
+    withdrawn by whoever marks its training (the learning team, HR, the line manager)."""
+    if goal is None:
+        return False
+    if goal.plan_id is not None:
+        return _complete_training(actor, goal)
+    if _has(actor, "hr"):
+        return True
+    me = _person(actor)
+    return bool(me and (goal.person_id == me.id or manages(me, goal.person)))
+
+
 def _view_campaign(actor, campaign) -> bool:
     """A campaign: HR (its whole completion dashboard), and the people it invites (their own part)."""
     if campaign is None:
@@ -421,6 +478,13 @@ RULES: dict[str, Callable] = {
     "view_learning": _signed_in,
     "complete_training": _complete_training,
     "view_training_plan": _view_training_plan,
+    # Development plans (services/plans.py): goals proposed → agreed → achieved | dropped
+    "view_plan": _view_plan,
+    "view_goal": _view_goal,
+    "propose_goal": _propose_goal,
+    "edit_goal": _edit_goal,
+    "agree_goal": _agree_goal,
+    "drop_goal": _drop_goal,
     # Campaigns, revalidation, trends and calibration
     "manage_campaigns": _role("hr"),
     "view_campaign": _view_campaign,
@@ -446,7 +510,7 @@ RULES: dict[str, Callable] = {
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
 HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign", "view_endorsement",
-          "view_job"}
+          "view_job", "view_plan", "view_goal"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

@@ -435,8 +435,8 @@ def demo_world():
 def matrix_world():
     """The callers of the access matrix (tests/test_access_matrix.py draws them), and something behind every id in a URL: the subject's submitted SLMO
     assessment with a file as evidence (the peer asked to endorse it), a job role and a service with a requirement each,
-    a crosswalk, a learning resource, a training plan the subject is enrolled in, a
-    campaign, a holiday, an escalated breach of the review service level, an API token, a SCIM token.
+    a crosswalk, a learning resource, a training plan the subject is enrolled in, a goal the
+    subject proposed in their development plan, a campaign, a holiday, an escalated breach of the review service level, an API token, a SCIM token.
     Built once per database; every test runs in a transaction that is rolled back."""
     import io
     from datetime import date, timedelta
@@ -487,6 +487,10 @@ def matrix_world():
                                       description=None, skill=slmo, target_level=3)
     plan = learning.create_plan(SYSTEM, name="Plan", skill=slmo, target_level=3, resource=resource, starts_on=None, ends_on=None,
                                 people=[subject])
+    # The subject's development plan: a goal proposed to their line manager, with the course.
+    from skills_app.services import plans
+
+    goal = plans.propose(subject, subject, skill=slmo, target_level=4, resources=[resource])
     campaign = campaigns.open_campaign(SYSTEM, name="Service desk 2026", skills=[slmo], opens_on=date.today(),
                                        due_on=date.today(), org_unit=subject.org_unit)
     template = campaigns.save_template(SYSTEM, None, name="Desk every spring", skills=[slmo], duration_days=28,
@@ -516,6 +520,7 @@ def matrix_world():
             "endorsement_id": endorsement.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,
+            "goal_id": goal.id, "item_id": goal.resources[0].id,
             "scenario_id": scenario.id,
             # A background job (services/jobs.py): none runs here (the matrix has no Redis), so every
             # caller is told it is not found; tests/test_jobs.py has a real one, its owner's and no one else's.

@@ -275,6 +275,38 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "learning.set_enrolment": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=BAD_FORM, indirect=BAD_FORM,
                                            other_manager=NOT_FOUND, hr=BAD_FORM, learning=BAD_FORM, admin=NOT_FOUND)},
 
+    # Development plans: the subject proposed a goal. Their plan is theirs, their line managers' and HR's
+    # (not the learning team's, which sees cohort goals on its plans); the direct line manager or HR agrees
+    # or sends back; the person, a line manager or HR drops; only the person changes it and records learning.
+    "plans.mine": {"GET": everyone_signed_in(OK)},
+    "plans.person": {"GET": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=NAMED, indirect=NAMED,
+                                other_manager=NOT_FOUND, hr=NAMED, learning=NOT_FOUND, admin=NOT_FOUND)},
+    # Without ?skill_id= there is no goal to propose: 404 for everyone signed in.
+    "plans.new_goal": {"GET": everyone_signed_in(NOT_FOUND), "POST": everyone_signed_in(NOT_FOUND)},
+    "plans.edit_goal": {
+        "GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                   other_manager=NOT_FOUND, hr=FORBIDDEN, learning=NOT_FOUND, admin=NOT_FOUND),
+        "POST": row(anonymous=LOGIN, self=BAD_FORM, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                    other_manager=NOT_FOUND, hr=FORBIDDEN, learning=NOT_FOUND, admin=NOT_FOUND),
+    },
+    "plans.agree": {"POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=REDIRECT, indirect=FORBIDDEN,
+                                other_manager=NOT_FOUND, hr=REDIRECT, learning=NOT_FOUND, admin=NOT_FOUND)},
+    # Sent back with no reason: refused on the form (400).
+    "plans.send_back": {
+        "GET": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=NAMED, indirect=FORBIDDEN,
+                   other_manager=NOT_FOUND, hr=NAMED, learning=NOT_FOUND, admin=NOT_FOUND),
+        "POST": row(anonymous=LOGIN, self=FORBIDDEN, peer=NOT_FOUND, manager=BAD_FORM, indirect=FORBIDDEN,
+                    other_manager=NOT_FOUND, hr=BAD_FORM, learning=NOT_FOUND, admin=NOT_FOUND),
+    },
+    "plans.drop": {
+        "GET": row(anonymous=LOGIN, self=OK, peer=NOT_FOUND, manager=NAMED, indirect=NAMED,
+                   other_manager=NOT_FOUND, hr=NAMED, learning=NOT_FOUND, admin=NOT_FOUND),
+        "POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=REDIRECT, indirect=REDIRECT,
+                    other_manager=NOT_FOUND, hr=REDIRECT, learning=NOT_FOUND, admin=NOT_FOUND),
+    },
+    "plans.record_learning": {"POST": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN, indirect=FORBIDDEN,
+                                          other_manager=NOT_FOUND, hr=FORBIDDEN, learning=NOT_FOUND, admin=NOT_FOUND)},
+
     # Service levels of the review process: HR's report, breaches, targets and calendar;
     # reassigning a review (HR; the assessment stays hidden from those who may not see it);
     # the escalations page lists only what was escalated to the caller (the subject's
@@ -378,6 +410,7 @@ MATRIX.update({
     "api.me": {"GET": api_everyone(OK)},
     "api.framework_list": {"GET": api_everyone(OK)},
     "api.my_roles": {"GET": api_everyone(OK)},
+    "api.my_plan": {"GET": api_everyone(OK)},
     "api.framework_file": {"GET": api_everyone(OK)},
     "api.import_framework": {"POST": api_only(INVALID, "hr", "admin")},
     "api.people": {"GET": api_row(self=SHOWN, peer=NOT_SHOWN, manager=SHOWN, indirect=SHOWN, other_manager=NOT_SHOWN,

@@ -18,7 +18,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, Evidence, Framework, Notification, Person
 from skills_app.models.campaigns import Campaign, CampaignResult
 from skills_app.models.framework import utcnow
-from skills_app.models.learning import TrainingEnrolment, TrainingPlan
+from skills_app.models.learning import Goal, TrainingPlan
 from skills_app.models.service_levels import ReviewBreach, ReviewDecision
 from skills_app.policy import SYSTEM
 from skills_app.reports.service_levels import shift_month
@@ -107,7 +107,7 @@ def test_training_plans_run_and_under_way(demo_world):
     today = utcnow().date()
     assert any(p.ends_on < today and any(e.status == "completed" for e in p.enrolments) for p in plans)
     assert any(p.starts_on <= today <= p.ends_on and any(e.status == "enrolled" for e in p.enrolments) for p in plans)
-    completed = db.session.scalars(select(TrainingEnrolment).where(TrainingEnrolment.status == "completed")).all()
+    completed = db.session.scalars(select(Goal).where(Goal.plan_id.is_not(None), Goal.completed_at.is_not(None))).all()
     assert all(_aware(e.completed_at) < utcnow() - timedelta(days=60) for e in completed)
 
 

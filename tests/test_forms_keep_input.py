@@ -284,7 +284,7 @@ def test_the_api_answers_a_request_over_the_limit_with_json(app, client, org, th
 # -- asked first, without JavaScript ----------------------------------------------------------
 
 def test_withdrawing_someone_is_asked_first_on_a_page_of_its_own(client, auth, org, things):
-    from skills_app.models import TrainingEnrolment
+    from skills_app.models import Goal
 
     auth.login(org["learning"])
     plan = client.get(f"/learning/plans/{things['plan_id']}").get_data(as_text=True)
@@ -298,13 +298,13 @@ def test_withdrawing_someone_is_asked_first_on_a_page_of_its_own(client, auth, o
     body = page.get_data(as_text=True)
     assert "<h1>Withdraw Sasha Subject from this plan?</h1>" in body
     assert "Yes, withdraw Sasha Subject</button>" in body and "No, keep Sasha Subject enrolled</a>" in body
-    assert db.session.get(TrainingEnrolment, things["enrolment_id"]).status == "enrolled"
+    assert db.session.get(Goal, things["enrolment_id"]).status == "enrolled"
 
     done = client.post(f"/learning/plans/{things['plan_id']}/enrolments/{things['enrolment_id']}", data={"status": "withdrawn"})
 
     assert done.status_code == 302
     db.session.expire_all()
-    assert db.session.get(TrainingEnrolment, things["enrolment_id"]).status == "withdrawn"
+    assert db.session.get(Goal, things["enrolment_id"]).status == "withdrawn"
     # Asked again once withdrawn: back to the plan, told so.
     assert client.get(ask).status_code == 302
 

@@ -191,3 +191,79 @@ def select_all(model):
     from sqlalchemy import select
 
     return select(model).order_by(model.id)
+
+
+def test_training_enrolments_become_goals_of_their_plans_and_back(app, make_person, load_seed_frameworks):
+    """0023 turns each training_enrolment into a development goal of its plan with the same id:
+    the plan's skill and target level, due at its end, agreed (dropped if withdrawn), its
+    completion and the plan's resource kept; the learning pages read them as before. Going
+    down turns cohort goals back into enrolments, every value kept; personal goals go."""
+    from datetime import date, datetime, timezone
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from skills_app.models import Goal, Person, Skill, TrainingPlan
+    from skills_app.policy import SYSTEM
+    from skills_app.services import learning, plans
+
+    fw = load_seed_frameworks()
+    slmo = fw["SFIA"].skills[0]
+    lead = make_person("Lara Lead", roles=("employee", "learning"))
+    ann, bob, cat = (make_person(n) for n in ("Ann Able", "Bob Baker", "Cat Cole"))
+    resource = learning.save_resource(SYSTEM, None, title="SLA course", kind="course", provider=None, url=None,
+                                      duration_hours=None, description=None, skill=slmo, target_level=3)
+    db.session.commit()
+    ids = {"slmo": slmo.id, "lead": lead.id, "ann": ann.id, "bob": bob.id, "cat": cat.id, "resource": resource.id}
+    db.session.remove()
+    done = datetime(2026, 11, 2, 16, 0, tzinfo=timezone.utc)
+
+    def rows(sql):
+        with db.engine.connect() as conn:
+            return {tuple(r) for r in conn.execute(text(sql))}
+
+    try:
+        downgrade(revision="0022")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO training_plan (id, name, skill_id, target_level, resource_id, starts_on, ends_on, "
+                              "created_by_id, created_at) VALUES (7, 'SLMO to 3', :skill, 3, :resource, :starts, :ends, :lead, :now)"),
+                         {"skill": ids["slmo"], "resource": ids["resource"], "starts": date(2026, 11, 1), "ends": date(2026, 12, 15),
+                          "lead": ids["lead"], "now": done})
+            for enrolment_id, who, status, completed in ((11, "ann", "enrolled", None), (12, "bob", "completed", done),
+                                                         (13, "cat", "withdrawn", None)):
+                conn.execute(text("INSERT INTO training_enrolment (id, plan_id, person_id, status, completed_at) "
+                                  "VALUES (:id, 7, :person, :status, :completed)"),
+                             {"id": enrolment_id, "person": ids[who], "status": status, "completed": completed})
+    finally:
+        upgrade()
+    assert rows("SELECT id, plan_id, person_id, skill_id, target_level, due_on, state, agreed_by_id FROM development_goal") == {
+        (11, 7, ids["ann"], ids["slmo"], 3, _date("2026-12-15"), "agreed", ids["lead"]),
+        (12, 7, ids["bob"], ids["slmo"], 3, _date("2026-12-15"), "agreed", ids["lead"]),
+        (13, 7, ids["cat"], ids["slmo"], 3, _date("2026-12-15"), "dropped", ids["lead"])}
+    assert {(g, r, c is not None) for g, r, c in rows("SELECT goal_id, resource_id, completed_at FROM goal_resource")} == {
+        (11, ids["resource"], False), (12, ids["resource"], True), (13, ids["resource"], False)}
+    plan = db.session.get(TrainingPlan, 7)
+    assert [(e.id, e.status) for e in plan.enrolments] == [(11, "enrolled"), (12, "completed"), (13, "withdrawn")]
+    assert plan.counts() == {"enrolled": 1, "completed": 1, "withdrawn": 1}
+    # The goals are the same as those made now: a validation achieves them, the learning pages change them.
+    learning.set_enrolment(SYSTEM, db.session.get(Goal, 13), "enrolled")
+    ann = db.session.get(Person, ids["ann"])
+    mine = plans.propose(ann, ann, skill=db.session.get(Skill, ids["slmo"]), target_level=4)
+    db.session.commit()
+    assert mine.id == 14   # new goals get new ids after those carried over
+    db.session.remove()
+    try:
+        downgrade(revision="0022")
+        assert rows("SELECT id, plan_id, person_id, status FROM training_enrolment") == {
+            (11, 7, ids["ann"], "enrolled"), (12, 7, ids["bob"], "completed"), (13, 7, ids["cat"], "enrolled")}
+        assert {r[0] for r in rows("SELECT completed_at FROM training_enrolment WHERE id = 12")} != {None}
+    finally:
+        upgrade()
+    assert {r[0] for r in rows("SELECT id FROM development_goal")} == {11, 12, 13}
+
+
+def _date(value: str):
+    """A date as the database gives it back (SQLite: text; PostgreSQL: a date)."""
+    from datetime import date
+
+    return value if db.engine.dialect.name == "sqlite" else date.fromisoformat(value)

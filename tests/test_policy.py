@@ -31,7 +31,7 @@ from flask_login import AnonymousUserMixin
 from skills_app import policy
 from skills_app.extensions import db
 from skills_app.errors import NotAllowed, NotFound
-from skills_app.models import AppSetting, Assessment, Campaign, OrgUnit, Person, TrainingEnrolment, TrainingPlan
+from skills_app.models import AppSetting, Assessment, Campaign, Goal, OrgUnit, Person, TrainingPlan
 from skills_app.policy import PROVISIONING, RULES, SYSTEM, ProvisioningActor, can
 
 
@@ -87,13 +87,21 @@ def build_world() -> SimpleNamespace:
     def plan(*people):
         p = TrainingPlan(id=next(ids), name="Plan", skill_id=1, target_level=3)
         for someone in people:
-            p.enrolments.append(TrainingEnrolment(id=next(ids), person=someone, person_id=someone.id, status="enrolled"))
+            p.enrolments.append(Goal(id=next(ids), person=someone, person_id=someone.id, plan_id=p.id, state="agreed",
+                                     skill_id=1, target_level=3))
         return p
 
     # A plan shared by Manny's report Sam and Olga's report Otto.
     w.shared_plan = plan(w.sam, w.otto)
     w.e_sam, w.e_otto = w.shared_plan.enrolments
     w.otto_plan = plan(w.otto)
+
+    # Goals of personal development plans (services/plans.py): Sam's, and HR's own.
+    def goal(of):
+        return Goal(id=next(ids), person=of, person_id=of.id, plan_id=None, state="proposed", skill_id=1, target_level=4)
+
+    w.g_sam = goal(w.sam)
+    w.g_hana = goal(w.hana)
 
     # Invites Acme/IT and below: Sam, not Otto (Acme/ITSM is a sibling, not a child).
     w.campaign = Campaign(id=next(ids), name="IT", org_unit=it, org_unit_id=it.id, org_unit_path=it.path, status="open")
@@ -267,6 +275,64 @@ ROWS = [
     ("otto", "complete_training", "e_sam", False),  # a fellow participant
     ("ada", "complete_training", "e_sam", False),
     ("manny", "complete_training", "none", False),
+
+    # Development plans: the person, their line managers up the line, and HR; not the learning team
+    # (it sees cohort goals on its training plans), not the administrator, not a peer.
+    ("sam", "view_plan", "sam", True),
+    ("manny", "view_plan", "sam", True),
+    ("director", "view_plan", "sam", True),
+    ("hana", "view_plan", "sam", True),
+    ("system", "view_plan", "sam", True),
+    ("lars", "view_plan", "sam", False),
+    ("ada", "view_plan", "sam", False),
+    ("pat", "view_plan", "sam", False),
+    ("olga", "view_plan", "sam", False),
+    ("anonymous", "view_plan", "sam", False),
+    ("manny", "view_plan", "none", False),
+
+    ("sam", "view_goal", "g_sam", True),
+    ("manny", "view_goal", "g_sam", True),
+    ("hana", "view_goal", "g_sam", True),
+    ("lars", "view_goal", "g_sam", False),
+    ("pat", "view_goal", "g_sam", False),
+    ("olga", "view_goal", "g_sam", False),
+    ("lars", "view_goal", "e_sam", True),   # a cohort goal: seen on its training plan, as before
+    ("otto", "view_goal", "e_sam", True),   # a fellow participant sees the plan's list, as before
+    ("pat", "view_goal", "e_sam", False),
+    ("manny", "view_goal", "none", False),
+
+    ("sam", "propose_goal", "sam", True),
+    ("manny", "propose_goal", "sam", False),
+    ("hana", "propose_goal", "sam", False),
+    ("system", "propose_goal", "sam", False),
+
+    ("sam", "edit_goal", "g_sam", True),
+    ("manny", "edit_goal", "g_sam", False),
+    ("hana", "edit_goal", "g_sam", False),
+    ("pat", "edit_goal", "g_sam", False),
+    ("sam", "edit_goal", "e_sam", False),   # a cohort goal is the learning team's
+
+    ("manny", "agree_goal", "g_sam", True),
+    ("hana", "agree_goal", "g_sam", True),
+    ("system", "agree_goal", "g_sam", True),
+    ("director", "agree_goal", "g_sam", False),  # the direct line manager agrees, not further up
+    ("sam", "agree_goal", "g_sam", False),
+    ("olga", "agree_goal", "g_sam", False),
+    ("lars", "agree_goal", "g_sam", False),
+    ("hana", "agree_goal", "g_hana", False),  # never one's own
+    ("hugo", "agree_goal", "g_hana", True),
+    ("manny", "agree_goal", "e_sam", False),  # a cohort goal is agreed when the learning team enrols
+
+    ("sam", "drop_goal", "g_sam", True),
+    ("manny", "drop_goal", "g_sam", True),
+    ("director", "drop_goal", "g_sam", True),
+    ("hana", "drop_goal", "g_sam", True),
+    ("pat", "drop_goal", "g_sam", False),
+    ("olga", "drop_goal", "g_sam", False),
+    ("lars", "drop_goal", "g_sam", False),
+    ("lars", "drop_goal", "e_sam", True),   # a cohort goal: withdrawn as before
+    ("sam", "drop_goal", "e_sam", False),
+    ("anonymous", "drop_goal", "g_sam", False),
 
     ("sam", "view_training_plan", "shared_plan", True),
     ("otto", "view_training_plan", "shared_plan", True),

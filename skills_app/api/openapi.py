@@ -142,6 +142,13 @@ def document() -> dict:
             description="Closest first: the most essential levels met, then the most levels met, then the fewest "
                         "missing, then by name. Levels count as in the gap report: the latest validated, unexpired "
                         "level, directly or through a crosswalk.")},
+        "/api/v1/me/plan": {"get": _op(
+            "myPlan", "The caller's development plan",
+            {"200": _json(_ref("GoalList"), "Every goal of the caller (their own and their training plans'), open ones "
+                                            "first, each with its progress.")},
+            tags=["people"],
+            description="A goal is proposed, agreed (by the line manager or HR), achieved (a validated, unexpired level "
+                        "at or above the target) or dropped. All goals in one page: `next` is null.")},
         "/api/v1/frameworks": {"get": _op(
             "listFrameworks", "Frameworks and their versions",
             {"200": _json(_ref("FrameworkList"), "Every framework version, by code then version.")},

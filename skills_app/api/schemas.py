@@ -352,6 +352,44 @@ class RoleMatchList(BaseModel):
     next: str | None
 
 
+class GoalLearningOut(BaseModel):
+    title: str
+    kind: str
+    url: str | None
+    target_level: int = Field(description="The level the resource leads to.")
+    completed_at: str | None = Field(description="When the person completed it (ISO 8601), else null.")
+
+
+class GoalStepOut(BaseModel):
+    on: str = Field(description="When (ISO 8601).")
+    kind: Literal["self-assessed", "validated"]
+    level: int
+    expired: bool = Field(description="A validated level whose validity has ended.")
+
+
+class GoalOut(BaseModel):
+    id: int
+    framework: str
+    skill: str
+    skill_name: str
+    target_level: int
+    due_on: str | None = Field(description="The date the goal is to be reached by (ISO 8601), if set.")
+    state: Literal["proposed", "agreed", "achieved", "dropped"]
+    training_plan: str | None = Field(description="The cohort training plan the goal comes from; null for one's own goal.")
+    agreed_by: str | None
+    agreed_at: str | None
+    closed_at: str | None = Field(description="When it was achieved or dropped.")
+    current_level: int | None = Field(description="The validated, unexpired level now.")
+    self_level: int | None = Field(description="The level last claimed in a self-assessment.")
+    learning: list[GoalLearningOut]
+    history: list[GoalStepOut] = Field(description="Self-assessed and validated levels of the skill over time, oldest first.")
+
+
+class GoalList(BaseModel):
+    items: list[GoalOut]
+    next: str | None
+
+
 REQUEST_MODELS = [AssessmentCreate, AssessmentPatch, EvidenceIn, EvidenceUpload, FrameworkImportUpload, SubmitIn, DecisionIn]
 RESPONSE_MODELS = [Error, PersonOut, PersonList, FrameworkList, SkillRowList, AssessmentOut, EvidenceOut, GapList,
-                   TrainingNeedList, FrameworkDoc, ImportReportOut, RoleMatchList]
+                   TrainingNeedList, FrameworkDoc, ImportReportOut, RoleMatchList, GoalList]

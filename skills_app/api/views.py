@@ -19,7 +19,9 @@ from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, assessments, credentials, exports, framework_import, frameworks, gaps, org, role_fit, tokens
+from skills_app.services import (
+    accounts, assessments, credentials, exports, framework_import, frameworks, gaps, org, plans, role_fit, tokens,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -244,6 +246,21 @@ def my_roles():
     found = role_fit.closest_roles(actor(), actor(), cursor=page.cursor, limit=page.limit)
     return jsonify(found.as_json(lambda m: {"job_role": m.job_role, "required": m.required, "met": m.met,
                                             "missing": m.missing}))
+
+
+@bp.get("/me/plan")
+def my_plan():
+    plan = plans.plan_of(actor(), actor())
+    return jsonify({"items": [{
+        "id": p.goal.id, "framework": p.goal.skill.framework.code, "skill": p.goal.skill.code, "skill_name": p.goal.skill.name,
+        "target_level": p.goal.target_level, "due_on": p.goal.due_on.isoformat() if p.goal.due_on else None, "state": p.goal.state,
+        "training_plan": p.goal.plan.name if p.goal.plan else None,
+        "agreed_by": p.goal.agreed_by.name if p.goal.agreed_by else None, "agreed_at": _iso(p.goal.agreed_at),
+        "closed_at": _iso(p.goal.closed_at), "current_level": p.current_level, "self_level": p.self_level,
+        "learning": [{"title": r.resource.title, "kind": r.resource.kind, "url": r.resource.url,
+                      "target_level": r.resource.target_level, "completed_at": _iso(r.completed_at)} for r in p.goal.resources],
+        "history": [{"on": _iso(s.on), "kind": s.kind, "level": s.level, "expired": s.expired} for s in p.steps],
+    } for p in plan.goals], "next": None})
 
 
 @bp.get("/frameworks")

@@ -10,7 +10,7 @@ from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, 
 from skills_app.models.framework import (
     AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
 )
-from skills_app.models.learning import LearningResource, TrainingEnrolment, TrainingPlan
+from skills_app.models.learning import Goal, GoalResource, LearningResource, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
 from skills_app.models.service_levels import (
     Holiday, ReviewBreach, ReviewDecision, ServiceLevelTarget, WorkingCalendarSettings,
@@ -23,7 +23,7 @@ from skills_app.models.what_if import Scenario
 __all__ = [
     "MAX_ID", "ROLES", "ApiToken", "BearerToken", "Assessment", "AttributeClaim", "Endorsement", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
-    "LearningResource", "TrainingPlan", "TrainingEnrolment",
+    "LearningResource", "TrainingPlan", "Goal", "GoalResource",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",
     "Scenario",

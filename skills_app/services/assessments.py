@@ -10,7 +10,9 @@ The person edits (claims a level, rates descriptors, adds evidence) while the
 assessment is a draft or returned, and submits it; their direct line manager,
 or HR, decides a submitted one; nobody decides their own. Every transition is
 an audit event. A person's current level in a skill is their latest validated,
-unexpired assessment (:func:`current_levels`); nothing else writes a level.
+unexpired assessment (:func:`current_levels`); nothing else writes a level. A
+validation that reaches the target of one of the person's agreed development goals
+achieves it in the same transaction (services/plans.py).
 
 A responsibility assessment (``kind`` "responsibility") goes through the same
 states, evidence and review: its person claims a level per generic attribute
@@ -43,7 +45,7 @@ from skills_app.models.assessment import (
 from skills_app.models.framework import utcnow
 from skills_app.reports import gaps as gap_tables
 from skills_app.words import plural, verb
-from skills_app.services import audit, evidence_store, gaps, notifications, service_levels, version_flags
+from skills_app.services import audit, evidence_store, gaps, notifications, plans, service_levels, version_flags
 
 EDITABLE = ("draft", "returned")
 MAX_TEXT = 10_000
@@ -933,6 +935,9 @@ def decide(actor, assessment: Assessment, *, outcome: str, validated_level=None,
                          if assessment.is_responsibility else {}),
                       "valid_until": assessment.valid_until.date().isoformat() if assessment.valid_until else None})
     service_levels.record_decision(actor, assessment, outcome)
+    if outcome == "approve":
+        # Reaching a goal's target closes it, in this same transaction (services/plans.py).
+        plans.settle_validation(actor, assessment)
     who = actor.name if isinstance(actor, Person) else "The system"
     if outcome == "approve":
         message = f"{who} validated your {_label(assessment)} at level {level}" + (

@@ -3,7 +3,7 @@
 HR erases a person who asks (or who has left, when nothing requires keeping
 their data): their evidence files and evidence, their personal details, their
 ways in (sessions, API tokens, the identity provider's link, SCIM's record),
-their notifications, their assignments and training enrolments, the free text
+their notifications, their assignments and development goals (training enrolments among them), the free text
 written about them, and their names in closed campaigns' snapshots. What stays
 is anonymised: their assessments' levels and decisions (who decided, when,
 what), so that reports and the service level figures keep their numbers, under
@@ -30,7 +30,7 @@ from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import (
     ApiToken, Assessment, CampaignResult, DescriptorRating, Endorsement, Evidence, ExternalIdentity, Notification, Person,
-    ScimUser, SignInSession, TrainingEnrolment,
+    ScimUser, SignInSession, Goal,
 )
 from skills_app.services import audit, evidence_store, sign_in_sessions
 
@@ -96,7 +96,7 @@ def erase(actor, person: Person, *, confirm: str) -> Erased:
     withdrawn, kept = _endorsements(person, ids)
 
     sign_in_sessions.end_all(person, "erased")
-    for model in (SignInSession, ApiToken, ExternalIdentity, ScimUser, Notification, TrainingEnrolment):
+    for model in (SignInSession, ApiToken, ExternalIdentity, ScimUser, Notification, Goal):
         db.session.execute(delete(model).where(model.person_id == person.id).execution_options(synchronize_session=False))
     db.session.execute(update(CampaignResult).where(CampaignResult.person_id == person.id)
                        .values(person_name=f"Erased person {person.id}", email=f"erased-{person.id}@{ERASED_DOMAIN}")

@@ -1,7 +1,10 @@
 """The learning catalogue and training plans, with enrolment and completion.
 
-Completing a training plan never changes anyone's level: it prompts the
-person to reassess, and the level changes only through a validated assessment.
+A training plan's enrolment is a development goal of the plan (services/plans.py):
+the plan's skill and target level, due at its end, agreed when the person is enrolled;
+withdrawing drops it, re-enrolling agrees it again. Completing a training plan never
+changes anyone's level: it prompts the person to reassess, and the level changes only
+through a validated assessment (which, reaching the target, achieves the goal).
 """
 from __future__ import annotations
 
@@ -12,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
-from skills_app.errors import InvalidInput, InvalidState, NotFound
+from skills_app.errors import InvalidInput, NotFound
 from skills_app.extensions import db
-from skills_app.models import LearningResource, Person, Skill, TrainingEnrolment, TrainingPlan
+from skills_app.models import Goal, GoalResource, LearningResource, Person, Skill, TrainingPlan
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.services import by_id
-from skills_app.services import audit, gaps, notifications
+from skills_app.services import audit, gaps, notifications, plans as goals
 from skills_app.services.requirements import _skill
 
 
@@ -115,8 +118,14 @@ def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: 
     plan = TrainingPlan(name=name, skill=skill, target_level=target_level, resource=resource, starts_on=starts_on,
                         ends_on=ends_on, created_by=actor if isinstance(actor, Person) else None)
     db.session.add(plan)
+    lead = actor if isinstance(actor, Person) else None
+    now = utcnow()
     for person in people:
-        plan.enrolments.append(TrainingEnrolment(person=person, status="enrolled"))
+        goal = Goal(person=person, skill=skill, target_level=target_level, due_on=ends_on, state="agreed",
+                    created_by=lead, agreed_by=lead, agreed_at=now)
+        if resource is not None:
+            goal.resources.append(GoalResource(resource=resource))
+        plan.enrolments.append(goal)
     db.session.flush()
     for person in people:
         when = f" from {starts_on:%d %b %Y}" if starts_on else ""
@@ -127,19 +136,12 @@ def create_plan(actor, *, name: str, skill: Skill, target_level: int, resource: 
     return plan
 
 
-def set_enrolment(actor, enrolment: TrainingEnrolment, status: str) -> None:
-    """Mark an enrolment completed or withdrawn; completion asks the person to reassess."""
+def set_enrolment(actor, enrolment: Goal, status: str) -> None:
+    """Mark an enrolment (the person's goal of the plan) completed, withdrawn, or enrolled again;
+    completion asks the person to reassess."""
     policy.require(actor, "complete_training", enrolment)
-    if status not in ("enrolled", "completed", "withdrawn"):
-        raise InvalidInput("The statuses are enrolled, completed and withdrawn.")
-    if enrolment.status == status:
+    if not goals.set_enrolment(actor, enrolment, status):
         return
-    if enrolment.status == "withdrawn" and status == "completed":
-        raise InvalidState(f"{enrolment.person.name} is withdrawn from this plan: re-enrol them before marking them completed.")
-    before = enrolment.status
-    enrolment.status = status
-    enrolment.completed_at = utcnow() if status == "completed" else None
-    db.session.flush()
     plan = enrolment.plan
     if status == "completed":
         notifications.notify(
@@ -147,12 +149,9 @@ def set_enrolment(actor, enrolment: TrainingEnrolment, status: str) -> None:
             f"You completed “{plan.name}”. When you are ready, reassess {plan.skill.code} at level {plan.target_level} with your new evidence.",
             link="/my/skills",
         )
-    audit.record(actor, "learning.enrolment_changed", plan,
-                 summary=f"{enrolment.person.email} in {plan.name!r}: {before} → {status}",
-                 data={"person_id": enrolment.person_id, "from": before, "to": status})
 
 
-def get_enrolment(actor, plan: TrainingPlan, enrolment_id: int) -> TrainingEnrolment:
+def get_enrolment(actor, plan: TrainingPlan, enrolment_id: int) -> Goal:
     enrolment = next((e for e in plan.enrolments if e.id == enrolment_id), None)
     if enrolment is None:
         raise NotFound("no such enrolment")

@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.services import accounts, requirements, role_fit
+from skills_app.services import accounts, plans, requirements, role_fit
 
 bp = Blueprint("explore", __name__)
 
@@ -23,7 +23,9 @@ def _explore_page(person):
 
 def _compare_page(person, kind: str, owner_id: int):
     fit = role_fit.compare(current_user, person, kind, owner_id)
-    return render_template("explore/compare.html", fit=fit, person=person, own=person.id == current_user.id, kind=kind)
+    own = person.id == current_user.id
+    return render_template("explore/compare.html", fit=fit, person=person, own=own, kind=kind,
+                           goals=plans.open_goals(current_user, person) if own else {})
 
 
 def _picked():

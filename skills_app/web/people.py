@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
-from skills_app.services import accounts, assessments, erasure, frameworks, org, requirements
+from skills_app.services import accounts, assessments, erasure, frameworks, org, plans, requirements
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.confirm import Confirmation, carried, confirmed_handle
 from skills_app.web.forms.people import BulkAssignForm, EraseForm
@@ -118,7 +118,8 @@ def assign():
 def show(person_id: int):
     person = accounts.get_person(current_user, person_id)
     rows = assessments.skill_rows(current_user, person) if policy.can(current_user, "view_person_skills", person) else None
-    return render_template("people/show.html", person=person, rows=rows)
+    goals = plans.counts(current_user, person) if policy.can(current_user, "view_plan", person) else None
+    return render_template("people/show.html", person=person, rows=rows, goals=goals)
 
 
 def _erasable(person_id: int):

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import endorsements, responsibility
+from skills_app.services import endorsements, plans, responsibility
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.reviews import ReviewForm
 
@@ -16,7 +16,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 @bp.get("")
 def queue():
-    return render_template("reviews/queue.html", items=service.review_queue(current_user))
+    return render_template("reviews/queue.html", items=service.review_queue(current_user), goals=plans.waiting_for(current_user))
 
 
 def _review_page(assessment, form=None):
