@@ -118,6 +118,7 @@ EXTRA_PAGES = {
                    "/reports/gaps?skill=SLMO&status=below&status=not_assessed&group=org_unit", "/accessibility"],
     "laura.chen": ["/reports/gaps?view=heatmap&skill=SLMO", "/reports/training-needs"],
     "marcus.webb": ["/team"],
+    "sam.taylor": ["/my/plan"],
 }
 # Refused posts: (page, the button pressed with the form left empty).
 REFUSED = {

@@ -346,6 +346,10 @@ def test_migration_carries_requirements_crosswalks_campaigns_and_resources_with_
     hr = make_person("Hal HR", roles=("employee", "hr"))
     campaign = campaigns.open_campaign(hr, name="Beta check", skills=[beta1], opens_on=utcnow().date(),
                                        due_on=utcnow().date() + timedelta(days=9), job_role=role)
+    from skills_app.services import plans
+
+    gail = make_person("Gail Goal")
+    goal = plans.propose(gail, gail, skill=beta1, target_level=3)
     db.session.commit()
 
     preview = level_migration.migrate(SYSTEM, "DEMO", "1", "2", dry_run=True)
@@ -353,6 +357,7 @@ def test_migration_carries_requirements_crosswalks_campaigns_and_resources_with_
         "Job role Triage lead: requires BBB level 3 in DEMO 2 (was BBB in DEMO 1)",
         "Crosswalk DEMO 1 → OTHER 1 copied as DEMO 2 → OTHER 1 (1 level mapping: BBB→BBB)",
         "Open campaign 'Beta check': asks for BBB in DEMO 2 instead of DEMO 1",
+        "Development goal of Gail Goal: BBB level 3 in DEMO 2 instead of DEMO 1",
         "Learning resource 'Triage course': mapped to BBB level 3 in DEMO 2",
     ]
     assert preview.retired == "DEMO 1"
@@ -367,13 +372,14 @@ def test_migration_carries_requirements_crosswalks_campaigns_and_resources_with_
     copied = db.session.scalar(select(Crosswalk).where(Crosswalk.from_framework_id == v2.id))
     assert [(lv.from_skill_id, lv.from_level, lv.to_level) for lv in copied.levels] == [(beta2.id, 3, 3)]
     assert [s.id for s in db.session.get(Campaign, campaign.id).skills] == [beta2.id]
+    assert db.session.get(type(goal), goal.id).skill_id == beta2.id   # a validation in DEMO 2 reaches it
     assert {r.skill_id for r in db.session.scalars(select(LearningResource))} == {beta1.id, beta2.id}
     # The superseded version is retired: no longer offered for a new self-assessment.
     assert db.session.get(type(v1), v1.id).status == "retired"
     assert all("DEMO 1" not in label for _, label in assessments.skill_choices(SYSTEM))
     actions = {e.action for e in db.session.scalars(select(AuditEvent))}
     assert {"requirement.carried", "crosswalk.carried", "campaign.skills_carried", "learning_resource.carried",
-            "framework.retired"} <= actions
+            "goal.carried", "framework.retired"} <= actions
     # Again: nothing more.
     again = level_migration.migrate(SYSTEM, "DEMO", "1", "2")
     assert again.carried == [] and again.retired is None and again.migrated == []

@@ -123,6 +123,8 @@ class Goal(db.Model):
 
     @property
     def state_label(self) -> str:
+        if self.state == "proposed" and self.review_comment:
+            return "Sent back, waiting for changes"
         return GOAL_STATE_LABELS.get(self.state, self.state)
 
     @property

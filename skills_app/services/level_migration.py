@@ -32,7 +32,7 @@ from skills_app.errors import InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, DescriptorRating, Framework, Person, Skill
 from skills_app.models.campaigns import Campaign, campaign_skill
-from skills_app.models.learning import LearningResource
+from skills_app.models.learning import Goal, LearningResource
 from skills_app.models.requirements import Crosswalk, CrosswalkLevel, Requirement
 from skills_app.words import plural
 from skills_app.models.framework import utcnow
@@ -195,7 +195,8 @@ def _carry(actor, old: Framework, new: Framework, targets: dict[int, Skill | Non
     """Carry what points at the old version's skills to their new skills, in the
     same step: job role and service requirements (moved), crosswalks (a copy for
     the new version, with its skill mapping), open campaigns (the new skill in
-    place of the old) and learning resources (mapped to the new skill too).
+    place of the old), open development goals (likewise) and learning resources
+    (mapped to the new skill too).
     Each carried thing is one sentence of ``result.carried`` and, unless
     ``dry_run``, one audit event."""
     old_ids = [sid for sid, t in targets.items() if t is not None]
@@ -271,6 +272,21 @@ def _carry(actor, old: Framework, new: Framework, targets: dict[int, Skill | Non
             audit.record(actor, "campaign.skills_carried", campaign,
                          summary=f"campaign {campaign.name!r}: skills carried from {old.label} to {new.label}",
                          data={"from": [s.id for s, _ in swapped], "to": [t.id for _, t in swapped]})
+
+    # Open development goals (services/plans.py): the new skill in place of the old, so that a
+    # validation in the new version reaches them.
+    for goal in db.session.scalars(select(Goal).where(Goal.skill_id.in_(old_ids), Goal.state.in_(("proposed", "agreed")))
+                                   .order_by(Goal.id)):
+        to = targets[goal.skill_id]
+        lines.append(f"Development goal of {goal.person.name}: {to.code} level {goal.target_level} in {new.label} "
+                     f"instead of {old.label}")
+        if not dry_run:
+            before = goal.skill_id
+            goal.skill = to
+            db.session.flush()
+            audit.record(actor, "goal.carried", goal, summary=f"goal {to.code} level {goal.target_level} of {goal.person.email} "
+                                                           f"carried from {old.label} to {new.label}",
+                         data={"person_id": goal.person_id, "from_skill_id": before, "to_skill_id": to.id})
 
     # Learning resources: mapped to the new skill too (a copy), unless one like it is there.
     for res in db.session.scalars(select(LearningResource).where(LearningResource.skill_id.in_(old_ids))

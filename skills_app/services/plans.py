@@ -207,12 +207,14 @@ def open_goals(actor, person: Person) -> dict[int, Goal]:
 
 
 def waiting_for(actor) -> list[Goal]:
-    """Proposed goals the actor may agree: their direct reports' (everyone's for HR), oldest first."""
+    """Proposed goals the actor may agree: their direct reports' (everyone's for HR), oldest first;
+    not those sent back and not changed since (they wait for their person)."""
     me = actor if isinstance(actor, Person) else None
     if me is None:
         return []
     stmt = (select(Goal).join(Person, Goal.person_id == Person.id)
-            .where(Goal.state == "proposed", Goal.plan_id.is_(None), Goal.person_id != me.id, Person.active.is_(True))
+            .where(Goal.state == "proposed", Goal.review_comment.is_(None), Goal.plan_id.is_(None), Goal.person_id != me.id,
+                   Person.active.is_(True))
             .options(selectinload(Goal.person), selectinload(Goal.skill).selectinload(Skill.framework))
             .order_by(Goal.created_at, Goal.id))
     if not me.has_role("hr"):
@@ -313,13 +315,18 @@ def edit(actor, goal: Goal, *, target_level, due_on: date | None, note: str | No
               "note": goal.note, "resources": sorted(r.resource_id for r in goal.resources)}
     goal.target_level, goal.due_on, goal.note = level, due_on, note
     _set_resources(goal, resources)
+    answered = goal.review_comment is not None
     after = {"target_level": level, "due_on": due_on.isoformat() if due_on else None, "note": note,
              "resources": sorted(r.id for r in resources)}
     if before == after:
         return goal
+    goal.review_comment = None   # changed after it was sent back: it waits for agreement again
     _flush()
     audit.record(actor, "goal.changed", goal, summary=f"{goal.person.email} changed the goal {_label(goal)}",
                  data={"person_id": goal.person_id, "before": before, "after": after})
+    if answered and goal.person.manager is not None and goal.person.manager.active:
+        notifications.notify(goal.person.manager, f"{goal.person.name} changed their development goal, {_label(goal)}, "
+                             "after you sent it back: agree it or send it back again.", f"/people/{goal.person_id}/plan#goal-{goal.id}")
     return goal
 
 
