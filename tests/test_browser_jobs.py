@@ -28,15 +28,18 @@ def queue_on(browser_app, monkeypatch):
         if CI:
             pytest.fail(f"Redis does not answer at {REDIS_URL}", pytrace=False)
         pytest.skip(f"the job queue's browser test needs Redis at {REDIS_URL} (TEST_JOBS_REDIS_URL)")
-    client.flushdb()
-    before = {k: browser_app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS")}
-    browser_app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=10)
-    browser_app.extensions.pop("skills_app.redis", None)
-    yield client
-    browser_app.config.update(before)
-    for name in ("skills_app.redis", "skills_app.cache", "skills_app.throttle"):
-        browser_app.extensions.pop(name, None)
-    client.flushdb()
+    from tests.test_jobs import database_to_ourselves
+
+    with database_to_ourselves(client):
+        client.flushdb()
+        before = {k: browser_app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS")}
+        browser_app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=10)
+        browser_app.extensions.pop("skills_app.redis", None)
+        yield client
+        browser_app.config.update(before)
+        for name in ("skills_app.redis", "skills_app.cache", "skills_app.throttle"):
+            browser_app.extensions.pop(name, None)
+        client.flushdb()
 
 
 def test_hr_exports_a_big_gap_report_through_a_worker_and_downloads_it(page, live_server, sign_in_page, demo_org, queue_on,

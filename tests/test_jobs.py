@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -34,6 +35,23 @@ pytestmark = pytest.mark.xdist_group("redis_jobs")
 WAIT = 120  # seconds a job may take on a loaded machine before the test gives up (not a speed check)
 
 
+@contextmanager
+def database_to_ourselves(client):
+    """Hold Redis database 13 against other test runs on this machine (another
+    checkout's suite): their workers would take our jobs to their own databases,
+    and their flushes end ours. The lock lives in database 0, which the tests
+    never flush."""
+    kwargs = client.connection_pool.connection_kwargs
+    lock_client = redis_module.Redis(host=kwargs.get("host", "127.0.0.1"), port=kwargs.get("port", 6379), db=0)
+    lock = lock_client.lock(f"skills_app:tests:redis-db-{kwargs.get('db', 0)}", timeout=900, blocking_timeout=1800)
+    if not lock.acquire():  # pragma: no cover
+        pytest.fail("another test run held the job queue's Redis database for half an hour")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def _forget(app) -> None:
     for name in ("skills_app.redis", "skills_app.cache", "skills_app.throttle"):
         app.extensions.pop(name, None)
@@ -49,14 +67,15 @@ def queue_redis(app):
         if CI:
             pytest.fail(f"Redis does not answer at {REDIS_URL}; CI runs the job queue tests against it", pytrace=False)
         pytest.skip(f"the job queue tests need Redis at {REDIS_URL} (TEST_JOBS_REDIS_URL)")
-    client.flushdb()
-    before = {k: app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS", "JOB_HEARTBEAT_SECONDS")}
-    app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=5, JOB_HEARTBEAT_SECONDS=1)
-    _forget(app)
-    yield client
-    app.config.update(before)
-    _forget(app)
-    client.flushdb()
+    with database_to_ourselves(client):
+        client.flushdb()
+        before = {k: app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS", "JOB_HEARTBEAT_SECONDS")}
+        app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=5, JOB_HEARTBEAT_SECONDS=1)
+        _forget(app)
+        yield client
+        app.config.update(before)
+        _forget(app)
+        client.flushdb()
 
 
 def start_worker(app, *extra: str) -> subprocess.Popen:

@@ -106,9 +106,9 @@ def report_gaps(fmt, output, group_by, progress, **options):
     from skills_app.policy import SYSTEM
     from skills_app.services import exports, gaps
 
-    filters = _filters(options)
-    _export(lambda: exports.gap_report(SYSTEM, filters, by=group_by), fmt, output, progress=progress,
-            total=lambda: gaps.summary(SYSTEM, filters)[0]["requirements"])
+    # The filters are read inside the export, whose refusals say what is wrong.
+    _export(lambda: exports.gap_report(SYSTEM, _filters(options), by=group_by), fmt, output, progress=progress,
+            total=lambda: gaps.summary(SYSTEM, _filters(options))[0]["requirements"])
 
 
 @group.command("training-needs")
