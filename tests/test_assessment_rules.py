@@ -129,6 +129,17 @@ def test_only_the_person_saves_their_self_assessment_page(team):
     with pytest.raises((NotAllowed, NotFound)):
         service.update(team.pat, a, claimed_level=5)
     assert a.claimed_level == 3
+    b = submitted(team, person=team.otto)  # submitted: another person's "submit" is refused too, not answered "already submitted"
+    with pytest.raises((NotAllowed, NotFound)):
+        service.update(team.pat, b, then_submit=True)
+
+
+def test_evidence_above_a_lowered_claim_is_shown_apart_to_the_reviewer(team):
+    a = service.start(team.sam, team.slmo, 5)
+    service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], text="Led the review.")
+    service.save_draft(team.sam, a, claimed_level=3, ratings={})
+    db.session.commit()
+    assert [e.text for e in service.evidence_out_of_view(a)] == ["Led the review."]
 
 
 def test_removing_evidence_is_in_the_audit_trail(team):

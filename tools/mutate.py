@@ -6,10 +6,11 @@ importers) this makes single-point changes of the kind real bugs look like
 ``!=``, ``in`` to ``not in``, ``is`` to ``is not``), ``and`` to ``or``, a
 ``not`` dropped, a condition negated, ``True`` to ``False``, a number one
 higher, ``+`` to ``-``, ``break`` to ``continue``, a ``return`` of ``None``, a
-call statement removed) one at a time, and runs the area's own targeted test
-files against each (SQLite only, ``-x``, one process): a mutant the tests fail
-on is *killed*, one they pass is a *survivor*: a bug that would ship with the
-suite green. Survivors are printed with their line, and each must be killed by
+call statement removed) one at a time, and runs the area's own targeted tests
+against each (SQLite only, ``-x``): a mutant the tests fail on is *killed*, one
+they pass is a *survivor*: a bug that would ship with the suite green. The area's
+test files run once under coverage with a context per test, and each mutant then
+runs only the tests that execute its statement (none: a survivor without a run). Survivors are printed with their line, and each must be killed by
 a test or explained in docs/testing.md.
 
 Why not mutmut itself: mutmut 3 mutates a copy of the whole package and runs
@@ -55,7 +56,7 @@ AREAS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "gaps": (
         ["skills_app/services/gaps.py", "skills_app/reports/gaps.py"],
-        ["tests/test_gap_model.py", "tests/test_gaps.py", "tests/test_report_stream.py"],
+        ["tests/test_gap_model.py", "tests/test_gaps.py", "tests/test_report_stream.py", "tests/test_responsibility.py"],
     ),
     "assessments": (
         ["skills_app/services/assessments.py"],
