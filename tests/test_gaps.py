@@ -407,3 +407,56 @@ def test_a_page_of_the_frame_holds_at_most_its_limit(world):
     page = gaps.frame(SYSTEM, limit=2, offset=2)
     assert len(page) == 2
     assert page["person"].tolist() == everyone["person"].tolist()[2:4]
+
+
+def test_a_person_is_compared_with_a_service_they_are_not_in(world):
+    """Explore roles' comparison with a service: the service's own requirements, by the
+    gap rows' rules, whether or not the person is a member of it."""
+    from skills_app.services import role_fit
+
+    p = world["person"]("Looking Around")  # in the job role, not the service
+    assess(p, world["slmo"], "validated", claimed=3, validated=3)
+    fit = role_fit.compare(SYSTEM, p, "service", world["service"].id)
+    assert [(r.skill, r.required_level, r.current_level, r.gap, r.status) for r in fit.rows] == [("SLMO", 3, 3, 0, "met")]
+    fit = role_fit.compare(SYSTEM, p, "job_role", world["role"].id)
+    assert sorted((r.skill, r.required_level, r.current_level, r.gap, r.status) for r in fit.rows) == [
+        ("SLM", 2, None, None, "not_assessed"), ("SLMO", 4, 3, 1, "below")]
+
+
+def test_paging_the_gap_list_reaches_every_row_once_with_people_in_no_unit_and_rows_of_no_job_role(world):
+    """A page's key holds '' for an empty org unit, job role or service (as the list's
+    order does), so the next page follows on from a row of a person in no unit or a
+    service's row, instead of skipping the rest."""
+    world["person"]("Ann Nowhere", unit=None, service_member=True)
+    world["person"]("Bob Nowhere", unit=None)
+    world["person"]("Cat Somewhere")
+    everyone = gaps.frame(SYSTEM)
+    expected = [(r.person, r.skill, r.job_role if isinstance(r.job_role, str) else "", r.service if isinstance(r.service, str) else "")
+                for r in everyone.itertuples()]
+    assert len(expected) == 7  # two role requirements each, and Ann's service row
+    seen, cursor = [], None
+    for _ in range(10):
+        found = gaps.page(SYSTEM, cursor=cursor, limit=2)
+        seen += [(r.person, r.skill, r.job_role if isinstance(r.job_role, str) else "", r.service if isinstance(r.service, str) else "")
+                 for r in found.items.itertuples()]
+        cursor = found.next
+        if cursor is None:
+            break
+    assert seen == expected
+    assert [p for p, *_ in seen] == ["Ann Nowhere"] * 3 + ["Bob Nowhere"] * 2 + ["Cat Somewhere"] * 2
+
+
+def test_the_summary_of_no_rows_is_zeros_with_no_coverage(world):
+    """Filters that match nothing: every total 0, coverage none (not 0%), and by a
+    grouping an empty table with the table's columns."""
+    empty = {"requirements": 0, "people": 0, **{s: 0 for s in gap_tables.STATUSES}, "coverage": None}
+    assert gaps.summary(SYSTEM) == (empty, None)
+    world["person"]("Only Here", unit="Acme/IT")
+    nothing = gaps.Filters(org_unit="Acme/HR")
+    assert gaps.summary(SYSTEM, nothing) == (empty, None)
+    for by in gap_tables.GROUPINGS:
+        totals, table = gaps.summary(SYSTEM, nothing, by=by)
+        assert totals == empty
+        assert table.empty and list(table.columns) == ["group", "requirements", "people", *gap_tables.STATUSES, "coverage"]
+    totals, _ = gaps.summary(SYSTEM, by="org_unit")
+    assert (totals["requirements"], totals["people"], totals["not_assessed"], totals["coverage"]) == (2, 1, 2, 0.0)

@@ -279,3 +279,32 @@ def test_the_requirements_file_may_state_a_job_roles_level_of_responsibility(tea
     assert roles == {"Desk lead": 4, "Analyst": None}
     with pytest.raises(InvalidInput, match=r"roles.yaml: job_roles\[0\].responsibility_level: .*between 1 and 9"):
         requirements.load_file(SYSTEM, {"job_roles": [{"name": "Desk lead", "responsibility_level": 12}]}, "roles.yaml")
+
+
+def test_a_level_of_responsibility_lapsing_at_the_moment_asked_is_expired_and_is_no_skills_level(team, lor):
+    """The gap rows at the instant a validated level of responsibility lapses: its row is
+    "expired" (not "not assessed"); and before that, the level of responsibility is the
+    job role's row's level only, never the level of a skill the person has not assessed."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from skills_app.models.framework import utcnow
+    from skills_app.services import gaps
+
+    role = requirements.save_job_role(SYSTEM, None, name="Desk lead", description=None, responsibility_level=4)
+    requirements.set_role_requirement(SYSTEM, role, team.slmo, min_level=3, essential=True)
+    requirements.assign(SYSTEM, team.sam, job_roles=[role], services=[])
+    db.session.commit()
+    a = validated_responsibility(team.sam, team.manager, lor, 3, 3, 3, 3, 3)
+    now = utcnow().replace(microsecond=0)
+    a.valid_until = now
+    db.session.commit()
+
+    def rows(at):
+        df = gaps.frame(SYSTEM, gaps.Filters(person_id=team.sam.id), now=at)
+        return {r["skill"]: tuple(None if pd.isna(r[k]) else r[k] for k in ("current_level", "gap", "status"))
+                for r in df.to_dict(orient="records")}
+
+    assert rows(now - timedelta(seconds=1)) == {"LoR": (3, 1, "below"), "SLMO": (None, None, "not_assessed")}
+    assert rows(now) == {"LoR": (None, None, "expired"), "SLMO": (None, None, "not_assessed")}
