@@ -166,3 +166,14 @@ def test_a_csv_of_no_known_layout_points_at_the_table_format(tmp_path):
     with pytest.raises(Exception) as exc:
         load_file(path)
     assert "give --format table" in str(exc.value)
+
+
+def test_a_table_without_level_columns_gets_one_level_and_the_report_says_so(runner, tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("code,name,description\nANIM,Moving pictures,Making animated pictures for screens.\n", encoding="utf-8")
+    result = runner.run("frameworks", "import", path, "--format", "table", *NAMING)
+    assert result.exit_code == 0, result.output
+    assert ("  kept in another shape: no level columns and no --scale: one level, 'Competent', at which each skill "
+            "is defined by its description\n") in result.output
+    fw = framework("DIGI")
+    assert [(lvl.number, lvl.name) for lvl in fw.levels] == [(1, "Competent")]

@@ -278,3 +278,29 @@ def test_control_characters_are_refused_where_they_are():
     assert "control character U+0000" in error.message
     text_error = bad("Planning (PLN)\n\nLevel 1 (Basic)\n- Plans\x07 well.\n", "page.txt")
     assert "U+0007" in text_error.message
+
+
+def test_a_skill_whose_subcategory_is_not_its_groups_name_is_refused_saying_where():
+    """A skill placed by its group may repeat the group's names as category and
+    subcategory; a subcategory naming another group is refused, not quietly dropped."""
+    text = textwrap.dedent("""\
+        framework: {code: CRAFT, name: Crafts, version: 1, publisher: Acme}
+        levels:
+          - {number: 1, name: Basic}
+        groups:
+          - {code: MAKE, name: Making things}
+          - {code: MAKE.WOOD, name: Woodwork, parent: MAKE}
+        skills:
+          - code: JOIN
+            name: Joinery
+            group: MAKE.WOOD
+            category: Making things
+            subcategory: Woodwork
+            levels:
+              - {level: 1, descriptors: ["Joins two boards."]}
+        """)
+    doc = parse_text(text, "craft.yaml")
+    assert (doc.skills[0].category, doc.skills[0].subcategory) == ("Making things", "Woodwork")
+    error = bad(text.replace("subcategory: Woodwork", "subcategory: Metalwork"), "craft.yaml")
+    assert str(error) == ("craft.yaml: line 12 (skills[0].subcategory): the subcategory 'Metalwork' is not the name of "
+                          "the group the skill sits in ('Woodwork'); give the group only")

@@ -319,3 +319,31 @@ def test_an_office_evidence_upload_with_a_bomb_inside_is_refused_and_nothing_kep
     assert "Evidence added." not in body and "word/document.xml" in body
     db.session.rollback()
     assert db.session.scalars(select(Evidence).where(Evidence.assessment_id == draft.id)).all() == [] and _files(app) == before
+
+
+def test_a_framework_file_over_the_size_limit_is_refused_saying_its_size_in_mb(tmp_path):
+    from skills_app.importers import MAX_FILE_BYTES, FrameworkFileError, load_file
+
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1024 * 1024 + 5)  # sparse: nothing is written
+    with pytest.raises(FrameworkFileError) as caught:
+        load_file(path)
+    assert str(caught.value) == f"{path}: the file is 51 MB; the limit is 50 MB"
+
+
+def test_the_value_budget_allows_exactly_its_number_of_values():
+    from skills_app.importers import limits
+
+    limits.check_data([1, 2], max_values=3)  # the list and its two items
+    with pytest.raises(limits.LimitExceeded, match="more than 2 values"):
+        limits.check_data([1, 2], max_values=2)
+
+
+def test_a_limit_error_reads_as_where_then_what():
+    """`requirements load` prints the error as it reads: where, then what."""
+    from skills_app.importers import limits
+
+    error = limits.LimitExceeded("at skills[0].name", "the text holds a NUL, which no field may contain")
+    assert str(error) == "at skills[0].name: the text holds a NUL, which no field may contain"
+    assert str(limits.LimitExceeded(None, "more than 5 values")) == "more than 5 values"
