@@ -529,3 +529,11 @@ def require(actor, permission: str, obj=None) -> None:
     if permission in HIDDEN:
         raise NotFound("not found")
     raise NotAllowed("you do not have permission to do this")
+
+
+def require_seen(actor, seen: str, permission: str, obj) -> None:
+    """``seen``, the permission to see ``obj`` (so that what one may not see is
+    not found), then ``permission`` to act on it when that is another."""
+    require(actor, seen, obj)
+    if permission != seen:
+        require(actor, permission, obj)

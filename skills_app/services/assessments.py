@@ -162,9 +162,7 @@ def get(actor, assessment_id: int, permission: str = "view_assessment", *, fresh
     assessment = db.session.scalar(select(Assessment).where(Assessment.id == assessment_id).options(*_load_options()))
     if assessment is None:
         raise NotFound("no such assessment")
-    policy.require(actor, "view_assessment", assessment)
-    if permission != "view_assessment":
-        policy.require(actor, permission, assessment)
+    policy.require_seen(actor, "view_assessment", permission, assessment)
     return assessment
 
 

@@ -42,9 +42,7 @@ def get(actor, endorsement_id, permission: str = "view_endorsement") -> Endorsem
         endorsement = None
     if endorsement is None:
         raise NotFound("no such endorsement")
-    policy.require(actor, "view_endorsement", endorsement)
-    if permission != "view_endorsement":
-        policy.require(actor, permission, endorsement)
+    policy.require_seen(actor, "view_endorsement", permission, endorsement)
     return endorsement
 
 

@@ -95,9 +95,7 @@ def _require_state(goal: Goal, *states: str, doing: str) -> None:
 
 def get_goal(actor, goal_id: int, permission: str = "view_goal") -> Goal:
     goal = by_id(Goal, goal_id, "goal")
-    policy.require(actor, "view_goal", goal)
-    if permission != "view_goal":
-        policy.require(actor, permission, goal)
+    policy.require_seen(actor, "view_goal", permission, goal)
     return goal
 
 
