@@ -159,3 +159,24 @@ def test_export_format_choices(runner):
     result = runner.run("frameworks", "import", "--help")
     for fmt in ("sfia-csv", "sfia-xlsx", "case", "moodle-csv"):
         assert fmt in result.output
+
+
+def test_a_cross_reference_to_a_group_is_kept_with_the_group_as_its_end():
+    text = edited('shared drives.</p>",1,,,,0,null,,', 'shared drives.</p>",1,,,,0,null,communication,')
+    doc = parse_text(text, "moodle.csv", fmt="moodle-csv")
+    related = [(a.origin.skill, a.destination.skill, a.destination.group) for a in doc.associations]
+    assert related == [("IDL-01", "IDL-02", None), ("IDL-03", None, "communication")]
+    assert "cross-reference" not in doc.report.render()
+
+
+def test_a_level_described_in_paragraphs_with_inline_marks_gives_one_descriptor_a_paragraph():
+    """Our layout's level rows: a list gives a descriptor an item; paragraphs (no list)
+    a descriptor a paragraph, inline marks (<strong>) inside one kept in it."""
+    text = export("moodle-csv", parse_file(NATIVE[1]))
+    start = text.index('SLM,SLM-L1,"Service Level Management: level 1 (Follow)","') + len('SLM,SLM-L1,"Service Level Management: level 1 (Follow)","')
+    end = text.index('",1,', start)
+    text = text[:start] + "<p>Knows the <strong>SLA</strong> targets.</p><p>Follows the procedures.</p>" + text[end:]
+    doc = parse_text(text, "slm.csv")
+    levels = {lvl.level: lvl.descriptors for lvl in doc.skills[0].levels}
+    assert levels[1] == ["Knows the SLA targets.", "Follows the procedures."]
+    assert len(levels[2]) == 3  # a list: one descriptor an item

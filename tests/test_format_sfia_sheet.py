@@ -259,3 +259,27 @@ def test_options_that_do_not_apply_are_refused(runner):
     result = runner.run("frameworks", "import", "--skill-code", "X", SKILLS_CSV)
     assert result.exit_code != 0 and "--skill-code applies to plain-text files only" in result.output
     assert counts() == before
+
+
+def test_a_levels_heading_over_two_columns_flags_the_levels_where_each_skill_is_defined():
+    """The publisher's 'Levels' heading over its own and one unnamed column: a level number
+    under it defines the skill at that level; a description with no flag is not a level."""
+    text = "Code,Skill,Levels,,Level 1 description,Level 2 description\nABCD,A skill,,2,Does one.,Does two.\nEFGH,Another,1,2,Does one.,Does two.\n"
+    doc = parse_text(text, "sfia-9.csv", fmt="sfia-csv")
+    assert {s.code: [(lvl.level, lvl.defined, lvl.descriptors) for lvl in s.levels] for s in doc.skills} == {
+        "ABCD": [(1, False, []), (2, True, ["Does two."])],
+        "EFGH": [(1, True, ["Does one."]), (2, True, ["Does two."])],
+    }
+    assert "not kept: nothing" in doc.report.render()
+
+
+def test_an_attributes_file_with_a_title_line_above_its_header_reads_as_without_it(tmp_path):
+    attributes = DATA / "sfia-9-attributes-layout.csv"
+    titled = tmp_path / "attributes.csv"
+    titled.write_text("SFIA 9 generic attributes (downloaded)\n" + attributes.read_text(encoding="utf-8"), encoding="utf-8")
+    across = DATA / "sfia-9-levels-across-layout.csv"
+    plain = parse_file(SKILLS_CSV, levels=[across, attributes])
+    doc = parse_file(SKILLS_CSV, levels=[across, titled])
+    assert [(a.code, [lvl.level for lvl in a.levels]) for a in doc.attributes] == [("INDP", list(range(1, 8))), ("DECI", list(range(1, 8)))]
+    assert doc.attributes == plain.attributes
+    assert "not kept: nothing" in doc.report.render()
