@@ -204,3 +204,30 @@ def test_a_bad_package_writes_nothing(runner, tmp_path):
 def test_export_of_an_unknown_framework(runner):
     result = runner.run("frameworks", "export", "NOPE", "--format", "case")
     assert result.exit_code != 0 and "no framework NOPE" in result.output
+
+
+def test_a_level_not_defined_keeps_its_note_and_a_defined_levels_note_is_reported_not_kept():
+    """A skill's "not defined" level item carries its note (kept on the level); a defined
+    level's item has no place for one, and the report says so."""
+    package = json.loads(export("case", parse_file(NATIVE[0])))
+    doc = parse_text(json.dumps(package), "pkg.json", fmt="case")
+    assert doc.report.lost == []
+    assert (doc.skills[0].levels[0].defined, doc.skills[0].levels[0].note) == (
+        False, "This skill is not typically observed or practiced at this level of responsibility and accountability.")
+    level = next(i for i in package["CFItems"] if i["CFItemType"] == "Skill Level")
+    level["notes"] = "A note on a level."
+    doc = parse_text(json.dumps(package), "pkg.json", fmt="case")
+    assert [(e.kind, e.what, e.example) for e in doc.report.lost] == [("field", "CFItem notes", "A note on a level.")]
+
+
+@pytest.mark.parametrize("node", [{"identifier": "ext-1", "title": "Elsewhere"},
+                                  {"identifier": "ext-1", "title": "Elsewhere", "uri": "  "}])
+def test_an_association_to_an_item_outside_the_package_without_a_uri_keeps_its_identifier_and_title(node):
+    def relate(package):
+        a = dict(next(x for x in package["CFAssociations"] if x["associationType"] == "isChildOf"))
+        a.update(identifier="0b0b0b0b-7565-507f-a694-28343a53f0d4", associationType="isRelatedTo", destinationNodeURI=node)
+        package["CFAssociations"].append(a)
+
+    doc = parse_text(broken(relate), "pkg.json", fmt="case")
+    outside = [a.destination for a in doc.associations if a.destination.identifier == "ext-1"]
+    assert [(d.identifier, d.title, d.uri) for d in outside] == [("ext-1", "Elsewhere", None)]

@@ -180,3 +180,15 @@ def test_a_level_described_in_paragraphs_with_inline_marks_gives_one_descriptor_
     levels = {lvl.level: lvl.descriptors for lvl in doc.skills[0].levels}
     assert levels[1] == ["Knows the SLA targets.", "Follows the procedures."]
     assert len(levels[2]) == 3  # a list: one descriptor an item
+
+
+def test_a_framework_with_groups_above_its_skills_goes_out_and_back_in_our_layout():
+    """Our layout with a depth of groups above the skills (and their levels below them)."""
+    from tests.test_importers import GOOD
+
+    original = parse_text(GOOD, "acme.yaml")
+    text = export("moodle-csv", original)
+    doc = parse_text(text, "acme.csv")
+    assert [(s.code, s.category) for s in doc.skills] == [("PLAN", "Delivery")]
+    assert [(lvl.level, lvl.descriptors) for lvl in doc.skills[0].levels if lvl.defined] == [
+        (2, ["Plans own work.", "Keeps the plan up to date."]), (3, ["Plans for others."])]
