@@ -182,13 +182,30 @@ def test_a_level_described_in_paragraphs_with_inline_marks_gives_one_descriptor_
     assert len(levels[2]) == 3  # a list: one descriptor an item
 
 
-def test_a_framework_with_groups_above_its_skills_goes_out_and_back_in_our_layout():
-    """Our layout with a depth of groups above the skills (and their levels below them)."""
-    from tests.test_importers import GOOD
+def test_a_domain_above_the_skills_of_our_layout_makes_their_group():
+    """Our layout with a taxonomy of three depths: a domain, its skills, their levels."""
+    text = export("moodle-csv", parse_file(NATIVE[1]))
+    text = text.replace('"skill,level"', '"domain,skill,level"', 1).replace(
+        '\n,SLM,"Service Level Management",', '\n,DOM,"Running services",,1,,,,0,null,,,,\nDOM,SLM,"Service Level Management",', 1)
+    doc = parse_text(text, "slm.csv")
+    assert [(g.code, g.name) for g in doc.groups] == [("DOM", "Running services")]
+    assert [(s.code, s.group, s.category, [lvl.level for lvl in s.levels if lvl.defined]) for s in doc.skills] == [
+        ("SLM", "DOM", "Running services", [1, 2, 3, 4, 5])]
+    assert "not kept: nothing" in doc.report.render()
 
-    original = parse_text(GOOD, "acme.yaml")
-    text = export("moodle-csv", original)
-    doc = parse_text(text, "acme.csv")
-    assert [(s.code, s.category) for s in doc.skills] == [("PLAN", "Delivery")]
-    assert [(lvl.level, lvl.descriptors) for lvl in doc.skills[0].levels if lvl.defined] == [
-        (2, ["Plans own work.", "Keeps the plan up to date."]), (3, ["Plans for others."])]
+
+def test_a_skill_code_used_twice_in_another_case_names_the_id_number_column():
+    with pytest.raises(FrameworkFileError) as info:
+        parse_text(edited(",IDL-03,", ",idl-01,"), "moodle.csv", fmt="moodle-csv")
+    assert (info.value.location, info.value.message) == ("line 9, column 'ID number'", "duplicate skill code 'idl-01' (also skills[0])")
+
+
+def test_group_id_numbers_alike_in_their_first_100_characters_get_codes_of_their_own_within_100():
+    """A group's code is its ID number up to 100 characters; one taken already is cut to 90
+    and numbered, so that it stays within 100."""
+    long = "G" * 100
+    text = MOODLE.read_text(encoding="utf-8").replace("info-literacy", long + "-one").replace("communication,", long + "-two,")
+    doc = parse_text(text, "moodle.csv", fmt="moodle-csv")
+    assert [(g.code, g.name) for g in doc.groups] == [(long, "Information and data literacy"),
+                                                        ("G" * 90 + "-2", "Communication and collaboration")]
+    assert {s.code: s.group for s in doc.skills}["COM-01"] == "G" * 90 + "-2"
