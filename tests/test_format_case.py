@@ -231,3 +231,14 @@ def test_an_association_to_an_item_outside_the_package_without_a_uri_keeps_its_i
     doc = parse_text(broken(relate), "pkg.json", fmt="case")
     outside = [a.destination for a in doc.associations if a.destination.identifier == "ext-1"]
     assert [(d.identifier, d.title, d.uri) for d in outside] == [("ext-1", "Elsewhere", None)]
+
+
+def test_an_association_from_an_item_not_in_the_package_is_reported_with_both_ends_named():
+    def relate(package):
+        a = dict(next(x for x in package["CFAssociations"] if x["associationType"] == "isRelatedTo"))
+        a.update(identifier="0c0c0c0c-7565-507f-a694-28343a53f0d4", originNodeURI={"identifier": "nowhere-1", "title": "Gone"})
+        package["CFAssociations"].append(a)
+
+    doc = parse_text(broken(relate), "pkg.json", fmt="case")
+    assert [(e.what, e.example) for e in doc.report.lost if e.kind == "association"] == [
+        ("isRelatedTo", "nowhere-1 → CC.2 Active listening")]

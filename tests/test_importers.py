@@ -304,3 +304,12 @@ def test_a_skill_whose_subcategory_is_not_its_groups_name_is_refused_saying_wher
     error = bad(text.replace("subcategory: Woodwork", "subcategory: Metalwork"), "craft.yaml")
     assert str(error) == ("craft.yaml: line 12 (skills[0].subcategory): the subcategory 'Metalwork' is not the name of "
                           "the group the skill sits in ('Woodwork'); give the group only")
+
+
+def test_a_group_made_from_a_category_gets_a_code_no_listed_group_has():
+    """A skill placed by category only gets a group made from the name; a listed group
+    already holding that code (in any case) keeps it, and the made one is numbered."""
+    doc = parse_text(GOOD.replace("skills:\n", "groups:\n  - {code: DELIVERY, name: Shipping}\nskills:\n", 1), "acme.yaml")
+    groups, codes = doc.tree()
+    assert [(g.code, g.name) for g in groups] == [("DELIVERY", "Shipping"), ("Delivery-2", "Delivery")]
+    assert codes == ["Delivery-2"]
