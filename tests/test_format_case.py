@@ -242,3 +242,16 @@ def test_an_association_from_an_item_not_in_the_package_is_reported_with_both_en
     doc = parse_text(broken(relate), "pkg.json", fmt="case")
     assert [(e.what, e.example) for e in doc.report.lost if e.kind == "association"] == [
         ("isRelatedTo", "nowhere-1 → CC.2 Active listening")]
+
+
+def test_the_first_rubric_criterion_for_no_item_gives_the_frameworks_levels():
+    package = json.loads(export("case", parse_file(NATIVE[1])))
+    criteria = package["CFRubrics"][0]["CFRubricCriteria"]
+    assert ["CFItemURI" in c for c in criteria] == [False]
+    later = json.loads(json.dumps(criteria[0]))
+    later["identifier"] = "0d0d0d0d-7565-507f-a694-28343a53f0d4"
+    for level in later["CFRubricCriterionLevels"]:
+        level["quality"], level["identifier"] = "Other", level["identifier"][:-4] + "abcd"
+    criteria.append(later)
+    doc = parse_text(json.dumps(package), "pkg.json", fmt="case")
+    assert [(lvl.number, lvl.name) for lvl in doc.levels] == [(1, "Follow"), (2, "Assist"), (3, "Apply"), (4, "Ensure"), (5, "Strategise")]
