@@ -347,3 +347,19 @@ def test_a_limit_error_reads_as_where_then_what():
     error = limits.LimitExceeded("at skills[0].name", "the text holds a NUL, which no field may contain")
     assert str(error) == "at skills[0].name: the text holds a NUL, which no field may contain"
     assert str(limits.LimitExceeded(None, "more than 5 values")) == "more than 5 values"
+
+
+def test_a_zip_whose_end_record_claims_more_parts_than_accepted_is_refused_before_its_index_is_read():
+    import struct
+
+    from skills_app.importers import limits
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("a.txt", "x")
+    data = bytearray(out.getvalue())
+    struct.pack_into("<H", data, data.rfind(b"PK\x05\x06") + 10, limits.MAX_ZIP_MEMBERS + 1)
+    with pytest.raises(limits.LimitExceeded) as caught:
+        limits.check_zip(bytes(data), max_total=1024 * 1024)
+    assert caught.value.message == f"the archive has {limits.MAX_ZIP_MEMBERS + 1:,} parts; at most {limits.MAX_ZIP_MEMBERS:,} are accepted"
+    limits.check_zip(out.getvalue(), max_total=1024 * 1024)  # the same archive, its record true
