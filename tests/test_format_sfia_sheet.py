@@ -283,3 +283,11 @@ def test_an_attributes_file_with_a_title_line_above_its_header_reads_as_without_
     assert [(a.code, [lvl.level for lvl in a.levels]) for a in doc.attributes] == [("INDP", list(range(1, 8))), ("DECI", list(range(1, 8)))]
     assert doc.attributes == plain.attributes
     assert "not kept: nothing" in doc.report.render()
+
+
+def test_a_levels_file_with_a_header_and_no_levels_is_refused_saying_so(tmp_path):
+    levels = tmp_path / "levels.csv"
+    levels.write_text(LEVELS_CSV.read_text(encoding="utf-8").splitlines(True)[0], encoding="utf-8")
+    with pytest.raises(FrameworkFileError) as caught:
+        parse_file(SKILLS_CSV, levels=levels)
+    assert (caught.value.location, caught.value.message) == ("the levels of responsibility", "a framework needs at least one level")
