@@ -181,3 +181,63 @@ def test_the_skills_to_assess_are_every_published_skill_named_with_its_framework
     assert choices[team.slm.id].startswith("SLM ")
     published = db.session.scalars(select(Skill.id).join(Framework).where(Framework.status == "published")).all()
     assert sorted(choices) == sorted(published)
+
+
+def _slmo_row(team):
+    return next(r for r in service.skill_rows(team.sam, team.sam) if r.skill.id == team.slmo.id)
+
+
+def test_my_skills_status_follows_the_assessment_that_decides_the_row(team):
+    """A skill no role requires, through a rejection (no level held), a validation,
+    and a new draft on top of the level held: the status code and the label say
+    the same thing at each step, and an open assessment speaks before the level."""
+    a = submitted(team, level=4)
+    service.decide(team.manager, a, outcome="reject", comment="Level 4 is not shown yet.")
+    db.session.commit()
+    assert (_slmo_row(team).status_code, _slmo_row(team).status) == ("rejected", a.status_label)
+    a = submitted(team, level=3)
+    service.decide(team.manager, a, outcome="approve")
+    db.session.commit()
+    assert (_slmo_row(team).status_code, _slmo_row(team).status) == ("validated", "Validated")
+    draft = service.start(team.sam, team.slmo, 4)
+    db.session.commit()
+    assert (_slmo_row(team).status_code, _slmo_row(team).status) == ("draft", draft.status_label)
+
+
+def test_a_review_is_kept_only_while_the_assessment_is_submitted(team):
+    decided = submitted(team, level=3)
+    service.decide(team.manager, decided, outcome="approve")
+    db.session.commit()
+    with pytest.raises(InvalidState):
+        service.save_review(team.manager, decided, verdicts={}, comment="Too late.")
+    db.session.rollback()
+    draft = service.start(team.sam, team.slmo, 4)
+    db.session.commit()
+    with pytest.raises((InvalidState, NotAllowed)):
+        service.save_review(team.manager, draft, verdicts={}, comment="Too early.")
+
+
+def test_only_a_file_is_served_as_a_file(team):
+    """Text evidence and an unknown id are 'no such file', never a read of the store."""
+    a = service.start(team.sam, team.slmo, 3)
+    service.add_evidence(team.sam, a, descriptor_ids=[service.claimed_descriptors(a)[0].id], text="Ran the SLA reviews.")
+    db.session.commit()
+    with pytest.raises(NotFound, match="no such file"):
+        service.evidence_file(team.sam, a.evidence[0].id)
+    with pytest.raises(NotFound, match="no such file"):
+        service.evidence_file(team.sam, 10**6)
+
+
+def test_a_responsibility_decision_records_each_attributes_level_and_a_skill_decision_none(team):
+    from tests.test_responsibility import levels_framework, validated_responsibility
+
+    lor = levels_framework()
+    a = validated_responsibility(team.sam, team.manager, lor, 3, 4)
+    event = audit.latest_for_entity(a)
+    by_position = sorted(a.claims, key=lambda c: c.attribute.position)
+    assert len(event.data["attributes"]) == len(by_position) == len(lor.attributes)
+    assert (event.data["attributes"][str(by_position[0].attribute_id)], event.data["attributes"][str(by_position[1].attribute_id)]) == (3, 4)
+    skill = submitted(team, level=3)
+    service.decide(team.manager, skill, outcome="approve")
+    db.session.commit()
+    assert "attributes" not in audit.latest_for_entity(skill).data

@@ -460,3 +460,24 @@ def test_the_summary_of_no_rows_is_zeros_with_no_coverage(world):
         assert table.empty and list(table.columns) == ["group", "requirements", "people", *gap_tables.STATUSES, "coverage"]
     totals, _ = gaps.summary(SYSTEM, by="org_unit")
     assert (totals["requirements"], totals["people"], totals["not_assessed"], totals["coverage"]) == (2, 1, 2, 0.0)
+
+
+def test_the_team_matrix_frame_is_refused_to_whom_the_policy_refuses_it(world, make_person):
+    """The service asks the policy itself (not only the page): an employee, or the
+    learning team, gets 'not allowed', never their colleagues' rows."""
+    from skills_app.errors import NotAllowed
+
+    employee = world["person"]("Eve Employee")
+    learner = make_person("Lee Learning", roles=("employee", "learning"))
+    for who in (employee, learner):
+        with pytest.raises(NotAllowed):
+            gaps.team_frame(who)
+
+
+def test_the_coverage_of_one_service_is_found_after_services_named_before_it(world):
+    """--service picks one service by name (any case) however many come before it."""
+    alpha = requirements.save_service(SYSTEM, None, name="Alpha desk", description=None)
+    requirements.set_service_requirement(SYSTEM, alpha, world["slm"], min_level=2, headcount=1)
+    db.session.commit()
+    assert list(gaps.service_coverage(SYSTEM)["service"]) == ["Alpha desk", "Payroll platform"]
+    assert list(gaps.service_coverage(SYSTEM, service="payroll PLATFORM")["service"]) == ["Payroll platform"]

@@ -7,7 +7,7 @@ importers) this makes single-point changes of the kind real bugs look like
 ``not`` dropped, a condition negated, ``True`` to ``False``, a number one
 higher, ``+`` to ``-``, ``break`` to ``continue``, a ``return`` of ``None``, a
 call statement removed) one at a time, and runs the area's own targeted tests
-against each (SQLite only, ``-x``): a mutant the tests fail on is *killed*, one
+against each (SQLite, and PostgreSQL too with ``--database``; ``-x``): a mutant the tests fail on is *killed*, one
 they pass is a *survivor*: a bug that would ship with the suite green. The area's
 test files run once under coverage with a context per test, and each mutant then
 runs only the tests that execute its statement (none: a survivor without a run). Survivors are printed with their line, and each must be killed by
@@ -37,6 +37,7 @@ import queue
 import tempfile
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -310,12 +311,21 @@ def _copy_tree(dest: Path) -> None:
     # the browser checks' axe-core is not needed: these runs stay off the browser
 
 
+# A PostgreSQL URL the tests also run on (--database); None: SQLite only.
+DATABASE_URL: str | None = None
+
+
 def _pytest(work: Path, tests: list[str], timeout: float, extra: tuple[str, ...] = ()) -> tuple[str, float, int]:
     """Run pytest on ``tests`` (files or node ids) in ``work``: (survived | killed |
     timeout | unselected, seconds, exit code). ``unselected`` is pytest's "no such test"
     or "no test collected" (exit 4 or 5), never counted as a kill."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.pop("TEST_DATABASE_URL", None)  # SQLite only
+    env.pop("TEST_DATABASE_URL", None)
+    if DATABASE_URL:
+        # PostgreSQL too: each copy in a database of its own (<name>_mutate<n>), made and
+        # dropped by tests/conftest.py as it does for a pytest-xdist worker.
+        env["TEST_DATABASE_URL"] = DATABASE_URL
+        env["PYTEST_XDIST_WORKER"] = f"mutate{zlib.crc32(str(work).encode()) % 100000}"
     start = time.monotonic()
     try:
         done = subprocess.run(
@@ -493,7 +503,12 @@ def main(argv=None) -> int:
                         help="run every mutant against all the area's test files (slow; to check the selection)")
     parser.add_argument("--out", default=str(ROOT / "test-artifacts" / "mutation"),
                         help="where each area's results (JSON) are written")
+    parser.add_argument("--database", default=os.environ.get("MUTATE_DATABASE_URL"),
+                        help="a PostgreSQL URL (or MUTATE_DATABASE_URL): the tests run on it as well as on "
+                             "SQLite, so that code only PostgreSQL runs is mutated against them too")
     args = parser.parse_args(argv)
+    global DATABASE_URL
+    DATABASE_URL = args.database
     areas = args.area or list(AREAS)
     if args.list:
         for area in areas:
