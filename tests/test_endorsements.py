@@ -62,7 +62,7 @@ def test_a_colleague_endorses_what_was_shared_and_the_level_does_not_change(team
         AuditEvent.entity_type == "assessment", AuditEvent.entity_id == a.id).order_by(AuditEvent.id))]
     assert actions[-2:] == ["assessment.endorsement_requested", "assessment.endorsement_answered"]
     assert "Otto Outside answered your request" in db.session.scalars(
-        select(Notification.message).where(Notification.person_id == team.sam.id)).all()[-1]
+        select(Notification.message).where(Notification.person_id == team.sam.id).order_by(Notification.id)).all()[-1]
 
 
 def test_who_may_be_asked_and_how_many(team, submitted):
@@ -104,7 +104,7 @@ def test_the_person_reminds_an_endorser_once_a_day(team, submitted):
     e.requested_at = e.requested_at - timedelta(days=2)
     endorsements.remind(team.sam, e)
     assert "Reminder: Sam Subject asks you to endorse" in db.session.scalars(
-        select(Notification.message).where(Notification.person_id == team.pat.id)).all()[-1]
+        select(Notification.message).where(Notification.person_id == team.pat.id).order_by(Notification.id)).all()[-1]
     with pytest.raises(NotAllowed):
         endorsements.remind(team.pat, e)
 

@@ -117,7 +117,7 @@ def test_first_sign_in_links_the_account_by_verified_email_then_by_sub(client, i
 def test_password_sign_in_is_audited_with_its_method(client, idp, auth, make_person):
     person = make_person("Pat Password")
     auth.login(person)
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.signed_in")).all()[-1]
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.signed_in").order_by(AuditEvent.id)).all()[-1]
     assert event.entity_id == person.id and event.data == {"method": "password"}
 
 

@@ -119,13 +119,13 @@ def test_sent_back_with_a_reason_it_stays_proposed_and_the_person_is_told(team, 
         plans.send_back(team.manager, goal, comment="  ")
     plans.send_back(team.manager, goal, comment="Level 4 by March is too soon: say June.")
     assert goal.state == "proposed" and goal.review_comment.startswith("Level 4 by March")
-    told = db.session.scalars(select(Notification).where(Notification.person_id == team.sam.id)).all()[-1]
+    told = db.session.scalars(select(Notification).where(Notification.person_id == team.sam.id).order_by(Notification.id)).all()[-1]
     assert "sent back your development goal SLMO level 4: Level 4 by March" in told.message
     assert goal.state_label == "Sent back, waiting for changes" and plans.waiting_for(team.manager) == []
     plans.edit(team.sam, goal, target_level=4, due_on=date.today() + timedelta(days=200), note=None, resources=[])
     # Changed, it waits for agreement again, and the manager is told.
     assert goal.review_comment is None and plans.waiting_for(team.manager) == [goal]
-    told = db.session.scalars(select(Notification).where(Notification.person_id == team.manager.id)).all()[-1]
+    told = db.session.scalars(select(Notification).where(Notification.person_id == team.manager.id).order_by(Notification.id)).all()[-1]
     assert "changed their development goal, SLMO level 4, after you sent it back" in told.message
     plans.agree(team.hr, goal)   # HR may agree too
     assert goal.state == "agreed" and goal.review_comment is None
