@@ -10,36 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from skills_app.services import jobs
-from tests.test_jobs import REDIS_URL, start_worker
+from tests.test_jobs import job_queue_on, start_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("redis_jobs")]
 
 
 @pytest.fixture
 def queue_on(browser_app, monkeypatch):
-    import redis as redis_module
-
-    from tests.conftest import CI
-
-    client = redis_module.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis_module.exceptions.ConnectionError:
-        if CI:
-            pytest.fail(f"Redis does not answer at {REDIS_URL}", pytrace=False)
-        pytest.skip(f"the job queue's browser test needs Redis at {REDIS_URL} (TEST_JOBS_REDIS_URL)")
-    from tests.test_jobs import database_to_ourselves
-
-    with database_to_ourselves(client):
-        client.flushdb()
-        before = {k: browser_app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS")}
-        browser_app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=10)
-        browser_app.extensions.pop("skills_app.redis", None)
+    with job_queue_on(browser_app, JOB_EXPORT_ROWS=10) as client:
         yield client
-        browser_app.config.update(before)
-        for name in ("skills_app.redis", "skills_app.cache", "skills_app.throttle"):
-            browser_app.extensions.pop(name, None)
-        client.flushdb()
 
 
 def test_hr_exports_a_big_gap_report_through_a_worker_and_downloads_it(page, live_server, sign_in_page, demo_org, queue_on,

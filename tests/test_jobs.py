@@ -57,9 +57,10 @@ def _forget(app) -> None:
         app.extensions.pop(name, None)
 
 
-@pytest.fixture
-def queue_redis(app):
-    """The app on Redis database 13, flushed; exports of more than 5 rows are jobs."""
+@contextmanager
+def job_queue_on(app, **config):
+    """``app`` on Redis database 13 (held against other test runs, flushed before and
+    after) with ``config``; skipped without Redis, failed under CI."""
     client = redis_module.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
         client.ping()
@@ -69,13 +70,22 @@ def queue_redis(app):
         pytest.skip(f"the job queue tests need Redis at {REDIS_URL} (TEST_JOBS_REDIS_URL)")
     with database_to_ourselves(client):
         client.flushdb()
-        before = {k: app.config.get(k) for k in ("REDIS_URL", "JOB_EXPORT_ROWS", "JOB_HEARTBEAT_SECONDS")}
-        app.config.update(REDIS_URL=REDIS_URL, JOB_EXPORT_ROWS=5, JOB_HEARTBEAT_SECONDS=1)
+        before = {k: app.config.get(k) for k in ("REDIS_URL", *config)}
+        app.config.update(REDIS_URL=REDIS_URL, **config)
         _forget(app)
+        try:
+            yield client
+        finally:
+            app.config.update(before)
+            _forget(app)
+            client.flushdb()
+
+
+@pytest.fixture
+def queue_redis(app):
+    """The app on Redis database 13, flushed; exports of more than 5 rows are jobs."""
+    with job_queue_on(app, JOB_EXPORT_ROWS=5, JOB_HEARTBEAT_SECONDS=1) as client:
         yield client
-        app.config.update(before)
-        _forget(app)
-        client.flushdb()
 
 
 def start_worker(app, *extra: str) -> subprocess.Popen:
