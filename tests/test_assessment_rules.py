@@ -113,6 +113,44 @@ def test_the_review_queue_count_is_the_length_of_the_queue(team, make_person):
     assert service.queue_count(team.sam) == 0
 
 
+def test_the_review_badge_counts_the_goals_waiting_for_agreement_as_the_page_lists_them(client, auth, team, make_person):
+    """The badge is the Reviews page's two lists: assessments to decide and development goals
+    to agree (not those sent back and unchanged, not one's own, not a cohort plan's, not a
+    leaver's, not another manager's people's)."""
+    from skills_app.services import learning, plans
+
+    hugo = make_person("Hugo HR", roles=("employee", "hr"), manager=team.manager)
+    gone = make_person("Gina Gone", manager=team.manager)
+    submitted(team)                                                       # Manny's report: 1 review
+    sam = plans.propose(team.sam, team.sam, skill=team.slmo, target_level=4)        # Manny's, HR's
+    pat = plans.propose(team.pat, team.pat, skill=team.slmo, target_level=3)        # sent back: nobody's
+    plans.send_back(team.manager, pat, comment="A date, please.")
+    otto = plans.propose(team.otto, team.otto, skill=team.slmo, target_level=3)     # Olga's, HR's
+    hugos = plans.propose(hugo, hugo, skill=team.slm, target_level=3)               # Manny's, HR's (not Hugo's own)
+    agreed = plans.propose(gone, gone, skill=team.slm, target_level=3)              # agreed: waits no more
+    plans.agree(team.manager, agreed)
+    plans.propose(gone, gone, skill=team.slmo, target_level=3)                      # a leaver's: nobody's
+    gone.active = False
+    learning.create_plan(team.learning, name="SLMO to 3", skill=team.slmo, target_level=3, resource=None,
+                         starts_on=None, ends_on=None, people=[team.sam])           # a cohort goal: agreed already
+    db.session.commit()
+    expected = {team.manager: ({sam, hugos}, 1), team.other: ({otto}, 0), team.hr: ({sam, otto, hugos}, 1),
+                hugo: ({sam, otto}, 1), team.director: (set(), 0)}
+    for actor, (goals, reviews) in expected.items():
+        assert set(plans.waiting_for(actor)) == goals, actor.name
+        assert len(service.review_queue(actor)) == reviews, actor.name
+        assert service.queue_count(actor) == len(goals) + reviews, actor.name
+    # The header's badge says so on every page, and the Reviews page lists as many.
+    auth.login(team.manager)
+    for path in ("/", "/my/skills", "/reviews"):
+        assert '<span class="badge">3<span class="visually-hidden"> waiting</span>' in client.get(path).get_data(as_text=True), path
+    page = client.get("/reviews").get_data(as_text=True)
+    assert page.count(f'/people/{team.sam.id}/plan#goal-{sam.id}') == 1 and f"#goal-{hugos.id}" in page
+    auth.logout()
+    auth.login(team.director)
+    assert '<span class="badge">' not in client.get("/").get_data(as_text=True)
+
+
 def test_a_validity_is_between_1_and_240_months(team):
     """240 months is allowed (the form's maximum); 0 and 241 are refused, saying so."""
     service.update_framework_settings(SYSTEM, team.sfia, evidence_required=False, validity_months=240)

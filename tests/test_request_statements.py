@@ -1,7 +1,7 @@
 """SQL statements per request, counted for the whole request (the sign-in, the
 layout, the review badge, the notifications included), do not grow with the
-number of people, their requirements or the reviews waiting: the main page of
-each role issues as many statements for a team of four as for a team of fourteen."""
+number of people, their requirements or the reviews and development goals waiting:
+the main page of each role issues as many statements for a team of four as for a team of fourteen."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from skills_app.extensions import db
-from skills_app.models import Assessment
+from skills_app.models import Assessment, Goal
 from skills_app.policy import SYSTEM
 from skills_app.services import requirements
 from tests.conftest import PASSWORD, make_person
@@ -24,13 +24,15 @@ PAGES = [
 
 
 def _grow(team, role, n: int) -> None:
-    """``n`` more reports of the manager, each with the role's requirements and a submitted assessment."""
+    """``n`` more reports of the manager, each with the role's requirements, a submitted assessment
+    and a development goal waiting for agreement."""
     for _ in range(n):
         person = make_person(manager=team.manager, unit="Acme/IT/Service Desk")
         requirements.assign(SYSTEM, person, job_roles=[role], services=[])
         db.session.add(Assessment(person_id=person.id, framework_id=team.slmo.framework_id, skill_id=team.slmo.id,
                                   claimed_level=3, status="submitted", submitted_at=NOW - timedelta(days=1),
                                   created_at=NOW - timedelta(days=2)))
+        db.session.add(Goal(person_id=person.id, skill_id=team.slm.id, target_level=4, state="proposed"))
     db.session.commit()
 
 

@@ -442,25 +442,29 @@ def _queue_stmt(actor):
 
 def queue_count(actor) -> int:
     """How many reviews wait for the actor (the badge on every page): the rows of
-    ``_queue_stmt`` counted as indexed lookups, one statement. For HR, every
-    submitted assessment (the status index) less their own; for a reviewer, the
-    UNION of those assigned to them (the assigned reviewer's index) and their
-    reports' that nobody was assigned (the manager's index, then the person's
-    assessments): two sets that cannot overlap, where an OR across the two
-    columns would read every submitted assessment."""
+    ``_queue_stmt``, and the development goals waiting for the actor's agreement
+    (``plans.waiting_for``, which the Reviews page lists too), counted as indexed
+    lookups in one statement. For HR, every submitted assessment (the status index)
+    less their own; for a reviewer, the UNION of those assigned to them (the assigned
+    reviewer's index) and their reports' that nobody was assigned (the manager's
+    index, then the person's assessments): two sets that cannot overlap, where an OR
+    across the two columns would read every submitted assessment. The goals are
+    proposed ones (the state index), their people's reports for a line manager."""
     if not policy.can(actor, "review_queue"):
         return 0
     submitted = Assessment.status == "submitted"
+    goals = plans.waiting_ids(actor)
     if actor.has_role("hr"):
         everyone = select(func.count()).select_from(Assessment).where(submitted).scalar_subquery()
         own = select(func.count()).select_from(Assessment).where(submitted, Assessment.person_id == actor.id).scalar_subquery()
-        return db.session.scalar(select(everyone - own)) or 0
+        waiting = select(func.count()).select_from(goals.subquery()).scalar_subquery()
+        return db.session.scalar(select(everyone - own + waiting)) or 0
     assigned = select(Assessment.id).where(submitted, Assessment.assigned_reviewer_id == actor.id,
                                            Assessment.person_id != actor.id)
     reports = (select(Assessment.id).join(Person, Assessment.person_id == Person.id)
                .where(submitted, Person.manager_id == actor.id, Assessment.assigned_reviewer_id.is_(None),
                       Assessment.person_id != actor.id))
-    return db.session.scalar(select(func.count()).select_from(union_all(assigned, reports).subquery())) or 0
+    return db.session.scalar(select(func.count()).select_from(union_all(assigned, reports, goals).subquery())) or 0
 
 
 # -- the person's actions ----------------------------------------------------------

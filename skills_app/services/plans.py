@@ -204,20 +204,34 @@ def open_goals(actor, person: Person) -> dict[int, Goal]:
     return out
 
 
+def _waiting_stmt(me: Person, *columns):
+    """The proposed goals ``me`` may agree (the policy's agree_goal as SQL): their direct
+    reports' (everyone's for HR), of their own plans, not their own, of active people; not
+    those sent back and not changed since (they wait for their person)."""
+    stmt = (select(*columns).select_from(Goal).join(Person, Goal.person_id == Person.id)
+            .where(Goal.state == "proposed", Goal.review_comment.is_(None), Goal.plan_id.is_(None), Goal.person_id != me.id,
+                   Person.active.is_(True)))
+    if not me.has_role("hr"):
+        stmt = stmt.where(Person.manager_id == me.id)
+    return stmt
+
+
 def waiting_for(actor) -> list[Goal]:
-    """Proposed goals the actor may agree: their direct reports' (everyone's for HR), oldest first;
-    not those sent back and not changed since (they wait for their person)."""
+    """Proposed goals the actor may agree, oldest first (see :func:`_waiting_stmt`)."""
     me = actor if isinstance(actor, Person) else None
     if me is None:
         return []
-    stmt = (select(Goal).join(Person, Goal.person_id == Person.id)
-            .where(Goal.state == "proposed", Goal.review_comment.is_(None), Goal.plan_id.is_(None), Goal.person_id != me.id,
-                   Person.active.is_(True))
+    stmt = (_waiting_stmt(me, Goal)
             .options(selectinload(Goal.person), selectinload(Goal.skill).selectinload(Skill.framework))
             .order_by(Goal.created_at, Goal.id))
-    if not me.has_role("hr"):
-        stmt = stmt.where(Person.manager_id == me.id)
     return [g for g in db.session.scalars(stmt) if policy.can(actor, "agree_goal", g)]
+
+
+def waiting_ids(actor):
+    """The ids of the goals :func:`waiting_for` lists, as a select (for the review badge's one
+    statement, services/assessments.queue_count); None for an actor who is no person."""
+    me = actor if isinstance(actor, Person) else None
+    return None if me is None else _waiting_stmt(me, Goal.id)
 
 
 # -- proposing and changing ------------------------------------------------------------------
