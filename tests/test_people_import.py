@@ -385,6 +385,43 @@ def test_every_problem_between_rows_is_reported_at_once(tmp_path, import_file, b
     assert database_state() == before
 
 
+def test_a_loop_is_reported_once_on_its_first_line_and_not_on_the_people_below_it(tmp_path, import_file, base):
+    """Frank reports to Gina, Gina and Hal to each other: only the loop is wrong, and it is
+    reported once (on Gina's line); Frank, whose chain only leads into it, is not."""
+    rows = [
+        "E5,frank@acme.example,Frank Fox,,,E6,employee",
+        "E6,gina@acme.example,Gina Gold,,,E7,employee",
+        "E7,hal@acme.example,Hal Hill,,,E6,employee",
+    ]
+    path = write(tmp_path, "\n".join([HEADER, *rows]) + "\n", "bad.csv")
+    before = database_state()
+
+    result = import_file(path)
+
+    assert result.exit_code != 0
+    assert "1 problem;" in result.output
+    assert f"{path}: line 3, column manager: a loop of managers: E6 → E7 → E6" in result.output
+    assert database_state() == before
+
+
+def test_a_long_chain_of_managers_imports_and_a_loop_at_its_end_is_found(tmp_path, import_file, base):
+    """Two thousand people each managed by the one before: every chain is read once, and
+    the same chain closed into a loop by its first person is refused on line 2."""
+    chain = [f"C{i},c{i}@acme.example,Chain {i},,Group/Chain,{f'C{i - 1}' if i else ''},employee" for i in range(2000)]
+    result = import_file(write(tmp_path, "\n".join([HEADER, *chain]) + "\n", "chain.csv"))
+    assert result.exit_code == 0, result.output
+    found = people()
+    assert found["C1999"].manager.employee_number == "C1998" and found["C0"].manager is None
+
+    looped = [chain[0].replace(",employee", "").rstrip(",") + ",C1999,employee", *chain[1:]]
+    before = database_state()
+    result = import_file(write(tmp_path, "\n".join([HEADER, *looped]) + "\n", "looped.csv"))
+    assert result.exit_code != 0
+    assert "1 problem;" in result.output
+    assert "line 2, column manager: a loop of managers: C0 → C1999 → C1998" in result.output
+    assert database_state() == before
+
+
 def test_a_file_that_is_not_utf8_is_refused(tmp_path, import_file, base):
     path = write(tmp_path, f"{HEADER}\nE5,frank@acme.example,François Fox,,,,employee\n", "latin1.csv", encoding="latin-1")
     before = database_state()

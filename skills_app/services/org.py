@@ -1,6 +1,8 @@
 """Org units (a tree, addressed by path) and who the actor may see."""
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -16,6 +18,7 @@ from skills_app.services import audit
 SEPARATOR = "/"
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_path(path: str) -> str:
     parts = [p.strip() for p in (path or "").split(SEPARATOR)]
     if not path or any(not p for p in parts):
@@ -47,6 +50,34 @@ def _ensure_path(path: str, cache: dict[str, OrgUnit] | None = None) -> tuple[Or
             cache[key] = unit
         parent = unit
     return parent, created
+
+
+def _ensure_paths(paths) -> tuple[dict[str, OrgUnit], list[OrgUnit]]:
+    """The units at these (clean) paths, creating the missing ones and their missing
+    ancestors: every unit already here is read in one statement per thousand paths,
+    and the new ones are written in one flush, parents first. Returns (path → unit, created)."""
+    wanted: set[str] = set()
+    for path in paths:
+        parts = path.split(SEPARATOR)
+        wanted.update(SEPARATOR.join(parts[:n]) for n in range(1, len(parts) + 1))
+    ordered = sorted(wanted, key=lambda p: (p.count(SEPARATOR), p))
+    units: dict[str, OrgUnit] = {}
+    for start in range(0, len(ordered), 1000):
+        units.update((u.path, u) for u in db.session.scalars(
+            select(OrgUnit).where(OrgUnit.path.in_(ordered[start:start + 1000]))))
+    created: list[OrgUnit] = []
+    with db.session.no_autoflush:
+        for path in ordered:
+            if path in units:
+                continue
+            parent_path, _, name = path.rpartition(SEPARATOR)
+            unit = OrgUnit(name=name, path=path, parent=units[parent_path] if parent_path else None)
+            db.session.add(unit)
+            units[path] = unit
+            created.append(unit)
+    if created:
+        db.session.flush()
+    return units, created
 
 
 def ensure_path(actor, path: str, cache: dict[str, OrgUnit] | None = None) -> OrgUnit:

@@ -156,6 +156,7 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
         raise PeopleImportError(file, errors)
 
     rows: list[Row] = []
+    index = list(positions.items())
     line = 1
     while True:
         # Where the record starts: a quote left open is found only at the end
@@ -172,13 +173,8 @@ def parse(text: str, file: str) -> tuple[list[Row], set[str]]:
         if not any(cell.strip() for cell in record):
             continue
 
-        def cell(column: str) -> str | None:
-            i = positions.get(column)
-            if i is None or i >= len(record):
-                return None
-            value = record[i].strip()
-            return value or None
-
+        width = len(record)
+        cell = {column: (record[i].strip() or None) if i < width else None for column, i in index}.get
         row_errors: list[RowError] = []
         number, email, name = cell("employee_number"), cell("email"), cell("name")
         for column, value in (("employee_number", number), ("email", email), ("name", name)):
@@ -277,20 +273,34 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
         m = person.manager
         return f"n:{m.employee_number}" if m.employee_number in file_by_number else f"p:{m.id}"
 
-    reported: set[str] = set()
+    # Whose chain of managers is known to end with someone who has none: a walk that
+    # reaches one of them stops there, so each chain is read once, not once per report.
+    # Whose chain leads into a loop found already (its people, and those below them).
+    rooted: set[str] = set()
+    looped: set[str] = set()
     for row in rows:
         start = f"n:{row.employee_number}"
-        chain, key, steps = [start], manager_of.get(row.employee_number), 0
-        while key is not None and steps <= len(rows) + 1:
+        if start in looped:
+            continue
+        chain, on_chain, key = [start], {start}, manager_of.get(row.employee_number)
+        while key is not None and key not in rooted:
             if key == start:
                 names = " → ".join(c[2:] if c.startswith("n:") else c for c in chain + [start])
-                if row.employee_number not in reported:
-                    errors.append(RowError(row.line, "manager", f"a loop of managers: {names}"))
-                    reported.update(c[2:] for c in chain if c.startswith("n:"))
+                errors.append(RowError(row.line, "manager", f"a loop of managers: {names}"))
+                looped.update(chain)
+                break
+            if key in looped:
+                looped.update(chain)
+                break
+            if key in on_chain:
+                # A loop above this row, reported on the first line of the people in it.
+                looped.update(chain[:chain.index(key)])
                 break
             chain.append(key)
+            on_chain.add(key)
             key = parent(key)
-            steps += 1
+        else:
+            rooted.update(chain)
 
     if errors:
         errors.sort(key=lambda e: e.line)
@@ -298,15 +308,11 @@ def run(actor, text: str, file: str, *, dry_run: bool = False,
 
     report = ImportReport(dry_run=dry_run)
     # Org units, job roles and services named in the file, created where missing.
-    unit_cache: dict = {}
     named: dict[str, dict] = {"job_roles": {}, "services": {}}
-    units: dict[str, object] = {}
+    units, created_units = org._ensure_paths({row.org_unit for row in rows if row.org_unit})
+    report.org_units_created.extend(u.path for u in created_units)
     wanted: dict[str, dict[str, list]] = {"job_roles": {}, "services": {}}
     for row in rows:
-        if row.org_unit and row.org_unit not in units:
-            unit, created = org._ensure_path(row.org_unit, unit_cache)
-            units[row.org_unit] = unit
-            report.org_units_created.extend(u.path for u in created)
         for column, model, created_list in (("job_roles", JobRole, report.job_roles_created),
                                             ("services", Service, report.services_created)):
             if column in columns:
