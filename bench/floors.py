@@ -17,6 +17,8 @@ median of three.
   keyset, cold and warm, in-process; the floor is the same page and total from one
   hand-written statement, run by psql with ``\timing``.
 * CLI start-up: ``skills-app report --help``.
+* Peak memory of every command run (the product's and psql's), from the rusage of each
+  process: the target is under 500 MB for any command.
 
 Usage: python bench/floors.py --url postgresql+psycopg://.../db [--rounds 3]
        [--import-template DB] [--people-csv N]
@@ -48,10 +50,23 @@ def _psql_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+# The highest resident set of each command the benchmark ran (by its first two words past
+# the program: "report gaps", "people import"), in MB, from wait4's rusage of that process.
+PEAK_MB: dict[str, float] = {}
+PEAK_TARGET_MB = 500
+
+
 def timed(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, cmd)
+    name = Path(cmd[0]).name + " " + " ".join(a for a in cmd[1:3] if not a.startswith("-") and "/" not in a)
+    PEAK_MB[name.strip()] = max(PEAK_MB.get(name.strip(), 0), usage.ru_maxrss / 1024)  # Linux: kB
+    return elapsed
 
 
 def copy_script(url: str) -> str:
@@ -427,6 +442,7 @@ def main() -> None:
         out["finder"] = finder_search(args.url, args.rounds)
     if "load" in only:
         out["load"] = page_load(args.url, args.clients, args.seconds)
+    out["peak_mb"] = PEAK_MB
     Path(args.output).write_text(json.dumps(out, indent=2, default=str))
     print_table(out)
 
@@ -480,6 +496,9 @@ def print_table(out: dict) -> None:
     if "startup" in out:
         s = out["startup"]["median"]
         print(f"{'CLI start-up':<22}{s:>8.2f} s   target < 0.5 s  {'yes' if s < 0.5 else 'no'}")
+    for name, mb in sorted(out.get("peak_mb", {}).items()):
+        print(f"peak memory: {name:<26}{mb:>7.0f} MB  target < {PEAK_TARGET_MB} MB  "
+              f"{'yes' if mb < PEAK_TARGET_MB else f'no, by {(mb / PEAK_TARGET_MB - 1) * 100:.0f}%'}")
 
 
 if __name__ == "__main__":
