@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from skills_app import replica
+
+    replica.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     from skills_app import redis_link
@@ -69,6 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from skills_app.scim import register as register_scim
 
     register_scim(app)
+
+    from skills_app.web import read_reports_from_replica
+
+    read_reports_from_replica(app)
 
     from skills_app.cli import register as register_cli
 

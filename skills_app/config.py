@@ -71,6 +71,13 @@ def from_environment() -> dict:
         "CREDENTIAL_ISSUER_URL": os.environ.get("CREDENTIAL_ISSUER_URL") or None,
         "CREDENTIAL_ISSUER_NAME": os.environ.get("CREDENTIAL_ISSUER_NAME") or "skills_app",
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        # Reads on a replica (skills_app/replica.py): report statements go to this PostgreSQL streaming
+        # replica while it answers and lags the primary by at most DATABASE_REPLICA_MAX_LAG seconds,
+        # checked at most every DATABASE_REPLICA_CHECK_SECONDS per process; else to the primary.
+        "DATABASE_REPLICA_URL": normalise_database_url(os.environ["DATABASE_REPLICA_URL"])
+        if os.environ.get("DATABASE_REPLICA_URL") else None,
+        "DATABASE_REPLICA_MAX_LAG": float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "10")),
+        "DATABASE_REPLICA_CHECK_SECONDS": float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "5")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads"),
         "MAX_UPLOAD_MB": int(os.environ.get("MAX_UPLOAD_MB", "10")),
         **({"MAX_REQUEST_MB": int(os.environ["MAX_REQUEST_MB"])} if os.environ.get("MAX_REQUEST_MB") else {}),

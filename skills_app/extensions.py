@@ -6,6 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -25,7 +26,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The key of ``Session.info`` that holds the engine a report's reads go to (skills_app/replica.py).
+REPORT_READS = "skills_app.report_reads"
+
+
+class Session(FlaskSession):
+    """``db.session``: once a report has asked for the replica (replica.for_reports),
+    its reads go there: a SELECT, and ``connection()`` asked without a statement
+    (the report streams' COPY). A flush, any other statement, and every session
+    that has not asked, use the primary as always."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        replica = self.info.get(REPORT_READS)
+        if replica is not None and bind is None and (
+                (clause is None and mapper is None) or (clause is not None and getattr(clause, "is_select", False))):
+            return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from skills_app import transaction
+from skills_app import replica, transaction
 from skills_app.errors import DomainError
 from skills_app.policy import SYSTEM
 from skills_app.reports import export
@@ -54,6 +54,7 @@ def perform(kind: str, params: dict) -> str:
 
 
 def _gap_export(actor, params: dict, progress: jobs.Progress, job_id: str) -> dict:
+    replica.for_reports()  # until the job's session ends
     report = exports.gap_report(actor, gaps.Filters.from_mapping(params.get("filters") or {}), by=params.get("group") or None)
     out = export.render(report, params.get("format") or "csv")
     target = jobs.folder() / f"{job_id}.{out.filename.rsplit('.', 1)[-1]}"

@@ -51,11 +51,13 @@ def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: "
     output, streamed; a failure leaves no file behind. With ``progress`` (and
     ``total()``, the rows there will be, counted by the database first), a
     progress bar of the rows written, on standard error."""
+    from skills_app import replica
     from skills_app.errors import DomainError
     from skills_app.reports import export
 
     if output is None and fmt == "xlsx":
         fail("XLSX is binary: give --output FILE.xlsx")
+    replica.for_reports()  # a report reads from the replica when DATABASE_REPLICA_URL names a fit one
     try:
         out = export.render(make_report(), fmt)
         bar = None

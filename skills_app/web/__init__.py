@@ -2,12 +2,13 @@
 transaction per request, error pages, security headers."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask import Flask, g, has_app_context, request, session
 from flask_login import current_user
 
-from skills_app import policy, words
+from skills_app import policy, replica, words
 from skills_app.errors import InvalidInput
 from skills_app.extensions import login_manager
 from skills_app.models.campaigns import PROGRESS_LABELS, SKILL_STAGE_LABELS
@@ -35,6 +36,15 @@ PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.logout", "main.healt
                               "credentials.verify", "credentials.status_list", "credentials.did_document", "credentials.jwks"})
 # Blueprints that authenticate their callers themselves, with bearer tokens: the API and SCIM.
 OWN_AUTHENTICATION = frozenset({"api", "scim"})
+
+# The pages, downloads and API reads of reports: their reads tolerate a little lag, so with
+# DATABASE_REPLICA_URL they go to the replica (skills_app/replica.py) once the caller is known
+# (signed in, or their token read, on the primary). Never a page that shows what was just saved.
+REPORT_ENDPOINTS = frozenset({
+    "reports.gap_report", "reports.gap_export", "reports.service_coverage", "reports.training_needs",
+    "trends.coverage", "trends.calibration", "finder.search", "service_levels.report_page", "campaigns.export_results",
+    "api.gap_report", "api.training_needs",
+})
 
 # One blueprint a module, registered in this order.
 BLUEPRINTS = (auth, main, frameworks, people, finder, admin, assessments, endorsements, reviews, notifications, reports, requirements,
@@ -96,6 +106,26 @@ def when(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
     if isinstance(moment, datetime):
         moment = sla_service.working_calendar().local(moment)
     return moment.strftime(fmt)
+
+
+def read_reports_from_replica(app: Flask) -> None:
+    """Each of ``REPORT_ENDPOINTS`` reads from the replica, when there is one and it
+    is fit, from the start of its view (after sign-in and the API's token, read on
+    the primary) to the end of the request, a streamed download's last chunk included."""
+    def reads_replica(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if request.method == "GET":
+                replica.for_reports()
+            return view(*args, **kwargs)
+        return wrapped
+
+    for endpoint in REPORT_ENDPOINTS:
+        app.view_functions[endpoint] = reads_replica(app.view_functions[endpoint])
+
+    @app.teardown_request
+    def primary_again(_exc):
+        replica.done()
 
 
 def register(app: Flask) -> None:
