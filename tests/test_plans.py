@@ -6,6 +6,7 @@ the pages reached from My skills, Explore roles, the person's page and the revie
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -250,6 +251,105 @@ def test_a_goal_in_another_skill_or_of_another_person_is_not_achieved(team, goal
     assert (goal.state, other.state) == ("agreed", "agreed")
     _validate(team.sam, team.manager, team.slmo, 4)
     assert (goal.state, other.state) == ("achieved", "agreed")
+
+
+# -- achieved through a crosswalk -------------------------------------------------------------------
+# frameworks/crosswalks/slm-to-sfia-slmo.yaml maps SLM 1→1, 2→2, 3→3, 4→5, 5→6 onto SLMO. Forwards, SLM 4
+# counts as SLMO 5; backwards, SLMO 4 counts as SLM 3 (the highest SLM level mapping at or below 4), and
+# SLMO 5 as SLM 4.
+
+@pytest.fixture
+def crosswalk(team):
+    import yaml
+
+    from skills_app.services import crosswalks
+
+    path = Path(__file__).resolve().parent.parent / "frameworks" / "crosswalks" / "slm-to-sfia-slmo.yaml"
+    crosswalks.import_doc(SYSTEM, crosswalks.parse(yaml.safe_load(path.read_text()), str(path)), str(path))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("skill, target, held_in, validated, achieved", [
+    ("slmo", 5, "slm", 4, True),     # SLM 4 → SLMO 5: reached exactly
+    ("slmo", 4, "slm", 4, True),     # SLM 4 → SLMO 5: above the target
+    ("slmo", 4, "slm", 3, False),    # SLM 3 → SLMO 3: one short
+    ("slm", 3, "slmo", 4, True),     # backwards: SLMO 4 → SLM 3
+    ("slm", 4, "slmo", 4, False),    # backwards: SLMO 4 is SLM 3, not 4
+    ("slm", 4, "slmo", 5, True),     # backwards: SLMO 5 → SLM 4
+])
+def test_a_validation_through_a_crosswalk_achieves_the_goal_in_its_own_transaction(team, crosswalk, skill, target, held_in,
+                                                                                  validated, achieved):
+    g = plans.propose(team.sam, team.sam, skill=getattr(team, skill), target_level=target)
+    plans.agree(team.manager, g)
+    db.session.commit()
+    assessment = assessments.start(team.sam, getattr(team, held_in), validated)
+    assessments.save_draft(team.sam, assessment, claimed_level=validated,
+                           ratings={d.id: "met" for d in assessments.descriptors_in_view(assessment)})
+    assessments.submit(team.sam, assessment)
+    db.session.commit()
+    assert g.state == "agreed"   # a self-assessment through the crosswalk is not enough either
+    assessments.decide(team.manager, assessment, outcome="approve")
+    assert g.state == ("achieved" if achieved else "agreed")
+    if not achieved:
+        return
+    assert g.achieved_by_id == assessment.id
+    db.session.rollback()   # one transaction with the validation
+    assert (assessment.status, g.state) == ("submitted", "agreed")
+    assessments.decide(team.manager, assessment, outcome="approve")
+    db.session.commit()
+    assert g.state == "achieved" and _actions(g) == ["goal.proposed", "goal.agreed", "goal.achieved"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "goal.achieved").order_by(AuditEvent.id.desc()))
+    other = getattr(team, held_in).code
+    assert event.data == {"person_id": team.sam.id, "from": "agreed", "to": "achieved", "assessment_id": assessment.id,
+                          "validated_level": validated, "via": other, "level": {"slm": {4: 5, 3: 3}, "slmo": {4: 3, 5: 4}}[held_in][validated]}
+    assert f"validated at {other} level {validated}" in event.summary and "through a crosswalk" in event.summary
+
+
+def test_agreeing_a_goal_whose_level_is_held_through_a_crosswalk_achieves_it(team, crosswalk):
+    g = plans.propose(team.sam, team.sam, skill=team.slmo, target_level=5)
+    db.session.commit()
+    held = _validate(team.sam, team.manager, team.slm, 4)   # SLM 4 → SLMO 5, while the goal is proposed
+    assert g.state == "proposed"                             # not agreed yet: nothing closes
+    plans.agree(team.manager, g)
+    assert g.state == "achieved" and g.achieved_by_id == held.id
+    assert _actions(g) == ["goal.proposed", "goal.agreed", "goal.achieved"]
+    # The plan shows the level that counts, and through what.
+    (progress,) = plans.plan_of(team.sam, team.sam).goals
+    assert (progress.current_level, progress.via.code, progress.via_level) == (5, "SLM", 4)
+    # And a level held through the crosswalk is no goal to propose.
+    with pytest.raises(InvalidInput) as refused:
+        plans.propose(team.sam, team.sam, skill=team.slmo, target_level=4)
+    assert refused.value.fields["target_level"] == ("You already hold SLMO at level 5 (validated through SLM level 4 and a "
+                                                    "crosswalk): choose a higher level.")
+
+
+def test_an_expired_level_or_a_self_assessment_through_a_crosswalk_closes_nothing(team, crosswalk):
+    three_years_ago = datetime.now(timezone.utc) - timedelta(days=3 * 365)
+    with clock.as_of(three_years_ago):
+        old = _validate(team.sam, team.manager, team.slm, 4)          # SLM 4 → SLMO 5, expired now
+    g = plans.propose(team.sam, team.sam, skill=team.slmo, target_level=5)   # may be proposed: it counts no more
+    plans.agree(team.manager, g)
+    assert g.state == "agreed"
+    assert plans.settle_validation(team.manager, old) == [] and g.state == "agreed"
+    # A self-assessment of SLM 5 (→ SLMO 6), submitted and not validated: still agreed.
+    a = assessments.start(team.sam, team.slm, 5)
+    assessments.save_draft(team.sam, a, claimed_level=5, ratings={d.id: "met" for d in assessments.descriptors_in_view(a)})
+    assessments.submit(team.sam, a)
+    db.session.commit()
+    assert g.state == "agreed"
+    # Rejected: still agreed; another person's SLM 4 closes nothing of Sam's.
+    assessments.decide(team.manager, a, outcome="reject", comment="Not yet.")
+    _validate(team.pat, team.manager, team.slm, 4)
+    assert g.state == "agreed"
+
+
+def test_a_cohort_goal_is_achieved_through_a_crosswalk_too(team, crosswalk):
+    plan = learning.create_plan(team.learning, name="SLMO to 3", skill=team.slmo, target_level=3, resource=None,
+                                starts_on=None, ends_on=None, people=[team.sam])
+    db.session.commit()
+    (goal,) = plan.enrolments
+    _validate(team.sam, team.manager, team.slm, 3)   # SLM 3 → SLMO 3
+    assert goal.state == "achieved"
 
 
 # -- cohort training plans: the same model ----------------------------------------------------------

@@ -379,7 +379,10 @@ class GoalOut(BaseModel):
     agreed_by: str | None
     agreed_at: str | None
     closed_at: str | None = Field(description="When it was achieved or dropped.")
-    current_level: int | None = Field(description="The validated, unexpired level now.")
+    current_level: int | None = Field(description="The validated, unexpired level now (a crosswalked one counts, as in "
+                                                  "the gap report).")
+    via: str | None = Field(description="The skill whose validated level counts as current_level through a crosswalk; "
+                                        "null when it is the goal's own skill's.")
     self_level: int | None = Field(description="The level last claimed in a self-assessment.")
     learning: list[GoalLearningOut]
     history: list[GoalStepOut] = Field(description="Self-assessed and validated levels of the skill over time, oldest first.")

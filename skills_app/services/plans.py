@@ -37,7 +37,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, Goal, GoalResource, LearningResource, Person, Skill
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import GOAL_STATES
-from skills_app.services import audit, by_id, notifications
+from skills_app.services import audit, by_id, gaps, notifications
 
 MAX_NOTE = 2000
 OPEN = ("proposed", "agreed")
@@ -116,6 +116,9 @@ class GoalProgress:
     current_level: int | None
     self_level: int | None
     steps: list[Step] = field(default_factory=list)
+    # The skill whose validated level counts as ``current_level`` through a crosswalk (None: the goal's own).
+    via: Skill | None = None
+    via_level: int | None = None
 
     @property
     def learning_done(self) -> int:
@@ -144,13 +147,46 @@ class Plan:
         return sum(1 for g in self.goals if g.goal.state == "proposed")
 
 
-def _current_level(person_id: int, skill_id: int) -> Assessment | None:
-    """The person's latest validated, unexpired assessment of the skill."""
-    return db.session.scalar(
-        select(Assessment).where(
-            Assessment.person_id == person_id, Assessment.skill_id == skill_id, Assessment.kind == "skill",
-            Assessment.status == "validated", or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()))
-        .order_by(Assessment.decided_at.desc(), Assessment.id.desc()).limit(1))
+@dataclass
+class Held:
+    """A level that counts for a goal's skill: the validated assessment that gives it, and
+    the skill it is held in when that is another one (a crosswalk's; ``via`` its code)."""
+
+    level: int
+    assessment: Assessment
+    via: Skill | None = None
+
+
+def holding(person_id: int, skill_ids) -> dict[int, Held]:
+    """For each of ``skill_ids``, the level the person holds in it by the gap engine's rules
+    (services/gaps.py): their latest validated, unexpired level of the skill itself, or of a
+    skill a crosswalk maps onto it either way, the highest counting (the skill's own on a
+    tie). One statement for the levels, one for the assessments that give them."""
+    skill_ids = sorted(set(skill_ids))
+    if not skill_ids:
+        return {}
+    held = gaps.held_levels(utcnow(), lambda column: column == person_id)
+    effective = gaps.effective_levels(held)
+    rows = db.session.execute(select(effective.c.skill_id, effective.c.level, effective.c.via_skill_id)
+                              .where(effective.c.skill_id.in_(skill_ids))).all()
+    if not rows:
+        return {}
+    sources = {row.via_skill_id or row.skill_id for row in rows}
+    latest: dict[int, Assessment] = {}
+    for a in db.session.scalars(
+            select(Assessment).where(
+                Assessment.person_id == person_id, Assessment.skill_id.in_(sources), Assessment.kind == "skill",
+                Assessment.status == "validated", Assessment.validated_level.is_not(None),
+                or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()))
+            .options(selectinload(Assessment.skill))
+            .order_by(Assessment.decided_at.desc(), Assessment.id.desc())):
+        latest.setdefault(a.skill_id, a)
+    out = {}
+    for row in rows:
+        source = latest.get(row.via_skill_id or row.skill_id)
+        if source is not None and row.level is not None:
+            out[row.skill_id] = Held(int(row.level), source, source.skill if row.via_skill_id else None)
+    return out
 
 
 def plan_of(actor, person: Person) -> Plan:
@@ -168,6 +204,7 @@ def plan_of(actor, person: Person) -> Plan:
                                  Assessment.skill_id.in_(skill_ids), Assessment.submitted_at.is_not(None))
         .order_by(Assessment.submitted_at, Assessment.id))) if skill_ids else []
     now = utcnow()
+    counted = holding(person.id, skill_ids)
     out = []
     for goal in goals:
         steps: list[Step] = []
@@ -181,7 +218,11 @@ def plan_of(actor, person: Person) -> Plan:
                 if not expired:
                     current = a.validated_level
         steps.sort(key=lambda s: s.on)
-        out.append(GoalProgress(goal, current, self_level, steps))
+        progress = GoalProgress(goal, current, self_level, steps)
+        held = counted.get(goal.skill_id)
+        if held is not None and held.via is not None and held.level > (current or 0):
+            progress.current_level, progress.via, progress.via_level = held.level, held.via, held.assessment.validated_level
+        out.append(progress)
     order = {"proposed": 0, "agreed": 1, "achieved": 2, "dropped": 3}
     out.sort(key=lambda p: (order[p.goal.state], p.goal.due_on or date.max, p.goal.id))
     return Plan(person, out)
@@ -255,9 +296,11 @@ def _clean(person: Person, skill: Skill, target_level, due_on: date | None, note
     if other:
         problems["resources"] = f"{', '.join(other)} {'is' if len(other) == 1 else 'are'} for another skill."
     if level is not None and "target_level" not in problems:
-        held = _current_level(person.id, skill.id)
-        if held is not None and held.validated_level >= level:
-            problems["target_level"] = (f"You already hold {skill.code} at level {held.validated_level} (validated): "
+        held = holding(person.id, [skill.id]).get(skill.id)
+        if held is not None and held.level >= level:
+            through = (f" through {held.via.code} level {held.assessment.validated_level} and a crosswalk"
+                       if held.via is not None else "")
+            problems["target_level"] = (f"You already hold {skill.code} at level {held.level} (validated{through}): "
                                         "choose a higher level.")
     if problems:
         raise InvalidInput.on_fields(problems)
@@ -376,8 +419,8 @@ def agree(actor, goal: Goal, *, version=None) -> Goal:
     who = actor.name if isinstance(actor, Person) else "The system"
     _transition(actor, goal, "agreed", "goal.agreed", summary=f"{who} agreed {goal.person.email}'s goal {_label(goal)}")
     notifications.notify(goal.person, f"{who} agreed your development goal {_label(goal)}.", f"/my/plan#goal-{goal.id}")
-    held = _current_level(goal.person_id, goal.skill_id)
-    if held is not None and held.validated_level is not None and held.validated_level >= goal.target_level:
+    held = holding(goal.person_id, [goal.skill_id]).get(goal.skill_id)
+    if held is not None and held.level >= goal.target_level:
         _achieve(actor, goal, held)
     return goal
 
@@ -454,8 +497,8 @@ def set_enrolment(actor, goal: Goal, status: str) -> bool:
         goal.agreed_by = actor if isinstance(actor, Person) else None
         goal.agreed_at = now
         _transition(actor, goal, "agreed", "learning.enrolment_changed", summary=summary, data=data)
-        held = _current_level(goal.person_id, goal.skill_id)
-        if held is not None and held.validated_level >= goal.target_level:
+        held = holding(goal.person_id, [goal.skill_id]).get(goal.skill_id)
+        if held is not None and held.level >= goal.target_level:
             _achieve(actor, goal, held)
     else:
         _flush()
@@ -466,25 +509,39 @@ def set_enrolment(actor, goal: Goal, status: str) -> bool:
 
 # -- achieving ------------------------------------------------------------------------------------
 
-def _achieve(actor, goal: Goal, assessment: Assessment) -> None:
+def _achieve(actor, goal: Goal, held: Held) -> None:
+    assessment = held.assessment
     goal.achieved_by_id = assessment.id
-    _transition(actor, goal, "achieved", "goal.achieved",
-                summary=f"{goal.person.email} reached {_label(goal)}: validated at level {assessment.validated_level}",
-                data={"assessment_id": assessment.id, "validated_level": assessment.validated_level})
-    notifications.notify(goal.person, f"Goal achieved: {_label(goal)}, validated at level {assessment.validated_level}.",
-                         f"/my/plan#goal-{goal.id}")
+    how = f"validated at level {held.level}"
+    if held.via is not None:
+        how = (f"validated at {held.via.code} level {assessment.validated_level}, which counts as {goal.skill.code} "
+               f"level {held.level} through a crosswalk")
+    data = {"assessment_id": assessment.id, "validated_level": assessment.validated_level}
+    if held.via is not None:
+        data |= {"via": held.via.code, "level": held.level}
+    _transition(actor, goal, "achieved", "goal.achieved", summary=f"{goal.person.email} reached {_label(goal)}: {how}",
+                data=data)
+    notifications.notify(goal.person, f"Goal achieved: {_label(goal)}, {how}.", f"/my/plan#goal-{goal.id}")
 
 
 def settle_validation(actor, assessment: Assessment) -> list[Goal]:
-    """Close (achieved) the agreed goals that a just-validated assessment reaches: its
-    person's goals in its skill whose target is at or below the validated level, if the
-    validation is unexpired. Called in the validation's own transaction."""
+    """Close (achieved) the agreed goals that a just-validated assessment reaches, if it is
+    unexpired: its person's goals in its skill, or in a skill a crosswalk maps it onto (either
+    way, as the gap engine counts levels), whose target is at or below the level that now
+    counts, when that level comes from this assessment. Called in the validation's own
+    transaction."""
     if (assessment.status != "validated" or assessment.kind != "skill" or assessment.validated_level is None
             or (assessment.valid_until is not None and _aware(assessment.valid_until) <= utcnow())):
         return []
     goals = list(db.session.scalars(select(Goal).where(
-        Goal.person_id == assessment.person_id, Goal.skill_id == assessment.skill_id, Goal.state == "agreed",
-        Goal.target_level <= assessment.validated_level).order_by(Goal.id)))
+        Goal.person_id == assessment.person_id, Goal.state == "agreed").order_by(Goal.id)))
+    if not goals:
+        return []
+    levels = holding(assessment.person_id, [g.skill_id for g in goals])
+    reached = []
     for goal in goals:
-        _achieve(actor, goal, assessment)
-    return goals
+        held = levels.get(goal.skill_id)
+        if held is not None and held.assessment.id == assessment.id and held.level >= goal.target_level:
+            _achieve(actor, goal, held)
+            reached.append(goal)
+    return reached
