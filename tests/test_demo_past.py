@@ -129,6 +129,35 @@ def test_a_framework_in_two_versions_with_a_migration_and_a_carried_over_evidenc
         assert _aware(e.created_at) < _aware(e.assessment.created_at)
 
 
+def test_the_employee_has_a_validated_level_to_download_as_a_credential_and_verify(demo_world, client, auth):
+    """Sam Taylor (the employee's demo sign-in): one validated, unexpired level, with evidence and
+    their line manager's validation in the history; My skills offers its credential, which verifies
+    at /credentials/verify, and the guided visit leads to it."""
+    import json
+
+    from skills_app.services import credentials
+
+    sam = _person("sam.taylor@acme.example")
+    held = db.session.scalars(select(Assessment).where(Assessment.person_id == sam.id, Assessment.status == "validated")).all()
+    assert [(a.skill.code, a.framework.version, a.validated_level) for a in held] == [("MIM", "2", 2)]
+    (level,) = held
+    assert _aware(level.valid_until) > utcnow() and credentials.stands(level)
+    assert level.evidence and level.reviewer.email == "marcus.webb@acme.example"
+    decided = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.validated",
+                                                        AuditEvent.entity_type == "assessment", AuditEvent.entity_id == level.id))
+    assert decided is not None and _aware(decided.at) < utcnow() - timedelta(days=30)
+    auth.login(sam, demo.DEMO_PASSWORD)
+    page = client.get("/my/skills").get_data(as_text=True)
+    assert f'href="/assessments/{level.id}/credential"' in page and "Download credential" in page
+    steps = tour.steps_for(sam)
+    assert any(s.endpoint == "assessments.show" and s.values == {"assessment_id": level.id} and "credential" in s.text
+               for s in steps)
+    credential = json.loads(client.get(f"/assessments/{level.id}/credential").get_data())
+    auth.logout()
+    answer = client.post("/credentials/verify", json=credential).get_json()
+    assert answer == {"verified": True, "errors": []}
+
+
 def test_old_notifications_were_read_at_the_time(demo_world):
     unread = db.session.scalars(select(Notification.created_at).where(Notification.read_at.is_(None))).all()
     assert all(_aware(c) > utcnow() - timedelta(days=11) for c in unread)

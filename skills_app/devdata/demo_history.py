@@ -23,6 +23,9 @@ What it shows, for any today:
   weeks ago: what was done before that does not count);
 - a training plan run and completed (two of its three people then validated
   at the level it led to) and one under way;
+- Sam Taylor (the employee's sign-in) with one validated, unexpired level (MIM 2,
+  two months ago, with evidence and Marcus Webb's validation): a credential to
+  download and verify;
 - the in-house major incident scale (seed_data/frameworks) in two versions:
   version 2 drafted with one editorial and one substantive change, published,
   the levels migrated (level 2 carried over, level 3 flagged for
@@ -162,6 +165,9 @@ STORY = [
          action="Review slots booked weekly in the Service Desk rota.",
          comment="The evidence shows level 2 work; keep the monthly reports coming and try again."),
     Step("george.evans", "SFIA", M(2, 4), 3, "approve", 3, days=13),
+    # Sam Taylor's one validated level (major incident management, after the new version): the
+    # employee's sign-in has a level to download as a credential and verify.
+    Step("sam.taylor", "MIM", M(2, 9), 2, "approve", 2, days=4),
     Step("noah.berg", "SFIA", M(2, 5), 3, "approve", 3, days=4),
     Step("chloe.martin", "SFIA", D(50), 5, "reject", days=4,
          comment="Level 5 asks for ownership of the service level management process; that is not part of the role yet."),

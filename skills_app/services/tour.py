@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from skills_app import policy
 from skills_app.extensions import db
 from skills_app.models import AppSetting, Assessment, Framework, Skill
-from skills_app.services import audit
+from skills_app.models.framework import utcnow
+from skills_app.services import audit, credentials
 
 DEMO = "demo"
 
@@ -57,6 +58,10 @@ def steps_for(actor) -> list[Step]:
             steps.append(Step("Self-assess SLMO: claim a level, rate yourself on each descriptor and attach evidence",
                               "assessments.new", {"skill_id": slmo.id}))
         steps.append(Step("See the levels your role needs, and which of yours expire soon", "assessments.my_skills"))
+        held = _standing_level(actor)
+        if held is not None:
+            steps.append(Step(f"Download your validated {held.skill.code} level {held.validated_level} as a credential, "
+                              "and check it at Verify a credential", "assessments.show", {"assessment_id": held.id}))
     if actor.has_role("manager") or actor.reports:
         waiting = db.session.scalar(select(Assessment.id).where(Assessment.status == "submitted")
                                     .where(Assessment.person.has(manager_id=actor.id)).order_by(Assessment.submitted_at))
@@ -76,6 +81,17 @@ def steps_for(actor) -> list[Step]:
         steps += [Step("People, their managers and their application roles", "admin.people"),
                   Step("The audit trail of every change", "admin.audit_trail")]
     return steps
+
+
+def _standing_level(person) -> Assessment | None:
+    """The person's most recently validated level that has a credential now (services/credentials.py)."""
+    for a in db.session.scalars(select(Assessment).where(
+            Assessment.person_id == person.id, Assessment.kind == "skill", Assessment.status == "validated",
+            or_(Assessment.valid_until.is_(None), Assessment.valid_until > utcnow()))
+            .order_by(Assessment.decided_at.desc(), Assessment.id.desc()).limit(5)):
+        if credentials.stands(a):
+            return a
+    return None
 
 
 def dismiss(actor) -> None:
