@@ -81,6 +81,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     _sqlite_pragmas(app)
+    from skills_app.services import credentials
+
+    # A credential key set no verifier could read (a bad retired key, an id used twice) stops the start, saying which.
+    credentials.check_keys(app.config)
     return app
 
 

@@ -68,6 +68,9 @@ def from_environment() -> dict:
         # Verifiable credentials (services/credentials.py): the signing key, the issuer's address
         # (its did:web; by default the address the request came to) and its name.
         "CREDENTIAL_SIGNING_KEY": _credential_signing_key(),
+        # Its id, and the keys it replaced (public halves: id=publicKeyMultibase;...), still published.
+        "CREDENTIAL_KEY_ID": os.environ.get("CREDENTIAL_KEY_ID") or None,
+        "CREDENTIAL_RETIRED_KEYS": os.environ.get("CREDENTIAL_RETIRED_KEYS") or "",
         "CREDENTIAL_ISSUER_URL": os.environ.get("CREDENTIAL_ISSUER_URL") or None,
         "CREDENTIAL_ISSUER_NAME": os.environ.get("CREDENTIAL_ISSUER_NAME") or "skills_app",
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),

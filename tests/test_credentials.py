@@ -11,12 +11,14 @@ import copy
 import gzip
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jcs
 import jsonschema
 import pytest
+from cryptography.hazmat.primitives import serialization
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -238,3 +240,129 @@ def test_my_skills_charts_validated_levels_over_time_with_a_table(world, client,
     title = page.split('<title id="timeline-chart-title">', 1)[1].split("</title>", 1)[0]
     assert "SFIA SLMO: level 3 on" in title and ", level 4 on" in title
     assert page.count("Download credential<span") == 1  # the level that stands: 4
+
+
+# -- key rotation: a new current key, the old ones retired (public halves only) and still published ----------
+
+@contextmanager
+def keys(app, signing: str, key_id: str | None = None, retired: str = ""):
+    """The app's credential keys set to these for the block, as the environment would set them."""
+    before = {k: app.config.get(k) for k in ("CREDENTIAL_SIGNING_KEY", "CREDENTIAL_KEY_ID", "CREDENTIAL_RETIRED_KEYS")}
+    app.config.update(CREDENTIAL_SIGNING_KEY=signing, CREDENTIAL_KEY_ID=key_id, CREDENTIAL_RETIRED_KEYS=retired)
+    try:
+        service.check_keys(app.config)
+        yield
+    finally:
+        app.config.update(before)
+
+
+def seed(byte: int) -> str:
+    return base64.urlsafe_b64encode(bytes([byte]) * 32).decode().rstrip("=")
+
+
+def independently_verified(document, did: dict) -> bool:
+    """PyNaCl and jcs, the key found in the published DID document by the proof's verificationMethod."""
+    proof = dict(document["proof"])
+    method = next((m for m in did["verificationMethod"] if m["id"] == proof["verificationMethod"]), None)
+    if method is None or proof["verificationMethod"] not in did["assertionMethod"]:
+        return False
+    multikey = base58(method["publicKeyMultibase"][1:])
+    assert multikey[:2] == b"\xed\x01"
+    signature = base58(proof.pop("proofValue")[1:])
+    proof["@context"] = document["@context"]
+    body = {k: v for k, v in document.items() if k != "proof"}
+    data = hashlib.sha256(jcs.canonicalize(proof)).digest() + hashlib.sha256(jcs.canonicalize(body)).digest()
+    try:
+        VerifyKey(multikey[2:]).verify(data, signature)
+    except BadSignatureError:
+        return False
+    return True
+
+
+def test_after_a_key_rotation_old_and_new_credentials_verify_and_a_removed_key_is_refused(world, client, auth, app, runner):
+    old_level = world["validate"](3)
+    with keys(app, seed(1)):                                   # before: one key, its id "key-1" (the default)
+        old = credential_of(client, auth, world["sam"], old_level.id)
+        before = client.get("/.well-known/did.json").get_json()
+        result = runner.run("credentials", "new-key")           # the rotation's lines, from the keys in use
+    assert old["proof"]["verificationMethod"] == before["id"] + "#key-1"
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if line and not line.startswith("#"))
+    assert set(lines) == {"CREDENTIAL_SIGNING_KEY", "CREDENTIAL_KEY_ID", "CREDENTIAL_RETIRED_KEYS"}
+    assert lines["CREDENTIAL_SIGNING_KEY"] != seed(1) and lines["CREDENTIAL_KEY_ID"].startswith("key-20")
+    # The retired key is the old public key, as the DID document published it: no private half.
+    assert lines["CREDENTIAL_RETIRED_KEYS"] == "key-1=" + before["verificationMethod"][0]["publicKeyMultibase"]
+    assert seed(1) not in result.output
+
+    new_level = world["validate"](4)                           # supersedes level 3: its credential is revoked, so ...
+    with keys(app, lines["CREDENTIAL_SIGNING_KEY"], lines["CREDENTIAL_KEY_ID"], lines["CREDENTIAL_RETIRED_KEYS"]):
+        new = credential_of(client, auth, world["sam"], new_level.id)
+        did = client.get("/.well-known/did.json").get_json()
+        jwks = client.get("/.well-known/jwks.json").get_json()
+        kid = lines["CREDENTIAL_KEY_ID"]
+        # New credentials are signed by the new key; both keys are published, each under its id, current first.
+        assert new["proof"]["verificationMethod"] == f"{did['id']}#{kid}"
+        assert [m["id"].split("#")[1] for m in did["verificationMethod"]] == [kid, "key-1"]
+        assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
+        assert [k["kid"] for k in jwks["keys"]] == [m["id"] for m in did["verificationMethod"]]
+        assert client.post("/credentials/verify", json=new).get_json() == {"verified": True, "errors": []}
+        # ... the old credential's signature still verifies (it is revoked for another reason: superseded).
+        answer = client.post("/credentials/verify", json=old).get_json()
+        assert answer["verified"] is False and [e.split(":")[0] for e in answer["errors"]] == ["revoked"]
+        assert independently_verified(old, did) and independently_verified(new, did)
+        listed = runner.run("credentials", "keys")
+        assert [line.split("\t")[:2] for line in listed.stdout.splitlines()] == [[kid, "current (signs)"],
+                                                                                  ["key-1", "retired (verifies)"]]
+    # The old key removed from the retired ones: what it signed is refused, saying why; the new still verifies.
+    with keys(app, lines["CREDENTIAL_SIGNING_KEY"], lines["CREDENTIAL_KEY_ID"]):
+        answer = client.post("/credentials/verify", json=old).get_json()
+        assert answer["verified"] is False
+        assert any(e.startswith("proof: signed with the key 'key-1', which this organisation no longer publishes")
+                   for e in answer["errors"]), answer
+        assert client.post("/credentials/verify", json=new).get_json() == {"verified": True, "errors": []}
+        did = client.get("/.well-known/did.json").get_json()
+        assert len(did["verificationMethod"]) == 1 and not independently_verified(old, did)
+
+
+def test_a_credential_still_standing_verifies_after_the_rotation(world, client, auth, app):
+    level = world["validate"](4)
+    with keys(app, seed(1), "key-a"):
+        cred = credential_of(client, auth, world["sam"], level.id)
+        public = client.get("/.well-known/did.json").get_json()["verificationMethod"][0]["publicKeyMultibase"]
+    with keys(app, seed(2), "key-b", f"key-a={public}"):
+        assert client.post("/credentials/verify", json=cred).get_json() == {"verified": True, "errors": []}
+        # A credential claiming the retired key's id but signed by another key is a bad signature, not a pass.
+        forged = copy.deepcopy(cred)
+        forged["proof"] = service.sign({k: v for k, v in cred.items() if k != "proof"})["proof"] | {
+            "verificationMethod": cred["proof"]["verificationMethod"]}
+        answer = client.post("/credentials/verify", json=forged).get_json()
+        assert answer["verified"] is False and any(e.startswith("signature") for e in answer["errors"])
+
+
+@pytest.mark.parametrize("key_id, retired, message", [
+    ("key 1", "", "CREDENTIAL_KEY_ID: a key id is 1 to 64 letters"),
+    ("key-2", "key-1", "CREDENTIAL_RETIRED_KEYS, key 1: write it as id=publicKeyMultibase"),
+    ("key-2", "key-1=zNotAKey", "CREDENTIAL_RETIRED_KEYS, key 1: not an Ed25519 public key"),
+    ("key-2", "key-1={pub3};key-2={pub4}", "CREDENTIAL_RETIRED_KEYS, key 2: the key id 'key-2' is used twice"),
+    ("key-2", "key-1={pub3};key-9={pub3}", "CREDENTIAL_RETIRED_KEYS, key 2: 'key-9' is the same public key as 'key-1'"),
+    ("key-2", "key-1={pub2}", "CREDENTIAL_RETIRED_KEYS, key 1: 'key-1' is the same public key as 'key-2'"),
+])
+def test_a_key_set_a_verifier_could_not_read_stops_the_app_at_its_start(app, key_id, retired, message):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def pub(byte):
+        raw = Ed25519PrivateKey.from_private_bytes(bytes([byte]) * 32).public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return service.multibase_public_key(raw)
+
+    retired = retired.format(pub2=pub(2), pub3=pub(3), pub4=pub(4))
+    config = {"CREDENTIAL_SIGNING_KEY": seed(2), "CREDENTIAL_KEY_ID": key_id, "CREDENTIAL_RETIRED_KEYS": retired}
+    with pytest.raises(ValueError) as refused:
+        service.check_keys(config)
+    assert str(refused.value).startswith(message), str(refused.value)
+    # Several retired keys, separated by ';' or spaces, are read in order.
+    ok = {"CREDENTIAL_SIGNING_KEY": seed(2), "CREDENTIAL_KEY_ID": "key-2",
+          "CREDENTIAL_RETIRED_KEYS": f"key-1={pub(3)}; key-0={pub(4)}"}
+    with keys(app, **{"signing": ok["CREDENTIAL_SIGNING_KEY"], "key_id": "key-2", "retired": ok["CREDENTIAL_RETIRED_KEYS"]}):
+        with app.test_request_context("/"):
+            assert [kid for kid, _ in service.published_keys()] == ["key-2", "key-1", "key-0"]

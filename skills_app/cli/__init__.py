@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("skills_app.cli.backup:backup_command",
                "Write every table and every evidence file, as one consistent snapshot, to FILE (.tar.gz)."),
     "campaigns": ("skills_app.cli.campaigns:group", "Assessment campaigns: list them, remind those behind."),
+    "credentials": ("skills_app.cli.credentials:group",
+                    "The keys that sign verifiable credentials: list them, make a new one."),
     "crosswalks": ("skills_app.cli.crosswalks:group", "Crosswalks: one framework's levels mapped onto another's."),
     "db": ("flask_migrate.cli:db", "Perform database migrations."),
     "demo": ("skills_app.cli.demo:group", "The demo organisation."),

@@ -7,13 +7,17 @@ of the skill, as ``exporters/case.py`` makes them), its criteria the level's
 descriptors, valid from the decision to the validity end. The JSON-LD context
 and the JSON schema are 1EdTech's (``skills_app/schemas/ob_v3p0/``).
 
-It is signed by the organisation's Ed25519 key (``CREDENTIAL_SIGNING_KEY``)
-with an embedded ``DataIntegrityProof``, cryptosuite ``eddsa-jcs-2022``: the
+It is signed by the organisation's current Ed25519 key (``CREDENTIAL_SIGNING_KEY``,
+its id ``CREDENTIAL_KEY_ID``) with an embedded ``DataIntegrityProof``, cryptosuite
+``eddsa-jcs-2022``: the
 proof options and the credential are each canonicalised by JCS (RFC 8785),
 hashed with SHA-256, and the two hashes signed; ``proofValue`` is the
 signature in multibase base58btc. The issuer is a ``did:web`` of the
 application's address; its DID document (``/.well-known/did.json``) and a
-JWKS (``/.well-known/jwks.json``) publish the public key.
+JWKS (``/.well-known/jwks.json``) publish the public keys, each under its id:
+the current one and the retired ones (``CREDENTIAL_RETIRED_KEYS``, public halves
+only), so that a credential signed before a key rotation still verifies, and
+one signed with a key no longer published is refused saying so.
 
 Revocation is a Bitstring Status List (``/credentials/status``), read from the
 assessments themselves: a credential's index is its assessment's id, and its
@@ -67,6 +71,10 @@ MAX_BYTES = 256 * 1024
 
 # -- keys and the issuer ---------------------------------------------------------------
 
+DEFAULT_KEY_ID = KEY_ID
+KEY_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
 @lru_cache(maxsize=4)
 def _key_from(text: str) -> Ed25519PrivateKey:
     text = text.strip()
@@ -75,14 +83,88 @@ def _key_from(text: str) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("CREDENTIAL_SIGNING_KEY is a PEM key, but not an Ed25519 one")
         return key
-    seed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        seed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        seed = b""
     if len(seed) != 32:
         raise ValueError("CREDENTIAL_SIGNING_KEY is 32 bytes in base64url (an Ed25519 seed), or a PEM private key")
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def _raw(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _check_key_id(key_id: str, where: str) -> str:
+    key_id = key_id.strip()
+    if not key_id or len(key_id) > 64 or not set(key_id) <= KEY_ID_CHARS:
+        raise ValueError(f"{where}: a key id is 1 to 64 letters, digits, '-', '_' or '.' (got {key_id!r})")
+    return key_id
+
+
+def multibase_public_key(raw: bytes) -> str:
+    """An Ed25519 public key as the DID document writes it (Multikey: multibase base58btc)."""
+    return "z" + b58encode(ED25519_MULTICODEC + raw)
+
+
+def _public_from_multibase(text: str, where: str) -> Ed25519PublicKey:
+    text = text.strip()
+    try:
+        if not text.startswith("z"):
+            raise ValueError
+        data = b58decode(text[1:])
+    except ValueError:
+        data = b""
+    if len(data) != 34 or not data.startswith(ED25519_MULTICODEC):
+        raise ValueError(f"{where}: not an Ed25519 public key as /.well-known/did.json publishes it "
+                         "(publicKeyMultibase, z6Mk…)")
+    return Ed25519PublicKey.from_public_bytes(data[2:])
+
+
+@lru_cache(maxsize=8)
+def _keys_from(signing: str, current_id: str, retired: str) -> tuple[tuple[str, bytes], ...]:
+    """Every key that verifies, current first: (id, raw public key) each. Refuses a
+    configuration a verifier could not read: an id used twice, a key published twice."""
+    current = _check_key_id(current_id or DEFAULT_KEY_ID, "CREDENTIAL_KEY_ID")
+    keys = [(current, _raw(_key_from(signing).public_key()))]
+    parts = [p for chunk in (retired or "").replace(",", ";").split(";") for p in chunk.split()]
+    for n, part in enumerate(parts, 1):
+        where = f"CREDENTIAL_RETIRED_KEYS, key {n}"
+        key_id, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"{where}: write it as id=publicKeyMultibase (e.g. key-1=z6Mk…), not {part[:20]!r}")
+        key_id = _check_key_id(key_id, where)
+        raw = _raw(_public_from_multibase(value, where))
+        for other_id, other_raw in keys:
+            if other_id == key_id:
+                raise ValueError(f"{where}: the key id {key_id!r} is used twice; each key has an id of its own")
+            if other_raw == raw:
+                raise ValueError(f"{where}: {key_id!r} is the same public key as {other_id!r}")
+        keys.append((key_id, raw))
+    return tuple(keys)
+
+
+def check_keys(config) -> None:
+    """Read the configured keys once (at the app's start): ValueError naming the variable if they are wrong."""
+    _keys_from(config["CREDENTIAL_SIGNING_KEY"], config.get("CREDENTIAL_KEY_ID") or DEFAULT_KEY_ID,
+               config.get("CREDENTIAL_RETIRED_KEYS") or "")
+
+
 def signing_key() -> Ed25519PrivateKey:
     return _key_from(current_app.config["CREDENTIAL_SIGNING_KEY"])
+
+
+def key_id() -> str:
+    """The current key's id (CREDENTIAL_KEY_ID, "key-1" unless set)."""
+    return published_keys()[0][0]
+
+
+def published_keys() -> tuple[tuple[str, bytes], ...]:
+    """The keys whose signatures verify, the current one first: (id, raw public key)."""
+    config = current_app.config
+    return _keys_from(config["CREDENTIAL_SIGNING_KEY"], config.get("CREDENTIAL_KEY_ID") or DEFAULT_KEY_ID,
+                      config.get("CREDENTIAL_RETIRED_KEYS") or "")
 
 
 def public_key() -> Ed25519PublicKey:
@@ -90,7 +172,21 @@ def public_key() -> Ed25519PublicKey:
 
 
 def _public_bytes() -> bytes:
-    return public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _raw(public_key())
+
+
+def new_key_lines(today: str) -> list[str]:
+    """The environment lines of a rotation: a new current key (a fresh seed, and an id made of
+    ``today``, e.g. key-2026-12-01), and the present current key added to the retired ones
+    (its public half only). What `skills-app credentials new-key` prints."""
+    keys = published_keys()
+    taken = {k for k, _ in keys}
+    new_id, n = f"key-{today}", 2
+    while new_id in taken:
+        new_id, n = f"key-{today}-{n}", n + 1
+    seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    retired = ";".join(f"{k}={multibase_public_key(raw)}" for k, raw in keys)
+    return [f"CREDENTIAL_SIGNING_KEY={seed}", f"CREDENTIAL_KEY_ID={new_id}", f"CREDENTIAL_RETIRED_KEYS={retired}"]
 
 
 def issuer_url() -> str:
@@ -111,28 +207,31 @@ def issuer_did() -> str:
     return ":".join([did, *(quote(p, safe="") for p in path)])
 
 
-def verification_method() -> str:
-    return f"{issuer_did()}#{KEY_ID}"
+def verification_method(kid: str | None = None) -> str:
+    """The DID URL of a key (the current one unless ``kid``)."""
+    return f"{issuer_did()}#{kid or key_id()}"
 
 
 def public_key_multibase() -> str:
-    return "z" + b58encode(ED25519_MULTICODEC + _public_bytes())
+    return multibase_public_key(_public_bytes())
 
 
 def did_document() -> dict:
-    did, method = issuer_did(), verification_method()
+    """The issuer's DID document: every published key (current first) as a Multikey, each an assertion method."""
+    did = issuer_did()
+    methods = [{"id": verification_method(kid), "type": "Multikey", "controller": did,
+                "publicKeyMultibase": multibase_public_key(raw)} for kid, raw in published_keys()]
     return {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": did,
-        "verificationMethod": [{"id": method, "type": "Multikey", "controller": did,
-                                "publicKeyMultibase": public_key_multibase()}],
-        "assertionMethod": [method],
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
     }
 
 
 def jwks() -> dict:
-    x = base64.urlsafe_b64encode(_public_bytes()).decode().rstrip("=")
-    return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": verification_method(), "alg": "EdDSA", "use": "sig"}]}
+    return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                      "kid": verification_method(kid), "alg": "EdDSA", "use": "sig"} for kid, raw in published_keys()]}
 
 
 def issuer_profile() -> dict:
@@ -365,6 +464,13 @@ def parse(raw: bytes) -> tuple[object, list[str]]:
     return data, []
 
 
+def _method_key(method) -> bytes | None:
+    """The raw public key of a published key named by its DID URL; None if none is published under it."""
+    if not isinstance(method, str):
+        return None
+    return next((raw for kid, raw in published_keys() if verification_method(kid) == method), None)
+
+
 def verify(document) -> dict:
     """``{"verified": bool, "errors": [...], "checks": {...}}`` for a credential as
     downloaded (or wrapped as ``{"credential": ...}``): its shape, the issuer, the
@@ -392,8 +498,14 @@ def verify(document) -> dict:
         errors.append(f"issuer: {issuer_id!r} is not this organisation ({issuer_did()}).")
     if (proof.get("type"), proof.get("cryptosuite")) != ("DataIntegrityProof", CRYPTOSUITE):
         errors.append(f"proof: a DataIntegrityProof with cryptosuite {CRYPTOSUITE} is expected.")
-    elif proof.get("verificationMethod") != verification_method():
-        errors.append("proof: signed with a key that is not this organisation's.")
+    elif not _method_key(proof.get("verificationMethod")):
+        method = proof.get("verificationMethod")
+        did = issuer_did()
+        if isinstance(method, str) and method.startswith(did + "#"):
+            errors.append(f"proof: signed with the key {method[len(did) + 1:]!r}, which this organisation no longer publishes "
+                          "(removed after a key rotation, or never its key): the signature cannot be checked.")
+        else:
+            errors.append("proof: signed with a key that is not this organisation's.")
     elif proof.get("proofPurpose") != "assertionMethod":
         errors.append("proof: the purpose is not assertionMethod.")
     else:
@@ -402,7 +514,8 @@ def verify(document) -> dict:
             if not (isinstance(value, str) and value.startswith("z")):
                 raise ValueError("not multibase base58btc")
             options = {k: v for k, v in proof.items() if k != "proofValue"}
-            public_key().verify(b58decode(value[1:]), _hash_data(document, options))
+            key = Ed25519PublicKey.from_public_bytes(_method_key(proof.get("verificationMethod")))
+            key.verify(b58decode(value[1:]), _hash_data(document, options))
         except (InvalidSignature, ValueError, TypeError):
             errors.append("signature: does not match; the credential was changed after it was signed, or not signed by this "
                           "organisation.")
