@@ -148,8 +148,12 @@ def test_closest_roles_take_the_same_statements_for_any_number_of_roles_and_peop
         role = requirements.save_job_role(SYSTEM, None, name=f"Role {n:02d}", description=None)
         requirements.set_role_requirement(SYSTEM, role, world["slmo"] if n % 2 else world["slm"], min_level=2 + n % 3,
                                           essential=bool(n % 3))
+        if n % 2:
+            role.responsibility_level = 2 + n % 4    # a level of responsibility on half of them
         other = world["make_person"](f"Other {n}")
         assess(other, world["slmo"], validated=3)
+        if n % 3 == 0:
+            assess_responsibility(other, world["slmo"].framework, validated=3)
     db.session.commit()
     db.session.expire_all()
     person = db.session.get(type(p), p.id)
@@ -226,3 +230,127 @@ def test_pages(world, client, auth):
     assert "What you would need" in compare and "Level 3" in compare and "Level 4" in compare
     assert client.get("/my/roles/999999").status_code == 404
     assert client.get(f"/my/services/{world['payroll'].id}").status_code == 200
+
+
+# -- a job role's level of responsibility: a line of the comparison, essential in the closest roles ----------
+
+def assess_responsibility(person, framework, *, validated, decided_days_ago=10, valid_for_days=700, status="validated"):
+    """A responsibility assessment (no skill) decided ``decided_days_ago``, at ``validated``."""
+    decided = NOW - timedelta(days=decided_days_ago)
+    db.session.add(Assessment(
+        person_id=person.id, framework_id=framework.id, skill_id=None, kind="responsibility", claimed_level=validated,
+        status=status, validated_level=validated if status == "validated" else None,
+        submitted_at=decided - timedelta(days=1), decided_at=decided if status == "validated" else None,
+        valid_until=decided + timedelta(days=valid_for_days) if status == "validated" else None,
+        created_at=decided - timedelta(days=2)))
+    db.session.commit()
+
+
+@pytest.fixture
+def lor_world(world):
+    """The Service Level Manager needs level 5 of responsibility besides SLMO 4 and SLM 2; Desk Lead level 3."""
+    world["manager_role"].responsibility_level = 5
+    world["lead"].responsibility_level = 3
+    db.session.commit()
+    return world
+
+
+@pytest.mark.parametrize("held, expected", [
+    # (validated level, decided days ago, valid for days) -> (current level, gap, status)
+    ((5, 10, 700), (5, 0, "met")),
+    ((6, 10, 700), (6, 0, "met")),
+    ((4, 10, 700), (4, 1, "below")),
+    ((5, 800, 700), (None, None, "expired")),   # validated at 5, lapsed 100 days ago: counts for nothing
+    (None, (None, None, "not_assessed")),
+])
+def test_the_level_of_responsibility_is_a_line_of_the_comparison(lor_world, held, expected):
+    p = lor_world["make_person"]("Rory Responsible")
+    assess(p, lor_world["slmo"], validated=4)
+    if held is not None:
+        level, ago, valid = held
+        assess_responsibility(p, lor_world["slmo"].framework, validated=level, decided_days_ago=ago, valid_for_days=valid)
+    fit = role_fit.compare(SYSTEM, p, "job_role", lor_world["manager_role"].id)
+    lor = [r for r in fit.rows if r.is_responsibility]
+    assert len(lor) == 1
+    (row,) = lor
+    assert (row.framework, row.skill, row.skill_name, row.required_level, row.essential) == (
+        "LoR", "LoR", "Level of responsibility", 5, True)
+    assert (row.current_level, row.gap, row.status) == expected
+    assert rows(fit)["SLMO"][4] == "met" and fit.required == 3
+    # SLMO 4 met, and SLM 2 through the crosswalk backwards (SLMO 4 counts as SLM 3): the third is the level of responsibility.
+    assert rows(fit)["SLM"] == (2, 3, "SLMO", 0, "met")
+    assert fit.met == 2 + (expected[2] == "met")
+    # A gap of responsibility has no skill descriptors or learning of its own: it leads to assessing it.
+    assert row.missing == [] and row.learning == []
+
+
+def test_a_self_assessed_responsibility_level_is_shown_but_does_not_count(lor_world):
+    p = lor_world["make_person"]("Rory Responsible")
+    assess_responsibility(p, lor_world["slmo"].framework, validated=5, status="submitted")
+    (row,) = [r for r in role_fit.compare(SYSTEM, p, "job_role", lor_world["manager_role"].id).rows if r.is_responsibility]
+    assert (row.current_level, row.self_level, row.status) == (None, 5, "awaiting_review")
+
+
+def test_services_state_no_level_of_responsibility(lor_world):
+    p = lor_world["make_person"]("Rory Responsible")
+    assert not [r for r in role_fit.compare(SYSTEM, p, "service", lor_world["payroll"].id).rows if r.is_responsibility]
+
+
+def test_closest_roles_count_the_level_of_responsibility_as_essential(lor_world, client):
+    p = lor_world["make_person"]("Rory Responsible")
+    assess(p, lor_world["slm"], validated=3)                           # SLM 3; SLMO 3 through the crosswalk
+    assess_responsibility(p, lor_world["slmo"].framework, validated=3)  # level 3 of responsibility
+    page = role_fit.closest_roles(SYSTEM, p)
+    got = [(m.job_role, m.essential_met, m.essential_required, m.met, m.required) for m in page.items]
+    # Desk Lead: SLMO 3 and LoR 3, both essential, both met. Service Level Manager: SLMO 4 and LoR 5
+    # essential, neither met; SLM 2 desirable met.
+    assert got == [("Desk Lead", 2, 2, 2, 2), ("Generalist", 0, 0, 2, 2), ("Service Level Manager", 0, 2, 1, 3),
+                   ("Vacant", 0, 0, 0, 0)]
+    assert page.items[2].missing == [
+        {"framework": "LoR", "skill": "LoR", "required_level": 5, "current_level": 3},
+        {"framework": "SFIA", "skill": "SLMO", "required_level": 4, "current_level": 3},
+    ]
+    # With a responsibility level below Desk Lead's 3, one of its two essential levels is met (SLMO 3), and
+    # one is missing.
+    other = lor_world["make_person"]("Low Lou")
+    assess(other, lor_world["slmo"], validated=3)
+    assess_responsibility(other, lor_world["slmo"].framework, validated=2)
+    got = [(m.job_role, m.essential_met, m.met, m.required) for m in role_fit.closest_roles(SYSTEM, other).items]
+    assert got[:2] == [("Desk Lead", 1, 1, 2), ("Generalist", 0, 2, 2)]
+    # The API keeps its shape: the line is one more missing level, framework and skill "LoR".
+    _token, secret = tokens.create(SYSTEM, p, "test")
+    db.session.commit()
+    body = client.get("/api/v1/me/roles", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert body["items"][0] == {"job_role": "Desk Lead", "required": 2, "met": 2, "missing": []}
+    manager = next(i for i in body["items"] if i["job_role"] == "Service Level Manager")
+    assert manager == {"job_role": "Service Level Manager", "required": 3, "met": 1, "missing": [
+        {"framework": "LoR", "skill": "LoR", "required_level": 5, "current_level": 3},
+        {"framework": "SFIA", "skill": "SLMO", "required_level": 4, "current_level": 3}]}
+    assert all(set(i) == {"job_role", "required", "met", "missing"} for i in body["items"])
+    assert set(body) == {"items", "next"}
+
+
+def test_succession_counts_the_level_of_responsibility(lor_world):
+    make = lor_world["make_person"]
+    hr = make("Hana HR", roles=("employee", "hr"))
+    ready, short = make("Ready Rita"), make("Short Sid")
+    for who, lor_level in ((ready, 5), (short, 4)):
+        assess(who, lor_world["slmo"], validated=5)
+        assess(who, lor_world["slm"], validated=2)
+        assess_responsibility(who, lor_world["slmo"].framework, validated=lor_level)
+    _role, candidates = role_fit.succession(hr, lor_world["manager_role"].id)
+    by_name = {c.name: (c.required, c.met, c.levels_short, c.readiness) for c in candidates}
+    assert by_name["Ready Rita"] == (3, 3, 0, "ready_now")
+    assert by_name["Short Sid"] == (3, 2, 1, "one_level_away")
+
+
+def test_the_page_shows_the_level_of_responsibility_and_leads_to_assessing_it(lor_world, client, auth):
+    p = lor_world["make_person"]("Rory Responsible")
+    assess_responsibility(p, lor_world["slmo"].framework, validated=4)
+    auth.login(p)
+    page = client.get(f"/my/roles/{lor_world['manager_role'].id}").get_data(as_text=True)
+    assert "<td>Level of responsibility</td>" in page
+    assert "Level of responsibility: from level 4 to 5" in page and 'href="/my/responsibility"' in page
+    assert "Assess your level of responsibility" in page
+    closest = client.get("/my/roles").get_data(as_text=True)
+    assert '<span class="code">LoR</span> 4→5' in closest

@@ -333,8 +333,8 @@ class TrainingNeedList(BaseModel):
 
 
 class MissingLevelOut(BaseModel):
-    framework: str
-    skill: str
+    framework: str = Field(description='The framework\'s code; "LoR" for the job role\'s level of responsibility.')
+    skill: str = Field(description='The skill\'s code; "LoR" for the job role\'s level of responsibility.')
     required_level: int
     current_level: int | None = Field(description="The level held now (a crosswalked one counts); null when none is "
                                                   "validated and unexpired.")
@@ -342,7 +342,8 @@ class MissingLevelOut(BaseModel):
 
 class RoleMatchOut(BaseModel):
     job_role: str = Field(description="The job role's name.")
-    required: int = Field(description="How many skill levels the job role requires.")
+    required: int = Field(description="How many skill levels the job role requires (its level of responsibility, if it "
+                                      "states one, counting as one more).")
     met: int = Field(description="How many of them the caller meets.")
     missing: list[MissingLevelOut] = Field(description="The required levels not met, essential ones first.")
 

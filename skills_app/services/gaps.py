@@ -277,7 +277,10 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
     """People against requirements they need not hold: each active person of
     ``people`` (a condition on a person id column) × the requirements of one job
     role, one service, or (``every_job_role``) every job role, with the gap
-    rows' levels, gap and status, by the same held-level rules.
+    rows' levels, gap and status, by the same held-level rules. A job role's
+    level of responsibility is a row of its own, as in :func:`gap_select`: no
+    skill id, framework and skill ``LoR``, essential, against the person's
+    current responsibility level.
 
     Columns: person_id, job_role_id, service_id, skill_id, framework,
     framework_version, skill, skill_name, required_level, essential,
@@ -285,39 +288,70 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
     now = now or now_utc()
     if every_job_role:
         owner = Requirement.job_role_id.is_not(None)
+        role = true()
     elif job_role_id is not None:
         owner = Requirement.job_role_id == job_role_id
+        role = JobRole.id == job_role_id
     elif service_id is not None:
         owner = Requirement.service_id == service_id
+        role = None
     else:
         raise ValueError("name a job role, a service, or every job role")
     candidates = select(Person.id.label("person_id")).where(Person.active.is_(True), people(Person.id)).cte("candidates")
-    reqs = (
+    skills_required = (
         select(candidates.c.person_id, Requirement.skill_id, Requirement.min_level.label("required_level"),
                Requirement.essential, Requirement.job_role_id, Requirement.service_id)
         .select_from(candidates).join(Requirement, true()).where(owner)
-        .cte("target_requirements")
     )
+    if role is None:
+        reqs = skills_required.cte("target_requirements")
+    else:
+        # The job role's level of responsibility: a requirement with no skill, essential.
+        responsibility_required = (
+            select(candidates.c.person_id, null(), JobRole.responsibility_level, true(), JobRole.id, null())
+            .select_from(candidates).join(JobRole, true()).where(role, JobRole.responsibility_level.is_not(None))
+        )
+        reqs = union_all(skills_required, responsibility_required).cte("target_requirements")
     held, effective, claims, pending, expired = _levels(now, people)
     via = Skill.__table__.alias("via_skill")
-    level, required = effective.c.level, reqs.c.required_level
+    required = reqs.c.required_level
 
     def on(cte):
         return and_(cte.c.person_id == reqs.c.person_id, cte.c.skill_id == reqs.c.skill_id)
 
-    return (
+    columns = dict(framework=Framework.code, skill=Skill.code, skill_name=Skill.name, level=effective.c.level,
+                   self_level=claims.c.claimed_level, waiting=pending.c.person_id.is_not(None),
+                   lapsed=expired.c.person_id.is_not(None), valid_until=held.c.valid_until)
+    if role is not None:
+        r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
+
+        def responsibility_of(cte):
+            return and_(reqs.c.skill_id.is_(None), cte.c.person_id == reqs.c.person_id)
+
+        columns = dict(
+            framework=func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE)),
+            skill=func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE)),
+            skill_name=func.coalesce(Skill.name, literal(RESPONSIBILITY_NAME)),
+            level=func.coalesce(effective.c.level, r_held.c.level),
+            self_level=func.coalesce(claims.c.claimed_level, r_claims.c.claimed_level),
+            waiting=or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)),
+            lapsed=or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)),
+            valid_until=func.coalesce(held.c.valid_until, r_held.c.valid_until),
+        )
+    level = columns["level"]
+    stmt = (
         select(
             reqs.c.person_id, reqs.c.job_role_id, reqs.c.service_id, reqs.c.skill_id,
-            Framework.code.label("framework"), Framework.version.label("framework_version"),
-            Skill.code.label("skill"), Skill.name.label("skill_name"),
+            columns["framework"].label("framework"), Framework.version.label("framework_version"),
+            columns["skill"].label("skill"), columns["skill_name"].label("skill_name"),
             required.label("required_level"), reqs.c.essential, level.label("current_level"), via.c.code.label("via"),
-            claims.c.claimed_level.label("self_level"), _gap(level, required).label("gap"),
-            _status(level, required, pending.c.person_id.is_not(None), expired.c.person_id.is_not(None)).label("status"),
-            held.c.valid_until,
+            columns["self_level"].label("self_level"), _gap(level, required).label("gap"),
+            _status(level, required, columns["waiting"], columns["lapsed"]).label("status"),
+            columns["valid_until"].label("valid_until"),
         )
         .select_from(reqs)
-        .join(Skill, Skill.id == reqs.c.skill_id)
-        .join(Framework, Framework.id == Skill.framework_id)
+        .outerjoin(Skill, Skill.id == reqs.c.skill_id)
+        .outerjoin(Framework, Framework.id == Skill.framework_id)
         .outerjoin(effective, on(effective))
         .outerjoin(via, via.c.id == effective.c.via_skill_id)
         .outerjoin(held, on(held))
@@ -325,6 +359,10 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
         .outerjoin(pending, on(pending))
         .outerjoin(expired, on(expired))
     )
+    if role is not None:
+        stmt = (stmt.outerjoin(r_held, responsibility_of(r_held)).outerjoin(r_claims, responsibility_of(r_claims))
+                .outerjoin(r_pending, responsibility_of(r_pending)).outerjoin(r_expired, responsibility_of(r_expired)))
+    return stmt
 
 
 def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None, dialect: str | None = None) -> Select:

@@ -5,7 +5,10 @@ closest to it (succession).
 Levels, gaps and statuses come from the gap engine's held-level rules
 (``gaps.target_select``: latest validated and unexpired level, crosswalks
 either way, "via", expired and not assessed as statuses of their own), never
-computed again here.
+computed again here. A job role's level of responsibility, where it states one,
+is a line of its own (framework and skill "LoR", no skill id, essential), met
+by the person's current responsibility level (services/responsibility.py); it
+counts in the closest roles like any essential requirement.
 
 "Closest" ranks job roles by the required levels a person already meets,
 essential ones first: the essential requirements met (most first), then all
@@ -41,9 +44,10 @@ class MissingLevel:
 
 @dataclass
 class FitRow:
-    """One requirement of the target, for the person."""
+    """One requirement of the target, for the person: a skill's level, or (``skill_id``
+    None, framework and skill "LoR") the job role's level of responsibility."""
 
-    skill_id: int
+    skill_id: int | None
     framework: str
     framework_version: str
     skill: str
@@ -61,6 +65,10 @@ class FitRow:
     @property
     def met(self) -> bool:
         return self.status == "met"
+
+    @property
+    def is_responsibility(self) -> bool:
+        return self.skill_id is None
 
     @property
     def levels_short(self) -> int:
@@ -138,7 +146,8 @@ def compare(actor, person: Person, kind: str, owner_id: int, *, now: datetime | 
         skill_name=r["skill_name"], required_level=r["required_level"], essential=bool(r["essential"]),
         current_level=r["current_level"], via=r["via"], self_level=r["self_level"], gap=r["gap"], status=r["status"],
     ) for r in found]
-    rows.sort(key=lambda r: (r.met, not r.essential, r.framework, r.skill, r.skill_id))
+    # The level of responsibility first among its like (SFIA asks for it before the skills).
+    rows.sort(key=lambda r: (r.met, not r.essential, not r.is_responsibility, r.framework, r.skill, r.skill_id or 0))
     _explain(rows)
     return Fit(person=person, owner=owner, rows=rows)
 
@@ -147,7 +156,7 @@ def _explain(rows: list[FitRow]) -> None:
     """For each gap: the descriptors of the levels above the current one up to the
     required one (defined levels only), and the learning resources aimed at those
     levels. Two statements, whatever the number of gaps."""
-    short = [r for r in rows if not r.met]
+    short = [r for r in rows if not r.met and not r.is_responsibility]
     if not short:
         return
     ids = sorted({r.skill_id for r in short})
@@ -173,13 +182,16 @@ def _matches(person_id: int, now: datetime | None):
     rows = gaps.target_select(_one(person_id), every_job_role=True, now=now).order_by(None).subquery("fit_rows")
     met = rows.c.status == "met"
     essential = rows.c.essential.is_(True)
+    # A row's job_role_id is never NULL (the level of responsibility's skill_id is): counted, it
+    # counts the rows the outer join found.
+    row = rows.c.job_role_id
     stmt = (
         select(
             JobRole.id.label("id"), JobRole.name.label("name"),
-            func.count(rows.c.skill_id).label("required"),
-            func.count(rows.c.skill_id).filter(met).label("met"),
-            func.count(rows.c.skill_id).filter(essential).label("essential_required"),
-            func.count(rows.c.skill_id).filter(and_(met, essential)).label("essential_met"),
+            func.count(row).label("required"),
+            func.count(row).filter(met).label("met"),
+            func.count(row).filter(essential).label("essential_required"),
+            func.count(row).filter(and_(met, essential)).label("essential_met"),
         )
         .select_from(JobRole)
         .outerjoin(rows, rows.c.job_role_id == JobRole.id)
