@@ -146,6 +146,7 @@ def test_the_review_badge_counts_the_goals_waiting_for_agreement_as_the_page_lis
         assert '<span class="badge">3<span class="visually-hidden"> waiting</span>' in client.get(path).get_data(as_text=True), path
     page = client.get("/reviews").get_data(as_text=True)
     assert page.count(f'/people/{team.sam.id}/plan#goal-{sam.id}') == 1 and f"#goal-{hugos.id}" in page
+    assert '<a href="#goals">2 development goals waiting for your agreement</a>' in page
     auth.logout()
     auth.login(team.director)
     assert '<span class="badge">' not in client.get("/").get_data(as_text=True)

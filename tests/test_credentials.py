@@ -131,6 +131,12 @@ def test_anyone_verifies_it_without_signing_in(world, client, auth, app):
     # The page says the same, from the pasted JSON.
     page = anonymous.post("/credentials/verify", data={"credential": json.dumps(cred)}).get_data(as_text=True)
     assert "Verified" in page and "Not verified" not in page
+    # And says what it states: whose level, which, issued by whom, until when, signed with which key.
+    assert "<dt>Holder</dt><dd>Sam Subject</dd>" in page
+    assert "<dt>Level</dt><dd>Service level management (SFIA SLMO) at level 4, Enable</dd>" in page
+    assert f"<dt>Valid until</dt><dd>{cred['validUntil'][:10]}</dd>" in page and "<dt>Signed with the key</dt><dd>key-1</dd>" in page
+    tampered = anonymous.post("/credentials/verify", data={"credential": json.dumps(cred).replace("Sam", "Samuel")})
+    assert "Not verified" in tampered.get_data(as_text=True) and "<dt>Holder</dt>" not in tampered.get_data(as_text=True)
 
 
 def test_a_tampered_credential_is_refused(world, client, auth):

@@ -2,6 +2,7 @@
 "try this" list of journeys, until it is dismissed; outside the demo there is none."""
 from __future__ import annotations
 
+import html
 import re
 
 from skills_app.extensions import db
@@ -56,3 +57,15 @@ def test_the_manager_is_led_to_the_review_waiting(team, client, auth):
     db.session.commit()
     auth.login(team.manager)
     assert f"/reviews/{assessment.id}" in [href for href, _ in _tour(client.get("/"))]
+
+
+def test_the_manager_is_led_to_a_development_goal_waiting_for_agreement(team, client, auth):
+    from skills_app.services import plans
+
+    goal = plans.propose(team.sam, team.sam, skill=team.slmo, target_level=4)
+    tour.mark_demo(SYSTEM)
+    db.session.commit()
+    auth.login(team.manager)
+    steps = [(href, html.unescape(text)) for href, text in _tour(client.get("/"))]
+    assert (f"/people/{team.sam.id}/plan#goal-{goal.id}", "Agree Sam Subject's development goal (SLMO level 4), or send it back") in steps
+    assert client.get(f"/people/{team.sam.id}/plan").status_code == 200

@@ -53,6 +53,7 @@ from skills_app.errors import InvalidState
 from skills_app.exporters.case import NAMESPACE as CASE_NAMESPACE
 from skills_app.extensions import db
 from skills_app.models import Assessment
+from skills_app.reports.labels import skill_label
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "ob_v3p0"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -320,7 +321,8 @@ def unsigned(assessment: Assessment) -> dict:
     level_name = next((lv.name for lv in framework.levels if lv.number == level), None)
     skill_level = skill.level(level)
     descriptors = [d.text for d in skill_level.descriptors] if skill_level is not None else []
-    label = f"{skill.name} ({framework.code} {skill.code}) at level {level}" + (f", {level_name}" if level_name else "")
+    # "Service level management (SFIA SLMO)"; a skill coded as its framework (the in-house "MIM" of "MIM") once.
+    label = f"{skill.name} ({skill_label(framework.code, skill.code)}) at level {level}" + (f", {level_name}" if level_name else "")
     base = issuer_url()
     criteria = (f"Validated by a reviewer against the descriptors of {framework.code} {framework.version} {skill.code} "
                 f"level {level}:\n\n" + "\n".join(f"- {text}" for text in descriptors)) if descriptors else \
@@ -469,6 +471,26 @@ def _method_key(method) -> bytes | None:
     if not isinstance(method, str):
         return None
     return next((raw for kid, raw in published_keys() if verification_method(kid) == method), None)
+
+
+def describe(document) -> list[tuple[str, str]]:
+    """What a credential states, as label and text pairs for a person to read (the verify page
+    shows them for a verified credential): who holds which level, issued by whom, valid when,
+    signed with which key."""
+    if isinstance(document, dict) and set(document) == {"credential"}:
+        document = document["credential"]
+    if not isinstance(document, dict):
+        return []
+    subject = document.get("credentialSubject") if isinstance(document.get("credentialSubject"), dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    issuer = document.get("issuer") if isinstance(document.get("issuer"), dict) else {"id": document.get("issuer")}
+    proof = document.get("proof") if isinstance(document.get("proof"), dict) else {}
+    method = proof.get("verificationMethod")
+    out = [("Holder", subject.get("name")), ("Level", achievement.get("name")),
+           ("Issued by", " ".join(str(x) for x in (issuer.get("name"), f"({issuer.get('id')})" if issuer.get("id") else None) if x)),
+           ("Valid from", (document.get("validFrom") or "")[:10]), ("Valid until", (document.get("validUntil") or "")[:10] or "no end"),
+           ("Signed with the key", method.rsplit("#", 1)[-1] if isinstance(method, str) and "#" in method else None)]
+    return [(label, str(value)) for label, value in out if value]
 
 
 def verify(document) -> dict:

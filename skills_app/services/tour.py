@@ -12,7 +12,7 @@ from skills_app import policy
 from skills_app.extensions import db
 from skills_app.models import AppSetting, Assessment, Framework, Skill
 from skills_app.models.framework import utcnow
-from skills_app.services import audit, credentials
+from skills_app.services import audit, credentials, plans
 
 DEMO = "demo"
 
@@ -68,6 +68,10 @@ def steps_for(actor) -> list[Step]:
         if waiting is not None:
             steps.append(Step("Review the self-assessment waiting for you, descriptor by descriptor", "reviews.show",
                               {"assessment_id": waiting}))
+        goal = next(iter(plans.waiting_for(actor)), None)
+        if goal is not None:
+            steps.append(Step(f"Agree {goal.person.name}'s development goal ({goal.skill.code} level {goal.target_level}), "
+                              "or send it back", "plans.person", {"person_id": goal.person_id, "_anchor": f"goal-{goal.id}"}))
         steps.append(Step("Your team as a matrix of people × the skills their roles need", "reports.team_matrix"))
     if actor.has_role("hr"):
         steps += [Step("The capability gap report, grouped by skill", "reports.gap_report", {"group": "skill"}),

@@ -54,7 +54,9 @@ def verify():
     text = upload.stream.read(service.MAX_BYTES + 1) if upload and upload.filename else (request.form.get("credential") or "").encode()
     data, errors = service.parse(text)
     result = service.verify(data) if not errors else {"verified": False, "errors": errors}
-    page = render_template("credentials/verify.html", result=result, text=text.decode("utf-8", "replace")[:service.MAX_BYTES])
+    about = service.describe(data) if result["verified"] else []
+    page = render_template("credentials/verify.html", result=result, about=about,
+                           text=text.decode("utf-8", "replace")[:service.MAX_BYTES])
     return page, 400 if errors else 200
 
 
