@@ -353,4 +353,4 @@ def test_the_page_shows_the_level_of_responsibility_and_leads_to_assessing_it(lo
     assert "Level of responsibility: from level 4 to 5" in page and 'href="/my/responsibility"' in page
     assert "Assess your level of responsibility" in page
     closest = client.get("/my/roles").get_data(as_text=True)
-    assert '<span class="code">LoR</span> 4→5' in closest
+    assert "level of responsibility 4→5" in closest
