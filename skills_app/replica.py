@@ -39,6 +39,11 @@ from skills_app.extensions import REPORT_READS, db
 log = logging.getLogger("skills_app.replica")
 KEY = "skills_app.replica"
 CONNECT_TIMEOUT_SECONDS = 2
+# The check's answer is waited for at most this long: a replica host that stops answering
+# on an open connection (no TCP timeout fires while its kernel acknowledges) is unfit.
+CHECK_TIMEOUT_SECONDS = CONNECT_TIMEOUT_SECONDS + 1
+# A host that vanished (nothing acknowledged) ends its connections within this many seconds.
+TCP_USER_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "skills_app reports"
 
 # Whether it is a standby, and how far behind the primary it is (seconds; NULL when unknown).
@@ -61,8 +66,12 @@ class Replica:
         self.check_seconds = check_seconds
         self.clock = clock
         self.engine: Engine = create_engine(url, pool_pre_ping=True, connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": APPLICATION_NAME})
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": APPLICATION_NAME,
+            "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+            "tcp_user_timeout": TCP_USER_TIMEOUT_SECONDS * 1000})
         self._lock = threading.Lock()
+        self._checking: threading.Thread | None = None
+        self._answer: list = []
         self._checked_at: float | None = None
         self.fit = False
         self.why = "not checked yet"
@@ -75,8 +84,23 @@ class Replica:
             return self.fit
         with self._lock:
             if not self._fresh():
-                self._record(*self._check())
+                self._record(*self._check_within_deadline())
         return self.fit
+
+    def _check_within_deadline(self) -> tuple[bool, str]:
+        """The check, waited for at most ``CHECK_TIMEOUT_SECONDS``: a check still stuck
+        is not started again beside itself, and the replica is unfit meanwhile."""
+        if self._checking is None or not self._checking.is_alive():
+            answer: list = []
+            self._answer = answer
+            self._checking = threading.Thread(target=lambda: answer.append(self._check()), name="replica check", daemon=True)
+            self._checking.start()
+        self._checking.join(CHECK_TIMEOUT_SECONDS)
+        if self._checking.is_alive() or not self._answer:
+            self.lag = None
+            self.engine.dispose()  # its idle connections may be stuck the same way: reports must not take them
+            return False, f"does not answer within {CHECK_TIMEOUT_SECONDS} s"
+        return self._answer[0]
 
     def _fresh(self) -> bool:
         return self._checked_at is not None and self.clock() - self._checked_at < self.check_seconds

@@ -450,3 +450,90 @@ def test_without_the_setting_nothing_changes(app):
     with replica.reports_session() as on_replica:
         assert on_replica is False
     assert not replica.reading_replica()
+
+
+class _StallingProxy:
+    """A TCP proxy to a PostgreSQL server that, once ``stall`` is set, passes nothing
+    more back: a replica whose host stops answering while the app holds a connection
+    to it (the kernel still acknowledges, so no TCP timeout helps)."""
+
+    def __init__(self, host: str, port: int):
+        import threading
+
+        self.target = (host, port)
+        self.stall = threading.Event()
+        self.closed = threading.Event()
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.server]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+
+        while not self.closed.is_set():
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, source, sink, back):
+        try:
+            while data := source.recv(65536):
+                while back and self.stall.is_set() and not self.closed.is_set():
+                    self.closed.wait(0.1)
+                if self.closed.is_set():
+                    return
+                sink.sendall(data)
+        except OSError:
+            return
+
+    def close(self):
+        self.closed.set()
+        for s in self.sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def test_a_replica_that_stops_answering_mid_check_never_hangs_the_reports(request):
+    # A replica host that stops answering while a pooled connection to it is open: the
+    # check's statement would wait for ever, holding the check's lock, and every report
+    # of the process would wait behind it (found on a running gunicorn: the report pages
+    # of one worker hung until its threads were all taken). The check has a deadline.
+    import threading
+
+    from tests.conftest import _postgres_url
+
+    url = make_url(_postgres_url(request.config))
+    proxy = _StallingProxy(url.host or "127.0.0.1", url.port or 5432)
+    clock = [0.0]
+    the_replica = replica.Replica(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+                                  max_lag=10, check_seconds=5, clock=lambda: clock[0])
+    try:
+        assert the_replica.usable() is False  # a primary, not a standby; its connection stays in the pool
+        assert "not a standby" in the_replica.why
+        proxy.stall.set()
+        clock[0] += 60
+        answers = []
+        askers = [threading.Thread(target=lambda: answers.append(the_replica.usable()), daemon=True) for _ in range(3)]
+        for asker in askers:
+            asker.start()
+        for asker in askers:
+            asker.join(60)
+        assert not any(asker.is_alive() for asker in askers), "a report waited for ever on a replica that does not answer"
+        assert answers == [False, False, False]
+        assert "does not answer" in the_replica.why
+        clock[0] += 60
+        assert the_replica.usable() is False  # asked again while the stuck check still waits: no second one stuck beside it
+        assert sum(t.name == "replica check" for t in threading.enumerate()) <= 1
+    finally:
+        proxy.close()
+        the_replica.engine.dispose()
