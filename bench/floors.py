@@ -16,6 +16,8 @@ median of three.
 * The skills finder (issue 21): two searches, each's first page and a later page by
   keyset, cold and warm, in-process; the floor is the same page and total from one
   hand-written statement, run by psql with ``\timing``.
+* Every page of every role, warm, one client, in-process: each role's pages reached by links (one per route
+  shape) and its filtered reports, median of three after a first request, with the statements each issues.
 * CLI start-up: ``skills-app report --help``.
 * Peak memory of every command run (the product's and psql's), from the rusage of each
   process: the target is under 500 MB for any command.
@@ -195,6 +197,79 @@ print(json.dumps(out))
         print(result.stderr[-2000:], file=sys.stderr)
         return {}
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# Every page of every role, warm, one client, in-process (issue 20 item 7): each role's person signs in and
+# walks the pages reached by links from the dashboard (one per route shape, as tests/test_page_statements.py),
+# and the filtered reports; each page is asked once to warm it, then three times, the median kept, with its
+# SQL statements counted. The manager is the generated organisation's with the most reviews waiting.
+PAGE_SWEEP = r"""
+import json, re, statistics, sys, time
+from urllib.parse import urlsplit
+from skills_app import create_app
+app = create_app({"WTF_CSRF_ENABLED": False})
+with app.app_context():
+    from sqlalchemy import event, func, select
+    from skills_app.extensions import db
+    from skills_app.models import Assessment, Person
+    manager = db.session.scalar(
+        select(Person.email).where(Person.id == select(Person.manager_id).join(Assessment, Assessment.person_id == Person.id)
+        .where(Assessment.status == "submitted", Person.manager_id.is_not(None))
+        .group_by(Person.manager_id).order_by(func.count().desc()).limit(1).scalar_subquery()))
+    employee = db.session.scalar(select(Person.email).where(Person.manager_id.is_not(None), Person.email.like("%%@%%"))
+                                 .order_by(Person.id.desc()).limit(1))
+    db.session.remove()
+ROLES = {"employee": employee, "manager": manager, "hr": "hannah.lee@acme.example",
+         "learning": "laura.chen@acme.example", "admin": "alex.morgan@acme.example"}
+EXTRA = {"hr": ["/reports/gaps?group=org_unit", "/reports/training-needs", "/reports/trends", "/reports/calibration",
+                "/service-levels", "/reports/coverage"],
+         "learning": ["/reports/training-needs"], "manager": ["/team", "/reviews"], "employee": ["/my/plan", "/my/skills"]}
+SKIP = ("/logout", "/static/", "format=", "/export", "/download", "/file", "/credential", "/api/")
+LIMIT = int(sys.argv[1])
+def shape(path):
+    return "/".join("#" if p.isdigit() else p for p in urlsplit(path).path.split("/"))
+statements = []
+with app.app_context():
+    engine = db.engine
+event.listen(engine, "before_cursor_execute", lambda *a: statements.append(1))
+out = {}
+for role, email in ROLES.items():
+    client = app.test_client()
+    r = client.post("/login", data={"email": email, "password": "demo-skills-2026"})
+    assert r.status_code == 302, (role, email, r.status_code)
+    queue, seen, extra = ["/", *EXTRA.get(role, [])], set(), set(EXTRA.get(role, []))
+    pages = {}
+    while queue and len(seen) < LIMIT:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        t = time.perf_counter(); r = client.get(path); first = time.perf_counter() - t
+        body = r.get_data(as_text=True)
+        if r.status_code != 200 or "text/html" not in r.content_type:
+            continue
+        runs = []
+        for _ in range(3 if first < 3 else 1):
+            del statements[:]
+            t = time.perf_counter(); client.get(path).get_data(); runs.append(time.perf_counter() - t)
+        pages[path] = {"first": first, "warm": statistics.median(runs), "statements": len(statements)}
+        print(f"  {role} {path}: {pages[path]['warm'] * 1000:.0f} ms warm, {len(statements)} statements", file=sys.stderr)
+        for href in re.findall(r'<a [^>]*href="([^"]+)"', body):
+            href = href.replace("&amp;", "&")
+            parts = urlsplit(href)
+            if parts.netloc or not href.startswith("/") or any(x in href for x in SKIP):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if not any(shape(x) == shape(target) for x in seen | set(queue) if x not in extra):
+                queue.append(target)
+    out[role] = {"who": email, "pages": pages}
+print(json.dumps(out))
+"""
+
+
+def page_sweep(url: str, limit: int = 40) -> dict:
+    """Every page of every role, warm (median of 3), one client, in-process."""
+    return json.loads(_run_python(PAGE_SWEEP, url, str(limit)))
 
 
 BENCH_CROSSWALK = "Bench: finder crosswalk"
@@ -417,7 +492,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--import-template", help="a migrated, empty database to copy for each import")
     parser.add_argument("--people-csv", type=int, default=100_000)
-    parser.add_argument("--only", default="startup,reports,import,pages,finder,load")
+    parser.add_argument("--only", default="startup,reports,import,pages,finder,sweep,load")
     parser.add_argument("--output", default=str(ROOT / "bench" / "floors.json"))
     parser.add_argument("--table", help="print the table of an earlier run's JSON and stop")
     args = parser.parse_args()
@@ -440,6 +515,8 @@ def main() -> None:
         out["in_process"] = in_process(args.url)
     if "finder" in only:
         out["finder"] = finder_search(args.url, args.rounds)
+    if "sweep" in only:
+        out["sweep"] = page_sweep(args.url)
     if "load" in only:
         out["load"] = page_load(args.url, args.clients, args.seconds)
     out["peak_mb"] = PEAK_MB
@@ -493,6 +570,13 @@ def print_table(out: dict) -> None:
             ratio = p["p95_ms"] / trivial if trivial else 0
             print(f"{label:<22} p50 {p['p50_ms']:>7.1f} ms  p95 {p['p95_ms']:>7.1f} ms  ×{ratio:.1f} /healthz p95 (target ≤ 10×)"
                   f"  {'yes' if ratio <= 10 else 'no'}  cold {p['cold_ms']:.0f} ms")
+    if "sweep" in out:
+        print(f"\n{'every page, warm, one client':<60}{'median':>9}{'SQL':>5}  target < 100 ms")
+        for role, found in out["sweep"].items():
+            for path, p in found["pages"].items():
+                ms = p["warm"] * 1000
+                note = "yes" if ms < 100 else f"no, {ms / 100:.1f}× the target"
+                print(f"  {role:<9}{path[:49]:<51}{ms:>7.0f}ms{p['statements']:>5}  {note}")
     if "startup" in out:
         s = out["startup"]["median"]
         print(f"{'CLI start-up':<22}{s:>8.2f} s   target < 0.5 s  {'yes' if s < 0.5 else 'no'}")
