@@ -150,6 +150,17 @@ def test_a_tampered_credential_is_refused(world, client, auth):
     assert client.post("/credentials/verify", data=b"{not json", content_type="application/json").status_code == 400
 
 
+def test_a_status_list_index_that_is_not_ascii_digits_is_refused_never_a_500(world, client, auth):
+    # "²" passes Python's isdigit() and int() refuses it: the verify endpoint answered 500 (found on a running app).
+    a = world["validate"](3)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    for index in ("²", "١٢", "1²", "", "-1", "1e5", " 1"):
+        cred["credentialStatus"]["statusListIndex"] = index
+        response = client.post("/credentials/verify", json=cred)
+        assert response.status_code == 200, (index, response.status_code)
+        assert response.get_json()["verified"] is False
+
+
 def test_another_issuer_s_key_is_refused(world, client, auth, app):
     a = world["validate"](3)
     cred = credential_of(client, auth, world["sam"], a.id)

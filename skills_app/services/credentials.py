@@ -557,7 +557,7 @@ def verify(document) -> dict:
     status = document.get("credentialStatus")
     index = status.get("statusListIndex") if isinstance(status, dict) else None
     if not (isinstance(status, dict) and status.get("statusPurpose") == "revocation" and isinstance(index, str)
-            and index.isdigit() and len(index) <= 12):
+            and index.isascii() and index.isdigit() and len(index) <= 12):
         errors.append("credentialStatus: no revocation status list entry.")
     elif revoked(int(index), now):
         errors.append("revoked: the level no longer stands (it was withdrawn, replaced by a later validation, or expired).")
