@@ -85,6 +85,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # A credential key set no verifier could read (a bad retired key, an id used twice) stops the start, saying which.
     credentials.check_keys(app.config)
+    # The kept requirements and levels follow every change, in its transaction (services/kept.py).
+    from skills_app.services import kept
+
+    kept.install()
     return app
 
 

@@ -502,6 +502,8 @@ RULES: dict[str, Callable] = {
     "run_what_if": _role("hr"),
     # The demo's guided first visit: the demo load turns it on; each person hides their own list.
     "mark_demo": _role("admin"),
+    # The kept requirements and levels checked against a recomputation, and rewritten (services/kept.py).
+    "check_kept_tables": _role("admin"),
     "dismiss_tour": lambda actor, obj=None: _person(actor) is not None,
     # Background jobs (services/jobs.py): their starter follows them and downloads their file.
     "view_job": _view_job,

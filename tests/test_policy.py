@@ -404,6 +404,9 @@ ROWS = [
     ("ada", "mark_demo", None, True),
     ("system", "mark_demo", None, True),
     ("hana", "mark_demo", None, False),
+    ("ada", "check_kept_tables", None, True),
+    ("system", "check_kept_tables", None, True),
+    ("hana", "check_kept_tables", None, False),
     ("sam", "dismiss_tour", None, True),
     ("anonymous", "dismiss_tour", None, False),
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("skills_app.cli.demo:group", "The demo organisation."),
     "evidence": ("skills_app.cli.evidence:group", "Evidence files."),
     "frameworks": ("skills_app.cli.frameworks:group", "Import, list and export skills frameworks."),
+    "kept": ("skills_app.cli.kept:group", "The kept requirements and current levels: check them against the rules, fix them."),
     "people": ("skills_app.cli.people:group", "Import people from an HR system's CSV export; erase a person."),
     "report": ("skills_app.cli.report:group", "Gap, service coverage and training-needs reports."),
     "requirements": ("skills_app.cli.requirements:group", "Job roles and services with their required skill levels."),

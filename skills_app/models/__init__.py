@@ -10,6 +10,7 @@ from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, 
 from skills_app.models.framework import (
     AttributeLevel, Descriptor, Framework, FrameworkAssociation, FrameworkAttribute, FrameworkLevel, Skill, SkillGroup, SkillLevel,
 )
+from skills_app.models.kept import CurrentLevel, PersonRequirement
 from skills_app.models.learning import Goal, GoalResource, LearningResource, TrainingPlan
 from skills_app.models.people import ROLES, OrgUnit, Person, PersonRole
 from skills_app.models.service_levels import (
@@ -26,5 +27,5 @@ __all__ = [
     "LearningResource", "TrainingPlan", "Goal", "GoalResource",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",
     "AppSetting", "ExternalIdentity", "ScimGroup", "ScimToken", "ScimUser", "SignInSession",
-    "Scenario",
+    "Scenario", "CurrentLevel", "PersonRequirement",
 ]

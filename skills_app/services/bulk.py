@@ -14,6 +14,7 @@ from sqlalchemy import Table, func, select, text
 
 from skills_app.extensions import db
 from skills_app.models import Framework, Skill
+from skills_app.services import kept
 
 
 def next_id(model) -> int:
@@ -25,6 +26,7 @@ def insert(table: Table, rows: list[dict]) -> None:
     """Insert many rows at once: COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
         return
+    kept.note_table_rows(db.session(), table.name, rows)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         columns = list(rows[0])
@@ -40,6 +42,9 @@ def insert(table: Table, rows: list[dict]) -> None:
 def copy(table: Table, columns: list[str], rows: Iterable[tuple]) -> int:
     """COPY ``rows`` (tuples in the order of ``columns``) into ``table``: PostgreSQL only.
     Foreign keys are checked once the COPY ends, so rows may point at rows later in it."""
+    if kept.watches(table.name):
+        rows = list(rows)
+        kept.note_table_rows(db.session(), table.name, [dict(zip(columns, row)) for row in rows])
     connection = db.session.connection()
     raw = connection.connection.driver_connection
     written = 0

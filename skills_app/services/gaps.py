@@ -47,10 +47,11 @@ from skills_app.models import (
     Assessment, CrosswalkLevel, Framework, JobRole, OrgUnit, Person, Requirement, Service, Skill,
 )
 from skills_app.models.assessment import RESPONSIBILITY_CODE, RESPONSIBILITY_NAME
+from skills_app.models.kept import CurrentLevel, PersonRequirement
 from skills_app.models.requirements import person_job_role, person_service
 from skills_app.reports import coverage, stream, training
 from skills_app.reports.gaps import COLUMNS, GROUPINGS, STATUSES
-from skills_app.services import org
+from skills_app.services import kept, org
 
 
 @dataclass
@@ -365,11 +366,39 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
     return stmt
 
 
+def kept_levels(now, people=_everyone, *, responsibility: bool = False):
+    """Each person's level facts per skill (``responsibility``: their level of
+    responsibility), from the kept ``current_level`` rows as they stand at ``now``:
+    the level that counts (the highest held at ``now``, directly or through a
+    crosswalk, the skill's own first on a tie), ``via_skill_id`` (the skill it
+    came through, or none), the direct level's ``valid_until``, the latest
+    ``self_level``, ``pending`` (1: a submission waits) and ``lapsed_at`` (the
+    first expiry of a validation: "expired" from then on)."""
+    cl = CurrentLevel.__table__
+    active = and_(cl.c.level.is_not(None), or_(cl.c.held_from.is_(None), cl.c.held_from <= now),
+                  or_(cl.c.valid_until.is_(None), cl.c.valid_until > now))
+    score = func.max(case((active, cl.c.level * _SCALE + func.coalesce(cl.c.via_skill_id, _DIRECT)))) % _SCALE
+    which = cl.c.skill_id.is_(None) if responsibility else cl.c.skill_id.is_not(None)
+    return (
+        select(cl.c.person_id, cl.c.skill_id, func.max(case((active, cl.c.level))).label("level"),
+               case((score == _DIRECT, null()), else_=score).label("via_skill_id"),
+               func.max(case((and_(active, cl.c.via_skill_id.is_(None)), cl.c.valid_until))).label("valid_until"),
+               func.max(cl.c.self_level).label("self_level"),
+               func.max(case((cl.c.pending.is_(True), 1), else_=0)).label("pending"),
+               func.min(cl.c.lapsed_at).label("lapsed_at"))
+        .where(which, people(cl.c.person_id))
+        .group_by(cl.c.person_id, cl.c.skill_id)
+        .cte("responsibility_levels" if responsibility else "levels")
+    )
+
+
 def gap_select(filters: Filters | None = None, *, now: datetime | None = None, scope=None, dialect: str | None = None) -> Select:
-    """The gap rows as one SELECT. ``scope`` limits people (a select of ids)."""
+    """The gap rows as one SELECT, over the kept tables (services/kept.py).
+    ``scope`` limits people (a select of ids)."""
     filters = filters or Filters()
     dialect = dialect or db.engine.dialect.name
     now = now or now_utc()
+    kept.sync(db.session())
     if filters.person_id is not None:
         def people(column):
             return column == filters.person_id
@@ -378,34 +407,31 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
             return column.in_(scope)
     else:
         people = _everyone
-    reqs = _requirements(people)
-    held, effective, claims, pending, expired = _levels(now, people)
+    pr = PersonRequirement.__table__
+    reqs = select(pr).where(people(pr.c.person_id)).cte("requirements")
+    lv = kept_levels(now, people)
+    rl = kept_levels(now, people, responsibility=True)
     via = Skill.__table__.alias("via_skill")
-    r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
 
-    def responsibility_of(cte):
-        # Joined to the level-of-responsibility rows only (those without a skill).
-        return and_(reqs.c.skill_id.is_(None), cte.c.person_id == reqs.c.person_id)
-
-    level = func.coalesce(effective.c.level, r_held.c.level)
+    level = func.coalesce(lv.c.level, rl.c.level)
     required = reqs.c.required_level
     framework_code = func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE))
     skill_code = func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE))
-    status = _status(level, required, or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)),
-                     or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)))
+    status = _status(level, required, or_(lv.c.pending == 1, rl.c.pending == 1), or_(lv.c.lapsed_at <= now, rl.c.lapsed_at <= now))
     gap = _gap(level, required)
+    job_role_name, service_name = JobRole.name.label("job_role"), Service.name.label("service")
     stmt = (
         select(
             Person.id.label("person_id"), Person.name.label("person"), Person.email.label("email"),
-            OrgUnit.path.label("org_unit"), reqs.c.job_role, reqs.c.service,
+            OrgUnit.path.label("org_unit"), job_role_name, service_name,
             framework_code.label("framework"), skill_code.label("skill"),
             required.label("required_level"), level.label("current_level"),
-            func.coalesce(claims.c.claimed_level, r_claims.c.claimed_level).label("self_level"),
+            func.coalesce(lv.c.self_level, rl.c.self_level).label("self_level"),
             gap.label("gap"), status.label("status"),
             Framework.version.label("framework_version"),
             func.coalesce(Skill.name, literal(RESPONSIBILITY_NAME)).label("skill_name"), reqs.c.essential,
             via.c.code.label("via"),
-            func.coalesce(held.c.valid_until, r_held.c.valid_until).label("valid_until"), Skill.id.label("skill_id"),
+            func.coalesce(lv.c.valid_until, rl.c.valid_until).label("valid_until"), Skill.id.label("skill_id"),
             reqs.c.job_role_id, reqs.c.service_id,
         )
         .select_from(reqs)
@@ -413,16 +439,11 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         .outerjoin(Skill, Skill.id == reqs.c.skill_id)
         .outerjoin(Framework, Framework.id == Skill.framework_id)
         .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .outerjoin(effective, and_(effective.c.person_id == reqs.c.person_id, effective.c.skill_id == reqs.c.skill_id))
-        .outerjoin(via, via.c.id == effective.c.via_skill_id)
-        .outerjoin(held, and_(held.c.person_id == reqs.c.person_id, held.c.skill_id == reqs.c.skill_id))
-        .outerjoin(claims, and_(claims.c.person_id == reqs.c.person_id, claims.c.skill_id == reqs.c.skill_id))
-        .outerjoin(pending, and_(pending.c.person_id == reqs.c.person_id, pending.c.skill_id == reqs.c.skill_id))
-        .outerjoin(expired, and_(expired.c.person_id == reqs.c.person_id, expired.c.skill_id == reqs.c.skill_id))
-        .outerjoin(r_held, responsibility_of(r_held))
-        .outerjoin(r_claims, responsibility_of(r_claims))
-        .outerjoin(r_pending, responsibility_of(r_pending))
-        .outerjoin(r_expired, responsibility_of(r_expired))
+        .outerjoin(JobRole, JobRole.id == reqs.c.job_role_id)
+        .outerjoin(Service, Service.id == reqs.c.service_id)
+        .outerjoin(lv, and_(lv.c.person_id == reqs.c.person_id, lv.c.skill_id == reqs.c.skill_id))
+        .outerjoin(via, via.c.id == lv.c.via_skill_id)
+        .outerjoin(rl, and_(reqs.c.skill_id.is_(None), rl.c.person_id == reqs.c.person_id))
         .where(Person.active.is_(True))
     )
     if scope is not None:
@@ -436,9 +457,9 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         else:
             stmt = stmt.where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
     if filters.job_role:
-        stmt = stmt.where(func.lower(reqs.c.job_role) == filters.job_role.lower())
+        stmt = stmt.where(func.lower(JobRole.name) == filters.job_role.lower())
     if filters.service:
-        stmt = stmt.where(func.lower(reqs.c.service) == filters.service.lower())
+        stmt = stmt.where(func.lower(Service.name) == filters.service.lower())
     if filters.skill:
         stmt = stmt.where(func.upper(skill_code) == filters.skill.upper())
     if filters.framework:
@@ -448,7 +469,7 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
     if filters.status:
         stmt = stmt.where(status.in_(filters.status))
     return stmt.order_by(*_order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=framework_code,
-                                      skill=skill_code, job_role=reqs.c.job_role, service=reqs.c.service, skill_id=Skill.id),
+                                      skill=skill_code, job_role=JobRole.name, service=Service.name, skill_id=Skill.id),
                                  dialect))
 
 
