@@ -144,6 +144,15 @@ def _fits(column, value) -> bool:
     return isinstance(value, kind)
 
 
+def checked(cursor: str | None, order: Sequence[ColumnElement]) -> Cursor | None:
+    """The cursor in ``cursor`` for a list ordered by ``order``: refused as invalid input
+    unless this module made it and its key values are of the columns' kinds."""
+    at = decode(cursor)
+    if at is not None and (len(at.key) != len(order) or not all(_fits(c, v) for c, v in zip(order, at.key))):
+        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
+    return at
+
+
 def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | None, limit: int,
               descending: bool = False, count: bool = False, scalars: bool = True,
               key: Callable[[Any], tuple] | None = None) -> Page:
@@ -151,9 +160,7 @@ def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | Non
     all ascending, or all ``descending``). ``key`` reads a row's values of
     ``order`` (by default the attributes of the same names). ``count``: count
     every row too (for "page 2 of 5")."""
-    at = decode(cursor)
-    if at is not None and (len(at.key) != len(order) or not all(_fits(c, v) for c, v in zip(order, at.key))):
-        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
+    at = checked(cursor, order)
     key = key or (lambda row: tuple(getattr(row, c.key) for c in order))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) if count else None
     backwards = descending != (at is not None and at.before)

@@ -184,3 +184,58 @@ def test_the_check_finds_drift_and_fixes_it(world, runner):
     db.session.remove()
     result = runner.invoke(args=["kept", "check"])
     assert result.exit_code == 0 and "No drift" in result.output, result.output
+
+
+def _key(df):
+    return [(r.person_id, r.skill, r.job_role if isinstance(r.job_role, str) else "",
+             r.service if isinstance(r.service, str) else "") for r in df.itertuples()]
+
+
+@pytest.mark.parametrize("first", [1, 2, 64])
+def test_the_gap_pages_read_from_the_next_people_walk_every_row_both_ways(world, monkeypatch, first):
+    """A page is read from the rows of the next people in the order (widened when they hold too
+    few): forwards and back, filtered or not, the pages hold every row of the list once, in order."""
+    monkeypatch.setattr(gaps, "PEOPLE_FIRST", first)
+    for i, unit in enumerate([None, "Acme/IT", "Acme/IT/SMO", "Acme/HR", None, "Acme/IT"]):
+        p = world["person"](f"P{i}", unit=unit, service_member=i % 2 == 0)
+        if i % 3 == 0:
+            assess(p, world["slmo"], "validated", claimed=4, validated=4)
+    for filters in (gaps.Filters(), gaps.Filters(status=["not_assessed"]), gaps.Filters(org_unit="Acme/IT"),
+                    gaps.Filters(service=world["service"].name)):
+        expected = _key(gaps.frame(SYSTEM, filters))
+        assert expected
+        pages, cursor = [], None
+        for _ in range(40):
+            found = gaps.page(SYSTEM, filters, cursor=cursor, limit=3)
+            pages.append(found)
+            cursor = found.next
+            if cursor is None:
+                break
+        assert [k for p in pages for k in _key(p.items)] == expected
+        assert [p.number for p in pages] == list(range(1, len(pages) + 1))
+        # And back from the last page to the first.
+        back, cursor = [], pages[-1].previous
+        while cursor:
+            found = gaps.page(SYSTEM, filters, cursor=cursor, limit=3)
+            back.insert(0, found)
+            cursor = found.previous
+        assert [k for p in back for k in _key(p.items)] == [k for p in pages[:-1] for k in _key(p.items)]
+
+
+def test_a_forged_cursor_on_the_hr_gap_page_is_refused_never_a_500(world, client, auth, make_person):
+    import base64
+    import json
+
+    auth.login(make_person("Hana HR", roles=("employee", "hr")))
+    world["person"]("Ann")
+    db.session.commit()
+    forged = [
+        "nonsense",
+        base64.urlsafe_b64encode(json.dumps({"k": [1, 2, "x", "", "", "", "", 0], "n": 2}).encode()).decode().rstrip("="),
+        base64.urlsafe_b64encode(json.dumps({"k": ["", "Ann", 1], "n": 2}).encode()).decode().rstrip("="),
+        base64.urlsafe_b64encode(json.dumps({"k": ["", "Ann", 2 ** 40, "", "", "", "", 0], "n": 2}).encode()).decode().rstrip("="),
+    ]
+    for cursor in forged:
+        response = auth.client.get("/reports/gaps", query_string={"cursor": cursor})
+        assert response.status_code in (400, 422), (cursor, response.status_code)
+        assert "cursor" in response.get_data(as_text=True)
