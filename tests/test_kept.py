@@ -20,8 +20,9 @@ NOW = datetime.now(timezone.utc)
 
 
 def no_drift() -> None:
-    """Committed, and nothing differs from a recomputation."""
+    """Committed (with nothing left to write after), and nothing differs from a recomputation."""
     db.session.commit()
+    assert not kept.marks(db.session()), "a change committed without its kept rows"
     drift = kept.check(db.session())
     assert drift == [], drift[:5]
 
@@ -239,3 +240,28 @@ def test_a_forged_cursor_on_the_hr_gap_page_is_refused_never_a_500(world, client
         response = auth.client.get("/reports/gaps", query_string={"cursor": cursor})
         assert response.status_code in (400, 422), (cursor, response.status_code)
         assert "cursor" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("first", [1, 64])
+def test_the_hr_gap_page_and_its_next_page_issue_as_many_statements_for_more_people(app, team, monkeypatch, first):
+    """Whole requests (sign-in, layout, badge), the first page and the next by keyset: as many
+    statements for four people with requirements as for fourteen, however many people a page is read from."""
+    from skills_app.web import reports as report_pages
+    from tests.test_request_statements import _count, _grow
+
+    monkeypatch.setattr(report_pages, "PER_PAGE", 3)
+    monkeypatch.setattr(gaps, "PEOPLE_FIRST", first)
+    role = requirements.save_job_role(SYSTEM, None, name="Service Desk Analyst", description=None)
+    requirements.set_role_requirement(SYSTEM, role, team.slmo, min_level=3, essential=True)
+    requirements.set_role_requirement(SYSTEM, role, team.slm, min_level=2, essential=False)
+    db.session.commit()
+
+    def counts():
+        second = gaps.page(team.hr, gaps.Filters(), cursor=None, limit=3).next
+        return [_count(app, team.hr, path) for path in ("/reports/gaps", f"/reports/gaps?cursor={second}",
+                                                         "/reports/gaps?status=not_assessed")]
+
+    _grow(team, role, 4)
+    small = counts()
+    _grow(team, role, 10)
+    assert counts() == small

@@ -230,10 +230,8 @@ def _expand(connection, found: Marks) -> set[int] | None:
 
 def sync(session: Session) -> None:
     """Work off the notes: recompute the kept rows of everyone a change since concerns."""
-    if not session.info.get(_INFO):
-        return
     if session.dirty or session.new or session.deleted:
-        session.flush()
+        session.flush()  # the changes not flushed yet are noted as they flush
     found = session.info.pop(_INFO, None)
     if not found:
         return
