@@ -265,3 +265,37 @@ def test_the_hr_gap_page_and_its_next_page_issue_as_many_statements_for_more_peo
     small = counts()
     _grow(team, role, 10)
     assert counts() == small
+
+
+def test_the_migration_fills_the_tables_from_what_is_there_and_goes_down_and_up(app, world):
+    """Down below the revision that makes the tables and up again: they are filled from the
+    assessments, requirements and crosswalks already there, with no drift."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect as schema
+
+    ann = world["person"]("Ann", service_member=True)
+    assess(ann, world["slmo"], "validated", claimed=5, validated=5, decided_days_ago=100, valid_for_days=700)
+    assess(ann, world["slmo"], "validated", claimed=3, validated=3, decided_days_ago=10, valid_for_days=30)
+    assess(ann, world["slm"], "submitted", claimed=2)
+    crosswalk = crosswalks.create(SYSTEM, name="SLM onto SFIA", description=None, source=world["slm"].framework,
+                                  target=world["slmo"].framework)
+    crosswalks.set_skill_map(SYSTEM, crosswalk, from_code="SLM", to_code="SLMO", levels={"2": "2", "3": "3"})
+    db.session.commit()
+    before = gaps.frame(SYSTEM)
+    ann_id = ann.id
+    db.session.remove()
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    made = next(r for r in script.walk_revisions() if (r.doc or "").startswith("kept requirements and current levels"))
+    try:
+        downgrade(revision=made.down_revision)
+        with db.engine.connect() as conn:
+            assert not {"person_requirement", "current_level"} & set(schema(conn).get_table_names())
+    finally:
+        upgrade()
+    assert kept.check(db.session()) == []
+    assert db.session.scalar(select(func.count()).select_from(CurrentLevel).where(CurrentLevel.person_id == ann_id)) == 5
+    # SLMO: the latest validation and the older one that outlives it; SLM: the claim waiting, and the two levels
+    # the crosswalk gives it backwards from SLMO's two windows.
+    after = gaps.frame(SYSTEM)
+    assert after.drop(columns=["valid_until"]).equals(before.drop(columns=["valid_until"]))
