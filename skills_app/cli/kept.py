@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from skills_app.cli.common import fail, finish, progressbar
 
-group = AppGroup("kept", help="The kept requirements and current levels the gap reports read.")
+group = AppGroup("kept", help="The kept requirements and current levels: check them against the rules, fix them.")
 
 
 @group.command("check")
