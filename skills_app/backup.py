@@ -41,7 +41,7 @@ from sqlalchemy.engine import Connection
 
 from skills_app.errors import NotFound
 from skills_app.extensions import db
-from skills_app.models import Evidence
+from skills_app.models import EvidenceItem
 from skills_app.services.evidence_store import storage
 
 FORMAT = "skills_app-backup"
@@ -119,8 +119,8 @@ def _order_by(table: Table):
 
 
 def _file_columns() -> list:
-    """Columns that name a file in the evidence storage."""
-    return [Evidence.__table__.c.stored_name]
+    """Columns that name a file in the evidence storage (the library items': attachments hold none)."""
+    return [EvidenceItem.__table__.c.stored_name]
 
 
 # -- backup -----------------------------------------------------------------------------

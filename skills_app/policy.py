@@ -235,6 +235,19 @@ def _edit_assessment(actor, assessment) -> bool:
     return bool(me and assessment is not None and assessment.person_id == me.id)
 
 
+def _manage_evidence_library(actor, person) -> bool:
+    """One's evidence library (services/evidence_library.py): list, add, rename, delete, attach from it: its owner only.
+    Reviewers and HR see an item only as an assessment's evidence (view_assessment)."""
+    me = _person(actor)
+    return bool(me and person is not None and person.id == me.id)
+
+
+def _manage_evidence_item(actor, item) -> bool:
+    """A library item by itself (its page, its file, renaming, deleting, attaching): its owner only."""
+    me = _person(actor)
+    return bool(me and item is not None and item.person_id == me.id)
+
+
 def _start_assessment(actor, person) -> bool:
     """Start a self-assessment: for oneself only."""
     me = _person(actor)
@@ -453,6 +466,9 @@ RULES: dict[str, Callable] = {
     "view_assessment": _view_assessment,
     "edit_assessment": _edit_assessment,
     "start_assessment": _start_assessment,
+    # The evidence library: one's own items, attached to one's assessments
+    "manage_evidence_library": _manage_evidence_library,
+    "manage_evidence_item": _manage_evidence_item,
     "decide_assessment": _decide_assessment,
     "review_queue": _review_queue,
     # Endorsements by colleagues (services/endorsements.py)
@@ -512,7 +528,7 @@ RULES: dict[str, Callable] = {
 # Permissions about a particular thing whose existence is itself private:
 # refusing them says "not found", not "forbidden".
 HIDDEN = {"view_person", "view_person_skills", "view_assessment", "view_training_plan", "view_campaign", "view_endorsement",
-          "view_job", "view_plan", "view_goal"}
+          "view_job", "view_plan", "view_goal", "manage_evidence_item"}
 
 
 def can(actor, permission: str, obj=None) -> bool:

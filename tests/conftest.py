@@ -517,6 +517,8 @@ def matrix_world():
             "scim_token_id": scim_token.id, "name": "User", "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User",
             "campaign_id": campaign.id, "template_id": template.id,
             "assessment_id": assessment.id, "evidence_id": evidence.id, "role_id": role.id, "service_id": service.id,
+            # The subject's file in their evidence library (attached to the assessment above).
+            "library_item_id": evidence.item_id,
             "endorsement_id": endorsement.id,
             "requirement_id": role_req.id, "service_requirement_id": service_req.id, "crosswalk_id": crosswalk.id,
             "resource_id": resource.id, "plan_id": plan.id, "enrolment_id": plan.enrolments[0].id,

@@ -200,6 +200,16 @@ MATRIX: dict[str, dict[str, dict[str, Expect]]] = {
     "assessments.confirm_remove": {"GET": row(anonymous=LOGIN, self=REDIRECT, peer=NOT_FOUND, manager=FORBIDDEN,
                                               indirect=FORBIDDEN, other_manager=NOT_FOUND, hr=FORBIDDEN, learning=FORBIDDEN,
                                               admin=NOT_FOUND)},
+    # The evidence library: one's own (everyone signed in has one; an empty form adds nothing: 400); the subject's
+    # item (their file, attached to the submitted assessment) is theirs alone: to anyone else it does not exist
+    # (reviewers see it only as the assessment's evidence, above). Renaming with no title is a 400; deleting it
+    # is refused while the assessment uses it (409).
+    "library.index": {"GET": everyone_signed_in(OK), "POST": everyone_signed_in(BAD_FORM)},
+    **{endpoint: {method: row(anonymous=LOGIN, self=expect, peer=NOT_FOUND, manager=NOT_FOUND, indirect=NOT_FOUND,
+                              other_manager=NOT_FOUND, hr=NOT_FOUND, learning=NOT_FOUND, admin=NOT_FOUND)
+                  for method, expect in methods.items()}
+       for endpoint, methods in (("library.item", {"GET": OK, "POST": BAD_FORM}), ("library.delete", {"GET": OK, "POST": CONFLICT}),
+                                 ("library.file", {"GET": OK}))},
     # Endorsements. The subject asked the peer to endorse the submitted SLMO assessment (the
     # descriptor and the file shared): the peer sees what was shared, and answers (an empty answer
     # is a 400); whoever may see the assessment reads it; only the subject asks and reminds (the

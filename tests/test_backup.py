@@ -87,8 +87,9 @@ def target(app, targets, tmp_path_factory):
 
 @pytest.fixture
 def organisation(app):
-    """The demo organisation, its assessments, and evidence files of several kinds."""
-    from skills_app.services import assessments
+    """The demo organisation, its assessments, and evidence files of several kinds (one in Sam's
+    evidence library that no assessment attaches)."""
+    from skills_app.services import assessments, evidence_library
 
     demo.load(ROOT / "frameworks", ROOT / "seed_data")
     sam = db.session.scalar(select(Person).where(Person.email == "sam.taylor@acme.example"))
@@ -102,8 +103,9 @@ def organisation(app):
     assessments.add_evidence(sam, assessment, descriptor_ids=[d.id for d in descriptors], text="Text evidence, with “quotes”.")
     assessments.save_draft(sam, assessment, claimed_level=assessment.claimed_level, ratings={d.id: "met" for d in assessments.descriptors_in_view(assessment)})
     assessments.submit(sam, assessment)
+    evidence_library.new_item(sam, sam, title="Kept for later", filename="later.md", stream=io.BytesIO(b"# Kept in the library\n"))
     db.session.commit()
-    assert len(_files(app)) >= 3
+    assert len(_files(app)) >= 4
 
 
 def demo_skill_model():
@@ -133,11 +135,12 @@ def _target_is_empty(target) -> None:
 
 
 def test_round_trip_finds_everything_equal(app, target, organisation, tmp_path):
-    from skills_app.models import Evidence
+    from skills_app.models import EvidenceItem
 
     before = _state()
-    # The files the database refers to (the session's upload folder keeps other tests' files too).
-    referenced = set(db.session.scalars(select(Evidence.stored_name).where(Evidence.stored_name.is_not(None))))
+    # The files the database refers to (the session's upload folder keeps other tests' files too):
+    # the evidence library's, attached or not.
+    referenced = set(db.session.scalars(select(EvidenceItem.stored_name).where(EvidenceItem.stored_name.is_not(None))))
     files = {name: data for name, data in _files(app).items() if name in referenced}
     assert len(files) == len(referenced) >= 3
     assert sum(len(rows) for rows in before.values()) > 100

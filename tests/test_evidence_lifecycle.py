@@ -1,6 +1,8 @@
 """Evidence files follow their rows: an upload whose transaction is rolled back
-(a 409, an error) leaves no file; removed evidence takes its file with it once
-the removal commits; ``skills-app evidence sweep`` finds what a killed worker
+(a 409, an error) leaves no file; evidence removed from an assessment stays in
+its person's library with its file, and evidence deleted from the library (on
+its own, or as it is removed from its last assessment) takes its file with it
+once the deletion commits; ``skills-app evidence sweep`` finds what a killed worker
 left; erasing a person removes their files and personal data and keeps their
 decisions, anonymised."""
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import func, select
 
 from skills_app.errors import Conflict
 from skills_app.extensions import db
-from skills_app.models import ApiToken, Assessment, AuditEvent, Evidence, Person, ReviewDecision, SignInSession
+from skills_app.models import ApiToken, Assessment, AuditEvent, Evidence, EvidenceItem, Person, ReviewDecision, SignInSession
 from skills_app.policy import SYSTEM
 from skills_app.services import assessments as service
 from skills_app.services import tokens
@@ -60,16 +62,32 @@ def test_an_upload_whose_request_fails_after_the_file_is_written_leaves_no_file(
     assert answer.status_code == 409
     assert files(app) == before
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
+    assert db.session.scalar(select(func.count()).select_from(EvidenceItem)) == 0
 
 
-def test_removing_evidence_deletes_its_file_once_the_removal_commits(app, team):
+def test_removing_evidence_keeps_it_in_the_library_and_deleting_it_there_deletes_its_file_once_committed(app, team):
+    from skills_app.services import evidence_library
+
     e = upload(team.sam, team.slmo)
     db.session.commit()
-    name, assessment = e.stored_name, e.assessment
-    service.remove_evidence(team.sam, assessment, e.id)
+    name, assessment, item_id = e.stored_name, e.assessment, e.item_id
+    assert service.remove_evidence(team.sam, assessment, e.id) is False
+    db.session.commit()
+    assert name in files(app) and db.session.get(EvidenceItem, item_id) is not None
+    evidence_library.delete(team.sam, db.session.get(EvidenceItem, item_id))
     assert name in files(app), "not before the commit: it may fail"
     db.session.commit()
     assert name not in files(app)
+
+
+def test_removing_evidence_and_deleting_it_from_the_library_deletes_its_file_once_the_removal_commits(app, team):
+    e = upload(team.sam, team.slmo)
+    db.session.commit()
+    name, assessment, item_id = e.stored_name, e.assessment, e.item_id
+    assert service.remove_evidence(team.sam, assessment, e.id, delete_item=True) is True
+    assert name in files(app), "not before the commit: it may fail"
+    db.session.commit()
+    assert name not in files(app) and db.session.get(EvidenceItem, item_id) is None
 
 
 def test_a_removal_that_is_rolled_back_keeps_the_file(app, team):
@@ -89,7 +107,9 @@ def test_removing_evidence_through_the_page_deletes_its_file(app, team, sign_in)
     browser = sign_in(team.sam)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint.endswith("remove_evidence"))
     path = rule.rule.replace("<int:assessment_id>", str(assessment_id)).replace("<int:evidence_id>", str(evidence_id))
-    assert browser.post(path, data={}).status_code == 302
+    page = browser.get(path.replace("/delete", "/remove")).get_data(as_text=True)
+    assert "Remove it and delete it from My evidence" in page
+    assert browser.post(path, data={"delete_item": "yes"}).status_code == 302
     assert name not in files(app)
 
 
@@ -198,7 +218,7 @@ def test_a_file_shared_with_a_revalidation_copy_stays_until_its_last_row_goes(ap
     copy = revalidation.revalidate(team.sam, db.session.get(Assessment, assessment_id))
     db.session.commit()
     copied = next(e for e in copy.evidence if e.stored_name == stored_name)
-    service.remove_evidence(team.sam, copy, copied.id)
+    assert service.remove_evidence(team.sam, copy, copied.id, delete_item=True) is False
     db.session.commit()
     assert stored_name in files(app), "the validated assessment's evidence still carries it"
 

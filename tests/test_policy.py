@@ -73,6 +73,10 @@ def build_world() -> SimpleNamespace:
                           assigned_reviewer_id=reviewer.id if reviewer else None)
 
     w.a_sam = assessment(w.sam)
+    # An item of Sam's evidence library (services/evidence_library.py).
+    from skills_app.models import EvidenceItem
+
+    w.item_sam = EvidenceItem(id=next(ids), person=w.sam, person_id=w.sam.id, kind="text", title="SLA report")
     # HR gave Sam's review to Olga (services/service_levels.reassign).
     w.a_sam_to_olga = assessment(w.sam, reviewer=w.olga)
     w.a_hana = assessment(w.hana)
@@ -196,6 +200,20 @@ ROWS = [
     ("sam", "edit_assessment", "none", False),
 
     ("sam", "start_assessment", "sam", True),
+    # The evidence library: its owner's alone; reviewers and HR see items only through an assessment.
+    ("sam", "manage_evidence_library", "sam", True),
+    ("manny", "manage_evidence_library", "sam", False),
+    ("hana", "manage_evidence_library", "sam", False),
+    ("ada", "manage_evidence_library", "sam", False),
+    ("system", "manage_evidence_library", "sam", False),
+    ("anonymous", "manage_evidence_library", "sam", False),
+    ("sam", "manage_evidence_item", "item_sam", True),
+    ("pat", "manage_evidence_item", "item_sam", False),
+    ("manny", "manage_evidence_item", "item_sam", False),
+    ("director", "manage_evidence_item", "item_sam", False),
+    ("hana", "manage_evidence_item", "item_sam", False),
+    ("ada", "manage_evidence_item", "item_sam", False),
+    ("anonymous", "manage_evidence_item", "item_sam", False),
     ("manny", "start_assessment", "sam", False),
     ("hana", "start_assessment", "sam", False),
 

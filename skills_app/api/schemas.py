@@ -268,6 +268,8 @@ class EvidenceOut(BaseModel):
     sha256: str | None
     descriptor_ids: list[int]
     created_at: datetime
+    item_id: int = Field(description="The item of the person's evidence library this is: the same item attached to "
+                                     "several assessments (another skill, a revalidation) has the same item_id.")
 
 
 class AssessmentOut(BaseModel):

@@ -175,7 +175,7 @@ def evidence_json(evidence: Evidence) -> dict:
         "id": evidence.id, "kind": evidence.kind, "text": evidence.text, "url": evidence.url,
         "filename": evidence.original_name, "content_type": evidence.content_type, "size": evidence.size,
         "sha256": evidence.sha256, "descriptor_ids": [d.id for d in evidence.descriptors],
-        "created_at": _iso(evidence.created_at),
+        "created_at": _iso(evidence.created_at), "item_id": evidence.item_id,
     }
 
 

@@ -3,7 +3,7 @@
 # integer). An id beyond it, from an address or a session, is no row at all.
 MAX_ID = 2**31 - 1
 
-from skills_app.models.assessment import Assessment, AttributeClaim, DescriptorRating, Endorsement, Evidence, Notification
+from skills_app.models.assessment import Assessment, AttributeClaim, DescriptorRating, Endorsement, Evidence, EvidenceItem, Notification
 from skills_app.models.audit import AuditEvent
 from skills_app.models.campaigns import Campaign, CampaignReminder, CampaignResult, CampaignTemplate
 from skills_app.models.identity import AppSetting, ExternalIdentity, ScimGroup, ScimUser
@@ -22,7 +22,7 @@ from skills_app.models.tokens import ApiToken, BearerToken, ScimToken
 from skills_app.models.what_if import Scenario
 
 __all__ = [
-    "MAX_ID", "ROLES", "ApiToken", "BearerToken", "Assessment", "AttributeClaim", "Endorsement", "AuditEvent", "DescriptorRating", "Evidence", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
+    "MAX_ID", "ROLES", "ApiToken", "BearerToken", "Assessment", "AttributeClaim", "Endorsement", "AuditEvent", "DescriptorRating", "Evidence", "EvidenceItem", "Notification", "Descriptor", "Framework", "FrameworkLevel", "FrameworkAttribute", "AttributeLevel", "OrgUnit", "Person", "PersonRole",
     "Skill", "SkillGroup", "FrameworkAssociation", "SkillLevel", "JobRole", "Requirement", "Service", "Crosswalk", "CrosswalkLevel",
     "LearningResource", "TrainingPlan", "Goal", "GoalResource",
     "Campaign", "CampaignReminder", "CampaignTemplate", "CampaignResult",

@@ -185,39 +185,98 @@ class AttributeClaim(db.Model):
     attribute: Mapped[FrameworkAttribute] = relationship()
 
 
-class Evidence(db.Model):
-    """A piece of evidence: a text, a link, or a file kept by the evidence store."""
+class EvidenceItem(db.Model):
+    """A piece of evidence in its person's library: a text, a link, or a file kept by
+    the evidence store (a file or a link may carry a note). Assessments attach it
+    (:class:`Evidence`), each attachment with the descriptors it supports there, so
+    that one report supports several skills and is reused at revalidation without a
+    second row or a second copy of the file."""
 
-    __tablename__ = "evidence"
+    __tablename__ = "evidence_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
+    # What the library calls it; the person may rename it (the content never changes once given).
+    title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(2000))
-    # Not unique: a revalidation copies evidence rows that point at the same stored file.
-    stored_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    # One item a stored file: the file goes when its item does.
+    stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
     original_name: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Carried over from an earlier assessment by a revalidation.
-    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
 
-    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
-    created_by: Mapped[Person | None] = relationship()
-    descriptors: Mapped[list[Descriptor]] = relationship(secondary=evidence_descriptor, order_by="Descriptor.id")
-    attributes: Mapped[list[FrameworkAttribute]] = relationship(secondary=evidence_attribute, order_by="FrameworkAttribute.position")
+    person: Mapped[Person] = relationship()
+    attachments: Mapped[list[Evidence]] = relationship(back_populates="item", order_by="Evidence.id", passive_deletes=True)
+
+    @staticmethod
+    def default_title(kind: str, text: str | None, url: str | None, original_name: str | None) -> str:
+        """The title an item gets unless its person gives one: the file's name, the link, the text's start."""
+        if kind == "file" and original_name:
+            title = original_name
+        elif kind == "link" and url:
+            title = url
+        else:
+            title = " ".join((text or "").split()) or "Evidence"
+        return title if len(title) <= 200 else title[:199] + "…"
+
+    @property
+    def named(self) -> bool:
+        """Whether its title says more than what it is (its person named it)."""
+        return bool(self.title) and self.title != self.default_title(self.kind, self.text, self.url, self.original_name)
 
     @property
     def label(self) -> str:
+        """Its title; else what it is (the file's name, the link, the text's start)."""
+        if self.title:
+            return self.title
         if self.kind == "file":
             return self.original_name or "file"
         if self.kind == "link":
             return self.url or "link"
         return (self.text or "")[:60]
+
+
+class Evidence(db.Model):
+    """A library item attached to an assessment, with the descriptors (or attributes)
+    it supports there. Its id is the evidence id that pages, downloads, endorsements
+    and the API have always used; what it is (kind, text, link, file) is its item's."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("evidence_item.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # When it was given: attached, or (carried over by a revalidation) the earlier attachment's date.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Carried over from an earlier assessment by a revalidation.
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
+    item: Mapped[EvidenceItem] = relationship(back_populates="attachments", lazy="joined")
+    created_by: Mapped[Person | None] = relationship()
+    descriptors: Mapped[list[Descriptor]] = relationship(secondary=evidence_descriptor, order_by="Descriptor.id")
+    attributes: Mapped[list[FrameworkAttribute]] = relationship(secondary=evidence_attribute, order_by="FrameworkAttribute.position")
+
+    # What the evidence is, from its library item.
+    kind = property(lambda self: self.item.kind)
+    title = property(lambda self: self.item.title)
+    text = property(lambda self: self.item.text)
+    url = property(lambda self: self.item.url)
+    stored_name = property(lambda self: self.item.stored_name)
+    original_name = property(lambda self: self.item.original_name)
+    content_type = property(lambda self: self.item.content_type)
+    size = property(lambda self: self.item.size)
+    sha256 = property(lambda self: self.item.sha256)
+    named = property(lambda self: self.item.named)
+
+    @property
+    def label(self) -> str:
+        return self.item.label
 
 
 class Notification(db.Model):

@@ -28,7 +28,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -38,18 +37,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
-from skills_app.models import AuditEvent, Descriptor, Evidence, Framework, FrameworkAttribute, Person, Skill, SkillLevel
+from skills_app.models import AuditEvent, Descriptor, Evidence, EvidenceItem, Framework, FrameworkAttribute, Person, Skill, SkillLevel
 from skills_app.models.assessment import (
     OPEN_STATUSES, RATINGS, STATUS_LABELS, VERDICTS, Assessment, AttributeClaim, DescriptorRating,
 )
 from skills_app.models.framework import utcnow
 from skills_app.reports import gaps as gap_tables
 from skills_app.words import plural, verb
-from skills_app.services import audit, evidence_store, gaps, notifications, plans, service_levels, version_flags
+from skills_app.services import audit, evidence_library, evidence_store, gaps, notifications, plans, service_levels, version_flags
 
 EDITABLE = ("draft", "returned")
-MAX_TEXT = 10_000
-MAX_URL = 2000
+MAX_TEXT = evidence_library.MAX_TEXT
+MAX_URL = evidence_library.MAX_URL
 # outcome -> the status it leads to
 OUTCOMES = {"approve": "validated", "return": "returned", "reject": "rejected"}
 
@@ -643,19 +642,23 @@ class Saved:
 
     changed: bool = False
     evidence: Evidence | None = None
+    # Evidence attached from the person's library.
+    attached: list[Evidence] = field(default_factory=list)
     submitted: bool = False
     already_submitted: bool = False
 
 
 def update(actor, assessment: Assessment, *, claimed_level=None, ratings: dict[int, str] | None = None,
            claims: dict[int, object] | None = None, evidence: EvidenceIn | None = None,
-           evidence_wanted: bool = False, then_submit: bool = False, version=None) -> Saved:
+           evidence_wanted: bool = False, attach_items=None, attach_descriptors=None, attach_wanted: bool = False,
+           then_submit: bool = False, version=None) -> Saved:
     """The self-assessment page in one go: whatever button was pressed, what is
     on the page (the level, every rating, a new piece of evidence if any was
-    given) is saved first; then, with ``then_submit``, the assessment is
-    submitted. ``evidence_wanted``: the person asked to add evidence, so giving
-    none is an error. A repeated submission of an assessment already submitted
-    by its person changes nothing."""
+    given, items ticked in the library with what they support) is saved first;
+    then, with ``then_submit``, the assessment is submitted. ``evidence_wanted``
+    (``attach_wanted``): the person asked to add evidence (attach from their
+    library), so giving none is an error. A repeated submission of an assessment
+    already submitted by its person changes nothing."""
     policy.require(actor, "edit_assessment", assessment)
     if then_submit and assessment.status == "submitted":
         return Saved(already_submitted=True)
@@ -664,93 +667,114 @@ def update(actor, assessment: Assessment, *, claimed_level=None, ratings: dict[i
     if evidence is not None and (evidence.given or evidence_wanted):
         result.evidence = add_evidence(actor, assessment, descriptor_ids=evidence.descriptor_ids, text=evidence.text,
                                        url=evidence.url, filename=evidence.filename, stream=evidence.stream)
+    if attach_items or attach_wanted:
+        result.attached = attach(actor, assessment, item_ids=attach_items, descriptor_ids=attach_descriptors)
     if then_submit:
         submit(actor, assessment)
         result.submitted = True
     return result
 
 
-def _clean_url(url: str) -> str:
-    url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 32 or c in "<>\"" for c in url):
-        raise InvalidInput.on("url", "A link must be a web address starting with http:// or https://.")
-    if len(url) > MAX_URL:
-        raise InvalidInput.on("url", f"A link can have at most {MAX_URL} characters.")
-    return url
-
-
-def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | None = None, url: str | None = None,
-                 filename: str | None = None, stream=None) -> Evidence:
-    """Evidence (a file, a link, or a text; a file or link may carry a note) for one or more
-    descriptors (of a responsibility assessment: attributes)."""
-    policy.require(actor, "edit_assessment", assessment)
-    _require_state(assessment, *EDITABLE, doing="add evidence to")
+def _wanted_targets(assessment: Assessment, descriptor_ids, field: str) -> dict:
+    """{id: descriptor (or attribute)} of those ``descriptor_ids`` names, each in view; else InvalidInput on ``field``."""
     in_view = _targets(assessment)
     what = "attribute" if assessment.is_responsibility else "descriptor"
     try:
         wanted = {int(i) for i in descriptor_ids or []}
     except (TypeError, ValueError):
-        raise InvalidInput.on("descriptor_ids", f"Choose the {what}s this evidence supports.") from None
+        raise InvalidInput.on(field, f"Choose the {what}s this evidence supports.") from None
     if not wanted:
-        raise InvalidInput.on("descriptor_ids", f"Choose at least one {what} this evidence supports.")
+        raise InvalidInput.on(field, f"Choose at least one {what} this evidence supports.")
     if not wanted <= in_view.keys():
-        raise InvalidInput.on("descriptor_ids", f"That {what} is not part of this assessment.")
-    text = (text or "").strip() or None
-    if text and len(text) > MAX_TEXT:
-        raise InvalidInput.on("text", f"A description can have at most {MAX_TEXT} characters.")
-    url = url.strip() if url and url.strip() else None
-    if url:
-        url = _clean_url(url)
-    if not (text or url or (stream is not None and filename)):
-        raise InvalidInput("Give your evidence: describe it, link to it, or attach a file.")
-    evidence = Evidence(text=text, url=url, created_by=actor if isinstance(actor, Person) else None)
+        raise InvalidInput.on(field, f"That {what} is not part of this assessment.")
+    return {i: in_view[i] for i in sorted(wanted)}
+
+
+def _attach(actor, assessment: Assessment, item: EvidenceItem, targets: dict, *, added: bool = False) -> Evidence:
+    """Attach ``item`` supporting ``targets``; an item attached already keeps its attachment, which
+    then supports these too (the same request sent twice changes nothing)."""
+    what = "attribute" if assessment.is_responsibility else "descriptor"
+    existing = next((e for e in assessment.evidence if e.item_id == item.id), None)
+    if existing is not None:
+        supported = {t.id for t in _supported(existing)}
+        if targets.keys() <= supported:
+            return existing
+        merged = sorted(supported | targets.keys())
+        if assessment.is_responsibility:
+            existing.attributes = [t for t in attributes_in_view(assessment) if t.id in merged]
+        else:
+            by_id = {d.id: d for d in existing.descriptors} | targets
+            existing.descriptors = [by_id[i] for i in merged]
+        _touch(assessment)
+        _flush()
+        audit.record(actor, "assessment.evidence_supports", assessment,
+                     summary=f"{item.kind} evidence of {_label(assessment)} now also supports {len(targets.keys() - supported)} "
+                             f"more {what}{'s' if len(targets.keys() - supported) != 1 else ''}: {item.title}",
+                     data={"evidence_id": existing.id, "item_id": item.id, f"{what}_ids": merged})
+        return existing
+    evidence = Evidence(item=item, created_by=actor if isinstance(actor, Person) else None)
     if assessment.is_responsibility:
-        evidence.attributes = [in_view[i] for i in sorted(wanted)]
+        evidence.attributes = list(targets.values())
     else:
-        evidence.descriptors = [in_view[i] for i in sorted(wanted)]
-    if stream is not None and filename:
-        stored = evidence_store.store(filename, stream)
-        evidence.kind = "file"
-        evidence.stored_name, evidence.original_name = stored.stored_name, stored.original_name
-        evidence.content_type, evidence.size, evidence.sha256 = stored.content_type, stored.size, stored.sha256
-    else:
-        evidence.kind = "link" if url else "text"
-    # The same evidence sent twice (a double click, a repeated request) is kept once.
-    same = next((e for e in assessment.evidence if (e.kind, e.text, e.url, e.sha256) == (evidence.kind, text, url, evidence.sha256)
-                 and {d.id for d in _supported(e)} == wanted), None)
-    if same is not None:
-        if evidence.stored_name and evidence.stored_name != same.stored_name:
-            evidence_store.storage().delete(evidence.stored_name)
-        if evidence in db.session:
-            db.session.expunge(evidence)
-        return same
+        evidence.descriptors = list(targets.values())
     assessment.evidence.append(evidence)
     _touch(assessment)
     _flush()
+    how = "added to" if added else "attached from the library to"
     audit.record(actor, "assessment.evidence_added", assessment,
-                 summary=f"{evidence.kind} evidence added to {_label(assessment)}: {evidence.label}",
-                 data={"evidence_id": evidence.id, "kind": evidence.kind, f"{what}_ids": sorted(wanted),
-                       "sha256": evidence.sha256})
+                 summary=f"{item.kind} evidence {how} {_label(assessment)}: {item.title}",
+                 data={"evidence_id": evidence.id, "item_id": item.id, "kind": item.kind, f"{what}_ids": sorted(targets),
+                       "sha256": item.sha256, "from_library": not added})
     return evidence
 
 
-def remove_evidence(actor, assessment: Assessment, evidence_id: int) -> None:
+def add_evidence(actor, assessment: Assessment, *, descriptor_ids, text: str | None = None, url: str | None = None,
+                 filename: str | None = None, stream=None, title: str | None = None) -> Evidence:
+    """New evidence (a file, a link, or a text; a file or link may carry a note) for one or more
+    descriptors (of a responsibility assessment: attributes). It goes into the person's
+    library too (services/evidence_library.py), whence other assessments may attach it."""
+    policy.require(actor, "edit_assessment", assessment)
+    _require_state(assessment, *EDITABLE, doing="add evidence to")
+    targets = _wanted_targets(assessment, descriptor_ids, "descriptor_ids")
+    item = evidence_library.new_item(actor, assessment.person, title=title, text=text, url=url, filename=filename, stream=stream)
+    return _attach(actor, assessment, item, targets, added=True)
+
+
+def attach(actor, assessment: Assessment, *, item_ids, descriptor_ids) -> list[Evidence]:
+    """Attach items of the person's library, each supporting the descriptors (attributes) given.
+    An item that is not one's own is not found: nothing is attached."""
+    policy.require(actor, "edit_assessment", assessment)
+    _require_state(assessment, *EDITABLE, doing="attach evidence to")
+    items = evidence_library.items_by_id(actor, item_ids)
+    if not items:
+        raise InvalidInput.on("item_ids", "Choose the evidence of your library to attach.")
+    targets = _wanted_targets(assessment, descriptor_ids, "attach_descriptor_ids")
+    return [_attach(actor, assessment, item, targets) for item in items]
+
+
+def remove_evidence(actor, assessment: Assessment, evidence_id: int, *, delete_item: bool = False) -> bool:
+    """Take evidence off an assessment (it stays in the person's library); with ``delete_item``,
+    delete it from the library too when no other assessment attaches it (its file goes once
+    this commits). Returns whether the item was deleted."""
     policy.require(actor, "edit_assessment", assessment)
     _require_state(assessment, *EDITABLE, doing="remove evidence from")
     evidence = next((e for e in assessment.evidence if e.id == evidence_id), None)
     if evidence is None:
         # Already removed (a repeated request): nothing to do.
-        return
-    if evidence.kind == "file":
-        # Its file goes once this removal commits (unless a revalidation's copy still carries it).
-        evidence_store.release(evidence.stored_name)
+        return False
+    item = evidence.item
     assessment.evidence.remove(evidence)
     _touch(assessment)
     _flush()
     audit.record(actor, "assessment.evidence_removed", assessment,
-                 summary=f"{evidence.kind} evidence removed from {_label(assessment)}: {evidence.label}",
-                 data={"evidence_id": evidence_id, "kind": evidence.kind, "stored_name": evidence.stored_name})
+                 summary=f"{item.kind} evidence removed from {_label(assessment)}: {item.title}",
+                 data={"evidence_id": evidence_id, "item_id": item.id, "kind": item.kind, "stored_name": item.stored_name})
+    if delete_item:
+        db.session.refresh(item, ["attachments"])
+        if not item.attachments:
+            evidence_library.delete(actor, item)
+            return True
+    return False
 
 
 def evidence_file(actor, evidence_id: int) -> tuple[Evidence, bytes]:

@@ -1,7 +1,8 @@
 """Erasing a person: the right to erasure (GDPR article 17).
 
 HR erases a person who asks (or who has left, when nothing requires keeping
-their data): their evidence files and evidence, their personal details, their
+their data): their evidence library (every item, attached or not, and its file)
+and the evidence of their assessments, their personal details, their
 ways in (sessions, API tokens, the identity provider's link, SCIM's record),
 their notifications, their assignments and development goals (training enrolments among them), the free text
 written about them, and their names in closed campaigns' snapshots. What stays
@@ -29,7 +30,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import (
-    ApiToken, Assessment, CampaignResult, DescriptorRating, Endorsement, Evidence, ExternalIdentity, Notification, Person,
+    ApiToken, Assessment, CampaignResult, DescriptorRating, Endorsement, EvidenceItem, ExternalIdentity, Notification, Person,
     ScimUser, SignInSession, Goal,
 )
 from skills_app.services import audit, evidence_store, sign_in_sessions
@@ -78,18 +79,20 @@ def erase(actor, person: Person, *, confirm: str) -> Erased:
         raise InvalidState("This person still manages people: give their reports another manager first.")
 
     assessments = list(db.session.scalars(select(Assessment).where(Assessment.person_id == person.id)))
-    evidence_count, stored = 0, set()
     for assessment in assessments:
         for evidence in list(assessment.evidence):
-            evidence_count += 1
-            if evidence.kind == "file" and evidence.stored_name:
-                stored.add(evidence.stored_name)
             assessment.evidence.remove(evidence)
         # What was written about the person, by them or their reviewers; the levels and outcomes stay.
         assessment.decision_comment = None
     db.session.flush()
-    # Each file goes once the erasure commits (a revalidation's copy of one's own evidence is one's own too).
-    files = sum(1 for name in sorted(stored) if evidence_store.release(name, leaving=0))
+    # Their library: every item, attached (above) or not; each file goes once the erasure commits.
+    items = list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.person_id == person.id).order_by(EvidenceItem.id)))
+    evidence_count = len(items)
+    stored = sorted({i.stored_name for i in items if i.stored_name})
+    for item in items:
+        db.session.delete(item)
+    db.session.flush()
+    files = sum(1 for name in stored if evidence_store.release(name, leaving=0))
     ids = [a.id for a in assessments]
     if ids:
         db.session.execute(update(DescriptorRating).where(DescriptorRating.assessment_id.in_(ids)).values(verdict_comment=None))

@@ -8,9 +8,10 @@ a random name, never the uploader's; its size and SHA-256 are recorded.
 Storage today is a local directory (``UPLOAD_DIR``, outside the static
 folder); another backend only needs ``save``, ``read``, ``delete`` and ``names``.
 
-Files follow their rows' transaction: a file stored for a row that is then
-rolled back is deleted at the rollback; a file whose last row is removed is
-deleted once that removal commits (never before: the commit may fail). What a
+Files follow their rows' transaction (a file is held by one library item,
+``evidence_item``, whatever number of assessments attach it): a file stored for
+an item that is then rolled back is deleted at the rollback; a file whose item
+is removed is deleted once that removal commits (never before: the commit may fail). What a
 killed worker leaves between the two, :func:`orphans` finds and
 ``skills-app evidence sweep`` removes.
 """
@@ -239,16 +240,16 @@ def store(filename: str | None, stream: BinaryIO) -> StoredFile:
 
 
 def release(stored_name: str | None, *, leaving: int = 1) -> bool:
-    """A row that carried ``stored_name`` is being removed (``leaving`` of them):
-    the file is deleted when the removal commits, unless another evidence row
-    (a revalidation's copy) still carries it. Returns whether it will be deleted."""
+    """A library item that carried ``stored_name`` is being removed (``leaving`` of them):
+    the file is deleted when the removal commits, unless another item still carries
+    it. Returns whether it will be deleted."""
     if not stored_name:
         return False
-    from skills_app.models import Evidence
+    from skills_app.models import EvidenceItem
 
     session = _session()
     with session.no_autoflush:
-        holders = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.stored_name == stored_name)) or 0
+        holders = session.scalar(select(func.count()).select_from(EvidenceItem).where(EvidenceItem.stored_name == stored_name)) or 0
     if holders > leaving:
         return False
     _pending(session)["released"].append((storage(), stored_name))
@@ -283,13 +284,13 @@ class Orphan:
 
 
 def orphans(min_age_seconds: float = 3600) -> Iterator[Orphan]:
-    """Stored files that no evidence row carries, older than ``min_age_seconds``
+    """Stored files that no library item carries, older than ``min_age_seconds``
     (younger ones may belong to an upload whose transaction is still open)."""
     import time
 
-    from skills_app.models import Evidence
+    from skills_app.models import EvidenceItem
 
-    known = set(_session().scalars(select(Evidence.stored_name).where(Evidence.stored_name.is_not(None))))
+    known = set(_session().scalars(select(EvidenceItem.stored_name).where(EvidenceItem.stored_name.is_not(None))))
     where = storage()
     now = time.time()
     for name, written in where.names():

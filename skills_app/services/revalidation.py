@@ -7,9 +7,10 @@ the window (90 days unless asked otherwise). Expired levels are no longer
 current: the gap engine reports them as ``expired``.
 
 Revalidating copies the previous assessment's claimed level (the validated
-one), its self ratings and its evidence into a new draft. Evidence rows are
-copied and point at the same stored files (no bytes are duplicated), marked as
-carried over, so the person adds what is new and submits again.
+one) and its self ratings into a new draft, and attaches the same evidence
+items of the person's library (services/evidence_library.py) with the
+descriptors they supported: no item and no file is copied. Each attachment is
+marked as carried over, so the person adds what is new and submits again.
 """
 from __future__ import annotations
 
@@ -188,8 +189,8 @@ def revalidate(actor, assessment: Assessment) -> Assessment:
         if not descriptors:
             continue
         new.evidence.append(Evidence(
-            kind=old.kind, text=old.text, url=old.url, stored_name=old.stored_name, original_name=old.original_name,
-            content_type=old.content_type, size=old.size, sha256=old.sha256, created_by_id=old.created_by_id,
+            # The same library item: no new item, no copy of its file.
+            item=old.item, created_by_id=old.created_by_id,
             # Dated when it was given, in the earlier assessment: the page says "carried over from your
             # previous assessment (that date)", never the day of the revalidation.
             created_at=old.created_at, copied_from_id=old.id, descriptors=descriptors,

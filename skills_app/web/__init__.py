@@ -22,7 +22,7 @@ from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
     account, admin, assessments, auth, campaigns, credentials, endorsements, errors, explore, finder, frameworks, identity_admin,
-    jobs, learning, main, notifications, people, plans, reports, requirements, revalidation, reviews, service_levels, sso, transaction,
+    jobs, learning, library, main, notifications, people, plans, reports, requirements, revalidation, reviews, service_levels, sso, transaction,
     trends, what_if,
 )
 from skills_app.web import crosswalk_editor, framework_editor  # noqa: F401  (their routes join frameworks.bp and requirements.bp)
@@ -49,7 +49,7 @@ REPORT_ENDPOINTS = frozenset({
 # One blueprint a module, registered in this order.
 BLUEPRINTS = (auth, main, frameworks, people, finder, admin, assessments, endorsements, reviews, notifications, reports, requirements,
               learning, account, campaigns, revalidation, trends, what_if, service_levels, sso, identity_admin, explore, credentials,
-              jobs, plans)
+              jobs, plans, library)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

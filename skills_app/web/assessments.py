@@ -13,7 +13,7 @@ from skills_app import policy
 from skills_app.errors import Conflict
 from skills_app.models.assessment import RATING_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import credentials, endorsements, evidence_store, frameworks, responsibility
+from skills_app.services import credentials, endorsements, evidence_library, evidence_store, frameworks, responsibility
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.assessments import AssessmentForm, ResponsibilityForm, StartForm, StartResponsibilityForm
 from skills_app.web.forms.endorsements import request_form
@@ -25,17 +25,37 @@ def _level_choices(skill):
     return [(str(sl.level), f"Level {sl.level}") for sl in skill.levels if sl.defined]
 
 
+def _library_choices(assessment) -> list[tuple[int, str]]:
+    """The items of the person's library not attached here yet (for the person only)."""
+    if not policy.can(current_user, "manage_evidence_library", assessment.person):
+        return []
+    attached = {e.item_id for e in assessment.evidence}
+    kinds = evidence_library.KIND_LABELS
+    choices = []
+    for item in evidence_library.library(current_user, assessment.person):
+        if item.id in attached:
+            continue
+        used = len({e.assessment_id for e in item.attachments})
+        label = f"{item.title} ({kinds.get(item.kind, item.kind).lower()}, added {item.created_at:%-d %b %Y}"
+        choices.append((item.id, label + (f"; used in {used} assessment{'s' if used != 1 else ''})" if used else ")")))
+    return choices
+
+
 def _form(assessment, **data) -> AssessmentForm:
     if assessment.is_responsibility:
         attributes = service.attributes_in_view(assessment)
         data.pop("claimed_level", None)
         form = ResponsibilityForm(descriptor_labels={a.id: a.name for a in attributes}, **data)
         form.descriptors.choices = [(a.id, a.name) for a in attributes]
-        return form
-    in_view = service.descriptors_in_view(assessment)
-    form = AssessmentForm(descriptor_labels={d.id: f"Level {d.skill_level.level} · {d.text[:80]}" for d in in_view}, **data)
-    form.claimed_level.choices = _level_choices(assessment.skill)
-    form.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in in_view]
+        form.attach_descriptors.choices = list(form.descriptors.choices)
+    else:
+        in_view = service.descriptors_in_view(assessment)
+        form = AssessmentForm(descriptor_labels={d.id: f"Level {d.skill_level.level} · {d.text[:80]}" for d in in_view}, **data)
+        form.claimed_level.choices = _level_choices(assessment.skill)
+        form.descriptors.choices = [(d.id, f"Level {d.skill_level.level} · {d.text}") for d in in_view]
+        form.attach_descriptors.choices = list(form.descriptors.choices)
+    if assessment.status in service.EDITABLE:
+        form.library_items.choices = _library_choices(assessment)
     return form
 
 
@@ -95,6 +115,7 @@ def assessment_page(assessment, form=None, endorse_form=None):
         max_bytes=evidence_store.max_bytes(), allowed=evidence_store.ALLOWED_TEXT, max_text=service.MAX_TEXT,
         credential=assessment.status == "validated" and policy.can(current_user, "download_credential", assessment)
         and credentials.stands(assessment),
+        uses=evidence_library.also_used_in(current_user, assessment),
     )
 
 
@@ -124,9 +145,14 @@ def _saved_message(assessment, saved, remove) -> str:
     if saved.submitted:
         reviewer = assessment.person.manager.name if assessment.person.manager else "your reviewer"
         return f"Submitted for review: {reviewer} has been told."
-    if saved.evidence is not None:
-        return "Evidence added." + ((" Your levels are saved too." if assessment.is_responsibility else " Your ratings are saved too.")
-                                    if saved.changed else "")
+    if saved.evidence is not None or saved.attached:
+        said = []
+        if saved.evidence is not None:
+            said.append("Evidence added. It is in My evidence too.")
+        if saved.attached:
+            said.append("Attached from your library: " + "; ".join(f"“{e.item.title}”" for e in saved.attached) + ".")
+        return " ".join(said) + ((" Your levels are saved too." if assessment.is_responsibility else " Your ratings are saved too.")
+                                 if saved.changed else "")
     if remove:
         return "Your changes are saved." if saved.changed else "Nothing else had changed."
     return "Draft saved."
@@ -145,15 +171,17 @@ def save(assessment_id: int):
             descriptor_ids=form.descriptors.data, text=form.text.data, url=form.url.data,
             filename=upload.filename if upload else None, stream=upload.stream if upload and upload.filename else None)
         return service.update(current_user, assessment, claimed_level=form.claimed_level.data if form.claimed_level else None,
-                              ratings=_ratings(), claims=_claims(), evidence=evidence, evidence_wanted=bool(form.add.data), then_submit=bool(form.submit.data),
+                              ratings=_ratings(), claims=_claims(), evidence=evidence, evidence_wanted=bool(form.add.data),
+                              attach_items=form.library_items.data, attach_descriptors=form.attach_descriptors.data,
+                              attach_wanted=bool(form.attach.data), then_submit=bool(form.submit.data),
                               version=form.version.data)
 
     def done(saved):
         if remove and not saved.submitted and not saved.already_submitted:
-            if saved.changed or saved.evidence is not None:
+            if saved.changed or saved.evidence is not None or saved.attached:
                 flash(_saved_message(assessment, saved, remove), "success")
             return redirect(url_for("assessments.confirm_remove", assessment_id=assessment_id, evidence_id=remove))
-        anchor = "evidence" if saved.evidence is not None else None
+        anchor = "evidence" if saved.evidence is not None or saved.attached else None
         return success(_saved_message(assessment, saved, remove), "assessments.show", assessment_id=assessment_id, _anchor=anchor)
 
     return handle(form, act, page=lambda: assessment_page(assessment, form), done=done)
@@ -178,15 +206,20 @@ def confirm_remove(assessment_id: int, evidence_id: int):
     if evidence is None:
         flash("That evidence is already removed.", "info")
         return redirect(url_for("assessments.show", assessment_id=assessment_id, _anchor="evidence"))
-    return render_template("assessments/remove_evidence.html", a=assessment, e=evidence, confirm=ConfirmForm(formdata=None))
+    others = [u for u in evidence_library.uses(current_user, evidence.item) if u.assessment_id != assessment.id]
+    return render_template("assessments/remove_evidence.html", a=assessment, e=evidence, confirm=ConfirmForm(formdata=None),
+                           others=others)
 
 
 @bp.post("/assessments/<int:assessment_id>/evidence/<int:evidence_id>/delete")
 def remove_evidence(assessment_id: int, evidence_id: int):
     assessment = service.get(current_user, assessment_id, "edit_assessment")
-    return handle(ConfirmForm(), lambda: service.remove_evidence(current_user, assessment, evidence_id),
+    also_delete = request.form.get("delete_item") == "yes"
+    return handle(ConfirmForm(), lambda: service.remove_evidence(current_user, assessment, evidence_id, delete_item=also_delete),
                   page=lambda: assessment_page(assessment),
-                  done=lambda _: success("Evidence removed.", "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
+                  done=lambda deleted: success("Evidence removed from this assessment and deleted from My evidence." if deleted else
+                                               "Evidence removed from this assessment; it stays in My evidence.",
+                                               "assessments.show", assessment_id=assessment_id, _anchor="evidence"))
 
 
 # What a browser shows in the page, by the content type the upload was checked to be.

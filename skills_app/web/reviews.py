@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from skills_app.models.assessment import RATING_LABELS, STATUS_LABELS, VERDICT_LABELS
 from skills_app.services import assessments as service
-from skills_app.services import endorsements, plans, responsibility
+from skills_app.services import endorsements, evidence_library, plans, responsibility
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.reviews import ReviewForm
 
@@ -30,6 +30,7 @@ def _review_page(assessment, form=None):
         mismatch=responsibility.mismatch(current_user, assessment),
         levels=service.levels_in_view(assessment), missing=service.missing_evidence(assessment),
         other_evidence=service.evidence_out_of_view(assessment),
+        uses=evidence_library.also_used_in(current_user, assessment),
         events=service.history(current_user, assessment), can_decide=assessment.status == "submitted",
         RATING_LABELS=RATING_LABELS, VERDICT_LABELS=VERDICT_LABELS,
     )

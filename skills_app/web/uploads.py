@@ -37,7 +37,7 @@ class CappedUpload:
 
 # The forms whose files are evidence (capped one by one); every other upload
 # (the people CSV, imports) keeps MAX_CONTENT_LENGTH and is never cut short.
-EVIDENCE_ENDPOINTS = frozenset({"assessments.save", "api.add_evidence"})
+EVIDENCE_ENDPOINTS = frozenset({"assessments.save", "library.index", "api.add_evidence"})
 
 
 class UploadRequest(Request):

@@ -19,7 +19,8 @@ class AssessmentForm(Form):
     the template builds, ``rating-<descriptor id>``), a new piece of evidence,
     and a button per action; every button saves the page first."""
 
-    error_fields = {"descriptor_ids": "descriptors", "claimed_level": "claimed_level"}
+    error_fields = {"descriptor_ids": "descriptors", "claimed_level": "claimed_level", "item_ids": "library_items",
+                    "attach_descriptor_ids": "attach_descriptors"}
 
     version = HiddenField()
     claimed_level = SelectField("Level you claim", choices=[], coerce=str)
@@ -27,8 +28,12 @@ class AssessmentForm(Form):
     text = TextAreaField("Describe your evidence", validators=[Optional(), Length(max=service.MAX_TEXT)])
     url = URLField("Link (optional, http or https)", validators=[Optional(), Length(max=service.MAX_URL)])
     file = FileField("File (optional)")
+    # Evidence of one's library (services/evidence_library.py), attached with what it supports here.
+    library_items = CheckboxesField("Evidence from your library", choices=[], coerce=int, validate_choice=False)
+    attach_descriptors = CheckboxesField("Descriptors it supports here", choices=[], coerce=int, validate_choice=False)
     save = SubmitField("Save draft")
     add = SubmitField("Add evidence")
+    attach = SubmitField("Attach from my library")
     submit = SubmitField("Submit for review")
 
     def __init__(self, *args, descriptor_labels: dict[int, str] | None = None, **kwargs):
@@ -56,6 +61,7 @@ class ResponsibilityForm(AssessmentForm):
 
     claimed_level = None
     descriptors = CheckboxesField("Attributes this evidence supports", choices=[], coerce=int, validate_choice=False)
+    attach_descriptors = CheckboxesField("Attributes it supports here", choices=[], coerce=int, validate_choice=False)
 
     def add_error(self, name, message):
         if name and name.startswith("claims.") and name.removeprefix("claims.").isdigit():
