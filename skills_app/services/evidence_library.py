@@ -30,6 +30,7 @@ from skills_app.errors import InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
 from skills_app.models import Assessment, Evidence, EvidenceItem, Person
 from skills_app.models.assessment import STATUS_LABELS
+from skills_app.reports.labels import skill_label
 from skills_app.services import audit, evidence_store
 
 MAX_TEXT = 10_000
@@ -116,7 +117,7 @@ class Use:
 
     evidence_id: int
     assessment_id: int
-    subject: str          # "SFIA 8 SLMO Service level management", or "Level of responsibility (SFIA 8)"
+    subject: str          # "SFIA SLMO Service level management (SFIA 8)", or "Level of responsibility (SFIA 8)"
     level: int
     status: str
     status_label: str
@@ -132,7 +133,7 @@ def _use(evidence: Evidence) -> Use:
     if a.is_responsibility:
         subject = f"Level of responsibility ({a.framework.label})"
     else:
-        subject = f"{a.framework.label} {a.skill.code} {a.skill.name}"
+        subject = f"{skill_label(a.framework.code, a.skill.code)} {a.skill.name} ({a.framework.label})"
     level = a.validated_level if a.status == "validated" and a.validated_level is not None else a.claimed_level
     return Use(evidence_id=evidence.id, assessment_id=a.id, subject=subject, level=level, status=a.status,
                status_label=STATUS_LABELS.get(a.status, a.status), when=a.decided_at or a.submitted_at or a.created_at)
@@ -233,8 +234,8 @@ def delete(actor, item: EvidenceItem) -> None:
         used = uses(actor, item)
         names = "; ".join(u.sentence for u in used[:5]) + ("; …" if len(used) > 5 else "")
         raise InvalidState(f"“{item.title}” is evidence of {len(used)} assessment{'s' if len(used) != 1 else ''} "
-                           f"({names}): remove it from {'them' if len(used) != 1 else 'it'} first (only while a draft or "
-                           "returned), or keep it.")
+                           f"({names}): remove it from {'those assessments' if len(used) != 1 else 'that assessment'} first "
+                           "(while a draft or returned), or keep it.")
     if item.kind == "file":
         evidence_store.release(item.stored_name)
     title, kind, item_id, owner = item.title, item.kind, item.id, item.person
