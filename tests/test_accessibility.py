@@ -123,7 +123,7 @@ EXTRA_PAGES = {
 # Refused posts: (page, the button pressed with the form left empty).
 REFUSED = {
     None: [("/login", "Sign in")],
-    "sam.taylor": [("/account/password", "Change password"), ("/account/tokens", "Create token")],
+    "sam.taylor": [("/account/password", "Change password"), ("/account/tokens", "Create token"), ("/my/evidence", "Add to my evidence")],
     "marcus.webb": [("/account/password", "Change password")],
     "hannah.lee": [("/campaigns/new", "Open the campaign"), ("/admin/org-units", "Add org unit")],
     "laura.chen": [("/learning", "Add to the catalogue"), ("/account/password", "Change password")],

@@ -61,8 +61,14 @@ def test_one_report_supports_descriptors_of_two_skills_as_one_item_and_one_file(
     assert [d.id for d in report.descriptors] == [service.claimed_descriptors(slmo)[0].id]
     assert [d.id for d in attached.descriptors] == wanted
     assert {d.skill_level.skill_id for d in attached.descriptors} == {team.slm.id}
-    # The same attach again (a double click) changes nothing.
+    # The same attach again (a double click) changes nothing; ticked again with another descriptor,
+    # the one attachment supports that one too.
     assert service.attach(team.sam, slm, item_ids=[report.item_id], descriptor_ids=wanted) == [attached]
+    third = service.claimed_descriptors(slm)[2].id
+    assert service.attach(team.sam, slm, item_ids=[report.item_id], descriptor_ids=[third]) == [attached]
+    assert [d.id for d in attached.descriptors] == sorted(wanted + [third]) and count(Evidence) == 2
+    attached.descriptors = [d for d in attached.descriptors if d.id in wanted]
+    db.session.commit()
     # The API shows each with its own id and the one item.
     _row, secret = tokens.create(SYSTEM, team.sam, "script")
     db.session.commit()

@@ -64,7 +64,9 @@ def _title(row) -> str:
     elif row['kind'] == 'link' and row['url']:
         title = row['url']
     else:
+        # A text's start (80 characters), as the library names new text evidence.
         title = ' '.join((row['text'] or '').split()) or 'Evidence'
+        return title if len(title) <= 80 else title[:79].rstrip() + '…'
     return title if len(title) <= 200 else title[:199] + '…'
 
 

@@ -14,7 +14,7 @@ group = AppGroup("evidence", help="Evidence files.")
 @click.option("--min-age", type=click.IntRange(min=0), default=60, show_default=True,
               help="Only files older than this many minutes (younger ones may belong to an upload in progress).")
 def sweep_evidence(dry_run, min_age):
-    """Find the evidence files no evidence row carries (left by a killed
+    """Find the evidence files no evidence library item carries (left by a killed
     worker, or from before files followed their rows), and remove them."""
     from skills_app import transaction
     from skills_app.services import evidence_store

@@ -29,6 +29,8 @@ RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_yet": "Not yet"}
 VERDICTS = ("accepted", "not_accepted")
 VERDICT_LABELS = {"accepted": "Accepted", "not_accepted": "Not accepted"}
 EVIDENCE_KINDS = ("text", "link", "file")
+# How much of a text evidence makes its title in the library (unless its person names it).
+TEXT_TITLE = 80
 # One open assessment per person and skill: a partial unique index (SQLite and PostgreSQL alike).
 OPEN_CONDITION = "status IN ('draft', 'submitted', 'returned')"
 # One open responsibility assessment per person.
@@ -220,7 +222,9 @@ class EvidenceItem(db.Model):
         elif kind == "link" and url:
             title = url
         else:
+            # A text's start: the text itself is shown under it.
             title = " ".join((text or "").split()) or "Evidence"
+            return title if len(title) <= TEXT_TITLE else title[: TEXT_TITLE - 1].rstrip() + "…"
         return title if len(title) <= 200 else title[:199] + "…"
 
     @property

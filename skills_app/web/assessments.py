@@ -26,19 +26,21 @@ def _level_choices(skill):
 
 
 def _library_choices(assessment) -> list[tuple[int, str]]:
-    """The items of the person's library not attached here yet (for the person only)."""
+    """The items of the person's library, those not attached here first (for the person only)."""
     if not policy.can(current_user, "manage_evidence_library", assessment.person):
         return []
     attached = {e.item_id for e in assessment.evidence}
     kinds = evidence_library.KIND_LABELS
-    choices = []
+    fresh, here = [], []
     for item in evidence_library.library(current_user, assessment.person):
+        label = f"{item.title} ({kinds.get(item.kind, item.kind).lower()}, added {item.created_at:%-d %b %Y}"
         if item.id in attached:
+            # Ticked again, it supports the descriptors ticked below too.
+            here.append((item.id, label + "; attached here already: tick it to add to what it supports)"))
             continue
         used = len({e.assessment_id for e in item.attachments})
-        label = f"{item.title} ({kinds.get(item.kind, item.kind).lower()}, added {item.created_at:%-d %b %Y}"
-        choices.append((item.id, label + (f"; used in {used} assessment{'s' if used != 1 else ''})" if used else ")")))
-    return choices
+        fresh.append((item.id, label + (f"; used in {used} assessment{'s' if used != 1 else ''})" if used else ")")))
+    return fresh + here
 
 
 def _form(assessment, **data) -> AssessmentForm:

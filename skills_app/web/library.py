@@ -21,6 +21,12 @@ def _limits() -> dict:
             "allowed": evidence_store.ALLOWED_TEXT, "max_text": library.MAX_TEXT, "kinds": library.KIND_LABELS}
 
 
+def _index_page(form):
+    items = library.library(current_user, current_user)
+    return render_template("library/index.html", form=form, items=items,
+                           uses={i.id: library.uses(current_user, i) for i in items}, **_limits())
+
+
 @bp.route("/my/evidence", methods=["GET", "POST"])
 def index():
     form = ItemForm()
@@ -32,8 +38,7 @@ def index():
                                 stream=upload.stream if upload and upload.filename else None)
 
     return handle(form, add,
-                  page=lambda: render_template("library/index.html", form=form,
-                                               items=library.library(current_user, current_user), **_limits()),
+                  page=lambda: _index_page(form),
                   done=lambda item: success(f"“{item.title}” is in your evidence library. Attach it to a self-assessment "
                                             "from the assessment's page.", "library.index", _anchor=f"item-{item.id}"))
 
