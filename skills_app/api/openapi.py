@@ -219,7 +219,9 @@ def document() -> dict:
                      "content": {"application/json": {"schema": _ref("EvidenceIn")},
                                  "multipart/form-data": {"schema": _ref("EvidenceUpload")}}},
             description="The person themself, while the assessment is a draft or returned. The descriptors must be "
-                        "those of the defined levels up to the claimed one.")},
+                        "those of the defined levels up to the claimed one. The evidence goes into the person's evidence "
+                        "library too (its `item_id`); the same text, link or file (with the same note) given again is the "
+                        "item already there.")},
         "/api/v1/assessments/{assessment_id}/submit": {"post": _op(
             "submitAssessment", "Submit for review", assessment_ok, errors=(400, 403, 404, 409, 422),
             params=[assessment_path], request=_body("SubmitIn", "Optionally, the version read.", required=False),
