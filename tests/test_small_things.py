@@ -62,7 +62,8 @@ def test_only_evidence_files_are_capped_on_arrival(app):
     """Another upload (the people CSV) is never cut short at the evidence cap: too big, it is refused whole."""
     from skills_app.web.uploads import EVIDENCE_ENDPOINTS
 
-    assert EVIDENCE_ENDPOINTS == {"assessments.save", "api.add_evidence"}
+    # The assessment page, the evidence library's page (My evidence) and the API's evidence.
+    assert EVIDENCE_ENDPOINTS == {"assessments.save", "library.index", "api.add_evidence"}
     assert "admin.import_people" in app.view_functions
 
 
