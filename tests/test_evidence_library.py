@@ -3,7 +3,7 @@ attach it. One report supports descriptors of two skills (one item, one file); a
 revalidation attaches the same items (no new item row, no file copied); the reviewer
 sees where else an item was used; only its owner manages it (a forged item id is not
 found); an oversize file is refused beside its field with nothing written; migration
-0024 carries a revalidation's copies into one item and back; erasure takes the library."""
+0025 carries a revalidation's copies into one item and back; erasure takes the library."""
 from __future__ import annotations
 
 import io
@@ -257,8 +257,8 @@ def test_erasure_removes_the_whole_library_and_its_files(app, team, runner):
     assert count(EvidenceItem) == 0 and count(Evidence) == 0
 
 
-def test_migration_0024_makes_a_revalidation_s_copies_one_item_and_goes_back(app, team):
-    """Rows as 0023 had them: a file and a text given in 2025, their revalidation copies
+def test_migration_0025_makes_a_revalidation_s_copies_one_item_and_goes_back(app, team):
+    """Rows as 0024 had them: a file and a text given in 2025, their revalidation copies
     (the same stored file, copied_from), and a link of its own; up: three items, the
     evidence ids and descriptors kept; down: every row has its content back."""
     from flask_migrate import downgrade, upgrade
@@ -290,7 +290,7 @@ def test_migration_0024_makes_a_revalidation_s_copies_one_item_and_goes_back(app
         {**base, "id": 505, "a": ids["new"], "kind": "link", "url": "https://wiki.example.org/sla", "at": "2026-11-01 10:00:00"},
     ]
     try:
-        downgrade(revision="0023")
+        downgrade(revision="0024")
         with db.engine.begin() as conn:
             for r in made:
                 conn.execute(text(insert), r)
@@ -317,7 +317,7 @@ def test_migration_0024_makes_a_revalidation_s_copies_one_item_and_goes_back(app
     assert item.id > 505
     db.session.remove()
     try:
-        downgrade(revision="0023")
+        downgrade(revision="0024")
         assert rows("SELECT id, kind, stored_name, text, url, copied_from_id FROM evidence ORDER BY id") == [
             (501, "file", "a" * 32 + ".pdf", "The SLA report", None, None), (502, "text", None, "I chair the monthly review.", None, None),
             (503, "file", "a" * 32 + ".pdf", "The SLA report", None, 501), (504, "text", None, "I chair the monthly review.", None, 502),

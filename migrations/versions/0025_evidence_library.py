@@ -14,8 +14,8 @@ the earliest. Going down gives every attachment its item's content back (items t
 no assessment attaches, which did not exist before, go; their files are then found
 by ``skills-app evidence sweep``).
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-01 09:10:00
 
 """
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
