@@ -20,6 +20,9 @@ What is limited, and how (docs/security.md):
 - **Bad API tokens**: counted per address, and past ``API_BAD_TOKEN_LIMIT``
   an address's bad tokens get 429 instead of 401. A valid token is checked
   first and is never throttled, whatever other clients send.
+- **Credential verifications**: ``POST /credentials/verify`` needs no account and
+  reads the revocation list each time, so an address may verify
+  ``CREDENTIAL_VERIFY_LIMIT`` credentials a minute (60 unless set); past it, 429.
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ ACCOUNT_FREE_TRIES = 10
 MAX_WAIT_SECONDS = 120
 DEFAULT_ADDRESS_LIMIT = 30
 DEFAULT_BAD_TOKEN_LIMIT = 10
+DEFAULT_VERIFY_LIMIT = 60  # credential verifications a minute from one address
 # Counted up to this many in a window (a count, not a limit).
 _COUNT = RateLimitItemPerMinute(10_000, WINDOW_MINUTES)
 
@@ -189,3 +193,17 @@ def bad_tokens_blocked(address: str | None) -> float:
 
 def bad_token(address: str | None) -> None:
     _throttle().run(lambda store: store.strategy.hit(_COUNT, "api-bad-tokens", address or "unknown"))
+
+
+def verification_wait(address: str | None) -> float:
+    """Count a credential verification from this address: 0 when it may go on, else the
+    seconds until the minute's window lets it verify again (``CREDENTIAL_VERIFY_LIMIT``)."""
+    limit = RateLimitItemPerMinute(int(current_app.config.get("CREDENTIAL_VERIFY_LIMIT") or DEFAULT_VERIFY_LIMIT), 1)
+
+    def check(store: _Store) -> float:
+        if store.strategy.hit(limit, "credential-verifications", address or "unknown"):
+            return 0.0
+        reset = store.strategy.get_window_stats(limit, "credential-verifications", address or "unknown").reset_time
+        return max(1.0, min(60.0, reset - time.time()))
+
+    return _throttle().run(check)

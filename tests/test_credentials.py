@@ -139,6 +139,36 @@ def test_anyone_verifies_it_without_signing_in(world, client, auth, app):
     assert "Not verified" in tampered.get_data(as_text=True) and "<dt>Holder</dt>" not in tampered.get_data(as_text=True)
 
 
+def test_an_address_verifying_too_many_credentials_a_minute_is_told_to_wait(world, client, auth, app, monkeypatch):
+    """Verifying needs no account and reads the revocation list each time: an address may
+    verify CREDENTIAL_VERIFY_LIMIT credentials a minute, then gets 429 and Retry-After."""
+    a = world["validate"](4)
+    cred = credential_of(client, auth, world["sam"], a.id)
+    monkeypatch.setitem(app.config, "CREDENTIAL_VERIFY_LIMIT", 3)
+    anonymous = app.test_client()
+    for _ in range(3):
+        assert anonymous.post("/credentials/verify", json=cred).get_json() == {"verified": True, "errors": []}
+    refused = anonymous.post("/credentials/verify", json=cred)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    body = refused.get_json()
+    assert body["verified"] is False and "please wait" in body["errors"][0]
+    page = anonymous.post("/credentials/verify", data={"credential": json.dumps(cred)})
+    assert page.status_code == 429 and "please wait" in page.get_data(as_text=True)
+    # Another address is not held back by this one's verifications.
+    other = anonymous.post("/credentials/verify", json=cred, environ_overrides={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200 and other.get_json()["verified"] is True
+    # Reading the page (GET) is not counted.
+    assert anonymous.get("/credentials/verify").status_code == 200
+
+
+def test_a_json_body_too_large_to_verify_is_answered_in_json(world, app):
+    anonymous = app.test_client()
+    response = anonymous.post("/credentials/verify", data=b'{"a": "' + b"x" * (40 * 1024 * 1024) + b'"}',
+                              content_type="application/json")
+    assert response.status_code == 413
+    assert response.is_json and response.get_json()["error"]["code"]
+
+
 def test_a_tampered_credential_is_refused(world, client, auth):
     a = world["validate"](3)
     cred = credential_of(client, auth, world["sam"], a.id)

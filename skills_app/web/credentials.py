@@ -5,10 +5,12 @@ revocation status list. services/credentials.py holds every rule."""
 from __future__ import annotations
 
 import json
+import math
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from skills_app import throttle
 from skills_app.extensions import csrf
 from skills_app.services import assessments
 from skills_app.services import credentials as service
@@ -40,6 +42,17 @@ def download(assessment_id: int):
 def verify():
     if request.method == "GET":
         return render_template("credentials/verify.html", result=None, text="")
+    wait = throttle.verification_wait(throttle.client_address())
+    if wait:
+        message = throttle.wait_message(wait, "This address has verified many credentials in the last minute.")
+        form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if form:
+            page = render_template("credentials/verify.html", result={"verified": False, "errors": [message]}, about=[], text="")
+            response = Response(page, 429, content_type="text/html; charset=utf-8")
+        else:
+            response = _json({"verified": False, "errors": [message]}, 429)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     # JSON (or any body that is not a form) is checked as sent; a form, or an empty
     # post, is the page's form and carries its CSRF token.
     form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") or not request.content_length

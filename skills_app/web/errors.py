@@ -13,6 +13,8 @@ from skills_app.web.transaction import abandon, drop_connection
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
+    if request.is_json:  # a JSON body (POST /credentials/verify) is answered in JSON unless HTML is preferred
+        return request.accept_mimetypes["application/json"] >= request.accept_mimetypes["text/html"]
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
