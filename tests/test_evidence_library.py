@@ -161,6 +161,11 @@ def test_only_the_owner_manages_their_library_and_a_forged_item_id_is_not_found(
     answer = sam.post(f"/assessments/{mine.id}", data={"claimed_level": "3", "attach": "Attach from my library",
                                                        "library_items": [str(pats.id)], "attach_descriptors": [str(descriptor)]})
     assert answer.status_code == 404 and b"Pat's own notes" not in answer.data
+    # Ids no row can have (past SQLite's 64 bits too) are not found; "²" is no id at all.
+    for forged, status in ((str(2**70), 404), (str(2**31), 404), ("0", 404), ("²", 400)):
+        answer = sam.post(f"/assessments/{mine.id}", data={"claimed_level": "3", "attach": "Attach from my library",
+                                                           "library_items": [forged], "attach_descriptors": [str(descriptor)]})
+        assert answer.status_code in (status, 422) and answer.status_code != 500, (forged, answer.status_code)
     for path in (f"/my/evidence/{pats.id}", f"/my/evidence/{pats.id}/delete", f"/my/evidence/999999"):
         assert sam.get(path).status_code == 404
     assert sam.post(f"/my/evidence/{pats.id}/delete", data={}).status_code == 404

@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
-from skills_app.models import Assessment, Evidence, EvidenceItem, Person
+from skills_app.models import MAX_ID, Assessment, Evidence, EvidenceItem, Person
 from skills_app.models.assessment import STATUS_LABELS
 from skills_app.reports.labels import skill_label
 from skills_app.services import audit, evidence_store
@@ -88,10 +88,12 @@ def get_item(actor, item_id) -> EvidenceItem:
 def items_by_id(actor, item_ids) -> list[EvidenceItem]:
     """The actor's own items of these ids, in the order given; an id of no item of theirs
     (another person's, a forged one) is not found, as the item's own page would say."""
-    try:
-        wanted = list(dict.fromkeys(int(i) for i in item_ids or []))
-    except (TypeError, ValueError):
-        raise InvalidInput.on("item_ids", "Choose evidence of your library.") from None
+    raw = [str(i).strip() for i in item_ids or []]
+    if any(not (r.isascii() and r.isdigit()) for r in raw):  # "²" is a digit to isdigit(), not to int()
+        raise InvalidInput.on("item_ids", "Choose evidence of your library.")
+    wanted = list(dict.fromkeys(int(r) for r in raw))
+    if any(not 0 < i <= MAX_ID for i in wanted):  # no row has it (and SQLite cannot bind past 2**63)
+        raise NotFound("no such evidence")
     found = {i.id: i for i in db.session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(wanted)))} if wanted else {}
     out = []
     for item_id in wanted:
