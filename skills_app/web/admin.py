@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _unit_choices():
-    return [("", "— none —")] + [(str(u.id), u.path) for u in org.all_units()]
+    return [("", "— none —")] + [(str(u.id), u.path) for u in org.unit_options()]
 
 
 def _manager_choices(exclude: Person | None = None):

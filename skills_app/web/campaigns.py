@@ -21,7 +21,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 def _choices(form: CampaignForm | TemplateForm) -> None:
     form.skills.choices = service.skill_choices(current_user)
-    form.org_unit.choices = [(0, "Any org unit")] + [(u.id, f"{'— ' * u.depth}{u.path}") for u in org.all_units()]
+    form.org_unit.choices = [(0, "Any org unit")] + [(u.id, f"{'— ' * u.depth}{u.path}") for u in org.unit_options()]
     form.job_role.choices = [(0, "Any job role")] + [(r.id, r.name) for r in requirements.job_roles(current_user)]
     form.service.choices = [(0, "Any service")] + [(s.id, s.name) for s in requirements.services(current_user)]
 

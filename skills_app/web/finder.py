@@ -55,7 +55,7 @@ def search():
     skills = requirements.skill_choices()
     return render_template("finder/search.html", form=form, rows=ROWS, found=found, search=search_,
                            skill_tree=requirements.skill_tree(skills), skills=skills,
-                           units=org.all_units(), reach=policy.finder_reach(current_user),
+                           units=org.unit_options(), reach=policy.finder_reach(current_user),
                            args=finder.as_args(search_) if search_ else {},
                            contact=policy.can(current_user, "see_finder_contact")), status
 

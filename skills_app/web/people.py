@@ -47,7 +47,7 @@ def _directory_page(args, form: BulkAssignForm | None = None):
     if form is not None:
         _target_choices(form, roles, services)
     target = next((label for value, label in form.target.choices if value and value == form.target.data), None) if form else None
-    return render_template("people/directory.html", page=page, units=org.all_units(), unit=unit, q=args.get("q", ""),
+    return render_template("people/directory.html", page=page, units=org.unit_options(), unit=unit, q=args.get("q", ""),
                            filters=filters, skill=skill, level=holds[1] if holds else None, skills=requirements.skill_choices(),
                            job_roles=roles, services=services, by_skill=policy.can(current_user, "filter_people_by_skill"),
                            form=form if can_assign else None, target=target,

@@ -114,7 +114,7 @@ def breach(breach_id: int):
 # -- targets and the calendar --------------------------------------------------------------
 
 def _unit_choices():
-    return [("", "The whole organisation (default)")] + [(str(u.id), u.path) for u in org.all_units()]
+    return [("", "The whole organisation (default)")] + [(str(u.id), u.path) for u in org.unit_options()]
 
 
 def _targets_page(target_form=None, calendar_form=None, holiday_form=None):

@@ -27,7 +27,7 @@ def _form(scenario=None) -> ScenarioForm:
                             people="\n".join(p.email for p in scenario.people), units=[str(u.id) for u in scenario.units])
     else:
         form = ScenarioForm(formdata=None)
-    units = [(str(u.id), f"{'— ' * u.depth}{u.name}") for u in org.all_units()]
+    units = [(str(u.id), f"{'— ' * u.depth}{u.name}") for u in org.unit_options()]
     form.units.choices = units
     form.find_unit.choices = [("", "Any org unit"), *units]
     return form
