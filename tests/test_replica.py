@@ -55,7 +55,8 @@ def _free_port() -> int:
 
 
 def _run(*args: str, user: str | None = None, timeout: float = 300) -> str:
-    result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, user=user)
+    result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, user=user,
+                            cwd="/")  # another user (postgres) may not enter the checkout's folder (a clone in a mkdtemp folder)
     if result.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
