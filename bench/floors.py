@@ -214,9 +214,9 @@ print(json.dumps(out))
 # and the filtered reports; each page is asked once to warm it, then three times, the median kept, with its
 # SQL statements counted. The manager is the generated organisation's with the most reviews waiting.
 PAGE_SWEEP = r"""
-import json, re, statistics, sys, time
-from urllib.parse import urlsplit
+import json, statistics, sys, time
 from skills_app import create_app
+from tests.pages import links, queue_links
 app = create_app({"WTF_CSRF_ENABLED": False})
 with app.app_context():
     from sqlalchemy import event, func, select
@@ -237,8 +237,6 @@ EXTRA = {"hr": ["/reports/training-needs", "/reports/trends", "/reports/calibrat
 # The HR gap report page has figures of its own (cold and warm, above).
 SKIP = ("/logout", "/static/", "format=", "/export", "/download", "/file", "/credential", "/api/", "/reports/gaps")
 LIMIT = int(sys.argv[1])
-def shape(path):
-    return "/".join("#" if p.isdigit() else p for p in urlsplit(path).path.split("/"))
 statements = []
 with app.app_context():
     engine = db.engine
@@ -265,14 +263,7 @@ for role, email in ROLES.items():
             t = time.perf_counter(); client.get(path).get_data(); runs.append(time.perf_counter() - t)
         pages[path] = {"first": first, "warm": statistics.median(runs), "statements": len(statements)}
         print(json.dumps({"role": role, "who": email, "path": path, **pages[path]}), flush=True)
-        for href in re.findall(r'<a [^>]*href="([^"]+)"', body):
-            href = href.replace("&amp;", "&")
-            parts = urlsplit(href)
-            if parts.netloc or not href.startswith("/") or any(x in href for x in SKIP):
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not any(shape(x) == shape(target) for x in seen | set(queue) if x not in extra):
-                queue.append(target)
+        queue_links(links(body), queue, seen, extra, SKIP)
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 
 def _text(fragment: str) -> str:
@@ -50,3 +51,27 @@ def confirm(client, response, **options):
 
     action, values = confirmation(response)
     return client.post(action, data=MultiDict(values), **options)
+
+
+# -- walking the pages a role reaches by links ------------------------------------------------
+def route_shape(path: str) -> str:
+    """One page per route shape is visited: /people/1 stands for /people/2."""
+    return "/".join("#" if p.isdigit() else p for p in urlsplit(path).path.split("/"))
+
+
+def links(body: str) -> list[str]:
+    """Every link's address in a page's HTML, as the browser reads it."""
+    return [href.replace("&amp;", "&") for href in re.findall(r'<a [^>]*href="([^"]+)"', body)]
+
+
+def queue_links(hrefs, queue: list[str], seen: set[str], extra: set[str], skip: tuple[str, ...]) -> None:
+    """Add to ``queue`` the pages of this site among ``hrefs`` whose route shape is not
+    already seen or queued (the pages in ``extra``, asked for by name, stand for no shape);
+    links containing any of ``skip`` (those that act, leave or download) are left."""
+    for href in hrefs:
+        parts = urlsplit(href)
+        if parts.netloc or not href.startswith("/") or any(s in href for s in skip):
+            continue
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if not any(route_shape(s) == route_shape(target) for s in seen | set(queue) if s not in extra):
+            queue.append(target)

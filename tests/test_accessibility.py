@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from skills_app.devdata import demo
 from skills_app.extensions import db
 from tests.conftest import CI, ROOT
+from tests.pages import queue_links
 
 pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -106,11 +107,6 @@ def page_problems(page, axe: Path) -> list[str]:
     return found
 
 
-def shape(path: str) -> str:
-    """One page per route shape is visited: /people/1 stands for /people/2."""
-    return "/".join("#" if p.isdigit() else p for p in urlsplit(path).path.split("/"))
-
-
 # Page states that links do not reach by shape: filtered reports and heatmaps.
 EXTRA_PAGES = {
     None: ["/login", "/accessibility"],
@@ -162,13 +158,8 @@ def test_every_page_state_each_role_reaches_passes_the_gate(browser, live_server
             found = page_problems(page, axe)
             if found:
                 problems[path] = found
-            for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
-                parts = urlsplit(href)
-                if parts.netloc or not href.startswith("/") or any(s in href for s in SKIP) or parts.path.endswith("/credential"):
-                    continue
-                target = parts.path + (f"?{parts.query}" if parts.query else "")
-                if not any(shape(s) == shape(target) for s in seen | set(queue) if s not in extra):
-                    queue.append(target)
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+            queue_links([h for h in hrefs if not urlsplit(h).path.endswith("/credential")], queue, seen, extra, SKIP)
         for path, button in REFUSED.get(who, []):
             page.goto(urljoin(live_server, path))
             page.get_by_role("button", name=button).click()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections import Counter as Counter
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import event, select
@@ -29,6 +28,7 @@ from skills_app.extensions import db
 from skills_app.models import Assessment, Person, Skill
 from skills_app.policy import SYSTEM
 from tests.conftest import make_person
+from tests.pages import links, queue_links
 
 pytestmark = pytest.mark.xdist_group("demo_world")
 
@@ -49,10 +49,6 @@ LIMIT = 60
 # organisation finds already in the session (a listed person's line manager on the same page) is read by
 # one statement in the large one. An N+1 over ten times the people would add tens.
 SLACK = 2
-
-
-def shape(path: str) -> str:
-    return "/".join("#" if p.isdigit() else p for p in urlsplit(path).path.split("/"))
 
 
 class Listener:
@@ -104,14 +100,7 @@ def _walk(app, who: str) -> tuple[int, dict[str, int]]:
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
         counts[path] = statements
-        for href in re.findall(r'<a [^>]*href="([^"]+)"', body):
-            href = href.replace("&amp;", "&")
-            parts = urlsplit(href)
-            if parts.netloc or not href.startswith("/") or any(s in href for s in SKIP):
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not any(shape(s) == shape(target) for s in seen | set(queue) if s not in extra):
-                queue.append(target)
+        queue_links(links(body), queue, seen, extra, SKIP)
     return signing_in, counts
 
 
