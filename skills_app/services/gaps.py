@@ -446,16 +446,7 @@ def gap_select(filters: Filters | None = None, *, now: datetime | None = None, s
         .outerjoin(rl, and_(reqs.c.skill_id.is_(None), rl.c.person_id == reqs.c.person_id))
         .where(Person.active.is_(True))
     )
-    if scope is not None:
-        stmt = stmt.where(Person.id.in_(scope))
-    if filters.person_id is not None:
-        stmt = stmt.where(Person.id == filters.person_id)
-    if filters.org_unit:
-        path = filters.org_unit.strip("/")
-        if filters.org_unit_exact:
-            stmt = stmt.where(OrgUnit.path == path)
-        else:
-            stmt = stmt.where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
+    stmt = _among_people(stmt, filters, scope)
     if filters.job_role:
         stmt = stmt.where(func.lower(JobRole.name) == filters.job_role.lower())
     if filters.service:
@@ -576,13 +567,10 @@ def page(actor, filters: Filters | None = None, *, cursor: str | None, limit: in
     return found
 
 
-def _next_people(filters: Filters, scope, at, count: int, dialect: str) -> list[int]:
-    """The ids of the next ``count`` active people in the gap rows' order, from the
-    cursor's person (inclusive) in its direction, within the scope and org unit filter."""
-    keys = _order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=literal(""),
-                       skill=literal(""), job_role=literal(""), service=literal(""), skill_id=literal(0)), dialect)[:3]
-    backwards = at is not None and at.before
-    stmt = select(Person.id).outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id).where(Person.active.is_(True))
+def _among_people(stmt: Select, filters: Filters, scope) -> Select:
+    """``stmt`` (joined to Person and OrgUnit) kept to the people in ``scope`` (a select of
+    ids, None for all), the filter's one person, and its org unit (with the units below
+    it, unless exact)."""
     if scope is not None:
         stmt = stmt.where(Person.id.in_(scope))
     if filters.person_id is not None:
@@ -591,6 +579,17 @@ def _next_people(filters: Filters, scope, at, count: int, dialect: str) -> list[
         path = filters.org_unit.strip("/")
         stmt = stmt.where(OrgUnit.path == path if filters.org_unit_exact else
                           or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
+    return stmt
+
+
+def _next_people(filters: Filters, scope, at, count: int, dialect: str) -> list[int]:
+    """The ids of the next ``count`` active people in the gap rows' order, from the
+    cursor's person (inclusive) in its direction, within the scope and org unit filter."""
+    keys = _order(dict(org_unit=OrgUnit.path, person=Person.name, person_id=Person.id, framework=literal(""),
+                       skill=literal(""), job_role=literal(""), service=literal(""), skill_id=literal(0)), dialect)[:3]
+    backwards = at is not None and at.before
+    stmt = _among_people(select(Person.id).outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id).where(Person.active.is_(True)),
+                         filters, scope)
     if at is not None:
         mine = tuple_(*keys)
         theirs = tuple_(*[bindparam(None, value, type_=column.type) for column, value in zip(keys, at.key[:3])])
