@@ -31,26 +31,11 @@ def by_path(path: str) -> OrgUnit | None:
     return db.session.scalar(select(OrgUnit).where(OrgUnit.path == path))
 
 
-def _ensure_path(path: str, cache: dict[str, OrgUnit] | None = None) -> tuple[OrgUnit, list[OrgUnit]]:
+def _ensure_path(path: str) -> tuple[OrgUnit, list[OrgUnit]]:
     """The unit at this path, creating it and its missing ancestors. Returns (unit, created)."""
     path = clean_path(path)
-    created: list[OrgUnit] = []
-    parent: OrgUnit | None = None
-    so_far: list[str] = []
-    for part in path.split(SEPARATOR):
-        so_far.append(part)
-        key = SEPARATOR.join(so_far)
-        unit = cache.get(key) if cache is not None else None
-        if unit is None:
-            unit = by_path(key)
-        if unit is None:
-            unit = OrgUnit(name=part, path=key, parent=parent)
-            db.session.add(unit)
-            created.append(unit)
-        if cache is not None:
-            cache[key] = unit
-        parent = unit
-    return parent, created
+    units, created = _ensure_paths([path])
+    return units[path], created
 
 
 def _ensure_paths(paths) -> tuple[dict[str, OrgUnit], list[OrgUnit]]:
@@ -81,9 +66,9 @@ def _ensure_paths(paths) -> tuple[dict[str, OrgUnit], list[OrgUnit]]:
     return units, created
 
 
-def ensure_path(actor, path: str, cache: dict[str, OrgUnit] | None = None) -> OrgUnit:
+def ensure_path(actor, path: str) -> OrgUnit:
     policy.require(actor, "manage_org_units")
-    unit, created = _ensure_path(path, cache)
+    unit, created = _ensure_path(path)
     if created:
         db.session.flush()
         for new in created:
