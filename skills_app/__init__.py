@@ -10,7 +10,12 @@ from skills_app import config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, lean: bool = False) -> Flask:
+    """The app. ``lean`` leaves out what a command that only reads and writes data
+    never uses: what answers HTTP (the web pages, the API, SCIM, single sign-on),
+    the migrations (Alembic) and the command groups on ``app.cli``. ``skills-app
+    report`` runs on a lean app (skills_app/cli/__init__.py, ``LEAN``) and so
+    starts without importing any of them."""
     app = Flask(
         __name__,
         instance_path=str(config.INSTANCE),
@@ -25,13 +30,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     # (any other body over MAX_CONTENT_LENGTH) is refused unread.
     app.config.setdefault("MAX_REQUEST_MB", max(100, app.config["MAX_UPLOAD_MB"] * 4))
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
-    from skills_app.web.uploads import UploadRequest
+    if not lean:
+        from skills_app.web.uploads import UploadRequest
 
-    app.request_class = UploadRequest
-    from skills_app.web.converters import BoundedIntConverter
+        app.request_class = UploadRequest
+        from skills_app.web.converters import BoundedIntConverter
 
-    # Before any route is added: <int:id> never takes a number too big for the database.
-    app.url_map.converters["int"] = BoundedIntConverter
+        # Before any route is added: <int:id> never takes a number too big for the database.
+        app.url_map.converters["int"] = BoundedIntConverter
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -39,10 +45,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
-    from skills_app.extensions import csrf, db, limiter, login_manager, migrate
+    from skills_app.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if not lean:
+        # Alembic (through Flask-Migrate) for `skills-app db`: a lean app's commands never migrate.
+        from flask_migrate import Migrate
+
+        Migrate(render_as_batch=True, compare_type=True).init_app(app, db, directory=str(ROOT / "migrations"))
     from skills_app import replica
 
     replica.init_app(app)
@@ -58,6 +68,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     _proxy_fix(app)
 
     from skills_app import models  # noqa: F401  (register the tables)
+    if not lean:
+        _faces(app)
+        from skills_app.cli import register as register_cli
+
+        register_cli(app)
+    _sqlite_pragmas(app)
+    from skills_app.services import credentials
+
+    # A credential key set no verifier could read (a bad retired key, an id used twice) stops the start, saying which.
+    credentials.check_keys(app.config)
+    # The kept requirements and levels follow every change, in its transaction (services/kept.py).
+    from skills_app.services import kept
+
+    kept.install()
+    return app
+
+
+def _faces(app: Flask) -> None:
+    """What answers HTTP: single sign-on, the web pages, the API and SCIM."""
     from skills_app import oidc
 
     oidc.init_app(app)
@@ -76,20 +105,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from skills_app.web import read_reports_from_replica
 
     read_reports_from_replica(app)
-
-    from skills_app.cli import register as register_cli
-
-    register_cli(app)
-    _sqlite_pragmas(app)
-    from skills_app.services import credentials
-
-    # A credential key set no verifier could read (a bad retired key, an id used twice) stops the start, saying which.
-    credentials.check_keys(app.config)
-    # The kept requirements and levels follow every change, in its transaction (services/kept.py).
-    from skills_app.services import kept
-
-    kept.install()
-    return app
 
 
 def _proxy_fix(app: Flask) -> None:

@@ -3,7 +3,7 @@ needs and has, the shortfall, and single points of failure (counted by
 ``services.gaps.service_coverage``)."""
 from __future__ import annotations
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 COLUMNS = ["service", "framework", "skill", "required_level", "needed", "qualified", "shortfall", "single_point_of_failure",
            "people_assigned", "qualified_people"]

@@ -20,10 +20,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from skills_app.lazy import pandas as pd
 
 from skills_app.errors import InvalidInput
 from skills_app.reports.gaps import group_records
@@ -38,16 +37,25 @@ FORMATS = tuple(CONTENT_TYPES)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 5000
 
-HEADER_FILL = PatternFill("solid", fgColor="17263F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-STATUS_FILLS = {
-    "met": PatternFill("solid", fgColor="C8EBD3"),
-    "awaiting_review": PatternFill("solid", fgColor="D6E4F9"),
-    "below": PatternFill("solid", fgColor="FBD3CF"),
-    "expired": PatternFill("solid", fgColor="F6E0A8"),
-    "not_assessed": PatternFill("solid", fgColor="E4E6EB"),
-}
-GAP_FILLS = {1: PatternFill("solid", fgColor="FDE2DF"), 2: PatternFill("solid", fgColor="F9B9B2"), 3: PatternFill("solid", fgColor="F08D83")}
+
+@cache
+def _styles() -> dict:
+    """The XLSX's fills and fonts (openpyxl imported when a workbook is written)."""
+    from openpyxl.styles import Font, PatternFill
+
+    return {
+        "header_fill": PatternFill("solid", fgColor="17263F"),
+        "header_font": Font(bold=True, color="FFFFFF"),
+        "status": {
+            "met": PatternFill("solid", fgColor="C8EBD3"),
+            "awaiting_review": PatternFill("solid", fgColor="D6E4F9"),
+            "below": PatternFill("solid", fgColor="FBD3CF"),
+            "expired": PatternFill("solid", fgColor="F6E0A8"),
+            "not_assessed": PatternFill("solid", fgColor="E4E6EB"),
+        },
+        "gap": {1: PatternFill("solid", fgColor="FDE2DF"), 2: PatternFill("solid", fgColor="F9B9B2"),
+                3: PatternFill("solid", fgColor="F08D83")},
+    }
 
 
 # -- the cell writer -----------------------------------------------------------------
@@ -235,6 +243,10 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     sensible widths, and gaps and statuses coloured. Text is neutralised
     (:func:`cell`), so no cell is a formula (openpyxl makes one only of text
     that starts with ``=``)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():
@@ -250,7 +262,7 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
                 sheet.auto_filter.ref = f"A1:{get_column_letter(len(clean.columns))}{max(len(clean), 1) + 1}"
             for i, column in enumerate(clean.columns, start=1):
                 c = sheet.cell(row=1, column=i)
-                c.fill, c.font = HEADER_FILL, HEADER_FONT
+                c.fill, c.font = styles["header_fill"], styles["header_font"]
                 c.alignment = Alignment(vertical="center", wrap_text=True)
                 values = [str(v) for v in clean[column].head(500).tolist() if v is not None]
                 width = max([len(str(column))] + [len(v) for v in values]) + 2
@@ -260,21 +272,22 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 
 def _colour(sheet, columns: list, n: int) -> None:
+    status_fills, gap_fills = _styles()["status"], _styles()["gap"]
     status_col = columns.index("status") + 1 if "status" in columns else None
     gap_col = columns.index("gap") + 1 if "gap" in columns else None
     for row in range(2, n + 2):
         if status_col:
             c = sheet.cell(row=row, column=status_col)
-            fill = STATUS_FILLS.get(c.value)
+            fill = status_fills.get(c.value)
             if fill:
                 c.fill = fill
         if gap_col:
             c = sheet.cell(row=row, column=gap_col)
             if isinstance(c.value, (int, float)) and c.value > 0:
-                c.fill = GAP_FILLS[min(int(c.value), 3)]
+                c.fill = gap_fills[min(int(c.value), 3)]
     if "coverage" in columns:
         col = columns.index("coverage") + 1
         for row in range(2, n + 2):
             c = sheet.cell(row=row, column=col)
             if isinstance(c.value, (int, float)):
-                c.fill = STATUS_FILLS["met"] if c.value >= 80 else STATUS_FILLS["expired"] if c.value >= 50 else STATUS_FILLS["below"]
+                c.fill = status_fills["met"] if c.value >= 80 else status_fills["expired"] if c.value >= 50 else status_fills["below"]

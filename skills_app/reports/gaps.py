@@ -3,7 +3,7 @@ heatmaps made from the gap engine's rows (``services.gaps`` computes them);
 ``reports.export`` writes them."""
 from __future__ import annotations
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 from skills_app.reports.labels import skill_labels
 

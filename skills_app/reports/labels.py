@@ -3,7 +3,7 @@ once where the two are the same ("SLM", not "SLM SLM"); and its framework's vers
 where two versions of that framework are live ("SLM (v2)")."""
 from __future__ import annotations
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 
 def skill_label(framework: str | None, skill: str | None) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 from skills_app.reports.gaps import group_records
 

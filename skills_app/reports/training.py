@@ -2,7 +2,7 @@
 and how urgently (from the gap rows ``services.gaps.training_needs`` fetches)."""
 from __future__ import annotations
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 
 NEED_STATUSES = ["below", "not_assessed", "expired"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 from skills_app.errors import InvalidInput
 from skills_app.reports.gaps import GROUPINGS

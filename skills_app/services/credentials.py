@@ -50,7 +50,6 @@ from sqlalchemy import func, or_, select
 
 from skills_app import clock, policy
 from skills_app.errors import InvalidState
-from skills_app.exporters.case import NAMESPACE as CASE_NAMESPACE
 from skills_app.extensions import db
 from skills_app.models import Assessment
 from skills_app.reports.labels import skill_label
@@ -301,6 +300,8 @@ def sign(document: dict) -> dict:
 
 def case_identifier(framework, *parts) -> str:
     """The CASE identifier ``exporters/case.py`` gives a framework's item (same namespace and key)."""
+    from skills_app.exporters.case import NAMESPACE as CASE_NAMESPACE  # the CASE exporter's ids (its module is heavy)
+
     return str(uuid.uuid5(CASE_NAMESPACE, "|".join([f"{framework.code}|{framework.version}", *map(str, parts)])))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
@@ -15,7 +15,7 @@ from skills_app.reports import coverage, export, trends
 from skills_app.reports import gaps as gap_tables
 from skills_app.reports import service_levels as service_levels_report
 from skills_app.reports import training
-from skills_app.services import campaigns, gaps, jobs, revalidation, service_level_report
+from skills_app.services import gaps, jobs, service_level_report
 from skills_app.services import trends as trend_service
 from skills_app.services.gaps import Filters
 
@@ -104,6 +104,8 @@ def service_levels(actor, month: str | None = None) -> export.Report:
 def campaign_results(actor, campaign) -> export.Report:
     """An open campaign's progress; a closed one's snapshot (and its progress)."""
     policy.require(actor, "manage_campaigns")
+    from skills_app.services import campaigns  # here: it brings the assessments and evidence (heavy for a gap export)
+
     people = pd.DataFrame(campaigns.people(actor, campaign, limit=1_000_000),
                           columns=["person_id", "person", "email", "org_unit", "manager_id", "manager", "started",
                                    "submitted", "decided", "progress"])
@@ -137,6 +139,8 @@ def calibration(actor, by: str, *, months: int | None = None) -> export.Report:
 
 def expiring(actor, days: int) -> export.Report:
     """Validations expiring within ``days``."""
+    from skills_app.services import revalidation
+
     df = pd.DataFrame(revalidation.expiring(actor, days=days), columns=[*revalidation.COLUMNS])
     for column in ("decided_at", "valid_until"):
         df[column] = pd.to_datetime(df[column], utc=True).dt.strftime("%Y-%m-%d") if len(df) else df[column]

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, case, func, literal, literal_column, null, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import selectinload

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timezone
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 from sqlalchemy import and_, select
 
 from skills_app import policy

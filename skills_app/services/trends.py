@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import pandas as pd
+from skills_app.lazy import pandas as pd
 from sqlalchemy import select
 
 from skills_app import policy
