@@ -37,7 +37,7 @@ def awkward(load_seed_frameworks, make_person):
     service = requirements.save_service(SYSTEM, None, name="=cmd|' /C calc'!A0", description=None)
     requirements.set_service_requirement(SYSTEM, service, slmo, min_level=3, headcount=2)
     db.session.commit()
-    units = ["Acme/IT, Ops", "Acme/HR", None, "Acme/Zoë", "-Acme/Minus"]
+    units = ["Acme/IT, Ops", "Acme/HR", None, "Acme/Zoë", "-Acme/Minus", 'Acme/Tab\tand "quote" \\ back']
     for i, name in enumerate(NAMES):
         p = make_person(name, unit=units[i % len(units)], email=f"person{i}@example.test")
         requirements.assign(SYSTEM, p, job_roles=[role], services=[service] if i % 3 == 0 else [])

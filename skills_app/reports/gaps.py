@@ -73,6 +73,7 @@ class GroupTally:
         if by not in GROUPINGS:
             raise ValueError(by)
         self.by = by
+        # per group: rows, the people seen (ids), the rows by status, people counted elsewhere (add)
         self.groups: dict[str, list] = {}
 
     def _key(self, row) -> str:
@@ -87,17 +88,27 @@ class GroupTally:
         for row in batch:
             entry = self.groups.get(key := self._key(row))
             if entry is None:
-                entry = self.groups[key] = [0, set(), [0] * len(STATUSES)]
+                entry = self.groups[key] = [0, set(), [0] * len(STATUSES), 0]
             entry[0] += 1
             entry[1].add(row[_PERSON_ID])
             entry[2][status_at[row[_STATUS]]] += 1
         return batch
 
+    def add(self, value, n: int, people: int, counts) -> None:
+        """Rows counted elsewhere: ``n`` rows of ``people`` people none of whom is
+        counted in the group yet (the org unit ``value``), ``counts`` by status."""
+        entry = self.groups.get(key := "—" if value is None else value)
+        if entry is None:
+            entry = self.groups[key] = [0, set(), [0] * len(STATUSES), 0]
+        entry[0] += n
+        entry[3] += people
+        entry[2] = [a + b for a, b in zip(entry[2], counts)]
+
     def records(self) -> list[dict]:
         out = []
         for key in sorted(self.groups):
-            n, people, counts = self.groups[key]
-            out.append({"group": key, "requirements": n, "people": len(people), **dict(zip(STATUSES, counts)),
+            n, people, counts, more = self.groups[key]
+            out.append({"group": key, "requirements": n, "people": len(people) + more, **dict(zip(STATUSES, counts)),
                         # as pandas rounds (grouped): times ten, half to even, over ten
                         "coverage": round(counts[0] / n * 100 * 10) / 10})
         return out

@@ -22,6 +22,7 @@ both are undone on whole rows with two byte replacements.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Text, case, cast, func, literal
@@ -214,3 +215,50 @@ def copy_json(connection: Connection, stmt: Select, counted: dict, *, extra: str
         end += f', "{extra}": ['.encode() + b", ".join(items) + b"]"
     yield end + b"}\n"
 
+
+
+def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, groups: bool = False) -> Iterator[bytes]:
+    """``{"rows": [...]}`` from a statement of a line a person: their rows' JSON text
+    joined by commas, how many rows, and with ``groups`` their org unit (JSON text)
+    and their rows' counts by status (``STATUSES`` order); then ``"groups": [...]``,
+    the org units' totals as ``reports.gaps.GroupTally`` makes them of the rows."""
+    from skills_app.reports.gaps import STATUSES, GroupTally
+
+    yield b'{"rows": ['
+    carry = b""
+    first = True
+    rows = 0
+    units: dict[str, list] = {}
+    for chunk in _copy(connection, stmt, "FORMAT text", counted):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        carry, data = data[cut:], data[:cut]
+        if not data:
+            continue
+        out = []
+        for line in data[:-1].split(b"\n"):
+            fields = line.split(b"\t")
+            out.append(fields[0])
+            rows += int(fields[1])
+            if groups:
+                unit = json.loads(fields[2].replace(b"\\\\", b"\\"))
+                entry = units.get(unit)
+                if entry is None:
+                    entry = units[unit] = [0, 0, [0] * len(STATUSES)]
+                entry[0] += int(fields[1])
+                entry[1] += 1
+                counts = entry[2]
+                for i, n in enumerate(fields[3:]):
+                    counts[i] += int(n)
+        body = b",".join(out).replace(b"\\\\", b"\\")
+        yield (b"" if first else b",") + body
+        first = False
+    counted.pop("copied", None)
+    counted["rows"] = rows
+    end = b"]"
+    if groups:
+        tally = GroupTally("org_unit")
+        for unit, (n, people, counts) in units.items():
+            tally.add(unit, n, people, counts)
+        end += b', "groups": ' + json.dumps(tally.records(), ensure_ascii=False).encode("utf-8")
+    yield end + b"}\n"

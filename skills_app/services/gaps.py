@@ -37,7 +37,7 @@ from datetime import datetime
 
 from skills_app.lazy import pandas as pd
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, case, func, literal, literal_column, null, or_, select, true, tuple_, union_all
+from sqlalchemy import Select, Text, and_, bindparam, case, func, literal, literal_column, null, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from skills_app import clock, paging, policy
@@ -738,7 +738,9 @@ def copied_json(actor, filters: Filters | None = None, *, by: str | None = None,
     The rows are sorted narrow, in a subquery, and each one's JSON text made
     after the sort (the outer ORDER BY names the subquery's sorted keys, so
     PostgreSQL sorts once): sorting the text itself would carry three times
-    the bytes through the sort."""
+    the bytes through the sort. Ungrouped or grouped by org unit, COPY sends a
+    line a person (``stream.copy_json_people``); grouped otherwise, a line a row
+    and the groups after them."""
     connection = db.session.connection()
     if not stream.copies(connection):
         return None
@@ -759,10 +761,22 @@ def copied_json(actor, filters: Filters | None = None, *, by: str | None = None,
         elif name not in COLUMNS:
             keys.append(cols[name].label(f"key_{name}"))
     key_names = [f"key_{name}" if name in MAYBE_EMPTY or name not in COLUMNS else name for name in ORDER]
-    if by is None:
+    if by is None or by == "org_unit":
+        # One line of COPY a person (their rows' JSON text joined by commas, in the rows' order):
+        # a tenth of the lines to pass on, and the rows of a person are consecutive in the sort, so
+        # PostgreSQL aggregates them as they come, sorting nothing again. Grouped by org unit (the
+        # first key of the sort), each person's line carries their unit and the counts of their
+        # rows by status, which add up to the groups (a person is in one org unit).
         rows = full.with_only_columns(*columns, *keys).order_by(None).order_by(*key_names).subquery("rows")
-        stmt = select(_json_line(rows.c).label("line")).order_by(*[rows.c[k] for k in key_names])
-        return stream.copy_json(_report_connection(), stmt, counted)
+        person = [rows.c[k] for k in key_names[:3]]  # org unit, person's name, person's id
+        tallies = []
+        if by == "org_unit":
+            tallies = [stream.json_value(func.min(rows.c.org_unit), text=True),
+                       *[func.count().filter(rows.c.status == s) for s in STATUSES]]
+        stmt = (select(func.string_agg(_json_line(rows.c), literal(",", Text)).label("lines"), func.count().label("n"),
+                       *tallies)
+                .group_by(*person).order_by(*person))
+        return stream.copy_json_people(_report_connection(), stmt, counted, groups=by is not None)
     # One statement: the gap rows once (materialised), read for the rows and for the groups, which come
     # after them. People are counted per group in two steps (per group and person, then per group):
     # two hash aggregates instead of a sort for count(DISTINCT).
