@@ -161,3 +161,18 @@ def test_a_reader_that_stops_early_leaves_the_connection_usable(app, awkward, mo
         assert db.session.scalar(text("SELECT 41 + 1")) == 42
         # and a whole report reads again on the same connection
         assert _bytes(exports.gap_report(SYSTEM, now=NOW), fmt)[1] == len(NAMES) * 2 + 5
+
+
+def test_a_reader_that_stops_at_the_last_chunk_leaves_the_connection_usable(app, awkward, monkeypatch):
+    """A download closed once its last chunk is sent (the COPY over, its result not read yet)."""
+    from sqlalchemy import text
+
+    from skills_app.reports import stream
+
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 1 << 30)  # the whole CSV is the chunk made after the last row
+    chunks = export.render(exports.gap_report(SYSTEM, now=NOW), "csv").chunks
+    assert next(chunks).startswith(b"person_id,")
+    chunks.close()
+    db.session.rollback()
+    assert db.session.scalar(text("SELECT 41 + 1")) == 42
+    assert _bytes(exports.gap_report(SYSTEM, now=NOW), "csv")[1] == len(NAMES) * 2 + 5

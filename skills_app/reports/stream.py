@@ -124,18 +124,20 @@ def _copy(connection: Connection, stmt: Select, options: str, counted: dict) -> 
     with driver.lock:
         pgconn = driver.pgconn
         blocking, pgconn.nonblocking = pgconn.nonblocking, 0
-        finished = False
+        finished = copying = False
         try:
             pgconn.send_query(query.encode(encoding))
             result = pgconn.get_result()
             if result.status != pq.ExecStatus.COPY_OUT:
                 _drain(pgconn)
                 raise errors.error_from_result(result, encoding=encoding)
+            copying = True
             get = pgconn.get_copy_data
             parts, size = [], 0
             while True:
                 n, data = get(0)
                 if n < 0:
+                    copying = False
                     break
                 parts.append(data)
                 size += n
@@ -151,8 +153,11 @@ def _copy(connection: Connection, stmt: Select, options: str, counted: dict) -> 
                 raise errors.error_from_result(result, encoding=encoding)
             counted["copied"] = int(result.command_status.split()[-1])
         finally:
-            if not finished:
+            if copying:
                 _cancel(pgconn)
+            elif not finished:
+                # The reader left after the last row (at the last chunk): the COPY is over, its result not read yet.
+                _drain(pgconn)
             pgconn.nonblocking = blocking
 
 
