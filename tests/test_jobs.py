@@ -295,6 +295,27 @@ def test_with_redis_but_no_worker_the_export_is_done_in_the_request(app, gaps_wo
     assert got.status_code == 200 and got.data.count(b"\n") == 19
 
 
+def test_a_worker_killed_outright_is_no_longer_counted_and_the_work_returns_to_the_request(app, gaps_world, worker,
+                                                                                           queue_redis, sign_in):
+    """kill -9 (the OOM killer, a lost host): RQ's registration of the worker lives on (an hour when it
+    died in a job), but it no longer beats: within three beats new exports are done in the request again,
+    and a job queued meanwhile says it waits for a worker, instead of sitting queued for that hour."""
+    from rq import Queue, Worker
+
+    hr = sign_in(gaps_world.hr)
+    assert jobs.available()
+    worker.kill()
+    worker.wait()
+    assert Worker.count(queue=Queue(jobs.QUEUE, connection=queue_redis)) == 1  # still registered
+    wait_for(lambda: not jobs.available(), "the dead worker to be no longer counted")
+    got = hr.get("/reports/gaps/export?format=csv")
+    assert got.status_code == 200 and got.data.count(b"\n") == 19
+    queued = Queue(jobs.QUEUE, connection=queue_redis).enqueue(jobs.TASK, "gap_export", {}, meta={
+        "owner_id": gaps_world.hr.id, "kind": "gap_export", "title": "Gap report export"})
+    status = hr.get(f"/jobs/{queued.id}/status").get_json()
+    assert status["state"] == "queued" and status["waiting_for_worker"] and "skills-app worker" in status["message"]
+
+
 def test_a_double_click_starts_one_job(app, gaps_world, queue_redis, sign_in, monkeypatch):
     monkeypatch.setattr(jobs, "available", lambda: True)  # as if a worker listened (none takes the job here)
     hr = sign_in(gaps_world.hr)

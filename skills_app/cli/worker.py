@@ -73,4 +73,9 @@ def worker_command(burst, no_scheduler, name):
     worker = SimpleWorker([Queue(jobs.QUEUE, connection=connection)], connection=connection, name=name)
     click.echo(f"Worker {worker.name} on {redacted(url)}, queue {jobs.QUEUE}"
                + ("" if no_scheduler else ", with the scheduler") + (" (burst)" if burst else ""), err=True)
-    worker.work(burst=burst, with_scheduler=not no_scheduler, logging_level="INFO")
+    # Beats while the process lives (RQ's registration outlives a worker killed outright).
+    end = jobs.keep_alive(connection, worker.name, heartbeat=jobs.heartbeat_seconds())
+    try:
+        worker.work(burst=burst, with_scheduler=not no_scheduler, logging_level="INFO")
+    finally:
+        end()

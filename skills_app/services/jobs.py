@@ -88,18 +88,58 @@ def _owner_id(actor) -> int | None:
 
 # -- is there somewhere to send a job? ---------------------------------------------
 
+def _alive_key(name: str) -> str:
+    return f"{PREFIX}:alive:{name}"
+
+
+def live_workers(client) -> int:
+    """How many workers listen to the queue and beat (``keep_alive``). RQ's own
+    registration of a worker killed outright (kill -9, the OOM killer, a lost host)
+    lives on until its key expires, an hour when it died in a job: counted alone, a
+    dead worker would take every new job and leave it queued for that hour."""
+    from rq import Queue
+    from rq.worker_registration import get_keys
+
+    names = [key.rsplit(":", 1)[-1] for key in get_keys(Queue(QUEUE, connection=client))]
+    return int(client.exists(*[_alive_key(name) for name in names])) if names else 0
+
+
+def keep_alive(connection, name: str, *, heartbeat: float):
+    """In the worker: beat for worker ``name`` (a key that lives three beats) until
+    the returned function is called; a worker killed outright stops beating, and is
+    no longer counted by :func:`available` within three beats."""
+    stop = threading.Event()
+    key, lives = _alive_key(name), max(int(3 * heartbeat + 0.999), 1)
+
+    def beat():
+        try:
+            connection.set(key, "1", ex=lives)
+        except Exception:  # pragma: no cover - Redis away for a moment: the next beat tries again
+            pass
+
+    def beating():
+        while not stop.wait(heartbeat):
+            beat()
+
+    beat()
+    threading.Thread(target=beating, daemon=True, name=f"alive-{name}").start()
+
+    def end():
+        stop.set()
+        try:
+            connection.delete(key)
+        except Exception:  # pragma: no cover
+            pass
+
+    return end
+
+
 def available() -> bool:
-    """True when Redis answers and a worker listens to the queue."""
+    """True when Redis answers and a live worker listens to the queue."""
     link = _link()
     if link is None:
         return False
-
-    def ask(client):
-        from rq import Queue, Worker
-
-        return Worker.count(queue=Queue(QUEUE, connection=client)) > 0
-
-    return bool(link.call(ask, lambda: False))
+    return bool(link.call(lambda client: live_workers(client) > 0, lambda: False))
 
 
 # -- starting one --------------------------------------------------------------------
@@ -200,9 +240,7 @@ def _view(job, client) -> JobView:
                    next_url=outcome.get("next_url"), back=tuple(meta["back"]) if meta.get("back") else None,
                    again=meta.get("again"))
     if status in ("queued", "deferred", "scheduled"):
-        from rq import Queue, Worker
-
-        view.waiting_for_worker = Worker.count(queue=Queue(QUEUE, connection=client)) == 0
+        view.waiting_for_worker = live_workers(client) == 0
         if view.waiting_for_worker:
             view.message = ("Waiting for a worker: none is running at the moment. The job starts as soon as one does "
                             "(an administrator starts them with the command skills-app worker).")
