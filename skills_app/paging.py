@@ -77,7 +77,13 @@ def _unvalue(value):
         return datetime.fromisoformat(value["dt"])
     if isinstance(value, dict) and set(value) == {"d"}:
         return date.fromisoformat(value["d"])
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        # Text the database cannot hold (a NUL, a lone surrogate) is no key this module made.
+        if "\x00" in value:
+            raise ValueError("not a key value")
+        value.encode("utf-8")  # UnicodeEncodeError (a UnicodeError) on a lone surrogate
+        return value
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
     raise ValueError("not a key value")
 

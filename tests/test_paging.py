@@ -229,6 +229,23 @@ def test_a_forged_cursor_on_a_page_is_a_400_never_a_500(app, team, sign_in, path
     assert answer.status_code in (400, 422) and "cursor" in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("key", [("A\x00nn", 1), ("\ud800", 1)])
+def test_a_forged_cursor_with_text_the_database_cannot_hold_is_refused_never_a_500(staff, key):
+    """A NUL or a lone surrogate in a key's text passed every kind check, then PostgreSQL refused it
+    ("text fields cannot contain NUL", or the encoder did): a 500 on the accounts page."""
+    from skills_app.models import Person
+
+    with pytest.raises(InvalidInput) as refused:
+        paging.of_select(db.select(Person), [Person.name, Person.id], cursor=_forged(*key), limit=3)
+    assert refused.value.fields == {"cursor": "unknown cursor"}
+
+
+@pytest.mark.parametrize("key", [("A\x00nn", 1), ("\ud800", 1)])
+def test_the_accounts_page_refuses_a_cursor_with_text_the_database_cannot_hold(team, sign_in, key):
+    answer = sign_in(team.admin).get(f"/admin/people?cursor={_forged(*key)}")
+    assert answer.status_code in (400, 422) and "cursor" in answer.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query", ["unit=%C2%B2", "skill_id=%C2%B2&level=1", "job_role=%C2%B2", "service=%C2%B2"])
 def test_a_directory_filter_that_is_not_a_number_is_ignored_never_a_500(team, sign_in, query):
     answer = sign_in(team.hr).get(f"/people?{query}")
