@@ -111,3 +111,15 @@ def test_a_tables_guessed_columns_can_be_changed_before_importing(client, make_p
     assert done.status_code == 302, done.get_data(as_text=True)
     judge = db.session.scalar(select(Skill).where(Skill.name == "search for information online"))
     assert judge.description == "look things up online | web searching"
+
+
+def test_a_framework_file_over_the_evidence_cap_is_read_not_refused_as_too_big_to_send(app, client, make_person, auth,
+                                                                                         monkeypatch):
+    """The page says "Up to 50 MB", but the form stopped at MAX_UPLOAD_MB + 1 MB (11 MB) unread."""
+    monkeypatch.setitem(app.config, "MAX_REQUEST_MB", 100)  # the default (the tests keep it small)
+    auth.login(make_person("Hana", roles=("hr",)))
+    body = b"framework: {code: BIG, name: Big, version: '1'}\n" + b"# padding\n" * (1_500_000)  # 15 MB
+    page = client.post("/frameworks/import", data={"check": "Check the file", "file": (io.BytesIO(body), "big.yaml")},
+                       content_type="multipart/form-data")
+    assert page.status_code != 413 and "big.yaml" in page.get_data(as_text=True)
+    assert frameworks() == 0

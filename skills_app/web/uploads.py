@@ -36,17 +36,32 @@ class CappedUpload:
 
 
 # The forms whose files are evidence (capped one by one); every other upload
-# (the people CSV, imports) keeps MAX_CONTENT_LENGTH and is never cut short.
+# (the people CSV, imports) is never cut short.
 EVIDENCE_ENDPOINTS = frozenset({"assessments.save", "library.index", "api.add_evidence"})
+
+
+def _import_caps() -> dict[str, int]:
+    """The import forms, each with the size its file may have (as their pages say:
+    a people CSV up to 20 MB, a framework file up to 50 MB)."""
+    from skills_app.importers import MAX_FILE_BYTES
+    from skills_app.services.people_import import MAX_UPLOAD
+
+    return {"admin.import_people": MAX_UPLOAD, "frameworks.import_file": MAX_FILE_BYTES,
+            "api.import_framework": MAX_FILE_BYTES}
 
 
 class UploadRequest(Request):
     @property
     def max_content_length(self) -> int | None:
         """An evidence form with files may be as big as MAX_REQUEST_MB (its files are
-        capped one by one); any other body keeps MAX_CONTENT_LENGTH."""
-        if self.endpoint in EVIDENCE_ENDPOINTS and self.mimetype == "multipart/form-data":
-            return int(current_app.config.get("MAX_REQUEST_MB", 100)) * 1024 * 1024
+        capped one by one); an import form, its file's cap and 1 MB for the rest of the
+        form (within MAX_REQUEST_MB); any other body keeps MAX_CONTENT_LENGTH."""
+        if self.mimetype == "multipart/form-data":
+            whole = int(current_app.config.get("MAX_REQUEST_MB", 100)) * 1024 * 1024
+            if self.endpoint in EVIDENCE_ENDPOINTS:
+                return whole
+            if (cap := _import_caps().get(self.endpoint or "")) is not None:
+                return min(cap + 1024 * 1024, whole)
         return super().max_content_length
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
