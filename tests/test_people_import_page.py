@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from sqlalchemy import func, select
 
 from skills_app.extensions import db
@@ -78,3 +80,51 @@ def test_a_people_csv_as_big_as_its_page_says_is_checked_not_refused_as_too_big_
     unread = client.post("/admin/people/import", data={"check": "Check the file", "file": (io.BytesIO(_big_csv(22 << 20)), "people.csv")},
                          content_type="multipart/form-data")
     assert unread.status_code == 413 and "the limit is 21 MB" in unread.get_data(as_text=True)
+
+
+def _checked_token(client, csv: str) -> str:
+    page = client.post("/admin/people/import", data={"check": "Check the file", "file": (io.BytesIO(csv.encode()), "people.csv")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def test_the_import_sent_again_after_it_was_done_says_it_was_imported_and_writes_nothing(client, make_person, auth):
+    auth.login(make_person("Hana", roles=("hr",)))
+    token = _checked_token(client, CSV)
+    assert client.post("/admin/people/import", data={"confirm": "Import these people", "token": token}).status_code == 302
+    before = people()
+    again = client.post("/admin/people/import", data={"confirm": "Import these people", "token": token})
+    text = again.get_data(as_text=True)
+    assert again.status_code == 400 and "This file has been imported already (People: 2 created" in text
+    assert people() == before
+
+
+def test_the_import_form_sent_twice_at_once_imports_once_never_a_500(app, make_person, sign_in):
+    """A double click on "Import these people" with no worker (the import in the request): both
+    requests found the checked copy, both wrote, and the second died on a duplicate key (500);
+    now the second waits for the first, then is told the file was imported."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    if app.config["BACKEND"] != "postgresql":
+        pytest.skip("two imports at once are PostgreSQL's; SQLite writes one transaction at a time")
+    hana = make_person("Hana", roles=("hr",))
+    db.session.commit()
+    first, second = sign_in(hana), sign_in(hana)
+    rows = "".join(f"E7{n:03d},q{n}@example.org,Q {n},,Group/Twice,,employee\n" for n in range(300))
+    token = _checked_token(first, "employee_number,email,name,job_title,org_unit,manager,roles\n" + rows)
+    before = people()
+    gate = Barrier(2)
+
+    def confirm(client):
+        gate.wait()
+        answer = client.post("/admin/people/import", data={"confirm": "Import these people", "token": token})
+        return answer.status_code, answer.get_data(as_text=True)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(confirm, (first, second)))
+    assert [status for status, _ in answers] == [302, 400], answers
+    assert "This file has been imported already (People: 300 created" in answers[1][1]
+    db.session.expire_all()
+    assert people() == before + 300

@@ -19,9 +19,10 @@ from flask import current_app
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
+from skills_app.extensions import db
 from skills_app.importers import FORMATS, MAX_FILE_BYTES, FrameworkFileError, ImportReport, load_bytes
 from skills_app.importers.table import parse_columns
-from skills_app.services import frameworks, jobs, staged_uploads
+from skills_app.services import frameworks, jobs, locks, staged_uploads
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -105,6 +106,9 @@ def check(actor, data: bytes | None, filename: str | None, *, fmt: str | None = 
 
 def _kept(actor, token: str | None) -> tuple[bytes, str]:
     """The file ``actor`` checked and kept under ``token``; anyone else's is "gone"."""
+    if token and TOKEN.fullmatch(token) and (done := staged_uploads.imported(_folder(), token, actor)):
+        raise InvalidInput.on("file", f"This file has been imported already ({done}): sending it again imports nothing more.",
+                              "imported already")
     path = _folder() / (token or "")
     if not token or not TOKEN.fullmatch(token) or not path.is_file() or not staged_uploads.owned_by(_folder(), token, actor):
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
@@ -124,10 +128,12 @@ def queue_run(actor, token: str | None, *, back: tuple[str, str] | None = None, 
 def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = False, **named) -> tuple[frameworks.ImportResult, ImportReport]:
     """Import the file :func:`check` kept under ``token``, with the same options."""
     policy.require(actor, "manage_frameworks")
+    # The same checked file sent twice waits for the first import to commit, then is told it was imported.
+    locks.one_at_a_time("skills_app.framework_import", actor)
     data, filename = _kept(actor, token)
     filename, detected, doc = _read(data, filename, fmt, named, missing=("Check the file again: the checked copy is gone.", "that checked file is no longer here"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
-    staged_uploads.forget(_folder(), token)
+    staged_uploads.forget_when_imported(db.session, _folder(), token, actor, result.message)
     return result, _outcome(doc.report, result)
 
 

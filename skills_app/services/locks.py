@@ -6,7 +6,7 @@ instead of both passing the check (a second reminder) or both writing (a
 duplicate key, a 500)."""
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from skills_app.extensions import db
 
@@ -19,3 +19,13 @@ def hold(row) -> None:
     db.session.execute(update(table).where(table.c.id == row.id).values(id=table.c.id),
                        execution_options={"synchronize_session": False})
     db.session.expire(row)
+
+
+def one_at_a_time(name: str, row=None) -> None:
+    """Hold the lock named ``name`` until the transaction ends: another transaction
+    asking for it waits until this one has committed or rolled back (PostgreSQL's
+    advisory lock; elsewhere ``row`` is held, which on SQLite takes its one write lock)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+    elif row is not None and getattr(row, "__table__", None) is not None:
+        hold(row)

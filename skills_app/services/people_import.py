@@ -24,7 +24,7 @@ from skills_app.importers import limits
 from skills_app.models import ROLES, JobRole, Person, PersonRole, Service
 from skills_app.models.framework import utcnow
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.services import accounts, audit, bulk, jobs, org, requirements, staged_uploads
+from skills_app.services import accounts, audit, bulk, jobs, locks, org, requirements, staged_uploads
 
 COLUMNS = ("employee_number", "email", "name", "job_title", "org_unit", "manager", "roles", "job_roles", "services")
 REQUIRED = ("employee_number", "email", "name")
@@ -500,6 +500,9 @@ def check(actor, data: bytes | None, filename: str | None) -> Checked:
 def _checked_copy(actor, token: str | None):
     """The folder of the file ``actor`` checked and kept under ``token``; anyone else's is "gone"."""
     folder = _staging()
+    if token and re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) and (done := staged_uploads.imported(folder, token, actor)):
+        raise InvalidInput.on("file", f"This file has been imported already ({done}): sending it again imports nothing more.",
+                              "imported already")
     if (not token or not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token) or not (folder / token).is_file()
             or not staged_uploads.owned_by(folder, token, actor)):
         raise InvalidInput.on("file", "Check the file again: the checked copy is gone.", "that checked file is no longer here")
@@ -519,6 +522,10 @@ def import_checked(actor, token: str | None, *, progress=None) -> ImportReport:
     """Import the file :func:`check` kept under ``token``; ``progress`` (a background
     job's, see services/jobs.py) is told how many rows there are, then each batch written."""
     policy.require(actor, "import_people")
+    # One import at a time: the same checked file sent twice (a double click, two tabs) waits
+    # for the first to commit, then is told it was imported, instead of both writing (a
+    # duplicate key, a 500); two different files cannot collide on the same people either.
+    locks.one_at_a_time("skills_app.people_import", actor)
     # Only the one who checked it imports it: anyone else's token is "gone".
     folder = _checked_copy(actor, token)
     name_file = folder / f"{token}.name"
@@ -527,5 +534,5 @@ def import_checked(actor, token: str | None, *, progress=None) -> ImportReport:
     if progress is not None:
         progress.start(max(text.count("\n") - 1, 1))
     report = run(actor, text, filename, progress=progress.advance if progress is not None else None)
-    staged_uploads.forget(folder, token)
+    staged_uploads.forget_when_imported(db.session, folder, token, actor, report.summary())
     return report

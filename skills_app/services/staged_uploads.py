@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 FOLDERS = ("framework-imports", "people-imports", "jobs")
 
@@ -66,3 +68,38 @@ def owned_by(folder: Path, token: str, actor) -> bool:
 def forget(folder: Path, token: str) -> None:
     for name in (token, f"{token}.name", f"{token}.who"):
         (folder / name).unlink(missing_ok=True)
+
+
+_IMPORTED = "skills_app.staged_uploads.imported"
+
+
+def forget_when_imported(session, folder: Path, token: str, actor, summary: str) -> None:
+    """The kept file under ``token`` is imported in ``session``'s transaction: a note of
+    the import (its summary, whose it was) is written now, before the commit, so that the
+    same file sent again (a double click waiting on the import's lock, the back button)
+    finds it as soon as the lock is let go and is told it was imported. When the
+    transaction commits the file goes; rolled back, the note goes and the file stays, to
+    be imported again."""
+    (folder / f"{token}.imported").write_text(f"{owner_key(actor)}\n{summary}", encoding="utf-8")
+    session.info.setdefault(_IMPORTED, []).append((folder, token))
+
+
+def imported(folder: Path, token: str, actor) -> str | None:
+    """The summary of the import of ``actor``'s kept file ``token``, once it was imported."""
+    note = folder / f"{token}.imported"
+    if not note.is_file():
+        return None
+    who, _, summary = note.read_text(encoding="utf-8").partition("\n")
+    return summary if who == owner_key(actor) else None
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    for folder, token in session.info.pop(_IMPORTED, []):
+        forget(folder, token)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:
+    for folder, token in session.info.pop(_IMPORTED, []):
+        (folder / f"{token}.imported").unlink(missing_ok=True)
