@@ -246,10 +246,10 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
             out.append(fields[0])
             rows += int(fields[1])
             if groups:
-                unit = json.loads(fields[2].replace(b"\\\\", b"\\"))
-                entry = units.get(unit)
+                # by the unit's JSON text as COPY sends it: each read once, at the end
+                entry = units.get(fields[2])
                 if entry is None:
-                    entry = units[unit] = [0, 0, [0] * len(STATUSES)]
+                    entry = units[fields[2]] = [0, 0, [0] * len(STATUSES)]
                 entry[0] += int(fields[1])
                 entry[1] += 1
                 counts = entry[2]
@@ -264,6 +264,6 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     if groups:
         tally = GroupTally("org_unit")
         for unit, (n, people, counts) in units.items():
-            tally.add(unit, n, people, counts)
+            tally.add(json.loads(unit.replace(b"\\\\", b"\\")), n, people, counts)
         end += b', "groups": ' + json.dumps(tally.records(), ensure_ascii=False).encode("utf-8")
     yield end + b"}\n"
