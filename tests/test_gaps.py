@@ -17,6 +17,7 @@ from skills_app.policy import SYSTEM
 from skills_app.reports import export
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import gaps
+from skills_app.services import needs
 from skills_app.services import requirements
 
 NOW = datetime.now(timezone.utc)
@@ -267,7 +268,7 @@ def test_training_needs_cohorts_and_priority(world):
     world["person"]("Gamma")
     assess(a, world["slmo"], "validated", claimed=3, validated=3)
     assess(b, world["slmo"], "validated", claimed=3, validated=2)
-    cohorts, people = gaps.training_needs(SYSTEM)
+    cohorts, people = needs.training_needs(SYSTEM)
     steps = dict(zip(cohorts["step"], zip(cohorts["people"], cohorts["priority"])))
     # Beta falls short of the payroll service, which is short of people: urgent,
     # to the highest level any of Beta's requirements asks (the role's 4).
@@ -325,7 +326,7 @@ def test_statement_count_does_not_grow_with_people(world):
         gaps.summary(SYSTEM, by="org_unit")
         gaps.unit_heatmap(SYSTEM)
         gaps.service_coverage(SYSTEM)
-        gaps.training_needs(SYSTEM)
+        needs.training_needs(SYSTEM)
 
     _grow(world, 10)
     small = count_statements(work)

@@ -214,7 +214,7 @@ def test_a_responsibility_assessment_cannot_be_revalidated_as_a_skill(team, lor)
 # -- the gap report's row of its own ------------------------------------------------------------
 
 def _lor_rows(actor, **filters):
-    from skills_app.services import gaps
+    from skills_app.services import gaps, needs
 
     df = gaps.frame(actor, gaps.Filters(**filters))
     return [r for r in df.to_dict(orient="records") if r["skill"] == "LoR"]
@@ -244,12 +244,12 @@ def test_a_job_roles_level_of_responsibility_is_a_gap_row_of_its_own(team, lor):
     validated_responsibility(team.sam, team.manager, lor, 5, 5, 4, 4, 4)
     assert row()[3:] == (4, 4, 0, "met")
     # The skill's row is there as before, and the level of responsibility is no skill to train.
-    from skills_app.services import gaps
+    from skills_app.services import gaps, needs
 
     skills = [r for r in gaps.frame(SYSTEM, gaps.Filters(person_id=team.sam.id)).to_dict(orient="records") if r["skill"] == "SLMO"]
     assert len(skills) == 1
     assert _lor_rows(SYSTEM, skill="lor") and not _lor_rows(SYSTEM, framework="SFIA")
-    cohorts, _people = gaps.training_needs(SYSTEM)
+    cohorts, _people = needs.training_needs(SYSTEM)
     assert "LoR" not in set(cohorts["skill"])
     # My skills lists skills only; the level of responsibility is its own row there too.
     assert [r.skill.code for r in assessments.skill_rows(team.sam, team.sam)] == ["SLMO"]
@@ -290,7 +290,7 @@ def test_a_level_of_responsibility_lapsing_at_the_moment_asked_is_expired_and_is
     import pandas as pd
 
     from skills_app.models.framework import utcnow
-    from skills_app.services import gaps
+    from skills_app.services import gaps, needs
 
     role = requirements.save_job_role(SYSTEM, None, name="Desk lead", description=None, responsibility_level=4)
     requirements.set_role_requirement(SYSTEM, role, team.slmo, min_level=3, essential=True)

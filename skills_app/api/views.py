@@ -20,7 +20,7 @@ from skills_app.models import MAX_ID, Assessment, Evidence, Person
 from skills_app.reports import export, training
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import (
-    accounts, assessments, credentials, exports, framework_import, frameworks, gaps, org, plans, role_fit, tokens,
+    accounts, assessments, credentials, exports, framework_import, frameworks, gaps, needs, org, plans, role_fit, tokens,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -453,7 +453,7 @@ def training_needs():
     q, filters = _report_query()
     if q.format == "csv":
         return _csv(exports.training_needs(actor(), filters))
-    cohorts, _people = gaps.training_needs(actor(), filters)
+    cohorts = needs.cohorts(actor(), filters)
     records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk", "skill_id"))
                for r in gap_tables.group_records(cohorts[training.COLUMNS + ["skill_id"]])]
     found = paging.of_list(records, training.order_key, cursor=q.cursor, limit=q.limit)

@@ -15,7 +15,7 @@ from skills_app.reports import coverage, export, trends
 from skills_app.reports import gaps as gap_tables
 from skills_app.reports import service_levels as service_levels_report
 from skills_app.reports import training
-from skills_app.services import gaps, jobs, service_level_report
+from skills_app.services import gaps, jobs, needs, service_level_report
 from skills_app.services import trends as trend_service
 from skills_app.services.gaps import Filters
 
@@ -79,11 +79,13 @@ def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = No
 
 
 def training_needs(actor, filters: Filters | None = None) -> export.Report:
-    """Cohorts by skill and level step; XLSX adds the people in them."""
-    cohorts, people = gaps.training_needs(actor, filters)
-    data = cohorts[training.COLUMNS]
+    """Cohorts by skill and level step, counted in SQL (services/needs.py); XLSX adds
+    the people in them. Each is read when a format asks for it."""
+    def data():
+        return needs.cohorts(actor, filters)[training.COLUMNS]
+
     return export.Report("training-needs", lambda: {
-        "Training needs": data, "People": people[TRAINING_PEOPLE_COLUMNS] if len(people) else people})
+        "Training needs": data(), "People": needs.people(actor, filters)[TRAINING_PEOPLE_COLUMNS]}, table=data)
 
 
 def service_coverage(actor, *, service: str | None = None) -> export.Report:

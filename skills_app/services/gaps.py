@@ -49,7 +49,7 @@ from skills_app.models import (
 from skills_app.models.assessment import RESPONSIBILITY_CODE, RESPONSIBILITY_NAME
 from skills_app.models.kept import CurrentLevel, PersonRequirement
 from skills_app.models.requirements import person_job_role, person_service
-from skills_app.reports import coverage, stream, training
+from skills_app.reports import coverage, stream
 from skills_app.reports.gaps import COLUMNS, GROUPINGS, STATUSES
 from skills_app.services import kept, org
 
@@ -849,17 +849,6 @@ def service_coverage(actor, *, service: str | None = None) -> pd.DataFrame:
             "framework_version": req.skill.framework.version,
         })
     return pd.DataFrame(records, columns=coverage.COLUMNS + ["service_id", "skill_id", "framework_version"])
-
-
-def training_needs(actor, filters: Filters | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(cohorts, people): who needs to move up which skill, by level step, and how
-    urgently (``reports.training.cohorts``); the services at risk come first."""
-    filters = filters or Filters()
-    filters.status = [s for s in (filters.status or training.NEED_STATUSES) if s in training.NEED_STATUSES] or training.NEED_STATUSES
-    df = frame(actor, filters)
-    df = df[df["skill_id"].notna()]  # the level of responsibility is not trained as a skill step
-    risky = coverage.at_risk(service_coverage(actor)) if len(df) else set()
-    return training.cohorts(df, risky)
 
 
 def _skill_label(sub):

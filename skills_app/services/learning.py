@@ -21,7 +21,7 @@ from skills_app.models import Goal, GoalResource, LearningResource, Person, Skil
 from skills_app.models.framework import utcnow
 from skills_app.models.learning import RESOURCE_KINDS
 from skills_app.services import by_id
-from skills_app.services import audit, gaps, notifications, plans as goals
+from skills_app.services import audit, gaps, needs, notifications, plans as goals
 from skills_app.services.requirements import _skill
 
 
@@ -199,8 +199,7 @@ def cohort(actor, skill: Skill, *, to_level: int | None, from_level: str, filter
     if to_level not in skill.defined_levels:
         raise InvalidInput.on("to_level", f"Choose a level {skill.code} defines.")
     filters.skill, filters.framework = skill.code, skill.framework.code
-    _, need = gaps.training_needs(actor, filters)
-    candidates = need[need["skill_id"] == skill.id] if len(need) else need
+    candidates = needs.people(actor, filters, skill_id=skill.id)
     at_step: set[int] = set()
     if len(candidates):
         in_step = candidates["to_level"] == to_level

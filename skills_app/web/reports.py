@@ -7,7 +7,7 @@ from flask_login import current_user
 from skills_app import cache, policy
 from skills_app.models import JobRole, Service
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, campaigns, exports, frameworks, gaps, next_steps, org, requirements
+from skills_app.services import accounts, campaigns, exports, frameworks, gaps, needs, next_steps, org, requirements
 from skills_app.web.downloads import download
 from skills_app.web.jobs import started
 from skills_app.web.forms import handle, success
@@ -142,8 +142,12 @@ def training_needs():
     filters = _filters()
     if fmt := _format():
         return download(exports.training_needs(current_user, filters), fmt)
-    cohorts, people = gaps.training_needs(current_user, filters)
-    return render_template("reports/training.html", cohorts=cohorts, people=people, args=filters.as_args(),
+    cursor = request.args.get("cursor") or None
+    # Counted in SQL (services/needs.py), a page of cohorts at a time, cached until the next recorded change.
+    counted = cache.cached(gaps.cache_key(current_user, "training-counts", filters), lambda: needs.counts(current_user, filters))
+    page = cache.cached(gaps.cache_key(current_user, "training-page", filters, cursor or ""),
+                        lambda: needs.page(current_user, filters, cursor=cursor, counted=counted))
+    return render_template("reports/training.html", cohorts=page.items, page=page, args=filters.as_args(),
                            filters=filters, can_plan=policy.can(current_user, "manage_learning"), **_choices())
 
 
