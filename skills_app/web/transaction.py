@@ -13,7 +13,8 @@ statement): the error handler (skills_app/web/errors.py) and the form helper
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from skills_app import transaction
 
@@ -34,7 +35,15 @@ def register(app: Flask) -> None:
         if getattr(response, "ends_transaction", False):
             return response  # a streamed download commits after its last chunk (web/downloads.py)
         if response.status_code < 400:
-            transaction.commit()
+            try:
+                transaction.commit()
+            except DBAPIError as exc:
+                if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                    raise
+                # The database went away at the commit (connections terminated, a restart): answered
+                # as anywhere else in the request, a 503 that says so (web/errors.py), not Flask's bare
+                # 500 for an error after the view; nothing of the request is kept.
+                return current_app.make_response(current_app.handle_user_exception(exc))
         else:
             abandon()
         return response
