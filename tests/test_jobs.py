@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from skills_app.extensions import db
 from skills_app.models import Person
 from skills_app.policy import SYSTEM
-from skills_app.services import jobs, requirements
+from skills_app.services import accounts, jobs, requirements
 from tests.conftest import CI
 
 REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -183,6 +183,22 @@ def test_a_big_export_runs_on_the_worker_with_its_progress_and_file(app, gaps_wo
     for path in (f"/jobs/{job_id}", f"/jobs/{job_id}/status", f"/jobs/{job_id}/download"):
         assert learning.get(path).status_code == 404, path
     assert learning.get("/jobs/not-a-job").status_code == 404
+
+
+def test_an_export_is_no_longer_theirs_to_download_once_its_starter_lost_the_role_it_needed(app, gaps_world, worker,
+                                                                                            sign_in):
+    """A finished export of everyone's gaps stays a day: its starter, once no longer HR, was refused
+    the gap report (403) but still downloaded the file (200) and followed the job."""
+    hr = sign_in(gaps_world.hr)
+    job_id = job_id_of(hr.get("/reports/gaps/export?format=csv"))
+    assert finished(hr, job_id, worker)["state"] == "finished"
+    assert hr.get(f"/jobs/{job_id}/download").status_code == 200
+    accounts.set_roles(SYSTEM, gaps_world.hr, ["employee"])
+    db.session.commit()
+    assert hr.get("/reports/gaps").status_code == 403
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}/status", f"/jobs/{job_id}/download"):
+        answer = hr.get(path)
+        assert answer.status_code == 403 and b"gap-report-" not in answer.data, path
 
 
 def test_a_people_import_confirmed_in_the_browser_runs_on_the_worker(app, make_person, worker, sign_in):

@@ -49,6 +49,9 @@ KINDS = {
     "campaign_reminders": ("Campaign reminders", "campaigns"),
     "review_escalations": ("Review service level checks", "checks"),
 }
+# What a person must still be allowed to do to follow a job of each kind and take its file: an
+# export of everyone's gaps is not for someone who has since lost the HR role.
+NEEDS = {"gap_export": "view_gap_reports", "people_import": "import_people", "framework_import": "manage_frameworks"}
 # The scheduled kinds (run by the worker's scheduler, as the command line's system actor).
 PERIODIC = ("campaign_reminders", "review_escalations")
 
@@ -289,6 +292,8 @@ def get(actor, job_id: str) -> JobView:
     if view is None:
         raise NotFound("There is no such job (a finished job is kept for a day).")
     policy.require(actor, "view_job", view)
+    if view.kind in NEEDS:
+        policy.require(actor, NEEDS[view.kind])
     return view
 
 
