@@ -243,10 +243,11 @@ def _latest_claims(people=_everyone):
 
 
 def _levels(now, people):
-    """The held-level rules, per person and skill, as CTEs: (held, effective,
-    claims, pending, expired): the latest validated, unexpired level; the level
-    that counts (directly or through a crosswalk, with ``via``); the latest claim;
-    a submission waiting; an expired validation."""
+    """The held-level rules, per person and skill, computed from the assessments as
+    CTEs: (held, effective, claims, pending, expired): the latest validated,
+    unexpired level; the level that counts (directly or through a crosswalk, with
+    ``via``); the latest claim; a submission waiting; an expired validation. What
+    the kept tables must agree with (tests/test_target_kept.py compares them)."""
     held = held_levels(now, people)
     effective = effective_levels(held)
     claims = _latest_claims(people)
@@ -278,7 +279,8 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
     """People against requirements they need not hold: each active person of
     ``people`` (a condition on a person id column) × the requirements of one job
     role, one service, or (``every_job_role``) every job role, with the gap
-    rows' levels, gap and status, by the same held-level rules. A job role's
+    rows' levels, gap and status, by the same held-level rules, read from the
+    kept tables as :func:`gap_select` reads them. A job role's
     level of responsibility is a row of its own, as in :func:`gap_select`: no
     skill id, framework and skill ``LoR``, essential, against the person's
     current responsibility level.
@@ -313,31 +315,26 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
             .select_from(candidates).join(JobRole, true()).where(role, JobRole.responsibility_level.is_not(None))
         )
         reqs = union_all(skills_required, responsibility_required).cte("target_requirements")
-    held, effective, claims, pending, expired = _levels(now, people)
+    # The levels as the kept tables hold them (services/kept.py), as the gap rows read them.
+    kept.sync(db.session())
+    lv = kept_levels(now, people)
     via = Skill.__table__.alias("via_skill")
     required = reqs.c.required_level
-
-    def on(cte):
-        return and_(cte.c.person_id == reqs.c.person_id, cte.c.skill_id == reqs.c.skill_id)
-
-    columns = dict(framework=Framework.code, skill=Skill.code, skill_name=Skill.name, level=effective.c.level,
-                   self_level=claims.c.claimed_level, waiting=pending.c.person_id.is_not(None),
-                   lapsed=expired.c.person_id.is_not(None), valid_until=held.c.valid_until)
+    on_skill = and_(lv.c.person_id == reqs.c.person_id, lv.c.skill_id == reqs.c.skill_id)
+    columns = dict(framework=Framework.code, skill=Skill.code, skill_name=Skill.name, level=lv.c.level,
+                   self_level=lv.c.self_level, waiting=lv.c.pending == 1, lapsed=lv.c.lapsed_at <= now,
+                   valid_until=lv.c.valid_until)
     if role is not None:
-        r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
-
-        def responsibility_of(cte):
-            return and_(reqs.c.skill_id.is_(None), cte.c.person_id == reqs.c.person_id)
-
+        rl = kept_levels(now, people, responsibility=True)
         columns = dict(
             framework=func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE)),
             skill=func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE)),
             skill_name=func.coalesce(Skill.name, literal(RESPONSIBILITY_NAME)),
-            level=func.coalesce(effective.c.level, r_held.c.level),
-            self_level=func.coalesce(claims.c.claimed_level, r_claims.c.claimed_level),
-            waiting=or_(pending.c.person_id.is_not(None), r_pending.c.person_id.is_not(None)),
-            lapsed=or_(expired.c.person_id.is_not(None), r_expired.c.person_id.is_not(None)),
-            valid_until=func.coalesce(held.c.valid_until, r_held.c.valid_until),
+            level=func.coalesce(lv.c.level, rl.c.level),
+            self_level=func.coalesce(lv.c.self_level, rl.c.self_level),
+            waiting=or_(lv.c.pending == 1, rl.c.pending == 1),
+            lapsed=or_(lv.c.lapsed_at <= now, rl.c.lapsed_at <= now),
+            valid_until=func.coalesce(lv.c.valid_until, rl.c.valid_until),
         )
     level = columns["level"]
     stmt = (
@@ -353,16 +350,11 @@ def target_select(people, *, job_role_id: int | None = None, service_id: int | N
         .select_from(reqs)
         .outerjoin(Skill, Skill.id == reqs.c.skill_id)
         .outerjoin(Framework, Framework.id == Skill.framework_id)
-        .outerjoin(effective, on(effective))
-        .outerjoin(via, via.c.id == effective.c.via_skill_id)
-        .outerjoin(held, on(held))
-        .outerjoin(claims, on(claims))
-        .outerjoin(pending, on(pending))
-        .outerjoin(expired, on(expired))
+        .outerjoin(lv, on_skill)
+        .outerjoin(via, via.c.id == lv.c.via_skill_id)
     )
     if role is not None:
-        stmt = (stmt.outerjoin(r_held, responsibility_of(r_held)).outerjoin(r_claims, responsibility_of(r_claims))
-                .outerjoin(r_pending, responsibility_of(r_pending)).outerjoin(r_expired, responsibility_of(r_expired)))
+        stmt = stmt.outerjoin(rl, and_(reqs.c.skill_id.is_(None), rl.c.person_id == reqs.c.person_id))
     return stmt
 
 
