@@ -128,3 +128,25 @@ def test_the_import_form_sent_twice_at_once_imports_once_never_a_500(app, make_p
     assert "This file has been imported already (People: 300 created" in answers[1][1]
     db.session.expire_all()
     assert people() == before + 300
+
+
+def test_an_import_whose_process_was_killed_at_the_commit_can_be_sent_again(app, client, make_person, auth):
+    """The note "imported already" is written before the commit: a process killed while committing
+    (kill -9, the OOM killer) leaves it behind with nothing imported. Its audit event, never committed,
+    shows it void, and the same checked file is imported when sent again."""
+    from pathlib import Path
+
+    from skills_app.services import people_import, staged_uploads
+
+    hana = make_person("Hana", roles=("hr",))
+    auth.login(hana)
+    token = _checked_token(client, CSV)
+    before = people()
+    people_import.import_checked(hana, token)
+    db.session.info.pop(staged_uploads._IMPORTED)  # killed: no hook of the session runs again
+    db.session.rollback()
+    note = Path(app.config["UPLOAD_DIR"]) / "people-imports" / f"{token}.imported"
+    assert note.is_file() and people() == before
+    done = client.post("/admin/people/import", data={"confirm": "Import these people", "token": token})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert people() == before + 2

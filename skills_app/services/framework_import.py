@@ -133,7 +133,8 @@ def run(actor, token: str | None, *, fmt: str | None = None, replace: bool = Fal
     data, filename = _kept(actor, token)
     filename, detected, doc = _read(data, filename, fmt, named, missing=("Check the file again: the checked copy is gone.", "that checked file is no longer here"))
     result = frameworks.import_doc(actor, doc, partial=FORMATS[detected].partial, replace=replace, source=filename)
-    staged_uploads.forget_when_imported(db.session, _folder(), token, actor, result.message)
+    staged_uploads.forget_when_imported(db.session, _folder(), token, actor, result.message,
+                                        actions=("framework.imported", "framework.replaced", "framework.skills_merged"))
     return result, _outcome(doc.report, result)
 
 

@@ -534,5 +534,5 @@ def import_checked(actor, token: str | None, *, progress=None) -> ImportReport:
     if progress is not None:
         progress.start(max(text.count("\n") - 1, 1))
     report = run(actor, text, filename, progress=progress.advance if progress is not None else None)
-    staged_uploads.forget_when_imported(db.session, folder, token, actor, report.summary())
+    staged_uploads.forget_when_imported(db.session, folder, token, actor, report.summary(), actions=("people.imported",))
     return report

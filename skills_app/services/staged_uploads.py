@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+
+from skills_app.extensions import db
+from skills_app.models import AuditEvent
 
 FOLDERS = ("framework-imports", "people-imports", "jobs")
 
@@ -73,14 +76,17 @@ def forget(folder: Path, token: str) -> None:
 _IMPORTED = "skills_app.staged_uploads.imported"
 
 
-def forget_when_imported(session, folder: Path, token: str, actor, summary: str) -> None:
+def forget_when_imported(session, folder: Path, token: str, actor, summary: str, *, actions: tuple[str, ...]) -> None:
     """The kept file under ``token`` is imported in ``session``'s transaction: a note of
-    the import (its summary, whose it was) is written now, before the commit, so that the
-    same file sent again (a double click waiting on the import's lock, the back button)
-    finds it as soon as the lock is let go and is told it was imported. When the
-    transaction commits the file goes; rolled back, the note goes and the file stays, to
-    be imported again."""
-    (folder / f"{token}.imported").write_text(f"{owner_key(actor)}\n{summary}", encoding="utf-8")
+    the import (its summary, whose it was, and the audit event that records it) is
+    written now, before the commit, so that the same file sent again (a double click
+    waiting on the import's lock, the back button) finds it as soon as the lock is let
+    go and is told it was imported. When the transaction commits the file goes; rolled
+    back, the note goes and the file stays, to be imported again. A process killed
+    before its commit ended leaves the note behind: its audit event, never committed,
+    then tells that it is void (:func:`imported`)."""
+    proof = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action.in_(actions)))
+    (folder / f"{token}.imported").write_text(f"{owner_key(actor)}\n{proof or ''}\n{summary}", encoding="utf-8")
     session.info.setdefault(_IMPORTED, []).append((folder, token))
 
 
@@ -89,8 +95,14 @@ def imported(folder: Path, token: str, actor) -> str | None:
     note = folder / f"{token}.imported"
     if not note.is_file():
         return None
-    who, _, summary = note.read_text(encoding="utf-8").partition("\n")
-    return summary if who == owner_key(actor) else None
+    who, _, rest = note.read_text(encoding="utf-8").partition("\n")
+    proof, _, summary = rest.partition("\n")
+    if who != owner_key(actor):
+        return None
+    if proof.isdigit() and db.session.get(AuditEvent, int(proof)) is None:
+        note.unlink(missing_ok=True)  # its import never committed (its process was killed at the commit)
+        return None
+    return summary
 
 
 @event.listens_for(Session, "after_commit")
