@@ -24,6 +24,7 @@ NOW = datetime.now(timezone.utc)
 NAMES = [
     "Plain Person", "Comma, Person", 'Quote "Q" Person', "Line\nBreak", "Carriage\rReturn", "Both\r\nEnds",
     "=SUM(A1)", "-minus", "+plus", "@at", "\ttab first", "Back\\slash \\\" mix", "Zoë Ångström 王", "trailing, \"",
+    "Mark\x01Between",  # the character that joins a person's rows in the database's JSON (gaps.ROW_MARK)
 ]
 
 

@@ -76,13 +76,17 @@ def json_float(column: ColumnElement) -> ColumnElement:
     return case((column.is_(None), literal("null")), (func.strpos(digits, ".") == 0, digits + ".0"), else_=digits)
 
 
-def json_object(items: Sequence[tuple[str, ColumnElement]]) -> ColumnElement:
-    """``{"key": value, ...}`` from (key, JSON text) pairs, as ``json.dumps`` writes a dict."""
+def json_object(items: Sequence[tuple[str, ColumnElement]], *, open_: bool = True, close: bool = True) -> ColumnElement:
+    """``{"key": value, ...}`` from (key, JSON text) pairs, as ``json.dumps`` writes a dict;
+    a part of one: without ``open_``, its first key as a later one follows (no ``{``);
+    without ``close``, ready for more keys (``", "`` after the last value, no ``}``)."""
+    if not items:
+        return literal("{}" if open_ and close else "{" if open_ else "}" if close else "", Text)
     out = None
     for i, (key, value) in enumerate(items):
-        part = literal(("{" if i == 0 else ", ") + f'"{key}": ', Text) + value
+        part = literal(("{" if open_ else "") + f'"{key}": ' if i == 0 else f', "{key}": ', Text) + value
         out = part if out is None else out + part
-    return out + literal("}", Text) if out is not None else literal("{}", Text)
+    return out + literal("}" if close else ", ", Text)
 
 
 def numpy_round1(numerator: ColumnElement, denominator: ColumnElement) -> ColumnElement:

@@ -718,10 +718,19 @@ def copied_csv(actor, filters: Filters | None = None, *, now: datetime | None = 
     return stream.copy_csv(_report_connection(), stmt, counted)
 
 
-def _json_line(cols: dict):
+ROW_MARK = "\x01"
+assert COLUMNS[:4] == ["person_id", "person", "email", "org_unit"]  # a person's own columns come first
+
+
+def _json_member(cols, name: str):
     # The status is one of STATUSES (never missing, nothing to escape): quoted as it is, no to_json.
-    return stream.json_object([(name, literal('"', Text) + cols[name] + literal('"', Text) if name == "status"
-                                else stream.json_value(cols[name], text=name in TEXT_COLUMNS)) for name in COLUMNS])
+    if name == "status":
+        return literal('"', Text) + cols[name] + literal('"', Text)
+    return stream.json_value(cols[name], text=name in TEXT_COLUMNS)
+
+
+def _json_line(cols):
+    return stream.json_object([(name, _json_member(cols, name)) for name in COLUMNS])
 
 
 def copied_json(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
@@ -767,8 +776,18 @@ def copied_json(actor, filters: Filters | None = None, *, by: str | None = None,
         if by == "org_unit":
             tallies = [stream.json_value(func.min(rows.c.org_unit), text=True),
                        *[func.count().filter(rows.c.status == s) for s in STATUSES]]
-        stmt = (select(func.string_agg(_json_line(rows.c), literal(",", Text)).label("lines"), func.count().label("n"),
-                       *tallies)
+        # The first four keys of each row (person_id, person, email, org_unit) are the person's: their JSON
+        # text is made once a person, and put before each row's own keys where a mark joins them (U+0001,
+        # which JSON text never holds bare: to_json writes it \u0001).
+        email, unit = func.min(rows.c.email.collate("C")), func.min(rows.c.org_unit.collate("C"))
+        prefix = stream.json_object([("person_id", stream.json_value(rows.c.person_id, text=False)),
+                                     ("person", stream.json_value(rows.c.person, text=True)),
+                                     ("email", stream.json_value(email, text=True)),
+                                     ("org_unit", stream.json_value(unit, text=True))], close=False)
+        own = stream.json_object([(name, _json_member(rows.c, name)) for name in COLUMNS[4:]], open_=False)
+        lines = prefix + func.replace(func.string_agg(own, literal(ROW_MARK, Text)), literal(ROW_MARK, Text),
+                                      literal(",", Text) + prefix)
+        stmt = (select(lines.label("lines"), func.count().label("n"), *tallies)
                 .group_by(*person).order_by(*person))
         return stream.copy_json_people(_report_connection(), stmt, counted, groups=by is not None)
     # One statement: the gap rows once (materialised), read for the rows and for the groups, which come
