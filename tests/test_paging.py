@@ -204,6 +204,15 @@ def test_training_needs_page_in_their_order_of_urgency(client, gap_world):
     assert items == whole["items"] and len(items) == 2 and whole["next"] is None
 
 
+@pytest.mark.parametrize("key", [("x",), (["a"], "SFIA", "SLMO", 3, 2, 1), (-1, "SFIA", "SLMO", 3, True, 1), (-1, 2, "SLMO", 3, 2, 1)])
+def test_a_training_needs_cursor_of_the_wrong_kinds_is_refused(client, gap_world, key):
+    import base64
+    import json
+    forged = base64.urlsafe_b64encode(json.dumps({"k": list(key), "n": 2}).encode()).decode().rstrip("=")
+    response = client.get("/api/v1/reports/training-needs", query_string={"cursor": forged}, headers=gap_world)
+    assert response.status_code in (400, 422) and response.get_json()["error"]["code"]
+
+
 def _forged(*key) -> str:
     import base64
     import json

@@ -13,7 +13,7 @@ import math
 from flask import Blueprint, Response, g, jsonify, render_template, request
 from pydantic import BaseModel, ValidationError
 
-from skills_app import paging, policy, throttle
+from skills_app import cache, paging, policy, throttle
 from skills_app.api import schemas
 from skills_app.errors import DomainError, InvalidInput, NotFound
 from skills_app.models import MAX_ID, Assessment, Evidence, Person
@@ -453,8 +453,14 @@ def training_needs():
     q, filters = _report_query()
     if q.format == "csv":
         return _csv(exports.training_needs(actor(), filters))
-    cohorts = needs.cohorts(actor(), filters)
-    records = [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk", "skill_id"))
-               for r in gap_tables.group_records(cohorts[training.COLUMNS + ["skill_id"]])]
+    needs.checked(q.cursor)
+
+    def every_cohort():
+        cohorts = needs.cohorts(actor(), filters)
+        return [_clean(r, ("from_level", "to_level", "people", "essential", "services_at_risk", "skill_id"))
+                for r in gap_tables.group_records(cohorts[training.COLUMNS + ["skill_id"]])]
+
+    # Every cohort counted once (services/needs.py), cached until the next recorded change: each page reads them.
+    records = cache.cached(gaps.cache_key(actor(), "training-records", filters), every_cohort)
     found = paging.of_list(records, training.order_key, cursor=q.cursor, limit=q.limit)
     return jsonify(found.as_json(lambda r: {k: v for k, v in r.items() if k != "skill_id"}))

@@ -291,14 +291,21 @@ def training_needs(actor, filters: Filters | None = None, *, now: datetime | Non
 _KEY_KINDS = (int, str, str, int, int, int)
 
 
+def checked(cursor: str | None) -> None:
+    """Refuse (invalid input) a cursor this application did not make for a list of
+    cohorts: its key must be of ``reports.training.order_key``'s kinds, so that a page
+    is never compared with a key of other kinds."""
+    at = paging.decode(cursor)
+    if at is not None and (len(at.key) != len(_KEY_KINDS) or not all(
+            isinstance(v, kind) and not isinstance(v, bool) for v, kind in zip(at.key, _KEY_KINDS))):
+        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
+
+
 def page(actor, filters: Filters | None = None, *, cursor: str | None = None, limit: int = PER_PAGE,
          counted: list[dict] | None = None, now: datetime | None = None) -> paging.Page:
     """One page of the cohorts in their order (keyset, by ``reports.training.order_key``),
     as ``counts`` gives them (``counted``: when the caller has them); ``total``: the
     number of cohorts."""
-    at = paging.decode(cursor)
-    if at is not None and (len(at.key) != len(_KEY_KINDS) or not all(
-            isinstance(v, kind) and not isinstance(v, bool) for v, kind in zip(at.key, _KEY_KINDS))):
-        raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
+    checked(cursor)
     records = counts(actor, filters, now=now) if counted is None else counted
     return paging.of_list(records, training.order_key, cursor=cursor, limit=limit)
