@@ -183,10 +183,16 @@ def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | Non
 def of_list(items: Sequence[T], key: Callable[[T], tuple], *, cursor: str | None, limit: int) -> Page[T]:
     """A page of ``items``, already in the order of ``key`` (unique per item)."""
     at = decode(cursor)
-    if at is None:
-        rows = list(items[: limit + 1])
-    elif at.before:
-        rows = [item for item in items if key(item) < at.key][-(limit + 1):][::-1]
-    else:
-        rows = [item for item in items if key(item) > at.key][: limit + 1]
+    unknown = InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
+    if at is not None and items and len(at.key) != len(key(items[0])):
+        raise unknown
+    try:
+        if at is None:
+            rows = list(items[: limit + 1])
+        elif at.before:
+            rows = [item for item in items if key(item) < at.key][-(limit + 1):][::-1]
+        else:
+            rows = [item for item in items if key(item) > at.key][: limit + 1]
+    except TypeError:  # a forged key of other kinds than the list's ('x' against a number)
+        raise unknown from None
     return _page(rows, key, at, limit, len(items))

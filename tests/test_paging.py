@@ -255,6 +255,28 @@ def test_the_accounts_page_refuses_a_cursor_with_text_the_database_cannot_hold(t
     assert answer.status_code in (400, 422) and "cursor" in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("key", [("x", "y", "z"), (1, 2), ("Ann", None), ("Ann",), (1.5, 2)])
+def test_a_forged_cursor_of_other_kinds_on_a_list_built_in_python_is_refused_never_a_500(key):
+    """A list paged in Python compared the forged key with its own: 'x' against a number raised
+    TypeError, a 500 at /api/v1/frameworks and /api/v1/reports/training-needs."""
+    items = [("Ann", 1), ("Ben", 2), ("Cai", 3)]
+    with pytest.raises(InvalidInput) as refused:
+        paging.of_list(items, lambda item: item, cursor=_forged(*key), limit=2)
+    assert refused.value.fields == {"cursor": "unknown cursor"}
+    assert paging.of_list(items, lambda item: item, cursor=_forged("Ann", 1), limit=2).items == [("Ben", 2), ("Cai", 3)]
+
+
+def test_the_api_refuses_a_forged_cursor_of_other_kinds_on_the_frameworks(client, make_person, load_seed_frameworks):
+    from skills_app.services import tokens
+
+    load_seed_frameworks()
+    _row, secret = tokens.create(SYSTEM, make_person("Ada"), "test")
+    db.session.commit()
+    for key in ((1, 2, 3), ("x",), (1.5, "x")):
+        answer = client.get(f"/api/v1/frameworks?cursor={_forged(*key)}", headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "invalid", key
+
+
 @pytest.mark.parametrize("query", ["unit=%C2%B2", "skill_id=%C2%B2&level=1", "job_role=%C2%B2", "service=%C2%B2"])
 def test_a_directory_filter_that_is_not_a_number_is_ignored_never_a_500(team, sign_in, query):
     answer = sign_in(team.hr).get(f"/people?{query}")
