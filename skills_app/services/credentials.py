@@ -46,7 +46,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 
 from skills_app import clock, policy
 from skills_app.errors import InvalidState
@@ -402,23 +402,30 @@ def filename(assessment: Assessment) -> str:
 
 # -- revocation: the status list ----------------------------------------------------------
 
-def _standing(now: datetime):
+def _standing(now: datetime, among=None):
     """The ids of assessments whose level stands: each person's latest validated,
     unexpired assessment of each skill (their current level, as My skills and the
-    gap engine read it)."""
+    gap engine read it). ``among``: a condition that keeps whole (person, skill)
+    partitions, so that the ranks are the same as over every assessment."""
     ranked = (select(Assessment.id,
                      func.row_number().over(partition_by=(Assessment.person_id, Assessment.skill_id),
                                             order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
               .where(Assessment.status == "validated", Assessment.validated_level.is_not(None),
-                     or_(Assessment.valid_until.is_(None), Assessment.valid_until > now))
+                     or_(Assessment.valid_until.is_(None), Assessment.valid_until > now),
+                     true() if among is None else among)
               .subquery("ranked"))
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
 def revoked(index: int, now: datetime | None = None) -> bool:
-    """Whether the credential at ``index`` (an assessment id) is revoked."""
+    """Whether the credential at ``index`` (an assessment id) is revoked. Only the
+    assessments of its person and skill are ranked (the person and skill index),
+    not every validated assessment."""
     now = now or clock.now()
-    standing = _standing(now).subquery("standing")
+    target = Assessment.__table__.alias("target")
+    same = and_(Assessment.person_id == select(target.c.person_id).where(target.c.id == index).scalar_subquery(),
+                Assessment.skill_id == select(target.c.skill_id).where(target.c.id == index).scalar_subquery())
+    standing = _standing(now, same).subquery("standing")
     return db.session.scalar(select(func.count()).select_from(standing).where(standing.c.id == index)) == 0
 
 
