@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, NotFound
@@ -54,14 +55,30 @@ def _written(doc: FrameworkDoc, skills=None, *, whole: bool = True) -> dict[str,
     return out
 
 
-def _load_options():
+def _load_options(*, descriptors: bool = True):
+    skills = selectinload(Framework.skills).selectinload(Skill.levels)
     return (
         selectinload(Framework.levels),
         selectinload(Framework.attributes).selectinload(FrameworkAttribute.levels),
         selectinload(Framework.groups),
         selectinload(Framework.associations),
-        selectinload(Framework.skills).selectinload(Skill.levels).selectinload(SkillLevel.descriptors),
+        skills.selectinload(SkillLevel.descriptors) if descriptors else skills,
     )
+
+
+def with_descriptors(skills) -> None:
+    """The descriptors of these skills' levels, read in one statement and set on
+    their levels (for a framework read with ``descriptors=False``)."""
+    levels = [sl for s in skills for sl in s.levels if "descriptors" in inspect(sl).unloaded]
+    if not levels:
+        return
+    found: dict[int, list[Descriptor]] = {sl.id: [] for sl in levels}
+    stmt = select(Descriptor).where(Descriptor.skill_level_id.in_(list(found))).order_by(Descriptor.skill_level_id,
+                                                                                         Descriptor.position)
+    for d in db.session.scalars(stmt):
+        found[d.skill_level_id].append(d)
+    for sl in levels:
+        set_committed_value(sl, "descriptors", found[sl.id])
 
 
 def versioned_codes() -> set[str]:
@@ -73,9 +90,10 @@ def versioned_codes() -> set[str]:
     return {code.upper() for code in db.session.scalars(stmt)}
 
 
-def find(code: str, version: str | None = None) -> Framework | None:
-    """The framework with this code (case-insensitive) at this version, or its newest version."""
-    stmt = select(Framework).where(func.upper(Framework.code) == code.upper()).options(*_load_options())
+def find(code: str, version: str | None = None, *, descriptors: bool = True) -> Framework | None:
+    """The framework with this code (case-insensitive) at this version, or its newest version
+    (``descriptors``: with every skill level's descriptors)."""
+    stmt = select(Framework).where(func.upper(Framework.code) == code.upper()).options(*_load_options(descriptors=descriptors))
     if version is not None:
         return db.session.scalar(stmt.where(Framework.version == str(version)))
     candidates = db.session.scalars(stmt).all()
@@ -94,9 +112,9 @@ def _sees_drafts(actor) -> bool:
     return policy.can(actor, "manage_frameworks")
 
 
-def get(actor, code: str, version: str | None = None) -> Framework:
+def get(actor, code: str, version: str | None = None, *, descriptors: bool = True) -> Framework:
     policy.require(actor, "view_frameworks")
-    framework = find(code, version)
+    framework = find(code, version, descriptors=descriptors)
     if framework is not None and framework.status == "draft" and not _sees_drafts(actor):
         # Their newest version that is not a draft; a draft asked for by its version is not there for them.
         framework = None if version is not None else max(
@@ -117,8 +135,11 @@ def get_skill(actor, skill_id: int | None) -> Skill:
 
 
 def skill(actor, code: str, skill_code: str, version: str | None = None) -> Skill:
-    """A skill of a framework version (the newest when none is given), by codes."""
-    return skill_of(get(actor, code, version), skill_code)
+    """A skill of a framework version (the newest when none is given), by codes,
+    with its descriptors (not those of the framework's other skills)."""
+    found = skill_of(get(actor, code, version, descriptors=False), skill_code)
+    with_descriptors([found])
+    return found
 
 
 def skill_of(framework: Framework, code: str | None) -> Skill:

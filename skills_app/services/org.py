@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from skills_app import paging, policy
@@ -177,7 +177,9 @@ def visible_people(actor) -> Select:
     if actor is None or not getattr(actor, "id", None):
         return stmt.where(literal(False))
     tree = reports_cte(actor.id)
-    return stmt.where(or_(Person.id == actor.id, Person.id.in_(select(tree.c.id))))
+    # One IN over (the actor, then their tree): "id = actor OR id IN (tree)" read every person
+    # (52 ms at 100,000 people, for a manager of nine); this reads the tree's people by the key.
+    return stmt.where(Person.id.in_(union_all(select(literal(actor.id)), select(tree.c.id))))
 
 
 def people_page(actor, *, cursor: str | None = None, limit: int = 50) -> paging.Page[Person]:
@@ -237,6 +239,41 @@ def member_counts() -> dict[int | None, int]:
 
 
 CHOICE_LIMIT = 300
+SUGGESTIONS = 300  # paths suggested for a typed unit, at most
+
+
+def unit_picker(limit: int | None = None) -> dict:
+    """What a filter that chooses one unit by id offers: every unit (``all``) when
+    there are at most ``limit`` (CHOICE_LIMIT); in a large organisation none but
+    the top three levels' paths, as suggestions for a typed path (``unit_path``,
+    read back by :func:`unit_at_path`): a select of 4,133 units cost the manager's
+    People page most of its 419 ms and helps no one to find a unit."""
+    limit = CHOICE_LIMIT if limit is None else limit
+    total = db.session.scalar(select(func.count()).select_from(OrgUnit)) or 0
+    if total <= limit:
+        return {"all": True, "units": unit_options(), "total": total}
+    top = func.length(OrgUnit.path) - func.length(func.replace(OrgUnit.path, SEPARATOR, "")) <= 2
+    rows = db.session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(top).order_by(OrgUnit.path)
+                              .limit(SUGGESTIONS))
+    return {"all": False, "units": [UnitOption(*row) for row in rows], "total": total}
+
+
+def unit_at_path(actor, path: str, permission: str = "manage_org_units") -> OrgUnit:
+    """The unit at a typed path (slashes around it and spaces around each part
+    ignored, letters' case too when only one unit matches so), for an actor who
+    may ``permission``; InvalidInput on the field ``unit`` when there is none."""
+    policy.require(actor, permission)
+    parts = [p.strip() for p in (path or "").strip().strip(SEPARATOR).split(SEPARATOR)]
+    cleaned = SEPARATOR.join(parts)
+    if not cleaned or not all(parts):
+        raise InvalidInput.on("unit", "Type an org unit's path, such as Group/IT.")
+    unit = by_path(cleaned)
+    if unit is None:
+        matches = list(db.session.scalars(select(OrgUnit).where(func.lower(OrgUnit.path) == cleaned.lower()).limit(2)))
+        unit = matches[0] if len(matches) == 1 else None
+    if unit is None:
+        raise InvalidInput.on("unit", f"No org unit has the path {cleaned}.")
+    return unit
 
 
 def units_for_choice(limit: int = CHOICE_LIMIT) -> dict:

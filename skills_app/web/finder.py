@@ -35,11 +35,15 @@ def search():
     found = search_ = None
     if form.is_submitted():
         try:
+            unit_id = form.get("unit")
+            if not unit_id and (form.get("unit_path") or "").strip():
+                # A large organisation's unit is typed as a path (org.unit_picker).
+                unit_id = org.unit_at_path(current_user, form.get("unit_path"), "use_skills_finder").id
             search_ = finder.parse(
                 current_user,
                 skills=[form.get(f"skill_{i}") for i in range(1, ROWS + 1)],
                 levels=[form.get(f"level_{i}") for i in range(1, ROWS + 1)],
-                unit_id=form.get("unit"), via_crosswalks=not form.get("direct"), nearly=bool(form.get("nearly")))
+                unit_id=unit_id, via_crosswalks=not form.get("direct"), nearly=bool(form.get("nearly")))
             found = finder.find(current_user, search_, cursor=request.args.get("cursor"))
             if not request.args.get("cursor"):
                 finder.record_search(current_user, search_, found.total)
@@ -55,7 +59,7 @@ def search():
     skills = requirements.skill_choices()
     return render_template("finder/search.html", form=form, rows=ROWS, found=found, search=search_,
                            skill_tree=requirements.skill_tree(skills), skills=skills,
-                           units=org.unit_options(), reach=policy.finder_reach(current_user),
+                           units=org.unit_picker(), reach=policy.finder_reach(current_user),
                            args=finder.as_args(search_) if search_ else {},
                            contact=policy.can(current_user, "see_finder_contact")), status
 

@@ -58,18 +58,26 @@ def _imported(outcome):
                    code=result.framework.code, version=result.framework.version)
 
 
+# A framework of more skills than this lists them, each opening on its own page: every
+# descriptor of a generated framework's 150 skills made a page of 530 KB.
+FULL_SKILLS = 30
+
+
 def framework_page(framework, *, settings=None, version_form=None):
     """A framework's page, with its forms as they were posted."""
     versions = [f for f in service.list_all(current_user) if f.code.upper() == framework.code.upper()]
     if settings is None and policy.can(current_user, "manage_frameworks"):
         settings = SettingsForm(formdata=None, obj=framework)
+    full = len(framework.skills) <= FULL_SKILLS
+    if full:
+        service.with_descriptors(framework.skills)
     return render_template("frameworks/show.html", framework=framework, versions=versions, settings=settings,
-                           version_form=version_form or NewVersionForm(formdata=None))
+                           version_form=version_form or NewVersionForm(formdata=None), full_skills=full)
 
 
 @bp.get("/<code>")
 def show(code: str):
-    return framework_page(service.get(current_user, code, request.args.get("version") or None))
+    return framework_page(service.get(current_user, code, request.args.get("version") or None, descriptors=False))
 
 
 @bp.post("/<code>/settings")

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.errors import InvalidInput
 from skills_app.services import accounts, assessments, erasure, frameworks, org, plans, requirements
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.confirm import Confirmation, carried, confirmed_handle
@@ -29,6 +30,13 @@ def _directory_page(args, form: BulkAssignForm | None = None):
     policy.require(current_user, "browse_people")
     unit_id = _int(args, "unit")
     unit = org.get_unit(current_user, unit_id, "browse_people") if unit_id else None
+    # In a large organisation the unit is typed as a path (org.unit_picker), then carried by id.
+    typed, unit_error = (args.get("unit_path") or "").strip(), None
+    if unit is None and typed:
+        try:
+            unit = org.unit_at_path(current_user, typed, "browse_people")
+        except InvalidInput as exc:
+            unit_error = exc.fields.get("unit", exc.message)
     skill_id, level = _int(args, "skill_id"), _int(args, "level")
     skill = frameworks.get_skill(current_user, skill_id) if skill_id else None
     holds = (skill.id, level or min(skill.defined_levels or [1])) if skill else None
@@ -37,6 +45,8 @@ def _directory_page(args, form: BulkAssignForm | None = None):
                          include_inactive=bool(args.get("inactive")) and policy.can(current_user, "manage_accounts"),
                          cursor=args.get("cursor"))
     filters = {k: args.get(k) for k in FILTERS if args.get(k)}
+    if unit is not None:
+        filters["unit"] = str(unit.id)
     can_assign = policy.can(current_user, "manage_requirements")
     roles = requirements.job_roles(current_user)
     services = requirements.services(current_user)
@@ -47,7 +57,8 @@ def _directory_page(args, form: BulkAssignForm | None = None):
     if form is not None:
         _target_choices(form, roles, services)
     target = next((label for value, label in form.target.choices if value and value == form.target.data), None) if form else None
-    return render_template("people/directory.html", page=page, units=org.unit_options(), unit=unit, q=args.get("q", ""),
+    return render_template("people/directory.html", page=page, units=org.unit_picker(), unit=unit,
+                           unit_typed=typed if unit_error else None, unit_error=unit_error, q=args.get("q", ""),
                            filters=filters, skill=skill, level=holds[1] if holds else None, skills=requirements.skill_choices(),
                            job_roles=roles, services=services, by_skill=policy.can(current_user, "filter_people_by_skill"),
                            form=form if can_assign else None, target=target,

@@ -1,0 +1,147 @@
+"""Pages that stay small in a large organisation (issue 20, item 7): a unit filter
+chosen by typing its path once there are more units than a select should hold; a
+framework of many skills listed with each skill on its own page; a skill's page
+that reads its own descriptors only; a credential's standing read from its own
+person and skill; a manager's people read by their tree."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import event, select
+
+from skills_app.extensions import db
+from skills_app.models import Assessment, Descriptor
+from skills_app.policy import SYSTEM
+from skills_app.services import credentials, org
+from skills_app.web import frameworks as framework_pages
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def units(team):
+    """Sam in Acme/IT/Service Desk, Pat in Acme/Ops: four units and their parents."""
+    desk = org.ensure_path(SYSTEM, "Acme/IT/Service Desk")
+    team.sam.org_unit = desk
+    team.pat.org_unit = org.ensure_path(SYSTEM, "Acme/Ops")
+    db.session.commit()
+    return team
+
+
+@pytest.fixture
+def few_choices(monkeypatch):
+    """An organisation "large" past two units."""
+    monkeypatch.setattr(org, "CHOICE_LIMIT", 2)
+
+
+def _people(html: str) -> list[str]:
+    return re.findall(r'<a href="/people/\d+">([^<]+)</a>', html)
+
+
+def test_a_small_organisation_keeps_its_select_of_units(units, sign_in):
+    html = sign_in(units.manager).get("/people").get_data(as_text=True)
+    assert '<select id="unit" name="unit">' in html
+    assert 'name="unit_path"' not in html
+
+
+def test_a_large_organisation_types_the_unit_path_with_the_top_levels_suggested(units, few_choices, sign_in):
+    client = sign_in(units.manager)
+    html = client.get("/people").get_data(as_text=True)
+    assert '<select id="unit"' not in html
+    field = re.search(r'<input id="unit" name="unit_path" list="unit-list"[^>]*>', html).group(0)
+    assert 'aria-describedby="unit-hint"' in field
+    assert re.search(r'<label for="unit">Org unit \(and the units below it\): its path</label>', html)
+    suggested = re.findall(r'<option value="([^"]+)"></option>', re.search(r'<datalist id="unit-list">(.*?)</datalist>', html).group(1))
+    assert "Acme/IT" in suggested and "Acme/IT/Service Desk" in suggested  # the top three levels
+    # Typed (any case, slashes around it): the unit and those below it; the pager and the field carry it on.
+    html = client.get("/people?unit_path=/acme/it/").get_data(as_text=True)
+    assert _people(html) == ["Sam Subject"]
+    unit = org.by_path("Acme/IT")
+    assert f'value="{unit.path}"' in html
+    # The same filter by id (links, the pager) still works.
+    assert _people(client.get(f"/people?unit={unit.id}").get_data(as_text=True)) == ["Sam Subject"]
+
+
+def test_an_unknown_unit_path_is_said_beside_its_field(units, few_choices, sign_in):
+    html = sign_in(units.manager).get("/people?unit_path=Acme/Nowhere").get_data(as_text=True)
+    assert re.search(r'<input id="unit" name="unit_path"[^>]*value="Acme/Nowhere"[^>]*aria-describedby="unit-hint unit-error"'
+                     r'[^>]*aria-invalid="true"', html)
+    assert 'id="unit-error"' in html and "No org unit has the path Acme/Nowhere." in html
+
+
+def test_the_finder_takes_a_typed_unit_path_too(units, few_choices, sign_in):
+    hold = dict(framework_id=units.slmo.framework_id, skill_id=units.slmo.id, claimed_level=4, status="validated",
+                validated_level=4, decided_at=NOW - timedelta(days=3), valid_until=NOW + timedelta(days=300))
+    for person in (units.sam, units.pat):
+        db.session.add(Assessment(person_id=person.id, **hold))
+    db.session.commit()
+    client = sign_in(units.hr)
+    html = client.get(f"/finder/?skill_1={units.slmo.id}&level_1=3&unit_path=acme/it&search=1").get_data(as_text=True)
+    assert "Sam Subject" in html and "Pat Peer" not in html
+    response = client.get(f"/finder/?skill_1={units.slmo.id}&level_1=3&unit_path=Acme/Nowhere&search=1")
+    assert response.status_code == 400
+    assert "No org unit has the path Acme/Nowhere." in response.get_data(as_text=True)
+
+
+def test_a_framework_of_many_skills_lists_them_each_on_its_own_page(team, sign_in, monkeypatch):
+    monkeypatch.setattr(framework_pages, "FULL_SKILLS", 0)
+    client = sign_in(team.sam)
+    descriptor = db.session.scalars(select(Descriptor).join(Descriptor.skill_level)
+                                    .where(Descriptor.skill_level.has(skill_id=team.slmo.id))).first()
+    html = client.get("/frameworks/SFIA?version=8").get_data(as_text=True)
+    assert 'id="skill-SLMO"' in html and "/frameworks/SFIA/skills/SLMO?version=8" in html
+    assert str(escape(descriptor.text)) not in html
+    assert str(escape(descriptor.text)) in client.get("/frameworks/SFIA/skills/SLMO?version=8").get_data(as_text=True)
+    monkeypatch.setattr(framework_pages, "FULL_SKILLS", 30)
+    assert str(escape(descriptor.text)) in client.get("/frameworks/SFIA?version=8").get_data(as_text=True)
+
+
+def test_a_skill_page_reads_its_own_descriptors_only(team, sign_in):
+    client = sign_in(team.sam)
+    client.get("/frameworks/SFIA/skills/SLMO?version=8")
+    read: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        read.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        html = client.get("/frameworks/SFIA/skills/SLMO?version=8").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    descriptors = [s for s in read if re.search(r"FROM descriptor\b", s)]
+    assert len(descriptors) == 1, descriptors
+    for level in team.slmo.levels:
+        for d in level.descriptors:
+            assert str(escape(d.text)) in html
+
+
+def test_a_credential_stands_by_its_own_person_and_skill(team):
+    def validated(person, level, days_ago, valid_for=700):
+        a = Assessment(person_id=person.id, framework_id=team.slmo.framework_id, skill_id=team.slmo.id, claimed_level=level,
+                       status="validated", validated_level=level, decided_at=NOW - timedelta(days=days_ago),
+                       valid_until=NOW - timedelta(days=days_ago) + timedelta(days=valid_for))
+        db.session.add(a)
+        db.session.flush()
+        return a
+
+    older, newer = validated(team.sam, 3, 200), validated(team.sam, 4, 10)
+    lapsed = validated(team.pat, 5, 800)
+    other = validated(team.pat, 2, 5)  # Pat's, of the same skill: ranked apart from Sam's
+    db.session.commit()
+    assert [credentials.revoked(a.id) for a in (older, newer, lapsed, other)] == [True, False, True, False]
+    assert credentials.revoked(10**9) is True
+    assert set(credentials.revoked_indexes()) >= {older.id, lapsed.id}
+    assert not {newer.id, other.id} & set(credentials.revoked_indexes())
+
+
+def test_a_manager_sees_themselves_and_their_tree_only(team):
+    seen = set(db.session.scalars(org.visible_people(team.manager).with_only_columns(org.Person.id)))
+    assert seen == {team.manager.id, team.sam.id, team.pat.id}
+    seen = set(db.session.scalars(org.visible_people(team.director).with_only_columns(org.Person.id)))
+    assert seen == {team.director.id, team.manager.id, team.sam.id, team.pat.id, team.other.id, team.otto.id}
+    assert set(db.session.scalars(org.visible_people(team.sam).with_only_columns(org.Person.id))) == {team.sam.id}
+
