@@ -482,3 +482,26 @@ def test_the_coverage_of_one_service_is_found_after_services_named_before_it(wor
     db.session.commit()
     assert list(gaps.service_coverage(SYSTEM)["service"]) == ["Alpha desk", "Payroll platform"]
     assert list(gaps.service_coverage(SYSTEM, service="payroll PLATFORM")["service"]) == ["Payroll platform"]
+
+
+def test_the_summary_counts_each_status_as_the_rows_say_in_total_and_in_each_grouping(world):
+    """The summary tests four statuses per row and takes "not_assessed" as what they leave:
+    its counts are the rows' own, every status present, in total and in each grouping."""
+    met, below, waiting, lapsed = (world["person"](n, unit=u, service_member=s) for n, u, s in (
+        ("Alpha", "Acme/IT/SMO", True), ("Beta", "Acme/HR", False), ("Gamma", "Acme/IT/SMO", True), ("Delta", "Acme/HR", False)))
+    world["person"]("Epsilon", unit="Acme/IT")
+    assess(met, world["slmo"], "validated", claimed=4, validated=4)
+    assess(below, world["slmo"], "validated", claimed=2, validated=2)
+    assess(waiting, world["slm"], "submitted", claimed=3)
+    assess(lapsed, world["slmo"], "validated", claimed=4, validated=4, decided_days_ago=800, valid_for_days=700)
+    rows = gaps.frame(SYSTEM)
+    assert set(rows["status"]) == set(gap_tables.STATUSES)
+    total, _ = gaps.summary(SYSTEM)
+    assert {s: total[s] for s in gap_tables.STATUSES} == rows["status"].value_counts().reindex(gap_tables.STATUSES, fill_value=0).to_dict()
+    assert (total["requirements"], total["people"]) == (len(rows), rows["person_id"].nunique())
+    for by in ("org_unit", "job_role", "service", "skill"):
+        _, table = gaps.summary(SYSTEM, by=by)
+        expected = gap_tables.grouped(rows, by).set_index("group")
+        got = table.set_index("group")
+        columns = ["requirements", "people", *gap_tables.STATUSES]
+        assert got[columns].astype(int).sort_index().equals(expected[columns].astype(int).sort_index()), by

@@ -145,3 +145,23 @@ def test_a_manager_sees_themselves_and_their_tree_only(team):
     assert seen == {team.director.id, team.manager.id, team.sam.id, team.pat.id, team.other.id, team.otto.id}
     assert set(db.session.scalars(org.visible_people(team.sam).with_only_columns(org.Person.id))) == {team.sam.id}
 
+
+
+def test_the_gap_summary_counts_without_jit_over_the_kept_tables_covering_indexes(team):
+    from sqlalchemy import text
+
+    from skills_app.services import gaps
+
+    total, _ = gaps.summary(SYSTEM)
+    assert total["requirements"] == len(gaps.frame(SYSTEM))
+    if db.engine.dialect.name != "postgresql":
+        return
+    assert db.session.scalar(text("SHOW jit")) == "off"  # for the rest of the summary's transaction only
+    db.session.rollback()
+    definitions = dict(db.session.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+        "('ix_person_requirement_person_skill', 'ix_current_level_person_skill')")).all())
+    assert definitions["ix_person_requirement_person_skill"].endswith(
+        "(person_id, skill_id) INCLUDE (required_level, essential, job_role_id, service_id)")
+    assert definitions["ix_current_level_person_skill"].endswith(
+        "(person_id, skill_id) INCLUDE (level, held_from, valid_until, via_skill_id, self_level, pending, lapsed_at)")

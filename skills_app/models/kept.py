@@ -34,7 +34,9 @@ from skills_app.extensions import db
 class PersonRequirement(db.Model):
     __tablename__ = "person_requirement"
     __table_args__ = (
-        Index("ix_person_requirement_person_skill", "person_id", "skill_id"),
+        # PostgreSQL: the rest of the row rides in the index, so the gap counts read it alone (migration 0026).
+        Index("ix_person_requirement_person_skill", "person_id", "skill_id",
+              postgresql_include=["required_level", "essential", "job_role_id", "service_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +53,8 @@ class PersonRequirement(db.Model):
 class CurrentLevel(db.Model):
     __tablename__ = "current_level"
     __table_args__ = (
-        Index("ix_current_level_person_skill", "person_id", "skill_id"),
+        Index("ix_current_level_person_skill", "person_id", "skill_id",
+              postgresql_include=["level", "held_from", "valid_until", "via_skill_id", "self_level", "pending", "lapsed_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
