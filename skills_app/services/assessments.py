@@ -433,9 +433,16 @@ def _queue_stmt(actor):
         Assessment.status == "submitted", Assessment.person_id != actor.id
     )
     if not actor.has_role("hr"):
-        # The line manager's, unless HR reassigned the review (then the assigned reviewer's).
-        stmt = stmt.where(or_(Assessment.assigned_reviewer_id == actor.id,
-                              (Assessment.assigned_reviewer_id.is_(None)) & (Person.manager_id == actor.id)))
+        # The line manager's, unless HR reassigned the review (then the assigned reviewer's): the ids
+        # of the two as indexed lookups (as queue_count), where an OR across the two columns read
+        # every submitted assessment (107 ms at 100,000 people, 35,157 waiting).
+        submitted = Assessment.status == "submitted"
+        mine = union_all(
+            select(Assessment.id).where(submitted, Assessment.assigned_reviewer_id == actor.id),
+            select(Assessment.id).join(Person, Assessment.person_id == Person.id)
+            .where(submitted, Person.manager_id == actor.id, Assessment.assigned_reviewer_id.is_(None)),
+        )
+        stmt = stmt.where(Assessment.id.in_(mine))
     return stmt
 
 

@@ -35,6 +35,14 @@ def services(actor) -> list[Service]:
     return _owners(actor, Service)
 
 
+def picks(actor, model: type[RequirementOwner]) -> list:
+    """The job roles' (or services') ids and names, by name: what a picker offers, one
+    narrow statement (Explore roles read every requirement of 260 of them, with their
+    skills and frameworks, to list their names)."""
+    policy.require(actor, "view_requirements")
+    return list(db.session.execute(select(model.id, model.name).order_by(model.name)))
+
+
 def names(actor, model: type[RequirementOwner]) -> list[str]:
     """The job roles' (or services') names, in order: what a filter offers, one
     narrow statement (not every requirement of every one)."""

@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.models import JobRole, Service
 from skills_app.services import accounts, plans, requirements, role_fit
 
 bp = Blueprint("explore", __name__)
@@ -17,7 +18,7 @@ KINDS = {"role": "job_role", "service": "service"}
 def _explore_page(person):
     page = role_fit.closest_roles(current_user, person, cursor=request.args.get("cursor"), limit=10)
     return render_template("explore/index.html", person=person, own=person.id == current_user.id, page=page,
-                           roles=requirements.job_roles(current_user), services=requirements.services(current_user),
+                           roles=requirements.picks(current_user, JobRole), services=requirements.picks(current_user, Service),
                            reports=role_fit.visible_reports(current_user) if person.id == current_user.id else [])
 
 
