@@ -11,8 +11,9 @@ median of three.
   the product is ``skills-app people import FILE``; the floor is
   bench/import_floor.sql: COPY into a staging table, the checks, and one
   set-wise statement each for org units, people, managers and roles.
-* HR gap report page: cold (the report cache empty) and warm, one client, in-process; and its
-  next page by keyset (the link's cursor), cold and warm.
+* HR gap report page: cold (the report cache empty, the process's first page of it), cold in a
+  process that has served it (the cache emptied as a recorded change empties it), and warm, one
+  client, in-process; and its next page by keyset (the link's cursor), cold and warm.
 * The review badge: its one statement, for a manager and for HR, in-process.
 * The skills finder (issue 21): two searches, each's first page and a later page by
   keyset, cold and warm, in-process; the floor is the same page and total from one
@@ -191,6 +192,15 @@ warm = []
 for _ in range(5):
     t = time.perf_counter(); client.get("/reports/gaps"); warm.append(time.perf_counter() - t)
 out["HR gap page warm"] = statistics.median(warm)
+# Cold again in a running process (templates and statements compiled): the report cache emptied, as a
+# recorded change empties it, median of three. This is what HR meets on a server that has served pages.
+from skills_app import cache
+again = []
+for _ in range(3):
+    with app.app_context():
+        cache.bump()
+    t = time.perf_counter(); client.get("/reports/gaps"); again.append(time.perf_counter() - t)
+out["HR gap page cold, process warm"] = statistics.median(again)
 # The next page by keyset, as its link gives it (its rows not in the cache yet: cold), then warm.
 import html, re
 following = html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', r.get_data(as_text=True)).group(1))
@@ -580,12 +590,13 @@ def print_table(out: dict) -> None:
     if "import" in out:
         print(f"  same result as the floor (people, managers, org units, roles): {'yes' if out['import']['same_result'] else 'NO'} "
               f"{out['import']['counts']}")
-    for label, target_ms in (("HR gap page cold", 1000), ("HR gap page warm", 150), ("HR gap page 2 cold", 1000),
+    for label, target_ms in (("HR gap page cold", 1000), ("HR gap page cold, process warm", 1000),
+                             ("HR gap page warm", 150), ("HR gap page 2 cold", 1000),
                              ("HR gap page 2 warm", 150), ("training needs cold", 1000), ("training needs warm", 100),
                              ("training needs page 2", 100), ("badge (manager)", 5), ("badge (HR)", 5)):
         if label in out.get("in_process", {}):
             ms = out["in_process"][label] * 1000
-            print(f"{label:<22}{ms:>8.1f} ms  target < {target_ms} ms  {'yes' if ms < target_ms else f'no, {ms / target_ms:.1f}× the target'}")
+            print(f"{label:<30}{ms:>8.1f} ms  target < {target_ms} ms  {'yes' if ms < target_ms else f'no, {ms / target_ms:.1f}× the target'}")
     for label, f in out.get("finder", {}).items():
         print(f"finder: {f['search']}")
         for which in ("first cold", "first warm", "later cold", "later warm"):
