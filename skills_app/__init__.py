@@ -82,7 +82,21 @@ def create_app(test_config: dict | None = None, *, lean: bool = False) -> Flask:
     from skills_app.services import kept
 
     kept.install()
+    if not lean and app.config.get("WARM_START") and not app.testing:
+        _warm(app)
     return app
+
+
+def _warm(app: Flask) -> None:
+    """What a serving process's first requests would pay, paid at start: every template
+    compiled (kept in Jinja's cache) and pandas imported (the reports' frames). Under
+    ``gunicorn --preload`` this runs once in the master and every worker forks with it;
+    else each worker pays it as it boots, not its first users. About 1.3 s; commands
+    (``skills-app``) and tests do without it."""
+    import pandas  # noqa: F401
+
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        app.jinja_env.get_template(name)
 
 
 def _faces(app: Flask) -> None:

@@ -84,6 +84,9 @@ def from_environment() -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads"),
         "MAX_UPLOAD_MB": int(os.environ.get("MAX_UPLOAD_MB", "10")),
         **({"MAX_REQUEST_MB": int(os.environ["MAX_REQUEST_MB"])} if os.environ.get("MAX_REQUEST_MB") else {}),
+        # A serving app pays its first request's costs at start (skills_app._warm): every template
+        # compiled and pandas imported, once in gunicorn's master with --preload, before any worker forks.
+        "WARM_START": _bool("WARM_START", True),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

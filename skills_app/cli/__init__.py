@@ -123,7 +123,8 @@ def main() -> None:
 
     def make_app():
         # Loaded when a command runs, its name known by then.
-        return create_app(lean=cli.command_name in LEAN)
+        # A command answers no requests: it does without the serving app's warm start.
+        return create_app({"WARM_START": False}, lean=cli.command_name in LEAN)
 
     cli = SkillsApp(name="skills-app", create_app=make_app,
                     help="skills_app: competency assessment and skills-framework tracker.")
