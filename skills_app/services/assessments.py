@@ -29,7 +29,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -421,17 +421,61 @@ def skill_rows_page(actor, person: Person, *, cursor: str | None, limit: int) ->
 def review_queue(actor) -> list[Assessment]:
     """Submitted assessments the actor may decide: direct reports' (and everyone's, for HR)."""
     policy.require(actor, "review_queue")
-    stmt = _queue_stmt(actor).options(
-        selectinload(Assessment.person).selectinload(Person.org_unit), selectinload(Assessment.person).selectinload(Person.manager),
-        selectinload(Assessment.assigned_reviewer), selectinload(Assessment.skill), selectinload(Assessment.framework)
-    ).order_by(Assessment.due_at.is_(None), Assessment.due_at, Assessment.submitted_at, Assessment.id)
+    stmt = _with_queue_rows(_queue_stmt(actor)).order_by(*_queue_order())
     return [a for a in db.session.scalars(stmt) if policy.can(actor, "decide_assessment", a)]
 
 
-def _queue_stmt(actor):
-    stmt = select(Assessment).join(Person, Assessment.person_id == Person.id).where(
-        Assessment.status == "submitted", Assessment.person_id != actor.id
+@dataclass
+class QueuePage:
+    """A page of the review queue, and how many of the whole queue are overdue."""
+
+    page: paging.Page
+    overdue: int
+
+
+QUEUE_PAGE = 50
+# The queue's order, the soonest due first (none due last), then the earliest submitted, as
+# columns that never hold NULL (a keyset compares values; NULL compares to nothing).
+_NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+def _queue_order():
+    return (func.coalesce(Assessment.due_at, literal(_NEVER, Assessment.due_at.type)),
+            func.coalesce(Assessment.submitted_at, literal(_NEVER, Assessment.submitted_at.type)), Assessment.id)
+
+
+def _queue_key(a: Assessment) -> tuple:
+    return a.due_at or _NEVER, a.submitted_at or _NEVER, a.id
+
+
+def _with_queue_rows(stmt):
+    """What a row of the queue shows, read for all the rows at once."""
+    return stmt.options(
+        selectinload(Assessment.person).selectinload(Person.org_unit), selectinload(Assessment.person).selectinload(Person.manager),
+        selectinload(Assessment.assigned_reviewer), selectinload(Assessment.skill), selectinload(Assessment.framework)
     )
+
+
+def review_queue_page(actor, *, cursor: str | None, limit: int = QUEUE_PAGE) -> QueuePage:
+    """A page of ``review_queue`` (keyset, in its order), the queue's total and how many of
+    it are overdue (one statement), its rows and what they show read in a fixed number of
+    statements whatever the queue's length. A cursor this application did not give is
+    refused as invalid input."""
+    policy.require(actor, "review_queue")
+    stmt = _queue_stmt(actor)
+    order = _queue_order()
+    paging.checked(cursor, order)
+    queue = stmt.subquery()
+    total, overdue = db.session.execute(select(
+        func.count(), func.count(case((queue.c.due_at <= utcnow(), 1)))).select_from(queue)).one()
+    page = paging.of_select(_with_queue_rows(stmt), order, cursor=cursor, limit=limit, key=_queue_key)
+    page.items = [a for a in page.items if policy.can(actor, "decide_assessment", a)]
+    page.total = total
+    return QueuePage(page, overdue or 0)
+
+
+def _queue_stmt(actor):
+    stmt = select(Assessment).where(Assessment.status == "submitted", Assessment.person_id != actor.id)
     if not actor.has_role("hr"):
         # The line manager's, unless HR reassigned the review (then the assigned reviewer's): the ids
         # of the two as indexed lookups (as queue_count), where an OR across the two columns read

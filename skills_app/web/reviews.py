@@ -16,7 +16,9 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 @bp.get("")
 def queue():
-    return render_template("reviews/queue.html", items=service.review_queue(current_user), goals=plans.waiting_for(current_user))
+    queue = service.review_queue_page(current_user, cursor=request.args.get("cursor") or None)
+    return render_template("reviews/queue.html", items=queue.page.items, page=queue.page, overdue_in_all=queue.overdue,
+                           goals=plans.waiting_for(current_user))
 
 
 def _review_page(assessment, form=None):
