@@ -189,21 +189,27 @@ def copy_csv(connection: Connection, stmt: Select, counted: dict) -> Iterator[by
     counted["rows"] = counted.pop("copied", 0)
 
 
+def _whole_lines(connection: Connection, stmt: Select, counted: dict) -> Iterator[bytes]:
+    """``COPY (stmt) TO STDOUT`` in text format, in blocks of whole lines (each block
+    ends with its last line's newline; a line is never cut between two blocks)."""
+    carry = b""
+    for chunk in _copy(connection, stmt, "FORMAT text", counted):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        carry, data = data[cut:], data[:cut]
+        if data:
+            yield data
+
+
 def copy_json(connection: Connection, stmt: Select, counted: dict, *, extra: str | None = None) -> Iterator[bytes]:
     """``{"rows": [...]}`` from a statement of one text column: each row's JSON
     text; then, with ``extra``, the rows marked with :func:`marked` (they come
     last) as ``"extra": [...]``."""
     yield b'{"rows": ['
-    carry = b""
     first = True
     tail: list[bytes] = []
     rows = 0
-    for chunk in _copy(connection, stmt, "FORMAT text", counted):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        carry, data = data[cut:], data[:cut]
-        if not data:
-            continue
+    for data in _whole_lines(connection, stmt, counted):
         if tail or data.startswith(GROUP_MARK.encode()):
             tail.append(data)
             continue
@@ -225,7 +231,6 @@ def copy_json(connection: Connection, stmt: Select, counted: dict, *, extra: str
     yield end + b"}\n"
 
 
-
 def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, groups: bool = False) -> Iterator[bytes]:
     """``{"rows": [...]}`` from a statement of a line a person: their rows' JSON text
     joined by commas, how many rows, and with ``groups`` their org unit (JSON text)
@@ -234,16 +239,10 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     from skills_app.reports.gaps import STATUSES, GroupTally
 
     yield b'{"rows": ['
-    carry = b""
     first = True
     rows = 0
     units: dict[str, list] = {}
-    for chunk in _copy(connection, stmt, "FORMAT text", counted):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        carry, data = data[cut:], data[:cut]
-        if not data:
-            continue
+    for data in _whole_lines(connection, stmt, counted):
         out = []
         for line in data[:-1].split(b"\n"):
             fields = line.split(b"\t")
