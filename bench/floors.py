@@ -186,12 +186,26 @@ with app.app_context():
     db.session.remove()
 client = app.test_client()
 client.post("/login", data={"email": hr.email, "password": "demo-skills-2026"})
-t = time.perf_counter(); r = client.get("/reports/gaps"); out["HR gap page cold"] = time.perf_counter() - t
-assert r.status_code == 200, r.status_code
-warm = []
-for _ in range(5):
-    t = time.perf_counter(); client.get("/reports/gaps"); warm.append(time.perf_counter() - t)
-out["HR gap page warm"] = statistics.median(warm)
+
+
+def timed(path):
+    t = time.perf_counter(); r = client.get(path); elapsed = time.perf_counter() - t
+    assert r.status_code == 200, (path, r.status_code)
+    return elapsed, r
+
+
+def warm(path, times=5):
+    return statistics.median(timed(path)[0] for _ in range(times))
+
+
+def following(r):
+    # The next page's address, as its "Next →" link gives it (a keyset cursor).
+    return html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', r.get_data(as_text=True)).group(1))
+
+
+import html, re
+out["HR gap page cold"], r = timed("/reports/gaps")
+out["HR gap page warm"] = warm("/reports/gaps")
 # Cold again in a running process (templates and statements compiled): the report cache emptied, as a
 # recorded change empties it, median of three. This is what HR meets on a server that has served pages.
 from skills_app import cache
@@ -199,27 +213,16 @@ again = []
 for _ in range(3):
     with app.app_context():
         cache.bump()
-    t = time.perf_counter(); client.get("/reports/gaps"); again.append(time.perf_counter() - t)
+    again.append(timed("/reports/gaps")[0])
 out["HR gap page cold, process warm"] = statistics.median(again)
 # The next page by keyset, as its link gives it (its rows not in the cache yet: cold), then warm.
-import html, re
-following = html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', r.get_data(as_text=True)).group(1))
-t = time.perf_counter(); r = client.get(following); out["HR gap page 2 cold"] = time.perf_counter() - t
-assert r.status_code == 200, r.status_code
-warm = []
-for _ in range(5):
-    t = time.perf_counter(); client.get(following); warm.append(time.perf_counter() - t)
-out["HR gap page 2 warm"] = statistics.median(warm)
+second = following(r)
+out["HR gap page 2 cold"], _ = timed(second)
+out["HR gap page 2 warm"] = warm(second)
 # HR's training needs (services/needs.py): cold (its counts not cached yet), then warm, then the next page.
-t = time.perf_counter(); r = client.get("/reports/training-needs"); out["training needs cold"] = time.perf_counter() - t
-assert r.status_code == 200, r.status_code
-warm = []
-for _ in range(5):
-    t = time.perf_counter(); client.get("/reports/training-needs"); warm.append(time.perf_counter() - t)
-out["training needs warm"] = statistics.median(warm)
-following = html.unescape(re.search(r'<a href="([^"]+)">Next →</a>', r.get_data(as_text=True)).group(1))
-t = time.perf_counter(); r = client.get(following); out["training needs page 2"] = time.perf_counter() - t
-assert r.status_code == 200, r.status_code
+out["training needs cold"], r = timed("/reports/training-needs")
+out["training needs warm"] = warm("/reports/training-needs")
+out["training needs page 2"], _ = timed(following(r))
 print(json.dumps(out))
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(url), capture_output=True, text=True)
