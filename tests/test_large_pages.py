@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from skills_app.extensions import db
 from skills_app.models import Assessment, Descriptor
 from skills_app.policy import SYSTEM
-from skills_app.services import credentials, org
+from skills_app.services import accounts, credentials, org
 from skills_app.web import frameworks as framework_pages
 
 NOW = datetime.now(timezone.utc)
@@ -165,3 +165,106 @@ def test_the_gap_summary_counts_without_jit_over_the_kept_tables_covering_indexe
         "(person_id, skill_id) INCLUDE (required_level, essential, job_role_id, service_id)")
     assert definitions["ix_current_level_person_skill"].endswith(
         "(person_id, skill_id) INCLUDE (level, held_from, valid_until, via_skill_id, self_level, pending, lapsed_at)")
+
+
+# -- the account form's line manager ----------------------------------------------------
+
+@pytest.fixture
+def many_people(monkeypatch):
+    """An organisation "large" past three active people (accounts.MANAGER_CHOICES)."""
+    monkeypatch.setattr(accounts, "MANAGER_CHOICES", 3)
+
+
+def _new_person(**changes) -> dict:
+    form = {"name": "Nia Newcombe", "email": "nia.newcombe@example.com", "employee_number": "", "job_title": "Analyst",
+            "org_unit": "", "roles": ["employee"], "password": "a first password"}
+    form.update(changes)
+    return form
+
+
+def _statements(client, path: str) -> int:
+    read: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        read.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return len(read)
+
+
+def test_a_small_organisation_keeps_its_select_of_line_managers(team, sign_in):
+    html = sign_in(team.admin).get("/admin/people/new").get_data(as_text=True)
+    assert '<select id="manager" name="manager"' in html
+    assert f'<option value="{team.manager.id}">Manny Manager &lt;{team.manager.email}&gt;</option>' in html
+    assert 'name="manager_ref"' not in html
+
+
+def test_a_large_organisation_types_the_line_manager_with_managers_suggested(team, many_people, sign_in):
+    client = sign_in(team.admin)
+    html = client.get("/admin/people/new").get_data(as_text=True)
+    assert '<select id="manager"' not in html
+    assert re.search(r'<label for="manager_ref">Reports to \(their line manager\)</label>', html)
+    field = re.search(r'<input[^>]*id="manager_ref"[^>]*>', html).group(0)
+    assert 'name="manager_ref"' in field and 'list="manager_ref-list"' in field and 'aria-describedby="manager_ref-hint"' in field
+    suggested = re.findall(r'<option value="([^"]+)">', re.search(r'<datalist id="manager_ref-list">(.*?)</datalist>', html).group(1))
+    assert set(suggested) == {team.director.email, team.manager.email, team.other.email}  # those with reports
+    # Created with the manager typed by email (any case) ...
+    response = client.post("/admin/people/new", data=_new_person(manager_ref=f" {team.manager.email.upper()} "))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nia = accounts.by_email("nia.newcombe@example.com")
+    assert nia.manager == team.manager
+    # ... edited by employee number, the page showing the manager's email.
+    html = client.get(f"/admin/people/{nia.id}").get_data(as_text=True)
+    assert re.search(rf'<input[^>]*id="manager_ref"[^>]*value="{re.escape(team.manager.email)}"', html)
+    form = {"name": nia.name, "email": nia.email, "employee_number": "", "job_title": "Analyst", "org_unit": "",
+            "roles": ["employee"], "manager_ref": team.other.employee_number}
+    assert client.post(f"/admin/people/{nia.id}", data=form).status_code == 302
+    db.session.refresh(nia)
+    assert nia.manager == team.other
+    # Emptied: no manager.
+    assert client.post(f"/admin/people/{nia.id}", data=dict(form, manager_ref="")).status_code == 302
+    db.session.refresh(nia)
+    assert nia.manager is None
+
+
+def test_an_unknown_line_manager_is_refused_beside_its_field(team, many_people, sign_in):
+    client = sign_in(team.admin)
+    response = client.post("/admin/people/new", data=_new_person(manager_ref="nobody@example.com"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="manager_ref"[^>]*>', html).group(0)
+    assert 'aria-describedby="manager_ref-hint manager_ref-error"' in field and 'aria-invalid="true"' in field
+    assert 'value="nobody@example.com"' in field
+    assert 'id="manager_ref-error"' in html and '<a href="#manager_ref">Reports to (their line manager): ' in html
+    assert "No active person has the email address or employee number nobody@example.com." in html
+    assert 'value="Nia Newcombe"' in html and 'value="Analyst"' in html  # the other values kept
+    assert accounts.by_email("nia.newcombe@example.com") is None
+    # A deactivated person is no manager either; a loop of managers is said beside the field too.
+    accounts.set_active(SYSTEM, team.otto, False)
+    db.session.commit()
+    sam = {"name": team.sam.name, "email": team.sam.email, "employee_number": team.sam.employee_number, "job_title": "",
+           "org_unit": "", "roles": ["employee"]}
+    html = client.post(f"/admin/people/{team.sam.id}", data=dict(sam, manager_ref=team.otto.email)).get_data(as_text=True)
+    assert "No active person has the email address or employee number" in html
+    html = client.post(f"/admin/people/{team.manager.id}", data=dict(sam, name=team.manager.name, email=team.manager.email,
+                       employee_number=team.manager.employee_number, manager_ref=team.sam.email)).get_data(as_text=True)
+    assert 'id="manager_ref-error"' in html and "loop of managers" in html
+    db.session.refresh(team.manager)
+    assert team.manager.manager == team.director
+
+
+def test_the_account_pages_read_as_many_statements_for_few_people_as_for_many(team, sign_in, make_person, monkeypatch):
+    client = sign_in(team.admin)
+    pages = ("/admin/people/new", f"/admin/people/{team.sam.id}")
+    small = [_statements(client, path) for path in pages]
+    monkeypatch.setattr(accounts, "MANAGER_CHOICES", 3)
+    typed = [_statements(client, path) for path in pages]
+    for n in range(12):
+        make_person(f"Extra {n}", manager=team.manager if n % 2 else team.other)
+    more = [_statements(client, path) for path in pages]
+    assert more == typed
+    assert typed == small  # the people counted, then listed or suggested

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from skills_app import clock, identity_provider, policy, throttle
@@ -254,6 +256,49 @@ def update_details(actor, person: Person, *, name: str, email: str, job_title: s
 
 def active_people() -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.name, Person.id)))
+
+
+MANAGER_CHOICES = 300  # active people a line-manager select lists, at most
+MANAGER_SUGGESTIONS = 300  # line managers suggested for a typed one, at most
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOption:
+    """What a choice of a person shows: no ORM object (nor its roles) per person."""
+    id: int
+    name: str
+    email: str
+
+
+def manager_picker(limit: int | None = None) -> dict:
+    """What the account form offers for a line manager: every active person
+    (``all``) while there are at most ``limit`` (MANAGER_CHOICES); in a large
+    organisation none but the first active line managers by name, as suggestions
+    for a typed email address or employee number (read back by
+    :func:`manager_by_reference`): a select of 100,000 people took the account
+    pages 7 s and 7.5 MB. Two statements either way."""
+    limit = MANAGER_CHOICES if limit is None else limit
+    total = db.session.scalar(select(func.count()).select_from(Person).where(Person.active.is_(True))) or 0
+    stmt = select(Person.id, Person.name, Person.email).where(Person.active.is_(True)).order_by(Person.name, Person.id)
+    if total <= limit:
+        return {"all": True, "people": [PersonOption(*row) for row in db.session.execute(stmt)], "total": total}
+    report = aliased(Person)
+    stmt = stmt.where(exists(select(report.id).where(report.manager_id == Person.id))).limit(MANAGER_SUGGESTIONS)
+    return {"all": False, "people": [PersonOption(*row) for row in db.session.execute(stmt)], "total": total}
+
+
+def manager_by_reference(actor, text: str | None) -> Person | None:
+    """The active person with this email address or employee number (as typed for
+    a line manager), else None when nothing is typed; InvalidInput on the field
+    ``manager`` when no active person has it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    person = find_person(text)
+    if person is None or not person.active:
+        raise InvalidInput.on("manager", f"No active person has the email address or employee number {text}.")
+    policy.require(actor, "view_person", person)
+    return person
 
 
 def set_missing_passwords(password: str) -> int:

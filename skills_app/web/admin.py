@@ -9,7 +9,8 @@ from skills_app.models import OrgUnit, Person
 from skills_app.services import accounts, audit, org, people_import
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.jobs import started
-from skills_app.web.forms.admin import PersonForm, NewPersonForm, PeopleImportForm, ResetPasswordForm, OrgUnitForm
+from skills_app.web.forms.admin import (PersonForm, NewPersonForm, PeopleImportForm, ResetPasswordForm, OrgUnitForm,
+                                        PersonTypedManagerForm, NewPersonTypedManagerForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -18,12 +19,22 @@ def _unit_choices():
     return [("", "— none —")] + [(str(u.id), u.path) for u in org.unit_options()]
 
 
-def _manager_choices(exclude: Person | None = None):
-    people = accounts.active_people()
-    return [("", "— none —")] + [(str(p.id), f"{p.name} <{p.email}>") for p in people if exclude is None or p.id != exclude.id]
+def _manager_choices(picker: dict, exclude: Person | None = None):
+    return [("", "— none —")] + [(str(p.id), f"{p.name} <{p.email}>") for p in picker["people"] if exclude is None or p.id != exclude.id]
 
 
-def _manager(value) -> Person | None:
+def _person_form(new: bool, picker: dict, **options):
+    """The account form: a select of every active person for the line manager in a small
+    organisation; past accounts.MANAGER_CHOICES, their email or employee number typed."""
+    if picker["all"]:
+        return (NewPersonForm if new else PersonForm)(**options)
+    return (NewPersonTypedManagerForm if new else PersonTypedManagerForm)(**options)
+
+
+def _manager(form) -> Person | None:
+    if form.manager is None:
+        return accounts.manager_by_reference(current_user, form.manager_ref.data)
+    value = form.manager.data
     return accounts.get_person(current_user, int(value)) if value else None
 
 
@@ -67,28 +78,36 @@ def _people_checked(form, checked, page):
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person():
     policy.require(current_user, "manage_accounts")
-    form = NewPersonForm()
+    managers = accounts.manager_picker()
+    form = _person_form(True, managers)
     form.org_unit.choices = _unit_choices()
-    form.manager.choices = _manager_choices()
+    if form.manager is not None:
+        form.manager.choices = _manager_choices(managers)
     if request.method == "GET":
         form.roles.data = ["employee"]
     return handle(form, lambda: accounts.create_person(
                       current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
-                      password=form.password.data, manager=_manager(form.manager.data), org_unit=_unit(form.org_unit.data),
+                      password=form.password.data, manager=_manager(form), org_unit=_unit(form.org_unit.data),
                       job_title=form.job_title.data or None, employee_number=form.employee_number.data or None),
-                  page=lambda: render_template("admin/person_new.html", form=form),
+                  page=lambda: render_template("admin/person_new.html", form=form, managers=managers),
                   done=lambda person: success(f"Created an account for {person.name}.", "admin.edit_person", person_id=person.id))
 
 
-def _person_page(person, form=None, reset=None):
+def _person_page(person, form=None, reset=None, managers=None):
+    managers = managers or accounts.manager_picker()
     if form is None:
-        form = PersonForm(formdata=None, obj=person)
+        form = _person_form(False, managers, formdata=None, obj=person)
         form.org_unit.data = str(person.org_unit_id or "")
-        form.manager.data = str(person.manager_id or "")
+        if form.manager is None:
+            form.manager_ref.data = person.manager.email if person.manager_id else ""
+        else:
+            form.manager.data = str(person.manager_id or "")
         form.roles.data = sorted(person.roles)
     form.org_unit.choices = _unit_choices()
-    form.manager.choices = _manager_choices(exclude=person)
-    return render_template("admin/person_edit.html", person=person, form=form, reset=reset or ResetPasswordForm(formdata=None),
+    if form.manager is not None:
+        form.manager.choices = _manager_choices(managers, exclude=person)
+    return render_template("admin/person_edit.html", person=person, form=form, managers=managers,
+                           reset=reset or ResetPasswordForm(formdata=None),
                            confirm=ConfirmForm(formdata=None))
 
 
@@ -98,14 +117,16 @@ def edit_person(person_id: int):
     person = accounts.get_person(current_user, person_id)
     if request.method == "GET":
         return _person_page(person)
-    form = PersonForm()
+    managers = accounts.manager_picker()
+    form = _person_form(False, managers)
     form.org_unit.choices = _unit_choices()
-    form.manager.choices = _manager_choices(exclude=person)
+    if form.manager is not None:
+        form.manager.choices = _manager_choices(managers, exclude=person)
     return handle(form, lambda: accounts.update_person(
                       current_user, person, name=form.name.data, email=form.email.data, job_title=form.job_title.data,
-                      employee_number=form.employee_number.data, manager=_manager(form.manager.data),
+                      employee_number=form.employee_number.data, manager=_manager(form),
                       org_unit=_unit(form.org_unit.data), roles=form.roles.data),
-                  page=lambda: _person_page(person, form),
+                  page=lambda: _person_page(person, form, managers=managers),
                   done=lambda _: success(f"Saved {person.name}.", "admin.edit_person", person_id=person.id))
 
 

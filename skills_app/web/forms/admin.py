@@ -27,6 +27,24 @@ class NewPersonForm(PersonForm):
     submit = SubmitField("Create person")
 
 
+def _typed_manager(form_class):
+    """``form_class`` for a large organisation (accounts.manager_picker): the line
+    manager typed as an email address or employee number (``manager_ref``, read back
+    by accounts.manager_by_reference) instead of a select of every active person;
+    a refusal about ``manager`` is shown beside it."""
+    typed = StringField("Reports to (their line manager)", validators=[Optional(), Length(max=320)])
+    typed.creation_counter = form_class.manager.creation_counter  # in the select's place, in the error summary too
+    return type(form_class.__name__.replace("Form", "TypedManagerForm"), (form_class,), {
+        "manager": None,
+        "manager_ref": typed,
+        "error_fields": {**form_class.error_fields, "manager": "manager_ref"},
+    })
+
+
+PersonTypedManagerForm = _typed_manager(PersonForm)
+NewPersonTypedManagerForm = _typed_manager(NewPersonForm)
+
+
 class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=1024)])
     submit = SubmitField("Reset password")
