@@ -158,8 +158,11 @@ def team_matrix():
 
     from skills_app.services import revalidation
 
-    df = gaps.team_frame(current_user, _filters())
-    queue = assessments.review_queue(current_user) if policy.can(current_user, "review_queue") else []
+    filters = _filters()
+    df = gaps.team_frame(current_user, filters)
+    # The reviews waiting (everyone's, for HR) a page at a time, as the Reviews page: keyset, 50 a page.
+    queue = (assessments.review_queue_page(current_user, cursor=request.args.get("cursor") or None).page
+             if policy.can(current_user, "review_queue") else None)
     flagged = revalidation.flagged(current_user) if policy.can(current_user, "view_revalidation") else []
     # A flagged level shows in its cell, under the old version's skill and the new one's.
     cell_flags = {}
@@ -168,7 +171,8 @@ def team_matrix():
         if r["flag"].to_skill_id:
             cell_flags[(r["person_id"], r["flag"].to_skill_id)] = r["label"]
     return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person", frameworks.versioned_codes()),
-                           total=gap_tables.totals(df), queue=queue, flagged=flagged, cell_flags=cell_flags,
+                           total=gap_tables.totals(df), queue=queue.items if queue else [], queue_page=queue,
+                           args=filters.as_args(), flagged=flagged, cell_flags=cell_flags,
                            status_labels=gap_tables.STATUS_LABELS)
 
 
