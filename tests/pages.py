@@ -75,3 +75,25 @@ def queue_links(hrefs, queue: list[str], seen: set[str], extra: set[str], skip: 
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if not any(route_shape(s) == route_shape(target) for s in seen | set(queue) if s not in extra):
             queue.append(target)
+
+
+# -- the SQL a page costs ---------------------------------------------------------------------
+def statements(client, path: str) -> int:
+    """How many SQL statements a GET of ``path`` issues (it must answer 200); the test's
+    own SAVEPOINTs (its session joins a transaction rolled back at the end) left out."""
+    from sqlalchemy import event
+
+    from skills_app.extensions import db
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", statement):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)

@@ -17,6 +17,7 @@ from skills_app.models import Assessment, Descriptor
 from skills_app.policy import SYSTEM
 from skills_app.services import accounts, credentials, org
 from skills_app.web import frameworks as framework_pages
+from tests.pages import statements
 
 NOW = datetime.now(timezone.utc)
 
@@ -182,20 +183,6 @@ def _new_person(**changes) -> dict:
     return form
 
 
-def _statements(client, path: str) -> int:
-    read: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        read.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-    return len(read)
-
-
 def test_a_small_organisation_keeps_its_select_of_line_managers(team, sign_in):
     html = sign_in(team.admin).get("/admin/people/new").get_data(as_text=True)
     assert '<select id="manager" name="manager"' in html
@@ -260,11 +247,11 @@ def test_an_unknown_line_manager_is_refused_beside_its_field(team, many_people, 
 def test_the_account_pages_read_as_many_statements_for_few_people_as_for_many(team, sign_in, make_person, monkeypatch):
     client = sign_in(team.admin)
     pages = ("/admin/people/new", f"/admin/people/{team.sam.id}")
-    small = [_statements(client, path) for path in pages]
+    small = [statements(client, path) for path in pages]
     monkeypatch.setattr(accounts, "MANAGER_CHOICES", 3)
-    typed = [_statements(client, path) for path in pages]
+    typed = [statements(client, path) for path in pages]
     for n in range(12):
         make_person(f"Extra {n}", manager=team.manager if n % 2 else team.other)
-    more = [_statements(client, path) for path in pages]
+    more = [statements(client, path) for path in pages]
     assert more == typed
     assert typed == small  # the people counted, then listed or suggested

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from skills_app.extensions import db
 from skills_app.models import Assessment, Skill
 from skills_app.models.framework import utcnow
 from skills_app.services import assessments as service
 from tests.conftest import make_person
+from tests.pages import statements
 
 REVIEW = re.compile(r'href="/reviews/(\d+)"')
 NEXT = re.compile(r'<a href="([^"]+)">Next →</a>')
@@ -96,27 +97,12 @@ def test_a_forged_cursor_is_refused(client, auth, team):
         assert answer.status_code == 422, cursor
 
 
-def _statements(client) -> int:
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", statement):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get("/reviews").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_a_page_of_60_is_read_in_as_many_statements_as_a_queue_of_5(app, client, auth, team):
     _queue(team, 5)
     auth.login(team.manager)
     client.get("/reviews")
-    small = _statements(client)
+    small = statements(client, "/reviews")
     _queue(team, 55)  # 60 waiting, on two pages
     client.get("/reviews")
-    large = _statements(client)
+    large = statements(client, "/reviews")
     assert large == small, (small, large)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from skills_app.extensions import db
 from skills_app.models import Assessment
 from skills_app.models.framework import utcnow
 from skills_app.services import assessments as service
 from tests.conftest import make_person
+from tests.pages import statements
 from tests.test_review_queue_paging import _queue
 
 REVIEW = re.compile(r'href="/reviews/(\d+)"')
@@ -73,21 +72,6 @@ def test_a_forged_cursor_is_refused(client, auth, team):
         assert client.get("/team", query_string={"cursor": cursor}).status_code == 422, cursor
 
 
-def _statements(client, path="/team") -> int:
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", statement):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def _reports_waiting(team, size: int) -> None:
     """``size`` more reports of the manager, each with a self-assessment waiting."""
     skill = team.slmo
@@ -103,15 +87,15 @@ def test_a_team_of_60_s_first_page_is_read_in_as_many_statements_as_a_team_of_5(
     _reports_waiting(team, 3)  # with Sam and Pat, 5 people
     auth.login(team.manager)
     client.get("/team")
-    small = _statements(client)
+    small = statements(client, "/team")
     _reports_waiting(team, 55)  # 60 people, 58 reviews waiting: two pages
     client.get("/team")
-    large = _statements(client)
+    large = statements(client, "/team")
     assert large == small, (small, large)
     auth.logout()
     auth.login(team.hr)  # HR sees everyone's waiting reviews
     client.get("/team")
-    hr_large = _statements(client)
+    hr_large = statements(client, "/team")
     _reports_waiting(team, 60)
     client.get("/team")
-    assert _statements(client) == hr_large
+    assert statements(client, "/team") == hr_large
