@@ -13,7 +13,7 @@ from skills_app.models.framework import utcnow
 from skills_app.services import assessments as service
 from tests.conftest import make_person
 from tests.pages import statements
-from tests.test_review_queue_paging import _queue
+from tests.test_review_queue_paging import _queue, _walk
 
 REVIEW = re.compile(r'href="/reviews/(\d+)"')
 NEXT = re.compile(r'<a href="([^"]+)">Next →</a>')
@@ -24,22 +24,10 @@ def _ids(html: str) -> list[int]:
     return [int(i) for i in REVIEW.findall(html)]
 
 
-def _walk(client, start="/team"):
-    pages, url = [], start
-    while url:
-        answer = client.get(url)
-        assert answer.status_code == 200, url
-        html = answer.get_data(as_text=True)
-        pages.append((url, _ids(html), html))
-        found = NEXT.search(html)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    return pages
-
-
 def test_a_long_queue_on_my_team_is_paged_forward_and_back(client, auth, team):
     order = _queue(team, 120)
     auth.login(team.manager)
-    pages = _walk(client)
+    pages = _walk(client, "/team")
     assert [len(ids) for _, ids, _ in pages] == [50, 50, 20]
     assert [i for _, ids, _ in pages for i in ids] == order  # none lost, none repeated, in order
     assert all(url.startswith("/team") for url, _, _ in pages)
@@ -53,7 +41,7 @@ def test_a_long_queue_on_my_team_is_paged_forward_and_back(client, auth, team):
     # HR sees everyone's, paged the same way.
     auth.logout()
     auth.login(team.hr)
-    assert [i for _, ids, _ in _walk(client) for i in ids] == [a.id for a in service.review_queue(team.hr)]
+    assert [i for _, ids, _ in _walk(client, "/team") for i in ids] == [a.id for a in service.review_queue(team.hr)]
 
 
 def test_a_short_queue_looks_as_before(client, auth, team):
