@@ -5,10 +5,10 @@ replica is stopped or lags more than DATABASE_REPLICA_MAX_LAG.
 The replica is real: a second PostgreSQL cluster on another port, made here
 with Debian's ``pg_createcluster`` and ``pg_basebackup -R`` from the primary
 of TEST_DATABASE_URL (127.0.0.1), streaming from it, and dropped at the end,
-also on failure. When the primary's pg_hba.conf lets nobody replicate from
-127.0.0.1, a ``host replication`` line for that address is added (and the
-configuration reloaded) for the run, and taken away after; the primary is never
-restarted. Skipped, saying why, when the tools or the rights are missing,
+also on failure. A ``host replication`` line for 127.0.0.1 is added to the
+primary's pg_hba.conf (and the configuration reloaded) for the run, and taken
+away after (where the file is not writable, the primary must let 127.0.0.1
+replicate already); the primary is never restarted. Skipped, saying why, when the tools or the rights are missing,
 except under CI=true, where that fails.
 
 What shows where a read went: a replica whose replay is paused does not have
@@ -129,10 +129,14 @@ class Cluster:
             _unavailable(f"the primary's wal_level is {settings['wal_level']} (a replica needs 'replica'; changing it needs a restart)")
         if int(settings["max_wal_senders"]) <= senders + 1:
             _unavailable("the primary has no free WAL sender (max_wal_senders)")
-        if self.replication_allowed():
-            return
         if not os.access(self.hba_file, os.W_OK):
+            if self.replication_allowed():
+                return
             _unavailable(f"the primary's {self.hba_file} allows no replication from 127.0.0.1 and is not writable here")
+        # A line of this run's own, even where replication looks allowed already: a probe right
+        # after an earlier setup's teardown took its line away can still be let in by the rules
+        # loaded before that reload (a reload is asynchronous), and the replica then found
+        # itself refused from then on (seen once in CI, the fixture set up twice on a worker).
         self.hba_line = f"host replication {self.primary.username} 127.0.0.1/32 trust {HBA_MARK} {self.name}\n"
         with open(self.hba_file, "a") as f:
             f.write(self.hba_line)
