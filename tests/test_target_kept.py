@@ -9,12 +9,71 @@ import pytest
 from sqlalchemy import and_, func, literal, null, or_, select, true, union_all
 
 from skills_app.extensions import db
-from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
+from skills_app.models import Assessment, Framework, JobRole, Person, Requirement, Service, Skill
 from skills_app.models.assessment import RESPONSIBILITY_CODE, RESPONSIBILITY_NAME
 from skills_app.services import gaps
 from tests.test_training_needs import needs_world  # noqa: F401  (the world: demo and 400 generated people)
 
 pytestmark = pytest.mark.xdist_group("needs_world")
+
+
+# -- the held-level rules computed from the assessments, as target_select read them before --------
+
+def _responsibility(now, people=gaps._everyone):
+    """Per person: the current responsibility level (latest validated, unexpired
+    responsibility assessment) and when it expires, the latest claimed one, and
+    whether one waits for review or only expired ones exist. Four CTEs."""
+    responsibility = Assessment.kind == "responsibility"
+    ranked = (
+        select(Assessment.person_id, Assessment.validated_level.label("level"), Assessment.valid_until,
+               func.row_number().over(partition_by=Assessment.person_id,
+                                      order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
+        .where(responsibility, Assessment.status == "validated", Assessment.validated_level.is_not(None),
+               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
+        .cte("ranked_responsibility")
+    )
+    held = select(ranked.c.person_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("responsibility_held")
+    claimed = select(
+        Assessment.person_id, Assessment.claimed_level,
+        func.row_number().over(partition_by=Assessment.person_id,
+                               order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(),
+                                         Assessment.id.desc())).label("rank"),
+    ).where(responsibility, people(Assessment.person_id)).cte("ranked_responsibility_claims")
+    claims = select(claimed.c.person_id, claimed.c.claimed_level).where(claimed.c.rank == 1).cte("responsibility_claims")
+    pending = (select(Assessment.person_id).where(responsibility, Assessment.status == "submitted", people(Assessment.person_id))
+               .group_by(Assessment.person_id).cte("responsibility_pending"))
+    expired = (select(Assessment.person_id)
+               .where(responsibility, Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
+               .group_by(Assessment.person_id).cte("responsibility_expired"))
+    return held, claims, pending, expired
+
+
+def _latest_claims(people=gaps._everyone):
+    ranked = select(
+        Assessment.person_id, Assessment.skill_id, Assessment.claimed_level,
+        func.row_number().over(
+            partition_by=(Assessment.person_id, Assessment.skill_id),
+            order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(), Assessment.id.desc()),
+        ).label("rank"),
+    ).where(people(Assessment.person_id)).cte("ranked_claims")
+    return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.claimed_level).where(ranked.c.rank == 1).cte("claims")
+
+
+def _levels(now, people):
+    """The held-level rules, per person and skill, computed from the assessments as
+    CTEs: (held, effective, claims, pending, expired): the latest validated,
+    unexpired level; the level that counts (directly or through a crosswalk, with
+    ``via``); the latest claim; a submission waiting; an expired validation. What
+    the kept tables must agree with (tests/test_target_kept.py compares them)."""
+    held = gaps.held_levels(now, people)
+    effective = gaps.effective_levels(held)
+    claims = _latest_claims(people)
+    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
+               .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
+    expired = (select(Assessment.person_id, Assessment.skill_id)
+               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
+               .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
+    return held, effective, claims, pending, expired
 
 
 def reference(people, *, job_role_id=None, service_id=None, every_job_role=False, now=None):
@@ -40,7 +99,7 @@ def reference(people, *, job_role_id=None, service_id=None, every_job_role=False
             .select_from(candidates).join(JobRole, true()).where(role, JobRole.responsibility_level.is_not(None))
         )
         reqs = union_all(skills_required, responsibility_required).cte("target_requirements")
-    held, effective, claims, pending, expired = gaps._levels(now, people)
+    held, effective, claims, pending, expired = _levels(now, people)
     via = Skill.__table__.alias("via_skill")
     required = reqs.c.required_level
 
@@ -51,7 +110,7 @@ def reference(people, *, job_role_id=None, service_id=None, every_job_role=False
                    self_level=claims.c.claimed_level, waiting=pending.c.person_id.is_not(None),
                    lapsed=expired.c.person_id.is_not(None), valid_until=held.c.valid_until)
     if role is not None:
-        r_held, r_claims, r_pending, r_expired = gaps._responsibility(now, people)
+        r_held, r_claims, r_pending, r_expired = _responsibility(now, people)
 
         def responsibility_of(cte):
             return and_(reqs.c.skill_id.is_(None), cte.c.person_id == reqs.c.person_id)

@@ -150,35 +150,6 @@ def _requirements(people=_everyone):
     return union_all(from_roles, from_services, responsibility).cte("requirements")
 
 
-def _responsibility(now, people=_everyone):
-    """Per person: the current responsibility level (latest validated, unexpired
-    responsibility assessment) and when it expires, the latest claimed one, and
-    whether one waits for review or only expired ones exist. Four CTEs."""
-    responsibility = Assessment.kind == "responsibility"
-    ranked = (
-        select(Assessment.person_id, Assessment.validated_level.label("level"), Assessment.valid_until,
-               func.row_number().over(partition_by=Assessment.person_id,
-                                      order_by=(Assessment.decided_at.desc(), Assessment.id.desc())).label("rank"))
-        .where(responsibility, Assessment.status == "validated", Assessment.validated_level.is_not(None),
-               or_(Assessment.valid_until.is_(None), Assessment.valid_until > now), people(Assessment.person_id))
-        .cte("ranked_responsibility")
-    )
-    held = select(ranked.c.person_id, ranked.c.level, ranked.c.valid_until).where(ranked.c.rank == 1).cte("responsibility_held")
-    claimed = select(
-        Assessment.person_id, Assessment.claimed_level,
-        func.row_number().over(partition_by=Assessment.person_id,
-                               order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(),
-                                         Assessment.id.desc())).label("rank"),
-    ).where(responsibility, people(Assessment.person_id)).cte("ranked_responsibility_claims")
-    claims = select(claimed.c.person_id, claimed.c.claimed_level).where(claimed.c.rank == 1).cte("responsibility_claims")
-    pending = (select(Assessment.person_id).where(responsibility, Assessment.status == "submitted", people(Assessment.person_id))
-               .group_by(Assessment.person_id).cte("responsibility_pending"))
-    expired = (select(Assessment.person_id)
-               .where(responsibility, Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
-               .group_by(Assessment.person_id).cte("responsibility_expired"))
-    return held, claims, pending, expired
-
-
 def held_levels(now, people=_everyone, *, skills=None):
     """Each person's latest validated, unexpired level per skill (``skills``: a
     condition on ``Assessment.skill_id`` that limits the skills read)."""
@@ -229,34 +200,6 @@ def effective_levels(held):
         .group_by(candidates.c.person_id, candidates.c.skill_id)
         .cte("effective")
     )
-
-
-def _latest_claims(people=_everyone):
-    ranked = select(
-        Assessment.person_id, Assessment.skill_id, Assessment.claimed_level,
-        func.row_number().over(
-            partition_by=(Assessment.person_id, Assessment.skill_id),
-            order_by=(func.coalesce(Assessment.submitted_at, Assessment.created_at).desc(), Assessment.id.desc()),
-        ).label("rank"),
-    ).where(people(Assessment.person_id)).cte("ranked_claims")
-    return select(ranked.c.person_id, ranked.c.skill_id, ranked.c.claimed_level).where(ranked.c.rank == 1).cte("claims")
-
-
-def _levels(now, people):
-    """The held-level rules, per person and skill, computed from the assessments as
-    CTEs: (held, effective, claims, pending, expired): the latest validated,
-    unexpired level; the level that counts (directly or through a crosswalk, with
-    ``via``); the latest claim; a submission waiting; an expired validation. What
-    the kept tables must agree with (tests/test_target_kept.py compares them)."""
-    held = held_levels(now, people)
-    effective = effective_levels(held)
-    claims = _latest_claims(people)
-    pending = (select(Assessment.person_id, Assessment.skill_id).where(Assessment.status == "submitted", people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("pending"))
-    expired = (select(Assessment.person_id, Assessment.skill_id)
-               .where(Assessment.status == "validated", Assessment.valid_until <= now, people(Assessment.person_id))
-               .group_by(Assessment.person_id, Assessment.skill_id).cte("expired"))
-    return held, effective, claims, pending, expired
 
 
 def _status(level, required, waiting, lapsed):
