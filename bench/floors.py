@@ -7,6 +7,8 @@ median of three.
   ``COPY (the gap statement) TO STDOUT WITH (FORMAT csv, HEADER)`` run by psql
   into a file, with the same settings (jit off, REPORT_WORK_MEM). The gap
   statement is the product's own (services/gaps.py), its contract columns only.
+* The gap report as a workbook (``report gaps --format xlsx``), once: its time, size and
+  peak memory (no floor: the database writes no XLSX).
 * People import (a fresh database each time, copied from a migrated template):
   the product is ``skills-app people import FILE``; the floor is
   bench/import_floor.sql: COPY into a staging table, the checks, and one
@@ -60,7 +62,7 @@ PEAK_MB: dict[str, float] = {}
 PEAK_TARGET_MB = 500
 
 
-def timed(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> float:
+def timed(cmd: list[str], env: dict, stdout=subprocess.DEVNULL, label: str | None = None) -> float:
     start = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -68,7 +70,7 @@ def timed(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> float:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, cmd)
-    name = Path(cmd[0]).name + " " + " ".join(a for a in cmd[1:3] if not a.startswith("-") and "/" not in a)
+    name = label or Path(cmd[0]).name + " " + " ".join(a for a in cmd[1:3] if not a.startswith("-") and "/" not in a)
     PEAK_MB[name.strip()] = max(PEAK_MB.get(name.strip(), 0), usage.ru_maxrss / 1024)  # Linux: kB
     return elapsed
 
@@ -120,6 +122,18 @@ def reports(url: str, rounds: int) -> dict:
             sizes["floor"] = (tmp / "floor.csv").stat().st_size
             print(f"  round {r + 1}: {kind} {times[kind][-1]:.2f} s, floor {floors[-1]:.2f} s", file=sys.stderr)
     return {"times": times, "floors": floors, "bytes": sizes}
+
+
+def xlsx_export(url: str) -> dict:
+    """The gap report as a workbook, once (no floor: the database writes no XLSX): its
+    time, its rows and its file's size; its peak memory goes with the others."""
+    out = Path(tempfile.mkdtemp(prefix="skills-bench-")) / "gaps.xlsx"
+    seconds = timed([str(BIN / "skills-app"), "report", "gaps", "--format", "xlsx", "--output", str(out)], _env(url),
+                    label="skills-app report gaps (XLSX)")
+    size = out.stat().st_size
+    out.unlink()
+    print(f"  gap XLSX {seconds:.1f} s, {size / 1e6:.0f} MB", file=sys.stderr)
+    return {"seconds": seconds, "bytes": size}
 
 
 def people_import(template: str, url: str, rounds: int, n: int) -> dict:
@@ -533,7 +547,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--import-template", help="a migrated, empty database to copy for each import")
     parser.add_argument("--people-csv", type=int, default=100_000)
-    parser.add_argument("--only", default="startup,reports,import,pages,finder,sweep,load")
+    parser.add_argument("--only", default="startup,reports,xlsx,import,pages,finder,sweep,load")
     parser.add_argument("--output", default=str(ROOT / "bench" / "floors.json"))
     parser.add_argument("--sweep-pages", type=int, default=40, help="at most this many pages a role")
     parser.add_argument("--sweep-seconds", type=float, default=1800, help="the page sweep stops after this long")
@@ -552,6 +566,8 @@ def main() -> None:
         out["startup"] = {"min": min(runs), "median": statistics.median(runs)}
     if "reports" in only:
         out["reports"] = reports(args.url, args.rounds)
+    if "xlsx" in only:
+        out["xlsx"] = xlsx_export(args.url)
     if "import" in only and args.import_template:
         out["import"] = people_import(args.import_template, args.url, args.rounds, args.people_csv)
     if "pages" in only:
@@ -623,6 +639,8 @@ def print_table(out: dict) -> None:
                 ms = p["warm"] * 1000
                 note = "yes" if ms < 100 else f"no, {ms / 100:.1f}× the target"
                 print(f"  {role:<9}{path[:49]:<51}{ms:>7.0f}ms{p['statements']:>5}  {note}")
+    if "xlsx" in out:
+        print(f"{'gap XLSX (CLI, to a file)':<30}{out['xlsx']['seconds']:>8.1f} s, {out['xlsx']['bytes'] / 1e6:.0f} MB")
     if "startup" in out:
         s = out["startup"]["median"]
         print(f"{'CLI start-up':<22}{s:>8.2f} s   target < 0.5 s  {'yes' if s < 0.5 else 'no'}")

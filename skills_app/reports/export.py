@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,7 +93,10 @@ class Report:
     rows)``, and ``extra()`` for what the JSON adds after its rows. ``payload()``
     replaces the JSON altogether. ``written(fmt, counted)``: the bytes of the
     format as the database writes them (PostgreSQL's COPY), or None where it
-    cannot; then they are sent as they are, and counted["rows"] set."""
+    cannot; then they are sent as they are, and counted["rows"] set.
+    ``streamed_sheets()`` replaces ``sheets()`` for XLSX: ``(name, columns,
+    batches of rows)`` for each sheet, each consumed before the next is asked
+    for (so a later sheet may total what an earlier one passed)."""
 
     name: str
     sheets: Callable[[], dict[str, pd.DataFrame]]
@@ -101,6 +105,7 @@ class Report:
     extra: Callable[[], dict] | None = None
     payload: Callable[[], dict] | None = None
     written: Callable[[str, dict], Iterator[bytes] | None] | None = None
+    streamed_sheets: Callable[[], Iterator[tuple[str, Sequence[str], Iterable[Sequence[Sequence]]]]] | None = None
     formats: tuple[str, ...] = FORMATS
     dated: bool = True
 
@@ -223,9 +228,23 @@ def _json_chunks(report: Report, counted: dict) -> Iterator[bytes]:
 
 
 def _xlsx_chunks(report: Report, counted: dict) -> Iterator[bytes]:
-    sheets = report.sheets()
-    counted["rows"] = len(next(iter(sheets.values())))
-    yield to_xlsx(sheets)
+    """The workbook, its sheets written row by row (openpyxl's write-only mode): what
+    it holds in memory is a batch of rows, not the sheet. Until the file is whole,
+    an empty chunk follows each thousand rows of the first sheet, so that whoever
+    writes it can show ``counted["rows"]`` as progress (a download leaves them out)."""
+    book = XlsxBook()
+    if report.streamed_sheets is not None:
+        for n, (name, columns, batches) in enumerate(report.streamed_sheets()):
+            for _ in book.sheet(name, columns, batches, counted if n == 0 else None):
+                yield b""
+    else:
+        for n, (name, df) in enumerate(report.sheets().items()):
+            columns, batches = frame_batches(df)
+            if n == 0:
+                counted["rows"] = len(df)
+            for _ in book.sheet(name, columns, batches):
+                pass
+    yield book.save()
 
 
 # -- the writers ------------------------------------------------------------------------
@@ -239,55 +258,156 @@ def to_json(payload: dict) -> str:
 
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per view: a formatted header, frozen panes, an autofilter,
-    sensible widths, and gaps and statuses coloured. Text is neutralised
-    (:func:`cell`), so no cell is a formula (openpyxl makes one only of text
-    that starts with ``=``)."""
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-
-    styles = _styles()
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, df in sheets.items():
-            title = name[:31]
-            clean = neutralised(df)
-            for column in clean.columns:
-                if isinstance(clean[column].dtype, pd.DatetimeTZDtype):
-                    clean[column] = clean[column].dt.tz_localize(None)
-            clean.to_excel(writer, sheet_name=title, index=False)
-            sheet = writer.sheets[title]
-            sheet.freeze_panes = "B2" if len(clean.columns) > 1 else "A2"
-            if len(clean.columns):
-                sheet.auto_filter.ref = f"A1:{get_column_letter(len(clean.columns))}{max(len(clean), 1) + 1}"
-            for i, column in enumerate(clean.columns, start=1):
-                c = sheet.cell(row=1, column=i)
-                c.fill, c.font = styles["header_fill"], styles["header_font"]
-                c.alignment = Alignment(vertical="center", wrap_text=True)
-                values = [str(v) for v in clean[column].head(500).tolist() if v is not None]
-                width = max([len(str(column))] + [len(v) for v in values]) + 2
-                sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
-            _colour(sheet, list(clean.columns), len(clean))
-    return buffer.getvalue()
+    """One sheet per view (see :class:`XlsxBook`)."""
+    book = XlsxBook()
+    for name, df in sheets.items():
+        for _ in book.sheet(name, *frame_batches(df)):
+            pass
+    return book.save()
 
 
-def _colour(sheet, columns: list, n: int) -> None:
-    status_fills, gap_fills = _styles()["status"], _styles()["gap"]
-    status_col = columns.index("status") + 1 if "status" in columns else None
-    gap_col = columns.index("gap") + 1 if "gap" in columns else None
-    for row in range(2, n + 2):
-        if status_col:
-            c = sheet.cell(row=row, column=status_col)
-            fill = status_fills.get(c.value)
-            if fill:
-                c.fill = fill
-        if gap_col:
-            c = sheet.cell(row=row, column=gap_col)
-            if isinstance(c.value, (int, float)) and c.value > 0:
-                c.fill = gap_fills[min(int(c.value), 3)]
-    if "coverage" in columns:
-        col = columns.index("coverage") + 1
-        for row in range(2, n + 2):
-            c = sheet.cell(row=row, column=col)
-            if isinstance(c.value, (int, float)):
-                c.fill = status_fills["met"] if c.value >= 80 else status_fills["expired"] if c.value >= 50 else status_fills["below"]
+def frame_batches(df: pd.DataFrame) -> tuple[list[str], Iterator[list[tuple]]]:
+    """A frame's columns and its rows in batches, as a sheet takes them: missing
+    values as None, dates with a time zone in UTC without it (a spreadsheet has none)."""
+    clean = neutralised(df)
+    for column in clean.columns:
+        if isinstance(clean[column].dtype, pd.DatetimeTZDtype):
+            clean[column] = clean[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    clean = clean.astype(object).where(clean.notna(), None)
+
+    def batches():
+        for start in range(0, len(clean), CHUNK_ROWS):
+            yield list(clean.iloc[start:start + CHUNK_ROWS].itertuples(index=False, name=None))
+
+    return [str(c) for c in clean.columns], batches()
+
+
+XLSX_SHEET_ROWS = 1_048_575  # a sheet's rows under its header: a spreadsheet holds 1,048,576 rows in all
+_WIDTH_ROWS = 500  # the rows a column's width is measured on
+
+
+class XlsxBook:
+    """A workbook written sheet by sheet, row by row (openpyxl's write-only mode):
+    each sheet with a formatted header, frozen panes, an autofilter, widths measured
+    on its first rows, and gaps, statuses and coverage coloured. A table longer than
+    a sheet holds goes on in "<name> (2)", "<name> (3)", each with its header. Text
+    is neutralised (:func:`cell`), so no cell is a formula."""
+
+    PROGRESS_ROWS = 1000
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.titles: set[str] = set()
+
+    def sheet(self, name: str, columns: Sequence[str], batches: Iterable[Sequence[Sequence]],
+              counted: dict | None = None) -> Iterator[None]:
+        """Write the rows of ``batches``; yields every ``PROGRESS_ROWS`` rows written
+        and at the end (``counted["rows"]``, when given, counts them)."""
+        counted = counted if counted is not None else {"rows": 0}
+        rows = (row for batch in batches for row in batch)
+        first = list(itertools.islice(rows, _WIDTH_ROWS))
+        pending = itertools.chain(first, rows)
+        widths = self._widths(columns, first)
+        part = 1
+        while True:
+            ws = self._new(name if part == 1 else f"{name[:25]} ({part})", columns, widths)
+            cells = self._colourer(ws, columns)
+            written = 0
+            for row in pending:
+                ws.append(cells(row))
+                written += 1
+                if written % self.PROGRESS_ROWS == 0:
+                    counted["rows"] += self.PROGRESS_ROWS
+                    yield
+                if written == XLSX_SHEET_ROWS:
+                    break
+            counted["rows"] += written % self.PROGRESS_ROWS
+            self._close(ws, columns, written)
+            nxt = next(pending, None)
+            if nxt is None:
+                break
+            pending = itertools.chain([nxt], pending)
+            part += 1
+        yield
+
+    def _new(self, title: str, columns: Sequence[str], widths: list[float]):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
+
+        title = title[:31]
+        self.titles.add(title)
+        ws = self.book.create_sheet(title)
+        ws.freeze_panes = "B2" if len(columns) > 1 else "A2"
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        styles = _styles()
+        header = []
+        for column in columns:
+            c = WriteOnlyCell(ws, value=column)
+            c.fill, c.font = styles["header_fill"], styles["header_font"]
+            c.alignment = Alignment(vertical="center", wrap_text=True)
+            header.append(c)
+        ws.append(header)
+        return ws
+
+    @staticmethod
+    def _close(ws, columns: Sequence[str], written: int) -> None:
+        from openpyxl.utils import get_column_letter
+
+        if len(columns):
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(written, 1) + 1}"
+
+    @staticmethod
+    def _widths(columns: Sequence[str], first: list) -> list[float]:
+        out = []
+        for i, column in enumerate(columns):
+            values = [str(cell(row[i])) for row in first if row[i] is not None]
+            width = max([len(str(column))] + [len(v) for v in values]) + 2
+            out.append(min(max(width, 8), 60))
+        return out
+
+    @staticmethod
+    def _colourer(ws, columns: Sequence[str]):
+        """What colours a row's cells: a function that makes its gap, status and
+        coverage cells styled cells (the rest are written as values)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        styles = _styles()
+        status_fills, gap_fills = styles["status"], styles["gap"]
+
+        def status(value):
+            return status_fills.get(value)
+
+        def gap(value):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return gap_fills[min(int(value), 3)]
+            return None
+
+        def coverage(value):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return status_fills["met"] if value >= 80 else status_fills["expired"] if value >= 50 else status_fills["below"]
+            return None
+
+        rules = {"status": status, "gap": gap, "coverage": coverage}
+        coloured = [(i, rules[c]) for i, c in enumerate(columns) if c in rules]
+
+        def cells(row: Sequence) -> list:
+            out = [cell(v) for v in row]
+            for i, rule in coloured:
+                if (fill := rule(out[i])) is not None:
+                    c = WriteOnlyCell(ws, value=out[i])
+                    c.fill = fill
+                    out[i] = c
+            return out
+
+        return cells
+
+    def save(self) -> bytes:
+        if not self.titles:
+            self.book.create_sheet("Sheet")
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        return buffer.getvalue()

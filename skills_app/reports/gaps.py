@@ -19,6 +19,7 @@ COLUMNS = ["person_id", "person", "email", "org_unit", "job_role", "service", "f
            "required_level", "current_level", "self_level", "gap", "status"]
 EXTRA_COLUMNS = ["framework_version", "skill_name", "essential", "via", "valid_until", "skill_id", "job_role_id", "service_id"]
 GROUPINGS = ("org_unit", "job_role", "service", "skill")
+GROUP_COLUMNS = ["group", "requirements", "people", *STATUSES, "coverage"]
 
 
 def rows(df: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
@@ -45,7 +46,7 @@ def grouped(df: pd.DataFrame, by: str) -> pd.DataFrame:
         work["skill_key"] = skill_labels(work["framework"], work["skill"])
     work[key] = work[key].fillna("—")
     if work.empty:
-        return pd.DataFrame(columns=["group", "requirements", "people", *STATUSES, "coverage"])
+        return pd.DataFrame(columns=GROUP_COLUMNS)
     counts = pd.crosstab(work[key], work["status"]).reindex(columns=list(STATUSES), fill_value=0)
     table = pd.DataFrame({
         "requirements": work.groupby(key).size(),

@@ -5,7 +5,8 @@ for them. The faces render one with ``reports.export.render`` and send or write
 its chunks (web and API: a download; the command line: a file or standard output)."""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timezone
 
 from skills_app.lazy import pandas as pd
 
@@ -33,12 +34,30 @@ def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, 
     if by and by not in gap_tables.GROUPINGS:
         raise InvalidInput.on("group", f"group by one of {', '.join(gap_tables.GROUPINGS)}")
 
+    groupings = [by] if by else list(gap_tables.GROUPINGS)
+
     def sheets():
         df = gaps.frame(actor, filters, now=now)
         out = {"Gaps": df[GAP_SHEET_COLUMNS]}
-        for grouping in ([by] if by else list(gap_tables.GROUPINGS)):
+        for grouping in groupings:
             out[f"By {grouping.replace('_', ' ')}"] = gap_tables.grouped(df, grouping)
         return out
+
+    def streamed_sheets():
+        # The rows once, off the cursor, each grouping totalled as they pass (what sheets() makes of a frame).
+        tallies = [gap_tables.GroupTally(grouping) for grouping in groupings]
+
+        def batches():
+            for batch in gaps.row_batches(actor, filters, now=now, columns=GAP_SHEET_COLUMNS):
+                batch = [_sheet_row(row) for row in batch]
+                for tally in tallies:
+                    tally.feed(batch)
+                yield batch
+
+        yield "Gaps", GAP_SHEET_COLUMNS, batches()
+        for tally in tallies:
+            yield (f"By {tally.by.replace('_', ' ')}", gap_tables.GROUP_COLUMNS,
+                   [[tuple(record.values()) for record in tally.records()]])
 
     def written(fmt: str, counted: dict):
         if fmt == "csv":
@@ -53,9 +72,28 @@ def gap_report(actor, filters: Filters | None = None, *, by: str | None = None, 
         return gap_tables.COLUMNS, (tally.feed(batch) for batch in batches) if tally else batches
 
     return export.Report(
-        "gap-report", sheets, rows=rows, written=written,
+        "gap-report", sheets, rows=rows, written=written, streamed_sheets=streamed_sheets,
         extra=(lambda: {"groups": tally.records()}) if tally else None,
     )
+
+
+_ESSENTIAL, _VALID_UNTIL = (GAP_SHEET_COLUMNS.index(c) for c in ("essential", "valid_until"))
+
+
+def _sheet_row(row: Sequence) -> tuple:
+    """A gap row as a sheet holds it (as :func:`gaps.frame` types it): essential a
+    boolean (SQLite gives 0 or 1), the end of validity in UTC without a zone (a
+    spreadsheet has none; SQLite gives text)."""
+    row = list(row)
+    if row[_ESSENTIAL] is not None:
+        row[_ESSENTIAL] = bool(row[_ESSENTIAL])
+    if (until := row[_VALID_UNTIL]) is not None:
+        if isinstance(until, str):
+            until = datetime.fromisoformat(until)
+        if until.tzinfo is not None:
+            until = until.astimezone(timezone.utc).replace(tzinfo=None)
+        row[_VALID_UNTIL] = until
+    return tuple(row)
 
 
 def gap_report_job(actor, filters: Filters | None = None, *, by: str | None = None, fmt: str = "csv",

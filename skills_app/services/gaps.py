@@ -31,7 +31,7 @@ groups, heatmaps) is ``reports.gaps``; writing them (CSV, XLSX, JSON) is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
@@ -625,12 +625,15 @@ def unit_heatmap(actor, filters: Filters | None = None, *, now: datetime | None 
     ]}
 
 
-def row_batches(actor, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000):
-    """The contract's columns, straight off the DB-API cursor in batches: the
-    values are plain ints and strings, so SQLAlchemy's row objects are skipped.
-    On PostgreSQL a named (server-side) cursor keeps memory flat."""
+def row_batches(actor, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000,
+                columns: Sequence[str] = COLUMNS):
+    """``columns`` (the contract's, unless others are asked for), straight off the
+    DB-API cursor in batches: the values are plain ints and strings, so
+    SQLAlchemy's row objects are skipped. On PostgreSQL a named (server-side)
+    cursor keeps memory flat."""
     full = gap_select(filters, now=now, scope=scope_for(actor))
-    stmt = full.with_only_columns(*[c for c in full.selected_columns if c.key in COLUMNS])
+    by_key = {c.key: c for c in full.selected_columns}
+    stmt = full.with_only_columns(*[by_key[c] for c in columns])
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # Expanding parameters (IN lists) rendered as plain ones: the raw cursor sees no placeholders of SQLAlchemy's.

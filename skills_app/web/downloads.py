@@ -31,8 +31,10 @@ class _Body:
 
     def __iter__(self):
         try:
-            yield self.first
-            yield from self.chunks
+            # An empty chunk (a workbook's progress as it is written) is not sent: it would end a chunked body.
+            if self.first:
+                yield self.first
+            yield from (chunk for chunk in self.chunks if chunk)
             transaction.commit()
         finally:
             self.close()
