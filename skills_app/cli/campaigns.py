@@ -17,7 +17,7 @@ def campaigns_list():
     from skills_app.services import campaigns
 
     for c in campaigns.list_all(SYSTEM):
-        total = campaigns.completion(SYSTEM, c).total
+        total = campaigns.total(SYSTEM, c)
         counts = ", ".join(f"{campaigns.PROGRESS_LABELS[p].lower()} {total[p]}" for p in campaigns.PROGRESS)
         click.echo(f"{c.id}\t{c.status}\t{c.opens_on}..{c.due_on}\t{c.name}\t{total['people']} people: {counts}")
 

@@ -31,8 +31,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app, has_app_context
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, insert, literal, or_, select, union
+from sqlalchemy.orm import aliased, selectinload
 
 from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
@@ -103,22 +103,29 @@ def for_person(actor, person: Person | None = None) -> list[Campaign]:
 
 def population(campaign: Campaign):
     """A select of the invited people's ids (see the module's rules): those the
-    rule invites, and those added by hand."""
+    rule invites, and those added by hand.
+
+    The two are one UNION of ids read by their indexes (the unit's people by
+    ``org_unit_id``, the added by the campaign): "rule OR added" on the person
+    table read all 100,000 people to find a unit's 13 (54 ms at 100,000 people),
+    and was guessed at three quarters of them, so each statement over the
+    population then read every assessment too."""
     stmt = select(Person.id).where(Person.active.is_(True))
-    added = Person.id.in_(select(campaign_person.c.person_id).where(campaign_person.c.campaign_id == campaign.id))
+    added = select(campaign_person.c.person_id).where(campaign_person.c.campaign_id == campaign.id)
     if (campaign.org_unit_path and campaign.org_unit_id is None) or not (
             campaign.org_unit_id or campaign.job_role_id or campaign.service_id):
-        return stmt.where(added)
+        return stmt.where(Person.id.in_(added))
+    ruled = aliased(Person)
     rule = []
     if campaign.org_unit is not None:
         path = campaign.org_unit.path
         units = select(OrgUnit.id).where(or_(OrgUnit.path == path, OrgUnit.path.startswith(path + "/", autoescape=True)))
-        rule.append(Person.org_unit_id.in_(units))
+        rule.append(ruled.org_unit_id.in_(units))
     if campaign.job_role_id:
-        rule.append(Person.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == campaign.job_role_id)))
+        rule.append(ruled.id.in_(select(person_job_role.c.person_id).where(person_job_role.c.job_role_id == campaign.job_role_id)))
     if campaign.service_id:
-        rule.append(Person.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == campaign.service_id)))
-    return stmt.where(or_(and_(*rule), added))
+        rule.append(ruled.id.in_(select(person_service.c.person_id).where(person_service.c.service_id == campaign.service_id)))
+    return stmt.where(Person.id.in_(union(select(ruled.id).where(*rule), added)))
 
 
 def _counted(campaign: Campaign):
@@ -200,12 +207,27 @@ def completion(actor, campaign: Campaign, *, on: date | None = None) -> Completi
     by_unit = [{"group": k[0], **v} for k, v in grouped("org_unit").items()]
     by_manager = [{"group": k[1], "manager_id": k[0], **v} for k, v in grouped("manager_id", "manager").items()]
     by_manager.sort(key=lambda r: (r["manager_id"] is None, r["group"]))
+    return Completion(_total(by_unit), by_unit, by_manager)
+
+
+def _total(groups) -> dict:
     total = _empty_counts()
-    for row in by_unit:
+    for row in groups:
         for key in total:
             total[key] += row[key]
     total["done"] = round((total["submitted"] + total["validated"]) / total["people"] * 100) if total["people"] else None
-    return Completion(total, by_unit, by_manager)
+    return total
+
+
+def total(actor, campaign: Campaign, *, on: date | None = None) -> dict:
+    """Completion's counts in all (``completion(...).total``), in one statement: what the list of campaigns shows."""
+    policy.require(actor, "manage_campaigns")
+    people = _progress_select(campaign, on=on).subquery()
+    counts = _empty_counts()
+    for progress, n in db.session.execute(select(people.c.progress, func.count()).group_by(people.c.progress)):
+        counts[progress] += n
+        counts["people"] += n
+    return _total([counts])
 
 
 def people(actor, campaign: Campaign, *, progress: str | None = None, limit: int = 500) -> list[dict]:

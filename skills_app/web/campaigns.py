@@ -29,7 +29,7 @@ def _choices(form: CampaignForm | TemplateForm) -> None:
 @bp.get("")
 def index():
     items = service.list_all(current_user)
-    totals = {c.id: service.completion(current_user, c).total for c in items if c.is_open}
+    totals = {c.id: service.total(current_user, c) for c in items if c.is_open}
     return render_template("campaigns/index.html", campaigns=items, totals=totals, labels=PROGRESS_LABELS)
 
 
@@ -132,7 +132,7 @@ def remind(campaign_id: int):
 
 
 def _close_confirmation(campaign) -> Confirmation:
-    total = service.completion(current_user, campaign).total
+    total = service.total(current_user, campaign)
     behind = total["people"] - total["submitted"] - total["validated"]
     skills = len(campaign.skills)
     lines = [f"Freezes the results of {plural(total['people'], 'person')} in {plural(skills, 'skill')}: "
