@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from skills_app import policy
 from skills_app.errors import InvalidInput
+from skills_app.models import JobRole, Service
 from skills_app.services import accounts, assessments, erasure, frameworks, org, plans, requirements
 from skills_app.web.forms import handle, success
 from skills_app.web.forms.confirm import Confirmation, carried, confirmed_handle
@@ -48,8 +49,9 @@ def _directory_page(args, form: BulkAssignForm | None = None):
     if unit is not None:
         filters["unit"] = str(unit.id)
     can_assign = policy.can(current_user, "manage_requirements")
-    roles = requirements.job_roles(current_user)
-    services = requirements.services(current_user)
+    # Their ids and names only (requirements.picks): the requirements of each are not shown here.
+    roles = requirements.picks(current_user, JobRole)
+    services = requirements.picks(current_user, Service)
     if can_assign and form is None:
         form = BulkAssignForm(formdata=None)
         form.target.data = args.get("assign") or ""
@@ -59,7 +61,7 @@ def _directory_page(args, form: BulkAssignForm | None = None):
     target = next((label for value, label in form.target.choices if value and value == form.target.data), None) if form else None
     return render_template("people/directory.html", page=page, units=org.unit_picker(), unit=unit,
                            unit_typed=typed if unit_error else None, unit_error=unit_error, q=args.get("q", ""),
-                           filters=filters, skill=skill, level=holds[1] if holds else None, skills=requirements.skill_choices(),
+                           filters=filters, skill=skill, level=holds[1] if holds else None, skills=requirements.skill_options(),
                            job_roles=roles, services=services, by_skill=policy.can(current_user, "filter_people_by_skill"),
                            form=form if can_assign else None, target=target,
                            ticked=set(form.people.data or []) if form else set())
@@ -111,7 +113,7 @@ def assign():
     policy.require(current_user, "browse_people")
     policy.require(current_user, "manage_requirements")
     form = BulkAssignForm()
-    _target_choices(form, requirements.job_roles(current_user), requirements.services(current_user))
+    _target_choices(form, requirements.picks(current_user, JobRole), requirements.picks(current_user, Service))
 
     def done(plan):
         n = len(plan.change)
