@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator
 
 from flask import flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectMultipleField, SubmitField, widgets
 from wtforms.validators import ValidationError
 
@@ -111,6 +112,35 @@ class PostedForm:
             yield None, message
         for name, message in self.errors.items():
             yield name, message
+
+
+class ManySelect(widgets.Select):
+    """A select of many plain options (a list of (value, label) pairs), rendered as
+    WTForms renders it (``<option selected value="…">label</option>``) by one f-string
+    an option: WTForms makes a Choice of each option twice and builds its attributes
+    through ``html_params`` and ``Markup.format``, and the what-if page's two selects of
+    4,141 org units spent about 80 ms of its 108 there. Other choices (groups, a
+    callable, an option's own attributes) are rendered by WTForms."""
+
+    def __call__(self, field, **kwargs):
+        choices = field.choices
+        if not isinstance(choices, list) or not all(isinstance(c, tuple) and len(c) == 2 for c in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        data = (field.data or []) if self.multiple else [field.data]
+        chosen = {str(field.coerce(v)) for v in data if v is not None}
+        html = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
+        for value, label in choices:
+            value = str(value)
+            html.append(f'<option {"selected " if value in chosen else ""}value="{escape(value)}">{escape(label or value)}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
 
 
 class ConfirmForm(Form):
