@@ -55,3 +55,49 @@ def test_a_large_framework_lists_its_skills_each_on_its_own_page(page, live_serv
     link.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Service level management")
     expect(page.locator("ul.descriptors li").first).to_be_visible()
+
+
+def test_the_admin_types_a_persons_org_unit_and_a_units_part_of_path(page, live_server, sign_in_page, demo_org, large, axe):  # noqa: F811
+    sign_in_page("alex.morgan@acme.example")
+    page.goto(f"{live_server}/admin/people/new")
+    unit = page.get_by_label("Org unit", exact=True)
+    expect(unit).to_have_attribute("list", "org_unit_path-list")
+    assert "Acme/IT/Service Desk" in page.locator("#org_unit_path-list option").evaluate_all("os => os.map(o => o.value)")
+    assert page_problems(page, axe) == []
+    page.get_by_label("Name", exact=True).fill("Nia Newcombe")
+    page.get_by_label("Email", exact=True).fill("nia.newcombe@acme.example")
+    page.get_by_label("Initial password").fill("a first password")
+    unit.fill("Acme/Nowhere")  # a mistake: no such unit
+    page.get_by_role("button", name="Create person").click()
+    unit = page.get_by_label("Org unit", exact=True)
+    expect(unit).to_have_attribute("aria-invalid", "true")
+    expect(unit).to_have_value("Acme/Nowhere")
+    expect(page.locator("#org_unit_path-error")).to_contain_text("No org unit has the path Acme/Nowhere.")
+    expect(page.locator("#error-summary")).to_contain_text("Org unit: No org unit has the path Acme/Nowhere.")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Nia Newcombe")
+    assert page_problems(page, axe) == []
+    page.get_by_role("link", name="Org unit: No org unit has the path Acme/Nowhere.").click()
+    expect(unit).to_be_focused()
+    unit.fill("acme/it/service desk")
+    page.get_by_label("Initial password").fill("a first password")
+    page.get_by_role("button", name="Create person").click()
+    expect(page.get_by_text("Created an account for Nia Newcombe.")).to_be_visible()
+    expect(page.get_by_label("Org unit", exact=True)).to_have_value("Acme/IT/Service Desk")
+
+    # The org units page: one level at a time, a unit added by its typed "Part of" path.
+    page.goto(f"{live_server}/admin/org-units")
+    expect(page.locator("table.data").get_by_role("link", name="Acme", exact=True)).to_be_visible()
+    assert page_problems(page, axe) == []
+    page.get_by_label("Show the units under: its path").fill("Acme/IT")
+    page.get_by_role("button", name="Show org units").click()
+    expect(page.locator("table.data").get_by_role("link", name="Service Desk", exact=True)).to_be_visible()
+    expect(page.get_by_label("Part of")).to_have_value("Acme/IT")
+    page.get_by_label("Name", exact=True).fill("Tier 2")
+    page.get_by_label("Part of").fill("Acme/IT/Nowhere")
+    page.get_by_role("button", name="Add org unit").click()
+    expect(page.get_by_label("Part of")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#parent_path-error")).to_contain_text("No org unit has the path Acme/IT/Nowhere.")
+    assert page_problems(page, axe) == []
+    page.get_by_label("Part of").fill("Acme/IT/Service Desk")
+    page.get_by_role("button", name="Add org unit").click()
+    expect(page.get_by_text("Added Acme/IT/Service Desk/Tier 2.")).to_be_visible()

@@ -255,3 +255,140 @@ def test_the_account_pages_read_as_many_statements_for_few_people_as_for_many(te
     more = [statements(client, path) for path in pages]
     assert more == typed
     assert typed == small  # the people counted, then listed or suggested
+
+
+# -- the account form's org unit, and the org units page --------------------------------
+
+def test_a_small_organisation_keeps_its_selects_of_units_on_the_admin_pages(units, sign_in):
+    client = sign_in(units.admin)
+    desk = org.by_path("Acme/IT/Service Desk")
+    html = client.get("/admin/people/new").get_data(as_text=True)
+    assert '<select id="org_unit" name="org_unit"' in html and 'name="org_unit_path"' not in html
+    html = client.get("/admin/org-units").get_data(as_text=True)
+    assert '<select id="parent" name="parent"' in html and 'name="parent_path"' not in html
+    assert f'href="/admin/org-units/{desk.id}">Service Desk</a>' in html  # every unit in one table
+    html = client.get(f"/admin/org-units/{desk.id}").get_data(as_text=True)
+    assert re.search(r'<select[^>]*id="parent" name="parent"', html) and not re.search(rf'<option[^>]*value="{desk.id}"', html)
+
+
+def test_a_large_organisation_types_a_persons_org_unit_with_the_top_levels_suggested(units, few_choices, sign_in):
+    client = sign_in(units.admin)
+    html = client.get("/admin/people/new").get_data(as_text=True)
+    assert '<select id="org_unit"' not in html
+    assert re.search(r'<label for="org_unit_path">Org unit</label>', html)
+    field = re.search(r'<input[^>]*id="org_unit_path"[^>]*>', html).group(0)
+    assert 'name="org_unit_path"' in field and 'list="org_unit_path-list"' in field
+    assert 'aria-describedby="org_unit_path-hint"' in field
+    suggested = re.findall(r'<option value="([^"]+)"></option>',
+                           re.search(r'<datalist id="org_unit_path-list">(.*?)</datalist>', html).group(1))
+    assert "Acme/IT" in suggested and "Acme/IT/Service Desk" in suggested
+    # Created with the path typed (any case, slashes around it) ...
+    response = client.post("/admin/people/new", data=_new_person(manager="", org_unit_path=" /acme/it/service desk/ "))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    nia = accounts.by_email("nia.newcombe@example.com")
+    assert nia.org_unit.path == "Acme/IT/Service Desk"
+    # ... shown by its path, moved by another, emptied.
+    html = client.get(f"/admin/people/{nia.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="org_unit_path"[^>]*value="Acme/IT/Service Desk"', html)
+    form = {"name": nia.name, "email": nia.email, "employee_number": "", "job_title": "Analyst", "roles": ["employee"],
+            "manager": "", "org_unit_path": "Acme/Ops"}
+    assert client.post(f"/admin/people/{nia.id}", data=form).status_code == 302
+    db.session.refresh(nia)
+    assert nia.org_unit.path == "Acme/Ops"
+    assert client.post(f"/admin/people/{nia.id}", data=dict(form, org_unit_path="")).status_code == 302
+    db.session.refresh(nia)
+    assert nia.org_unit is None
+
+
+def test_an_unknown_org_unit_path_is_refused_beside_its_field_with_the_form_kept(units, few_choices, sign_in):
+    client = sign_in(units.admin)
+    response = client.post("/admin/people/new", data=_new_person(manager="", org_unit_path="Acme/Nowhere"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="org_unit_path"[^>]*>', html).group(0)
+    assert 'aria-describedby="org_unit_path-hint org_unit_path-error"' in field and 'aria-invalid="true"' in field
+    assert 'value="Acme/Nowhere"' in field
+    assert 'id="org_unit_path-error"' in html and '<a href="#org_unit_path">Org unit: No org unit has the path Acme/Nowhere.</a>' in html
+    assert 'value="Nia Newcombe"' in html and 'value="Analyst"' in html
+    assert accounts.by_email("nia.newcombe@example.com") is None
+    # Editing too: the person stays where they were.
+    sam = {"name": units.sam.name, "email": units.sam.email, "employee_number": units.sam.employee_number,
+           "job_title": "", "roles": ["employee"], "manager": str(units.manager.id), "org_unit_path": "Acme//IT"}
+    response = client.post(f"/admin/people/{units.sam.id}", data=sam)
+    assert response.status_code == 400 and "Type an org unit&#39;s path, such as Group/IT." in response.get_data(as_text=True)
+    db.session.refresh(units.sam)
+    assert units.sam.org_unit.path == "Acme/IT/Service Desk"
+
+
+def _unit_rows(html: str) -> list[str]:
+    return re.findall(r'<tr><td><a href="/admin/org-units/\d+">([^<]+)</a>', html)
+
+
+def test_a_large_organisations_org_units_page_shows_one_level_at_a_time(units, few_choices, sign_in, make_person):
+    for n in range(3):
+        org.ensure_path(SYSTEM, f"Acme/IT/Team {n}")
+    org.ensure_path(SYSTEM, "Beta/Team 9")
+    db.session.commit()
+    make_person("Tess Teamer", unit="Acme/IT/Team 1")
+    client = sign_in(units.hr)
+    it = org.by_path("Acme/IT")
+    html = client.get("/admin/org-units").get_data(as_text=True)
+    assert _unit_rows(html) == ["Acme", "Beta"]
+    assert '<select id="parent"' not in html and 'name="parent_path"' in html
+    html = client.get(f"/admin/org-units?unit={it.id}").get_data(as_text=True)
+    assert _unit_rows(html) == ["Service Desk", "Team 0", "Team 1", "Team 2"]
+    assert re.search(r'Team 1</a></td><td class="num">1</td>', html)  # its one person
+    assert f'<a href="/admin/org-units?unit={org.by_path("Acme").id}">Acme</a>' in html  # the trail above
+    assert re.search(r'<input[^>]*id="parent_path"[^>]*value="Acme/IT"', html)  # added here, goes under here
+    # Typed (any case), and found by name at any depth below.
+    assert _unit_rows(client.get("/admin/org-units?unit_path=acme/it").get_data(as_text=True))[0] == "Service Desk"
+    assert _unit_rows(client.get("/admin/org-units?q=team").get_data(as_text=True)) == ["Team 0", "Team 1", "Team 2", "Team 9"]
+    assert _unit_rows(client.get(f"/admin/org-units?q=team&unit={org.by_path('Beta').id}").get_data(as_text=True)) == ["Team 9"]
+    html = client.get("/admin/org-units?unit_path=Acme/Nowhere").get_data(as_text=True)
+    assert re.search(r'<input id="unit" name="unit_path"[^>]*value="Acme/Nowhere"[^>]*aria-invalid="true"', html)
+    assert "No org unit has the path Acme/Nowhere." in html
+    # Paged by keyset: the next page carries the level.
+    page = org.unit_level(units.hr, it, per_page=2)
+    assert [u.name for u in page.page.items] == ["Service Desk", "Team 0"] and page.page.total == 4
+    assert [u.name for u in org.unit_level(units.hr, it, per_page=2, cursor=page.page.next).page.items] == ["Team 1", "Team 2"]
+    html = client.get(f"/admin/org-units?unit={it.id}&cursor={page.page.next}").get_data(as_text=True)
+    assert _unit_rows(html) == ["Team 1", "Team 2"]
+
+
+def test_a_large_organisation_types_the_part_of_path_to_add_and_move_a_unit(units, few_choices, sign_in):
+    client = sign_in(units.admin)
+    response = client.post("/admin/org-units", data={"name": "Tier 2", "parent_path": "acme/it/service desk"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    tier2 = org.by_path("Acme/IT/Service Desk/Tier 2")
+    assert tier2 is not None
+    response = client.post("/admin/org-units", data={"name": "Tier 3", "parent_path": "Acme/Nowhere"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="parent_path"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'value="Acme/Nowhere"' in field
+    assert '<a href="#parent_path">Part of: No org unit has the path Acme/Nowhere.</a>' in html and 'value="Tier 3"' in html
+    assert org.by_path("Acme/Nowhere/Tier 3") is None
+    # Moved by its typed path, shown by it; to the top level when emptied.
+    html = client.get(f"/admin/org-units/{tier2.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="parent_path"[^>]*value="Acme/IT/Service Desk"', html)
+    assert client.post(f"/admin/org-units/{tier2.id}", data={"name": "Tier 2", "parent_path": "Acme/Ops"}).status_code == 302
+    db.session.refresh(tier2)
+    assert tier2.path == "Acme/Ops/Tier 2"
+    response = client.post(f"/admin/org-units/{tier2.id}", data={"name": "Tier 2", "parent_path": "Acme/Nowhere"})
+    assert response.status_code == 400 and 'id="parent_path-error"' in response.get_data(as_text=True)
+    assert client.post(f"/admin/org-units/{tier2.id}", data={"name": "Tier 2", "parent_path": ""}).status_code == 302
+    db.session.refresh(tier2)
+    assert tier2.path == "Tier 2" and tier2.parent is None
+
+
+def test_the_admin_unit_pages_read_as_many_statements_for_few_units_as_for_many(units, few_choices, sign_in, make_person):
+    client = sign_in(units.admin)
+    it = org.by_path("Acme/IT")
+    pages = ("/admin/org-units", f"/admin/org-units?unit={it.id}", "/admin/org-units?q=desk",
+             "/admin/people/new", f"/admin/people/{units.sam.id}", f"/admin/org-units/{it.id}")
+    few = [statements(client, path) for path in pages]
+    for n in range(12):
+        org.ensure_path(SYSTEM, f"Acme/IT/Desk {n}/Tier {n}")
+        make_person(f"Extra {n}", unit=f"Acme/IT/Desk {n}")
+    db.session.commit()
+    assert [statements(client, path) for path in pages] == few

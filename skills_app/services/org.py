@@ -276,6 +276,48 @@ def unit_at_path(actor, path: str, permission: str = "manage_org_units") -> OrgU
     return unit
 
 
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One page of the org units under a unit (``at``; the top level without one), or of
+    those at any depth below it whose name has the words searched for (``q``); and the
+    units above ``at`` (``trail``, the top first), for its breadcrumb."""
+    at: OrgUnit | None
+    trail: list[UnitOption]
+    page: paging.Page
+    q: str | None
+
+
+def unit_level(actor, at: OrgUnit | None = None, *, q: str | None = None, cursor: str | None = None,
+               per_page: int = 50) -> Level:
+    """The org units page of a large organisation: a page of the units directly under ``at``
+    by name, or, with ``q``, of the units below it at any depth whose name contains ``q`` (any
+    case), by path; each row with its active people (``people``) and the units directly under
+    it (``below``), counted by their indexes. Four statements, whatever the number of units."""
+    policy.require(actor, "manage_org_units")
+    members = (select(func.count()).select_from(Person)
+               .where(Person.org_unit_id == OrgUnit.id, Person.active.is_(True)).correlate(OrgUnit).scalar_subquery())
+    child = aliased(OrgUnit)
+    below = select(func.count()).select_from(child).where(child.parent_id == OrgUnit.id).correlate(OrgUnit).scalar_subquery()
+    stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.path, members.label("people"), below.label("below"))
+    if q:
+        stmt = stmt.where(func.lower(OrgUnit.name).contains(q.lower(), autoescape=True))
+        if at is not None:
+            stmt = stmt.where(OrgUnit.path.startswith(at.path + SEPARATOR, autoescape=True))
+        order = [OrgUnit.path, OrgUnit.id]
+    else:
+        stmt = stmt.where(OrgUnit.parent_id == at.id if at is not None else OrgUnit.parent_id.is_(None))
+        order = [OrgUnit.name, OrgUnit.id]
+    page = paging.of_select(stmt, order, cursor=cursor, limit=per_page, count=True, scalars=False)
+    trail: list[UnitOption] = []
+    if at is not None:
+        parts = at.path.split(SEPARATOR)
+        above = [SEPARATOR.join(parts[:n]) for n in range(1, len(parts))]
+        if above:
+            trail = [UnitOption(*row) for row in db.session.execute(
+                select(OrgUnit.id, OrgUnit.name, OrgUnit.path).where(OrgUnit.path.in_(above)).order_by(OrgUnit.path))]
+    return Level(at, trail, page, q)
+
+
 def units_for_choice(limit: int = CHOICE_LIMIT) -> dict:
     """The org units a filter offers: all of them when there are few; in a large
     organisation the top three levels as suggestions for a typed path (a select

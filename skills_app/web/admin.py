@@ -5,30 +5,38 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.errors import InvalidInput
 from skills_app.models import OrgUnit, Person
 from skills_app.services import accounts, audit, org, people_import
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.jobs import started
-from skills_app.web.forms.admin import (PersonForm, NewPersonForm, PeopleImportForm, ResetPasswordForm, OrgUnitForm,
-                                        PersonTypedManagerForm, NewPersonTypedManagerForm)
+from skills_app.web.forms.admin import (PeopleImportForm, ResetPasswordForm, OrgUnitForm, OrgUnitTypedParentForm,
+                                        person_form)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _unit_choices():
-    return [("", "— none —")] + [(str(u.id), u.path) for u in org.unit_options()]
+def _unit_choices(units: dict, exclude: OrgUnit | None = None):
+    """A small organisation's units (org.unit_picker) as a select's choices."""
+    return [("", "— none —")] + [(str(u.id), u.path) for u in units["units"] if exclude is None or u.id != exclude.id]
 
 
 def _manager_choices(picker: dict, exclude: Person | None = None):
     return [("", "— none —")] + [(str(p.id), f"{p.name} <{p.email}>") for p in picker["people"] if exclude is None or p.id != exclude.id]
 
 
-def _person_form(new: bool, picker: dict, **options):
-    """The account form: a select of every active person for the line manager in a small
-    organisation; past accounts.MANAGER_CHOICES, their email or employee number typed."""
-    if picker["all"]:
-        return (NewPersonForm if new else PersonForm)(**options)
-    return (NewPersonTypedManagerForm if new else PersonTypedManagerForm)(**options)
+def _person_form(new: bool, picker: dict, units: dict, **options):
+    """The account form: selects of every active person (line manager) and every org unit in a
+    small organisation; past accounts.MANAGER_CHOICES people the manager's email or employee
+    number typed, past org.CHOICE_LIMIT units the unit's path typed."""
+    return person_form(new, typed_manager=not picker["all"], typed_unit=not units["all"])(**options)
+
+
+def _choices(form, managers: dict, units: dict, person: Person | None = None) -> None:
+    if form.manager is not None:
+        form.manager.choices = _manager_choices(managers, exclude=person)
+    if form.org_unit is not None:
+        form.org_unit.choices = _unit_choices(units)
 
 
 def _manager(form) -> Person | None:
@@ -40,6 +48,18 @@ def _manager(form) -> Person | None:
 
 def _unit(value, permission: str = "manage_accounts") -> OrgUnit | None:
     return org.get_unit(current_user, int(value), permission) if value else None
+
+
+def _typed_unit(path: str | None, permission: str) -> OrgUnit | None:
+    """The unit at a typed path (org.unit_at_path), None when nothing is typed."""
+    path = (path or "").strip()
+    return org.unit_at_path(current_user, path, permission) if path else None
+
+
+def _person_unit(form) -> OrgUnit | None:
+    if form.org_unit is None:
+        return _typed_unit(form.org_unit_path.data, "manage_accounts")
+    return _unit(form.org_unit.data)
 
 
 @bp.get("/people")
@@ -78,35 +98,35 @@ def _people_checked(form, checked, page):
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person():
     policy.require(current_user, "manage_accounts")
-    managers = accounts.manager_picker()
-    form = _person_form(True, managers)
-    form.org_unit.choices = _unit_choices()
-    if form.manager is not None:
-        form.manager.choices = _manager_choices(managers)
+    managers, units = accounts.manager_picker(), org.unit_picker()
+    form = _person_form(True, managers, units)
+    _choices(form, managers, units)
     if request.method == "GET":
         form.roles.data = ["employee"]
     return handle(form, lambda: accounts.create_person(
                       current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
-                      password=form.password.data, manager=_manager(form), org_unit=_unit(form.org_unit.data),
+                      password=form.password.data, manager=_manager(form), org_unit=_person_unit(form),
                       job_title=form.job_title.data or None, employee_number=form.employee_number.data or None),
-                  page=lambda: render_template("admin/person_new.html", form=form, managers=managers),
+                  page=lambda: render_template("admin/person_new.html", form=form, managers=managers, units=units),
                   done=lambda person: success(f"Created an account for {person.name}.", "admin.edit_person", person_id=person.id))
 
 
-def _person_page(person, form=None, reset=None, managers=None):
+def _person_page(person, form=None, reset=None, managers=None, units=None):
     managers = managers or accounts.manager_picker()
+    units = units or org.unit_picker()
     if form is None:
-        form = _person_form(False, managers, formdata=None, obj=person)
-        form.org_unit.data = str(person.org_unit_id or "")
+        form = _person_form(False, managers, units, formdata=None, obj=person)
+        if form.org_unit is None:
+            form.org_unit_path.data = person.org_unit.path if person.org_unit_id else ""
+        else:
+            form.org_unit.data = str(person.org_unit_id or "")
         if form.manager is None:
             form.manager_ref.data = person.manager.email if person.manager_id else ""
         else:
             form.manager.data = str(person.manager_id or "")
         form.roles.data = sorted(person.roles)
-    form.org_unit.choices = _unit_choices()
-    if form.manager is not None:
-        form.manager.choices = _manager_choices(managers, exclude=person)
-    return render_template("admin/person_edit.html", person=person, form=form, managers=managers,
+    _choices(form, managers, units, person)
+    return render_template("admin/person_edit.html", person=person, form=form, managers=managers, units=units,
                            reset=reset or ResetPasswordForm(formdata=None),
                            confirm=ConfirmForm(formdata=None))
 
@@ -117,16 +137,14 @@ def edit_person(person_id: int):
     person = accounts.get_person(current_user, person_id)
     if request.method == "GET":
         return _person_page(person)
-    managers = accounts.manager_picker()
-    form = _person_form(False, managers)
-    form.org_unit.choices = _unit_choices()
-    if form.manager is not None:
-        form.manager.choices = _manager_choices(managers, exclude=person)
+    managers, units = accounts.manager_picker(), org.unit_picker()
+    form = _person_form(False, managers, units)
+    _choices(form, managers, units, person)
     return handle(form, lambda: accounts.update_person(
                       current_user, person, name=form.name.data, email=form.email.data, job_title=form.job_title.data,
                       employee_number=form.employee_number.data, manager=_manager(form),
-                      org_unit=_unit(form.org_unit.data), roles=form.roles.data),
-                  page=lambda: _person_page(person, form, managers=managers),
+                      org_unit=_person_unit(form), roles=form.roles.data),
+                  page=lambda: _person_page(person, form, managers=managers, units=units),
                   done=lambda _: success(f"Saved {person.name}.", "admin.edit_person", person_id=person.id))
 
 
@@ -151,37 +169,78 @@ def set_active(person_id: int):
                                          "admin.edit_person", person_id=person.id))
 
 
-def _org_units_page(form):
-    return render_template("admin/org_units.html", units=org.all_units(), form=form, counts=org.member_counts())
+def _unit_form(units: dict, **options):
+    """The org unit form: "Part of" a select of every unit in a small organisation, its path
+    typed past org.CHOICE_LIMIT units."""
+    return (OrgUnitForm if units["all"] else OrgUnitTypedParentForm)(**options)
+
+
+def _parent(form) -> OrgUnit | None:
+    if form.parent is None:
+        return _typed_unit(form.parent_path.data, "manage_org_units")
+    return _unit(form.parent.data, "manage_org_units")
+
+
+def _org_units_page(form, units: dict):
+    if units["all"]:
+        return render_template("admin/org_units.html", units=units["units"], form=form, counts=org.member_counts(),
+                               picker=units)
+    # A large organisation: one level of the tree at a time (or the units whose name has the words
+    # searched for, at any depth below), a page at a time, with the unit typed as a path to go to.
+    args = request.args
+    at, typed, unit_error = None, (args.get("unit_path") or "").strip(), None
+    if args.get("unit", "").isdigit() and len(args["unit"]) < 10:
+        at = org.get_unit(current_user, int(args["unit"]))
+    elif typed:
+        try:
+            at = org.unit_at_path(current_user, typed)
+        except InvalidInput as exc:
+            unit_error = exc.fields.get("unit", exc.message)
+    q = (args.get("q") or "").strip()
+    level = org.unit_level(current_user, at, q=q or None, cursor=args.get("cursor"))
+    if request.method == "GET" and at is not None and not form.parent_path.data:
+        form.parent_path.data = at.path  # a unit added from here goes under the unit shown
+    return render_template("admin/org_units_level.html", level=level, at=at, q=q, form=form, picker=units,
+                           unit_typed=typed if unit_error else None, unit_error=unit_error,
+                           filters={k: v for k, v in (("unit", str(at.id) if at else None), ("q", q)) if v})
 
 
 @bp.route("/org-units", methods=["GET", "POST"])
 def org_units():
     policy.require(current_user, "manage_org_units")
-    form = OrgUnitForm()
-    form.parent.choices = _unit_choices()
-    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=_unit(form.parent.data, "manage_org_units")),
-                  page=lambda: _org_units_page(form),
+    units = org.unit_picker()
+    form = _unit_form(units)
+    if form.parent is not None:
+        form.parent.choices = _unit_choices(units)
+    return handle(form, lambda: org.add_unit(current_user, form.name.data, parent=_parent(form)),
+                  page=lambda: _org_units_page(form, units),
                   done=lambda unit: success(f"Added {unit.path}.", "admin.org_units"))
 
 
-def _org_unit_page(unit, form=None):
+def _org_unit_page(unit, form=None, units=None):
+    units = units or org.unit_picker()
     if form is None:
-        form = OrgUnitForm(formdata=None, obj=unit)
-        form.parent.data = str(unit.parent_id or "")
-    form.parent.choices = [c for c in _unit_choices() if c[0] != str(unit.id)]
-    return render_template("admin/org_unit_edit.html", unit=unit, form=form, confirm=ConfirmForm(formdata=None))
+        form = _unit_form(units, formdata=None, obj=unit)
+        if form.parent is None:
+            form.parent_path.data = unit.parent.path if unit.parent_id else ""
+        else:
+            form.parent.data = str(unit.parent_id or "")
+    if form.parent is not None:
+        form.parent.choices = _unit_choices(units, exclude=unit)
+    return render_template("admin/org_unit_edit.html", unit=unit, form=form, picker=units, confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/org-units/<int:unit_id>", methods=["GET", "POST"])
 def edit_org_unit(unit_id: int):
     unit = org.get_unit(current_user, unit_id)
-    form = OrgUnitForm() if request.method == "POST" else None
-    if form is None:
+    if request.method != "POST":
         return _org_unit_page(unit)
-    form.parent.choices = [c for c in _unit_choices() if c[0] != str(unit.id)]
-    return handle(form, lambda: org.rename_or_move(current_user, unit, name=form.name.data, parent=_unit(form.parent.data, "manage_org_units")),
-                  page=lambda: _org_unit_page(unit, form),
+    units = org.unit_picker()
+    form = _unit_form(units)
+    if form.parent is not None:
+        form.parent.choices = _unit_choices(units, exclude=unit)
+    return handle(form, lambda: org.rename_or_move(current_user, unit, name=form.name.data, parent=_parent(form)),
+                  page=lambda: _org_unit_page(unit, form, units),
                   done=lambda _: success(f"Saved {unit.path}.", "admin.org_units"))
 
 

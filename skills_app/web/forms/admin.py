@@ -1,6 +1,8 @@
 """The administration forms: people, passwords, org units."""
 from __future__ import annotations
 
+import functools
+
 from flask_wtf.file import FileField
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
@@ -27,22 +29,32 @@ class NewPersonForm(PersonForm):
     submit = SubmitField("Create person")
 
 
-def _typed_manager(form_class):
-    """``form_class`` for a large organisation (accounts.manager_picker): the line
-    manager typed as an email address or employee number (``manager_ref``, read back
-    by accounts.manager_by_reference) instead of a select of every active person;
-    a refusal about ``manager`` is shown beside it."""
-    typed = StringField("Reports to (their line manager)", validators=[Optional(), Length(max=320)])
-    typed.creation_counter = form_class.manager.creation_counter  # in the select's place, in the error summary too
-    return type(form_class.__name__.replace("Form", "TypedManagerForm"), (form_class,), {
-        "manager": None,
-        "manager_ref": typed,
-        "error_fields": {**form_class.error_fields, "manager": "manager_ref"},
+def _typed(form_class, select: str, typed: str, *, also: tuple[str, ...] = (), max_length: int = 320):
+    """``form_class`` for a large organisation: the select ``select`` (every person, every
+    unit) replaced by a text field ``typed`` in its place, with the same label (in the error
+    summary too); a refusal about ``select`` (or any name in ``also``) is shown beside it."""
+    field = StringField(getattr(form_class, select).args[0], validators=[Optional(), Length(max=max_length)])
+    field.creation_counter = getattr(form_class, select).creation_counter
+    return type(f"{form_class.__name__[:-4]}Typed{select.title().replace('_', '')}Form", (form_class,), {
+        select: None,
+        typed: field,
+        "error_fields": {**form_class.error_fields, **{name: typed for name in (select, *also)}},
     })
 
 
-PersonTypedManagerForm = _typed_manager(PersonForm)
-NewPersonTypedManagerForm = _typed_manager(NewPersonForm)
+@functools.cache
+def person_form(new: bool, *, typed_manager: bool, typed_unit: bool) -> type[PersonForm]:
+    """The account form: a select of every active person for the line manager while there
+    are at most accounts.MANAGER_CHOICES, else their email address or employee number typed
+    (``manager_ref``, read back by accounts.manager_by_reference); a select of every org unit
+    while there are at most org.CHOICE_LIMIT, else the unit's path typed (``org_unit_path``,
+    read back by org.unit_at_path, whose refusal is about ``unit``)."""
+    form_class = NewPersonForm if new else PersonForm
+    if typed_manager:
+        form_class = _typed(form_class, "manager", "manager_ref")
+    if typed_unit:
+        form_class = _typed(form_class, "org_unit", "org_unit_path", also=("unit",), max_length=1000)
+    return form_class
 
 
 class ResetPasswordForm(Form):
@@ -54,6 +66,11 @@ class OrgUnitForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     parent = SelectField("Part of", choices=[], validate_choice=True)
     submit = SubmitField("Save org unit")
+
+
+# A large organisation's org unit form (org.unit_picker): "Part of" typed as a path
+# (``parent_path``, read back by org.unit_at_path), instead of a select of every unit.
+OrgUnitTypedParentForm = _typed(OrgUnitForm, "parent", "parent_path", also=("unit",), max_length=1000)
 
 
 class PeopleImportForm(Form):
