@@ -117,3 +117,21 @@ def test_an_empty_report_is_a_workbook_with_its_headers(needs_world):  # noqa: F
     assert book.sheetnames == ["Gaps", "By job role"]
     assert _values(book["Gaps"]) == [tuple(exports.GAP_SHEET_COLUMNS)]
     assert _values(book["By job role"]) == [tuple(gap_tables.GROUP_COLUMNS)]
+
+
+def test_the_training_needs_workbook_streams_its_people(needs_world):  # noqa: F811
+    # The People sheet (a million rows at 100,000 people) is read off the cursor: the same cells as its frame.
+    for filters in ({}, {"org_unit": "Acme"}):
+        chosen = gaps.Filters.from_mapping(filters)
+        report = exports.training_needs(SYSTEM, chosen)
+        out = export.render(report, "xlsx")
+        book = load_workbook(io.BytesIO(b"".join(out.chunks)))
+        frames = report.sheets()
+        assert book.sheetnames == list(frames) == ["Training needs", "People"]
+        for name, frame in frames.items():
+            columns, batches = export.frame_batches(frame)
+            expected = [tuple(columns)] + [tuple(export.cell(v) for v in row) for batch in batches for row in batch]
+            assert [tuple(_normal(v) for v in row) for row in _values(book[name])] == \
+                [tuple(_normal(v) for v in row) for row in expected], name
+        assert len(frames["People"]) > (100 if not filters else 10)
+        assert out.rows == len(frames["Training needs"])

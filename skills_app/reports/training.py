@@ -27,6 +27,19 @@ PEOPLE_COLUMNS = ["person_id", "skill_id", "person", "email", "org_unit", "frame
                   "skill_name", "from_level", "to_level", "essential", "at_risk", "status", "from_label", "step"]
 
 
+def people_records(rows) -> list[tuple]:
+    """Rows with the columns of ``PEOPLE_COLUMNS`` up to ``status`` (``from_key``: the
+    current level, or -1 for none) as tuples of those columns, with ``from_label`` and ``step``."""
+    out = []
+    for r in rows:
+        from_level = None if r.from_key < 0 else int(r.from_key)
+        from_label = "–" if from_level is None else str(from_level)
+        out.append((r.person_id, r.skill_id, r.person, r.email, r.org_unit, r.framework, r.framework_version, r.skill,
+                    r.skill_name, from_level, r.to_level, bool(r.essential), bool(r.at_risk), r.status, from_label,
+                    f"{r.skill} {from_label}→{r.to_level}"))
+    return out
+
+
 def people_table(rows) -> pd.DataFrame:
     """One row per person and skill needed, from rows with the columns of
     ``PEOPLE_COLUMNS`` up to ``status`` (``from_key``: the current level, or -1 for none)."""

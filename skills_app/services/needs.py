@@ -269,17 +269,30 @@ def _first_ranked(named):
     return found, places_of, names_of
 
 
-def people(actor, filters: Filters | None = None, *, now: datetime | None = None, skill_id: int | None = None) -> pd.DataFrame:
-    """One row per person and skill needed (ordered by person and skill), as
-    ``reports.training.people_table`` shapes it (``skill_id``: that skill only)."""
+def _people_select(actor, filters: Filters | None, now: datetime | None, skill_id: int | None = None):
     needs = _needs(actor, filters, now, skill_id=skill_id, status=True).subquery("needs")
-    stmt = (select(needs, Person.name.label("person"), Person.email.label("email"), OrgUnit.path.label("org_unit"),
+    return (select(needs, Person.name.label("person"), Person.email.label("email"), OrgUnit.path.label("org_unit"),
                    Framework.code.label("framework"), Framework.version.label("framework_version"),
                    Skill.code.label("skill"), Skill.name.label("skill_name"))
             .join(Person, Person.id == needs.c.person_id).outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
             .join(Skill, Skill.id == needs.c.skill_id).join(Framework, Framework.id == Skill.framework_id)
             .order_by(needs.c.person_id, needs.c.skill_id))
-    return training.people_table(db.session.execute(stmt).all())
+
+
+def people(actor, filters: Filters | None = None, *, now: datetime | None = None, skill_id: int | None = None) -> pd.DataFrame:
+    """One row per person and skill needed (ordered by person and skill), as
+    ``reports.training.people_table`` shapes it (``skill_id``: that skill only)."""
+    return training.people_table(db.session.execute(_people_select(actor, filters, now, skill_id)).all())
+
+
+def people_batches(actor, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000):
+    """The rows of ``people`` in batches (``reports.training.people_records`` shapes
+    each), read as they are written: a server-side cursor on PostgreSQL, so that a
+    whole organisation's needs (a million rows at 100,000 people) are never all in memory."""
+    _tuned()
+    result = db.session.execute(_people_select(actor, filters, now).execution_options(yield_per=batch))
+    for rows in result.partitions():
+        yield training.people_records(rows)
 
 
 def training_needs(actor, filters: Filters | None = None, *, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
