@@ -101,3 +101,27 @@ def test_the_admin_types_a_persons_org_unit_and_a_units_part_of_path(page, live_
     page.get_by_label("Part of").fill("Acme/IT/Service Desk")
     page.get_by_role("button", name="Add org unit").click()
     expect(page.get_by_text("Added Acme/IT/Service Desk/Tier 2.")).to_be_visible()
+
+
+def test_hr_types_a_campaigns_org_unit_and_mends_a_mistake(page, live_server, sign_in_page, demo_org, large, axe):  # noqa: F811
+    sign_in_page("hannah.lee@acme.example")
+    page.goto(f"{live_server}/campaigns/new")
+    page.get_by_label("Campaign name").fill("Service desk spring review")
+    skills = page.get_by_label("Skills to assess")
+    skills.select_option(index=0)
+    chosen = skills.evaluate("s => Array.from(s.selectedOptions).map(o => o.textContent)")
+    field = page.get_by_label("Org unit (and the units below it)")
+    expect(field).to_have_attribute("list", "org_unit_path-list")
+    assert page_problems(page, axe) == []
+    field.fill("Acme/Nowhere")
+    page.get_by_role("button", name="Open the campaign").click()
+    field = page.get_by_label("Org unit (and the units below it)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#org_unit_path-error")).to_contain_text("No org unit has the path Acme/Nowhere.")
+    expect(page.get_by_label("Campaign name")).to_have_value("Service desk spring review")  # what was typed stays
+    assert page.get_by_label("Skills to assess").evaluate("s => Array.from(s.selectedOptions).map(o => o.textContent)") == chosen
+    assert page_problems(page, axe) == []
+    field.fill("acme/it/service desk")
+    page.get_by_role("button", name="Open the campaign").click()
+    expect(page.get_by_text("Opened the campaign 'Service desk spring review'")).to_be_visible()
+    expect(page.get_by_text("Acme/IT/Service Desk (and below)").first).to_be_visible()

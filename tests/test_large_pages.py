@@ -392,3 +392,57 @@ def test_the_admin_unit_pages_read_as_many_statements_for_few_units_as_for_many(
         make_person(f"Extra {n}", unit=f"Acme/IT/Desk {n}")
     db.session.commit()
     assert [statements(client, path) for path in pages] == few
+
+
+def _campaign(**fields) -> dict:
+    today = datetime.now(timezone.utc).date()
+    return {"name": "Service desk review", "description": "", "job_role": "0", "service": "0",
+            "opens_on": today.isoformat(), "due_on": (today + timedelta(days=28)).isoformat(), **fields}
+
+
+def test_a_large_organisation_types_a_campaigns_org_unit(units, few_choices, sign_in):
+    from skills_app.models import Campaign, CampaignTemplate
+
+    client = sign_in(units.hr)
+    html = client.get(f"/campaigns/new?person_id={units.sam.id}").get_data(as_text=True)
+    assert '<select id="org_unit"' not in html
+    field = re.search(r'<input[^>]*id="org_unit_path"[^>]*>', html).group(0)
+    assert 'value="Acme/IT/Service Desk"' in field  # from a report's next step: the person's unit
+    assert 'list="org_unit_path-list"' in field and 'aria-describedby="org_unit_path-hint"' in field
+    assert "leave it empty for any org unit" in html
+    # Opened with the path typed (any case, slashes around it): the unit and those below it are invited.
+    response = client.post("/campaigns/new", data=_campaign(skills=[str(units.slmo.id)], org_unit_path=" acme/it/ "))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    campaign = db.session.scalars(select(Campaign).where(Campaign.name == "Service desk review")).one()
+    assert campaign.org_unit.path == "Acme/IT"
+    # A template from it shows the path; saved with another; emptied, with a job role instead.
+    html = client.get(f"/campaigns/templates/new?from_campaign={campaign.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="org_unit_path"[^>]*value="Acme/IT"', html)
+    form = {"name": "Quarterly", "description": "", "skills": [str(units.slmo.id)], "org_unit_path": "Acme/Ops",
+            "job_role": "0", "service": "0", "duration_days": "28"}
+    assert client.post("/campaigns/templates/new", data=form).status_code == 302
+    template = db.session.scalars(select(CampaignTemplate).where(CampaignTemplate.name == "Quarterly")).one()
+    assert template.org_unit.path == "Acme/Ops"
+    html = client.get(f"/campaigns/templates/{template.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="org_unit_path"[^>]*value="Acme/Ops"', html)
+
+
+def test_an_unknown_campaign_unit_path_is_refused_beside_its_field_with_the_form_kept(units, few_choices, sign_in):
+    from skills_app.models import Campaign
+
+    client = sign_in(units.hr)
+    response = client.post("/campaigns/new", data=_campaign(skills=[str(units.slmo.id)], org_unit_path="Acme/Nowhere",
+                                                            description="Please assess by Friday."))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="org_unit_path"[^>]*>', html).group(0)
+    assert 'value="Acme/Nowhere"' in field and 'aria-invalid="true"' in field
+    assert 'aria-describedby="org_unit_path-hint org_unit_path-error"' in field
+    assert '<a href="#org_unit_path">Org unit (and the units below it): No org unit has the path Acme/Nowhere.</a>' in html
+    assert 'value="Service desk review"' in html and "Please assess by Friday." in html
+    assert re.search(rf'<option selected value="{units.slmo.id}">', html)  # the skills ticked stay ticked
+    assert db.session.scalar(select(Campaign.id).where(Campaign.name == "Service desk review")) is None
+    # Nobody chosen at all: the refusal is beside the typed unit, the first of the choices.
+    response = client.post("/campaigns/new", data=_campaign(skills=[str(units.slmo.id)], org_unit_path=""))
+    assert response.status_code == 400
+    assert re.search(r'<a href="#org_unit_path">[^<]*Choose who is invited', response.get_data(as_text=True))

@@ -7,23 +7,48 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import policy
+from skills_app.models import JobRole, Service
 from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.services import campaigns as service, exports, frameworks, org, requirements
 from skills_app.services import accounts as people_service
 from skills_app.web.downloads import download
 from skills_app.web.forms import ConfirmForm, handle, success
-from skills_app.web.forms.campaigns import CampaignForm, OpenFromTemplateForm, TemplateForm
+from skills_app.web.forms.campaigns import (CampaignForm, CampaignTypedUnitForm, OpenFromTemplateForm, TemplateForm,
+                                            TemplateTypedUnitForm)
 from skills_app.web.forms.confirm import Confirmation, confirmed_handle
 from skills_app.words import plural, verb
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
-def _choices(form: CampaignForm | TemplateForm) -> None:
+def _form(small, large, units: dict):
+    """The campaign or template form: a select of every org unit in a small organisation;
+    past org.CHOICE_LIMIT units (org.unit_picker) the unit's path typed."""
+    return (small if units["all"] else large)()
+
+
+def _unit(form):
+    """The org unit chosen (by id, or by its typed path), or None for any."""
+    if form.org_unit is not None:
+        return org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None
+    path = (form.org_unit_path.data or "").strip()
+    return org.unit_at_path(current_user, path, "manage_campaigns") if path else None
+
+
+def _set_unit(form, unit) -> None:
+    if form.org_unit is not None:
+        form.org_unit.data = unit.id if unit is not None else 0
+    else:
+        form.org_unit_path.data = unit.path if unit is not None else ""
+
+
+def _choices(form: CampaignForm | TemplateForm, units: dict) -> None:
     form.skills.choices = service.skill_choices(current_user)
-    form.org_unit.choices = [(0, "Any org unit")] + [(u.id, f"{'— ' * u.depth}{u.path}") for u in org.unit_options()]
-    form.job_role.choices = [(0, "Any job role")] + [(r.id, r.name) for r in requirements.job_roles(current_user)]
-    form.service.choices = [(0, "Any service")] + [(s.id, s.name) for s in requirements.services(current_user)]
+    if form.org_unit is not None:
+        form.org_unit.choices = [(0, "Any org unit")] + [(u.id, f"{'— ' * u.depth}{u.path}") for u in units["units"]]
+    # Ids and names only (requirements.picks): not every requirement of every job role and service.
+    form.job_role.choices = [(0, "Any job role")] + [(r.id, r.name) for r in requirements.picks(current_user, JobRole)]
+    form.service.choices = [(0, "Any service")] + [(s.id, s.name) for s in requirements.picks(current_user, Service)]
 
 
 @bp.get("")
@@ -36,7 +61,8 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     policy.require(current_user, "manage_campaigns")
-    form = CampaignForm()
+    units = org.unit_picker()
+    form = _form(CampaignForm, CampaignTypedUnitForm, units)
     if request.method == "GET":
         form.opens_on.data = form.opens_on.data or date.today()
         form.due_on.data = form.due_on.data or date.today() + timedelta(days=28)
@@ -51,16 +77,16 @@ def new():
         if person_id:
             person = people_service.get_person(current_user, person_id)
             if person.org_unit_id:
-                form.org_unit.data = person.org_unit_id
-    _choices(form)
+                _set_unit(form, person.org_unit)
+    _choices(form, units)
     return handle(form, lambda: service.open_campaign(
                       current_user, name=form.name.data, description=form.description.data,
                       skills=[frameworks.get_skill(current_user, i) for i in form.skills.data],
-                      org_unit=org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None,
+                      org_unit=_unit(form),
                       job_role=requirements.get_job_role(current_user, form.job_role.data) if form.job_role.data else None,
                       service=requirements.get_service(current_user, form.service.data) if form.service.data else None,
                       opens_on=form.opens_on.data, due_on=form.due_on.data),
-                  page=lambda: render_template("campaigns/new.html", form=form),
+                  page=lambda: render_template("campaigns/new.html", form=form, units=units),
                   done=_opened)
 
 
@@ -171,7 +197,7 @@ def _template_call(form: TemplateForm, template):
     return lambda: service.save_template(
         current_user, template, name=form.name.data, description=form.description.data,
         skills=[frameworks.get_skill(current_user, i) for i in form.skills.data],
-        org_unit=org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None,
+        org_unit=_unit(form),
         job_role=requirements.get_job_role(current_user, form.job_role.data) if form.job_role.data else None,
         service=requirements.get_service(current_user, form.service.data) if form.service.data else None,
         duration_days=form.duration_days.data)
@@ -182,7 +208,7 @@ def _fill_from(form: TemplateForm, source) -> None:
     form.name.data = source.name
     form.description.data = source.description
     form.skills.data = [s.id for s in source.skills]
-    form.org_unit.data = source.org_unit_id or 0
+    _set_unit(form, source.org_unit)
     form.job_role.data = source.job_role_id or 0
     form.service.data = source.service_id or 0
     form.duration_days.data = getattr(source, "duration_days", None) or max((source.due_on - source.opens_on).days, 1)
@@ -192,13 +218,14 @@ def _fill_from(form: TemplateForm, source) -> None:
 def new_template():
     """A new template, blank or (``?from_campaign=ID``) from a campaign's skills, population and length."""
     policy.require(current_user, "manage_campaigns")
-    form = TemplateForm()
+    units = org.unit_picker()
+    form = _form(TemplateForm, TemplateTypedUnitForm, units)
     campaign_id = request.args.get("from_campaign", type=int)
     if request.method == "GET" and campaign_id:
         _fill_from(form, service.get(current_user, campaign_id))
-    _choices(form)
+    _choices(form, units)
     return handle(form, _template_call(form, None),
-                  page=lambda: render_template("campaigns/template.html", form=form, template=None),
+                  page=lambda: render_template("campaigns/template.html", form=form, template=None, units=units),
                   done=lambda t: success(f"Saved the template {t.name!r}. Open a campaign from it whenever it is due.",
                                          "campaigns.templates"))
 
@@ -206,12 +233,13 @@ def new_template():
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
 def edit_template(template_id: int):
     template = service.get_template(current_user, template_id)
-    form = TemplateForm()
+    units = org.unit_picker()
+    form = _form(TemplateForm, TemplateTypedUnitForm, units)
     if request.method == "GET":
         _fill_from(form, template)
-    _choices(form)
+    _choices(form, units)
     return handle(form, _template_call(form, template),
-                  page=lambda: render_template("campaigns/template.html", form=form, template=template),
+                  page=lambda: render_template("campaigns/template.html", form=form, template=template, units=units),
                   done=lambda t: success(f"Saved the template {t.name!r}; campaigns opened from it before stay as they are.",
                                          "campaigns.templates"))
 

@@ -31,8 +31,8 @@ from typing import Any, Callable, Iterator
 from flask import flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, SelectMultipleField, SubmitField, widgets
-from wtforms.validators import ValidationError
+from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.validators import Length, Optional, ValidationError
 
 from skills_app.errors import FORM_ERRORS, DomainError, sentence
 from skills_app.web import transaction
@@ -141,6 +141,21 @@ class ManySelect(widgets.Select):
             html.append(f'<option {"selected " if value in chosen else ""}value="{escape(value)}">{escape(label or value)}</option>')
         html.append("</select>")
         return Markup("".join(html))
+
+
+def typed_choice(form_class, select: str, typed: str, *, also: tuple[str, ...] = (), max_length: int = 320):
+    """``form_class`` for a large organisation: the select ``select`` (every person, every
+    unit) replaced by a text field ``typed`` in its place, with the same label (in the error
+    summary too); a refusal about ``select`` (or any name in ``also``, or any problem the
+    form showed beside ``select``) is shown beside it."""
+    field = StringField(getattr(form_class, select).args[0], validators=[Optional(), Length(max=max_length)])
+    field.creation_counter = getattr(form_class, select).creation_counter
+    moved = {name: typed if target == select else target for name, target in form_class.error_fields.items()}
+    return type(f"{form_class.__name__[:-4]}Typed{select.title().replace('_', '')}Form", (form_class,), {
+        select: None,
+        typed: field,
+        "error_fields": {**moved, **{name: typed for name in (select, *also)}},
+    })
 
 
 class ConfirmForm(Form):

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from skills_app.models import ROLES
 from skills_app.models.people import ROLE_LABELS
 from skills_app.services import accounts
-from skills_app.web.forms import CheckboxesField, EmailAddress, Form
+from skills_app.web.forms import CheckboxesField, EmailAddress, Form, typed_choice
 
 
 class PersonForm(Form):
@@ -29,19 +29,6 @@ class NewPersonForm(PersonForm):
     submit = SubmitField("Create person")
 
 
-def _typed(form_class, select: str, typed: str, *, also: tuple[str, ...] = (), max_length: int = 320):
-    """``form_class`` for a large organisation: the select ``select`` (every person, every
-    unit) replaced by a text field ``typed`` in its place, with the same label (in the error
-    summary too); a refusal about ``select`` (or any name in ``also``) is shown beside it."""
-    field = StringField(getattr(form_class, select).args[0], validators=[Optional(), Length(max=max_length)])
-    field.creation_counter = getattr(form_class, select).creation_counter
-    return type(f"{form_class.__name__[:-4]}Typed{select.title().replace('_', '')}Form", (form_class,), {
-        select: None,
-        typed: field,
-        "error_fields": {**form_class.error_fields, **{name: typed for name in (select, *also)}},
-    })
-
-
 @functools.cache
 def person_form(new: bool, *, typed_manager: bool, typed_unit: bool) -> type[PersonForm]:
     """The account form: a select of every active person for the line manager while there
@@ -51,9 +38,9 @@ def person_form(new: bool, *, typed_manager: bool, typed_unit: bool) -> type[Per
     read back by org.unit_at_path, whose refusal is about ``unit``)."""
     form_class = NewPersonForm if new else PersonForm
     if typed_manager:
-        form_class = _typed(form_class, "manager", "manager_ref")
+        form_class = typed_choice(form_class, "manager", "manager_ref")
     if typed_unit:
-        form_class = _typed(form_class, "org_unit", "org_unit_path", also=("unit",), max_length=1000)
+        form_class = typed_choice(form_class, "org_unit", "org_unit_path", also=("unit",), max_length=1000)
     return form_class
 
 
@@ -70,7 +57,7 @@ class OrgUnitForm(Form):
 
 # A large organisation's org unit form (org.unit_picker): "Part of" typed as a path
 # (``parent_path``, read back by org.unit_at_path), instead of a select of every unit.
-OrgUnitTypedParentForm = _typed(OrgUnitForm, "parent", "parent_path", also=("unit",), max_length=1000)
+OrgUnitTypedParentForm = typed_choice(OrgUnitForm, "parent", "parent_path", also=("unit",), max_length=1000)
 
 
 class PeopleImportForm(Form):

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app.services import campaigns as service
 from skills_app.services.campaigns import DEFAULT_DURATION_DAYS, MAX_NAME
-from skills_app.web.forms import Form
+from skills_app.web.forms import Form, typed_choice
 
 
 class CampaignForm(Form):
@@ -39,6 +39,12 @@ class TemplateForm(Form):
                                  validators=[DataRequired(message="Give the number of days."),
                                              NumberRange(min=1, max=366, message="From 1 to 366 days.")])
     submit = SubmitField("Save the template")
+
+
+# A large organisation's campaign and template forms (org.unit_picker): the org unit's path
+# typed (``org_unit_path``, read back by org.unit_at_path) instead of a select of every unit.
+CampaignTypedUnitForm = typed_choice(CampaignForm, "org_unit", "org_unit_path", also=("unit",), max_length=1000)
+TemplateTypedUnitForm = typed_choice(TemplateForm, "org_unit", "org_unit_path", also=("unit",), max_length=1000)
 
 
 class OpenFromTemplateForm(Form):
