@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from skills_app import policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotFound
 from skills_app.extensions import db
-from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill
+from skills_app.models import Framework, JobRole, Person, Requirement, Service, Skill, SkillGroup
 from skills_app.models.requirements import RequirementOwner, person_job_role, person_service
 from skills_app.services import MAX_NAME, by_id, clean_name
 from skills_app.services import audit, locks, org
@@ -113,6 +113,46 @@ def skill_tree(skills: list[Skill]) -> list[tuple[str, list[Skill]]]:
         label = " › ".join([skill.framework.code, *(g.name for g in skill.path)])
         branches.setdefault(label, []).append(skill)
     return list(branches.items())
+
+
+def filter_choices(actor) -> dict:
+    """What the reports' filter form offers (templates/reports/_filters.html), as plain data:
+    ``skills`` (each ``{"code", "name", "framework": {"code"}}``, in :func:`skill_choices`'s
+    order), ``skill_tree`` (:func:`skill_tree` of them), ``units`` (``org.units_for_choice``,
+    each unit ``{"path", "name", "depth"}``), ``job_roles`` and ``services`` (names). Read as
+    columns: the ORM objects of every skill with its levels and groups (about 14,000 at 1,000
+    skills) cost the gap page more than the rest of it."""
+    units = org.units_for_choice()
+    job_roles, services = names(actor, JobRole), names(actor, Service)
+    groups = {gid: (name, parent) for gid, name, parent in db.session.execute(
+        select(SkillGroup.id, SkillGroup.name, SkillGroup.parent_id))}
+
+    def path(group_id) -> list[str]:
+        # SkillGroup.path's walk, by ids: up the parents (a cycle stops it), then top down.
+        chain: list[int] = []
+        while group_id is not None and group_id in groups and group_id not in chain:
+            chain.append(group_id)
+            group_id = groups[group_id][1]
+        return [groups[g][0] for g in reversed(chain)]
+
+    skills, tree, seen, paths = [], {}, set(), {}
+    rows = db.session.execute(select(Skill.code, Skill.name, Skill.group_id, Framework.code)
+                              .join(Framework, Framework.id == Skill.framework_id)
+                              .order_by(Skill.framework_id, Skill.position, Skill.id))
+    for code, name, group_id, framework in rows:
+        skill = {"code": code, "name": name, "framework": {"code": framework}}
+        skills.append(skill)
+        if code in seen:
+            continue
+        seen.add(code)
+        if group_id not in paths:
+            paths[group_id] = path(group_id)
+        tree.setdefault(" › ".join([framework, *paths[group_id]]), []).append(skill)
+    return {
+        "units": {"all": units["all"], "total": units["total"],
+                  "units": [{"path": u.path, "name": u.name, "depth": u.depth} for u in units["units"]]},
+        "job_roles": job_roles, "services": services, "skills": skills, "skill_tree": list(tree.items()),
+    }
 
 
 # -- writes ---------------------------------------------------------------------

@@ -156,8 +156,19 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        # A permission without an object is asked by the navigation on every page and by some
+        # pages once a row: its answer is the same throughout one page's rendering, so asked once.
+        answers: dict[str, bool] = {}
+
+        def can(permission, obj=None):
+            if obj is not None:
+                return policy.can(current_user, permission, obj)
+            if permission not in answers:
+                answers[permission] = policy.can(current_user, permission)
+            return answers[permission]
+
         return {
-            "can": lambda permission, obj=None: policy.can(current_user, permission, obj),
+            "can": can,
             "ROLE_LABELS": ROLE_LABELS,
             # Called by the navigation only, so pages without it cost no query.
             # Once a request, however many places show it (the navigation, the dashboard).

@@ -5,9 +5,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import cache, policy
-from skills_app.models import JobRole, Service
 from skills_app.reports import gaps as gap_tables
-from skills_app.services import accounts, campaigns, exports, frameworks, gaps, needs, next_steps, org, requirements
+from skills_app.services import accounts, campaigns, exports, frameworks, gaps, needs, next_steps, requirements
 from skills_app.web.downloads import download
 from skills_app.web.jobs import started
 from skills_app.web.forms import handle, success
@@ -27,14 +26,11 @@ def _format() -> str | None:
 
 
 def _choices():
-    skills = requirements.skill_choices()
-    return {
-        "units": org.units_for_choice(),
-        "job_roles": requirements.names(current_user, JobRole),
-        "services": requirements.names(current_user, Service),
-        "skills": skills,
-        "skill_tree": requirements.skill_tree(skills),
-    }
+    """What the filter form offers: the same for everyone who may see it, so read once and
+    kept until the next recorded change (cache.py), as plain data. The permission to list
+    the job roles and services is asked on every request, cached or not."""
+    policy.require(current_user, "view_requirements")
+    return cache.cached("filters:choices", lambda: requirements.filter_choices(current_user))
 
 
 def _rows_page(filters, cursor: str | None, total: int):
