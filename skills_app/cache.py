@@ -240,6 +240,21 @@ def cached(key: str, compute: Callable[[], Any], ttl: int = DEFAULT_TTL):
     return value
 
 
+def cached_until(key: str, compute: Callable[[], tuple[Any, datetime | None]], now: datetime, ttl: int = DEFAULT_TTL):
+    """``cached`` for a value that holds until a moment as well as until the next recorded
+    change: ``compute`` returns ``(value, until)``, ``until`` the first moment at which the
+    value would read otherwise (a validation lapsing, an older one counting again), or None.
+    From ``until`` on the value is not served: it is computed again, under a key naming the
+    moment it replaces (so that processes sharing Redis agree on it)."""
+    value, until = cached(key, compute, ttl)
+    for _ in range(8):  # each value computed anew holds past ``now``; never more than a step or two
+        if until is None or now < until:
+            break
+        key = f"{key}:after:{until.isoformat()}"
+        value, until = cached(key, compute, ttl)
+    return value
+
+
 def _compute_once(cache, full: str, compute: Callable[[], Any], ttl: int):
     if not isinstance(cache, RedisCache) or full.startswith("m"):
         value = compute()

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from skills_app import paging, policy
+from skills_app import cache, paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotFound
 from skills_app.extensions import db
 from skills_app.models import AuditEvent, Descriptor, Evidence, EvidenceItem, Framework, FrameworkAttribute, Person, Skill, SkillLevel
@@ -244,12 +244,16 @@ def history(actor, assessment: Assessment) -> list[AuditEvent]:
     return audit.for_entity(assessment)
 
 
-def for_person(actor, person: Person) -> list[Assessment]:
-    """Every assessment of a person, newest first, with what explains each."""
+def for_person(actor, person: Person, *, explained: bool = True) -> list[Assessment]:
+    """Every assessment of a person, newest first, with what explains each (``explained``:
+    ratings, evidence, claims, the skill's levels and the reviewer; without, their skill
+    and framework only, what My skills shows of them)."""
     policy.require(actor, "view_person_skills", person)
+    options = ((*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer)) if explained
+               else (selectinload(Assessment.skill), selectinload(Assessment.framework)))
     stmt = (
         select(Assessment).where(Assessment.person_id == person.id)
-        .options(*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer))
+        .options(*options)
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
     )
     return list(db.session.scalars(stmt))
@@ -370,10 +374,11 @@ class SkillRow(AssessedRow):
         return self.current.level if self.current else self.via_level
 
 
-def skill_rows(actor, person: Person) -> list[SkillRow]:
+def skill_rows(actor, person: Person, *, explained: bool = True) -> list[SkillRow]:
     """My skills: every skill the person has assessed, with required (none until
-    job roles exist), current and self-assessed level, status and validity."""
-    assessments = for_person(actor, person)
+    job roles exist), current and self-assessed level, status and validity.
+    ``explained``: each row's assessments with what explains them (for_person)."""
+    assessments = for_person(actor, person, explained=explained)
     current = current_levels([person.id])
     now = utcnow()
     rows: dict[int, SkillRow] = {}
@@ -387,16 +392,14 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
             row.expired = a
     # The skills the person's job roles and services require, from the gap engine:
     # the highest level any of them asks, and whether a crosswalk meets it.
-    required = gaps.frame(actor, gaps.Filters(person_id=person.id))
-    required = required[required["skill_id"].notna()]  # the level of responsibility: a row of its own
-    if len(required):
-        missing = {int(i) for i in required["skill_id"]} - set(rows)
+    required = _required(actor, person)
+    if required:
+        missing = {rec["skill_id"] for rec in required} - set(rows)
         if missing:
             stmt = select(Skill).options(selectinload(Skill.framework)).where(Skill.id.in_(missing))
             for skill in db.session.scalars(stmt):
                 rows[skill.id] = SkillRow(skill=skill, framework=skill.framework)
-        columns = ["skill_id", "required_level", "status", "via", "current_level", "job_role", "service"]
-        for rec in gap_tables.rows(required.sort_values("required_level"), columns):
+        for rec in required:
             row = rows[rec["skill_id"]]
             row.required_level = rec["required_level"]
             row.gap_status = rec["status"]
@@ -407,6 +410,21 @@ def skill_rows(actor, person: Person) -> list[SkillRow]:
         row.current = current.get((person.id, skill_id))
         row.flag = flags.get((person.id, skill_id))
     return sorted(rows.values(), key=_skill_row_key)
+
+
+def _required(actor, person: Person) -> list[dict]:
+    """The person's gap rows of a skill (the level of responsibility is a row of its own),
+    by the level required, as records: kept (cache.py) until the next recorded change or
+    the first moment one of the person's levels starts or stops counting."""
+    now = gaps.now_utc()
+
+    def read():
+        found = gaps.frame(actor, gaps.Filters(person_id=person.id), now=now)
+        found = found[found["skill_id"].notna()]
+        columns = ["skill_id", "required_level", "status", "via", "current_level", "job_role", "service"]
+        return (gap_tables.rows(found.sort_values("required_level"), columns) if len(found) else []), gaps.next_change(now, person.id)
+
+    return cache.cached_until(gaps.cache_key(actor, "person-required", gaps.Filters(person_id=person.id)), read, now)
 
 
 def _skill_row_key(row) -> tuple:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timezone
 
 from skills_app.lazy import pandas as pd
 from flask import current_app
@@ -440,6 +440,20 @@ def scope_for(actor):
     return visible
 
 
+def next_change(now: datetime, people) -> datetime | None:
+    """The first moment after ``now`` at which a kept level of ``people`` (a select of
+    person ids, or one id) starts or stops counting, or lapses: the gap rows read at
+    ``now`` are the same until then, unless a recorded change comes first (cache.cached_until)."""
+    cl = CurrentLevel.__table__
+    who = cl.c.person_id == people if isinstance(people, int) else cl.c.person_id.in_(people)
+    moments = union_all(*(select(column.label("at")).where(who, column > now)
+                          for column in (cl.c.held_from, cl.c.valid_until, cl.c.lapsed_at))).subquery()
+    found = db.session.scalar(select(func.min(moments.c.at)))
+    if found is None:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)  # SQLite gives UTC back naive
+
+
 def frame(actor, filters: Filters | None = None, *, now: datetime | None = None, limit: int | None = None,
           offset: int = 0) -> pd.DataFrame:
     """The gap rows as a DataFrame, for the people the actor may see."""
@@ -457,6 +471,11 @@ def team_frame(actor, filters: Filters | None = None, *, now: datetime | None = 
     tree = org.reports_cte(actor.id)
     result = db.session.execute(gap_select(filters, now=now, scope=select(tree.c.id)))
     return _typed(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
+
+
+def team_next_change(actor, now: datetime) -> datetime | None:
+    """``next_change`` for the actor's own reports (team_frame's people)."""
+    return next_change(now, select(org.reports_cte(actor.id).c.id))
 
 
 def count(actor, filters: Filters | None = None, *, now: datetime | None = None) -> int:

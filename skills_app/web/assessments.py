@@ -65,7 +65,7 @@ def _form(assessment, **data) -> AssessmentForm:
 
 @bp.get("/my/skills")
 def my_skills():
-    rows = service.skill_rows(current_user, current_user)
+    rows = service.skill_rows(current_user, current_user, explained=False)
     from skills_app.services import level_timeline, revalidation
 
     return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),

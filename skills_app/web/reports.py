@@ -155,7 +155,16 @@ def team_matrix():
     from skills_app.services import revalidation
 
     filters = _filters()
-    df = gaps.team_frame(current_user, filters)
+    now = gaps.now_utc()
+
+    def team():
+        # The actor's reports' rows, read at ``now``: the same until the next recorded change
+        # or the first moment one of their levels starts or stops counting (gaps.next_change).
+        df = gaps.team_frame(current_user, filters, now=now)
+        return ((gap_tables.heatmap(df, "person", frameworks.versioned_codes()), gap_tables.totals(df)),
+                gaps.team_next_change(current_user, now))
+
+    heat, total = cache.cached_until(f"gaps:team:person:{current_user.id}:{sorted(filters.as_args().items())!r}", team, now)
     # The reviews waiting (everyone's, for HR) a page at a time, as the Reviews page: keyset, 50 a page.
     queue = (assessments.review_queue_page(current_user, cursor=request.args.get("cursor") or None).page
              if policy.can(current_user, "review_queue") else None)
@@ -166,8 +175,7 @@ def team_matrix():
         cell_flags[(r["person_id"], r["skill"].id)] = r["label"]
         if r["flag"].to_skill_id:
             cell_flags[(r["person_id"], r["flag"].to_skill_id)] = r["label"]
-    return render_template("reports/team.html", heat=gap_tables.heatmap(df, "person", frameworks.versioned_codes()),
-                           total=gap_tables.totals(df), queue=queue.items if queue else [], queue_page=queue,
+    return render_template("reports/team.html", heat=heat, total=total, queue=queue.items if queue else [], queue_page=queue,
                            args=filters.as_args(), flagged=flagged, cell_flags=cell_flags,
                            status_labels=gap_tables.STATUS_LABELS)
 
