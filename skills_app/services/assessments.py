@@ -168,11 +168,16 @@ def get(actor, assessment_id: int, permission: str = "view_assessment", *, fresh
 def skill_choices(actor) -> list[tuple[int, str]]:
     """Every skill of every published framework version, for the 'assess a skill' form."""
     policy.require(actor, "view_frameworks")
-    rows = db.session.execute(
-        select(Skill.id, Skill.code, Skill.name, Framework.code, Framework.version)
-        .join(Framework).where(Framework.status == "published").order_by(Framework.code, Framework.version, Skill.position, Skill.code)
-    )
-    return [(sid, f"{fcode} {fversion} · {code} {name}") for sid, code, name, fcode, fversion in rows]
+
+    def read():
+        rows = db.session.execute(
+            select(Skill.id, Skill.code, Skill.name, Framework.code, Framework.version)
+            .join(Framework).where(Framework.status == "published").order_by(Framework.code, Framework.version, Skill.position, Skill.code)
+        )
+        return [(sid, f"{fcode} {fversion} · {code} {name}") for sid, code, name, fcode, fversion in rows]
+
+    # The same for everyone (the permission asked above each time): kept until the next recorded change.
+    return [tuple(choice) for choice in cache.cached("assessments:skill-choices", read)]
 
 
 def levels_in_view(assessment: Assessment) -> list[SkillLevel]:
