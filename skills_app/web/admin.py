@@ -1,6 +1,8 @@
 """Administration: accounts, roles, org units and the audit trail."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
@@ -189,7 +191,7 @@ def _org_units_page(form, units: dict):
     # searched for, at any depth below), a page at a time, with the unit typed as a path to go to.
     args = request.args
     at, typed, unit_error = None, (args.get("unit_path") or "").strip(), None
-    if args.get("unit", "").isdigit() and len(args["unit"]) < 10:
+    if re.fullmatch(r"[0-9]{1,9}", args.get("unit", "")):  # str.isdigit() is true of '²', which int() refuses
         at = org.get_unit(current_user, int(args["unit"]))
     elif typed:
         try:
