@@ -446,3 +446,38 @@ def test_an_unknown_campaign_unit_path_is_refused_beside_its_field_with_the_form
     response = client.post("/campaigns/new", data=_campaign(skills=[str(units.slmo.id)], org_unit_path=""))
     assert response.status_code == 400
     assert re.search(r'<a href="#org_unit_path">[^<]*Choose who is invited', response.get_data(as_text=True))
+
+
+def test_the_org_units_page_takes_no_digit_it_cannot_read_as_a_unit(units, few_choices, sign_in):
+    # '²' and '１' are digits to str.isdigit(); the first is no number to int() (it was a 500).
+    client = sign_in(units.admin)
+    for value in ("%C2%B2", "%EF%BC%91", "-1", "1e5", "9" * 12):
+        response = client.get(f"/admin/org-units?unit={value}")
+        assert response.status_code == 200, value
+        assert "Acme" in response.get_data(as_text=True)  # the top level, as without a unit
+
+
+def test_a_unit_whose_path_would_be_too_long_is_refused_at_its_name(units, few_choices, sign_in):
+    # The path holds at most 1,000 characters: PostgreSQL refused the row with an error (a 500); SQLite kept it.
+    client = sign_in(units.admin)
+    parent = org.ensure_path(SYSTEM, "/".join(c * 160 for c in "ABCDE"))  # 804 characters
+    db.session.commit()
+    response = client.post("/admin/org-units", data={"name": "E" * 199, "parent_path": parent.path})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "can have at most 1,000 characters" in html and 'aria-invalid="true"' in html
+    assert org.by_path(parent.path + "/" + "E" * 199) is None
+    # Nor may a unit move (its units below it following) where a path below it would be too long.
+    deep = org.ensure_path(SYSTEM, "Acme/IT/" + "F" * 199 + "/" + "G" * 199)
+    db.session.commit()
+    it = org.by_path("Acme/IT")
+    response = client.post(f"/admin/org-units/{it.id}", data={"name": "IT", "parent_path": parent.path})
+    assert response.status_code == 400
+    assert "can have at most 1,000 characters" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert it.path == "Acme/IT" and deep.path == "Acme/IT/" + "F" * 199 + "/" + "G" * 199
+    # A move that fits is made.
+    response = client.post(f"/admin/org-units/{it.id}", data={"name": "IT", "parent_path": "A" * 160})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert deep.path.startswith("A" * 160 + "/IT/")

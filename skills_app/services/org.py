@@ -17,6 +17,7 @@ from skills_app.services import by_id
 from skills_app.services import audit
 
 SEPARATOR = "/"
+PATH_LENGTH = OrgUnit.path.type.length  # the longest path the database holds (1,000 characters)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,9 +86,18 @@ def add_unit(actor, name: str, *, parent: OrgUnit | None = None) -> OrgUnit:
     if not name:
         raise InvalidInput.on("name", "Give the unit a name.")
     path = f"{parent.path}{SEPARATOR}{name}" if parent else name
+    _fits(path)
     if by_path(path) is not None:
         raise Conflict.on("name", f"There is already an org unit {path}.")
     return ensure_path(actor, path)
+
+
+def _fits(path: str, longest: str | None = None) -> None:
+    """Refuse a unit whose path (or ``longest``, the longest path below it once moved) would
+    be longer than the database holds (PostgreSQL would refuse the row with an error)."""
+    if len(longest or path) > PATH_LENGTH:
+        raise InvalidInput.on("name", f"{path} is too deep or too long: a unit's path, and every path below it, "
+                                      f"can have at most {PATH_LENGTH:,} characters.")
 
 
 def all_units() -> list[OrgUnit]:
@@ -133,7 +143,8 @@ def rename_or_move(actor, unit: OrgUnit, *, name: str, parent: OrgUnit | None) -
     if by_path(new_path) is not None:
         raise Conflict(f"there is already an org unit {new_path}")
     old_path = unit.path
-    descendants = db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(old_path + SEPARATOR, autoescape=True)))
+    descendants = list(db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(old_path + SEPARATOR, autoescape=True))))
+    _fits(new_path, new_path + max((c.path[len(old_path):] for c in descendants), key=len, default=""))
     for child in descendants:
         child.path = new_path + child.path[len(old_path):]
     unit.name, unit.parent, unit.path = name, parent, new_path
