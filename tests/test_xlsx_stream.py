@@ -135,3 +135,26 @@ def test_the_training_needs_workbook_streams_its_people(needs_world):  # noqa: F
                 [tuple(_normal(v) for v in row) for row in expected], name
         assert len(frames["People"]) > (100 if not filters else 10)
         assert out.rows == len(frames["Training needs"])
+
+
+HOSTILE = ["=HYPERLINK(\"http://x.example\",\"y\")", "+1+1", "-2-2", "@SUM(A1)", "\t=1", "\r=1", "Tab\x0bName",
+           "\x0b=1+1", "Bell\x07 and NUL-free", "plain"]
+
+
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "frames"])
+def test_a_workbook_of_hostile_text_is_whole_with_no_formula_and_no_control_character(streamed):
+    # Text anyone can type (a person's or a unit's name) may start with what a spreadsheet evaluates, or hold
+    # a control character XML cannot: the workbook is still written whole, every cell text, none a formula.
+    import pandas as pd
+
+    rows = [(text, n) for n, text in enumerate(HOSTILE)]
+    frame = pd.DataFrame(rows, columns=["person", "gap"])
+    report = export.Report("hostile", lambda: {"Gaps": frame},
+                           streamed_sheets=(lambda: iter([("Gaps", ["person", "gap"], [rows])])) if streamed else None)
+    book = load_workbook(io.BytesIO(b"".join(export.render(report, "xlsx").chunks)))
+    cells = [row[0] for row in book["Gaps"].iter_rows(min_row=2)]
+    assert all(c.data_type != "f" for c in cells)
+    texts = [c.value for c in cells]
+    assert texts[:5] == ["'" + text for text in HOSTILE[:5]]  # neutralised, as the CSV is
+    assert texts[5] == "'\n=1"  # (XML reads a carriage return back as a line feed)
+    assert texts[6:] == ["Tab\ufffdName", "\ufffd=1+1", "Bell\ufffd and NUL-free", "plain"]

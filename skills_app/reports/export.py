@@ -18,6 +18,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,6 +68,18 @@ def cell(value):
     left as it is."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+# The control characters XML 1.0 cannot hold (openpyxl refuses them: the whole workbook would fail).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_cell(value):
+    """:func:`cell`, and a control character a worksheet cannot hold shown as U+FFFD."""
+    value = cell(value)
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("\ufffd", value)
     return value
 
 
@@ -395,7 +408,7 @@ class XlsxBook:
         coloured = [(i, rules[c]) for i, c in enumerate(columns) if c in rules]
 
         def cells(row: Sequence) -> list:
-            out = [cell(v) for v in row]
+            out = [xlsx_cell(v) for v in row]
             for i, rule in coloured:
                 if (fill := rule(out[i])) is not None:
                     c = WriteOnlyCell(ws, value=out[i])
