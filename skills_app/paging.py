@@ -108,7 +108,7 @@ def decode(text: str | None, field_name: str = "cursor") -> Cursor | None:
         if not key or number < 1 or set(data) - {"k", "n", "b"}:
             raise ValueError("not a cursor")
         return Cursor(key, bool(data.get("b")), number)
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, json.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, binascii.Error, UnicodeError, json.JSONDecodeError):
         raise InvalidInput.on(field_name, "unknown cursor", "The cursor is not one this application gave.") from None
 
 

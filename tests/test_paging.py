@@ -4,6 +4,7 @@ two pages neither repeats nor skips one; a cursor that was not given is
 refused at its field."""
 from __future__ import annotations
 
+import base64
 import html
 import re
 
@@ -92,7 +93,14 @@ def test_a_list_built_in_python_pages_the_same_way():
     assert paging.of_list(items, key=lambda item: item, cursor=pages[1].previous, limit=3).items == items[:3]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "bzo1", "e30", "eyJrIjpbXSwibiI6MX0", "x" * 2000])
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "bzo1", "e30", "eyJrIjpbXSwibiI6MX0", "x" * 2000,
+                                    # a page number JSON reads as infinity (int() raised OverflowError: a 500)
+                                    _b64('{"k":["a",1],"n":1e999}'), _b64('{"k":["a",1],"n":-1e999}'),
+                                    _b64('{"k":["a",1],"n":NaN}')])
 def test_a_cursor_that_was_not_given_is_refused_at_its_field(cursor):
     with pytest.raises(InvalidInput) as refused:
         paging.decode(cursor)
