@@ -158,3 +158,21 @@ def test_a_workbook_of_hostile_text_is_whole_with_no_formula_and_no_control_char
     assert texts[:5] == ["'" + text for text in HOSTILE[:5]]  # neutralised, as the CSV is
     assert texts[5] == "'\n=1"  # (XML reads a carriage return back as a line feed)
     assert texts[6:] == ["Tab\ufffdName", "\ufffd=1+1", "Bell\ufffd and NUL-free", "plain"]
+
+
+def test_a_command_line_export_that_fails_half_way_leaves_the_file_that_was_there(app, runner, tmp_path, monkeypatch):
+    # Not a domain error (the database gone, a cell refused, Ctrl-C): the file named by --output was truncated
+    # when the export began and left half written.
+    def failing(report, fmt, **kwargs):
+        def chunks():
+            yield b"person_id,person\n1,Half\n"
+            raise RuntimeError("the database went away")
+        return export.Export("gaps.csv", "text/csv", chunks())
+
+    monkeypatch.setattr(export, "render", failing)
+    output = tmp_path / "gaps.csv"
+    output.write_bytes(b"yesterday's export\n")
+    result = runner.invoke(args=["report", "gaps", "--format", "csv", "--output", str(output)])
+    assert result.exit_code != 0
+    assert output.read_bytes() == b"yesterday's export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["gaps.csv"]

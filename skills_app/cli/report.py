@@ -79,9 +79,16 @@ def _export(make_report, fmt: str, output: Path | None, *, what: str = "Error: "
                 sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             return
-        with output.open("wb") as target:
-            for chunk in chunks():
-                target.write(chunk)
+        # Written beside the file, then renamed: a failure or an interrupt half way (a file of one chunk
+        # in two, a workbook never closed) leaves the file that was there before, and no other.
+        partial = output.with_name(output.name + ".part")
+        try:
+            with partial.open("wb") as target:
+                for chunk in chunks():
+                    target.write(chunk)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
     except DomainError as exc:
         if output is not None:
             output.unlink(missing_ok=True)
