@@ -1,38 +1,42 @@
 """Reports written by the database: on PostgreSQL, ``COPY (statement) TO STDOUT``
 streams a report's CSV (or the text of its JSON) straight from the server, and
-Python only passes the bytes on. The statements are built with SQLAlchemy by
-the services; this module holds the few expressions that make the database
+Python only puts the pieces together. The statements are built with SQLAlchemy
+by the services; this module holds the few expressions that make the database
 write exactly what the Python writers (``reports.export``) write, and runs the
 statements.
 
 What the Python CSV writer writes, and so what the statement must produce:
 
 * a text cell that a spreadsheet would evaluate gets a leading ``'``
-  (``export.cell``); an empty text and a missing value are both an empty cell
-  (``NULLIF``: COPY writes NULL unquoted, and an empty text as ``""``);
+  (``export.cell``); an empty text and a missing value are both an empty cell;
 * a cell is quoted when it holds a comma, a double quote, a line feed or a
-  carriage return, with quotes doubled: what COPY does, and ``export`` too;
+  carriage return, with quotes doubled: what COPY's CSV does, and ``export`` too;
 * numbers are written as integers.
 
 The JSON rows are ``{"column": value, ...}`` as ``json.dumps`` writes them
 (``", "`` and ``": "`` between items, non-ASCII as it is, the same escapes
-as ``to_json``), joined by ``,``. COPY's text format doubles every backslash
-and ends each row with a line feed; neither occurs otherwise in JSON text, so
-both are undone on whole rows with two byte replacements.
+as ``to_json``), joined by ``,``.
+
+COPY sends a line a person (a tenth of the gap rows' lines: libpq hands each
+line over in a call of its own), in the binary format: each field's bytes as
+they are, nothing escaped by the server or unescaped here. A line holds how many
+rows the person has, the cells their rows begin with, and the rest of each row
+joined by a mark that their text never holds; the reader puts the person's
+cells before each row.
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Text, case, cast, func, literal
+from sqlalchemy import Text, case, cast, func, literal, or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, Select
 
 # What a spreadsheet would read as the start of a formula (``export.FORMULA_STARTS``).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_BYTES = 1 << 18
-GROUP_MARK = "#"
 
 
 def copies(connection: Connection) -> bool:
@@ -62,18 +66,22 @@ def csv_text(column: ColumnElement) -> ColumnElement:
     return case((first.in_([ord(c) for c in FORMULA_STARTS]), literal("'") + column), else_=func.nullif(column, ""))
 
 
+def csv_cell(column: ColumnElement) -> ColumnElement:
+    """A text cell as COPY's CSV writes it, and ``export``: :func:`csv_text`, quoted
+    (quotes doubled) when it holds a comma, a double quote, a line feed or a carriage
+    return; empty when missing."""
+    text = csv_text(column)
+    quoted = or_(*[func.strpos(text, c) > 0 for c in (",", '"', "\n", "\r")])
+    return case((text.is_(None), literal("", Text)),
+                (quoted, literal('"', Text) + func.replace(text, literal('"', Text), literal('""', Text)) + literal('"', Text)),
+                else_=text)
+
+
 def json_value(column: ColumnElement, *, text: bool) -> ColumnElement:
     """A value as ``json.dumps`` writes it (``null`` when missing)."""
     if text:
         return func.coalesce(cast(func.to_json(column), Text), "null")
     return func.coalesce(cast(column, Text), "null")
-
-
-def json_float(column: ColumnElement) -> ColumnElement:
-    """A float as Python's ``repr`` writes it: PostgreSQL's shortest digits, with
-    ``.0`` added to a whole number (for values written without an exponent)."""
-    digits = cast(column, Text)
-    return case((column.is_(None), literal("null")), (func.strpos(digits, ".") == 0, digits + ".0"), else_=digits)
 
 
 def json_object(items: Sequence[tuple[str, ColumnElement]], *, open_: bool = True, close: bool = True) -> ColumnElement:
@@ -89,28 +97,11 @@ def json_object(items: Sequence[tuple[str, ColumnElement]], *, open_: bool = Tru
     return out + literal("}" if close else ", ", Text)
 
 
-def numpy_round1(numerator: ColumnElement, denominator: ColumnElement) -> ColumnElement:
-    """``round(numerator / denominator * 100, 1)`` as pandas computes it (numpy:
-    times 10, round half to even, divided by 10), in double precision."""
-    share = cast(numerator, _float()) / cast(denominator, _float()) * 100
-    return func.round(share * 10) / 10
-
-
-def _float():
-    from sqlalchemy import Float
-
-    return Float(precision=53)
-
-
-def marked(text: ColumnElement) -> ColumnElement:
-    """A row of what the JSON adds after its rows (see :func:`copy_json`)."""
-    return literal(GROUP_MARK, Text) + text
-
-
 # -- running them --------------------------------------------------------------------
 
-def _copy(connection: Connection, stmt: Select, options: str, counted: dict) -> Iterator[bytes]:
-    """``COPY (stmt) TO STDOUT``, its output in chunks of a few hundred KB.
+def _copy(connection: Connection, stmt: Select, options: str, counted: dict, *, whole: bool = True) -> Iterator:
+    """``COPY (stmt) TO STDOUT``, its output in chunks of a few hundred KB (or,
+    without ``whole``, the list of its rows' messages that make a chunk).
 
     libpq hands COPY output over a row at a time. psycopg's ``Copy`` object
     takes each through its generator and wait loop (about 3 µs a row: more
@@ -146,10 +137,10 @@ def _copy(connection: Connection, stmt: Select, options: str, counted: dict) -> 
                 parts.append(data)
                 size += n
                 if size >= CHUNK_BYTES:
-                    yield b"".join(parts)
+                    yield b"".join(parts) if whole else parts
                     parts, size = [], 0
             if parts:
-                yield b"".join(parts)
+                yield b"".join(parts) if whole else parts
             result = pgconn.get_result()
             _drain(pgconn)
             finished = True
@@ -183,90 +174,119 @@ def _cancel(pgconn) -> None:
     _drain(pgconn)
 
 
-def copy_csv(connection: Connection, stmt: Select, counted: dict) -> Iterator[bytes]:
-    """The statement's rows as CSV with a header line (its column labels)."""
-    yield from _copy(connection, stmt, "FORMAT csv, HEADER", counted)
-    counted["rows"] = counted.pop("copied", 0)
-
-
-def _whole_lines(connection: Connection, stmt: Select, counted: dict) -> Iterator[bytes]:
-    """``COPY (stmt) TO STDOUT`` in text format, in blocks of whole lines (each block
-    ends with its last line's newline; a line is never cut between two blocks)."""
-    carry = b""
-    for chunk in _copy(connection, stmt, "FORMAT text", counted):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        carry, data = data[cut:], data[:cut]
-        if data:
-            yield data
-
-
-def copy_json(connection: Connection, stmt: Select, counted: dict, *, extra: str | None = None) -> Iterator[bytes]:
-    """``{"rows": [...]}`` from a statement of one text column: each row's JSON
-    text; then, with ``extra``, the rows marked with :func:`marked` (they come
-    last) as ``"extra": [...]``."""
-    yield b'{"rows": ['
+def _people(connection: Connection, stmt: Select, counted: dict) -> Iterator[list[list[bytes | None]]]:
+    """``COPY (stmt) TO STDOUT`` in binary format, in batches of rows, each row the
+    list of its fields' bytes (None for NULL): a text's bytes as the database holds
+    them (UTF-8), nothing escaped, and an integer's bytes, big-endian."""
     first = True
-    tail: list[bytes] = []
+    for parts in _copy(connection, stmt, "FORMAT binary", counted, whole=False):
+        if first:
+            # The first message carries the format's header (a signature, flags, no extension) before its row.
+            parts[0] = parts[0][_BINARY_HEADER:]
+            first = False
+        yield [_fields(data) for data in parts if len(data) > 2]  # the last message is the end mark (-1)
+
+
+_BINARY_HEADER = 19
+
+
+def _fields(data: bytes) -> list[bytes | None]:
+    out: list[bytes | None] = []
+    at, end = 2, len(data)
+    while at < end:
+        size = int.from_bytes(data[at:at + 4], "big", signed=True)
+        at += 4
+        if size < 0:
+            out.append(None)
+        else:
+            out.append(bytes(data[at:at + size]))  # psycopg hands a memoryview over
+            at += size
+    return out
+
+
+def _number(field: bytes) -> int:
+    return int.from_bytes(field, "big", signed=True)
+
+
+def copy_csv_people(connection: Connection, stmt: Select, counted: dict, *, header: bytes) -> Iterator[bytes]:
+    """The CSV from a statement of a line a person (:func:`_people`): how many rows
+    (an integer), the cells the person's rows begin with (bytea, UTF-8, ending with a
+    comma) and the rest of each row (bytea, UTF-8, the rows joined by a zero byte,
+    which no text holds). ``header`` first, with the first rows."""
     rows = 0
-    for data in _whole_lines(connection, stmt, counted):
-        if tail or data.startswith(GROUP_MARK.encode()):
-            tail.append(data)
-            continue
-        at = data.find(b"\n" + GROUP_MARK.encode())
-        if at >= 0:
-            tail.append(data[at + 1:])
-            data = data[:at + 1]
-        body = data[:-1].replace(b"\\\\", b"\\")
-        rows += body.count(b"\n") + 1
-        yield (b"" if first else b",") + body.replace(b"\n", b",")
-        first = False
+    for batch in _people(connection, stmt, counted):
+        out = [header]
+        header = b""
+        for n, prefix, rest in batch:
+            rows += _number(n)
+            out.append(prefix)
+            out.append(rest.replace(b"\0", b"\n" + prefix))
+            out.append(b"\n")
+        yield b"".join(out)
+    if header:
+        yield header
     counted.pop("copied", None)
     counted["rows"] = rows
-    end = b"]"
-    if extra is not None:
-        marks = b"".join(tail).replace(b"\\\\", b"\\").split(b"\n")
-        items = [m[len(GROUP_MARK):] for m in marks if m]
-        end += f', "{extra}": ['.encode() + b", ".join(items) + b"]"
-    yield end + b"}\n"
 
 
-def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, groups: bool = False) -> Iterator[bytes]:
-    """``{"rows": [...]}`` from a statement of a line a person: their rows' JSON text
-    joined by commas, how many rows, and with ``groups`` their org unit (JSON text)
-    and their rows' counts by status (``STATUSES`` order); then ``"groups": [...]``,
-    the org units' totals as ``reports.gaps.GroupTally`` makes them of the rows."""
+def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, groups: str | None = None) -> Iterator[bytes]:
+    """``{"rows": [...]}`` from a statement of a line a person: how many rows (an integer),
+    the JSON text their rows begin with (``{"person_id": ..., "org_unit": ...,``), and
+    the rest of each row's JSON text, the rows joined by U+0001 (which JSON text
+    never holds bare: ``to_json`` writes it ``\\u0001``); then, with ``groups``,
+    ``"groups": [...]`` as ``reports.gaps.GroupTally`` makes them of the rows, from
+
+    * ``org_unit``: the person's unit (JSON text) and their rows' counts by status
+      (integers, ``STATUSES`` order): a person is in one unit;
+    * a grouping of rows (job role, service, skill): each row's group (JSON text)
+      and the first letter of its status, the rows joined by U+0001."""
     from skills_app.reports.gaps import STATUSES, GroupTally
 
     yield b'{"rows": ['
     first = True
     rows = 0
-    units: dict[str, list] = {}
-    for data in _whole_lines(connection, stmt, counted):
+    units: dict[bytes, list] = {}
+    counts: Counter = Counter()
+    people: Counter = Counter()
+    for batch in _people(connection, stmt, counted):
         out = []
-        for line in data[:-1].split(b"\n"):
-            fields = line.split(b"\t")
-            out.append(fields[0])
-            rows += int(fields[1])
-            if groups:
-                # by the unit's JSON text as COPY sends it: each read once, at the end
-                entry = units.get(fields[2])
+        for fields in batch:
+            n, prefix, rest = fields[:3]
+            rows += _number(n)
+            out.append(prefix + rest.replace(ROW_MARK, b"," + prefix))
+            if groups == "org_unit":
+                entry = units.get(fields[3])
                 if entry is None:
-                    entry = units[fields[2]] = [0, 0, [0] * len(STATUSES)]
-                entry[0] += int(fields[1])
+                    entry = units[fields[3]] = [0, 0, [0] * len(STATUSES)]
+                entry[0] += _number(n)
                 entry[1] += 1
-                counts = entry[2]
-                for i, n in enumerate(fields[3:]):
-                    counts[i] += int(n)
-        body = b",".join(out).replace(b"\\\\", b"\\")
-        yield (b"" if first else b",") + body
-        first = False
+                tally = entry[2]
+                for i, count in enumerate(fields[4:]):
+                    tally[i] += _number(count)
+            elif groups is not None:
+                tokens = fields[3].split(ROW_MARK)
+                counts.update(tokens)
+                people.update({token[:-1] for token in tokens})
+        if out:
+            yield (b"" if first else b",") + b",".join(out)
+            first = False
     counted.pop("copied", None)
     counted["rows"] = rows
     end = b"]"
-    if groups:
-        tally = GroupTally("org_unit")
-        for unit, (n, people, counts) in units.items():
-            tally.add(json.loads(unit.replace(b"\\\\", b"\\")), n, people, counts)
+    if groups is not None:
+        tally = GroupTally(groups)
+        if groups == "org_unit":
+            for unit, (n, persons, by_status) in units.items():
+                tally.add(json.loads(unit), n, persons, by_status)
+        else:
+            letters = {status[0].encode(): i for i, status in enumerate(STATUSES)}
+            by_group: dict[bytes, list] = {}
+            for token, count in counts.items():
+                by_group.setdefault(token[:-1], [0] * len(STATUSES))[letters[token[-1:]]] += count
+            for group, by_status in by_group.items():
+                tally.add(json.loads(group), sum(by_status), people[group], by_status)
         end += b', "groups": ' + json.dumps(tally.records(), ensure_ascii=False).encode("utf-8")
     yield end + b"}\n"
+
+
+ROW_MARK = b"\x01"

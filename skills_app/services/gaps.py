@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 
 from skills_app.lazy import pandas as pd
 from flask import current_app
-from sqlalchemy import Select, Text, and_, bindparam, case, func, literal, literal_column, null, or_, select, true, tuple_, union_all
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, literal, literal_column, null, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import selectinload
 
 from skills_app import clock, paging, policy
@@ -673,9 +673,6 @@ def row_batches(actor, filters: Filters | None = None, *, now: datetime | None =
 
 # -- reports written by the database (PostgreSQL's COPY) ---------------------------
 
-TEXT_COLUMNS = {"person", "email", "org_unit", "job_role", "service", "framework", "skill", "status"}
-
-
 def _report_connection():
     connection = db.session.connection()
     stream.tune(connection, current_app.config.get("REPORT_WORK_MEM"))
@@ -689,54 +686,72 @@ def _export_select(actor, filters: Filters | None, now: datetime | None):
 
 def copied_csv(actor, filters: Filters | None = None, *, now: datetime | None = None, counted: dict) -> Iterator[bytes] | None:
     """The gap CSV written by the database (None where it cannot: SQLite): the same
-    statement, each cell as ``reports.export`` writes it, streamed by COPY."""
+    rows, each cell as ``reports.export`` writes it, a line of COPY a person
+    (:func:`_person_lines`)."""
     connection = db.session.connection()
     if not stream.copies(connection):
         return None
-    full, cols = _export_select(actor, filters, now)
-    stmt = full.with_only_columns(*[(stream.csv_text(cols[name]) if name in TEXT_COLUMNS else cols[name]).label(name)
-                                    for name in COLUMNS])
-    return stream.copy_csv(_report_connection(), stmt, counted)
-
-
-ROW_MARK = "\x01"
-assert COLUMNS[:4] == ["person_id", "person", "email", "org_unit"]  # a person's own columns come first
-
-
-def _json_member(cols, name: str):
-    # The status is one of STATUSES (never missing, nothing to escape): quoted as it is, no to_json.
-    if name == "status":
-        return literal('"', Text) + cols[name] + literal('"', Text)
-    return stream.json_value(cols[name], text=name in TEXT_COLUMNS)
-
-
-def _json_line(cols):
-    return stream.json_object([(name, _json_member(cols, name)) for name in COLUMNS])
+    stmt = _person_lines(actor, filters, now, "csv")
+    return stream.copy_csv_people(_report_connection(), stmt, counted, header=(",".join(COLUMNS) + "\n").encode())
 
 
 def copied_json(actor, filters: Filters | None = None, *, by: str | None = None, now: datetime | None = None,
                 counted: dict) -> Iterator[bytes] | None:
-    """The gap JSON written by the database (None where it cannot: SQLite); with
-    ``by``, its groups counted in the same statement, from the same rows.
-
-    The rows are sorted narrow, in a subquery, and each one's JSON text made
-    after the sort (the outer ORDER BY names the subquery's sorted keys, so
-    PostgreSQL sorts once): sorting the text itself would carry three times
-    the bytes through the sort. Ungrouped or grouped by org unit, COPY sends a
-    line a person (``stream.copy_json_people``); grouped otherwise, a line a row
-    and the groups after them."""
+    """The gap JSON written by the database (None where it cannot: SQLite), a line of
+    COPY a person (:func:`_person_lines`); with ``by``, its groups counted from the
+    same rows in the same pass."""
     connection = db.session.connection()
     if not stream.copies(connection):
         return None
     if by is not None and by not in GROUPINGS:
         raise InvalidInput.on("group", f"group by one of {', '.join(GROUPINGS)}")
-    full, cols = _export_select(actor, filters, now)
+    stmt = _person_lines(actor, filters, now, "json", by=by)
+    return stream.copy_json_people(_report_connection(), stmt, counted, groups=by)
+
+
+assert COLUMNS[:4] == ["person_id", "person", "email", "org_unit"]  # a person's own columns come first
+assert COLUMNS[4:8] == ["job_role", "service", "framework", "skill"]  # then the cells of a job role, a service, a skill
+
+
+def _person_lines(actor, filters: Filters | None, now: datetime | None, kind: str, *, by: str | None = None) -> Select:
+    """The gap rows as COPY sends them, a line a person (``stream.copy_csv_people``,
+    ``stream.copy_json_people``): how many rows, the cells their rows begin with
+    (person_id, person, email, org_unit: once a person), and the rest of each of their
+    rows, in the rows' order, joined by a mark (CSV: a zero byte, which no text holds;
+    JSON: U+0001, which JSON text never holds bare). ``kind`` is "csv" or "json".
+
+    A tenth of the lines to pass on than a line a row, and each line is made where
+    it is cheapest:
+
+    * the rows are sorted narrow, in a subquery (the outer ORDER BY names its sorted
+      keys, so PostgreSQL sorts once), and a person's rows are consecutive in the
+      sort, so they are aggregated as they come, sorting nothing again;
+    * the cells of a job role, a service and a skill (framework and code) are made
+      once each, from their tables (:func:`_dimension_cells`), not once a row;
+    * the person's cells once a person, and put before each of their rows by the
+      reader, which has their bytes already.
+
+    Grouped by org unit (the first key of the sort), a line also carries the unit
+    and its rows' counts by status, which add up to the groups (a person is in one
+    unit); grouped by job role, service or skill, each row's group (JSON text, made
+    once a group) and the first letter of its status."""
+    full = gap_select(filters, now=now, scope=scope_for(actor))
+    cols = {c.key: c for c in full.selected_columns}
+    cells = _dimension_cells(kind, by)
+    for table, column in ((cells["job_role"], JobRole.id), (cells["service"], Service.id), (cells["skill"], Skill.id)):
+        full = full.outerjoin(table, table.c.id == column)
     # The sort keys are the columns themselves where they can be (collated as _order does), so that
     # nothing is sorted twice; only the keys of columns that may be empty are columns of their own.
     columns, keys = [], []
     for name in COLUMNS:
+        if name in ("job_role", "service"):
+            continue  # their cells instead
         column = cols[name].collate("C") if name in TEXT and name not in MAYBE_EMPTY else cols[name]
         columns.append(column.label(name))
+    for name in ("job_role", "service", "skill"):
+        columns.append(func.coalesce(cells[name].c.cells, cells[f"no_{name}"]).label(f"cells_{name}"))
+    if by in ("job_role", "service", "skill"):
+        columns.append(func.coalesce(cells[by].c.grp, cells[f"no_{by}_group"]).label("grp"))
     for name in ORDER:
         if name in MAYBE_EMPTY:
             keys.append(func.coalesce(cols[name], "").collate("C").label(f"key_{name}"))
@@ -745,60 +760,90 @@ def copied_json(actor, filters: Filters | None = None, *, by: str | None = None,
         elif name not in COLUMNS:
             keys.append(cols[name].label(f"key_{name}"))
     key_names = [f"key_{name}" if name in MAYBE_EMPTY or name not in COLUMNS else name for name in ORDER]
-    if by is None or by == "org_unit":
-        # One line of COPY a person (their rows' JSON text joined by commas, in the rows' order):
-        # a tenth of the lines to pass on, and the rows of a person are consecutive in the sort, so
-        # PostgreSQL aggregates them as they come, sorting nothing again. Grouped by org unit (the
-        # first key of the sort), each person's line carries their unit and the counts of their
-        # rows by status, which add up to the groups (a person is in one org unit).
-        rows = full.with_only_columns(*columns, *keys).order_by(None).order_by(*key_names).subquery("rows")
-        person = [rows.c[k] for k in key_names[:3]]  # org unit, person's name, person's id
-        tallies = []
-        if by == "org_unit":
-            tallies = [stream.json_value(func.min(rows.c.org_unit), text=True),
-                       *[func.count().filter(rows.c.status == s) for s in STATUSES]]
-        # The first four keys of each row (person_id, person, email, org_unit) are the person's: their JSON
-        # text is made once a person, and put before each row's own keys where a mark joins them (U+0001,
-        # which JSON text never holds bare: to_json writes it \u0001).
-        email, unit = func.min(rows.c.email.collate("C")), func.min(rows.c.org_unit.collate("C"))
+    rows = full.with_only_columns(*columns, *keys).order_by(None).order_by(*key_names).subquery("rows")
+    person = [rows.c[k] for k in key_names[:3]]  # org unit, person's name, person's id
+    email, unit = func.min(rows.c.email.collate("C")), func.min(rows.c.org_unit.collate("C"))
+    numbers = ["required_level", "current_level", "self_level", "gap"]
+    if kind == "csv":
+        comma = literal(",", Text)
+        prefix = (func.coalesce(cast(rows.c.person_id, Text), "") + comma + stream.csv_cell(rows.c.person) + comma
+                  + stream.csv_cell(email) + comma + stream.csv_cell(unit) + comma)
+        own = rows.c.cells_job_role + comma + rows.c.cells_service + comma + rows.c.cells_skill
+        for name in numbers:
+            own = own + comma + func.coalesce(cast(rows.c[name], Text), "")
+        # The status is one of STATUSES: nothing to neutralise or quote.
+        own = own + comma + rows.c.status
+        line = [func.convert_to(prefix, "UTF8"), func.string_agg(func.convert_to(own, "UTF8"), func.decode("00", "hex"))]
+    else:
         prefix = stream.json_object([("person_id", stream.json_value(rows.c.person_id, text=False)),
                                      ("person", stream.json_value(rows.c.person, text=True)),
                                      ("email", stream.json_value(email, text=True)),
                                      ("org_unit", stream.json_value(unit, text=True))], close=False)
-        own = stream.json_object([(name, _json_member(rows.c, name)) for name in COLUMNS[4:]], open_=False)
-        lines = prefix + func.replace(func.string_agg(own, literal(ROW_MARK, Text)), literal(ROW_MARK, Text),
-                                      literal(",", Text) + prefix)
-        stmt = (select(lines.label("lines"), func.count().label("n"), *tallies)
-                .group_by(*person).order_by(*person))
-        return stream.copy_json_people(_report_connection(), stmt, counted, groups=by is not None)
-    # One statement: the gap rows once (materialised), read for the rows and for the groups, which come
-    # after them. People are counted per group in two steps (per group and person, then per group):
-    # two hash aggregates instead of a sort for count(DISTINCT).
-    base = full.with_only_columns(*columns, *keys).order_by(None).cte("gap_rows").prefix_with("MATERIALIZED")
-    group = _grouping_column(base, by)
-    per_person = (select(group.label("grp"), base.c.person_id, func.count().label("n"),
-                         *[func.count().filter(base.c.status == s).label(s) for s in STATUSES])
-                  .group_by(group, base.c.person_id).subquery("per_person"))
-    n = func.sum(per_person.c.n)
-    statuses = [func.sum(per_person.c[s]) for s in STATUSES]
-    group_line = stream.marked(stream.json_object([
-        ("group", stream.json_value(per_person.c.grp, text=True)),
-        ("requirements", stream.json_value(n, text=False)),
-        ("people", stream.json_value(func.count(), text=False)),
-        *[(s, stream.json_value(c, text=False)) for s, c in zip(STATUSES, statuses)],
-        ("coverage", stream.json_float(stream.numpy_round1(statuses[0], n))),
-    ]))
-    row_part = select(literal_column("0").label("part"), *[base.c[name] for name in COLUMNS], *[base.c[k.key] for k in keys],
-                      null().label("group_line"))
-    first_key = keys[0].key  # the org unit's: a group's name sorts the groups
-    group_part = select(literal_column("1"), *[null() for _ in COLUMNS],
-                        *[per_person.c.grp.collate("C") if k.key == first_key else null() for k in keys], group_line
-                        ).group_by(per_person.c.grp)
-    both = union_all(row_part, group_part)
-    lines = both.order_by(literal_column("part"), *[literal_column(k) for k in key_names]).subquery("lines")
-    line = case((lines.c.part == 0, _json_line(lines.c)), else_=lines.c.group_line)
-    stmt = select(line.label("line")).order_by(lines.c.part, *[lines.c[k] for k in key_names])
-    return stream.copy_json(_report_connection(), stmt, counted, extra="groups")
+        # The status is one of STATUSES (never missing, nothing to escape): quoted as it is, no to_json.
+        own = (rows.c.cells_job_role + rows.c.cells_service + rows.c.cells_skill + literal(", ", Text)
+               + stream.json_object([*[(name, stream.json_value(rows.c[name], text=False)) for name in numbers],
+                                     ("status", literal('"', Text) + rows.c.status + literal('"', Text))], open_=False))
+        line = [prefix, func.string_agg(own, literal(ROW_MARK, Text))]
+    tallies = []
+    if by == "org_unit":
+        tallies = [stream.json_value(func.min(rows.c.org_unit), text=True),
+                   *[func.count().filter(rows.c.status == s) for s in STATUSES]]
+    elif by is not None:
+        tallies = [func.string_agg(rows.c.grp + func.left(rows.c.status, 1), literal(ROW_MARK, Text))]
+    return select(func.count().label("n"), *line, *tallies).group_by(*person).order_by(*person)
+
+
+ROW_MARK = "\x01"
+assert len({s[0] for s in STATUSES}) == len(STATUSES)  # a status is known by its first letter
+
+
+def _dimension_cells(kind: str, by: str | None) -> dict:
+    """The cells of each job role, service and skill as the report writes them ("csv":
+    as COPY's CSV and ``reports.export`` write them; "json": ``"job_role": ...``,
+    ``, "service": ...``, ``, "framework": ..., "skill": ...``), and with ``by`` each
+    one's group (JSON text); and what stands for a row with none (``no_job_role``,
+    ``no_job_role_group``...). Each is a subquery of its table kept apart by ``OFFSET
+    0``, so that PostgreSQL makes the texts once a row of the table rather than once a
+    gap row."""
+    def text(value):
+        return stream.csv_cell(value) if kind == "csv" else stream.json_value(value, text=True)
+
+    def named(value, key: str, first: bool = False):
+        if kind == "csv":
+            return text(value)
+        return literal(("" if first else ", ") + f'"{key}": ', Text) + text(value)
+
+    def skill_cells(framework, code):
+        if kind == "csv":
+            return text(framework) + literal(",", Text) + text(code)
+        return named(framework, "framework") + named(code, "skill")
+
+    def label(framework, code):
+        # As _skill_label, over the codes collated as the rows' columns are
+        framework, code = framework.collate("C"), code.collate("C")
+        return case((func.upper(framework) == func.upper(code), code), else_=framework + literal(" ") + code)
+
+    def group(value):
+        return stream.json_value(value, text=True)
+
+    nothing = literal("—")
+    out = {}
+    for name, model in (("job_role", JobRole), ("service", Service)):
+        grp = [group(func.coalesce(model.name, nothing)).label("grp")] if by == name else []
+        out[name] = (select(model.id.label("id"), named(model.name, name, first=name == "job_role").label("cells"), *grp)
+                     .offset(0).subquery(f"{name}_cells"))
+        out[f"no_{name}"] = literal(("" if name == "job_role" else ", ") + f'"{name}": null' if kind == "json" else "", Text)
+        out[f"no_{name}_group"] = group(nothing)
+    framework = func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE))
+    code = func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE))
+    lor = literal(RESPONSIBILITY_CODE)
+    grp = [group(label(framework, code)).label("grp")] if by == "skill" else []
+    out["skill"] = (select(Skill.id.label("id"), skill_cells(framework, code).label("cells"), *grp)
+                    .select_from(Skill).outerjoin(Framework, Framework.id == Skill.framework_id)
+                    .offset(0).subquery("skill_cells"))
+    out["no_skill"] = skill_cells(lor, lor)
+    out["no_skill_group"] = group(label(lor, lor))
+    return out
 
 
 def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:
