@@ -174,51 +174,46 @@ def _cancel(pgconn) -> None:
     _drain(pgconn)
 
 
-def _people(connection: Connection, stmt: Select, counted: dict) -> Iterator[list[list[bytes | None]]]:
-    """``COPY (stmt) TO STDOUT`` in binary format, in batches of rows, each row the
-    list of its fields' bytes (None for NULL): a text's bytes as the database holds
-    them (UTF-8), nothing escaped, and an integer's bytes, big-endian."""
+def _people(connection: Connection, stmt: Select, counted: dict) -> Iterator[list[tuple]]:
+    """``COPY (stmt) TO STDOUT`` in binary format (each field's bytes as the database
+    holds them, UTF-8, nothing escaped), from a statement of a line a person whose
+    fields are: how many rows (bigint), the cells their rows begin with, the rest of
+    their rows (text or bytea, never NULL) and maybe a tally (text); in batches of
+    ``(rows, cells, rest, tally or None)``."""
     first = True
+    number = int.from_bytes
     for parts in _copy(connection, stmt, "FORMAT binary", counted, whole=False):
         if first:
             # The first message carries the format's header (a signature, flags, no extension) before its row.
             parts[0] = parts[0][_BINARY_HEADER:]
             first = False
-        yield [_fields(data) for data in parts if len(data) > 2]  # the last message is the end mark (-1)
+        batch = []
+        for data in parts:
+            if len(data) <= 2:
+                continue  # the end mark (-1)
+            data = bytes(data)  # psycopg hands a memoryview over
+            # a row: its number of fields (2 bytes), then each field's length (4 bytes) and bytes
+            at = 18 + number(data[14:18], "big")
+            size = number(data[at:at + 4], "big")
+            tally = data[at + 8 + size:] if number(data[:2], "big") > 3 else None
+            batch.append((number(data[6:14], "big"), data[18:at], data[at + 4:at + 4 + size], tally))
+        yield batch
 
 
 _BINARY_HEADER = 19
 
 
-def _fields(data: bytes) -> list[bytes | None]:
-    out: list[bytes | None] = []
-    at, end = 2, len(data)
-    while at < end:
-        size = int.from_bytes(data[at:at + 4], "big", signed=True)
-        at += 4
-        if size < 0:
-            out.append(None)
-        else:
-            out.append(bytes(data[at:at + size]))  # psycopg hands a memoryview over
-            at += size
-    return out
-
-
-def _number(field: bytes) -> int:
-    return int.from_bytes(field, "big", signed=True)
-
-
 def copy_csv_people(connection: Connection, stmt: Select, counted: dict, *, header: bytes) -> Iterator[bytes]:
-    """The CSV from a statement of a line a person (:func:`_people`): how many rows
-    (an integer), the cells the person's rows begin with (bytea, UTF-8, ending with a
-    comma) and the rest of each row (bytea, UTF-8, the rows joined by a zero byte,
-    which no text holds). ``header`` first, with the first rows."""
+    """The CSV from a statement of a line a person (:func:`_people`): how many rows,
+    the cells the person's rows begin with (bytea, UTF-8, ending with a comma) and
+    the rest of each row (bytea, UTF-8, the rows joined by a zero byte, which no text
+    holds). ``header`` first, with the first rows."""
     rows = 0
     for batch in _people(connection, stmt, counted):
         out = [header]
         header = b""
-        for n, prefix, rest in batch:
-            rows += _number(n)
+        for n, prefix, rest, _tally in batch:
+            rows += n
             out.append(prefix)
             out.append(rest.replace(b"\0", b"\n" + prefix))
             out.append(b"\n")
@@ -230,14 +225,15 @@ def copy_csv_people(connection: Connection, stmt: Select, counted: dict, *, head
 
 
 def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, groups: str | None = None) -> Iterator[bytes]:
-    """``{"rows": [...]}`` from a statement of a line a person: how many rows (an integer),
-    the JSON text their rows begin with (``{"person_id": ..., "org_unit": ...,``), and
-    the rest of each row's JSON text, the rows joined by U+0001 (which JSON text
-    never holds bare: ``to_json`` writes it ``\\u0001``); then, with ``groups``,
+    """``{"rows": [...]}`` from a statement of a line a person (:func:`_people`): how
+    many rows, the JSON text their rows begin with (``{"person_id": ..., "org_unit":
+    ...,``), and the rest of each row's JSON text, the rows joined by U+0001 (which JSON
+    text never holds bare: ``to_json`` writes it ``\\u0001``); then, with ``groups``,
     ``"groups": [...]`` as ``reports.gaps.GroupTally`` makes them of the rows, from
+    each line's tally:
 
-    * ``org_unit``: the person's unit (JSON text) and their rows' counts by status
-      (integers, ``STATUSES`` order): a person is in one unit;
+    * ``org_unit``: the person's unit (JSON text), U+0001 and their rows' counts by
+      status (``STATUSES`` order, joined by commas): a person is in one unit;
     * a grouping of rows (job role, service, skill): each row's group (JSON text)
       and the first letter of its status, the rows joined by U+0001."""
     from skills_app.reports.gaps import STATUSES, GroupTally
@@ -245,26 +241,20 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     yield b'{"rows": ['
     first = True
     rows = 0
-    units: dict[bytes, list] = {}
+    units: Counter = Counter()
     counts: Counter = Counter()
     people: Counter = Counter()
     for batch in _people(connection, stmt, counted):
         out = []
-        for fields in batch:
-            n, prefix, rest = fields[:3]
-            rows += _number(n)
+        for n, prefix, rest, tally in batch:
+            rows += n
             out.append(prefix + rest.replace(ROW_MARK, b"," + prefix))
+            if groups is None:
+                continue
             if groups == "org_unit":
-                entry = units.get(fields[3])
-                if entry is None:
-                    entry = units[fields[3]] = [0, 0, [0] * len(STATUSES)]
-                entry[0] += _number(n)
-                entry[1] += 1
-                tally = entry[2]
-                for i, count in enumerate(fields[4:]):
-                    tally[i] += _number(count)
-            elif groups is not None:
-                tokens = fields[3].split(ROW_MARK)
+                units[tally] += 1  # people of a unit with the same counts are counted once here
+            else:
+                tokens = tally.split(ROW_MARK)
                 counts.update(tokens)
                 people.update({token[:-1] for token in tokens})
         if out:
@@ -276,8 +266,10 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     if groups is not None:
         tally = GroupTally(groups)
         if groups == "org_unit":
-            for unit, (n, persons, by_status) in units.items():
-                tally.add(json.loads(unit), n, persons, by_status)
+            for token, persons in units.items():
+                unit, by_status = token.split(ROW_MARK)
+                by_status = [int(c) * persons for c in by_status.split(b",")]
+                tally.add(json.loads(unit), sum(by_status), persons, by_status)
         else:
             letters = {status[0].encode(): i for i, status in enumerate(STATUSES)}
             by_group: dict[bytes, list] = {}

@@ -720,76 +720,81 @@ def _person_lines(actor, filters: Filters | None, now: datetime | None, kind: st
     rows, in the rows' order, joined by a mark (CSV: a zero byte, which no text holds;
     JSON: U+0001, which JSON text never holds bare). ``kind`` is "csv" or "json".
 
-    A tenth of the lines to pass on than a line a row, and each line is made where
-    it is cheapest:
+    A tenth of the lines to pass on than a line a row, and each part made where it
+    is cheapest:
 
-    * the rows are sorted narrow, in a subquery (the outer ORDER BY names its sorted
-      keys, so PostgreSQL sorts once), and a person's rows are consecutive in the
-      sort, so they are aggregated as they come, sorting nothing again;
     * the cells of a job role, a service and a skill (framework and code) are made
-      once each, from their tables (:func:`_dimension_cells`), not once a row;
-    * the person's cells once a person, and put before each of their rows by the
-      reader, which has their bytes already.
+      once each, from their tables (:func:`_dimension_cells`), not once a row, with
+      their places in the rows' order (ranks): the rows are sorted by integers where
+      they were sorted by the names and codes;
+    * the rest of each row is made before the sort, by PostgreSQL's parallel workers,
+      and sorted with the row (it is no wider than its parts);
+    * a person's rows are consecutive in the sort, so they are aggregated as they
+      come, sorting nothing again, and the person's cells are made once a person
+      and put before each of their rows by the reader, which has their bytes.
 
     Grouped by org unit (the first key of the sort), a line also carries the unit
     and its rows' counts by status, which add up to the groups (a person is in one
     unit); grouped by job role, service or skill, each row's group (JSON text, made
     once a group) and the first letter of its status."""
+    assert ORDER == ("org_unit", "person", "person_id", "framework", "skill", "job_role", "service", "skill_id")
     full = gap_select(filters, now=now, scope=scope_for(actor))
     cols = {c.key: c for c in full.selected_columns}
     cells = _dimension_cells(kind, by)
-    for table, column in ((cells["job_role"], JobRole.id), (cells["service"], Service.id), (cells["skill"], Skill.id)):
-        full = full.outerjoin(table, table.c.id == column)
-    # The sort keys are the columns themselves where they can be (collated as _order does), so that
-    # nothing is sorted twice; only the keys of columns that may be empty are columns of their own.
-    columns, keys = [], []
-    for name in COLUMNS:
-        if name in ("job_role", "service"):
-            continue  # their cells instead
-        column = cols[name].collate("C") if name in TEXT and name not in MAYBE_EMPTY else cols[name]
-        columns.append(column.label(name))
-    for name in ("job_role", "service", "skill"):
-        columns.append(func.coalesce(cells[name].c.cells, cells[f"no_{name}"]).label(f"cells_{name}"))
-    if by in ("job_role", "service", "skill"):
-        columns.append(func.coalesce(cells[by].c.grp, cells[f"no_{by}_group"]).label("grp"))
-    for name in ORDER:
-        if name in MAYBE_EMPTY:
-            keys.append(func.coalesce(cols[name], "").collate("C").label(f"key_{name}"))
-        elif name == "skill_id":
-            keys.append(func.coalesce(cols[name], NO_SKILL_ID).label(f"key_{name}"))
-        elif name not in COLUMNS:
-            keys.append(cols[name].label(f"key_{name}"))
-    key_names = [f"key_{name}" if name in MAYBE_EMPTY or name not in COLUMNS else name for name in ORDER]
-    rows = full.with_only_columns(*columns, *keys).order_by(None).order_by(*key_names).subquery("rows")
-    person = [rows.c[k] for k in key_names[:3]]  # org unit, person's name, person's id
-    email, unit = func.min(rows.c.email.collate("C")), func.min(rows.c.org_unit.collate("C"))
+    for name, column in (("job_role", JobRole.id), ("service", Service.id), ("skill", Skill.id)):
+        # A row with no job role (service, skill) meets the subquery's row for none: id 0, which no row of a table has.
+        full = full.outerjoin(cells[name], cells[name].c.id == func.coalesce(column, 0))
     numbers = ["required_level", "current_level", "self_level", "gap"]
+    if kind == "csv":
+        comma = literal(",", Text)
+        own = cells["job_role"].c.cells + comma + cells["service"].c.cells + comma + cells["skill"].c.cells
+        for name in numbers:
+            own = own + comma + func.coalesce(cast(cols[name], Text), "")
+        # The status is one of STATUSES: nothing to neutralise or quote.
+        own = func.convert_to(own + comma + cols["status"], "UTF8")
+    else:
+        # The status is one of STATUSES (never missing, nothing to escape): quoted as it is, no to_json.
+        own = (cells["job_role"].c.cells + cells["service"].c.cells + cells["skill"].c.cells + literal(", ", Text)
+               + stream.json_object([*[(name, stream.json_value(cols[name], text=False)) for name in numbers],
+                                     ("status", literal('"', Text) + cols["status"] + literal('"', Text))], open_=False))
+    extra = []
+    if by == "org_unit":
+        extra = [cols["status"].label("status")]
+    elif by is not None:
+        extra = [(cells[by].c.grp + func.left(cols["status"], 1)).label("token")]
+    keys = [func.coalesce(cols["org_unit"], "").collate("C").label("key_org_unit"),
+            cols["person"].collate("C").label("person"), cols["person_id"].label("person_id"),
+            func.coalesce(cells["skill"].c.rank, 0).label("key_skill"),
+            func.coalesce(cells["job_role"].c.rank, 0).label("key_job_role"),
+            func.coalesce(cells["service"].c.rank, 0).label("key_service"),
+            func.coalesce(cols["skill_id"], NO_SKILL_ID).label("key_skill_id")]
+    # CSV writes a missing unit as it writes '' (an empty cell): the unit's key stands for it.
+    unit_column = [cols["org_unit"].label("org_unit")] if kind == "json" else []
+    rows = (full.with_only_columns(cols["email"].label("email"), *unit_column, own.label("own"), *extra, *keys)
+            .order_by(None).order_by(*[k.name for k in keys]).subquery("rows"))
+    person = [rows.c[k.name] for k in keys[:3]]  # org unit, person's name, person's id
+    email = func.min(rows.c.email.collate("C"))
+    unit = func.min((rows.c.org_unit if kind == "json" else rows.c.key_org_unit).collate("C"))
     if kind == "csv":
         comma = literal(",", Text)
         prefix = (func.coalesce(cast(rows.c.person_id, Text), "") + comma + stream.csv_cell(rows.c.person) + comma
                   + stream.csv_cell(email) + comma + stream.csv_cell(unit) + comma)
-        own = rows.c.cells_job_role + comma + rows.c.cells_service + comma + rows.c.cells_skill
-        for name in numbers:
-            own = own + comma + func.coalesce(cast(rows.c[name], Text), "")
-        # The status is one of STATUSES: nothing to neutralise or quote.
-        own = own + comma + rows.c.status
-        line = [func.convert_to(prefix, "UTF8"), func.string_agg(func.convert_to(own, "UTF8"), func.decode("00", "hex"))]
+        line = [func.convert_to(prefix, "UTF8"), func.string_agg(rows.c.own, func.decode("00", "hex"))]
     else:
         prefix = stream.json_object([("person_id", stream.json_value(rows.c.person_id, text=False)),
                                      ("person", stream.json_value(rows.c.person, text=True)),
                                      ("email", stream.json_value(email, text=True)),
                                      ("org_unit", stream.json_value(unit, text=True))], close=False)
-        # The status is one of STATUSES (never missing, nothing to escape): quoted as it is, no to_json.
-        own = (rows.c.cells_job_role + rows.c.cells_service + rows.c.cells_skill + literal(", ", Text)
-               + stream.json_object([*[(name, stream.json_value(rows.c[name], text=False)) for name in numbers],
-                                     ("status", literal('"', Text) + rows.c.status + literal('"', Text))], open_=False))
-        line = [prefix, func.string_agg(own, literal(ROW_MARK, Text))]
+        line = [prefix, func.string_agg(rows.c.own, literal(ROW_MARK, Text))]
     tallies = []
     if by == "org_unit":
-        tallies = [stream.json_value(func.min(rows.c.org_unit), text=True),
-                   *[func.count().filter(rows.c.status == s) for s in STATUSES]]
+        counts = [cast(func.count().filter(rows.c.status == s), Text) for s in STATUSES]
+        tally = stream.json_value(func.min(rows.c.org_unit), text=True) + literal(ROW_MARK, Text)
+        for i, count in enumerate(counts):
+            tally = tally + (literal(",", Text) if i else literal("", Text)) + count
+        tallies = [tally]
     elif by is not None:
-        tallies = [func.string_agg(rows.c.grp + func.left(rows.c.status, 1), literal(ROW_MARK, Text))]
+        tallies = [func.string_agg(rows.c.token, literal(ROW_MARK, Text))]
     return select(func.count().label("n"), *line, *tallies).group_by(*person).order_by(*person)
 
 
@@ -798,13 +803,18 @@ assert len({s[0] for s in STATUSES}) == len(STATUSES)  # a status is known by it
 
 
 def _dimension_cells(kind: str, by: str | None) -> dict:
-    """The cells of each job role, service and skill as the report writes them ("csv":
-    as COPY's CSV and ``reports.export`` write them; "json": ``"job_role": ...``,
-    ``, "service": ...``, ``, "framework": ..., "skill": ...``), and with ``by`` each
-    one's group (JSON text); and what stands for a row with none (``no_job_role``,
-    ``no_job_role_group``...). Each is a subquery of its table kept apart by ``OFFSET
-    0``, so that PostgreSQL makes the texts once a row of the table rather than once a
-    gap row."""
+    """For each job role, service and skill, a subquery of its ``id``, its ``cells``
+    as the report writes them ("csv": as COPY's CSV and ``reports.export`` write
+    them; "json": ``"job_role": ...``, ``, "service": ...``, ``, "framework": ...,
+    "skill": ...``), its ``rank`` in the rows' order (by the name, or the framework's
+    code and the skill's, collated as _order does: equal ones share a rank) and with
+    ``by`` its group (``grp``, JSON text); with a row for none (id 0: its cells and
+    group those of a missing value, its rank that of '').
+
+    Each subquery is grouped (PostgreSQL computes it apart, its texts once a row of
+    the table, not once a gap row, and in each parallel worker: a window function
+    would keep the join out of the workers), and a rank is how many distinct keys
+    there are up to the row's own (a few hundred rows joined to themselves)."""
     def text(value):
         return stream.csv_cell(value) if kind == "csv" else stream.json_value(value, text=True)
 
@@ -813,36 +823,42 @@ def _dimension_cells(kind: str, by: str | None) -> dict:
             return text(value)
         return literal(("" if first else ", ") + f'"{key}": ', Text) + text(value)
 
-    def skill_cells(framework, code):
-        if kind == "csv":
-            return text(framework) + literal(",", Text) + text(code)
-        return named(framework, "framework") + named(code, "skill")
-
-    def label(framework, code):
-        # As _skill_label, over the codes collated as the rows' columns are
-        framework, code = framework.collate("C"), code.collate("C")
-        return case((func.upper(framework) == func.upper(code), code), else_=framework + literal(" ") + code)
-
     def group(value):
-        return stream.json_value(value, text=True)
+        return [stream.json_value(value, text=True).label("grp")]
 
     nothing = literal("—")
     out = {}
     for name, model in (("job_role", JobRole), ("service", Service)):
-        grp = [group(func.coalesce(model.name, nothing)).label("grp")] if by == name else []
-        out[name] = (select(model.id.label("id"), named(model.name, name, first=name == "job_role").label("cells"), *grp)
-                     .offset(0).subquery(f"{name}_cells"))
-        out[f"no_{name}"] = literal(("" if name == "job_role" else ", ") + f'"{name}": null' if kind == "json" else "", Text)
-        out[f"no_{name}_group"] = group(nothing)
-    framework = func.coalesce(Framework.code, literal(RESPONSIBILITY_CODE))
-    code = func.coalesce(Skill.code, literal(RESPONSIBILITY_CODE))
+        names = union_all(select(model.id.label("id"), model.name.label("name")),
+                          select(literal(0).label("id"), null().label("name"))).subquery(f"{name}_names")
+        row, other = names.alias(f"{name}_row"), names.alias(f"{name}_other")
+        key, other_key = (func.coalesce(t.c.name, "").collate("C") for t in (row, other))
+        out[name] = (
+            select(row.c.id, named(row.c.name, name, first=name == "job_role").label("cells"),
+                   func.count(other_key.distinct()).label("rank"),
+                   *(group(func.coalesce(row.c.name, nothing)) if by == name else []))
+            .select_from(row).join(other, other_key <= key).group_by(row.c.id, row.c.name)
+            .subquery(f"{name}_cells"))
     lor = literal(RESPONSIBILITY_CODE)
-    grp = [group(label(framework, code)).label("grp")] if by == "skill" else []
-    out["skill"] = (select(Skill.id.label("id"), skill_cells(framework, code).label("cells"), *grp)
-                    .select_from(Skill).outerjoin(Framework, Framework.id == Skill.framework_id)
-                    .offset(0).subquery("skill_cells"))
-    out["no_skill"] = skill_cells(lor, lor)
-    out["no_skill_group"] = group(label(lor, lor))
+    codes = union_all(
+        select(Skill.id.label("id"), func.coalesce(Framework.code, lor).label("framework"), func.coalesce(Skill.code, lor).label("code"))
+        .select_from(Skill).outerjoin(Framework, Framework.id == Skill.framework_id),
+        select(literal(0), lor, lor),
+    ).subquery("skill_codes")
+    row, other = codes.alias("skill_row"), codes.alias("skill_other")
+    key, other_key = (tuple_(t.c.framework.collate("C"), t.c.code.collate("C")) for t in (row, other))
+    framework, code = key.clauses
+    if kind == "csv":
+        skill_cells = text(row.c.framework) + literal(",", Text) + text(row.c.code)
+    else:
+        skill_cells = named(row.c.framework, "framework") + named(row.c.code, "skill")
+    # The group as _skill_label names it, over the codes collated as the rows' columns were.
+    label = case((func.upper(framework) == func.upper(code), code), else_=framework + literal(" ") + code)
+    out["skill"] = (
+        select(row.c.id, skill_cells.label("cells"), func.count(other_key.distinct()).label("rank"),
+               *(group(label) if by == "skill" else []))
+        .select_from(row).join(other, other_key <= key).group_by(row.c.id, row.c.framework, row.c.code)
+        .subquery("skill_cells"))
     return out
 
 
