@@ -232,8 +232,8 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     ``"groups": [...]`` as ``reports.gaps.GroupTally`` makes them of the rows, from
     each line's tally:
 
-    * ``org_unit``: the person's unit (JSON text), U+0001 and their rows' counts by
-      status (``STATUSES`` order, joined by commas): a person is in one unit;
+    * ``org_unit``: the person's unit (JSON text), U+0001 and the first letter of
+      each of their rows' statuses: a person is in one unit;
     * a grouping of rows (job role, service, skill): each row's group (JSON text)
       and the first letter of its status, the rows joined by U+0001."""
     from skills_app.reports.gaps import STATUSES, GroupTally
@@ -252,7 +252,7 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
             if groups is None:
                 continue
             if groups == "org_unit":
-                units[tally] += 1  # people of a unit with the same counts are counted once here
+                units[tally] += 1  # people of a unit whose rows have the same statuses are counted once here
             else:
                 tokens = tally.split(ROW_MARK)
                 counts.update(tokens)
@@ -267,9 +267,9 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
         tally = GroupTally(groups)
         if groups == "org_unit":
             for token, persons in units.items():
-                unit, by_status = token.split(ROW_MARK)
-                by_status = [int(c) * persons for c in by_status.split(b",")]
-                tally.add(json.loads(unit), sum(by_status), persons, by_status)
+                unit, letters = token.split(ROW_MARK)
+                by_status = [letters.count(status[0].encode()) * persons for status in STATUSES]
+                tally.add(json.loads(unit), len(letters) * persons, persons, by_status)
         else:
             letters = {status[0].encode(): i for i, status in enumerate(STATUSES)}
             by_group: dict[bytes, list] = {}

@@ -734,9 +734,9 @@ def _person_lines(actor, filters: Filters | None, now: datetime | None, kind: st
       and put before each of their rows by the reader, which has their bytes.
 
     Grouped by org unit (the first key of the sort), a line also carries the unit
-    and its rows' counts by status, which add up to the groups (a person is in one
-    unit); grouped by job role, service or skill, each row's group (JSON text, made
-    once a group) and the first letter of its status."""
+    and the first letter of each of its rows' statuses, which add up to the groups
+    (a person is in one unit); grouped by job role, service or skill, each row's
+    group (JSON text, made once a group) and the first letter of its status."""
     assert ORDER == ("org_unit", "person", "person_id", "framework", "skill", "job_role", "service", "skill_id")
     full = gap_select(filters, now=now, scope=scope_for(actor))
     cols = {c.key: c for c in full.selected_columns}
@@ -759,7 +759,7 @@ def _person_lines(actor, filters: Filters | None, now: datetime | None, kind: st
                                      ("status", literal('"', Text) + cols["status"] + literal('"', Text))], open_=False))
     extra = []
     if by == "org_unit":
-        extra = [cols["status"].label("status")]
+        extra = [func.left(cols["status"], 1).label("letter")]
     elif by is not None:
         extra = [(cells[by].c.grp + func.left(cols["status"], 1)).label("token")]
     keys = [func.coalesce(cols["org_unit"], "").collate("C").label("key_org_unit"),
@@ -788,11 +788,8 @@ def _person_lines(actor, filters: Filters | None, now: datetime | None, kind: st
         line = [prefix, func.string_agg(rows.c.own, literal(ROW_MARK, Text))]
     tallies = []
     if by == "org_unit":
-        counts = [cast(func.count().filter(rows.c.status == s), Text) for s in STATUSES]
-        tally = stream.json_value(func.min(rows.c.org_unit), text=True) + literal(ROW_MARK, Text)
-        for i, count in enumerate(counts):
-            tally = tally + (literal(",", Text) if i else literal("", Text)) + count
-        tallies = [tally]
+        tallies = [stream.json_value(func.min(rows.c.org_unit), text=True) + literal(ROW_MARK, Text)
+                   + func.string_agg(rows.c.letter, literal("", Text))]
     elif by is not None:
         tallies = [func.string_agg(rows.c.token, literal(ROW_MARK, Text))]
     return select(func.count().label("n"), *line, *tallies).group_by(*person).order_by(*person)
