@@ -241,7 +241,7 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     yield b'{"rows": ['
     first = True
     rows = 0
-    units: Counter = Counter()
+    units: dict[bytes, list[bytes]] = {}  # by unit (JSON text): the letters of each of its people
     counts: Counter = Counter()
     people: Counter = Counter()
     for batch in _people(connection, stmt, counted):
@@ -252,7 +252,12 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
             if groups is None:
                 continue
             if groups == "org_unit":
-                units[tally] += 1  # people of a unit whose rows have the same statuses are counted once here
+                unit, _mark, letters = tally.partition(ROW_MARK)
+                found = units.get(unit)
+                if found is None:
+                    units[unit] = [letters]
+                else:
+                    found.append(letters)
             else:
                 tokens = tally.split(ROW_MARK)
                 counts.update(tokens)
@@ -266,10 +271,9 @@ def copy_json_people(connection: Connection, stmt: Select, counted: dict, *, gro
     if groups is not None:
         tally = GroupTally(groups)
         if groups == "org_unit":
-            for token, persons in units.items():
-                unit, letters = token.split(ROW_MARK)
-                by_status = [letters.count(status[0].encode()) * persons for status in STATUSES]
-                tally.add(json.loads(unit), len(letters) * persons, persons, by_status)
+            for unit, persons in units.items():
+                letters = b"".join(persons)
+                tally.add(json.loads(unit), len(letters), len(persons), [letters.count(s[0].encode()) for s in STATUSES])
         else:
             letters = {status[0].encode(): i for i, status in enumerate(STATUSES)}
             by_group: dict[bytes, list] = {}
