@@ -8,10 +8,12 @@ it, whichever comes first; a level counts for its own skill and through the
 crosswalks, as in the gap engine. The people and requirements are today's (the
 app does not keep a history of role profiles), filtered and grouped like the
 gap report. Closed campaigns add their frozen snapshots as points of their own.
+No line is drawn for the months before the first validated decision of the
+people counted: there is no history there.
 
-Two fetches per chart (today's requirements, and every validated decision of
-the people in scope: ``services.trends``), then one pandas computation here:
-nothing per person or per month.
+The database counts the requirement rows by group and by the month points at
+which they were met (``services.trends``, one statement); ``series_from_masks``
+here spreads those counts over the months: nothing per person.
 
 **Calibration.** For each validated decision, the difference *validated level
 − claimed level* (negative: the reviewer judged lower than the person, i.e.
@@ -72,59 +74,32 @@ def group_column(df: pd.DataFrame, by: str | None) -> pd.Series:
     return df[by].fillna("—").astype(str)
 
 
-def held_intervals(decisions: pd.DataFrame, crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
-    """(person, skill, level, start, end): each decision holds from decided_at until it
-    expires or the next decision of the same person and skill replaces it; expanded
-    through crosswalks (forwards, and backwards as the highest level mapping at or below)."""
-    cols = ["person_id", "skill_id", "level", "start", "end"]
-    if decisions.empty:
-        return pd.DataFrame(columns=cols)
-    d = decisions.sort_values(["person_id", "skill_id", "decided_at", "id"]).copy()
-    d["replaced_at"] = d.groupby(["person_id", "skill_id"])["decided_at"].shift(-1)
-    far = pd.Timestamp("2200-01-01", tz="UTC")
-    d["end"] = pd.concat([d["valid_until"].fillna(far), d["replaced_at"].fillna(far)], axis=1).min(axis=1)
-    d["start"] = d["decided_at"]
-    direct = d[cols]
-    parts = [direct]
-    if crosswalk is not None and not crosswalk.empty:
-        fwd = direct.merge(crosswalk, left_on="skill_id", right_on="from_skill_id")
-        fwd = fwd[fwd["from_level"] <= fwd["level"]]
-        fwd = (fwd.groupby(["person_id", "to_skill_id", "start", "end"], as_index=False)["to_level"].max()
-               .rename(columns={"to_skill_id": "skill_id", "to_level": "level"}))
-        back = direct.merge(crosswalk, left_on="skill_id", right_on="to_skill_id")
-        back = back[back["to_level"] <= back["level"]]
-        back = (back.groupby(["person_id", "from_skill_id", "start", "end"], as_index=False)["from_level"].max()
-                .rename(columns={"from_skill_id": "skill_id", "from_level": "level"}))
-        parts += [fwd[cols], back[cols]]
-    return pd.concat(parts, ignore_index=True)
-
-
-def coverage_series(reqs: pd.DataFrame, intervals: pd.DataFrame, points: list[pd.Timestamp], by: str | None) -> pd.DataFrame:
-    """Per month point and group: requirements, met, coverage (percent, one decimal)."""
-    if reqs.empty:
+def series_from_masks(counted: list[tuple[str, int, int]], points: list[pd.Timestamp], first) -> pd.DataFrame:
+    """Per month point and group: requirements, met, coverage (percent, one decimal), from
+    ``counted``: (group, mask, rows), each ``rows`` requirement rows of the group met at the
+    points whose bits the mask sets (bit k: point k); ``first``: the first validated decision."""
+    if not counted:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    months = pd.DataFrame({"month": points})
-    if intervals.empty:
-        levels = pd.DataFrame(columns=["person_id", "skill_id", "month", "level"])
-    else:
-        iv = intervals.merge(months, how="cross")
-        iv = iv[(iv["start"] <= iv["month"]) & (iv["month"] < iv["end"])]
-        levels = iv.groupby(["person_id", "skill_id", "month"], as_index=False)["level"].max()
-    work = reqs.copy()
-    work["group"] = group_column(work, by)
-    work = work.merge(months, how="cross")
-    work["person_id"] = work["person_id"].astype("int64")
-    work["skill_id"] = work["skill_id"].astype("int64")
-    levels = levels.astype({"person_id": "int64", "skill_id": "int64"}) if not levels.empty else levels
-    work = work.merge(levels, on=["person_id", "skill_id", "month"], how="left")
-    work["met"] = (work["level"].notna() & (work["level"] >= work["required_level"])).astype(int)
-    out = work.groupby(["month", "group"], as_index=False).agg(requirements=("met", "size"), met=("met", "sum"))
+    requirements: dict[str, int] = {}
+    met: dict[str, list[int]] = {}
+    for group, mask, n in counted:
+        requirements[group] = requirements.get(group, 0) + n
+        at = met.setdefault(group, [0] * len(points))
+        k = 0
+        while mask:
+            if mask & 1:
+                at[k] += n
+            mask >>= 1
+            k += 1
+    groups = sorted(requirements)
+    out = pd.DataFrame({"group": groups}).merge(pd.DataFrame({"month": points}), how="cross")
+    out["requirements"] = pd.Series([requirements[g] for g in groups for _ in points], dtype="int64")
+    out["met"] = pd.Series([m for g in groups for m in met[g]], dtype="int64")
     out["coverage"] = (out["met"] / out["requirements"] * 100).round(1)
     # Before the first validated level on record there is no history: no coverage (no line), never 0%.
-    first = intervals["start"].min() if not intervals.empty else None
     out["coverage"] = out["coverage"].astype(object).where(
         pd.Series([first is not None and m >= first for m in out["month"]], index=out.index), None)
-    return out.sort_values(["group", "month"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
+    return out[TREND_COLUMNS]
 
 
 def snapshot_coverage(df: pd.DataFrame, by: str | None, since: pd.Timestamp) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from skills_app.lazy import pandas as pd
 from flask import current_app
 from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, literal, literal_column, null, or_, select, true, tuple_, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from skills_app import clock, paging, policy
 from skills_app.errors import InvalidInput
@@ -871,34 +871,74 @@ def cache_key(actor, name: str, filters: Filters | None, *extra) -> str:
 def service_coverage(actor, *, service: str | None = None) -> pd.DataFrame:
     """One row per service requirement. Counts come from the gap engine, so a
     level met through a crosswalk counts, and expired levels do not."""
-    df = frame(actor, Filters(service=service))
-    df = df[df["service_id"].notna()]
-    stmt = (select(Requirement)
-            .options(selectinload(Requirement.service), selectinload(Requirement.skill).selectinload(Skill.framework))
-            .join(Service).order_by(Service.name, Requirement.id))
-    records = []
-    for req in db.session.scalars(stmt):
-        if service and req.service.name.lower() != service.lower():
-            continue
-        mine = df[(df["service_id"] == req.service_id) & (df["skill_id"] == req.skill_id)]
-        qualified = mine[mine["status"] == "met"].sort_values("person")
-        n = len(qualified)
-        records.append({
-            "service": req.service.name,
-            "framework": req.skill.framework.code,
-            "skill": req.skill.code,
-            "required_level": req.min_level,
-            "needed": req.headcount,
-            "qualified": n,
-            "shortfall": max(req.headcount - n, 0),
-            "single_point_of_failure": n == 1,
-            "people_assigned": int(mine["person_id"].nunique()),
-            "qualified_people": "; ".join(qualified["person"].tolist()),
-            "service_id": req.service_id,
-            "skill_id": req.skill_id,
-            "framework_version": req.skill.framework.version,
-        })
+    return coverage_table(service_coverage_records(actor, service=service))
+
+
+def coverage_table(records: list[dict]) -> pd.DataFrame:
+    """Service coverage's records (``service_coverage_records``) as its table."""
     return pd.DataFrame(records, columns=coverage.COLUMNS + ["service_id", "skill_id", "framework_version"])
+
+
+def service_coverage_records(actor, *, service: str | None = None) -> list[dict]:
+    """Service coverage's rows as plain values (what a cache keeps): one a service requirement.
+
+    Counted by the database in one statement: the gap rows of the services'
+    requirements (the levels of the people who run a service alone read) grouped by service and skill (the met rows, the people
+    assigned and, on PostgreSQL, the qualified people's names in code point
+    order), joined to every service requirement in its order. On SQLite the
+    names come sorted in a statement of their own and are joined here."""
+    # The people with a service's requirement rows (of those the actor may see): their levels alone are read.
+    serving = select(PersonRequirement.person_id).where(PersonRequirement.service_id.is_not(None))
+    scope = scope_for(actor)
+    if scope is not None:
+        serving = serving.where(PersonRequirement.person_id.in_(scope))
+    rows = gap_select(Filters(service=service), scope=serving).order_by(None)
+    rows = rows.where(rows.selected_columns.service_id.is_not(None)).subquery("service_rows")
+    met = rows.c.status == "met"
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    names = []
+    if postgres:
+        names = [func.string_agg(rows.c.person, aggregate_order_by(literal("; "), rows.c.person.collate("C")))
+                 .filter(met).label("names")]
+    counted = (select(rows.c.service_id, rows.c.skill_id, func.count().filter(met).label("qualified"),
+                      func.count(func.distinct(rows.c.person_id)).label("assigned"), *names)
+               .group_by(rows.c.service_id, rows.c.skill_id).subquery("counted"))
+    stmt = (select(Requirement.service_id, Service.name.label("service"), Requirement.skill_id, Skill.code.label("skill"),
+                   Framework.code.label("framework"), Framework.version.label("framework_version"),
+                   Requirement.min_level, Requirement.headcount, counted.c.qualified, counted.c.assigned,
+                   *([counted.c.names] if postgres else []))
+            .join(Service, Service.id == Requirement.service_id)
+            .join(Skill, Skill.id == Requirement.skill_id)
+            .join(Framework, Framework.id == Skill.framework_id)
+            .outerjoin(counted, and_(counted.c.service_id == Requirement.service_id, counted.c.skill_id == Requirement.skill_id))
+            .order_by(Service.name, Requirement.id))
+    _without_jit()
+    found = [r for r in db.session.execute(stmt) if not service or r.service.lower() == service.lower()]
+    if not postgres:
+        qualified: dict[tuple, list[str]] = {}
+        for r in db.session.execute(select(rows.c.service_id, rows.c.skill_id, rows.c.person).where(met)
+                                    .order_by(rows.c.service_id, rows.c.skill_id, rows.c.person)):
+            qualified.setdefault((r.service_id, r.skill_id), []).append(r.person)
+    records = []
+    for r in found:
+        n = int(r.qualified or 0)
+        who = r.names if postgres else "; ".join(qualified.get((r.service_id, r.skill_id), []))
+        records.append({
+            "service": r.service,
+            "framework": r.framework,
+            "skill": r.skill,
+            "required_level": r.min_level,
+            "needed": r.headcount,
+            "qualified": n,
+            "shortfall": max(r.headcount - n, 0),
+            "single_point_of_failure": n == 1,
+            "people_assigned": int(r.assigned or 0),
+            "qualified_people": who or "",
+            "service_id": r.service_id,
+            "skill_id": r.skill_id,
+            "framework_version": r.framework_version,
+        })
+    return records
 
 
 def _skill_label(sub):

@@ -127,7 +127,10 @@ def service_coverage():
     policy.require(current_user, "view_gap_reports")
     if fmt := _format():
         return download(exports.service_coverage(current_user, service=request.args.get("service") or None), fmt)
-    table = gaps.service_coverage(current_user, service=request.args.get("service") or None)
+    service = request.args.get("service") or None
+    # Counted in SQL (services/gaps.py), cached until the next recorded change.
+    table = gaps.coverage_table(cache.cached(gaps.cache_key(current_user, "service-coverage", gaps.Filters(service=service)),
+                                             lambda: gaps.service_coverage_records(current_user, service=service)))
     return render_template("reports/coverage.html", table=table, services=requirements.services(current_user),
                            service=request.args.get("service", ""))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from skills_app import policy
+from skills_app import cache, policy
 from skills_app.errors import InvalidInput
 from skills_app.reports import trends
 from skills_app.services import exports, gaps
@@ -22,7 +22,10 @@ def coverage():
     by = request.args.get("group") or None
     if fmt := request.args.get("format"):
         return download(exports.coverage_trend(current_user, filters, by=by), fmt)
-    trend = trend_service.coverage(current_user, filters, by=by)
+    # Counted in SQL (services/trends.py), cached until the next recorded change.
+    found = cache.cached(gaps.cache_key(current_user, "trend-counts", filters, by or ""),
+                         lambda: trend_service.counts(current_user, filters, by=by))
+    trend = trend_service.trend_of(found, filters, by)
     latest = trend.series[trend.series["month"] == trend.points[-1]] if len(trend.series) else trend.series
     first = trend.series[trend.series["month"] == trend.points[0]] if len(trend.series) else trend.series
     args = filters.as_args()
