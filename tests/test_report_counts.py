@@ -350,3 +350,33 @@ def test_the_coverage_page_shows_the_pandas_figures(counted_world, client):
         assert f'<td class="num">{r.qualified} <span class="muted">of {r.people_assigned} assigned</span></td>' in body
     assert client.get("/reports/coverage?format=csv").get_data() == _csv(
         export.Report("service-coverage", lambda: {"Service coverage": expected[coverage.COLUMNS]}))
+
+
+def test_the_coverage_pages_links_are_url_fors(counted_world, app, client):
+    """Built once a page and filled in a row at a time (``web.with_query``), each row's links are
+    what ``url_for`` writes."""
+    import html
+    import re
+
+    from flask import url_for
+
+    from skills_app.web import with_query
+
+    hr = db.session.get(Person, counted_world["hr"])
+    sign_in_directly(client, hr)
+    hrefs = set(re.findall(r'<a href="([^"]+)"', client.get("/reports/coverage").get_data(as_text=True)))
+    expected = reference_coverage(hr)
+    short = expected[(expected["shortfall"] > 0) | expected["single_point_of_failure"]]
+    assert len(short)
+    with app.test_request_context():
+        for r in short.itertuples():
+            for link in (url_for("people.directory", skill_id=r.skill_id, level=r.required_level, assign=f"service:{r.service_id}"),
+                         url_for("campaigns.new", skill_id=r.skill_id, service_id=r.service_id),
+                         url_for("reports.gap_report", service=r.service, skill=r.skill, framework=r.framework,
+                                 status=["below", "not_assessed", "expired"])):
+                assert html.escape(link) in hrefs
+        odd = "R&D / Ops: ü+ß? 100% #1 ~ 'x' (y)"
+        for params in ({"service": odd, "skill": "A B", "status": ["below", "not_assessed"]}, {"skill_id": 7, "to": None},
+                       {}, {"from_level": "any", "service": odd}):
+            for endpoint in ("reports.gap_report", "learning.new_plan"):
+                assert with_query(url_for(endpoint), **params) == url_for(endpoint, **params)

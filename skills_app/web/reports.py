@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from skills_app import cache, policy
+from skills_app.models import Service
 from skills_app.reports import gaps as gap_tables
 from skills_app.services import accounts, campaigns, exports, frameworks, gaps, needs, next_steps, requirements
 from skills_app.web.downloads import download
@@ -131,7 +132,7 @@ def service_coverage():
     # Counted in SQL (services/gaps.py), cached until the next recorded change.
     table = gaps.coverage_table(cache.cached(gaps.cache_key(current_user, "service-coverage", gaps.Filters(service=service)),
                                              lambda: gaps.service_coverage_records(current_user, service=service)))
-    return render_template("reports/coverage.html", table=table, services=requirements.services(current_user),
+    return render_template("reports/coverage.html", table=table, services=requirements.names(current_user, Service),
                            service=request.args.get("service", ""))
 
 
