@@ -35,6 +35,9 @@ TEXT_TITLE = 80
 OPEN_CONDITION = "status IN ('draft', 'submitted', 'returned')"
 # One open responsibility assessment per person.
 OPEN_RESPONSIBILITY_CONDITION = "kind = 'responsibility' AND status IN ('draft', 'submitted', 'returned')"
+# The validated decisions (calibration reads them alone, summed per reviewer, team or skill: migration 0028).
+VALIDATED_CONDITION = "status = 'validated' AND validated_level IS NOT NULL AND skill_id IS NOT NULL"
+VALIDATED_COVERED = ["skill_id", "person_id", "claimed_level", "validated_level", "decided_at"]
 KINDS = ("skill", "responsibility")
 RESPONSIBILITY_CODE = "LoR"
 RESPONSIBILITY_NAME = "Level of responsibility"
@@ -64,6 +67,8 @@ class Assessment(db.Model):
               sqlite_where=text(OPEN_CONDITION), postgresql_where=text(OPEN_CONDITION)),
         Index("uq_assessment_open_responsibility", "person_id", unique=True,
               sqlite_where=text(OPEN_RESPONSIBILITY_CONDITION), postgresql_where=text(OPEN_RESPONSIBILITY_CONDITION)),
+        Index("ix_assessment_validated_reviewer", "reviewer_id", postgresql_include=VALIDATED_COVERED,
+              sqlite_where=text(VALIDATED_CONDITION), postgresql_where=text(VALIDATED_CONDITION)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from skills_app import cache, policy
 from skills_app.errors import InvalidInput
 from skills_app.reports import trends
+from skills_app.services import calibration as calibration_service
 from skills_app.services import exports, gaps
 from skills_app.services import trends as trend_service
 from skills_app.web.downloads import download
@@ -53,8 +54,7 @@ def calibration():
             raise InvalidInput.on("months", "months is between 1 and 240")
     if fmt := request.args.get("format"):
         return download(exports.calibration(current_user, by, months=months), fmt)
-    decisions = trend_service.decisions_for_calibration(current_user, months=months)
-    table = trends.calibration(decisions, by)
-    return render_template("reports/calibration.html", table=table, overall=trends.overall(decisions), by=by,
+    found = calibration_service.page(current_user, by, months=months, cursor=request.args.get("cursor") or None)
+    return render_template("reports/calibration.html", page=found.page, overall=found.overall, by=by,
                            months=months, groups=trends.CALIBRATION_GROUPS, min_decisions=trends.MIN_DECISIONS,
                            outlier_sd=trends.OUTLIER_SD, diffs=trends.DIFFS)
