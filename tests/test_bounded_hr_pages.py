@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from skills_app.reports import trends
 from skills_app.services import calibration
 from skills_app.services import trends as trend_service
 from tests.conftest import load_demo, sign_in_directly, world_fixture
+from tests.pages import statements as _statements
 
 pytestmark = pytest.mark.xdist_group("bounded_hr_world")
 
@@ -42,20 +44,6 @@ def _hr(world) -> Person:
 def _next(body: str) -> str | None:
     found = re.search(r'<a href="([^"]+)">Next →</a>', body)
     return html.unescape(found.group(1)) if found else None
-
-
-def _statements(client, path: str) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200, path
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 # -- calibration --------------------------------------------------------------------------------
@@ -104,4 +92,110 @@ def test_the_calibration_page_walks_every_group_a_page_at_a_time(bounded_world, 
         assert client.get("/reports/calibration", query_string={"cursor": forged}).status_code in (400, 422)
     # The download gives every group, as before.
     csv = client.get("/reports/calibration?group=reviewer&format=csv").get_data(as_text=True)
+    assert len(csv.strip().splitlines()) == len(expected) + 1
+
+
+# -- revalidation ---------------------------------------------------------------------------------
+
+def _validated(person, skill, level, decided, valid_until):
+    from skills_app.models import Assessment
+
+    a = Assessment(person_id=person.id, framework_id=skill.framework_id, skill_id=skill.id, claimed_level=level,
+                   status="validated", validated_level=level, created_at=decided - timedelta(days=3),
+                   submitted_at=decided - timedelta(days=2), decided_at=decided, valid_until=valid_until)
+    db.session.add(a)
+    db.session.commit()
+    return a
+
+
+@pytest.fixture
+def crafted(bounded_world, make_person):
+    """People whose current level is not simply their latest validation: a newer one expired
+    (the older, still valid, counts), a newer one ending sooner than an older, one inactive,
+    and one with a revalidation open."""
+    from skills_app.models import Assessment, Skill
+    from skills_app.models.framework import utcnow
+
+    now = utcnow()
+    skill = db.session.scalars(select(Skill).where(Skill.code == "SLMO").order_by(Skill.id)).first()
+    lapsed, sooner, gone, busy = (make_person(n, unit="Acme/Crafted") for n in ("Lapse Newer", "Sooner Newer", "Gone Away", "Busy Again"))
+    _validated(lapsed, skill, 3, now - timedelta(days=400), now + timedelta(days=40))
+    _validated(lapsed, skill, 4, now - timedelta(days=100), now - timedelta(days=5))
+    _validated(sooner, skill, 3, now - timedelta(days=400), now + timedelta(days=80))
+    _validated(sooner, skill, 4, now - timedelta(days=100), now + timedelta(days=20))
+    _validated(gone, skill, 4, now - timedelta(days=100), now + timedelta(days=30))
+    _validated(busy, skill, 4, now - timedelta(days=300), now + timedelta(days=10))
+    db.session.add(Assessment(person_id=busy.id, framework_id=skill.framework_id, skill_id=skill.id, claimed_level=4,
+                              status="draft", created_at=now))
+    db.session.commit()
+    from skills_app.policy import SYSTEM
+    from skills_app.services import accounts
+
+    accounts.set_active(SYSTEM, gone, False)
+    db.session.commit()
+    return {"lapsed": lapsed, "sooner": sooner, "gone": gone, "busy": busy}
+
+
+def _shown(row: dict) -> tuple:
+    return (row["person_id"], row["person"], row["org_unit"], row["manager"], row["framework"], row["framework_version"],
+            row["skill"], row["skill_name"], row["level"], row["valid_until"], row["days_left"], row["revalidation"])
+
+
+def _walk(actor, days: int, limit: int) -> list[dict]:
+    from skills_app.services import revalidation
+
+    rows, cursor, total = [], None, None
+    while True:
+        page = revalidation.expiring_page(actor, days=days, cursor=cursor, limit=limit)
+        assert len(page.items) <= limit
+        total = page.total if total is None else total
+        assert page.total == total
+        rows += page.items
+        if not page.next:
+            return rows if len(rows) == total else pytest.fail(f"{len(rows)} walked, {total} counted")
+        cursor = page.next
+
+
+@pytest.mark.parametrize("days", [10, 90, 730])
+def test_expiring_from_the_kept_levels_is_what_the_assessments_give(bounded_world, crafted, days):
+    from skills_app.services import revalidation
+
+    hr = _hr(bounded_world)
+    manager = db.session.get(Person, db.session.scalar(
+        select(Person.manager_id).where(Person.manager_id.is_not(None), Person.email.like("%synth%")).order_by(Person.id).limit(1)))
+    for who in (hr, manager):
+        expected = revalidation.expiring(who, days=days)
+        walked = _walk(who, days, 7)
+        # The same rows, in the same order of (valid until, name, person, skill code); one code in two
+        # versions of its framework, ending together, comes in either order in the old list.
+        assert sorted(map(_shown, walked), key=repr) == sorted(map(_shown, expected), key=repr)
+        assert [_shown(r)[:2] + _shown(r)[6:7] + _shown(r)[9:10] for r in walked] == [
+            _shown(r)[:2] + _shown(r)[6:7] + _shown(r)[9:10] for r in expected]
+        assert len(expected) > (3 if who is hr else 0) or days == 10
+    names = {r["person"]: r for r in _walk(hr, 90, 50)}
+    assert names["Lapse Newer"]["level"] == 3 and names["Sooner Newer"]["level"] == 4
+    assert "Gone Away" not in names and names["Busy Again"]["revalidation"] == "in progress"
+
+
+def test_the_revalidation_page_is_paged_and_refuses_a_forged_cursor(bounded_world, crafted, client, monkeypatch):
+    from skills_app.services import revalidation
+
+    hr = _hr(bounded_world)
+    monkeypatch.setattr(revalidation, "PER_PAGE", 5)
+    sign_in_directly(client, hr)
+    expected = revalidation.expiring(hr, days=365)
+    assert len(expected) > 3 * 5
+    path, seen, counts = "/revalidation?days=365", [], []
+    while path:
+        counts.append(_statements(client, path))
+        body = client.get(path).get_data(as_text=True)
+        table = body.split("Validations expiring within 365 days</caption>", 1)[1].split("</table>", 1)[0]
+        seen += [html.unescape(n) for n in re.findall(r'<tr><td><a href="/people/\d+">(.*?)</a>', table)]
+        path = _next(body)
+    assert seen == [r["person"] for r in expected]
+    assert len(set(counts[1:])) == 1, counts  # every page after the first (whose session loads differ) alike
+    for forged in ("eyJrIjpbMV0sIm4iOjJ9", "nonsense"):
+        assert client.get("/revalidation", query_string={"cursor": forged}).status_code in (400, 422)
+    # The download lists every row, as before.
+    csv = client.get("/revalidation?days=365&format=csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == len(expected) + 1

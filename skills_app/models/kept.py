@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from skills_app.extensions import db
@@ -50,9 +50,15 @@ class PersonRequirement(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
 
 
+# A level held directly of a skill (no crosswalk): what revalidation lists by its end (migration 0029).
+DIRECT_CONDITION = "skill_id IS NOT NULL AND via_skill_id IS NULL AND level IS NOT NULL"
+
+
 class CurrentLevel(db.Model):
     __tablename__ = "current_level"
     __table_args__ = (
+        Index("ix_current_level_expiring", "valid_until", postgresql_include=["person_id", "skill_id", "level", "held_from"],
+              sqlite_where=text(DIRECT_CONDITION), postgresql_where=text(DIRECT_CONDITION)),
         Index("ix_current_level_person_skill", "person_id", "skill_id",
               postgresql_include=["level", "held_from", "valid_until", "via_skill_id", "self_level", "pending", "lapsed_at"]),
     )

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skills_app.extensions import db
@@ -44,10 +44,17 @@ class OrgUnit(db.Model):
         return f"<OrgUnit {self.path}>"
 
 
+INACTIVE_CONDITION = "NOT active"
+
+
 class Person(UserMixin, db.Model):
     __tablename__ = "person"
-    # The directory's order (migration 0027): its pages and its count read this index alone on PostgreSQL.
-    __table_args__ = (Index("ix_person_name_id", "name", "id", postgresql_include=["active"]),)
+    __table_args__ = (
+        # The directory's order (migration 0027): its pages and its count read this index alone on PostgreSQL.
+        Index("ix_person_name_id", "name", "id", postgresql_include=["active"]),
+        # The few people no longer active: lists of the active ones leave them out by this index (migration 0029).
+        Index("ix_person_inactive", "id", sqlite_where=text(INACTIVE_CONDITION), postgresql_where=text(INACTIVE_CONDITION)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

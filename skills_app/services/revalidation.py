@@ -18,17 +18,19 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, literal, or_, select, true
 
-from skills_app import policy
+from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState
 from skills_app.extensions import db
 from skills_app.models import Assessment, DescriptorRating, Evidence, Framework, OrgUnit, Person, Skill
 from skills_app.models.assessment import OPEN_STATUSES
+from skills_app.models.kept import CurrentLevel
 from skills_app.models.framework import utcnow
 from skills_app.services import assessments, audit, org, version_flags
 from skills_app.words import plural
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 730
+PER_PAGE = 50
 COLUMNS = ["person_id", "person", "email", "org_unit", "manager", "framework", "skill", "skill_name", "level",
            "decided_at", "valid_until", "days_left", "revalidation"]
 
@@ -128,6 +130,71 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
         row["revalidation"] = "in progress" if row["open_id"] else "not started"
         out.append(row)
     return out
+
+
+def _expiring_kept(actor, days: int, now):
+    """The rows of ``expiring`` (the page's columns) read from the kept levels: the level
+    that counts at ``now`` of each person and skill (``current_level``'s direct row whose
+    window holds ``now``: the latest validation still valid, as ``expiring`` ranks them),
+    ending within ``days``. Whether a revalidation is open is read for each row shown."""
+    until = now + timedelta(days=days)
+    scope = _scope(actor, None)
+    manager = Person.__table__.alias("manager")
+    reopened = (select(func.max(Assessment.id))
+                .where(Assessment.person_id == CurrentLevel.person_id, Assessment.skill_id == CurrentLevel.skill_id,
+                       Assessment.status.in_(OPEN_STATUSES))
+                .scalar_subquery())
+    held = and_(CurrentLevel.skill_id.is_not(None), CurrentLevel.via_skill_id.is_(None), CurrentLevel.level.is_not(None),
+                CurrentLevel.valid_until > now, CurrentLevel.valid_until <= until,
+                or_(CurrentLevel.held_from.is_(None), CurrentLevel.held_from <= now))
+    # Counted from the index of the levels by their end alone, less those of the (few) inactive people.
+    inactive = select(Person.id).where(Person.id == CurrentLevel.person_id, ~Person.active).exists()
+    counted = select(func.count()).select_from(CurrentLevel).where(held, ~inactive)
+    stmt = (
+        select(Person.id.label("person_id"), Person.name.label("person"), Person.email, OrgUnit.path.label("org_unit"),
+               manager.c.name.label("manager"), Framework.code.label("framework"),
+               Framework.version.label("framework_version"), Skill.id.label("skill_id"), Skill.code.label("skill"),
+               Skill.name.label("skill_name"), CurrentLevel.level, CurrentLevel.valid_until, reopened.label("open_id"))
+        .select_from(CurrentLevel)
+        .join(Person, Person.id == CurrentLevel.person_id)
+        .join(Skill, Skill.id == CurrentLevel.skill_id)
+        .join(Framework, Framework.id == Skill.framework_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .outerjoin(manager, manager.c.id == Person.manager_id)
+        .where(held, Person.active.is_(True))
+    )
+    if scope is not None:
+        stmt = stmt.where(Person.id.in_(scope))
+        counted = counted.where(CurrentLevel.person_id.in_(scope))
+    return stmt, counted
+
+
+_EXPIRING_ORDER = (CurrentLevel.valid_until, Person.name, Person.id, Skill.code, Skill.id)
+
+
+def expiring_page(actor, *, days=DEFAULT_DAYS, cursor: str | None = None, limit: int | None = None,
+                  now=None) -> paging.Page:
+    """One page of ``expiring`` (everyone's, or a manager's reports'), soonest first, by keyset
+    (valid until, name, person, skill), read from the kept levels in a fixed number of
+    statements whatever the window holds; ``total``: every row of the window. The rows are
+    ``expiring``'s (the page's columns: not the decision's date nor the assessment)."""
+    days = clean_days(days)
+    now = now or utcnow()
+    limit = limit or PER_PAGE
+    paging.checked(cursor, _EXPIRING_ORDER)
+    stmt, counted = _expiring_kept(actor, days, now)
+    page = paging.of_select(stmt, _EXPIRING_ORDER, cursor=cursor, limit=limit, scalars=False,
+                            key=lambda r: (r.valid_until, r.person, r.person_id, r.skill, r.skill_id))
+    page.total = db.session.scalar(counted) or 0
+    page.items = [_shaped(dict(r._mapping), now) for r in page.items]
+    return page
+
+
+def _shaped(row: dict, now) -> dict:
+    row["valid_until"] = assessments.aware(row["valid_until"])
+    row["days_left"] = max((row["valid_until"] - now).days, 0)
+    row["revalidation"] = "in progress" if row["open_id"] else "not started"
+    return row
 
 
 def target_skill(assessment: Assessment) -> tuple[Skill, object | None]:

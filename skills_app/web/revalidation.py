@@ -18,9 +18,9 @@ def index():
     days = revalidation.clean_days(request.args.get("days"))
     if fmt := request.args.get("format"):
         return download(exports.expiring(current_user, days), fmt)
-    rows = revalidation.expiring(current_user, days=days)
-    return render_template("revalidation/index.html", rows=rows, days=days, flagged=revalidation.flagged(current_user),
-                           everyone=current_user.has_role("hr"))
+    page = revalidation.expiring_page(current_user, days=days, cursor=request.args.get("cursor") or None)
+    return render_template("revalidation/index.html", page=page, rows=page.items, days=days,
+                           flagged=revalidation.flagged(current_user), everyone=current_user.has_role("hr"))
 
 
 @bp.post("/assessments/<int:assessment_id>/revalidate")
