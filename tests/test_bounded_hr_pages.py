@@ -199,3 +199,69 @@ def test_the_revalidation_page_is_paged_and_refuses_a_forged_cursor(bounded_worl
     # The download lists every row, as before.
     csv = client.get("/revalidation?days=365&format=csv").get_data(as_text=True)
     assert len(csv.strip().splitlines()) == len(expected) + 1
+
+
+# -- a training plan's people ------------------------------------------------------------------------
+
+def _steps(hr) -> list[tuple]:
+    """(skill, to_level, from_level) of the largest cohorts, and one "any" step."""
+    from skills_app.models import Skill
+    from skills_app.services import needs
+
+    found = needs.cohorts(hr).head(4).to_dict("records")
+    steps = [(db.session.get(Skill, r["skill_id"]), int(r["to_level"]),
+              "none" if r["from_level"] is None or pd.isna(r["from_level"]) else str(int(r["from_level"]))) for r in found]
+    return steps + [(steps[0][0], steps[0][1], "any")]
+
+
+def test_a_cohort_counted_and_chosen_by_the_database_is_the_listed_one(bounded_world):
+    from skills_app.services import gaps, learning
+
+    hr = _hr(bounded_world)
+    for skill, to_level, from_level in _steps(hr):
+        listed = learning.cohort(hr, skill, to_level=to_level, from_level=from_level, filters=gaps.Filters())
+        size = learning.cohort_size(hr, skill, to_level=to_level, from_level=from_level, filters=gaps.Filters())
+        assert (size.needing, size.at_step) == (len(listed.people), len(listed.at_step)) and size.at_step > 0
+        step = learning.chosen_people(hr, skill, to_level=to_level, from_level=from_level, filters=gaps.Filters(), who="step")
+        assert {p.id for p in step} == listed.at_step
+        everyone = learning.chosen_people(hr, skill, to_level=to_level, from_level=from_level, filters=gaps.Filters(), who="skill")
+        assert [p.id for p in everyone] == [p.id for p in listed.people]
+    # Within a filter of the report, as the page's link carries it.
+    unit = gaps.Filters.from_mapping({"org_unit": "Acme"})
+    listed = learning.cohort(hr, skill, to_level=to_level, from_level="any", filters=gaps.Filters.from_mapping({"org_unit": "Acme"}))
+    size = learning.cohort_size(hr, skill, to_level=to_level, from_level="any", filters=unit)
+    assert (size.needing, size.at_step) == (len(listed.people), len(listed.at_step))
+
+
+def test_a_large_cohort_is_chosen_as_a_whole_or_by_name_and_a_refusal_keeps_what_was_typed(bounded_world, client, monkeypatch):
+    from skills_app.models import TrainingPlan
+    from skills_app.services import gaps, learning
+    from tests.pages import field_error
+
+    monkeypatch.setattr(learning, "LIST_MAX", 3)
+    hr = _hr(bounded_world)
+    skill, to_level, from_level = _steps(hr)[0]
+    listed = learning.cohort(hr, skill, to_level=to_level, from_level=from_level, filters=gaps.Filters())
+    sign_in_directly(client, hr)
+    url = f"/learning/plans/new?skill_id={skill.id}&to_level={to_level}&from_level={from_level}"
+    form = client.get(url).get_data(as_text=True)
+    assert 'type="checkbox"' not in form and f"{len(listed.at_step)} people" in form
+    assert '<input checked id="who-0" name="who" type="radio" value="step">' in form
+    assert '<label for="named">' in form and "<legend>Participants</legend>" in form
+    someone, other = listed.people[0], listed.people[1]
+    typed = f"{someone.email}\nnobody@example.test"
+    refused = client.post(url, data={"name": "Cohort", "resource": "", "who": "named", "named": typed})
+    assert refused.status_code == 400
+    assert "nobody@example.test" in field_error(refused, "named") and someone.email not in field_error(refused, "named")
+    page = refused.get_data(as_text=True)
+    assert html.escape(typed) in page and '<input checked id="who-2" name="who" type="radio" value="named">' in page
+    assert 'aria-describedby="named-hint named-error"' in page
+    named = client.post(url, data={"name": "Named", "resource": "", "who": "named",
+                                   "named": f"{someone.email.upper()}\n{other.employee_number or other.email}"})
+    assert named.status_code == 302, named.get_data(as_text=True)[-2000:]
+    plan = db.session.scalar(select(TrainingPlan).where(TrainingPlan.name == "Named"))
+    assert sorted(e.person_id for e in plan.enrolments) == sorted([someone.id, other.id])
+    whole = client.post(url, data={"name": "Whole step", "resource": "", "who": "step"})
+    assert whole.status_code == 302
+    plan = db.session.scalar(select(TrainingPlan).where(TrainingPlan.name == "Whole step"))
+    assert {e.person_id for e in plan.enrolments} == listed.at_step

@@ -125,3 +125,33 @@ def test_hr_types_a_campaigns_org_unit_and_mends_a_mistake(page, live_server, si
     page.get_by_role("button", name="Open the campaign").click()
     expect(page.get_by_text("Opened the campaign 'Service desk spring review'")).to_be_visible()
     expect(page.get_by_text("Acme/IT/Service Desk (and below)").first).to_be_visible()
+
+
+def test_a_large_cohorts_training_plan_is_for_the_whole_step_or_the_people_named(page, live_server, sign_in_page, demo_org,
+                                                                                monkeypatch, axe):  # noqa: F811
+    """Past learning.LIST_MAX people needing the skill, the plan's participants are a set (everyone at
+    the step, everyone who needs the skill) or people named by email address or employee number; an
+    unknown one is announced at its field, the choice and the typed lines kept."""
+    from skills_app.services import learning
+
+    monkeypatch.setattr(learning, "LIST_MAX", 0)
+    sign_in_page("laura.chen@acme.example")
+    page.goto(f"{live_server}/reports/training-needs")
+    page.get_by_role("link", name="Plan training for").first.click()
+    participants = page.get_by_role("group", name="Participants")
+    expect(participants.get_by_role("radio", name="Everyone at this step")).to_be_checked()
+    expect(page.get_by_role("checkbox")).to_have_count(0)
+    assert page_problems(page, axe) == []
+    participants.get_by_role("radio", name="Only the people I name below").check()
+    field = page.get_by_label("People to enrol, when named: their email addresses or employee numbers, one a line")
+    field.fill("sam.taylor@acme.example\nnobody@acme.example")
+    page.get_by_role("button", name="Create training plan").click()
+    field = page.get_by_label("People to enrol, when named: their email addresses or employee numbers, one a line")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#named-error")).to_contain_text("nobody@acme.example")
+    expect(field).to_have_value("sam.taylor@acme.example\nnobody@acme.example")
+    expect(page.get_by_role("group", name="Participants").get_by_role("radio", name="Only the people I name below")).to_be_checked()
+    assert page_problems(page, axe) == []
+    page.get_by_role("group", name="Participants").get_by_role("radio", name="Everyone at this step").check()
+    page.get_by_role("button", name="Create training plan").click()
+    expect(page.get_by_text("Created the training plan")).to_be_visible()

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from skills_app import policy
+from skills_app import cache, policy
 from skills_app.errors import InvalidInput, NotFound
 from skills_app.extensions import db
 from skills_app.models import Goal, GoalResource, LearningResource, Person, Skill, TrainingPlan
@@ -191,15 +191,101 @@ class Cohort:
     resources: list[LearningResource]
 
 
-def cohort(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters) -> Cohort:
-    """The training-needs cohort of ``skill`` going to ``to_level`` from
-    ``from_level`` (a level, "none" for those not holding the skill, or "any"), within
-    the report's ``filters``."""
+# A plan's form lists everyone who needs the skill, to tick, while they are at most this many;
+# past it, the cohort is chosen as a whole (everyone at the step, or everyone who needs the
+# skill) or by typing the people's email addresses or employee numbers.
+LIST_MAX = 300
+NAMED_MAX = 500
+
+
+def _cohort_filters(actor, skill: Skill, to_level: int | None, filters: gaps.Filters) -> gaps.Filters:
     policy.require(actor, "manage_learning")
     if to_level not in skill.defined_levels:
         raise InvalidInput.on("to_level", f"Choose a level {skill.code} defines.")
     filters.skill, filters.framework = skill.code, skill.framework.code
-    candidates = needs.people(actor, filters, skill_id=skill.id)
+    return filters
+
+
+def _in_step(needs_rows, to_level: int, from_level: str):
+    """Whether a need (``needs.of_skill``'s row) is at the step: going to ``to_level`` from
+    ``from_level`` (a level, "none": holding no level, "any": from wherever)."""
+    condition = needs_rows.c.to_level == to_level
+    if from_level == "none":
+        condition = condition & (needs_rows.c.from_key == needs.NO_LEVEL)
+    elif from_level.isdigit():
+        condition = condition & (needs_rows.c.from_key == int(from_level))
+    return condition
+
+
+@dataclass
+class CohortSize:
+    """How many people need ``skill`` (``needing``) and how many of them are at the step (``at_step``)."""
+
+    needing: int
+    at_step: int
+
+    @property
+    def listed(self) -> bool:
+        """Whether the form lists them all to tick (a small organisation's cohort)."""
+        return self.needing <= LIST_MAX
+
+
+def cohort_size(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters) -> CohortSize:
+    """The sizes of ``cohort``'s two sets, counted by the database in one statement (cached
+    in the report cache at the data's generation)."""
+    filters = _cohort_filters(actor, skill, to_level, filters)
+
+    def count():
+        rows = needs.of_skill(actor, filters, skill.id)
+        found = db.session.execute(select(func.count(), func.count(case((_in_step(rows, to_level, from_level), 1))))
+                                   .select_from(rows)).one()
+        return [int(found[0]), int(found[1])]
+
+    needing, at_step = cache.cached(gaps.cache_key(actor, "plan-cohort-size", filters, skill.id, to_level, from_level), count)
+    return CohortSize(needing, at_step)
+
+
+def chosen_people(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters, who: str,
+                  named: str | None = None) -> list[Person]:
+    """The people of a plan chosen as a whole or by name: ``who`` "step" (everyone at the
+    step), "skill" (everyone who needs the skill) or "named" (the people whose email
+    addresses or employee numbers ``named`` gives, one a line, each of whom must need the
+    skill). A problem is refused at its field (``who``, ``named``)."""
+    filters = _cohort_filters(actor, skill, to_level, filters)
+    rows = needs.of_skill(actor, filters, skill.id)
+    stmt = select(Person).options(selectinload(Person.org_unit)).where(Person.id.in_(select(rows.c.person_id)))
+    if who == "step":
+        stmt = stmt.where(Person.id.in_(select(rows.c.person_id).where(_in_step(rows, to_level, from_level))))
+    elif who == "named":
+        lines = [line.strip() for line in (named or "").replace(",", "\n").splitlines() if line.strip()]
+        if not lines:
+            raise InvalidInput.on("named", "Give the email address or employee number of each person to enrol, one a line.")
+        if len(lines) > NAMED_MAX:
+            raise InvalidInput.on("named", f"Name at most {NAMED_MAX} people here; for more, choose everyone at the step "
+                                           f"or everyone who needs {skill.code}.")
+        wanted = {line.lower() for line in lines}
+        stmt = stmt.where((func.lower(Person.email).in_(wanted)) | Person.employee_number.in_(set(lines)))
+    elif who != "skill":
+        raise InvalidInput.on("who", "Choose who the plan is for.")
+    people = list(db.session.scalars(stmt.order_by(Person.name, Person.id)))
+    if who == "named":
+        known = {p.email.lower() for p in people} | {p.employee_number for p in people if p.employee_number}
+        missing = [line for line in lines if line.lower() not in known and line not in known]
+        if missing:
+            raise InvalidInput.on("named", f"Nobody who needs {skill.code} has the email address or employee number "
+                                           f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}.")
+    if not people:
+        raise InvalidInput.on("who", "Nobody is at this step now: choose everyone who needs "
+                                     f"{skill.code}, or name the people to enrol.")
+    return people
+
+
+def cohort(actor, skill: Skill, *, to_level: int | None, from_level: str, filters: gaps.Filters) -> Cohort:
+    """The training-needs cohort of ``skill`` going to ``to_level`` from
+    ``from_level`` (a level, "none" for those not holding the skill, or "any"), within
+    the report's ``filters``."""
+    filters = _cohort_filters(actor, skill, to_level, filters)
+    candidates = needs.people(actor, filters, skill_id=skill.id, risk=False)
     at_step: set[int] = set()
     if len(candidates):
         in_step = candidates["to_level"] == to_level

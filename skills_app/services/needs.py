@@ -269,8 +269,8 @@ def _first_ranked(named):
     return found, places_of, names_of
 
 
-def _people_select(actor, filters: Filters | None, now: datetime | None, skill_id: int | None = None):
-    needs = _needs(actor, filters, now, skill_id=skill_id, status=True).subquery("needs")
+def _people_select(actor, filters: Filters | None, now: datetime | None, skill_id: int | None = None, risk: bool = True):
+    needs = _needs(actor, filters, now, skill_id=skill_id, status=True, risk=risk).subquery("needs")
     return (select(needs, Person.name.label("person"), Person.email.label("email"), OrgUnit.path.label("org_unit"),
                    Framework.code.label("framework"), Framework.version.label("framework_version"),
                    Skill.code.label("skill"), Skill.name.label("skill_name"))
@@ -279,10 +279,12 @@ def _people_select(actor, filters: Filters | None, now: datetime | None, skill_i
             .order_by(needs.c.person_id, needs.c.skill_id))
 
 
-def people(actor, filters: Filters | None = None, *, now: datetime | None = None, skill_id: int | None = None) -> pd.DataFrame:
+def people(actor, filters: Filters | None = None, *, now: datetime | None = None, skill_id: int | None = None,
+           risk: bool = True) -> pd.DataFrame:
     """One row per person and skill needed (ordered by person and skill), as
-    ``reports.training.people_table`` shapes it (``skill_id``: that skill only)."""
-    return training.people_table(db.session.execute(_people_select(actor, filters, now, skill_id)).all())
+    ``reports.training.people_table`` shapes it (``skill_id``: that skill only;
+    ``risk=False``: without reading the services at risk, every ``at_risk`` False)."""
+    return training.people_table(db.session.execute(_people_select(actor, filters, now, skill_id, risk)).all())
 
 
 def people_batches(actor, filters: Filters | None = None, *, now: datetime | None = None, batch: int = 10000):
@@ -293,6 +295,12 @@ def people_batches(actor, filters: Filters | None = None, *, now: datetime | Non
     result = db.session.execute(_people_select(actor, filters, now).execution_options(yield_per=batch))
     for rows in result.partitions():
         yield training.people_records(rows)
+
+
+def of_skill(actor, filters: Filters | None, skill_id: int, *, now: datetime | None = None):
+    """The needs of one skill, a row per person (``_needs``' columns, ``at_risk`` 0: the
+    services at risk are not read), as a subquery: what a training plan's cohort is chosen from."""
+    return _needs(actor, filters, now, skill_id=skill_id, risk=False).subquery("skill_needs")
 
 
 def training_needs(actor, filters: Filters | None = None, *, now: datetime | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

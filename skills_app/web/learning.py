@@ -8,6 +8,7 @@ from skills_app import policy
 from skills_app.services import frameworks, gaps, learning, requirements
 from skills_app.web.forms import ConfirmForm, handle, success
 from skills_app.web.forms.learning import ResourceForm, PlanForm
+from skills_app.words import plural
 
 bp = Blueprint("learning", __name__, url_prefix="/learning")
 
@@ -70,32 +71,61 @@ def _level_arg(value: str) -> str:
 
 @bp.route("/plans/new", methods=["GET", "POST"])
 def new_plan():
-    """A training plan from a training-needs cohort: the cohort's people are ticked."""
+    """A training plan from a training-needs cohort. While few people need the skill
+    (learning.LIST_MAX), each is listed and the cohort's are ticked; past that, the plan
+    is for everyone at the step, everyone who needs the skill, or the people named."""
     policy.require(current_user, "manage_learning")
     skill = frameworks.get_skill(current_user, request.args.get("skill_id", type=int))
     from_level = _level_arg(request.args.get("from_level", "none"))
-    cohort = learning.cohort(current_user, skill, to_level=request.args.get("to_level", type=int), from_level=from_level,
-                             filters=gaps.Filters.from_mapping(request.args))
-    step = (f"{skill.code} to level {cohort.to_level}" if from_level == "any"
-            else f"{skill.code} {'–' if from_level == 'none' else from_level}→{cohort.to_level}")
+    to_level = request.args.get("to_level", type=int)
+    filters = gaps.Filters.from_mapping(request.args)
+    size = learning.cohort_size(current_user, skill, to_level=to_level, from_level=from_level, filters=filters)
+    step = (f"{skill.code} to level {to_level}" if from_level == "any"
+            else f"{skill.code} {'–' if from_level == 'none' else from_level}→{to_level}")
     form = PlanForm()
+    if size.listed:
+        del form.who, form.named
+        cohort = learning.cohort(current_user, skill, to_level=to_level, from_level=from_level, filters=filters)
+        resources = cohort.resources
+        form.people.choices = [(str(p.id), f"{p.name} — {p.org_unit.path if p.org_unit else 'no unit'}") for p in cohort.people]
+        if request.method == "GET":
+            form.people.data = [str(i) for i in sorted(cohort.at_step)]
+
+        def chosen():
+            return [p for p in cohort.people if str(p.id) in (form.people.data or [])]
+    else:
+        del form.people
+        form.error_fields = {"people": "who"}
+        resources = learning.catalogue(current_user, skill_id=skill.id)
+        form.who.choices = [("step", f"Everyone at this step, {step}: {plural(size.at_step, 'person')}"),
+                            ("skill", f"Everyone who needs {skill.code}: {plural(size.needing, 'person')}"),
+                            ("named", "Only the people I name below")]
+        if request.method == "GET":
+            form.who.data = "step"
+
+        def chosen():
+            return learning.chosen_people(current_user, skill, to_level=to_level, from_level=from_level,
+                                          filters=gaps.Filters.from_mapping(request.args), who=form.who.data,
+                                          named=form.named.data)
     form.resource.choices = [("", "— none yet —")] + [(str(r.id), f"{r.title} ({r.kind}, level {r.target_level})")
-                                                      for r in cohort.resources]
-    form.people.choices = [(str(p.id), f"{p.name} — {p.org_unit.path if p.org_unit else 'no unit'}") for p in cohort.people]
+                                                      for r in resources]
     if request.method == "GET":
         form.name.data = f"{step}: {skill.name}"
-        form.people.data = [str(i) for i in sorted(cohort.at_step)]
-        fitting = [r for r in cohort.resources if r.target_level == cohort.to_level]
+        fitting = [r for r in resources if r.target_level == to_level]
         form.resource.data = str(fitting[0].id) if fitting else ""
-    chosen = [p for p in cohort.people if str(p.id) in (form.people.data or [])]
-    return handle(form, lambda: learning.create_plan(
-                      current_user, name=form.name.data, skill=skill, target_level=cohort.to_level,
-                      resource=next((r for r in cohort.resources if str(r.id) == form.resource.data), None),
-                      starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=chosen),
-                  page=lambda: render_template("learning/new_plan.html", form=form, skill=skill, to_level=cohort.to_level,
-                                               step=step, cohort=len(cohort.at_step)),
-                  done=lambda plan: success(f"Created the training plan {plan.name} with {len(chosen)} participants; "
-                                            "they have been told.", "learning.plan", plan_id=plan.id))
+
+    def create():
+        people = chosen()
+        return learning.create_plan(
+            current_user, name=form.name.data, skill=skill, target_level=to_level,
+            resource=next((r for r in resources if str(r.id) == form.resource.data), None),
+            starts_on=form.starts_on.data, ends_on=form.ends_on.data, people=people), len(people)
+
+    return handle(form, create,
+                  page=lambda: render_template("learning/new_plan.html", form=form, skill=skill, to_level=to_level,
+                                               step=step, cohort=size.at_step, size=size),
+                  done=lambda made: success(f"Created the training plan {made[0].name} with {made[1]} participants; "
+                                            "they have been told.", "learning.plan", plan_id=made[0].id))
 
 
 def _plan_page(plan):

@@ -1,7 +1,7 @@
 """The learning catalogue's and training plans' forms."""
 from __future__ import annotations
 
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, URLField
+from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from skills_app.models.learning import RESOURCE_KINDS
@@ -25,5 +25,10 @@ class PlanForm(Form):
     resource = SelectField("Learning resource", choices=[], validate_choice=True)
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()])
+    # A small organisation's cohort: everyone who needs the skill, to tick.
     people = CheckboxesField("Participants", choices=[], validate_choice=True)
+    # A large one's (learning.LIST_MAX): a set chosen as a whole, or people named.
+    who = RadioField("Participants", choices=[], validate_choice=True)
+    named = TextAreaField("People to enrol, when named: their email addresses or employee numbers, one a line",
+                          validators=[Optional(), Length(max=50_000)])
     submit = SubmitField("Create training plan")
