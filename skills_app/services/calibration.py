@@ -11,9 +11,10 @@ and overall figures from those sums. The groups are named as the decisions'
 table names them (a reviewer by name, a team by its org unit's path, a skill
 by its framework's code and its own), and groups of one name are one group.
 
-The page (``page``) is cached in the report cache at the data's generation,
-and pages its groups by keyset on their name, 50 a page: the page's size does
-not grow with the organisation's.
+The page (``page``) pages the groups by keyset on their name, 50 a page, so that
+its size does not grow with the organisation's; the groups' table and each page
+are cached in the report cache at the data's generation (a later page of the
+same table does not sum the decisions again).
 """
 from __future__ import annotations
 
@@ -103,13 +104,16 @@ def page(actor, by: str, *, months: int | None = None, cursor: str | None = None
     if at is not None and (len(at.key) != 1 or not isinstance(at.key[0], str)):
         raise InvalidInput.on("cursor", "unknown cursor", "The cursor is not one this application gave.")
 
-    def compute():
+    def whole():
         found = sums(actor, by, months=months)
-        rows = calibration_report.table(found).to_dict("records")
-        return {"overall": calibration_report.overall(found),
-                "page": paging.of_list(rows, lambda r: (r["group"],), cursor=cursor, limit=limit)}
+        return {"overall": calibration_report.overall(found), "rows": calibration_report.table(found).to_dict("records")}
 
-    value = cache.cached(f"calibration:{by}:{months or ''}:{limit}:{cursor or ''}", compute)
+    def compute():
+        table = cache.cached(f"calibration:{by}:{months or ''}", whole)
+        return {"overall": table["overall"],
+                "page": paging.of_list(table["rows"], lambda r: (r["group"],), cursor=cursor, limit=limit)}
+
+    value = cache.cached(f"calibration-page:{by}:{months or ''}:{limit}:{cursor or ''}", compute)
     return CalibrationPage(_keys(value["overall"]), value["page"])
 
 
