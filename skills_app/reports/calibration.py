@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from skills_app.lazy import pandas as pd
-from skills_app.reports.trends import CALIBRATION_COLUMNS, DIFFS, MIN_DECISIONS, OUTLIER_SD
+from skills_app.reports.trends import CALIBRATION_COLUMNS, DIFFS, against_peers
 
 BUCKETS = ["d-2", "d-1", "d0", "d+1", "d+2"]
 SUM_COLUMNS = ["group", "decisions", "total", "squares", *BUCKETS]
@@ -54,14 +54,5 @@ def table(sums: pd.DataFrame) -> pd.DataFrame:
     sd_all = _sd(n_all, sum_all, squares_all)
     work["mean"] = work["total"] / work["decisions"]
     work["sd"] = [_sd(int(n), int(t), int(s)) for n, t, s in zip(work["decisions"], work["total"], work["squares"])]
-    peers = n_all - work["decisions"]
-    work["peer_mean"] = ((sum_all - work["total"]) / peers.where(peers > 0)).round(2)
-    gap = work["mean"] - work["peer_mean"]
-    eligible = (work["decisions"] >= MIN_DECISIONS) & (peers > 0) & (sd_all > 0)
-    flagged = eligible & (gap.abs() > OUTLIER_SD * sd_all)
-    work["outlier"] = ""
-    work.loc[flagged & (gap < 0), "outlier"] = "harsher"
-    work.loc[flagged & (gap > 0), "outlier"] = "softer"
-    work["mean"] = work["mean"].round(2)
-    work["sd"] = work["sd"].round(2)
+    work = against_peers(work, n_all, sum_all, sd_all)
     return work.sort_values("group", kind="stable").reset_index(drop=True)[CALIBRATION_COLUMNS]

@@ -234,8 +234,15 @@ def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:
     hist = pd.crosstab(work["group"], work["bucket"]).reindex(columns=list(DIFFS), fill_value=0)
     hist.columns = ["d-2", "d-1", "d0", "d+1", "d+2"]
     table = table.join(hist)
-    n_all, sum_all = len(work), work["difference"].sum()
-    sd_all = float(work["difference"].std(ddof=0))
+    table = against_peers(table, len(work), work["difference"].sum(), float(work["difference"].std(ddof=0)))
+    return table.reset_index().sort_values("group", kind="stable").reset_index(drop=True)[CALIBRATION_COLUMNS]
+
+
+def against_peers(table: pd.DataFrame, n_all: int, sum_all, sd_all: float) -> pd.DataFrame:
+    """Each group (``decisions``, ``total``, ``mean``, ``sd``) set against the rest of the
+    ``n_all`` decisions (whose differences add up to ``sum_all``, standard deviation
+    ``sd_all``): the peer mean, and 'harsher' / 'softer' when at least MIN_DECISIONS of
+    its own stand more than OUTLIER_SD deviations from the peers; means rounded."""
     peers = n_all - table["decisions"]
     table["peer_mean"] = ((sum_all - table["total"]) / peers.where(peers > 0)).round(2)
     gap = table["mean"] - table["peer_mean"]
@@ -246,8 +253,7 @@ def calibration(df: pd.DataFrame, by: str) -> pd.DataFrame:
     table.loc[flagged & (gap > 0), "outlier"] = "softer"
     table["mean"] = table["mean"].round(2)
     table["sd"] = table["sd"].round(2)
-    table = table.reset_index().sort_values("group", kind="stable").reset_index(drop=True)
-    return table[CALIBRATION_COLUMNS]
+    return table
 
 
 def overall(df: pd.DataFrame) -> dict:
