@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.exc import IntegrityError
 
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput
@@ -89,7 +90,13 @@ def add_unit(actor, name: str, *, parent: OrgUnit | None = None) -> OrgUnit:
     _fits(path)
     if by_path(path) is not None:
         raise Conflict.on("name", f"There is already an org unit {path}.")
-    return ensure_path(actor, path)
+    try:
+        with db.session.begin_nested():
+            return ensure_path(actor, path)
+    except IntegrityError:
+        # Added at the same moment by another request (two admins, a double click): the database
+        # holds one unit a path; theirs stands.
+        raise Conflict.on("name", f"There is already an org unit {path}.") from None
 
 
 def _fits(path: str, longest: str | None = None) -> None:
@@ -145,10 +152,15 @@ def rename_or_move(actor, unit: OrgUnit, *, name: str, parent: OrgUnit | None) -
     old_path = unit.path
     descendants = list(db.session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(old_path + SEPARATOR, autoescape=True))))
     _fits(new_path, new_path + max((c.path[len(old_path):] for c in descendants), key=len, default=""))
-    for child in descendants:
-        child.path = new_path + child.path[len(old_path):]
-    unit.name, unit.parent, unit.path = name, parent, new_path
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            for child in descendants:
+                child.path = new_path + child.path[len(old_path):]
+            unit.name, unit.parent, unit.path = name, parent, new_path
+            db.session.flush()
+    except IntegrityError:
+        # A unit of that path added or moved there at the same moment by another request.
+        raise Conflict(f"there is already an org unit {new_path}") from None
     audit.record(actor, "org_unit.changed", unit, summary=f"org unit {old_path} is now {new_path}", data={"from": old_path, "to": new_path})
 
 
