@@ -374,3 +374,26 @@ def test_the_command_line_shows_an_export_s_progress(app, gaps_world, runner, tm
     assert result.exit_code == 0, result.output
     assert "Exporting" in result.stderr and "18 rows" in result.stderr
     assert out.read_bytes().count(b"\n") == 19
+
+
+def test_a_progress_step_redis_refuses_does_not_end_the_job(app, monkeypatch):
+    # Redis refusing one progress write (a blip) costs a step of the bar, not the work; the outcome is still written.
+    class Job:
+        id, meta, saves = "j1", {}, []
+
+        def save_meta(self):
+            if len(self.saves) == 1:
+                self.saves.append("refused")
+                raise redis_module.exceptions.ConnectionError("Connection reset by peer")
+            self.saves.append(dict(self.meta))
+
+    job = Job()
+    progress = jobs.Progress(job, None, heartbeat=60)
+    clock = iter(range(0, 1000, 10))
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: next(clock))
+    progress.start(30)
+    progress.set(10)  # refused by Redis
+    progress.set(20)
+    progress.finish(message="Wrote 30 rows.")
+    assert job.saves[1] == "refused"
+    assert job.saves[2]["done"] == 20 and job.saves[-1]["outcome"]["message"] == "Wrote 30 rows."

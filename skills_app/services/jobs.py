@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from skills_app import policy, redis_link
 from skills_app.errors import InvalidState, NotFound, Unavailable
@@ -370,7 +371,12 @@ class Progress:
             return
         self._written = now
         self.job.meta["done"] = self.done
-        self.job.save_meta()
+        try:
+            self.job.save_meta()
+        except RedisError as exc:
+            # A blip of Redis costs the page a progress step, not the job its work: the next
+            # step writes again (the outcome, at the end, is not let go so).
+            current_app.logger.warning("job %s: its progress was not written (%s)", self.job.id, exc)
 
     def finish(self, *, message: str, file: str | None = None, next_url: str | None = None,
                failed: bool = False, errors: list[str] | None = None) -> None:
