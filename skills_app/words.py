@@ -39,9 +39,15 @@ def plural_form(word: str, n: int, many: str | None = None) -> str:
 
 
 def plural(n, word: str, many: str | None = None) -> str:
-    """``n`` with the word that goes with it: "1 person", "3 people", "0 reviews"."""
+    """``n`` with the word that goes with it: "1 person", "3 people", "0 reviews",
+    "4,971 people" (thousands set apart, as :func:`thousands`)."""
     n = int(n or 0)
-    return f"{n} {plural_form(word, n, many)}"
+    return f"{n:,} {plural_form(word, n, many)}"
+
+
+def thousands(n) -> str:
+    """A count as people read it: 186,069."""
+    return f"{int(n or 0):,}"
 
 
 def verb(n, one: str, many: str | None = None) -> str:

@@ -33,3 +33,11 @@ def test_pages_show_moments_on_the_organisations_clock(app):
         assert when(summer.replace(tzinfo=None)) == "1 Jul 2026 10:30"  # SQLite hands back naive UTC
         assert when(date(2026, 7, 1), "%-d %b %Y") == "1 Jul 2026"
         assert when(None) == ""
+
+
+def test_counts_set_their_thousands_apart():
+    from skills_app.words import thousands
+
+    assert plural(4971, "person") == "4,971 people"
+    assert plural(1, "person") == "1 person" and plural(999, "unit") == "999 units"
+    assert thousands(186069) == "186,069" and thousands(None) == "0"

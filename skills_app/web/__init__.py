@@ -165,6 +165,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["skill_label"] = skill_label_filter
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["plural"] = words.plural
+    app.jinja_env.filters["thousands"] = words.thousands
     app.jinja_env.filters["verb"] = words.verb
     app.jinja_env.globals["with_query"] = with_query
     app.jinja_env.globals["PROGRESS_LABELS"] = PROGRESS_LABELS
