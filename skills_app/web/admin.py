@@ -10,7 +10,7 @@ from skills_app import policy
 from skills_app.errors import InvalidInput
 from skills_app.models import OrgUnit, Person
 from skills_app.services import accounts, audit, org, people_import
-from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms import ConfirmForm, chosen_unit, handle, success
 from skills_app.web.jobs import started
 from skills_app.web.forms.admin import (PeopleImportForm, ResetPasswordForm, OrgUnitForm, OrgUnitTypedParentForm,
                                         person_form)
@@ -48,20 +48,8 @@ def _manager(form) -> Person | None:
     return accounts.get_person(current_user, int(value)) if value else None
 
 
-def _unit(value, permission: str = "manage_accounts") -> OrgUnit | None:
-    return org.get_unit(current_user, int(value), permission) if value else None
-
-
-def _typed_unit(path: str | None, permission: str) -> OrgUnit | None:
-    """The unit at a typed path (org.unit_at_path), None when nothing is typed."""
-    path = (path or "").strip()
-    return org.unit_at_path(current_user, path, permission) if path else None
-
-
 def _person_unit(form) -> OrgUnit | None:
-    if form.org_unit is None:
-        return _typed_unit(form.org_unit_path.data, "manage_accounts")
-    return _unit(form.org_unit.data)
+    return chosen_unit(form, "org_unit", "org_unit_path", "manage_accounts")
 
 
 @bp.get("/people")
@@ -178,9 +166,7 @@ def _unit_form(units: dict, **options):
 
 
 def _parent(form) -> OrgUnit | None:
-    if form.parent is None:
-        return _typed_unit(form.parent_path.data, "manage_org_units")
-    return _unit(form.parent.data, "manage_org_units")
+    return chosen_unit(form, "parent", "parent_path", "manage_org_units")
 
 
 def _org_units_page(form, units: dict):

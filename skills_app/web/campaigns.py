@@ -12,7 +12,7 @@ from skills_app.models.campaigns import PROGRESS, PROGRESS_LABELS
 from skills_app.services import campaigns as service, exports, frameworks, org, requirements
 from skills_app.services import accounts as people_service
 from skills_app.web.downloads import download
-from skills_app.web.forms import ConfirmForm, handle, success
+from skills_app.web.forms import ConfirmForm, chosen_unit, handle, success
 from skills_app.web.forms.campaigns import (CampaignForm, CampaignTypedUnitForm, OpenFromTemplateForm, TemplateForm,
                                             TemplateTypedUnitForm)
 from skills_app.web.forms.confirm import Confirmation, confirmed_handle
@@ -29,10 +29,7 @@ def _form(small, large, units: dict):
 
 def _unit(form):
     """The org unit chosen (by id, or by its typed path), or None for any."""
-    if form.org_unit is not None:
-        return org.get_unit(current_user, form.org_unit.data, "manage_campaigns") if form.org_unit.data else None
-    path = (form.org_unit_path.data or "").strip()
-    return org.unit_at_path(current_user, path, "manage_campaigns") if path else None
+    return chosen_unit(form, "org_unit", "org_unit_path", "manage_campaigns")
 
 
 def _set_unit(form, unit) -> None:

@@ -29,12 +29,14 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator
 
 from flask import flash, g, redirect, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectMultipleField, StringField, SubmitField, widgets
 from wtforms.validators import Length, Optional, ValidationError
 
 from skills_app.errors import FORM_ERRORS, DomainError, sentence
+from skills_app.services import org
 from skills_app.web import transaction
 
 
@@ -156,6 +158,17 @@ def typed_choice(form_class, select: str, typed: str, *, also: tuple[str, ...] =
         typed: field,
         "error_fields": {**moved, **{name: typed for name in (select, *also)}},
     })
+
+
+def chosen_unit(form, select: str, typed: str, permission: str):
+    """The org unit a form chose, for an actor who may ``permission``: by id in its select
+    ``select`` (a small organisation), else by the path typed in ``typed`` (``typed_choice``'s
+    field, read back by org.unit_at_path); None when none is chosen."""
+    field = getattr(form, select)
+    if field is not None:
+        return org.get_unit(current_user, int(field.data), permission) if field.data else None
+    path = (getattr(form, typed).data or "").strip()
+    return org.unit_at_path(current_user, path, permission) if path else None
 
 
 class ConfirmForm(Form):
