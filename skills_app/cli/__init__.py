@@ -126,6 +126,10 @@ def main() -> None:
     def make_app():
         # Loaded when a command runs, its name known by then.
         # A command answers no requests: it does without the serving app's warm start.
+        ctx = click.get_current_context(silent=True)
+        before = getattr(ctx.command, "before_app", None) if ctx is not None else None
+        if before is not None:
+            before(ctx)  # what the command starts before the app loads (report gaps: reports/early.py)
         return create_app({"WARM_START": False}, lean=cli.command_name in LEAN)
 
     cli = SkillsApp(name="skills-app", create_app=make_app,

@@ -115,9 +115,25 @@ def report_gaps(fmt, output, group_by, progress, **options):
     from skills_app.policy import SYSTEM
     from skills_app.services import exports, gaps
 
-    # The filters are read inside the export, whose refusals say what is wrong.
-    _export(lambda: exports.gap_report(SYSTEM, _filters(options), by=group_by), fmt, output, progress=progress,
-            total=lambda: gaps.summary(SYSTEM, _filters(options))[0]["requirements"])
+    from skills_app.reports import early
+
+    # The filters are read inside the export, whose refusals say what is wrong. As of the moment the
+    # command started, when its statement was sent then (_send_early).
+    now = early.moment()
+    _export(lambda: exports.gap_report(SYSTEM, _filters(options), by=group_by, now=now), fmt, output, progress=progress,
+            total=lambda: gaps.summary(SYSTEM, _filters(options), now=now)[0]["requirements"])
+
+
+def _send_early(ctx: click.Context) -> None:
+    """Before the app loads: CSV and JSON on PostgreSQL send the statement this command
+    sent last time with these options, while Python loads (reports/early.py)."""
+    if ctx.params.get("fmt") in ("csv", "json"):
+        from skills_app.reports import early
+
+        early.start("report gaps", {k: v for k, v in ctx.params.items() if k not in ("output", "progress")})
+
+
+report_gaps.before_app = _send_early
 
 
 @group.command("training-needs")

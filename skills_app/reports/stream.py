@@ -109,51 +109,73 @@ def _copy(connection: Connection, stmt: Select, options: str, counted: dict, *, 
     from psycopg's libpq wrapper (``psycopg.pq``), a C call each, in the
     transaction the session holds. A reader that stops early cancels the
     statement, and the connection is left as it was found."""
-    from psycopg import ClientCursor, errors, pq
+    from flask import current_app
+    from psycopg import ClientCursor
+
+    from skills_app.reports import early
 
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     driver = connection.connection.driver_connection
     # COPY takes no parameters of its own: they are merged into the text, quoted by psycopg.
     query = ClientCursor(driver).mogrify(f"COPY ({compiled}) TO STDOUT WITH ({options})", compiled.construct_params())
     encoding = driver.info.encoding
+    # The same statement sent as the command started (reports/early.py): its rows are read from there.
+    sent = early.settle(current_app.config["SQLALCHEMY_DATABASE_URI"], current_app.config.get("REPORT_WORK_MEM"), query,
+                        lambda moment: ClientCursor(driver).mogrify("%s", (moment,)))
+    if sent is not None:
+        try:
+            yield from _read(sent.pgconn, encoding, counted, whole, begun=True)
+        finally:
+            early.finish(sent)
+        return
     with driver.lock:
         pgconn = driver.pgconn
         blocking, pgconn.nonblocking = pgconn.nonblocking, 0
-        finished = copying = False
         try:
             pgconn.send_query(query.encode(encoding))
+            yield from _read(pgconn, encoding, counted, whole, begun=False)
+        finally:
+            pgconn.nonblocking = blocking
+
+
+def _read(pgconn, encoding: str, counted: dict, whole: bool, *, begun: bool) -> Iterator:
+    """The rows of the COPY sent on ``pgconn`` (its first result read already when ``begun``)."""
+    from psycopg import errors, pq
+
+    finished = copying = False
+    try:
+        if not begun:
             result = pgconn.get_result()
             if result.status != pq.ExecStatus.COPY_OUT:
                 _drain(pgconn)
                 raise errors.error_from_result(result, encoding=encoding)
-            copying = True
-            get = pgconn.get_copy_data
-            parts, size = [], 0
-            while True:
-                n, data = get(0)
-                if n < 0:
-                    copying = False
-                    break
-                parts.append(data)
-                size += n
-                if size >= CHUNK_BYTES:
-                    yield b"".join(parts) if whole else parts
-                    parts, size = [], 0
-            if parts:
+        copying = True
+        get = pgconn.get_copy_data
+        parts, size = [], 0
+        while True:
+            n, data = get(0)
+            if n < 0:
+                copying = False
+                break
+            parts.append(data)
+            size += n
+            if size >= CHUNK_BYTES:
                 yield b"".join(parts) if whole else parts
-            result = pgconn.get_result()
+                parts, size = [], 0
+        if parts:
+            yield b"".join(parts) if whole else parts
+        result = pgconn.get_result()
+        _drain(pgconn)
+        finished = True
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise errors.error_from_result(result, encoding=encoding)
+        counted["copied"] = int(result.command_status.split()[-1])
+    finally:
+        if copying:
+            _cancel(pgconn)
+        elif not finished:
+            # The reader left after the last row (at the last chunk): the COPY is over, its result not read yet.
             _drain(pgconn)
-            finished = True
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise errors.error_from_result(result, encoding=encoding)
-            counted["copied"] = int(result.command_status.split()[-1])
-        finally:
-            if copying:
-                _cancel(pgconn)
-            elif not finished:
-                # The reader left after the last row (at the last chunk): the COPY is over, its result not read yet.
-                _drain(pgconn)
-            pgconn.nonblocking = blocking
 
 
 def _drain(pgconn) -> None:
