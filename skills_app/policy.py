@@ -148,7 +148,7 @@ def _browse_people(actor, obj=None) -> bool:
     if _has(actor, "hr", "learning", "admin"):
         return True
     me = _person(actor)
-    return bool(me and (me.has_role("manager") or me.reports))
+    return bool(me and (me.has_role("manager") or me.has_reports))
 
 
 def _filter_people_by_skill(actor, obj=None) -> bool:
@@ -189,7 +189,7 @@ def finder_settings() -> dict:
 
 def _finder_roles(me) -> set[str]:
     roles = {r for r in FINDER_ROLES if me.has_role(r)}
-    if me.reports:
+    if me.has_reports:
         roles.add("manager")  # a line manager in fact, whatever their roles say
     return roles
 
@@ -273,7 +273,7 @@ def _decide_assessment(actor, assessment) -> bool:
 def _review_queue(actor, obj=None) -> bool:
     """The review queue: line managers (by role or by having reports) and HR."""
     me = _person(actor)
-    return bool(me and (me.has_role("manager", "hr") or me.reports))
+    return bool(me and (me.has_role("manager", "hr") or me.has_reports))
 
 
 def _reassign_review(actor, assessment) -> bool:
@@ -291,7 +291,7 @@ def _view_team_matrix(actor, obj=None) -> bool:
     if _has(actor, "hr"):
         return True
     me = _person(actor)
-    return bool(me and (me.has_role("manager") or me.reports))
+    return bool(me and (me.has_role("manager") or me.has_reports))
 
 
 def _complete_training(actor, enrolment) -> bool:
@@ -384,7 +384,7 @@ def _view_revalidation(actor, obj=None) -> bool:
     if _has(actor, "hr"):
         return True
     me = _person(actor)
-    return bool(me and (me.has_role("manager") or me.reports))
+    return bool(me and (me.has_role("manager") or me.has_reports))
 
 
 def _download_credential(actor, assessment) -> bool:

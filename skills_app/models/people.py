@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from skills_app.extensions import db
+from skills_app.extensions import Session, db
 from skills_app.models.framework import utcnow
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class OrgUnit(db.Model):
 
 
 INACTIVE_CONDITION = "NOT active"
+# Where a person keeps ``has_reports`` as the sign-in read it (and the session, which people keep it).
+HAS_REPORTS = "_has_reports_read"
 
 
 class Person(UserMixin, db.Model):
@@ -93,6 +95,26 @@ class Person(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
 
+    @property
+    def has_reports(self) -> bool:
+        """Whether anyone has this person as their line manager (the policy's line manager in
+        fact): their reports when read, else what the request's sign-in read with the person
+        (services/sign_in_sessions.person_for, ``remember_has_reports``), else their reports read."""
+        state = self.__dict__
+        # Expired (a commit, a rollback), the person has no session_version until read again.
+        if HAS_REPORTS in state and "reports" not in state and "session_version" in state:
+            return state[HAS_REPORTS]
+        return bool(self.reports)
+
+    def remember_has_reports(self, value: bool) -> None:
+        """Keep ``has_reports`` as read with the person, until the person is expired (a commit, a
+        rollback) or their session writes anything (``forget_has_reports``): a report given or
+        taken in this request is then read again."""
+        session = object_session(self)
+        if session is not None:
+            self.__dict__[HAS_REPORTS] = bool(value)
+            session.info.setdefault(HAS_REPORTS, set()).add(self)
+
     def set_roles(self, roles) -> None:
         wanted = set(roles)
         for row in list(self.role_rows):
@@ -104,6 +126,22 @@ class Person(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Person {self.email}>"
+
+
+def forget_has_reports(session, *_args) -> None:
+    """Every person of ``session`` reads ``has_reports`` from their reports again."""
+    for person in session.info.pop(HAS_REPORTS, ()):
+        person.__dict__.pop(HAS_REPORTS, None)
+
+
+def _written(orm_execute_state) -> None:
+    if not orm_execute_state.is_select and HAS_REPORTS in orm_execute_state.session.info:
+        forget_has_reports(orm_execute_state.session)
+
+
+# A flush, or a statement other than a SELECT (an UPDATE of many people at once), may give or take reports.
+event.listen(Session, "after_flush", forget_has_reports)
+event.listen(Session, "do_orm_execute", _written)
 
 
 class PersonRole(db.Model):

@@ -26,10 +26,11 @@ Functions take the acting user first, ask the policy, flush and never commit.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -517,27 +518,33 @@ def queue_count(actor) -> int:
     """How many reviews wait for the actor (the badge on every page): the rows of
     ``_queue_stmt``, and the development goals waiting for the actor's agreement
     (``plans.waiting_for``, which the Reviews page lists too), counted as indexed
-    lookups in one statement. For HR, every submitted assessment (the status index)
-    less their own; for a reviewer, the UNION of those assigned to them (the assigned
-    reviewer's index) and their reports' that nobody was assigned (the manager's
-    index, then the person's assessments): two sets that cannot overlap, where an OR
-    across the two columns would read every submitted assessment. The goals are
-    proposed ones (the state index), their people's reports for a line manager."""
+    lookups in one statement (:func:`queue_count_stmt`)."""
     if not policy.can(actor, "review_queue"):
         return 0
+    return db.session.scalar(queue_count_stmt(actor.has_role("hr")), {"me": actor.id}) or 0
+
+
+@functools.cache
+def queue_count_stmt(hr: bool):
+    """:func:`queue_count`'s statement, for HR or for another reviewer, built once (the reviewer
+    is its parameter ``me``). For HR, every submitted assessment (the status index) less their
+    own; for a reviewer, the UNION of those assigned to them (the assigned reviewer's index)
+    and their reports' that nobody was assigned (the manager's index, then the person's
+    assessments): two sets that cannot overlap, where an OR across the two columns would read
+    every submitted assessment. The goals are proposed ones (the state index), their people's
+    reports for a line manager."""
+    me = bindparam("me", type_=Integer)
     submitted = Assessment.status == "submitted"
-    goals = plans.waiting_ids(actor)
-    if actor.has_role("hr"):
+    goals = plans.waiting_ids_of(me, hr=hr)
+    if hr:
         everyone = select(func.count()).select_from(Assessment).where(submitted).scalar_subquery()
-        own = select(func.count()).select_from(Assessment).where(submitted, Assessment.person_id == actor.id).scalar_subquery()
+        own = select(func.count()).select_from(Assessment).where(submitted, Assessment.person_id == me).scalar_subquery()
         waiting = select(func.count()).select_from(goals.subquery()).scalar_subquery()
-        return db.session.scalar(select(everyone - own + waiting)) or 0
-    assigned = select(Assessment.id).where(submitted, Assessment.assigned_reviewer_id == actor.id,
-                                           Assessment.person_id != actor.id)
+        return select(everyone - own + waiting)
+    assigned = select(Assessment.id).where(submitted, Assessment.assigned_reviewer_id == me, Assessment.person_id != me)
     reports = (select(Assessment.id).join(Person, Assessment.person_id == Person.id)
-               .where(submitted, Person.manager_id == actor.id, Assessment.assigned_reviewer_id.is_(None),
-                      Assessment.person_id != actor.id))
-    return db.session.scalar(select(func.count()).select_from(union_all(assigned, reports, goals).subquery())) or 0
+               .where(submitted, Person.manager_id == me, Assessment.assigned_reviewer_id.is_(None), Assessment.person_id != me))
+    return select(func.count()).select_from(union_all(assigned, reports, goals).subquery())
 
 
 # -- the person's actions ----------------------------------------------------------

@@ -6,12 +6,13 @@ message is written to the application log.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 from email.message import EmailMessage
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Integer, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
 from skills_app import paging, policy
@@ -33,8 +34,14 @@ def notify(person: Person, message: str, link: str | None = None) -> Notificatio
 def unread_count(actor) -> int:
     if not policy.can(actor, "view_notifications"):
         return 0
-    stmt = select(func.count()).select_from(Notification).where(Notification.person_id == actor.id, Notification.read_at.is_(None))
-    return db.session.scalar(stmt) or 0
+    return db.session.scalar(unread_count_stmt(), {"me": actor.id}) or 0
+
+
+@functools.cache
+def unread_count_stmt():
+    """:func:`unread_count`'s statement, built once (the person is its parameter ``me``)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.person_id == bindparam("me", type_=Integer), Notification.read_at.is_(None)))
 
 
 def for_person(actor, *, cursor: str | None = None, per_page: int = 30) -> paging.Page[Notification]:

@@ -249,11 +249,16 @@ def _waiting_stmt(me: Person, *columns):
     """The proposed goals ``me`` may agree (the policy's agree_goal as SQL): their direct
     reports' (everyone's for HR), of their own plans, not their own, of active people; not
     those sent back and not changed since (they wait for their person)."""
+    return _waiting_of(me.id, me.has_role("hr"), *columns)
+
+
+def _waiting_of(me_id, hr: bool, *columns):
+    """:func:`_waiting_stmt` of the person ``me_id`` (an id, or a bound parameter), HR or not."""
     stmt = (select(*columns).select_from(Goal).join(Person, Goal.person_id == Person.id)
-            .where(Goal.state == "proposed", Goal.review_comment.is_(None), Goal.plan_id.is_(None), Goal.person_id != me.id,
+            .where(Goal.state == "proposed", Goal.review_comment.is_(None), Goal.plan_id.is_(None), Goal.person_id != me_id,
                    Person.active.is_(True)))
-    if not me.has_role("hr"):
-        stmt = stmt.where(Person.manager_id == me.id)
+    if not hr:
+        stmt = stmt.where(Person.manager_id == me_id)
     return stmt
 
 
@@ -273,6 +278,12 @@ def waiting_ids(actor):
     statement, services/assessments.queue_count); None for an actor who is no person."""
     me = actor if isinstance(actor, Person) else None
     return None if me is None else _waiting_stmt(me, Goal.id)
+
+
+def waiting_ids_of(me, *, hr: bool):
+    """:func:`waiting_ids` of the person whose id is ``me`` (a bound parameter, for a statement built
+    once: the review badge's, services/assessments.queue_count_stmt), HR or not."""
+    return _waiting_of(me, hr, Goal.id)
 
 
 # -- proposing and changing ------------------------------------------------------------------

@@ -8,12 +8,14 @@ carries a random key; only its hash is stored. Functions flush, never commit.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from skills_app import policy
 from skills_app.extensions import db
@@ -70,6 +72,32 @@ def _row(key) -> SignInSession | None:
     return db.session.get(SignInSession, _hash(key))
 
 
+@functools.cache
+def _live_stmt():
+    """The session's row and its person, with their roles and whether anyone reports to them
+    (the policy's line manager in fact): everything a signed-in request asks of the person
+    before its page, in one statement, built once."""
+    report = aliased(Person)
+    has_reports = select(report.id).where(report.manager_id == Person.id).exists()
+    return (select(Person, SignInSession.person_id, SignInSession.created_at, SignInSession.last_seen_at,
+                   SignInSession.ended_at, has_reports.label("has_reports"))
+            .select_from(SignInSession).join(Person, Person.id == SignInSession.person_id)
+            .where(SignInSession.id == bindparam("session_id"))
+            .options(joinedload(Person.role_rows)))
+
+
+@functools.cache
+def _touch_stmt():
+    return (update(SignInSession).where(SignInSession.id == bindparam("session_id"))
+            .values(last_seen_at=bindparam("moment")))
+
+
+@functools.cache
+def _end_stmt():
+    return (update(SignInSession).where(SignInSession.id == bindparam("session_id"))
+            .values(ended_at=bindparam("moment"), ended_reason=bindparam("reason")))
+
+
 def person_for(user_id, key) -> Person | None:
     """The person of a live session: the cookie's Flask-Login id
     (``"<person id>:<session version>"``) and session key must both be good.
@@ -77,24 +105,33 @@ def person_for(user_id, key) -> Person | None:
     person_id, _, version = (user_id or "").partition(":") if isinstance(user_id, str) else ("", "", "")
     if not person_id.isdigit() or int(person_id) > MAX_ID:
         return None
-    row = _row(key)
-    if row is None or row.ended_at is not None or row.person_id != int(person_id):
+    if not isinstance(key, str) or not key or len(key) > 100:
         return None
-    person = row.person
-    if person is None or not person.active or str(person.session_version) != version:
+    session_id = _hash(key)
+    found = db.session.execute(_live_stmt(), {"session_id": session_id}).unique().first()
+    if found is None:
+        return None
+    person, owner, created_at, last_seen_at, ended_at, has_reports = found
+    if ended_at is not None or owner != int(person_id):
+        return None
+    if not person.active or str(person.session_version) != version:
         return None
     moment = now()
     idle, longest = lifetimes()
-    if moment - _aware(row.created_at) > longest:
-        _end(row, "expired", moment)
+    if moment - _aware(created_at) > longest:
+        _end_row(session_id, "expired", moment)
         return None
-    if moment - _aware(row.last_seen_at) > idle:
-        _end(row, "idle", moment)
+    if moment - _aware(last_seen_at) > idle:
+        _end_row(session_id, "idle", moment)
         return None
-    if moment - _aware(row.last_seen_at) >= TOUCH_EVERY:
-        row.last_seen_at = moment
-        db.session.flush()
+    if moment - _aware(last_seen_at) >= TOUCH_EVERY:
+        db.session.execute(_touch_stmt(), {"session_id": session_id, "moment": moment})
+    person.remember_has_reports(has_reports)
     return person
+
+
+def _end_row(session_id: str, reason: str, moment: datetime) -> None:
+    db.session.execute(_end_stmt(), {"session_id": session_id, "moment": moment, "reason": reason})
 
 
 def _end(row: SignInSession, reason: str, moment: datetime | None = None) -> None:

@@ -62,7 +62,7 @@ def steps_for(actor) -> list[Step]:
         if held is not None:
             steps.append(Step(f"Download your validated {held.skill.code} level {held.validated_level} as a credential, "
                               "and check it at Verify a credential", "assessments.show", {"assessment_id": held.id}))
-    if actor.has_role("manager") or actor.reports:
+    if actor.has_role("manager") or actor.has_reports:
         waiting = db.session.scalar(select(Assessment.id).where(Assessment.status == "submitted")
                                     .where(Assessment.person.has(manager_id=actor.id)).order_by(Assessment.submitted_at))
         if waiting is not None:

@@ -6,7 +6,7 @@ import functools
 from urllib.parse import quote_plus
 from datetime import datetime
 
-from flask import Flask, g, has_app_context, request, session
+from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
 from skills_app import policy, replica, words
@@ -17,9 +17,8 @@ from skills_app.models.people import ROLE_LABELS
 from skills_app.reports.gaps import STATUS_LABELS as GAP_STATUS_LABELS
 from skills_app.reports.labels import skill_label, with_version
 from skills_app.services import sign_in_sessions
-from skills_app.services import assessments as assessment_service
+from skills_app.services import badges
 from skills_app.services import frameworks as framework_service
-from skills_app.services import notifications as notification_service
 from skills_app.services import service_levels as sla_service
 from skills_app.web import (
     account, admin, assessments, auth, campaigns, credentials, endorsements, errors, explore, finder, frameworks, identity_admin,
@@ -175,24 +174,29 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        # The signed-in person, read once (``current_user`` is a proxy that finds them again at each use).
+        user = current_user._get_current_object() if has_request_context() else None
         # A permission without an object is asked by the navigation on every page and by some
         # pages once a row: its answer is the same throughout one page's rendering, so asked once.
         answers: dict[str, bool] = {}
 
         def can(permission, obj=None):
             if obj is not None:
-                return policy.can(current_user, permission, obj)
+                return policy.can(user, permission, obj)
             if permission not in answers:
-                answers[permission] = policy.can(current_user, permission)
+                answers[permission] = policy.can(user, permission)
             return answers[permission]
+
+        # Called by the navigation only, so pages without it cost no query; both counts in one
+        # statement, once a request, however many places show them (the navigation, the dashboard).
+        def badge_counts():
+            return _once("badges", lambda: badges.counts(user))
 
         return {
             "can": can,
             "ROLE_LABELS": ROLE_LABELS,
-            # Called by the navigation only, so pages without it cost no query.
-            # Once a request, however many places show it (the navigation, the dashboard).
-            "review_count": lambda: _once("review_count", lambda: assessment_service.queue_count(current_user)),
-            "unread_count": lambda: notification_service.unread_count(current_user),
+            "review_count": lambda: badge_counts().waiting,
+            "unread_count": lambda: badge_counts().unread,
             # The form shown again with its problems (base.html's error summary), and what was typed into it.
             "failed_form": failed_form,
             "posted": posted,
