@@ -313,7 +313,7 @@ def test_the_live_region_is_there_empty_and_speaks_when_told(page, live_server, 
     sign_in_page("sam.taylor@acme.example")
     region = page.locator("#live-status")
     assert region.get_attribute("role") == "status" and region.inner_text() == ""
-    page.wait_for_function("window.skillsApp !== undefined")  # app.js is deferred
+    page.wait_for_function("() => window.skillsApp !== undefined")  # app.js is deferred
     page.evaluate("skillsApp.announce('Saved.')")
     expect(region).to_have_text("Saved.")
 

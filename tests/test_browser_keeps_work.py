@@ -24,6 +24,9 @@ def start_assessment(page, level: str = "3") -> None:
     page.get_by_label("Level you claim").select_option(level)
     page.get_by_role("button", name="Start self-assessment").click()
     expect(page.get_by_text(f"Started your self-assessment of SLMO at level {level}")).to_be_visible()
+    # The page's scripts (deferred) listen for what is typed from here on: a test that types at once
+    # on a loaded machine could otherwise type before they do, and the page would not know.
+    page.wait_for_load_state("load")
 
 
 def descriptors(page):
