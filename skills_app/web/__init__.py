@@ -106,6 +106,27 @@ def _quoted(value) -> str:
     return quote_plus(str(value), safe="!$'()*,/:;?@")
 
 
+def _kept_url_for(app: Flask):
+    """The templates' ``url_for``: the URL of a route without arguments (the navigation's
+    twenty links on every page) or of a static file is the same on every request of the
+    same mount point, so it is built once a process and kept; any other is built as Flask
+    builds it."""
+    build = app.url_for
+    built: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if ((values and (endpoint != "static" or len(values) != 1 or "filename" not in values))
+                or endpoint[:1] == "." or any(app.url_default_functions.values()) or not has_request_context()):
+            return build(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        url = built.get(key)
+        if url is None:
+            url = built[key] = build(endpoint, **values)
+        return url
+
+    return url_for
+
+
 def skill_label_filter(framework, skill, version=None) -> str:
     """:func:`skill_label` of a report's row, naming ``version`` where two versions of the framework are live."""
     label = skill_label(framework, skill)
@@ -160,6 +181,7 @@ def register(app: Flask) -> None:
         # The cookie alone is not enough: its server-side session must still be open.
         return sign_in_sessions.person_for(user_id, session.get(sign_in_sessions.SESSION_KEY))
 
+    app.jinja_env.globals["url_for"] = _kept_url_for(app)
     app.jinja_env.filters["skill_code"] = skill_code
     app.jinja_env.filters["skill_label"] = skill_label_filter
     app.jinja_env.filters["when"] = when
