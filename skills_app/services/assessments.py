@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Integer, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from skills_app import cache, paging, policy
@@ -473,11 +473,19 @@ def _queue_key(a: Assessment) -> tuple:
 
 
 def _with_queue_rows(stmt):
-    """What a row of the queue shows, read for all the rows at once."""
-    return stmt.options(
-        selectinload(Assessment.person).selectinload(Person.org_unit), selectinload(Assessment.person).selectinload(Person.manager),
-        selectinload(Assessment.assigned_reviewer), selectinload(Assessment.skill), selectinload(Assessment.framework)
-    )
+    """What a row of the queue shows, read with the rows in the same statement (each a
+    many-to-one, joined: one row an assessment). The roles of the people a row names are
+    read when asked for (none of the queue's pages asks), not with every row."""
+    return stmt.options(*_QUEUE_ROWS)
+
+
+_QUEUE_ROWS = (
+    joinedload(Assessment.person).joinedload(Person.org_unit),
+    joinedload(Assessment.person).lazyload(Person.role_rows),
+    joinedload(Assessment.person).joinedload(Person.manager).lazyload(Person.role_rows),
+    joinedload(Assessment.assigned_reviewer).lazyload(Person.role_rows),
+    joinedload(Assessment.skill), joinedload(Assessment.framework),
+)
 
 
 def review_queue_page(actor, *, cursor: str | None, limit: int = QUEUE_PAGE) -> QueuePage:
