@@ -256,7 +256,7 @@ def for_person(actor, person: Person, *, explained: bool = True) -> list[Assessm
     and framework only, what My skills shows of them)."""
     policy.require(actor, "view_person_skills", person)
     options = ((*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer)) if explained
-               else (selectinload(Assessment.skill), selectinload(Assessment.framework)))
+               else (joinedload(Assessment.skill), joinedload(Assessment.framework)))
     stmt = (
         select(Assessment).where(Assessment.person_id == person.id)
         .options(*options)
@@ -293,6 +293,24 @@ def current_levels(person_ids) -> dict[tuple[int, int], CurrentLevel]:
         (r.person_id, r.skill_id): CurrentLevel(r.validated_level, aware(r.valid_until), aware(r.decided_at), r.id)
         for r in rows
     }
+
+
+def latest_valid(assessments, kind: str, now: datetime) -> dict | None:
+    """Of one person's ``assessments`` (all of them, as for_person reads them), the latest
+    validated, unexpired one of ``kind`` per skill (the skill id; None for the level of
+    responsibility), ranked as ``current_levels`` ranks them (the latest decided, then the
+    highest id). None when a validated one has no decision time: the database orders
+    those (NULL sorts differently in each), so its statement is asked instead."""
+    best: dict = {}
+    for a in assessments:
+        if a.kind != kind or a.status != "validated" or (a.valid_until is not None and aware(a.valid_until) <= now):
+            continue
+        if a.decided_at is None:
+            return None
+        held = best.get(a.skill_id)
+        if held is None or (aware(a.decided_at), a.id) > (aware(held.decided_at), held.id):
+            best[a.skill_id] = a
+    return best
 
 
 @dataclass
@@ -380,13 +398,21 @@ class SkillRow(AssessedRow):
         return self.current.level if self.current else self.via_level
 
 
-def skill_rows(actor, person: Person, *, explained: bool = True) -> list[SkillRow]:
+def skill_rows(actor, person: Person, *, explained: bool = True, assessments: list[Assessment] | None = None) -> list[SkillRow]:
     """My skills: every skill the person has assessed, with required (none until
     job roles exist), current and self-assessed level, status and validity.
-    ``explained``: each row's assessments with what explains them (for_person)."""
-    assessments = for_person(actor, person, explained=explained)
-    current = current_levels([person.id])
+    ``explained``: each row's assessments with what explains them (for_person);
+    ``assessments``: the person's, as for_person read them already."""
+    if assessments is None:
+        assessments = for_person(actor, person, explained=explained)
     now = utcnow()
+    # The current levels from the assessments read (current_levels' ranking), not read again.
+    held = latest_valid(assessments, "skill", now)
+    if held is None:
+        current = current_levels([person.id])
+    else:
+        current = {(person.id, skill_id): CurrentLevel(a.validated_level, aware(a.valid_until), aware(a.decided_at), a.id)
+                   for skill_id, a in held.items()}
     rows: dict[int, SkillRow] = {}
     for a in sorted(assessments, key=lambda a: (aware(a.created_at), a.id)):
         if a.is_responsibility:
@@ -402,7 +428,7 @@ def skill_rows(actor, person: Person, *, explained: bool = True) -> list[SkillRo
     if required:
         missing = {rec["skill_id"] for rec in required} - set(rows)
         if missing:
-            stmt = select(Skill).options(selectinload(Skill.framework)).where(Skill.id.in_(missing))
+            stmt = select(Skill).options(joinedload(Skill.framework)).where(Skill.id.in_(missing))
             for skill in db.session.scalars(stmt):
                 rows[skill.id] = SkillRow(skill=skill, framework=skill.framework)
         for rec in required:

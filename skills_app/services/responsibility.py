@@ -139,6 +139,26 @@ def current_level(person: Person) -> CurrentResponsibility | None:
     return current_levels([person.id]).get(person.id)
 
 
+def _current_of(found: list[Assessment], person: Person) -> CurrentResponsibility | None:
+    """``current_level`` of the person, from all their responsibility assessments already read:
+    the latest decided (then the highest id) validated one with a level, unexpired. The statement
+    decides when one of them has no decision time (NULL sorts differently in each database)."""
+    now = utcnow()
+    best = None
+    for a in found:
+        if a.status != "validated" or a.validated_level is None or (
+                a.valid_until is not None and assessments.aware(a.valid_until) <= now):
+            continue
+        if a.decided_at is None:
+            return current_level(person)
+        if best is None or (assessments.aware(a.decided_at), a.id) > (assessments.aware(best.decided_at), best.id):
+            best = a
+    if best is None:
+        return None
+    return CurrentResponsibility(best.validated_level, f"{best.framework.code} {best.framework.version}",
+                                 assessments.aware(best.valid_until), assessments.aware(best.decided_at), best.id)
+
+
 def required_level(person: Person) -> tuple[int | None, list[str]]:
     """The highest responsibility level the person's job roles state, and the roles that state it."""
     rows = db.session.execute(
@@ -179,10 +199,18 @@ def for_person(actor, person: Person) -> list[Assessment]:
     return list(db.session.scalars(stmt))
 
 
-def row(actor, person: Person) -> ResponsibilityRow:
-    """The level of responsibility as a row of its own: required (by job roles), validated, claimed, status."""
-    found = for_person(actor, person)
-    out = ResponsibilityRow(assessments=found, latest=found[0] if found else None, current=current_level(person))
+def row(actor, person: Person, *, found: list[Assessment] | None = None) -> ResponsibilityRow:
+    """The level of responsibility as a row of its own: required (by job roles), validated, claimed, status.
+    ``found``: all the person's assessments, newest first, as assessments.for_person read them
+    already (their current level is found among them, as current_levels ranks them, not read again)."""
+    if found is None:
+        found = for_person(actor, person)
+        current = current_level(person)
+    else:
+        policy.require(actor, "view_person_skills", person)
+        found = [a for a in found if a.kind == "responsibility"]
+        current = _current_of(found, person)
+    out = ResponsibilityRow(assessments=found, latest=found[0] if found else None, current=current)
     out.required_level, out.required_by = required_level(person)
     now = utcnow()
     out.expired = next((a for a in found if a.status == "validated" and a.valid_until

@@ -65,12 +65,14 @@ def _form(assessment, **data) -> AssessmentForm:
 
 @bp.get("/my/skills")
 def my_skills():
-    rows = service.skill_rows(current_user, current_user, explained=False)
+    # The person's assessments read once, for their skills' rows and their level of responsibility's.
+    found = service.for_person(current_user, current_user, explained=False)
+    rows = service.skill_rows(current_user, current_user, assessments=found)
     from skills_app.services import level_timeline, revalidation
 
     return render_template("assessments/my_skills.html", rows=rows, skills=service.skill_choices(current_user),
                            timeline=level_timeline.timeline(current_user, current_user),
-                           responsibility=responsibility.row(current_user, current_user),
+                           responsibility=responsibility.row(current_user, current_user, found=found),
                            asked_of_me=endorsements.waiting_for(current_user),
                            expiring=revalidation.expiring(current_user, person=current_user))
 
