@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app, has_app_context
 
 from sqlalchemy import and_, case, func, insert, literal, or_, select, union
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from skills_app import policy
 from skills_app.errors import InvalidInput, InvalidState
@@ -434,7 +434,9 @@ def open_asking_for(actor, skill_ids) -> dict[int, list[Campaign]]:
     ids = {int(i) for i in skill_ids if i is not None}
     if not ids:
         return {}
+    # Each with its org unit (a row's population reads it), joined rather than read after.
     rows = db.session.execute(select(campaign_skill.c.skill_id, Campaign).join(Campaign, Campaign.id == campaign_skill.c.campaign_id)
+                              .options(joinedload(Campaign.org_unit))
                               .where(Campaign.status == "open", campaign_skill.c.skill_id.in_(ids))
                               .order_by(Campaign.due_on, Campaign.id)).all()
     found: dict[int, list[Campaign]] = {}
