@@ -255,14 +255,24 @@ def for_person(actor, person: Person, *, explained: bool = True) -> list[Assessm
     ratings, evidence, claims, the skill's levels and the reviewer; without, their skill
     and framework only, what My skills shows of them)."""
     policy.require(actor, "view_person_skills", person)
-    options = ((*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer)) if explained
-               else (joinedload(Assessment.skill), joinedload(Assessment.framework)))
+    if not explained:
+        return list(db.session.scalars(_plain_statement(), {"person_id": person.id}))
+    options = (*_load_options(), selectinload(Assessment.framework), selectinload(Assessment.reviewer))
     stmt = (
         select(Assessment).where(Assessment.person_id == person.id)
         .options(*options)
         .order_by(Assessment.created_at.desc(), Assessment.id.desc())
     )
     return list(db.session.scalars(stmt))
+
+
+@functools.cache
+def _plain_statement():
+    """``for_person`` without what explains them (their skill and framework joined): the same
+    statement each time (built once), the person's id its parameter."""
+    return (select(Assessment).where(Assessment.person_id == bindparam("person_id", type_=Integer))
+            .options(joinedload(Assessment.skill), joinedload(Assessment.framework))
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc()))
 
 
 def current_levels(person_ids) -> dict[tuple[int, int], CurrentLevel]:

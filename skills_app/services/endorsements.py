@@ -11,10 +11,11 @@ Functions take the acting user first, ask the policy, flush and never commit.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from skills_app import policy
@@ -58,10 +59,16 @@ def waiting_for(actor) -> list[Endorsement]:
     """The endorsements the actor has been asked for and not answered yet."""
     if not isinstance(actor, Person):
         return []
-    return list(db.session.scalars(
-        select(Endorsement).where(Endorsement.endorser_id == actor.id, Endorsement.status == "requested")
-        .options(selectinload(Endorsement.assessment).selectinload(Assessment.person))
-        .order_by(Endorsement.requested_at, Endorsement.id)))
+    return list(db.session.scalars(_waiting_statement(), {"endorser_id": actor.id}))
+
+
+@functools.cache
+def _waiting_statement():
+    """``waiting_for``'s statement: the same each time (built once), the endorser's id its parameter."""
+    return (select(Endorsement).where(Endorsement.endorser_id == bindparam("endorser_id", type_=Integer),
+                                      Endorsement.status == "requested")
+            .options(selectinload(Endorsement.assessment).selectinload(Assessment.person))
+            .order_by(Endorsement.requested_at, Endorsement.id))
 
 
 def shared_items(endorsement: Endorsement) -> list:

@@ -2,10 +2,11 @@
 for the timeline chart of My skills (one statement)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from skills_app import clock, policy
 from skills_app.extensions import db
@@ -37,15 +38,20 @@ def _aware(moment):
     return aware(moment)
 
 
-def timeline(actor, person: Person) -> Timeline | None:
-    policy.require(actor, "view_person_skills", person)
-    stmt = (select(Framework.code, Skill.code, Assessment.validated_level, Assessment.decided_at, Assessment.valid_until)
+@functools.cache
+def _statement():
+    """The person's validations, by skill: the same statement each time (built once), their id its parameter."""
+    return (select(Framework.code, Skill.code, Assessment.validated_level, Assessment.decided_at, Assessment.valid_until)
             .join(Skill, Skill.id == Assessment.skill_id).join(Framework, Framework.id == Skill.framework_id)
-            .where(Assessment.person_id == person.id, Assessment.status == "validated",
+            .where(Assessment.person_id == bindparam("person_id", type_=Integer), Assessment.status == "validated",
                    Assessment.validated_level.is_not(None), Assessment.decided_at.is_not(None))
             .order_by(Framework.code, Skill.code, Assessment.decided_at, Assessment.id))
+
+
+def timeline(actor, person: Person) -> Timeline | None:
+    policy.require(actor, "view_person_skills", person)
     rows: dict[str, list[Point]] = {}
-    for fw, code, level, decided, until in db.session.execute(stmt):
+    for fw, code, level, decided, until in db.session.execute(_statement(), {"person_id": person.id}):
         label = code if fw.upper() == code.upper() else f"{fw} {code}"
         rows.setdefault(label, []).append(Point(label, level, _aware(decided), _aware(until)))
     if not rows:

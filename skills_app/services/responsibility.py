@@ -19,10 +19,11 @@ Functions take the acting user first, ask the policy, flush and never commit.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -159,13 +160,18 @@ def _current_of(found: list[Assessment], person: Person) -> CurrentResponsibilit
                                  assessments.aware(best.valid_until), assessments.aware(best.decided_at), best.id)
 
 
+@functools.cache
+def _required_statement():
+    """The levels the person's job roles state: the same statement each time (built once), their id its parameter."""
+    return (select(JobRole.name, JobRole.responsibility_level)
+            .join(person_job_role, person_job_role.c.job_role_id == JobRole.id)
+            .where(person_job_role.c.person_id == bindparam("person_id", type_=Integer), JobRole.responsibility_level.is_not(None))
+            .order_by(JobRole.responsibility_level.desc(), JobRole.name))
+
+
 def required_level(person: Person) -> tuple[int | None, list[str]]:
     """The highest responsibility level the person's job roles state, and the roles that state it."""
-    rows = db.session.execute(
-        select(JobRole.name, JobRole.responsibility_level)
-        .join(person_job_role, person_job_role.c.job_role_id == JobRole.id)
-        .where(person_job_role.c.person_id == person.id, JobRole.responsibility_level.is_not(None))
-        .order_by(JobRole.responsibility_level.desc(), JobRole.name)).all()
+    rows = db.session.execute(_required_statement(), {"person_id": person.id}).all()
     if not rows:
         return None, []
     top = rows[0][1]

@@ -14,9 +14,10 @@ marked as carried over, so the person adds what is new and submits again.
 """
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
-from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, true
 
 from skills_app import paging, policy
 from skills_app.errors import Conflict, InvalidInput, InvalidState
@@ -79,18 +80,8 @@ def flagged(actor) -> list[dict]:
     return sorted(rows, key=lambda r: (r["person"], r["person_id"], r["skill"].code))
 
 
-def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None) -> list[dict]:
-    """Current validated levels that expire within ``days``, soonest first (one query)."""
-    days = clean_days(days)
-    now = now or utcnow()
-    until = now + timedelta(days=days)
-    scope = _scope(actor, person)
-    # The people in scope are filtered inside each part, so that one person's
-    # page reads only their own assessments.
-    if person is not None:
-        mine = Assessment.person_id == person.id
-    else:
-        mine = Assessment.person_id.in_(scope) if scope is not None else true()
+def _expiring_stmt(mine, now, until):
+    """The statement of ``expiring``: ``mine`` the people's condition, inside each part."""
     ranked = (
         select(Assessment.id, Assessment.person_id, Assessment.skill_id, Assessment.validated_level,
                Assessment.decided_at, Assessment.valid_until,
@@ -103,7 +94,7 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
     reopened = (select(Assessment.person_id, Assessment.skill_id, func.max(Assessment.id).label("open_id"))
                 .where(Assessment.status.in_(OPEN_STATUSES), mine).group_by(Assessment.person_id, Assessment.skill_id).subquery())
     manager = Person.__table__.alias("manager")
-    stmt = (
+    return (
         select(ranked.c.id.label("assessment_id"), Person.id.label("person_id"), Person.name.label("person"),
                Person.email, OrgUnit.path.label("org_unit"), manager.c.name.label("manager"),
                Framework.code.label("framework"), Framework.version.label("framework_version"),
@@ -119,10 +110,35 @@ def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None
         .where(ranked.c.rank == 1, ranked.c.valid_until.is_not(None), ranked.c.valid_until <= until, Person.active.is_(True))
         .order_by(ranked.c.valid_until, Person.name, Person.id, Skill.code)
     )
-    if scope is not None:
-        stmt = stmt.where(Person.id.in_(scope))
+
+
+@functools.cache
+def _person_expiring():
+    """``_expiring_stmt`` for one person, their id, ``now`` and ``until`` as parameters: built once."""
+    moment = Assessment.valid_until.type
+    person_id = bindparam("person_id", type_=Integer)
+    return _expiring_stmt(Assessment.person_id == person_id, bindparam("now", type_=moment),
+                          bindparam("until", type_=moment)).where(Person.id == person_id)
+
+
+def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None) -> list[dict]:
+    """Current validated levels that expire within ``days``, soonest first (one query)."""
+    days = clean_days(days)
+    now = now or utcnow()
+    until = now + timedelta(days=days)
+    scope = _scope(actor, person)
+    if person is not None:
+        # One person's (My skills, their page): the same statement each time, built once, their id and the window its parameters.
+        stmt, params = _person_expiring(), {"person_id": person.id, "now": now, "until": until}
+    else:
+        # The people in scope are filtered inside each part, so that one person's
+        # page reads only their own assessments.
+        mine = Assessment.person_id.in_(scope) if scope is not None else true()
+        stmt, params = _expiring_stmt(mine, now, until), {}
+        if scope is not None:
+            stmt = stmt.where(Person.id.in_(scope))
     out = []
-    for r in db.session.execute(stmt):
+    for r in db.session.execute(stmt, params):
         row = dict(r._mapping)
         row["valid_until"] = assessments.aware(row["valid_until"])
         row["decided_at"] = assessments.aware(row["decided_at"])
