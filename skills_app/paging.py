@@ -180,6 +180,12 @@ def of_select(stmt: Select, order: Sequence[ColumnElement], *, cursor: str | Non
     return _page(rows, key, at, limit, total)
 
 
+def of_rows(rows: list, key: Callable[[Any], tuple], *, limit: int) -> Page:
+    """The first page of a list as ``of_select`` reads it without a cursor: ``rows`` the first
+    ``limit`` + 1 of its rows in its order, read by a statement of the caller's (built once)."""
+    return _page(list(rows), key, None, limit, None)
+
+
 def of_list(items: Sequence[T], key: Callable[[T], tuple], *, cursor: str | None, limit: int) -> Page[T]:
     """A page of ``items``, already in the order of ``key`` (unique per item)."""
     at = decode(cursor)
