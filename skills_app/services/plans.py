@@ -24,10 +24,11 @@ Functions take the acting user first, ask the policy, flush and never commit.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -267,10 +268,16 @@ def waiting_for(actor) -> list[Goal]:
     me = actor if isinstance(actor, Person) else None
     if me is None:
         return []
-    stmt = (_waiting_stmt(me, Goal)
+    stmt = _waiting_for_statement(me.has_role("hr"))
+    return [g for g in db.session.scalars(stmt, {"me_id": me.id}) if policy.can(actor, "agree_goal", g)]
+
+
+@functools.cache
+def _waiting_for_statement(hr: bool):
+    """``waiting_for``'s statement, built once (one for HR, one for the others), the actor's id its parameter."""
+    return (_waiting_of(bindparam("me_id", type_=Integer), hr, Goal)
             .options(selectinload(Goal.person), selectinload(Goal.skill).selectinload(Skill.framework))
             .order_by(Goal.created_at, Goal.id))
-    return [g for g in db.session.scalars(stmt) if policy.can(actor, "agree_goal", g)]
 
 
 def waiting_ids(actor):
