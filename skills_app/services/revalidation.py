@@ -54,18 +54,25 @@ def _scope(actor, person: Person | None):
         policy.require(actor, "view_person_skills", person)
         return select(literal(person.id))
     policy.require(actor, "view_revalidation")
-    if actor is policy.SYSTEM or actor.has_role("hr"):
+    if _everyone(actor):
         return None
     return select(org.reports_cte(actor.id).c.id)
+
+
+def _everyone(actor) -> bool:
+    """Whether the actor's list holds everyone's (HR, the system) rather than their reports'."""
+    return actor is policy.SYSTEM or actor.has_role("hr")
 
 
 def flagged(actor) -> list[dict]:
     """Open flags of a new framework version on the people the actor may see
     here (everyone for HR, their reports for a manager), by person."""
     policy.require(actor, "view_revalidation")
-    scope = _scope(actor, None)
-    people_ids = scope if scope is not None else select(Person.id)
-    flags = version_flags.open_flags(people_ids)
+    # Everyone's (HR), or a manager's reports', by a statement built once (their id its parameter).
+    if _everyone(actor):
+        flags = version_flags.open_flags_of(_flags_of_everyone())
+    else:
+        flags = version_flags.open_flags_of(_flags_of_reports(), {"manager_id": actor.id})
     if not flags:
         return []
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({f.person_id for f in flags}),
@@ -119,6 +126,17 @@ def _person_expiring():
     person_id = bindparam("person_id", type_=Integer)
     return _expiring_stmt(Assessment.person_id == person_id, bindparam("now", type_=moment),
                           bindparam("until", type_=moment)).where(Person.id == person_id)
+
+
+@functools.cache
+def _flags_of_everyone():
+    return version_flags.flags_statement(select(Person.id))
+
+
+@functools.cache
+def _flags_of_reports():
+    """The flags of a manager's reports (``_scope``'s, the manager's id the parameter ``manager_id``)."""
+    return version_flags.flags_statement(select(org.reports_cte(bindparam("manager_id", type_=Integer)).c.id))
 
 
 def expiring(actor, *, days=DEFAULT_DAYS, person: Person | None = None, now=None) -> list[dict]:

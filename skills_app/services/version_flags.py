@@ -14,9 +14,10 @@ and by the new (person, skill) — the requirement carried over that now reads
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from skills_app.extensions import db
 from skills_app.models import Assessment, AuditEvent, Framework, Skill
@@ -58,14 +59,33 @@ def _changed(data: dict) -> list[int]:
     return [int(p) for p in tail.replace(" and ", ",").split(",") if p.strip().isdigit()]
 
 
-def open_flags(person_ids) -> list[VersionFlag]:
-    """The open flags of these people (a list of ids, or a select of them), oldest first."""
-    stmt = (select(AuditEvent.data, Assessment.id, Assessment.person_id, Assessment.skill_id)
+def flags_statement(person_ids):
+    """The flags recorded on the assessments of these people (a list of ids, a select of them,
+    or a parameter), oldest first: what ``open_flags_of`` reads."""
+    return (select(AuditEvent.data, Assessment.id, Assessment.person_id, Assessment.skill_id)
             .join(Assessment, and_(AuditEvent.entity_type == "assessment", AuditEvent.entity_id == Assessment.id))
             .where(AuditEvent.action == FLAGGED, Assessment.person_id.in_(person_ids))
             .order_by(AuditEvent.id))
+
+
+@functools.cache
+def _listed():
+    """``flags_statement`` for a list of ids, the list its parameter ``person_ids``: built once."""
+    return flags_statement(bindparam("person_ids", expanding=True))
+
+
+def open_flags(person_ids) -> list[VersionFlag]:
+    """The open flags of these people (a list of ids, or a select of them), oldest first."""
+    if isinstance(person_ids, (list, tuple, set, frozenset)):
+        return open_flags_of(_listed(), {"person_ids": list(person_ids)})
+    return open_flags_of(flags_statement(person_ids))
+
+
+def open_flags_of(stmt, params: dict | None = None) -> list[VersionFlag]:
+    """``open_flags`` of the people ``flags_statement`` names in ``stmt`` (built once by the
+    caller, with ``params``)."""
     flags: dict[tuple[int, int, int], VersionFlag] = {}
-    for data, assessment_id, person_id, skill_id in db.session.execute(stmt):
+    for data, assessment_id, person_id, skill_id in db.session.execute(stmt, params or {}):
         data = data or {}
         to_fw = data.get("to_framework_id")
         if not to_fw:
