@@ -20,3 +20,11 @@ def test_the_kept_links_are_the_ones_flask_builds(app):
             assert kept("reports.gap_report", view="heatmap") == url_for("reports.gap_report", view="heatmap")
     with app.test_request_context("/", base_url="http://localhost/skills/"):
         assert kept("main.dashboard") == "/skills/"
+
+
+def test_mount_points_made_up_by_clients_do_not_grow_the_process(app):
+    kept = app.jinja_env.globals["url_for"]
+    for i in range(5000):
+        with app.test_request_context("/", base_url=f"http://localhost/made-up-{i}/"):
+            assert kept("main.dashboard") == f"/made-up-{i}/"
+    assert 0 < len(kept.built) <= 4096
