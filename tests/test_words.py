@@ -41,3 +41,15 @@ def test_counts_set_their_thousands_apart():
     assert plural(4971, "person") == "4,971 people"
     assert plural(1, "person") == "1 person" and plural(999, "unit") == "999 units"
     assert thousands(186069) == "186,069" and thousands(None) == "0"
+
+
+def test_the_pages_counts_set_their_thousands_apart(app):
+    """The pager's totals and the review queue's count, as HR sees them at 100,000 people."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    page = SimpleNamespace(previous=None, next="c2", number=1, pages=704, total=35157, per_page=50)
+    with app.test_request_context("/reviews"):
+        pager = render_template_string("{% from '_forms.html' import pager %}{{ pager(page, 'reviews.queue') }}", page=page)
+        assert "Page 1 of 704 (35,157 in all)" in pager
